@@ -1,0 +1,301 @@
+// Package database parses Kernia database URLs (Atlas's forms) and opens them with the drivers
+// Kernia uses: pgx through database/sql for PostgreSQL, modernc.org/sqlite for SQLite.
+//
+// Passwords never reach an error or a printed URL: errors are built from parsed parts, and
+// Redact removes passwords from every URL form.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/kernia/kernia"
+)
+
+// DefaultConnectTimeout bounds how long connecting to a server may take.
+const DefaultConnectTimeout = 10 * time.Second
+
+// URL is a parsed database URL.
+type URL struct {
+	// Dialect is kernia.SQLite or kernia.Postgres.
+	Dialect string
+	// Path is the SQLite file path ("" for PostgreSQL; ":memory:" for an in-memory database).
+	Path string
+	// Query holds the URL's query parameters.
+	Query url.Values
+	// pg is the parsed PostgreSQL configuration.
+	pg *pgx.ConnConfig
+	raw string
+}
+
+// Parse parses a database URL. Its errors never contain the URL's password.
+func Parse(raw string) (*URL, error) {
+	dialect, err := kernia.DialectOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	u := &URL{Dialect: dialect, raw: raw}
+	switch dialect {
+	case kernia.SQLite:
+		rest := raw[strings.Index(raw, "://")+3:]
+		path, query, _ := strings.Cut(rest, "?")
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite URL: malformed query: %v", errors.Unwrap(err))
+		}
+		if path == "" {
+			return nil, errors.New("sqlite URL has no file path: use sqlite://file.db or sqlite:///abs/path.db")
+		}
+		if q.Get("mode") == "memory" {
+			path = ":memory:"
+		}
+		u.Path, u.Query = path, q
+	case kernia.Postgres:
+		if _, err := url.Parse(raw); err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return nil, fmt.Errorf("postgres URL is malformed (%v): percent-encode special characters in the user and password (%% as %%25, # as %%23, @ as %%40, / as %%2F)", err)
+		}
+		cfg, err := pgx.ParseConfig(raw)
+		if err != nil {
+			return nil, fmt.Errorf("postgres URL is invalid: %s", pgErrorText(err))
+		}
+		if _, ok := cfg.RuntimeParams["connect_timeout"]; !ok && !strings.Contains(raw, "connect_timeout") {
+			cfg.ConnectTimeout = DefaultConnectTimeout
+		}
+		u.pg, u.Query = cfg, nil
+	}
+	return u, nil
+}
+
+// Redacted returns the URL with its password removed.
+func (u *URL) Redacted() string { return Redact(u.raw) }
+
+// Host returns "host:port" for PostgreSQL and the file path for SQLite.
+func (u *URL) Host() string {
+	if u.pg != nil {
+		return net.JoinHostPort(u.pg.Host, fmt.Sprint(u.pg.Port))
+	}
+	return u.Path
+}
+
+// Database returns the PostgreSQL database name ("" for SQLite).
+func (u *URL) Database() string {
+	if u.pg != nil {
+		return u.pg.Database
+	}
+	return ""
+}
+
+// WithDatabase returns a copy of a PostgreSQL URL pointing at another database on the same
+// server.
+func (u *URL) WithDatabase(name string) *URL {
+	c := *u
+	c.pg = u.pg.Copy()
+	c.pg.Database = name
+	c.raw = ""
+	return &c
+}
+
+// WithSearchPath returns a copy of a PostgreSQL URL whose connections use the given schema.
+func (u *URL) WithSearchPath(schema string) *URL {
+	c := *u
+	c.pg = u.pg.Copy()
+	c.pg.RuntimeParams["search_path"] = schema
+	return &c
+}
+
+// Open opens the database and checks the connection. SQLite connections have foreign keys on,
+// a busy timeout and SQLite time formatting; the SQLite file's directory must exist.
+func Open(ctx context.Context, u *URL) (*sql.DB, error) {
+	switch u.Dialect {
+	case kernia.SQLite:
+		return openSQLite(ctx, u, "")
+	default:
+		db := stdlib.OpenDB(*u.pg)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, u.connectError(err)
+		}
+		return db, nil
+	}
+}
+
+// OpenSQLite opens a SQLite URL with extra _pragma parameters (for example
+// "foreign_keys(0)") appended after Kernia's defaults, which they override.
+func OpenSQLite(ctx context.Context, u *URL, pragmas ...string) (*sql.DB, error) {
+	return openSQLite(ctx, u, strings.Join(pragmas, ","))
+}
+
+func openSQLite(ctx context.Context, u *URL, extra string) (*sql.DB, error) {
+	if u.Path != ":memory:" {
+		if err := checkSQLitePath(u.Path); err != nil {
+			return nil, err
+		}
+	}
+	q := url.Values{}
+	for k, vs := range u.Query {
+		if k != "mode" {
+			q[k] = vs
+		}
+	}
+	pragmas := []string{"foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"}
+	if u.Path != ":memory:" {
+		pragmas = append(pragmas, "journal_mode(WAL)")
+	}
+	if extra != "" {
+		pragmas = append(pragmas, strings.Split(extra, ",")...)
+	}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_time_format", "sqlite")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + u.Path + "?" + q.Encode()
+	if u.Path == ":memory:" {
+		dsn = "file::memory:?" + q.Encode()
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", u.Path, err)
+	}
+	if u.Path == ":memory:" {
+		// Every connection to :memory: is a new database: keep one.
+		db.SetMaxOpenConns(1)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", u.Path, err)
+	}
+	return db, nil
+}
+
+func checkSQLitePath(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlite %s: directory %s does not exist: create it or fix the path in the database URL", path, dir)
+	case !st.IsDir():
+		return fmt.Errorf("sqlite %s: %s is not a directory", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("sqlite %s: the path is a directory, not a database file", path)
+	}
+	return nil
+}
+
+// connectError explains a failed PostgreSQL connection without the password.
+func (u *URL) connectError(err error) error {
+	target := fmt.Sprintf("postgres %s (database %q, user %q)", u.Host(), u.pg.Database, u.pg.User)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "28P01":
+		return fmt.Errorf("%s: password authentication failed: check the user and password in the database URL", target)
+	case errors.As(err, &pgErr) && pgErr.Code == "3D000":
+		return fmt.Errorf("%s: database does not exist: create it (createdb %s) or fix the URL", target, u.pg.Database)
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("%s: no answer within %s: is the server up and the host and port right?", target, u.pg.ConnectTimeout)
+	}
+	return fmt.Errorf("%s: cannot connect: %s", target, pgErrorText(err))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || strings.Contains(err.Error(), "timeout")
+}
+
+// pgErrorText returns err's text with any password-bearing connection string removed.
+func pgErrorText(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Severity + ": " + pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if u := errors.Unwrap(ce); u != nil {
+			return u.Error()
+		}
+	}
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		if u := errors.Unwrap(pe); u != nil {
+			return u.Error()
+		}
+		return "cannot parse the connection string"
+	}
+	return err.Error()
+}
+
+// Redact removes passwords from a database URL or DSN: the user-info password of a URL,
+// password= query parameters, and password=... pairs of keyword/value DSNs. Other text is kept.
+func Redact(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest := s[:i+3], s[i+3:]
+		// The authority ends at the first '/', '?' or '#' after the last '@'.
+		if at := strings.LastIndex(authority(rest), "@"); at >= 0 {
+			userinfo := rest[:at]
+			if user, _, ok := strings.Cut(userinfo, ":"); ok {
+				rest = user + rest[at:]
+			}
+		}
+		s = scheme + rest
+	}
+	return redactParams(s)
+}
+
+// authority returns the part of rest before the path, query or fragment, allowing '/', '?' and
+// '#' in an unescaped password (everything up to the last '@' belongs to the user info).
+func authority(rest string) string {
+	at := strings.LastIndex(rest, "@")
+	end := len(rest)
+	if i := strings.IndexAny(rest[max(at, 0):], "/?#"); i >= 0 {
+		end = max(at, 0) + i
+	}
+	return rest[:end]
+}
+
+func redactParams(s string) string {
+	lower := strings.ToLower(s)
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, "password=")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		if i > 0 && !strings.ContainsRune("?& \t", rune(lower[i-1])) {
+			b.WriteString(s[:i+9])
+			s, lower = s[i+9:], lower[i+9:]
+			continue
+		}
+		b.WriteString(s[:i+9])
+		b.WriteString("xxxxx")
+		s, lower = s[i+9:], lower[i+9:]
+		end := strings.IndexAny(s, "& \t")
+		if strings.HasPrefix(s, "'") {
+			if j := strings.Index(s[1:], "'"); j >= 0 {
+				end = j + 2
+			}
+		}
+		if end < 0 {
+			return b.String()
+		}
+		s, lower = s[end:], lower[end:]
+	}
+}

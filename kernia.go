@@ -1,0 +1,221 @@
+// Package kernia configures an auth instance: its core data model (users, sessions, accounts,
+// verifications), the plugins that extend it, and where its database lives.
+//
+// A backend builds one instance with New and hands it to the Kernia commands (the mage targets
+// or the kernia CLI), which compose the Ent schema, generate the Ent client and the versioned SQL
+// migrations, and apply them:
+//
+//	var Auth = kernia.New(kernia.Options{
+//		BaseURL: "https://example.com",
+//		Plugins: []kernia.Plugin{twofactor.New()},
+//	})
+//
+// Problems in the options never panic: they are reported by Err and by every command.
+package kernia
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Defaults used when neither Options nor the environment set a value.
+const (
+	DefaultBaseURL       = "http://localhost:3000"
+	DefaultBasePath      = "/api/auth"
+	DefaultDatabaseURL   = "sqlite://kernia.db"
+	DefaultMigrationsDir = "ent/migrate/migrations"
+	DefaultSchemaDir     = "ent/schema"
+	DefaultTargetDir     = "ent"
+)
+
+// Environment variables read when the matching option is empty.
+const (
+	EnvSecret      = "KERNIA_SECRET"
+	EnvSecrets     = "KERNIA_SECRETS"
+	EnvURL         = "KERNIA_URL"
+	EnvDatabaseURL = "KERNIA_DATABASE_URL"
+	EnvDevURL      = "KERNIA_DEV_URL"
+	EnvApp         = "KERNIA_APP"
+)
+
+// Dialects Kernia writes migrations for.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Options configure an auth instance. The zero value is valid: core tables only, SQLite in
+// kernia.db, migrations for the database's own dialect.
+type Options struct {
+	// AppName names the application in diagnostics.
+	AppName string
+	// BaseURL is the public URL of the application (default $KERNIA_URL, else
+	// http://localhost:3000).
+	BaseURL string
+	// BasePath is where the auth routes are mounted (default /api/auth).
+	BasePath string
+	// DatabaseURL is the database migrations are applied to, in Atlas's URL forms
+	// (sqlite://file.db, postgres://user:pass@host:5432/db?sslmode=disable). Default
+	// $KERNIA_DATABASE_URL, else sqlite://kernia.db.
+	DatabaseURL string
+	// DevURL is a clean PostgreSQL database used to compute PostgreSQL migrations (default
+	// $KERNIA_DEV_URL). When empty, Kernia creates and drops a temporary database on the server
+	// of DatabaseURL. SQLite migrations are computed in memory and need none.
+	DevURL string
+	// Dialects lists the dialects to write migrations for, each in its own directory under
+	// MigrationsDir. Default: the dialect of DatabaseURL.
+	Dialects []string
+	// Module is the Go import path of the directory holding the generated ent/ tree, for
+	// example "example.com/app". Default: read from go.mod in the working directory.
+	Module string
+	// MigrationsDir is the parent of the per-dialect migration directories (default
+	// ent/migrate/migrations).
+	MigrationsDir string
+	// Plugins are the enabled plugins, in the order their mixins apply.
+	Plugins []Plugin
+}
+
+// Auth is a configured auth instance. Build it with New.
+type Auth struct {
+	opts Options
+	err  error
+}
+
+// New returns the auth instance for opts. It never panics: invalid options are kept and
+// reported by Err and by every command that uses the instance.
+func New(opts Options) *Auth {
+	a := &Auth{opts: opts}
+	a.err = validate(opts)
+	return a
+}
+
+// Err reports what is wrong with the options, or nil.
+func (a *Auth) Err() error {
+	if a == nil {
+		return errors.New("kernia: nil *kernia.Auth: build it with kernia.New(kernia.Options{...})")
+	}
+	return a.err
+}
+
+// Options returns a copy of the options the instance was built with, Plugins included.
+func (a *Auth) Options() Options {
+	o := a.opts
+	o.Plugins = slices.Clone(a.opts.Plugins)
+	o.Dialects = slices.Clone(a.opts.Dialects)
+	return o
+}
+
+// Plugins returns the enabled plugins in configuration order.
+func (a *Auth) Plugins() []Plugin { return slices.Clone(a.opts.Plugins) }
+
+// AppName returns the configured application name (default "kernia").
+func (a *Auth) AppName() string { return firstNonEmpty(a.opts.AppName, "kernia") }
+
+// BaseURL returns the resolved base URL: Options, then $KERNIA_URL, then the default.
+func (a *Auth) BaseURL() string {
+	return firstNonEmpty(a.opts.BaseURL, os.Getenv(EnvURL), DefaultBaseURL)
+}
+
+// BasePath returns the resolved base path.
+func (a *Auth) BasePath() string { return firstNonEmpty(a.opts.BasePath, DefaultBasePath) }
+
+// DatabaseURL returns the resolved database URL: Options, then $KERNIA_DATABASE_URL, then the
+// default.
+func (a *Auth) DatabaseURL() string {
+	return firstNonEmpty(a.opts.DatabaseURL, os.Getenv(EnvDatabaseURL), DefaultDatabaseURL)
+}
+
+// DevURL returns the resolved dev database URL, or "" when none is configured.
+func (a *Auth) DevURL() string { return firstNonEmpty(a.opts.DevURL, os.Getenv(EnvDevURL)) }
+
+// MigrationsDir returns the parent directory of the per-dialect migration directories.
+func (a *Auth) MigrationsDir() string {
+	return firstNonEmpty(a.opts.MigrationsDir, DefaultMigrationsDir)
+}
+
+// Dialects returns the dialects migrations are written for: Options.Dialects, else the dialect
+// of the database URL.
+func (a *Auth) Dialects() ([]string, error) {
+	if len(a.opts.Dialects) > 0 {
+		return slices.Clone(a.opts.Dialects), nil
+	}
+	d, err := DialectOf(a.DatabaseURL())
+	if err != nil {
+		return nil, err
+	}
+	return []string{d}, nil
+}
+
+// DialectOf returns the Kernia dialect of a database URL from its scheme.
+func DialectOf(url string) (string, error) {
+	scheme, _, ok := strings.Cut(url, "://")
+	if !ok {
+		return "", errors.New("database URL has no scheme: use sqlite://file.db or postgres://user:pass@host:5432/db")
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3":
+		return SQLite, nil
+	case "postgres", "postgresql":
+		return Postgres, nil
+	}
+	return "", fmt.Errorf("database URL has unsupported scheme %q: use sqlite://file.db or postgres://user:pass@host:5432/db", scheme)
+}
+
+func validate(o Options) error {
+	var errs []error
+	for _, d := range o.Dialects {
+		if d != SQLite && d != Postgres {
+			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q or %q)", d, SQLite, Postgres))
+		}
+	}
+	seen := map[string]int{}
+	for i, p := range o.Plugins {
+		if p == nil {
+			errs = append(errs, fmt.Errorf("kernia: Options.Plugins[%d] is nil", i))
+			continue
+		}
+		id := p.ID()
+		if !validPluginID(id) {
+			errs = append(errs, fmt.Errorf("kernia: Options.Plugins[%d]: plugin id %q is not kebab-case", i, id))
+		}
+		if j, dup := seen[id]; dup {
+			errs = append(errs, fmt.Errorf("kernia: plugin %q is enabled twice (Options.Plugins[%d] and [%d])", id, j, i))
+		}
+		seen[id] = i
+	}
+	for _, p := range o.Plugins {
+		if p == nil {
+			continue
+		}
+		for _, req := range p.Requires() {
+			if _, ok := seen[req]; !ok {
+				errs = append(errs, fmt.Errorf("kernia: plugin %q requires plugin %q: add it to Options.Plugins", p.ID(), req))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validPluginID(id string) bool {
+	if id == "" || id[0] == '-' || id[len(id)-1] == '-' || strings.Contains(id, "--") {
+		return false
+	}
+	for _, r := range id {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
