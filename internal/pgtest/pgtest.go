@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -66,7 +67,12 @@ func NewDatabase(t testing.TB) string {
 
 // URLFor returns the URL of database name on the test server.
 func URLFor(name string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:5432/%s?sslmode=disable", name)
+	u, err := url.Parse(ServerURL())
+	if err != nil {
+		panic(fmt.Sprintf("pgtest: KERNIA_TEST_POSTGRES_URL is not a URL: %v", err))
+	}
+	u.Path = "/" + name
+	return u.String()
 }
 
 func randomSuffix() string {
