@@ -37,7 +37,7 @@ type URL struct {
 	// Query holds the URL's query parameters.
 	Query url.Values
 	// pg is the parsed PostgreSQL configuration.
-	pg *pgx.ConnConfig
+	pg  *pgx.ConnConfig
 	raw string
 }
 
