@@ -1,0 +1,223 @@
+// Package diff computes the next versioned migration: it replays the migration directory on a
+// clean dev database, compares the result with the tables of the generated Ent client, and
+// plans the SQL that moves one to the other, in Atlas's file format.
+//
+// Ent's own differ never drops a table; this package plans drops too, and refuses them unless
+// the caller allows destructive changes.
+package diff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/postgres"
+	atlas "ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	entschema "entgo.io/ent/dialect/sql/schema"
+
+	"github.com/kernia/kernia"
+)
+
+// VersionFormat is the layout of migration versions: a UTC timestamp, as Atlas writes them.
+const VersionFormat = "20060102150405"
+
+// Options configure one diff.
+type Options struct {
+	// Dev is the clean dev database.
+	Dev *DevDB
+	// Dir is the migration directory; it may not exist yet.
+	Dir string
+	// Tables is the desired schema: the tables of the generated Ent client.
+	Tables []*entschema.Table
+	// Name names the migration file (<version>_<name>.sql).
+	Name string
+	// Now is the clock that versions the file (default time.Now).
+	Now func() time.Time
+	// AllowDestructive permits dropping tables and columns.
+	AllowDestructive bool
+}
+
+// Result is the planned migration.
+type Result struct {
+	// File is the new file's name, "" when nothing changed.
+	File string
+	// SQL is the new file's content.
+	SQL []byte
+	// Sum is the content of atlas.sum including the new file.
+	Sum []byte
+	// Destructive describes each dropped table or column.
+	Destructive []string
+}
+
+// ErrDestructive is returned when the plan drops a table or column and destructive changes
+// are not allowed.
+var ErrDestructive = errors.New("destructive change")
+
+// Diff plans the migration from the state of the directory to opts.Tables.
+func Diff(ctx context.Context, opts Options) (*Result, error) {
+	dir, files, err := readDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	current, desired, err := states(ctx, opts, dir)
+	if err != nil {
+		return nil, err
+	}
+	drv, err := atlasDriver(opts.Dev)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := drv.SchemaDiff(current, desired)
+	if err != nil {
+		return nil, fmt.Errorf("diff: compare schemas: %w", err)
+	}
+	res := &Result{Destructive: destructive(changes)}
+	if len(res.Destructive) > 0 && !opts.AllowDestructive {
+		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))
+	}
+	if len(changes) == 0 {
+		return res, nil
+	}
+	plan, err := drv.PlanChanges(ctx, opts.Name, changes, func(o *migrate.PlanOptions) {
+		noQualifier := ""
+		o.SchemaQualifier = &noQualifier
+	})
+	if err != nil {
+		return nil, fmt.Errorf("diff: plan changes: %w", err)
+	}
+	plan.Version = nextVersion(opts.Now, files)
+	formatted, err := migrate.DefaultFormatter.Format(plan)
+	if err != nil || len(formatted) != 1 {
+		return nil, fmt.Errorf("diff: format migration: %v", err)
+	}
+	f := formatted[0]
+	res.File, res.SQL = f.Name(), f.Bytes()
+	sum, err := migrate.NewHashFile(append(files, migrate.NewLocalFile(res.File, res.SQL)))
+	if err != nil {
+		return nil, fmt.Errorf("diff: hash migration directory: %w", err)
+	}
+	if res.Sum, err = sum.MarshalText(); err != nil {
+		return nil, fmt.Errorf("diff: hash migration directory: %w", err)
+	}
+	return res, nil
+}
+
+// readDir opens the migration directory (an empty one when it does not exist yet) and checks
+// it against atlas.sum.
+func readDir(path string) (migrate.Dir, []migrate.File, error) {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return &migrate.MemDir{}, nil, nil
+	}
+	dir, err := migrate.NewLocalDir(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff: migration directory: %w", err)
+	}
+	if err := migrate.Validate(dir); err != nil {
+		return nil, nil, fmt.Errorf("diff: migration directory %s does not match its atlas.sum (%v): restore the edited files, or run `kernia hash` after a deliberate edit", path, err)
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff: read %s: %w", path, err)
+	}
+	return dir, files, nil
+}
+
+// errCaptured stops Ent's differ once it has computed both states.
+var errCaptured = errors.New("states captured")
+
+// states returns the schema the directory replays to and the normalized desired schema.
+// It runs Ent's replay-mode differ, which replays the directory on the clean dev database and
+// normalizes the Ent tables there, and captures both states before Ent filters the changes.
+func states(ctx context.Context, opts Options, dir migrate.Dir) (current, desired *atlas.Schema, err error) {
+	capture := func(entschema.Differ) entschema.Differ {
+		return entschema.DiffFunc(func(c, d *atlas.Schema) ([]atlas.Change, error) {
+			current, desired = c, d
+			return nil, errCaptured
+		})
+	}
+	m, err := entschema.NewMigrate(entsql.OpenDB(entDialect(opts.Dev.Dialect), opts.Dev.DB),
+		entschema.WithDir(dir),
+		entschema.WithMigrationMode(entschema.ModeReplay),
+		entschema.WithFormatter(migrate.DefaultFormatter),
+		entschema.WithDiffHook(capture),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff: %w", err)
+	}
+	err = m.NamedDiff(ctx, opts.Name, opts.Tables...)
+	switch {
+	case errors.Is(err, errCaptured):
+		return current, desired, nil
+	case err == nil:
+		return nil, nil, errors.New("diff: Ent's differ returned without comparing the schemas")
+	}
+	var nc *migrate.NotCleanError
+	if errors.As(err, &nc) {
+		return nil, nil, fmt.Errorf("diff: the dev database is not clean (%s): use an empty database", nc.Reason)
+	}
+	return nil, nil, fmt.Errorf("diff: replay %s on the dev database: %w", opts.Dir, err)
+}
+
+func entDialect(d string) string {
+	if d == kernia.Postgres {
+		return dialect.Postgres
+	}
+	return dialect.SQLite
+}
+
+func atlasDriver(dev *DevDB) (migrate.Driver, error) {
+	var (
+		drv migrate.Driver
+		err error
+	)
+	switch dev.Dialect {
+	case kernia.Postgres:
+		drv, err = postgres.Open(dev.DB)
+	default:
+		drv, err = sqlite.Open(dev.DB)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("diff: open Atlas driver: %w", err)
+	}
+	return drv, nil
+}
+
+// destructive describes the drops in changes.
+func destructive(changes []atlas.Change) []string {
+	var out []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *atlas.DropTable:
+			out = append(out, fmt.Sprintf("drops table %s", c.T.Name))
+		case *atlas.ModifyTable:
+			for _, tc := range c.Changes {
+				if dc, ok := tc.(*atlas.DropColumn); ok {
+					out = append(out, fmt.Sprintf("drops column %s.%s", c.T.Name, dc.C.Name))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// nextVersion returns the clock's UTC timestamp, moved past the newest existing version so
+// files stay ordered even when two are generated within a second.
+func nextVersion(now func() time.Time, files []migrate.File) string {
+	if now == nil {
+		now = time.Now
+	}
+	t := now().UTC()
+	if len(files) > 0 {
+		if last, err := time.Parse(VersionFormat, files[len(files)-1].Version()); err == nil && !t.After(last) {
+			t = last.Add(time.Second)
+		}
+	}
+	return t.Format(VersionFormat)
+}

@@ -1,0 +1,285 @@
+// Package generator runs the generate pipeline: compose the schema plan of an auth instance,
+// render the composed Ent schema, run Ent codegen, diff each dialect's migration directory
+// against the result, and write everything, all or nothing.
+package generator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/codegen"
+	"github.com/kernia/kernia/internal/compose"
+	"github.com/kernia/kernia/internal/diff"
+	"github.com/kernia/kernia/internal/filetx"
+)
+
+// Paths of the generated tree, relative to the module root.
+const (
+	TargetDir = "ent"
+	SchemaDir = "ent/schema"
+)
+
+// DefaultName names migration files when Options.Name is empty.
+const DefaultName = "kernia"
+
+// Options configure a generate run.
+type Options struct {
+	// Name names the migration file (default "kernia").
+	Name string
+	// DryRun computes everything and writes nothing.
+	DryRun bool
+	// Check writes nothing and fails with ErrDrift when anything would change.
+	Check bool
+	// AllowDestructive permits migrations that drop tables or columns.
+	AllowDestructive bool
+	// Now versions migration files (default time.Now).
+	Now func() time.Time
+	// Log receives human progress lines (may be nil).
+	Log io.Writer
+}
+
+// Migration is a migration file planned for one dialect.
+type Migration struct {
+	Dialect string `json:"dialect"`
+	// Path is the file's path relative to the module root.
+	Path string `json:"path"`
+	SQL  string `json:"sql"`
+	// Destructive lists the drops it contains.
+	Destructive []string `json:"destructive,omitempty"`
+}
+
+// Result reports what a run changed, or would change under DryRun and Check.
+type Result struct {
+	// Changed lists the files written or removed (or that would be), relative to the module root.
+	Changed []string `json:"changed"`
+	// Migrations are the new migration files, one per dialect with changes.
+	Migrations []Migration `json:"migrations"`
+	// Written is false under DryRun and Check.
+	Written bool `json:"written"`
+}
+
+// UpToDate reports whether nothing changed.
+func (r *Result) UpToDate() bool { return len(r.Changed) == 0 && len(r.Migrations) == 0 }
+
+// ErrDrift is returned by Check when the committed files differ from what generate writes.
+var ErrDrift = errors.New("generated files are out of date")
+
+// Run runs the pipeline in the module whose root is the working directory.
+func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err error) {
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	plan, err := compose.Build(auth)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := compose.Render(plan)
+	if err != nil {
+		return nil, err
+	}
+	module, err := modulePath(auth)
+	if err != nil {
+		return nil, err
+	}
+	dialects, err := auth.Dialects()
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	res := &Result{}
+	tx := filetx.Begin()
+	defer func() {
+		if !res.Written {
+			if rerr := tx.Rollback(); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	if err := writeSchema(tx, rendered); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	out, err := codegen.Generate(codegen.Config{
+		SchemaDir: "./" + SchemaDir,
+		Package:   path.Join(module, TargetDir),
+		Header:    compose.Header,
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "ent codegen: %d files in %s\n", len(out.Files), time.Since(start).Round(time.Millisecond))
+	if err := writeClient(tx, out.Files); err != nil {
+		return nil, err
+	}
+	name := opts.Name
+	if name == "" {
+		name = DefaultName
+	}
+	for _, d := range dialects {
+		m, err := diffDialect(ctx, auth, d, out, name, opts)
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			fmt.Fprintf(log, "%s: no schema changes\n", d)
+			continue
+		}
+		res.Migrations = append(res.Migrations, m.Migration)
+		if _, err := tx.Write(filepath.FromSlash(m.Path), []byte(m.SQL), 0o644); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Write(filepath.Join(filepath.Dir(filepath.FromSlash(m.Path)), "atlas.sum"), m.sum, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range tx.Changed() {
+		res.Changed = append(res.Changed, filepath.ToSlash(p))
+	}
+	slices.Sort(res.Changed)
+	if opts.Check && !res.UpToDate() {
+		return res, fmt.Errorf("%w: %s; run generate and commit the result", ErrDrift, strings.Join(res.Changed, ", "))
+	}
+	if !opts.DryRun && !opts.Check {
+		tx.Commit()
+		res.Written = true
+	}
+	return res, nil
+}
+
+type plannedMigration struct {
+	Migration
+	sum []byte
+}
+
+func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, out *codegen.Output, name string, opts Options) (*plannedMigration, error) {
+	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), auth.DatabaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: %w", dialect, err)
+	}
+	defer dev.Close()
+	dir := filepath.Join(auth.MigrationsDir(), dialect)
+	r, err := diff.Diff(ctx, diff.Options{
+		Dev:              dev,
+		Dir:              dir,
+		Tables:           out.Tables,
+		Name:             name,
+		Now:              opts.Now,
+		AllowDestructive: opts.AllowDestructive,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: %w", dialect, err)
+	}
+	if r.File == "" {
+		return nil, nil
+	}
+	return &plannedMigration{
+		Migration: Migration{
+			Dialect:     dialect,
+			Path:        filepath.ToSlash(filepath.Join(dir, r.File)),
+			SQL:         string(r.SQL),
+			Destructive: r.Destructive,
+		},
+		sum: r.Sum,
+	}, nil
+}
+
+// writeSchema writes the composed schema files and removes Kernia's stale ones. A file of the
+// same name that Kernia did not generate is the user's: it is never overwritten.
+func writeSchema(tx *filetx.Tx, files []compose.File) error {
+	want := map[string]bool{}
+	for _, f := range files {
+		p := filepath.Join(SchemaDir, f.Name)
+		want[p] = true
+		if cur, err := os.ReadFile(p); err == nil && !compose.IsGenerated(cur) {
+			return fmt.Errorf("generate: %s exists and was not generated by Kernia: rename it (Kernia writes this file for entity %s)", p, strings.TrimSuffix(f.Name, ".go"))
+		}
+		if _, err := tx.Write(p, f.Content, 0o644); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+	}
+	entries, err := os.ReadDir(SchemaDir)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(SchemaDir, e.Name())
+		if e.IsDir() || want[p] || !strings.HasSuffix(e.Name(), ".go") || !isGeneratedFile(p) {
+			continue
+		}
+		if _, err := tx.Remove(p); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeClient writes Ent's output into the target directory and removes the generated files
+// it no longer produces. The schema package and migration directories are not Ent's output.
+func writeClient(tx *filetx.Tx, files map[string][]byte) error {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		if _, err := tx.Write(filepath.Join(TargetDir, filepath.FromSlash(rel)), files[rel], 0o644); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+	}
+	return filepath.WalkDir(TargetDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(TargetDir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel == "schema" || rel == "migrate/migrations" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if _, ok := files[rel]; ok || !strings.HasSuffix(p, ".go") || !isGeneratedFile(p) {
+			return nil
+		}
+		if _, err := tx.Remove(p); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+		return nil
+	})
+}
+
+func isGeneratedFile(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(compose.Header))
+	n, _ := io.ReadFull(f, head)
+	return bytes.Equal(head[:n], []byte(compose.Header))
+}
+
+// modulePath returns Options.Module, else the module path of go.mod in the working directory.
+func modulePath(auth *kernia.Auth) (string, error) {
+	if m := auth.Options().Module; m != "" {
+		return m, nil
+	}
+	b, err := os.ReadFile("go.mod")
+	if err != nil {
+		return "", errors.New("generate: no go.mod in the working directory: run Kernia from your module's root")
+	}
+	mp := modfile.ModulePath(b)
+	if mp == "" {
+		return "", errors.New("generate: go.mod has no module line")
+	}
+	return mp, nil
+}

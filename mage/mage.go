@@ -1,0 +1,51 @@
+// Package mage holds Kernia's Mage targets. Import it into a magefile with
+//
+//	//mage:import
+//	_ "github.com/kernia/kernia/mage"
+//
+// and hand over the auth instance with github.com/kernia/kernia/mage/app.Use. Optional flags
+// are Mage flags: go tool mage generate -dryrun -name=add_teams.
+package mage
+
+import (
+	"context"
+	"os"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/kernia/kernia/internal/command"
+	"github.com/kernia/kernia/mage/app"
+)
+
+// Generate composes core and plugin schemas, runs Ent codegen and writes a migration for what changed.
+func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive, json *bool) error {
+	return run(func(io command.IO) error {
+		auth, err := app.Instance()
+		if err != nil {
+			return err
+		}
+		return command.Generate(ctx, auth, command.GenerateFlags{
+			Name:             deref(name),
+			DryRun:           deref(dryRun),
+			Check:            deref(check),
+			AllowDestructive: deref(allowDestructive),
+			JSON:             deref(json),
+		}, io)
+	})
+}
+
+func run(f func(command.IO) error) error {
+	err := f(command.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	if code := command.ExitCode(err); code != 0 {
+		return mg.Fatal(code, err)
+	}
+	return nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
