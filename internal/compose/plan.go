@@ -48,7 +48,7 @@ type Mixin struct {
 	// ImportPath and Package are the import path and package name of the mixin's type.
 	ImportPath, Package string
 	// Type is the mixin's type name.
-	Type string
+	Type  string
 	value ent.Mixin
 }
 
