@@ -51,7 +51,8 @@ func (tx *Tx) Write(path string, content []byte, mode fs.FileMode) (bool, error)
 	return true, nil
 }
 
-// Remove deletes path if it exists and reports whether it did.
+// Remove deletes path if it exists, and its directory if that became empty, and reports
+// whether it deleted path.
 func (tx *Tx) Remove(path string) (bool, error) {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -62,6 +63,7 @@ func (tx *Tx) Remove(path string) (bool, error) {
 	if err := os.Remove(path); err != nil {
 		return false, fmt.Errorf("remove %s: %w", path, err)
 	}
+	_ = os.Remove(filepath.Dir(path)) // fails, harmlessly, unless the directory is empty
 	return true, nil
 }
 

@@ -80,3 +80,14 @@ func randomSuffix() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Open connects to database name on the test server; the connection closes when the test ends.
+func Open(t testing.TB, name string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", URLFor(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

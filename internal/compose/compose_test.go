@@ -1,0 +1,121 @@
+package compose_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/compose"
+	"github.com/kernia/kernia/plugins/twofactor"
+)
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		plugins []kernia.Plugin
+	}{
+		{name: "core", plugins: nil},
+		{name: "two-factor", plugins: []kernia.Plugin{twofactor.New()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := compose.Build(kernia.New(kernia.Options{Plugins: tc.plugins}))
+			assert.NilError(t, err)
+			files, err := compose.Render(plan)
+			assert.NilError(t, err)
+			for _, f := range files {
+				assert.Assert(t, compose.IsGenerated(f.Content), f.Name)
+				golden.Assert(t, string(f.Content), filepath.Join(tc.name, f.Name+".golden"))
+			}
+			again, err := compose.Render(plan)
+			assert.NilError(t, err)
+			assert.DeepEqual(t, files, again)
+		})
+	}
+}
+
+func TestBuildContributors(t *testing.T) {
+	plan, err := compose.Build(kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New()}}))
+	assert.NilError(t, err)
+	var names []string
+	for _, e := range plan.Entities {
+		names = append(names, e.Name+":"+e.Table+":"+e.Owner)
+	}
+	assert.DeepEqual(t, names, []string{
+		"Account:accounts:core", "Session:sessions:core", "TwoFactor:two_factors:two-factor",
+		"User:users:core", "Verification:verifications:core",
+	})
+	users := plan.Contributors()["users"]
+	assert.Check(t, is.Contains(users, compose.Column{Name: "email", Contributor: kernia.Core}))
+	assert.Check(t, is.Contains(users, compose.Column{Name: "two_factor_enabled", Contributor: "two-factor"}))
+}
+
+// clash is a plugin whose user mixin claims a core column.
+type clash struct{ kernia.BasePlugin }
+
+func (clash) ID() string { return "clash" }
+func (clash) Extensions() []kernia.Extension {
+	return []kernia.Extension{{Entity: "User", Mixin: EmailAgain{}}}
+}
+
+// EmailAgain claims users.email a second time.
+type EmailAgain struct{ mixin.Schema }
+
+func (EmailAgain) Fields() []ent.Field { return []ent.Field{field.String("email")} }
+
+type needsOther struct{ kernia.BasePlugin }
+
+func (needsOther) ID() string         { return "needs-other" }
+func (needsOther) Requires() []string { return []string{"organization"} }
+
+type orphan struct{ kernia.BasePlugin }
+
+func (orphan) ID() string { return "orphan" }
+func (orphan) Extensions() []kernia.Extension {
+	return []kernia.Extension{{Entity: "Team", Mixin: EmailAgain{}}}
+}
+
+type configured struct{ kernia.BasePlugin }
+
+// WithValue is a mixin carrying configuration, which the composed schema cannot express.
+type WithValue struct {
+	mixin.Schema
+	Column string
+}
+
+func (configured) ID() string { return "configured" }
+func (configured) Entities() []kernia.Entity {
+	return []kernia.Entity{{Name: "Thing", Mixin: WithValue{Column: "x"}}}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		plugins []kernia.Plugin
+		want    []string
+	}{
+		{"column claimed twice", []kernia.Plugin{clash{}}, []string{"users.email", "core", "clash"}},
+		{"unmet dependency", []kernia.Plugin{needsOther{}}, []string{`"needs-other" requires plugin "organization"`}},
+		{"unknown entity", []kernia.Plugin{orphan{}}, []string{"orphan extends entity Team"}},
+		{"mixin with values", []kernia.Plugin{configured{}}, []string{"configured", "carries field values"}},
+		{"enabled twice", []kernia.Plugin{twofactor.New(), twofactor.New()}, []string{`"two-factor" is enabled twice`}},
+		{"nil plugin", []kernia.Plugin{nil}, []string{"Options.Plugins[0] is nil"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := compose.Build(kernia.New(kernia.Options{Plugins: tc.plugins}))
+			assert.Assert(t, err != nil)
+			for _, w := range tc.want {
+				assert.Check(t, strings.Contains(err.Error(), w), "%q lacks %q", err, w)
+			}
+		})
+	}
+}

@@ -1,0 +1,234 @@
+package generator_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/diff"
+	"github.com/kernia/kernia/internal/generator"
+	"github.com/kernia/kernia/internal/moduletest"
+	"github.com/kernia/kernia/internal/pgtest"
+	"github.com/kernia/kernia/plugins/twofactor"
+)
+
+// testdata is absolute: the tests run inside temporary modules.
+var testdata, _ = filepath.Abs("testdata")
+
+var clock = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+// authModule stands for the user's auth module: it keeps Kernia and its plugins required.
+const authModule = `package auth
+
+import (
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/plugins/twofactor"
+)
+
+// Auth is the app's auth instance.
+var Auth = kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New()}})
+`
+
+// newModule creates an empty user module and makes it the working directory.
+func newModule(t *testing.T) string {
+	t.Helper()
+	dir := moduletest.New(t, "example.com/app", map[string]string{"auth/auth.go": authModule})
+	t.Chdir(dir)
+	return dir
+}
+
+func auth(t *testing.T, plugins ...kernia.Plugin) *kernia.Auth {
+	return kernia.New(kernia.Options{
+		DevURL:   pgtest.NewDatabase(t),
+		Dialects: []string{kernia.SQLite, kernia.Postgres},
+		Plugins:  plugins,
+	})
+}
+
+func TestGenerateGoldenAndIdempotent(t *testing.T) {
+	tests := []struct {
+		name    string
+		plugins []kernia.Plugin
+	}{
+		{"core", nil},
+		{"two-factor", []kernia.Plugin{twofactor.New()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newModule(t)
+			a := auth(t, tc.plugins...)
+			res, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Assert(t, res.Written)
+			assert.Equal(t, len(res.Migrations), 2)
+			for _, m := range res.Migrations {
+				assert.Equal(t, m.Path, "ent/migrate/migrations/"+m.Dialect+"/20260102030405_kernia.sql")
+				golden.Assert(t, m.SQL, filepath.Join(testdata, tc.name, m.Dialect+".sql.golden"))
+			}
+			moduletest.Run(t, dir, "go", "build", "./...")
+			before := moduletest.Snapshot(t, dir)
+
+			again, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Assert(t, again.UpToDate(), "second run changed %v", again.Changed)
+			assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+		})
+	}
+}
+
+func TestGenerateAddsOnlyThePluginChange(t *testing.T) {
+	newModule(t)
+	dev := pgtest.NewDatabase(t)
+	core := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.SQLite, kernia.Postgres}})
+	_, err := generator.Run(context.Background(), core, generator.Options{Now: clock})
+	assert.NilError(t, err)
+
+	withTwoFactor := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.SQLite, kernia.Postgres}, Plugins: []kernia.Plugin{twofactor.New()}})
+	res, err := generator.Run(context.Background(), withTwoFactor, generator.Options{Now: clock, Name: "two_factor"})
+	assert.NilError(t, err)
+	assert.Equal(t, len(res.Migrations), 2)
+	for _, m := range res.Migrations {
+		assert.Equal(t, m.Path, "ent/migrate/migrations/"+m.Dialect+"/20260102030406_two_factor.sql")
+		golden.Assert(t, m.SQL, filepath.Join(testdata, "add-two-factor", m.Dialect+".sql.golden"))
+	}
+}
+
+func TestCheckAndDryRunWriteNothing(t *testing.T) {
+	dir := newModule(t)
+	dev := pgtest.NewDatabase(t)
+	core := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.SQLite, kernia.Postgres}})
+	_, err := generator.Run(context.Background(), core, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	before := moduletest.Snapshot(t, dir)
+
+	res, err := generator.Run(context.Background(), core, generator.Options{Check: true})
+	assert.NilError(t, err)
+	assert.Assert(t, res.UpToDate())
+
+	changed := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.SQLite, kernia.Postgres}, Plugins: []kernia.Plugin{twofactor.New()}})
+	res, err = generator.Run(context.Background(), changed, generator.Options{Check: true})
+	assert.Assert(t, errors.Is(err, generator.ErrDrift), "%v", err)
+	assert.Check(t, is.Contains(err.Error(), "ent/schema/two_factor.go"))
+	assert.Equal(t, len(res.Migrations), 2)
+	assert.Check(t, is.Contains(res.Migrations[0].SQL, "two_factors"))
+	assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+
+	res, err = generator.Run(context.Background(), changed, generator.Options{DryRun: true})
+	assert.NilError(t, err)
+	assert.Assert(t, !res.Written && len(res.Migrations) == 2)
+	assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+}
+
+func TestFailedRunLeavesEveryFileAsItWas(t *testing.T) {
+	dir := newModule(t)
+	dev := pgtest.NewDatabase(t)
+	core := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.SQLite, kernia.Postgres}})
+	_, err := generator.Run(context.Background(), core, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	before := moduletest.Snapshot(t, dir)
+
+	// The SQLite diff succeeds and the client is staged; the PostgreSQL diff then fails.
+	broken := kernia.New(kernia.Options{
+		DevURL:      "postgres://nobody:secret@127.0.0.1:1/dev?sslmode=disable",
+		DatabaseURL: "sqlite://app.db",
+		Dialects:    []string{kernia.SQLite, kernia.Postgres},
+		Plugins:     []kernia.Plugin{twofactor.New()},
+	})
+	_, err = generator.Run(context.Background(), broken, generator.Options{Now: clock})
+	assert.ErrorContains(t, err, "127.0.0.1:1")
+	assert.Check(t, !strings.Contains(err.Error(), "secret"))
+	assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+}
+
+func TestDestructiveChangesNeedConsent(t *testing.T) {
+	dir := newModule(t)
+	a := kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}, Plugins: []kernia.Plugin{twofactor.New()}})
+	_, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	before := moduletest.Snapshot(t, dir)
+
+	without := kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}})
+	_, err = generator.Run(context.Background(), without, generator.Options{Now: clock})
+	assert.Assert(t, errors.Is(err, diff.ErrDestructive), "%v", err)
+	assert.Check(t, is.Contains(err.Error(), "drops table two_factors"))
+	assert.Check(t, is.Contains(err.Error(), "drops column users.two_factor_enabled"))
+	assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+
+	res, err := generator.Run(context.Background(), without, generator.Options{Now: clock, AllowDestructive: true})
+	assert.NilError(t, err)
+	assert.Equal(t, len(res.Migrations), 1)
+	assert.Check(t, is.Contains(res.Migrations[0].SQL, "DROP TABLE `two_factors`"))
+	_, err = os.Stat(filepath.Join(dir, "ent/twofactor"))
+	assert.Assert(t, os.IsNotExist(err), "stale generated package was not removed")
+	_, err = os.Stat(filepath.Join(dir, "ent/schema/two_factor.go"))
+	assert.Assert(t, os.IsNotExist(err), "stale schema file was not removed")
+	moduletest.Run(t, dir, "go", "build", "./...")
+}
+
+func TestUserSchemaFilesAreLeftAlone(t *testing.T) {
+	dir := newModule(t)
+	user := "package schema\n\n// Notes are the user's own.\nconst Notes = 1\n"
+	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "ent/schema"), 0o755))
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "ent/schema/notes.go"), []byte(user), 0o644))
+	a := kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}})
+	_, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "ent/schema/notes.go"))
+	assert.NilError(t, err)
+	assert.Equal(t, string(b), user)
+
+	// A user file where Kernia writes an entity is refused, not overwritten.
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "ent/schema/user.go"), []byte(user), 0o644))
+	_, err = generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.ErrorContains(t, err, "ent/schema/user.go exists and was not generated by Kernia")
+}
+
+func TestPostgresNeedsADevDatabase(t *testing.T) {
+	newModule(t)
+	t.Setenv(kernia.EnvDevURL, "")
+	a := kernia.New(kernia.Options{DatabaseURL: "sqlite://app.db", Dialects: []string{kernia.Postgres}})
+	_, err := generator.Run(context.Background(), a, generator.Options{})
+	assert.ErrorContains(t, err, "KERNIA_DEV_URL")
+}
+
+func TestPostgresTemporaryDatabaseOnTargetServer(t *testing.T) {
+	newModule(t)
+	t.Setenv(kernia.EnvDevURL, "")
+	target := pgtest.NewDatabase(t)
+	a := kernia.New(kernia.Options{DatabaseURL: target})
+	res, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	assert.Equal(t, len(res.Migrations), 1)
+	assert.Equal(t, res.Migrations[0].Dialect, kernia.Postgres)
+	// The target database itself is untouched.
+	db := pgtest.Server(t)
+	var n int
+	name := target[strings.LastIndex(target, "/")+1 : strings.Index(target, "?")]
+	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pg_database WHERE datname LIKE 'kernia_dev_%'`).Scan(&n))
+	assert.Equal(t, n, 0, "temporary dev database left behind")
+	tdb := pgtest.Open(t, name)
+	assert.NilError(t, tdb.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&n))
+	assert.Equal(t, n, 0, "generate changed the target database")
+}
+
+func TestNonEmptyDevDatabaseIsRefused(t *testing.T) {
+	newModule(t)
+	dev := pgtest.NewDatabase(t)
+	db := pgtest.Open(t, dev[strings.LastIndex(dev, "/")+1:strings.Index(dev, "?")])
+	_, err := db.Exec(`CREATE TABLE precious (id int)`)
+	assert.NilError(t, err)
+	a := kernia.New(kernia.Options{DevURL: dev, Dialects: []string{kernia.Postgres}})
+	_, err = generator.Run(context.Background(), a, generator.Options{})
+	assert.ErrorContains(t, err, "is not empty (found table public.precious)")
+	var n int
+	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM precious`).Scan(&n))
+}
