@@ -1,0 +1,257 @@
+package migration
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia/internal/database"
+)
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	// DryRun prints the SQL of the pending files to Out and changes nothing: no lock is taken and
+	// no revisions table is created.
+	DryRun bool
+	// LockTimeout bounds the wait for the migration lock held by another run (default
+	// DefaultLockTimeout when zero).
+	LockTimeout time.Duration
+	// Baseline, on a database without migration history, records this version as a baseline
+	// revision (the database already has the changes of every file up to it) and applies only
+	// later files. On a database with history it is ignored when it is not newer than the current
+	// version, and refused otherwise.
+	Baseline string
+	// AllowOutOfOrder applies pending files older than the last applied version (added late,
+	// for example by a merged branch) instead of refusing them.
+	AllowOutOfOrder bool
+	// Out receives human progress lines; nil discards them.
+	Out io.Writer
+}
+
+// AppliedFile is a migration file a run applied, or would apply in a dry run.
+type AppliedFile struct {
+	// Version is the file's version (its name up to the first underscore).
+	Version string `json:"version"`
+	// Description is the rest of the file's name, without .sql.
+	Description string `json:"description"`
+	// Name is the file name.
+	Name string `json:"name"`
+	// Statements is how many statements the run executed (for a dry run: would execute).
+	Statements int `json:"statements"`
+	// Duration is how long the file took (zero in a dry run).
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// ApplyResult describes a run.
+type ApplyResult struct {
+	// Dialect is "sqlite" or "postgres".
+	Dialect string `json:"dialect"`
+	// From is the database's version before the run, To after it ("" for none).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Baseline is the baseline version the run recorded, if any.
+	Baseline string `json:"baseline,omitempty"`
+	// Applied lists the files applied, in order.
+	Applied []AppliedFile `json:"applied"`
+	// Pending lists, in a dry run, the files a real run would apply.
+	Pending []AppliedFile `json:"pending,omitempty"`
+	// DryRun is set for a dry run.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// Apply applies the pending files of the migration directory at dirPath to the database at
+// rawURL. In order: it verifies atlas.sum (before connecting), connects, takes the migration
+// lock (see the package documentation), creates the revisions table if it is missing, checks the
+// recorded history against the directory, then runs each pending file in its own transaction
+// and records it. Nothing to apply is a success.
+//
+// When a file fails, it leaves nothing behind (its transaction or savepoint is rolled back), the
+// earlier files stay applied, the failure is recorded in the revisions table for Status, and
+// the returned error names the file, the statement and the database error; the result then
+// lists the files applied before the failure (it is nil when the run failed before taking the
+// lock). Cancelling ctx rolls back the current file and releases the lock. No error contains
+// the URL's password.
+func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*ApplyResult, error) {
+	dir, err := VerifyDir(dirPath)
+	if err != nil {
+		return nil, err
+	}
+	files, sum, err := migrationFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	u, err := database.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, opts: opts,
+		out: opts.Out, operator: operatorVersion(), stmts: make(map[string][]string, len(files))}
+	if r.out == nil {
+		r.out = io.Discard
+	}
+	if r.opts.LockTimeout <= 0 {
+		r.opts.LockTimeout = DefaultLockTimeout
+	}
+	// Split every file before connecting: one that cannot be split stops the run before it
+	// changes anything.
+	for _, f := range files {
+		if r.stmts[f.Name()], err = statements(u.Dialect, f); err != nil {
+			return nil, err
+		}
+	}
+	if opts.DryRun {
+		return r.dryRun(ctx)
+	}
+	return r.apply(ctx)
+}
+
+// runner is one Apply call.
+type runner struct {
+	u        *database.URL
+	where    string // the database, for messages
+	dir      string
+	files    []migrate.File
+	sum      migrate.HashFile
+	stmts    map[string][]string // by file name
+	opts     ApplyOptions
+	out      io.Writer
+	operator string
+}
+
+// where names the database in messages, without its password.
+func where(u *database.URL) string {
+	if u.Dialect == "sqlite" {
+		return "sqlite " + u.Path
+	}
+	return u.Redacted()
+}
+
+func (r *runner) printf(format string, args ...any) {
+	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
+	db, err := r.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
+	}
+	defer conn.Close()
+	res = &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}}
+	if r.u.Dialect == "postgres" {
+		unlock, err := lockPostgres(ctx, conn, r.where, r.opts.LockTimeout)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		return r.run(ctx, conn, res)
+	}
+	end, err := lockSQLite(ctx, conn, r.u.Path, r.opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	res, err = r.run(ctx, conn, res)
+	if errors.Is(err, errRunLost) {
+		_ = end(false)
+		res.Applied, res.To = nil, res.From
+		return res, err
+	}
+	// Commit the files applied before a failure too: they stay applied, as on PostgreSQL.
+	if cerr := end(true); cerr != nil {
+		res.Applied, res.To = nil, res.From
+		return res, errors.Join(err, cerr)
+	}
+	return res, err
+}
+
+// open connects. lockSQLite sets the SQLite migration connection's busy timeout and turns its
+// foreign keys off.
+func (r *runner) open(ctx context.Context) (*sql.DB, error) {
+	db, err := database.Open(ctx, r.u)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+// run does the work while holding the lock.
+func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*ApplyResult, error) {
+	dialect := r.u.Dialect
+	if err := createRevisionsTable(ctx, conn, dialect); err != nil {
+		return res, err
+	}
+	revs, err := readRevisions(ctx, conn, dialect)
+	if err != nil {
+		return res, err
+	}
+	h := newHistory(r.dir, r.files, r.sum, revs)
+	res.From = h.current()
+	res.To = res.From
+	p, err := h.plan(r.opts)
+	if err != nil {
+		return res, err
+	}
+	if p.checkClean {
+		if err := checkClean(ctx, conn, dialect, r.where); err != nil {
+			return res, err
+		}
+	}
+	for _, n := range p.notes {
+		r.printf("%s", n)
+	}
+	for _, s := range p.stale {
+		if err := deleteRevision(ctx, conn, dialect, s.Version); err != nil {
+			return res, err
+		}
+	}
+	if b := p.baseline; b != nil {
+		b.ExecutedAt, b.OperatorVersion = time.Now(), r.operator
+		if err := writeRevision(ctx, conn, dialect, b); err != nil {
+			return res, err
+		}
+		res.Baseline, res.To = b.Version, b.Version
+		r.printf("baseline: recorded version %s; files up to it are taken as already applied", b.Version)
+	}
+	start := time.Now()
+	for _, f := range p.pending {
+		af, err := r.applyFile(ctx, conn, f, h.byVer[f.Version()], len(res.Applied))
+		if err != nil {
+			return res, err
+		}
+		res.Applied = append(res.Applied, af)
+		res.To = f.Version()
+		r.printf("applied %s: %d %s in %s", f.Name(), af.Statements, plural(make([]int, af.Statements), "statement", "statements"), round(af.Duration))
+	}
+	switch {
+	case len(res.Applied) > 0:
+		r.printf("%d %s applied in %s: %s is now at version %s",
+			len(res.Applied), plural(res.Applied, "file", "files"), round(time.Since(start)), r.where, res.To)
+	case res.To == "" && len(r.files) == 0:
+		r.printf("nothing to apply: the migration directory %s has no migration files", r.dir)
+	case res.To == "":
+		r.printf("nothing to apply: %s has no migration applied", r.where)
+	default:
+		r.printf("nothing to apply: %s is at version %s", r.where, res.To)
+	}
+	return res, nil
+}
+
+// round shortens a duration for display.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

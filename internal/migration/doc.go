@@ -1,0 +1,19 @@
+// Package migration applies Kernia's versioned SQL migrations (Atlas directory format: one
+// <version>_<name>.sql file per change plus atlas.sum) and reports their status.
+//
+// Apply verifies atlas.sum before it connects, takes a database-wide lock, keeps the history in
+// the atlas_schema_revisions table with the Atlas CLI's columns and values (so a team can switch
+// to `atlas migrate apply` on the same database), refuses a history that no longer matches the
+// directory, and runs each pending file in a transaction where the dialect allows.
+//
+// PostgreSQL: a session advisory lock (key PostgresLockKey, the key the Atlas CLI uses) on one
+// dedicated connection; each file runs in its own transaction on that connection, except files
+// starting with the Atlas directive `-- atlas:txmode none`, whose statements run one by one and
+// whose progress is recorded after each statement.
+//
+// SQLite: the whole run is one BEGIN IMMEDIATE transaction on one dedicated connection with
+// foreign keys off (Atlas's table rebuilds need them off, and SQLite ignores the pragma inside a
+// transaction); each file runs inside a savepoint that is released only when PRAGMA
+// foreign_key_check reports no violation. A failing file is rolled back to its savepoint and the
+// earlier files of the run are committed. The txmode directive has no effect on SQLite.
+package migration

@@ -1,0 +1,235 @@
+package migration
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+)
+
+// RevisionsTable is the table holding the migration history, in the connected schema. Its
+// columns and values are the Atlas CLI's.
+const RevisionsTable = "atlas_schema_revisions"
+
+// atlasIdentifierRow is the row the Atlas CLI keeps in the revisions table to identify it; it is
+// not a migration.
+const atlasIdentifierRow = ".atlas_cloud_identifier"
+
+// The revisions table as the Atlas CLI (through Ent) creates it.
+const (
+	createRevisionsPostgres = `CREATE TABLE IF NOT EXISTS "atlas_schema_revisions" (` +
+		`"version" character varying NOT NULL, "description" character varying NOT NULL, ` +
+		`"type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, ` +
+		`"executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, ` +
+		`"hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, ` +
+		`PRIMARY KEY ("version"))`
+	createRevisionsSQLite = "CREATE TABLE IF NOT EXISTS `atlas_schema_revisions` (" +
+		"`version` text NOT NULL, `description` text NOT NULL, " +
+		"`type` integer NOT NULL DEFAULT (2), `applied` integer NOT NULL DEFAULT (0), `total` integer NOT NULL DEFAULT (0), " +
+		"`executed_at` datetime NOT NULL, `execution_time` integer NOT NULL, `error` text NULL, `error_stmt` text NULL, " +
+		"`hash` text NOT NULL, `partial_hashes` json NULL, `operator_version` text NOT NULL, " +
+		"PRIMARY KEY (`version`))"
+)
+
+const revisionColumns = `"version", "description", "type", "applied", "total", "executed_at", "execution_time", "error", "error_stmt", "hash", "partial_hashes", "operator_version"`
+
+// querier is what *sql.DB, *sql.Conn and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL.
+func rebind(dialect, query string) string {
+	if dialect != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// revisionsTableExists reports whether the revisions table exists in the connected schema.
+func revisionsTableExists(ctx context.Context, q querier, dialect string) (bool, error) {
+	var exists bool
+	var err error
+	if dialect == "postgres" {
+		err = q.QueryRowContext(ctx, `SELECT to_regclass('atlas_schema_revisions') IS NOT NULL`).Scan(&exists)
+	} else {
+		var n int
+		err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`).Scan(&n)
+		exists = n > 0
+	}
+	if err != nil {
+		return false, fmt.Errorf("migrate: look up the %s table: %w", RevisionsTable, err)
+	}
+	return exists, nil
+}
+
+// createRevisionsTable creates the revisions table; call it only while holding the lock.
+func createRevisionsTable(ctx context.Context, q querier, dialect string) error {
+	ddl := createRevisionsSQLite
+	if dialect == "postgres" {
+		ddl = createRevisionsPostgres
+	}
+	if _, err := q.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("migrate: create the %s table: %w", RevisionsTable, err)
+	}
+	return nil
+}
+
+// readRevisions returns the recorded revisions ordered by version, without the Atlas CLI's
+// identifier row. A missing table is an empty history.
+func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.Revision, error) {
+	exists, err := revisionsTableExists(ctx, q, dialect)
+	if err != nil || !exists {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM "atlas_schema_revisions" ORDER BY "version"`)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read %s: %w", RevisionsTable, err)
+	}
+	defer rows.Close()
+	var revs []*migrate.Revision
+	for rows.Next() {
+		var (
+			r                      migrate.Revision
+			typ                    int64
+			executedAt, partial    any
+			execNanos              int64
+			errText, errStmt, hash sql.NullString
+		)
+		if err := rows.Scan(&r.Version, &r.Description, &typ, &r.Applied, &r.Total, &executedAt, &execNanos,
+			&errText, &errStmt, &hash, &partial, &r.OperatorVersion); err != nil {
+			return nil, fmt.Errorf("migrate: read %s: %w", RevisionsTable, err)
+		}
+		if r.Version == atlasIdentifierRow {
+			continue
+		}
+		r.Type = migrate.RevisionType(typ)
+		r.ExecutionTime = time.Duration(execNanos)
+		r.Error, r.ErrorStmt, r.Hash = errText.String, errStmt.String, hash.String
+		if r.ExecutedAt, err = asTime(executedAt); err != nil {
+			return nil, fmt.Errorf("migrate: read %s: version %s: executed_at: %w", RevisionsTable, r.Version, err)
+		}
+		if r.PartialHashes, err = asHashes(partial); err != nil {
+			return nil, fmt.Errorf("migrate: read %s: version %s: partial_hashes: %w", RevisionsTable, r.Version, err)
+		}
+		revs = append(revs, &r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrate: read %s: %w", RevisionsTable, err)
+	}
+	sort.Slice(revs, func(i, j int) bool { return revs[i].Version < revs[j].Version })
+	return revs, nil
+}
+
+// writeRevision inserts r, or replaces the row of its version.
+func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Revision) error {
+	var partial any
+	if len(r.PartialHashes) > 0 {
+		b, err := json.Marshal(r.PartialHashes)
+		if err != nil {
+			return err
+		}
+		partial = string(b)
+	}
+	nullable := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	query := rebind(dialect, `INSERT INTO "atlas_schema_revisions" (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
+		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
+		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
+		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
+		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version"`)
+	_, err := q.ExecContext(ctx, query, r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
+		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion)
+	if err != nil {
+		return fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
+	}
+	return nil
+}
+
+// deleteRevision removes the row of a version.
+func deleteRevision(ctx context.Context, q querier, dialect, version string) error {
+	if _, err := q.ExecContext(ctx, rebind(dialect, `DELETE FROM "atlas_schema_revisions" WHERE "version" = ?`), version); err != nil {
+		return fmt.Errorf("migrate: delete version %s from %s: %w", version, RevisionsTable, err)
+	}
+	return nil
+}
+
+// done reports whether a revision counts as applied: a baseline, a revision marked resolved,
+// or a file whose statements all ran.
+func done(r *migrate.Revision) bool {
+	return r.Type == migrate.RevisionTypeBaseline || r.Type.Has(migrate.RevisionTypeResolved) || r.Applied >= r.Total
+}
+
+// sqliteTimeLayouts are the forms SQLite drivers store datetime values in.
+var sqliteTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+}
+
+func asTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case string:
+		return parseTime(v)
+	case []byte:
+		return parseTime(string(v))
+	case int64:
+		return time.Unix(v, 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unexpected value %T", v)
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range sqliteTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot parse time %q", s)
+}
+
+func asHashes(v any) ([]string, error) {
+	var b []byte
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return nil, fmt.Errorf("unexpected value %T", v)
+	}
+	var hs []string
+	if err := json.Unmarshal(b, &hs); err != nil {
+		return nil, err
+	}
+	return hs, nil
+}
