@@ -10,6 +10,7 @@ package mage
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
@@ -31,6 +32,36 @@ func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive
 			AllowDestructive: deref(allowDestructive),
 			JSON:             deref(json),
 		}, io)
+	})
+}
+
+// Migrate applies pending migrations to KERNIA_DATABASE_URL, locked, checksummed, one transaction per file.
+func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool) error {
+	return run(func(io command.IO) error {
+		auth, err := app.Instance()
+		if err != nil {
+			return err
+		}
+		return command.Migrate(ctx, auth, command.MigrateFlags{
+			Dir:             deref(dir),
+			URL:             deref(url),
+			DryRun:          deref(dryRun),
+			LockTimeout:     deref(lockTimeout),
+			Baseline:        deref(baseline),
+			AllowOutOfOrder: deref(allowOutOfOrder),
+			JSON:            deref(json),
+		}, io)
+	})
+}
+
+// Status prints applied and pending migrations and the last failure.
+func Status(ctx context.Context, dir, url *string, json *bool) error {
+	return run(func(io command.IO) error {
+		auth, err := app.Instance()
+		if err != nil {
+			return err
+		}
+		return command.Status(ctx, auth, command.StatusFlags{Dir: deref(dir), URL: deref(url), JSON: deref(json)}, io)
 	})
 }
 

@@ -33,8 +33,8 @@ func Root(t testing.TB) string {
 }
 
 // New creates module path in a temporary directory with the given files (path → content),
-// requiring Kernia at this checkout and Kernia's own dependency versions, with the mage
-// tool, then runs go mod tidy. It returns the module's directory.
+// requiring Kernia at this checkout and Kernia's own dependency versions, with the kernia and
+// mage tools, then runs go mod tidy. It returns the module's directory.
 func New(t testing.TB, path string, files map[string]string) string {
 	t.Helper()
 	root := Root(t)
@@ -52,7 +52,7 @@ func New(t testing.TB, path string, files map[string]string) string {
 	for _, r := range mf.Require {
 		b.WriteString("\t" + r.Mod.Path + " " + r.Mod.Version + "\n")
 	}
-	b.WriteString(")\n\nreplace github.com/kernia/kernia => " + root + "\n\ntool github.com/magefile/mage\n")
+	b.WriteString(")\n\nreplace github.com/kernia/kernia => " + root + "\n\ntool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
 	write(t, filepath.Join(dir, "go.mod"), b.String())
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {

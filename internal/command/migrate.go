@@ -1,0 +1,126 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/migration"
+)
+
+// MigrateFlags are the flags of migrate.
+type MigrateFlags struct {
+	// Dir is the migration directory; default <MigrationsDir>/<dialect of the URL>.
+	Dir string
+	// URL is the database; default Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db.
+	URL             string
+	DryRun          bool
+	LockTimeout     time.Duration
+	Baseline        string
+	AllowOutOfOrder bool
+	JSON            bool
+}
+
+// Migrate applies the pending files of the migration directory to the database.
+func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) error {
+	url, dir, err := target(auth, f.URL, f.Dir)
+	if err != nil {
+		return err
+	}
+	if f.LockTimeout < 0 {
+		return Usagef("migrate: --lock-timeout must not be negative")
+	}
+	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{
+		DryRun:          f.DryRun,
+		LockTimeout:     f.LockTimeout,
+		Baseline:        f.Baseline,
+		AllowOutOfOrder: f.AllowOutOfOrder,
+		Out:             io.Stderr,
+	})
+	if f.JSON && res != nil {
+		if jerr := printJSON(io.Stdout, res); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+// StatusFlags are the flags of status.
+type StatusFlags struct {
+	Dir  string
+	URL  string
+	JSON bool
+}
+
+// Status prints the applied and pending files and the last failure.
+func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error {
+	url, dir, err := target(auth, f.URL, f.Dir)
+	if err != nil {
+		return err
+	}
+	rep, err := migration.Status(ctx, url, dir)
+	if err != nil {
+		return err
+	}
+	if f.JSON {
+		return printJSON(io.Stdout, rep)
+	}
+	fmt.Fprintf(io.Stdout, "database:  %s\ndirectory: %s\ncurrent:   %s\n", rep.Database, rep.Dir, orNone(rep.Current))
+	for _, a := range rep.Applied {
+		at := ""
+		if a.AppliedAt != nil {
+			at = a.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(io.Stdout, "applied   %s  %s\n", nameOf(a), at)
+	}
+	for _, p := range rep.Pending {
+		fmt.Fprintf(io.Stdout, "pending   %s\n", nameOf(p))
+	}
+	if lf := rep.LastFailure; lf != nil {
+		fmt.Fprintf(io.Stdout, "last failure: %s at %s: %s\n", lf.Version, lf.At.UTC().Format(time.RFC3339), lf.Error)
+		if lf.Statement != "" {
+			fmt.Fprintf(io.Stdout, "  statement: %s\n", lf.Statement)
+		}
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintf(io.Stdout, "problem: %s\n", p)
+	}
+	return nil
+}
+
+// target resolves the database URL (flag, Options, environment, default) and the migration
+// directory (flag, else the dialect's directory under MigrationsDir).
+func target(auth *kernia.Auth, urlFlag, dirFlag string) (url, dir string, err error) {
+	if err := auth.Err(); err != nil {
+		return "", "", err
+	}
+	url = urlFlag
+	if url == "" {
+		url = auth.DatabaseURL()
+	}
+	dialect, err := kernia.DialectOf(url)
+	if err != nil {
+		return "", "", err
+	}
+	dir = dirFlag
+	if dir == "" {
+		dir = filepath.Join(auth.MigrationsDir(), dialect)
+	}
+	return url, dir, nil
+}
+
+func nameOf(f migration.FileStatus) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return f.Version + "_" + f.Description
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
