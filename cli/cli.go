@@ -77,6 +77,16 @@ var commands = []cmd{
 		},
 	},
 	{
+		name:    "hash",
+		summary: "rewrite atlas.sum after a deliberate manual edit of a migration directory",
+		usage:   "kernia hash [--dir DIR]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.HashFlags
+			fs.StringVar(&f.Dir, "dir", "", "migration directory (default: every dialect's directory)")
+			return func(_ context.Context, a *kernia.Auth, io command.IO) error { return command.Hash(a, f, io) }
+		},
+	},
+	{
 		name:    "status",
 		summary: "show applied and pending migrations and the last failure",
 		usage:   "kernia status [--url URL] [--dir DIR] [--json]",
@@ -162,7 +172,7 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	}
 	err := runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr})
 	if err != nil {
-		fmt.Fprintf(stderr, "kernia %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "kernia: %v\n", err)
 	}
 	return command.ExitCode(err)
 }

@@ -65,6 +65,17 @@ func Status(ctx context.Context, dir, url *string, json *bool) error {
 	})
 }
 
+// Hash rewrites atlas.sum after a deliberate manual edit of a migration directory.
+func Hash(dir *string) error {
+	return run(func(io command.IO) error {
+		auth, err := app.Instance()
+		if err != nil {
+			return err
+		}
+		return command.Hash(auth, command.HashFlags{Dir: deref(dir)}, io)
+	})
+}
+
 func run(f func(command.IO) error) error {
 	err := f(command.IO{Stdout: os.Stdout, Stderr: os.Stderr})
 	if code := command.ExitCode(err); code != 0 {

@@ -3,6 +3,8 @@ package command
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/generator"
@@ -20,7 +22,7 @@ type GenerateFlags struct {
 // Generate composes the schema, runs Ent codegen and writes one migration per dialect for
 // what changed. DryRun prints the SQL and writes nothing; Check fails when anything would
 // change.
-func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, io IO) error {
+func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) error {
 	if f.DryRun && f.Check {
 		return Usagef("generate: --dry-run and --check are exclusive")
 	}
@@ -29,18 +31,18 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, io IO) er
 		DryRun:           f.DryRun,
 		Check:            f.Check,
 		AllowDestructive: f.AllowDestructive,
-		Log:              io.Stderr,
+		Log:              out.Stderr,
 	})
 	if res != nil && (f.Check || f.DryRun) {
 		for _, m := range res.Migrations {
-			fmt.Fprintf(io.Stderr, "-- %s (%s), not written:\n", m.Path, m.Dialect)
+			fmt.Fprintf(out.Stderr, "-- %s (%s), not written:\n", m.Path, m.Dialect)
 			if !f.JSON {
-				fmt.Fprint(io.Stdout, m.SQL)
+				fmt.Fprint(out.Stdout, m.SQL)
 			}
 		}
 	}
 	if f.JSON && res != nil {
-		if jerr := printJSON(io.Stdout, res); jerr != nil && err == nil {
+		if jerr := printJSON(out.Stdout, res); jerr != nil && err == nil {
 			err = jerr
 		}
 	}
@@ -49,16 +51,31 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, io IO) er
 	}
 	switch {
 	case res.UpToDate():
-		fmt.Fprintln(io.Stderr, "generate: nothing changed: the schema, the Ent client and the migrations are up to date")
+		fmt.Fprintln(out.Stderr, "generate: nothing changed: the schema, the Ent client and the migrations are up to date")
 	case res.Written:
-		for _, p := range res.Changed {
-			fmt.Fprintf(io.Stderr, "wrote %s\n", p)
-		}
-		for _, m := range res.Migrations {
-			fmt.Fprintf(io.Stderr, "new %s migration: %s\n", m.Dialect, m.Path)
-		}
+		summarize(out.Stderr, res)
 	default:
-		fmt.Fprintf(io.Stderr, "generate: %d files would change; nothing written\n", len(res.Changed))
+		fmt.Fprintf(out.Stderr, "generate: %d files would change; nothing written\n", len(res.Changed))
 	}
 	return nil
+}
+
+// summarize prints the schema files one by one, the client files as a count, then each new
+// migration.
+func summarize(w io.Writer, res *generator.Result) {
+	client := 0
+	for _, p := range res.Changed {
+		switch {
+		case strings.HasPrefix(p, generator.SchemaDir+"/"):
+			fmt.Fprintf(w, "wrote %s\n", p)
+		case strings.HasPrefix(p, generator.TargetDir+"/") && strings.HasSuffix(p, ".go"):
+			client++
+		}
+	}
+	if client > 0 {
+		fmt.Fprintf(w, "wrote %d files of the Ent client in %s/\n", client, generator.TargetDir)
+	}
+	for _, m := range res.Migrations {
+		fmt.Fprintf(w, "new %s migration: %s\n", m.Dialect, m.Path)
+	}
 }

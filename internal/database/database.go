@@ -125,7 +125,7 @@ func (u *URL) WithSearchPath(schema string) *URL {
 func Open(ctx context.Context, u *URL) (*sql.DB, error) {
 	switch u.Dialect {
 	case kernia.SQLite:
-		return openSQLite(ctx, u, "")
+		return openSQLite(ctx, u)
 	default:
 		db := stdlib.OpenDB(*u.pg)
 		if err := db.PingContext(ctx); err != nil {
@@ -136,13 +136,7 @@ func Open(ctx context.Context, u *URL) (*sql.DB, error) {
 	}
 }
 
-// OpenSQLite opens a SQLite URL with extra _pragma parameters (for example
-// "foreign_keys(0)") appended after Kernia's defaults, which they override.
-func OpenSQLite(ctx context.Context, u *URL, pragmas ...string) (*sql.DB, error) {
-	return openSQLite(ctx, u, strings.Join(pragmas, ","))
-}
-
-func openSQLite(ctx context.Context, u *URL, extra string) (*sql.DB, error) {
+func openSQLite(ctx context.Context, u *URL) (*sql.DB, error) {
 	if u.Path != ":memory:" {
 		if err := checkSQLitePath(u.Path); err != nil {
 			return nil, err
@@ -157,9 +151,6 @@ func openSQLite(ctx context.Context, u *URL, extra string) (*sql.DB, error) {
 	pragmas := []string{"foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"}
 	if u.Path != ":memory:" {
 		pragmas = append(pragmas, "journal_mode(WAL)")
-	}
-	if extra != "" {
-		pragmas = append(pragmas, strings.Split(extra, ",")...)
 	}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
@@ -212,7 +203,20 @@ func (u *URL) connectError(err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("%s: no answer within %s: is the server up and the host and port right?", target, u.pg.ConnectTimeout)
 	}
-	return fmt.Errorf("%s: cannot connect: %s", target, pgErrorText(err))
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return fmt.Errorf("%s: cannot connect: %v: is the server running and accepting TCP connections there?", target, opErr.Err)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("%s: cannot resolve host %q: fix the host in the database URL", target, dnsErr.Name)
+	}
+	return fmt.Errorf("%s: cannot connect: %s", target, firstLine(pgErrorText(err)))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func isTimeout(err error) bool {

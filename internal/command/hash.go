@@ -1,0 +1,51 @@
+package command
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia"
+)
+
+// HashFlags are the flags of hash.
+type HashFlags struct {
+	// Dir is one migration directory; default every dialect's directory under MigrationsDir.
+	Dir string
+}
+
+// Hash rewrites atlas.sum after a deliberate manual edit of a migration directory, as Atlas's
+// migrate hash does. Applied files that were edited are still refused by migrate.
+func Hash(auth *kernia.Auth, f HashFlags, io IO) error {
+	dirs := []string{f.Dir}
+	if f.Dir == "" {
+		ds, err := auth.Dialects()
+		if err != nil {
+			return err
+		}
+		dirs = dirs[:0]
+		for _, d := range ds {
+			dirs = append(dirs, filepath.Join(auth.MigrationsDir(), d))
+		}
+	}
+	for _, path := range dirs {
+		if st, err := os.Stat(path); err != nil || !st.IsDir() {
+			return fmt.Errorf("hash: migration directory %s does not exist: pass --dir", path)
+		}
+		dir, err := migrate.NewLocalDir(path)
+		if err != nil {
+			return fmt.Errorf("hash: %w", err)
+		}
+		sum, err := dir.Checksum()
+		if err != nil {
+			return fmt.Errorf("hash: %s: %w", path, err)
+		}
+		if err := migrate.WriteSumFile(dir, sum); err != nil {
+			return fmt.Errorf("hash: write %s/atlas.sum: %w", path, err)
+		}
+		fmt.Fprintf(io.Stderr, "wrote %s (%d files)\n", filepath.Join(path, migrate.HashFileName), len(sum))
+	}
+	return nil
+}
