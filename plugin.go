@@ -35,6 +35,10 @@ type Extension struct {
 	Entity string
 	// Mixin holds the added fields, edges and indexes; the same rules as Entity.Mixin apply.
 	Mixin ent.Mixin
+	// IfPresent applies the extension only when the entity exists, for additions to another
+	// plugin's entity that the plugin does not require (stripe's customer id on
+	// organizations). Without it, extending an absent entity is an error.
+	IfPresent bool
 }
 
 // Core is the contributor name of the core entities in plans and reports.

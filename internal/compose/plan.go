@@ -100,6 +100,9 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 	for _, p := range plugins {
 		for _, x := range p.Extensions() {
 			e, ok := byName[x.Entity]
+			if !ok && x.IfPresent {
+				continue
+			}
 			if !ok {
 				return nil, fmt.Errorf("compose: plugin %s extends entity %s, which no enabled plugin or the core defines", p.ID(), x.Entity)
 			}
