@@ -16,6 +16,7 @@ package kernia
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -76,6 +77,9 @@ type Options struct {
 	MigrationsDir string
 	// Plugins are the enabled plugins, in the order their mixins apply.
 	Plugins []Plugin
+	// Schema renames tables and columns and adds fields, per entity name ("User",
+	// "TwoFactor"): Better Auth's modelName, fields and additionalFields.
+	Schema map[string]EntitySchema
 }
 
 // Auth is a configured auth instance. Build it with New.
@@ -105,6 +109,7 @@ func (a *Auth) Options() Options {
 	o := a.opts
 	o.Plugins = slices.Clone(a.opts.Plugins)
 	o.Dialects = slices.Clone(a.opts.Dialects)
+	o.Schema = maps.Clone(a.opts.Schema)
 	return o
 }
 
@@ -170,6 +175,9 @@ func validate(o Options) error {
 		if d != SQLite && d != Postgres {
 			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q or %q)", d, SQLite, Postgres))
 		}
+	}
+	for _, entity := range slices.Sorted(maps.Keys(o.Schema)) {
+		errs = append(errs, o.Schema[entity].validate(entity)...)
 	}
 	seen := map[string]int{}
 	for i, p := range o.Plugins {

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/ent/core"
+	"github.com/kernia/kernia/ent/custom"
 )
 
 // Plan is the composed schema of an auth instance.
@@ -41,20 +43,43 @@ type Entity struct {
 	Columns []Column
 }
 
-// Mixin is a reference to a mixin type, rendered as pkg.Type{}.
+// Mixin is one contribution to an entity: a plugin's or the core's mixin type, rendered as
+// pkg.Type{} (wrapped in custom.Rename when Options.Schema renames its columns), or the
+// additional fields of Options.Schema.
 type Mixin struct {
-	// Contributor is kernia.Core or a plugin id.
+	// Contributor is kernia.Core, a plugin id, or Options for additional fields.
 	Contributor string
 	// ImportPath and Package are the import path and package name of the mixin's type.
 	ImportPath, Package string
-	// Type is the mixin's type name.
-	Type  string
-	value ent.Mixin
+	// Type is the mixin's type name ("" for additional fields).
+	Type string
+	// Columns renames the mixin's fields: field name → column name.
+	Columns map[string]string
+	// Fields are the additional fields (Contributor Options only).
+	Fields []kernia.Field
+	value  ent.Mixin
+}
+
+// Options is the contributor name of fields added through kernia.Options.Schema.
+const Options = "options"
+
+// effective returns the mixin as the generated schema applies it.
+func (m Mixin) effective() ent.Mixin {
+	switch {
+	case m.Fields != nil:
+		return custom.Additional{Specs: m.Fields}
+	case len(m.Columns) > 0:
+		return custom.Rename{Mixin: m.value, Columns: m.Columns}
+	}
+	return m.value
 }
 
 // Column is a column of an entity and the contributor that adds it.
 type Column struct {
-	Name        string
+	// Name is the column name (after renames).
+	Name string
+	// Field is the Ent field name; it differs from Name when the column was renamed.
+	Field       string
 	Contributor string
 }
 
@@ -113,6 +138,16 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 			e.Mixins = append(e.Mixins, m)
 		}
 	}
+	opts := auth.Options()
+	for _, name := range slices.Sorted(maps.Keys(opts.Schema)) {
+		e, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("compose: Options.Schema[%s]: no such entity; enabled entities: %s", name, strings.Join(slices.Sorted(maps.Keys(byName)), ", "))
+		}
+		if err := e.customize(opts.Schema[name]); err != nil {
+			return nil, err
+		}
+	}
 	plan := &Plan{}
 	for _, e := range byName {
 		if err := e.resolveColumns(); err != nil {
@@ -138,12 +173,48 @@ func TableName(entity string) string {
 	return snake(plural(entity))
 }
 
+// customize applies an entity's Options.Schema: table name, column renames, added fields.
+func (e *Entity) customize(s kernia.EntitySchema) error {
+	if s.Table != "" {
+		e.Table = s.Table
+	}
+	renamed := map[string]bool{}
+	for i := range e.Mixins {
+		m := &e.Mixins[i]
+		fields, err := safeCall(*m, "Fields", m.value.Fields)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			name := f.Descriptor().Name
+			if col, ok := s.Columns[name]; ok {
+				if m.Columns == nil {
+					m.Columns = map[string]string{}
+				}
+				m.Columns[name] = col
+				renamed[name] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Columns)) {
+		if !renamed[name] {
+			return fmt.Errorf("compose: Options.Schema[%s].Columns renames field %q, which %s does not have", e.Name, name, e.Name)
+		}
+	}
+	if len(s.Fields) > 0 {
+		e.Mixins = append(e.Mixins, Mixin{Contributor: Options, Fields: slices.Clone(s.Fields)})
+	}
+	return nil
+}
+
 // resolveColumns lists the entity's columns and refuses a column or edge claimed twice.
 func (e *Entity) resolveColumns() error {
 	columns := map[string]string{}
 	edges := map[string]string{}
+	fieldNames := map[string]string{}
 	for _, m := range e.Mixins {
-		fields, err := safeCall(m, "Fields", m.value.Fields)
+		eff := m.effective()
+		fields, err := safeCall(m, "Fields", eff.Fields)
 		if err != nil {
 			return err
 		}
@@ -152,14 +223,19 @@ func (e *Entity) resolveColumns() error {
 			if d.Err != nil {
 				return fmt.Errorf("compose: %s: field %s.%s: %w", m.Contributor, e.Name, d.Name, d.Err)
 			}
-			name := cmp.Or(d.StorageKey, d.Name)
-			if prev, ok := columns[name]; ok {
-				return fmt.Errorf("compose: column %s.%s is claimed by both %s and %s", e.Table, name, prev, m.Contributor)
+			if prev, ok := fieldNames[d.Name]; ok {
+				return fmt.Errorf("compose: field %s.%s is claimed by both %s and %s", e.Name, d.Name, prev, m.Contributor)
 			}
-			columns[name] = m.Contributor
-			e.Columns = append(e.Columns, Column{Name: name, Contributor: m.Contributor})
+			fieldNames[d.Name] = m.Contributor
+			name := cmp.Or(d.StorageKey, d.Name)
+			claimant := fmt.Sprintf("%s (field %s)", m.Contributor, d.Name)
+			if prev, ok := columns[name]; ok {
+				return fmt.Errorf("compose: column %s.%s is claimed by both %s and %s", e.Table, name, prev, claimant)
+			}
+			columns[name] = claimant
+			e.Columns = append(e.Columns, Column{Name: name, Field: d.Name, Contributor: m.Contributor})
 		}
-		es, err := safeCall(m, "Edges", m.value.Edges)
+		es, err := safeCall(m, "Edges", eff.Edges)
 		if err != nil {
 			return err
 		}

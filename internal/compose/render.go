@@ -5,11 +5,14 @@ import (
 	"cmp"
 	"fmt"
 	"go/format"
+	"maps"
 	"slices"
 	"strings"
 	"text/template"
 
 	"entgo.io/ent/entc/gen"
+
+	"github.com/kernia/kernia"
 )
 
 // Header starts every file Kernia generates.
@@ -93,19 +96,22 @@ func renderEntity(e *Entity) ([]byte, error) {
 	aliases := map[string]string{} // import path -> alias
 	used := map[string]bool{"ent": true, "entsql": true, "schema": true}
 	d := entityData{Header: Header, Entity: e}
-	var contributors []string
-	for _, m := range e.Mixins {
-		alias, ok := aliases[m.ImportPath]
+	imp := func(path, pkg string) string {
+		alias, ok := aliases[path]
 		if !ok {
-			alias = m.Package
+			alias = pkg
 			for i := 2; used[alias]; i++ {
-				alias = fmt.Sprintf("%s%d", m.Package, i)
+				alias = fmt.Sprintf("%s%d", pkg, i)
 			}
 			used[alias] = true
-			aliases[m.ImportPath] = alias
-			d.Imports = append(d.Imports, importSpec{Alias: alias, Path: m.ImportPath})
+			aliases[path] = alias
+			d.Imports = append(d.Imports, importSpec{Alias: alias, Path: path})
 		}
-		d.Mixins = append(d.Mixins, alias+"."+m.Type+"{}")
+		return alias
+	}
+	var contributors []string
+	for _, m := range e.Mixins {
+		d.Mixins = append(d.Mixins, mixinExpr(m, imp))
 		if !slices.Contains(contributors, m.Contributor) {
 			contributors = append(contributors, m.Contributor)
 		}
@@ -121,6 +127,62 @@ func renderEntity(e *Entity) ([]byte, error) {
 		return nil, fmt.Errorf("compose: format %s: %w", e.Name, err)
 	}
 	return src, nil
+}
+
+const (
+	kerniaPath = "github.com/kernia/kernia"
+	customPath = "github.com/kernia/kernia/ent/custom"
+)
+
+// mixinExpr returns the Go expression of a mixin; imp imports a package and returns its alias.
+func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
+	if m.Fields != nil {
+		var b strings.Builder
+		k := imp(kerniaPath, "kernia")
+		fmt.Fprintf(&b, "%s.Additional{Specs: []%s.Field{\n", imp(customPath, "custom"), k)
+		for _, f := range m.Fields {
+			fmt.Fprintf(&b, "{Name: %q, Type: %s.%s", f.Name, k, fieldTypeConst[f.Type])
+			if f.Optional {
+				b.WriteString(", Optional: true")
+			}
+			if f.Unique {
+				b.WriteString(", Unique: true")
+			}
+			switch v := f.Default.(type) {
+			case nil:
+			case string:
+				if f.Type == "time" {
+					fmt.Fprintf(&b, ", Default: %s.DefaultNow", k)
+				} else {
+					fmt.Fprintf(&b, ", Default: %q", v)
+				}
+			default:
+				fmt.Fprintf(&b, ", Default: %#v", v)
+			}
+			b.WriteString("},\n")
+		}
+		b.WriteString("}}")
+		return b.String()
+	}
+	expr := imp(m.ImportPath, m.Package) + "." + m.Type + "{}"
+	if len(m.Columns) == 0 {
+		return expr
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s.Rename{\nMixin: %s,\nColumns: map[string]string{\n", imp(customPath, "custom"), expr)
+	for _, field := range slices.Sorted(maps.Keys(m.Columns)) {
+		fmt.Fprintf(&b, "%q: %q,\n", field, m.Columns[field])
+	}
+	b.WriteString("},\n}")
+	return b.String()
+}
+
+var fieldTypeConst = map[kernia.FieldType]string{
+	kernia.FieldString: "FieldString",
+	kernia.FieldInt:    "FieldInt",
+	kernia.FieldBool:   "FieldBool",
+	kernia.FieldTime:   "FieldTime",
+	kernia.FieldJSON:   "FieldJSON",
 }
 
 // IsGenerated reports whether a file's content starts with Kernia's generated-code header.

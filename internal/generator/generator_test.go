@@ -16,9 +16,11 @@ import (
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/generator"
+	"github.com/kernia/kernia/internal/migration"
 	"github.com/kernia/kernia/internal/moduletest"
 	"github.com/kernia/kernia/internal/pgtest"
 	"github.com/kernia/kernia/plugins/twofactor"
+	"github.com/kernia/kernia/sqldb"
 )
 
 // testdata is absolute: the tests run inside temporary modules.
@@ -231,4 +233,63 @@ func TestNonEmptyDevDatabaseIsRefused(t *testing.T) {
 	assert.ErrorContains(t, err, "is not empty (found table public.precious)")
 	var n int
 	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM precious`).Scan(&n))
+}
+
+// TestCustomizedSchemaReachesTheDatabase: table and column renames (a foreign key among them)
+// and added fields end up in both databases under their new names, and the client compiles.
+func TestCustomizedSchemaReachesTheDatabase(t *testing.T) {
+	dir := newModule(t)
+	a := kernia.New(kernia.Options{
+		DevURL:   pgtest.NewDatabase(t),
+		Dialects: []string{kernia.SQLite, kernia.Postgres},
+		Plugins:  []kernia.Plugin{twofactor.New()},
+		Schema: map[string]kernia.EntitySchema{
+			"User": {
+				Table:   "user",
+				Columns: map[string]string{"email": "email_address", "two_factor_enabled": "mfa_enabled"},
+				Fields: []kernia.Field{
+					{Name: "nickname", Type: kernia.FieldString, Optional: true, Unique: true},
+					{Name: "joined_at", Type: kernia.FieldTime, Default: kernia.DefaultNow},
+					{Name: "preferences", Type: kernia.FieldJSON, Optional: true},
+				},
+			},
+			"Session":   {Columns: map[string]string{"user_id": "owner_id"}},
+			"TwoFactor": {Table: "mfa_secrets"},
+		},
+	})
+	res, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	for _, m := range res.Migrations {
+		golden.Assert(t, m.SQL, filepath.Join(testdata, "customized", m.Dialect+".sql.golden"))
+	}
+	moduletest.Run(t, dir, "go", "build", "./...")
+
+	pgURL := pgtest.NewDatabase(t)
+	for _, tc := range []struct{ dialect, url string }{
+		{kernia.SQLite, "sqlite://" + filepath.Join(dir, "app.db")},
+		{kernia.Postgres, pgURL},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			_, err := migration.Apply(context.Background(), tc.url, filepath.Join(dir, "ent/migrate/migrations", tc.dialect), migration.ApplyOptions{})
+			assert.NilError(t, err)
+			db, _, err := sqldb.Open(context.Background(), tc.url)
+			assert.NilError(t, err)
+			defer db.Close()
+			quote := func(s string) string { return `"` + s + `"` }
+			// The renamed columns answer under their new names, and the foreign key follows.
+			_, err = db.Exec(`INSERT INTO ` + quote("user") + ` (id, name, email_address, email_verified, created_at, updated_at, joined_at, mfa_enabled) VALUES ('u1', 'Ada', 'ada@example.com', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, true)`)
+			assert.NilError(t, err)
+			_, err = db.Exec(`INSERT INTO sessions (id, expires_at, token, created_at, updated_at, owner_id) VALUES ('s1', CURRENT_TIMESTAMP, 't', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'u1')`)
+			assert.NilError(t, err)
+			_, err = db.Exec(`INSERT INTO mfa_secrets (id, secret, backup_codes, user_id) VALUES ('m1', 's', 'c', 'u1')`)
+			assert.NilError(t, err)
+			_, err = db.Exec(`INSERT INTO sessions (id, expires_at, token, created_at, updated_at, owner_id) VALUES ('s2', CURRENT_TIMESTAMP, 't2', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'nobody')`)
+			assert.Assert(t, err != nil, "the renamed foreign key does not hold")
+			_, err = db.Exec(`DELETE FROM ` + quote("user") + ` WHERE id = 'u1'`)
+			assert.NilError(t, err)
+			var n int
+			assert.NilError(t, db.QueryRow(`SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM mfa_secrets)`).Scan(&n))
+			assert.Equal(t, n, 0, "rows did not cascade through the renamed foreign keys")
+		})
+	}
 }

@@ -1,0 +1,107 @@
+// Package custom holds the mixins the composed schema uses to apply kernia.Options.Schema:
+// Rename gives fields of another mixin new column names, Additional adds typed fields. Kernia
+// renders them into the generated ent/schema files; applications do not use them directly.
+package custom
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+
+	"github.com/kernia/kernia"
+)
+
+// Rename wraps a mixin and stores the named fields under new column names.
+type Rename struct {
+	ent.Mixin
+	// Columns maps field names to column names.
+	Columns map[string]string
+}
+
+var _ ent.Mixin = Rename{}
+
+// Fields returns the wrapped mixin's fields with their storage keys renamed.
+func (r Rename) Fields() []ent.Field {
+	fields := r.Mixin.Fields()
+	for _, f := range fields {
+		d := f.Descriptor()
+		if col, ok := r.Columns[d.Name]; ok {
+			d.StorageKey = col
+		}
+	}
+	return fields
+}
+
+// Additional adds typed fields to an entity.
+type Additional struct {
+	mixin.Schema
+	// Specs describe the added fields.
+	Specs []kernia.Field
+}
+
+var _ ent.Mixin = Additional{}
+
+// Fields returns the Ent fields of the additional fields.
+func (m Additional) Fields() []ent.Field {
+	out := make([]ent.Field, 0, len(m.Specs))
+	for _, f := range m.Specs {
+		out = append(out, build(f))
+	}
+	return out
+}
+
+type builder[T any] interface {
+	ent.Field
+	Optional() T
+	Unique() T
+}
+
+func build(f kernia.Field) ent.Field {
+	switch f.Type {
+	case kernia.FieldInt:
+		b := field.Int(f.Name)
+		if v, ok := f.Default.(int); ok {
+			b = b.Default(v)
+		}
+		return finish(b, f)
+	case kernia.FieldBool:
+		b := field.Bool(f.Name)
+		if v, ok := f.Default.(bool); ok {
+			b = b.Default(v)
+		}
+		if f.Optional {
+			b = b.Optional()
+		}
+		return b
+	case kernia.FieldTime:
+		b := field.Time(f.Name)
+		if f.Default == kernia.DefaultNow {
+			b = b.Default(time.Now)
+		}
+		return finish(b, f)
+	case kernia.FieldJSON:
+		b := field.JSON(f.Name, map[string]any{})
+		if f.Optional {
+			b = b.Optional()
+		}
+		return b
+	default:
+		b := field.String(f.Name)
+		if v, ok := f.Default.(string); ok {
+			b = b.Default(v)
+		}
+		return finish(b, f)
+	}
+}
+
+func finish[T builder[T]](b T, f kernia.Field) ent.Field {
+	if f.Optional {
+		b = b.Optional()
+	}
+	if f.Unique {
+		b = b.Unique()
+	}
+	return b
+}

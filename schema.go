@@ -1,0 +1,108 @@
+package kernia
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+)
+
+// EntitySchema customizes one entity's table, as Better Auth's modelName, fields and
+// additionalFields do. Options.Schema holds one per entity name ("User", "TwoFactor").
+type EntitySchema struct {
+	// Table renames the table (Better Auth's modelName), e.g. "app_users".
+	Table string
+	// Columns renames columns: field name → column name (Better Auth's fields), e.g.
+	// {"email": "email_address"}. The generated client keeps the field's Go name; foreign
+	// keys and indexes follow the new column name.
+	Columns map[string]string
+	// Fields adds typed fields (Better Auth's additionalFields).
+	Fields []Field
+}
+
+// FieldType is the type of an additional field.
+type FieldType string
+
+// Additional field types.
+const (
+	FieldString FieldType = "string"
+	FieldInt    FieldType = "int"
+	FieldBool   FieldType = "bool"
+	FieldTime   FieldType = "time"
+	FieldJSON   FieldType = "json"
+)
+
+// DefaultNow is the Default of a time field set to the insertion time.
+const DefaultNow = "now"
+
+// Field is an additional field of an entity.
+type Field struct {
+	// Name is the snake_case field and column name.
+	Name string
+	// Type is the field's type.
+	Type FieldType
+	// Optional makes the column nullable; otherwise it is required (NOT NULL).
+	Optional bool
+	// Unique adds a unique constraint.
+	Unique bool
+	// Default is the value of the field when an insert leaves it unset: a string, an int or
+	// a bool matching Type, or DefaultNow for time fields. JSON fields have no default.
+	Default any
+}
+
+var identifierRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// ValidIdentifier reports whether s can name a table or column: lower-case snake_case,
+// starting with a letter or underscore, at most 63 bytes (PostgreSQL's limit).
+func ValidIdentifier(s string) bool { return len(s) <= 63 && identifierRE.MatchString(s) }
+
+func (s EntitySchema) validate(entity string) []error {
+	var errs []error
+	where := "kernia: Options.Schema[" + entity + "]"
+	if s.Table != "" && !ValidIdentifier(s.Table) {
+		errs = append(errs, fmt.Errorf("%s.Table: %q is not a valid table name (lower-case snake_case, at most 63 bytes)", where, s.Table))
+	}
+	for _, field := range slices.Sorted(maps.Keys(s.Columns)) {
+		if col := s.Columns[field]; !ValidIdentifier(col) {
+			errs = append(errs, fmt.Errorf("%s.Columns[%s]: %q is not a valid column name (lower-case snake_case, at most 63 bytes)", where, field, col))
+		}
+	}
+	for i, f := range s.Fields {
+		if err := f.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s.Fields[%d]: %w", where, i, err))
+		}
+	}
+	return errs
+}
+
+func (f Field) validate() error {
+	if !ValidIdentifier(f.Name) {
+		return fmt.Errorf("%q is not a valid field name (lower-case snake_case, at most 63 bytes)", f.Name)
+	}
+	var ok bool
+	switch f.Type {
+	case FieldString:
+		_, ok = f.Default.(string)
+	case FieldInt:
+		_, ok = f.Default.(int)
+	case FieldBool:
+		_, ok = f.Default.(bool)
+	case FieldTime:
+		ok = f.Default == DefaultNow
+	case FieldJSON:
+		ok = f.Default == nil
+		if !ok {
+			return fmt.Errorf("field %s: JSON fields have no default", f.Name)
+		}
+	default:
+		return fmt.Errorf("field %s: unknown type %q (want string, int, bool, time or json)", f.Name, f.Type)
+	}
+	if f.Unique && (f.Type == FieldBool || f.Type == FieldJSON) {
+		return fmt.Errorf("field %s: %s fields cannot be unique", f.Name, f.Type)
+	}
+	if f.Default != nil && !ok {
+		want := map[FieldType]string{FieldString: "a string", FieldInt: "an int", FieldBool: "a bool", FieldTime: `kernia.DefaultNow ("now")`}[f.Type]
+		return fmt.Errorf("field %s: default %v (%T) is not %s", f.Name, f.Default, f.Default, want)
+	}
+	return nil
+}
