@@ -137,7 +137,7 @@ var customized = kernia.Options{
 				{Name: "preferences", Type: kernia.FieldJSON, Optional: true},
 			},
 		},
-		"Session": {Columns: map[string]string{"user_id": "owner_id"}},
+		"Session":   {Columns: map[string]string{"user_id": "owner_id"}},
 		"TwoFactor": {Table: "mfa_secrets"},
 	},
 }
