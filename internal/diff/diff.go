@@ -54,6 +54,9 @@ type Result struct {
 	Sum []byte
 	// Destructive describes each dropped table or column.
 	Destructive []string
+	// Warnings describe changes that fail on tables holding rows: required columns added to
+	// an existing table without a default.
+	Warnings []string
 }
 
 // ErrDestructive is returned when the plan drops a table or column and destructive changes
@@ -78,7 +81,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff: compare schemas: %w", err)
 	}
-	res := &Result{Destructive: destructive(changes)}
+	res := &Result{Destructive: destructive(changes), Warnings: requiredWithoutDefault(changes)}
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))
 	}
@@ -202,6 +205,26 @@ func destructive(changes []atlas.Change) []string {
 					out = append(out, fmt.Sprintf("drops column %s.%s", c.T.Name, dc.C.Name))
 				}
 			}
+		}
+	}
+	return out
+}
+
+// requiredWithoutDefault describes the NOT NULL columns without a default that changes add to
+// existing tables: applying them fails once the table has rows.
+func requiredWithoutDefault(changes []atlas.Change) []string {
+	var out []string
+	for _, c := range changes {
+		mt, ok := c.(*atlas.ModifyTable)
+		if !ok {
+			continue
+		}
+		for _, tc := range mt.Changes {
+			ac, ok := tc.(*atlas.AddColumn)
+			if !ok || ac.C.Type == nil || ac.C.Type.Null || ac.C.Default != nil {
+				continue
+			}
+			out = append(out, fmt.Sprintf("adds required column %s.%s without a default: applying it fails if %s has rows; give the field a default or make it optional", mt.T.Name, ac.C.Name, mt.T.Name))
 		}
 	}
 	return out

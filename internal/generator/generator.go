@@ -60,6 +60,8 @@ type Migration struct {
 	SQL  string `json:"sql"`
 	// Destructive lists the drops it contains.
 	Destructive []string `json:"destructive,omitempty"`
+	// Warnings lists changes that fail on tables holding rows.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Result reports what a run changed, or would change under DryRun and Check.
@@ -139,6 +141,9 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 			continue
 		}
 		res.Migrations = append(res.Migrations, m.Migration)
+		for _, w := range m.Warnings {
+			fmt.Fprintf(log, "warning: %s: %s\n", d, w)
+		}
 		if _, err := tx.Write(filepath.FromSlash(m.Path), []byte(m.SQL), 0o644); err != nil {
 			return nil, err
 		}
@@ -192,6 +197,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, out *co
 			Path:        filepath.ToSlash(filepath.Join(dir, r.File)),
 			SQL:         string(r.SQL),
 			Destructive: r.Destructive,
+			Warnings:    r.Warnings,
 		},
 		sum: r.Sum,
 	}, nil
