@@ -15,6 +15,11 @@ import (
 
 // Config says what to generate.
 type Config struct {
+	// Schemas are the loaded schemas, when the caller has them in-process. When nil, they are
+	// loaded from SchemaDir with Ent's loader, which builds and runs a program.
+	Schemas []*load.Schema
+	// SchemaPackage is the import path of the schema package (required with Schemas).
+	SchemaPackage string
 	// SchemaDir is the path of the Ent schema package, relative to the working directory,
 	// which must be inside the module (e.g. "./ent/schema").
 	SchemaDir string
@@ -32,12 +37,16 @@ type Output struct {
 	Tables []*schema.Table
 }
 
-// Generate loads the schema package with Ent's loader, runs Ent's generator into a temporary
-// directory and returns the generated files and tables. It writes nothing in the module.
+// Generate runs Ent's generator on the schemas (loading them with Ent's loader when
+// cfg.Schemas is nil) into a temporary directory and returns the generated files and tables.
+// It writes nothing in the module.
 func Generate(cfg Config) (*Output, error) {
-	spec, err := (&load.Config{Path: cfg.SchemaDir}).Load()
-	if err != nil {
-		return nil, fmt.Errorf("codegen: load %s: %w", cfg.SchemaDir, err)
+	spec := &load.SchemaSpec{Schemas: cfg.Schemas, PkgPath: cfg.SchemaPackage}
+	if cfg.Schemas == nil {
+		var err error
+		if spec, err = Load(cfg.SchemaDir); err != nil {
+			return nil, err
+		}
 	}
 	tmp, err := os.MkdirTemp("", "kernia-codegen-")
 	if err != nil {
@@ -82,4 +91,13 @@ func Generate(cfg Config) (*Output, error) {
 		return nil, fmt.Errorf("codegen: read output: %w", err)
 	}
 	return out, nil
+}
+
+// Load loads a schema package with Ent's loader (it builds and runs a program in the module).
+func Load(schemaDir string) (*load.SchemaSpec, error) {
+	spec, err := (&load.Config{Path: schemaDir}).Load()
+	if err != nil {
+		return nil, fmt.Errorf("codegen: load %s: %w", schemaDir, err)
+	}
+	return spec, nil
 }

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"gotest.tools/v3/golden"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/codegen"
+	"github.com/kernia/kernia/internal/compose"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/migration"
@@ -178,12 +181,14 @@ func TestDestructiveChangesNeedConsent(t *testing.T) {
 
 func TestUserSchemaFilesAreLeftAlone(t *testing.T) {
 	dir := newModule(t)
-	user := "package schema\n\n// Notes are the user's own.\nconst Notes = 1\n"
+	user := "package schema\n\nimport (\n\t\"entgo.io/ent\"\n\t\"entgo.io/ent/schema/field\"\n)\n\n// Note is the app's own entity, beside Kernia's.\ntype Note struct{ ent.Schema }\n\n// Fields of Note.\nfunc (Note) Fields() []ent.Field { return []ent.Field{field.String(\"body\")} }\n"
 	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "ent/schema"), 0o755))
 	assert.NilError(t, os.WriteFile(filepath.Join(dir, "ent/schema/notes.go"), []byte(user), 0o644))
 	a := kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}})
-	_, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	res, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
 	assert.NilError(t, err)
+	// The user's entity is part of the schema: Ent's loader reads the whole package.
+	assert.Check(t, is.Contains(res.Migrations[0].SQL, "CREATE TABLE `notes`"))
 	b, err := os.ReadFile(filepath.Join(dir, "ent/schema/notes.go"))
 	assert.NilError(t, err)
 	assert.Equal(t, string(b), user)
@@ -327,4 +332,32 @@ func TestRequiredColumnWithoutDefaultIsReported(t *testing.T) {
 	var n int
 	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM users`).Scan(&n))
 	assert.Equal(t, n, 1)
+}
+
+// TestInProcessSchemasMatchEntsLoader: the schemas generate marshals in-process are exactly
+// what Ent's loader reads from the rendered ent/schema package.
+func TestInProcessSchemasMatchEntsLoader(t *testing.T) {
+	newModule(t)
+	a := kernia.New(kernia.Options{
+		Dialects: []string{kernia.SQLite},
+		Plugins:  []kernia.Plugin{twofactor.New()},
+		Schema: map[string]kernia.EntitySchema{
+			"User":    {Table: "user", Columns: map[string]string{"email": "email_address"}, Fields: []kernia.Field{{Name: "joined_at", Type: kernia.FieldTime, Default: kernia.DefaultNow}}},
+			"Session": {Columns: map[string]string{"user_id": "owner_id"}},
+		},
+	})
+	_, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
+	assert.NilError(t, err)
+	plan, err := compose.Build(a)
+	assert.NilError(t, err)
+	inProcess, err := plan.Schemas()
+	assert.NilError(t, err)
+	spec, err := codegen.Load("./" + generator.SchemaDir)
+	assert.NilError(t, err)
+	assert.Equal(t, spec.PkgPath, "example.com/app/ent/schema")
+	want, err := json.Marshal(spec.Schemas)
+	assert.NilError(t, err)
+	got, err := json.Marshal(inProcess)
+	assert.NilError(t, err)
+	assert.Equal(t, string(got), string(want))
 }
