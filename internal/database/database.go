@@ -148,10 +148,10 @@ func openSQLite(ctx context.Context, u *URL) (*sql.DB, error) {
 			q[k] = vs
 		}
 	}
+	// journal_mode is not a per-connection pragma: it is switched once below, best effort.
+	// Switching needs an exclusive lock that SQLite does not wait for, so in the DSN it would
+	// make every new connection fail while another process writes to a rollback-journal file.
 	pragmas := []string{"foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"}
-	if u.Path != ":memory:" {
-		pragmas = append(pragmas, "journal_mode(WAL)")
-	}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
@@ -171,9 +171,28 @@ func openSQLite(ctx context.Context, u *URL) (*sql.DB, error) {
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite %s: %w", u.Path, err)
+		return nil, sqliteOpenError(u.Path, err)
+	}
+	if u.Path != ":memory:" {
+		// WAL lets readers go on while a migration or the application writes. Best effort:
+		// a busy or read-only file keeps its journal mode, and a later open switches it.
+		_, _ = db.ExecContext(ctx, "PRAGMA journal_mode = WAL")
 	}
 	return db, nil
+}
+
+// sqliteOpenError explains a failed SQLite open.
+func sqliteOpenError(path string, err error) error {
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "SQLITE_READONLY") || strings.Contains(s, "readonly database"):
+		return fmt.Errorf("sqlite %s: the database file or its directory is read-only: give the user running kernia write access to both (SQLite writes a -wal and a -shm file beside it)", path)
+	case strings.Contains(s, "SQLITE_CANTOPEN") || strings.Contains(s, "unable to open database file"):
+		return fmt.Errorf("sqlite %s: cannot open or create the database file (%s): check that the path is a file and that its directory is writable", path, s)
+	case strings.Contains(s, "SQLITE_NOTADB") || strings.Contains(s, "not a database"):
+		return fmt.Errorf("sqlite %s: the file is not a SQLite database: fix the path in the database URL", path)
+	}
+	return fmt.Errorf("sqlite %s: %w", path, err)
 }
 
 func checkSQLitePath(path string) error {

@@ -148,6 +148,7 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 	defer conn.Close()
 	res = &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}}
 	if r.u.Dialect == "postgres" {
+		watchClient(ctx, conn)
 		unlock, err := lockPostgres(ctx, conn, r.where, r.opts.LockTimeout)
 		if err != nil {
 			return nil, err

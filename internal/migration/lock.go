@@ -31,6 +31,19 @@ var lockHolderQuery = fmt.Sprintf("SELECT a.pid, a.usename, a.application_name, 
 	"FROM pg_locks l JOIN pg_stat_activity a USING (pid) "+
 	"WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = %d AND l.objsubid = 1 AND l.granted", PostgresLockKey)
 
+// clientCheckInterval is how often the server checks, during a long statement of a run, that
+// the run's process is still connected (PostgreSQL 14 and later).
+const clientCheckInterval = "1s"
+
+// watchClient asks the server to check during long statements that the run's client is still
+// there, so a runner killed in the middle of a long statement (SIGKILL, a lost machine) has its
+// transaction rolled back and the migration lock released within about clientCheckInterval,
+// instead of when the statement ends. Best effort: older servers lack the setting.
+func watchClient(ctx context.Context, conn *sql.Conn) {
+	_, _ = conn.ExecContext(ctx, "SELECT set_config('client_connection_check_interval', $1, false) "+
+		"WHERE current_setting('server_version_num')::int >= 140000", clientCheckInterval)
+}
+
 // lockPostgres takes the advisory lock on conn, polling until timeout, and returns its release.
 func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout time.Duration) (func(), error) {
 	deadline := time.Now().Add(timeout)
