@@ -14,14 +14,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/command"
+	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
+	"github.com/kernia/kernia/plugins/builtin"
 )
 
 // Exit statuses.
@@ -33,10 +33,27 @@ const (
 
 type cmd struct {
 	name, summary, usage string
-	flags                func(fs *flag.FlagSet) func(ctx context.Context, a *kernia.Auth, io command.IO) error
+	// standalone commands need no auth instance (init, secret): they run without the loader
+	// and get a nil *kernia.Auth.
+	standalone bool
+	flags      func(fs *flag.FlagSet) func(ctx context.Context, a *kernia.Auth, io command.IO) error
 }
 
 var commands = []cmd{
+	{
+		name:       "init",
+		summary:    "scaffold .env.example, .env, auth/auth.go and magefile.go in the current Go module",
+		usage:      "kernia init [--plugins a,b] [--database-url URL] [--dir DIR] [--print]",
+		standalone: true,
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.InitFlags
+			fs.StringVar(&f.Plugins, "plugins", "", "comma-separated built-in plugin ids to enable ("+strings.Join(builtin.IDs(), ", ")+")")
+			fs.StringVar(&f.DatabaseURL, "database-url", "", "database URL written to .env (default $KERNIA_DATABASE_URL, else sqlite://kernia.db)")
+			fs.StringVar(&f.Dir, "dir", "", "a directory of the module to initialise (default: the current directory)")
+			fs.BoolVar(&f.Print, "print", false, "write nothing; print every file for manual copying")
+			return func(ctx context.Context, _ *kernia.Auth, io command.IO) error { return command.Init(ctx, f, io) }
+		},
+	},
 	{
 		name:    "generate",
 		summary: "compose core and plugin schemas, run Ent codegen, write a migration for what changed",
@@ -98,6 +115,39 @@ var commands = []cmd{
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Status(ctx, a, f, io) }
 		},
 	},
+	{
+		name:       "secret",
+		summary:    "print a fresh KERNIA_SECRET, or with --rotate a new KERNIA_SECRETS key ring",
+		usage:      "kernia secret [--rotate] [--json]",
+		standalone: true,
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.SecretFlags
+			fs.BoolVar(&f.Rotate, "rotate", false, "print KERNIA_SECRETS=<new>,<current keys...> from $KERNIA_SECRETS or $KERNIA_SECRET")
+			fs.BoolVar(&f.JSON, "json", false, "print {\"name\": ..., \"value\": ...} on stdout")
+			return func(_ context.Context, _ *kernia.Auth, io command.IO) error { return command.Secret(f, io) }
+		},
+	},
+	{
+		name:    "info",
+		summary: "show versions, resolved settings, secret status, plugins, schema contributors, migrations and problems",
+		usage:   "kernia info [--json] [--strict]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.InfoFlags
+			fs.BoolVar(&f.JSON, "json", false, "print the report as JSON on stdout")
+			fs.BoolVar(&f.Strict, "strict", false, "exit 1 when the report lists any problem")
+			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Info(ctx, a, f, io) }
+		},
+	},
+	{
+		name:    "check",
+		summary: "generate --check plus info --strict: the one command CI runs",
+		usage:   "kernia check [--json]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.CheckFlags
+			fs.BoolVar(&f.JSON, "json", false, "print {generate, info, ok} as JSON on stdout")
+			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Check(ctx, a, f, io) }
+		},
+	},
 }
 
 // Main runs the kernia command line without an instance: it loads the one named by --app.
@@ -138,10 +188,14 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	}
 	fs := flag.NewFlagSet("kernia "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	appFlag := fs.String("app", "", "auth instance as <package>:<Var> (default $KERNIA_APP, else "+loader.DefaultApp+")")
+	appFlag, appUsage := new(string), ""
+	if !c.standalone {
+		fs.StringVar(appFlag, "app", "", "auth instance as <package>:<Var> (default $KERNIA_APP, else "+loader.DefaultApp+")")
+		appUsage = " [--app PKG:VAR]"
+	}
 	runCmd := c.flags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nUsage: %s [--app PKG:VAR]\n\nFlags:\n", c.summary, c.usage)
+		fmt.Fprintf(fs.Output(), "%s\n\nUsage: %s%s\n\nFlags:\n", c.summary, c.usage, appUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -154,9 +208,15 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "kernia %s: unexpected argument %q\n", c.name, fs.Arg(0))
 		return ExitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The module's .env feeds the environment tier of the configuration; the loader program
+	// inherits the result.
+	if _, err := dotenv.Load("."); err != nil {
+		fmt.Fprintf(stderr, "kernia: %v\n", err)
+		return ExitFailure
+	}
+	ctx, stop := interruptible()
 	defer stop()
-	if auth == nil {
+	if auth == nil && !c.standalone {
 		spec := firstNonEmpty(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
 		a, err := loader.ParseApp(spec)
 		if err != nil {
@@ -173,6 +233,9 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	err := runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "kernia: %v\n", err)
+		if code := signalExit(ctx); code != 0 {
+			return code
+		}
 	}
 	return command.ExitCode(err)
 }
@@ -183,7 +246,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun kernia <command> --help for its flags. Every command takes --app <package>:<Var>.\n")
+	b.WriteString("\nRun kernia <command> --help for its flags. Every command but init and secret takes\n--app <package>:<Var>. Commands read .env from the module root without overriding the environment.\n")
 	fmt.Fprint(w, b.String())
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -27,6 +28,10 @@ import (
 
 // DefaultConnectTimeout bounds how long connecting to a server may take.
 const DefaultConnectTimeout = 10 * time.Second
+
+// cancelGrace is how long a PostgreSQL statement whose context was cancelled may take to stop
+// after the cancel request before its connection is closed.
+const cancelGrace = 5 * time.Second
 
 // URL is a parsed database URL.
 type URL struct {
@@ -77,6 +82,13 @@ func Parse(raw string) (*URL, error) {
 		}
 		if _, ok := cfg.RuntimeParams["connect_timeout"]; !ok && !strings.Contains(raw, "connect_timeout") {
 			cfg.ConnectTimeout = DefaultConnectTimeout
+		}
+		// A cancelled context (Ctrl-C) cancels the running statement on the server and keeps the
+		// connection, so the caller can still roll back and unlock on it; pgx's default closes
+		// the connection instead. A server that does not answer the cancel within
+		// cancelGrace gets the connection closed.
+		cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 		}
 		u.pg, u.Query = cfg, nil
 	}

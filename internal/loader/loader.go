@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+	"time"
 
 	"golang.org/x/mod/modfile"
 )
@@ -92,6 +93,10 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	// Interrupted (Ctrl-C, SIGTERM): pass the interrupt on and let the program roll back and
+	// release its lock, instead of killing it; kill it only if it hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

@@ -187,9 +187,6 @@ func (r *runner) open(ctx context.Context) (*sql.DB, error) {
 // run does the work while holding the lock.
 func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*ApplyResult, error) {
 	dialect := r.u.Dialect
-	if err := createRevisionsTable(ctx, conn, dialect); err != nil {
-		return res, err
-	}
 	revs, err := readRevisions(ctx, conn, dialect)
 	if err != nil {
 		return res, err
@@ -205,6 +202,10 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 		if err := checkClean(ctx, conn, dialect, r.where); err != nil {
 			return res, err
 		}
+	}
+	// Created only now, so a refused run leaves no table behind; the lock makes this safe.
+	if err := createRevisionsTable(ctx, conn, dialect); err != nil {
+		return res, err
 	}
 	for _, n := range p.notes {
 		r.printf("%s", n)

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses of a command stopped by a signal, the shell's 128 + signal number.
+const (
+	// ExitInterrupted is the exit status after SIGINT (Ctrl-C) stopped a command: migrate has
+	// rolled back the file it was applying and released the migration lock.
+	ExitInterrupted = 130
+	// ExitTerminated is the exit status after SIGTERM stopped a command, with the same clean-up.
+	ExitTerminated = 143
+)
+
+// signalCause is the cause of a context cancelled by a signal.
+type signalCause struct{ sig os.Signal }
+
+func (s signalCause) Error() string { return "interrupted by " + s.sig.String() }
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM. After that signal
+// the process gets the default handling back, so a second Ctrl-C stops it at once.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			signal.Stop(ch)
+			cancel(signalCause{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// signalExit returns the exit status for a command whose context a signal cancelled, 0 when
+// no signal did.
+func signalExit(ctx context.Context) int {
+	var sc signalCause
+	if !errors.As(context.Cause(ctx), &sc) {
+		return 0
+	}
+	if sc.sig == syscall.SIGTERM {
+		return ExitTerminated
+	}
+	return ExitInterrupted
+}
