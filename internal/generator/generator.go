@@ -72,6 +72,9 @@ type Result struct {
 	Migrations []Migration `json:"migrations"`
 	// Written is false under DryRun and Check.
 	Written bool `json:"written"`
+	// Cached is true when the fingerprint of every input matched the last complete run's,
+	// so codegen and diffing were skipped.
+	Cached bool `json:"cached"`
 }
 
 // UpToDate reports whether nothing changed.
@@ -101,6 +104,15 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	dialects, err := auth.Dialects()
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
+	}
+	in := inputs{module: module, plan: plan, rendered: rendered, dialects: dialects, migrationsDir: auth.MigrationsDir()}
+	fp, err := in.fingerprint()
+	if err != nil {
+		return nil, err
+	}
+	if fp == readFingerprint() {
+		fmt.Fprintln(log, "generate: inputs unchanged since the last run (fingerprint match): skipped codegen and diff")
+		return &Result{Cached: true}, nil
 	}
 	res := &Result{}
 	tx := filetx.Begin()
@@ -172,6 +184,9 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if !opts.DryRun && !opts.Check {
 		tx.Commit()
 		res.Written = true
+		if fp, err := in.fingerprint(); err == nil {
+			storeFingerprint(fp)
+		}
 	}
 	return res, nil
 }
