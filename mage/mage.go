@@ -16,6 +16,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/command"
+	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/mage/app"
 )
 
@@ -61,9 +62,54 @@ func Hash(dir *string) error {
 	})
 }
 
+// Init scaffolds .env.example, .env, auth/auth.go and magefile.go in the module, never overwriting.
+func Init(ctx context.Context, plugins, databaseURL, dir *string, print *bool) error {
+	return runStandalone(func(io command.IO) error {
+		return command.Init(ctx, command.InitFlags{
+			Plugins:     deref(plugins),
+			DatabaseURL: deref(databaseURL),
+			Dir:         deref(dir),
+			Print:       deref(print),
+		}, io)
+	})
+}
+
+// Secret prints a fresh KERNIA_SECRET, or with -rotate a new KERNIA_SECRETS key ring.
+func Secret(rotate, json *bool) error {
+	return runStandalone(func(io command.IO) error {
+		return command.Secret(command.SecretFlags{Rotate: deref(rotate), JSON: deref(json)}, io)
+	})
+}
+
+// Info shows versions, resolved settings, secret status, plugins, schema contributors, migrations and problems.
+func Info(ctx context.Context, json, strict *bool) error {
+	return run(func(auth *kernia.Auth, io command.IO) error {
+		return command.Info(ctx, auth, command.InfoFlags{JSON: deref(json), Strict: deref(strict)}, io)
+	})
+}
+
+// Check runs generate -check and info -strict: the one target CI runs.
+func Check(ctx context.Context, json *bool) error {
+	return run(func(auth *kernia.Auth, io command.IO) error {
+		return command.Check(ctx, auth, command.CheckFlags{JSON: deref(json)}, io)
+	})
+}
+
 // run runs a command against the magefile's instance and maps its error to Mage's exit code.
-func run(f func(*kernia.Auth, command.IO) error) error {
-	auth, err := app.Instance()
+// The module's .env is read first, without overriding the environment.
+func run(f func(*kernia.Auth, command.IO) error) error { return do(true, f) }
+
+// runStandalone runs a command that needs no instance (init, secret).
+func runStandalone(f func(command.IO) error) error {
+	return do(false, func(_ *kernia.Auth, io command.IO) error { return f(io) })
+}
+
+func do(needInstance bool, f func(*kernia.Auth, command.IO) error) error {
+	_, err := dotenv.Load(".")
+	var auth *kernia.Auth
+	if err == nil && needInstance {
+		auth, err = app.Instance()
+	}
 	if err == nil {
 		err = f(auth, command.IO{Stdout: os.Stdout, Stderr: os.Stderr})
 	}

@@ -1,0 +1,149 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/database"
+	"github.com/kernia/kernia/internal/scaffold"
+	"github.com/kernia/kernia/keyring"
+)
+
+// MageTool is the Mage version init adds to the module's tools.
+const MageTool = "github.com/magefile/mage@v1.17.2"
+
+// InitFlags are the flags of init.
+type InitFlags struct {
+	// Plugins is a comma-separated list of built-in plugin ids.
+	Plugins string
+	// DatabaseURL goes to .env; default $KERNIA_DATABASE_URL, else sqlite://kernia.db.
+	DatabaseURL string
+	// Dir is a directory of the module to initialise (default the working directory).
+	Dir string
+	// Print prints every file instead of writing anything.
+	Print bool
+}
+
+// Init scaffolds a Kernia setup in the Go module containing Dir: .env.example, .env (a fresh
+// secret, mode 0600), auth/auth.go, magefile.go and the .gitignore lines, and adds the Mage
+// tool to go.mod. It never overwrites a file: existing ones are skipped and listed.
+func Init(ctx context.Context, f InitFlags, io IO) error {
+	dir := f.Dir
+	if dir == "" {
+		dir = "."
+	}
+	root, modPath, err := scaffold.Module(dir)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, id := range strings.Split(f.Plugins, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	plugins, added, err := scaffold.ResolvePlugins(ids)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	for _, a := range added {
+		fmt.Fprintf(io.Stderr, "init: adding plugin %s\n", a)
+	}
+	dbURL := firstSet(f.DatabaseURL, os.Getenv(kernia.EnvDatabaseURL), kernia.DefaultDatabaseURL)
+	if _, err := database.Parse(dbURL); err != nil {
+		return Usagef("init: --database-url: %v", err)
+	}
+	secret, err := keyring.NewKey()
+	if err != nil {
+		return err
+	}
+	files, err := scaffold.Files(scaffold.Options{
+		ModulePath:  modPath,
+		DatabaseURL: dbURL,
+		BaseURL:     firstSet(os.Getenv(kernia.EnvURL), kernia.DefaultBaseURL),
+		Secret:      secret,
+	}, plugins)
+	if err != nil {
+		return err
+	}
+	hasMage, err := scaffold.HasTool(root, "github.com/magefile/mage")
+	if err != nil {
+		return err
+	}
+	if f.Print {
+		for _, file := range files {
+			fmt.Fprintf(io.Stdout, "==> %s (mode %04o) <==\n%s\n", file.Path, file.Mode, file.Content)
+		}
+		fmt.Fprintf(io.Stderr, "init: --print: nothing written. Copy the files into %s", root)
+		if !hasMage {
+			fmt.Fprintf(io.Stderr, " and run go get -tool %s there", MageTool)
+		}
+		fmt.Fprintln(io.Stderr, ".")
+		return nil
+	}
+	outcomes, err := scaffold.Write(root, files)
+	wrote := 0
+	for _, o := range outcomes {
+		switch o.Action {
+		case "wrote":
+			wrote++
+			mode := ""
+			if o.Path == scaffold.Env {
+				mode = " (mode 0600: it holds the secret)"
+			}
+			fmt.Fprintf(io.Stderr, "wrote    %s%s\n", o.Path, mode)
+		case "appended":
+			wrote++
+			fmt.Fprintf(io.Stderr, "appended %s to %s\n", o.Detail, o.Path)
+		default:
+			fmt.Fprintf(io.Stderr, "skipped  %s (%s)\n", o.Path, o.Detail)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for _, o := range outcomes {
+		if o.Path == scaffold.Magefile && o.Action == "skipped" && !wiredMagefile(filepath.Join(root, scaffold.Magefile)) {
+			fmt.Fprintf(io.Stderr, "init: %s exists: to get Kernia's targets, import \"github.com/kernia/kernia/mage/app\" and, under a //mage:import comment, _ \"github.com/kernia/kernia/mage\", and call app.Use(auth.Auth) in an init function\n", scaffold.Magefile)
+		}
+	}
+	if wrote == 0 {
+		fmt.Fprintln(io.Stderr, "init: every file exists already: nothing written")
+	}
+	if !hasMage {
+		fmt.Fprintf(io.Stderr, "init: go get -tool %s\n", MageTool)
+		cmd := exec.CommandContext(ctx, "go", "get", "-tool", MageTool)
+		cmd.Dir = root
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("init: adding the Mage tool failed (%v): %s\nThe files are written; run go get -tool %s in %s yourself", err, strings.TrimSpace(out.String()), MageTool, root)
+		}
+	}
+	if ok, _ := scaffold.HasTool(root, "github.com/kernia/kernia/cmd/kernia"); !ok {
+		fmt.Fprintln(io.Stderr, "init: add the kernia tool to go.mod: go get -tool github.com/kernia/kernia/cmd/kernia")
+	}
+	fmt.Fprintln(io.Stderr, "Next: go tool kernia generate (or go tool mage generate), review and commit ent/ and the migration, then go tool kernia migrate.")
+	return nil
+}
+
+// wiredMagefile reports whether an existing magefile imports Kernia's targets.
+func wiredMagefile(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && bytes.Contains(b, []byte(`"github.com/kernia/kernia/mage"`))
+}
+
+func firstSet(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,95 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/plugins/twofactor"
+)
+
+func TestScrubAndSensitive(t *testing.T) {
+	secret := strings.Repeat("5ec7e7", 11)
+	t.Setenv("KERNIA_SECRET", secret)
+	t.Setenv("KERNIA_SECRETS", "")
+	auth := kernia.New(kernia.Options{
+		DatabaseURL: "postgres://alice:p%40ss-word@db:5432/x?sslmode=disable",
+		DevURL:      "host=db user=bob password='dev pass' dbname=dev",
+	})
+	sens := Sensitive(auth)
+	for _, want := range []string{secret, "p@ss-word", "p%40ss-word", "dev pass"} {
+		assert.Check(t, is.Contains(sens, want))
+	}
+	out := Scrub("a "+secret+" b p@ss-word c p%40ss-word d dev pass", sens)
+	assert.Equal(t, out, "a xxxxx b xxxxx c xxxxx d xxxxx")
+}
+
+func TestBuildWithDatabaseDown(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("KERNIA_SECRET", "")
+	t.Setenv("KERNIA_SECRETS", "")
+	t.Setenv("KERNIA_URL", "https://user:urlpass@shop.example.com")
+	auth := kernia.New(kernia.Options{
+		AppName:     "shop",
+		DatabaseURL: "postgres://alice:s3cret-pw@127.0.0.1:1/shop?sslmode=disable&password=s3cret-pw",
+		Plugins:     []kernia.Plugin{twofactor.New()},
+	})
+	rep := Build(context.Background(), auth, Options{ConnectTimeout: 2 * time.Second})
+	var text, js bytes.Buffer
+	assert.NilError(t, rep.WriteText(&text, Sensitive(auth)))
+	assert.NilError(t, rep.WriteJSON(&js, Sensitive(auth)))
+	for _, out := range []string{text.String(), js.String()} {
+		assert.Check(t, !strings.Contains(out, "s3cret-pw"), out)
+		assert.Check(t, !strings.Contains(out, "urlpass"), out)
+	}
+	// Everything else is still reported.
+	assert.Check(t, is.Contains(text.String(), "UNREACHABLE"))
+	assert.Check(t, is.Regexp(`two_factor_enabled\s+two-factor`, text.String()))
+	assert.Check(t, is.Contains(text.String(), "secret      MISSING"))
+	assert.Equal(t, rep.App.BaseURL, "https://user@shop.example.com")
+	assert.Check(t, rep.Adapter.Reachable != nil && !*rep.Adapter.Reachable)
+	assert.Check(t, is.Contains(strings.Join(rep.Warnings, "\n"), "database unreachable"))
+	problems := strings.Join(rep.Problems, "\n")
+	assert.Check(t, is.Contains(problems, "neither KERNIA_SECRETS nor KERNIA_SECRET is set"))
+	assert.Check(t, is.Contains(problems, "schema drift"))
+	assert.Check(t, is.Contains(problems, "ent/migrate/migrations/postgres does not exist"))
+
+	var back Report
+	assert.NilError(t, json.Unmarshal(js.Bytes(), &back))
+	assert.Equal(t, back.Plugins[0].ID, "two-factor")
+}
+
+func TestSecretStatus(t *testing.T) {
+	t.Chdir(t.TempDir())
+	weak := strings.Repeat("ab", 20)
+	for _, tc := range []struct {
+		secrets, secret string
+		status, problem string
+	}{
+		{"", strings.Repeat("0123456789abcdef", 4), "set", ""},
+		{"", weak, "set", "is weak"},
+		{strings.Repeat("0123456789abcdef", 4) + ",", "", "invalid", "key 2 is empty"},
+	} {
+		t.Setenv("KERNIA_SECRETS", tc.secrets)
+		t.Setenv("KERNIA_SECRET", tc.secret)
+		r := &Report{}
+		r.secret(map[string]string{})
+		assert.Check(t, is.Equal(r.Secret.Status, tc.status))
+		p := strings.Join(r.Problems, "\n")
+		if tc.problem == "" {
+			assert.Check(t, is.Len(r.Problems, 0))
+		} else {
+			assert.Check(t, is.Contains(p, tc.problem))
+		}
+		for _, v := range []string{weak, "0123456789abcdef0123"} {
+			assert.Check(t, !strings.Contains(p+r.Secret.Error, v))
+		}
+	}
+}
