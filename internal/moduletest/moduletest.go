@@ -4,6 +4,8 @@ package moduletest
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,15 +39,22 @@ func Root(t testing.TB) string {
 // mage tools, then runs go mod tidy. It returns the module's directory.
 func New(t testing.TB, path string, files map[string]string) string {
 	t.Helper()
-	root := Root(t)
 	dir := t.TempDir()
+	if err := Make(Root(t), dir, path, files); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Make writes module path into dir as New does, for callers outside tests (benchmarks).
+func Make(root, dir, path string, files map[string]string) error {
 	ours, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	mf, err := modfile.Parse("go.mod", ours, nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	var b strings.Builder
 	b.WriteString("module " + path + "\n\ngo " + mf.Go.Version + "\n\nrequire (\n\tgithub.com/kernia/kernia v0.0.0\n")
@@ -53,17 +62,26 @@ func New(t testing.TB, path string, files map[string]string) string {
 		b.WriteString("\t" + r.Mod.Path + " " + r.Mod.Version + "\n")
 	}
 	b.WriteString(")\n\nreplace github.com/kernia/kernia => " + root + "\n\ntool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
-	write(t, filepath.Join(dir, "go.mod"), b.String())
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	write(t, filepath.Join(dir, "go.sum"), string(sum))
+	files = maps.Clone(files)
+	files["go.mod"] = b.String()
+	files["go.sum"] = string(sum)
 	for name, content := range files {
-		write(t, filepath.Join(dir, filepath.FromSlash(name)), content)
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, bytes.TrimLeft([]byte(content), "\n"), 0o644); err != nil {
+			return err
+		}
 	}
-	Run(t, dir, "go", "mod", "tidy")
-	return dir
+	if out, err := Command(dir, "go", "mod", "tidy").CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod tidy: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // Run runs a command in dir and returns its combined output, failing the test on error.
@@ -104,14 +122,4 @@ func Snapshot(t testing.TB, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func write(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, bytes.TrimLeft([]byte(content), "\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
