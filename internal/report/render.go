@@ -79,7 +79,11 @@ func (r *Report) WriteText(w io.Writer, sensitive []string) error {
 	for _, t := range r.Contributors {
 		fmt.Fprintf(tw, "  %s\t(%s, owned by %s)\n", t.Table, t.Entity, t.Owner)
 		for _, c := range t.Columns {
-			fmt.Fprintf(tw, "    %s\t%s\n", c.Name, c.Contributor)
+			renamed := ""
+			if c.Field != "" {
+				renamed = " (field " + c.Field + ")"
+			}
+			fmt.Fprintf(tw, "    %s%s\t%s\n", c.Name, renamed, c.Contributor)
 		}
 	}
 	tw.Flush()

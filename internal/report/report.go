@@ -117,9 +117,13 @@ type Table struct {
 	Columns []Column `json:"columns"`
 }
 
-// Column is a column and its contributor: "core" or a plugin id.
+// Column is a column and its contributor: "core", a plugin id, or "options" for additional
+// fields of kernia.Options.
 type Column struct {
-	Name        string `json:"name"`
+	// Name is the column name, after renames.
+	Name string `json:"name"`
+	// Field is the Ent field name when the column was renamed.
+	Field       string `json:"field,omitempty"`
 	Contributor string `json:"contributor"`
 }
 
@@ -263,7 +267,11 @@ func (r *Report) schema(auth *kernia.Auth) {
 	for _, e := range plan.Entities {
 		t := Table{Table: e.Table, Entity: e.Name, Owner: e.Owner, Columns: []Column{}}
 		for _, c := range e.Columns {
-			t.Columns = append(t.Columns, Column{Name: c.Name, Contributor: c.Contributor})
+			col := Column{Name: c.Name, Contributor: c.Contributor}
+			if c.Field != "" && c.Field != c.Name {
+				col.Field = c.Field
+			}
+			t.Columns = append(t.Columns, col)
 		}
 		r.Contributors = append(r.Contributors, t)
 	}

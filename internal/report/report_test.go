@@ -93,3 +93,30 @@ func TestSecretStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestContributorsShowRenames(t *testing.T) {
+	t.Chdir(t.TempDir())
+	auth := kernia.New(kernia.Options{
+		DatabaseURL: "sqlite://app.db",
+		Plugins:     []kernia.Plugin{twofactor.New()},
+		Schema: map[string]kernia.EntitySchema{
+			"User": {Table: "app_users", Columns: map[string]string{"email": "email_address"}},
+		},
+	})
+	rep := Build(context.Background(), auth, Options{})
+	var users *Table
+	for i := range rep.Contributors {
+		if rep.Contributors[i].Entity == "User" {
+			users = &rep.Contributors[i]
+		}
+	}
+	assert.Assert(t, users != nil)
+	assert.Equal(t, users.Table, "app_users")
+	assert.Check(t, is.Contains(users.Columns, Column{Name: "email_address", Field: "email", Contributor: "core"}))
+	assert.Check(t, is.Contains(users.Columns, Column{Name: "two_factor_enabled", Contributor: "two-factor"}))
+	var text bytes.Buffer
+	assert.NilError(t, rep.WriteText(&text, nil))
+	assert.Check(t, is.Regexp(`email_address \(field email\)\s+core`, text.String()))
+	assert.Check(t, is.Contains(strings.Join(rep.Warnings, "\n"), "app.db does not exist yet"))
+	assert.Check(t, rep.Adapter.Reachable == nil)
+}
