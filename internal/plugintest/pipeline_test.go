@@ -1,0 +1,342 @@
+package plugintest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/compose"
+	"github.com/kernia/kernia/internal/generator"
+	"github.com/kernia/kernia/internal/migration"
+	"github.com/kernia/kernia/internal/moduletest"
+	"github.com/kernia/kernia/internal/pgtest"
+	"github.com/kernia/kernia/plugins/builtin"
+	"github.com/kernia/kernia/sqldb"
+)
+
+// testdata is absolute: the pipeline tests run inside a temporary module.
+var testdata, _ = filepath.Abs("testdata")
+
+var clock = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+// authModule keeps Kernia and every plugin package required in the temporary module.
+const authModule = `package auth
+
+import (
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/plugins/builtin"
+)
+
+// Auth is the app's auth instance.
+var Auth = kernia.New(kernia.Options{Plugins: builtin.All()})
+`
+
+// TestPipeline shares one temporary module (go mod tidy and Ent's package loading are the
+// slow parts) across its subtests, which run in order:
+//   - generate: each configuration from an empty migration directory of its own; the
+//     migrations match testdata/migrations and apply to a new SQLite and PostgreSQL database.
+//   - enable: starting from the core on databases holding rows, enable the built-in plugins
+//     one at a time: each step writes exactly one migration per dialect with only that
+//     plugin's tables and columns, and applying it keeps every row.
+//   - client: the all-plugins client inserts and reads back every entity, and deleting a user
+//     and an organization cascades to their plugin rows, on SQLite and PostgreSQL.
+func TestPipeline(t *testing.T) {
+	dir := moduletest.New(t, "example.com/app", map[string]string{"auth/auth.go": authModule})
+	t.Chdir(dir)
+	dev := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	newAuth := func(migrations string, plugins []kernia.Plugin) *kernia.Auth {
+		return kernia.New(kernia.Options{
+			DevURL:        dev,
+			Dialects:      []string{kernia.SQLite, kernia.Postgres},
+			MigrationsDir: migrations,
+			Plugins:       plugins,
+		})
+	}
+
+	t.Run("generate", func(t *testing.T) {
+		for _, c := range configs() {
+			t.Run(c.name, func(t *testing.T) {
+				migrations := filepath.Join("migrations", c.name)
+				res, err := generator.Run(ctx, newAuth(migrations, c.plugins), generator.Options{Now: clock})
+				assert.NilError(t, err)
+				assert.Equal(t, len(res.Migrations), 2)
+				for _, m := range res.Migrations {
+					golden.Assert(t, m.SQL, filepath.Join(testdata, "migrations", c.name, m.Dialect+".sql.golden"))
+				}
+				plan, err := compose.Build(newAuth(migrations, c.plugins))
+				assert.NilError(t, err)
+				for _, d := range []string{kernia.SQLite, kernia.Postgres} {
+					url := newDatabase(t, d)
+					_, err := migration.Apply(ctx, url, filepath.Join(migrations, d), migration.ApplyOptions{})
+					assert.NilError(t, err)
+					db := open(t, url)
+					for _, e := range plan.Entities {
+						assert.DeepEqual(t, columns(t, db, d, e.Table), sorted(e.Columns))
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("enable", func(t *testing.T) {
+		migrations := filepath.Join("migrations", "enable")
+		_, err := generator.Run(ctx, newAuth(migrations, nil), generator.Options{Now: clock})
+		assert.NilError(t, err)
+		dbs := map[string]*sql.DB{}
+		urls := map[string]string{}
+		for _, d := range []string{kernia.SQLite, kernia.Postgres} {
+			urls[d] = newDatabase(t, d)
+			_, err := migration.Apply(ctx, urls[d], filepath.Join(migrations, d), migration.ApplyOptions{})
+			assert.NilError(t, err)
+			dbs[d] = open(t, urls[d])
+			seedCore(t, dbs[d])
+		}
+		var enabled []kernia.Plugin
+		prev, err := compose.Build(newAuth(migrations, nil))
+		assert.NilError(t, err)
+		for i, p := range builtin.All() {
+			enabled = append(enabled, p)
+			name := strings.ReplaceAll(p.ID(), "-", "_")
+			now := func() time.Time { return clock().Add(time.Duration(i+1) * time.Second) }
+			a := newAuth(migrations, enabled)
+			res, err := generator.Run(ctx, a, generator.Options{Now: now, Name: name})
+			assert.NilError(t, err, p.ID())
+			assert.Equal(t, len(res.Migrations), 2, p.ID())
+			next, err := compose.Build(a)
+			assert.NilError(t, err)
+			added := addedColumns(prev, next)
+			for _, m := range res.Migrations {
+				golden.Assert(t, m.SQL, filepath.Join(testdata, "enable", fmt.Sprintf("%02d_%s.%s.sql.golden", i+1, name, m.Dialect)))
+				checkOnly(t, m.SQL, m.Dialect, added, p.ID())
+				before := counts(t, dbs[m.Dialect], prev)
+				r, err := migration.Apply(ctx, urls[m.Dialect], filepath.Join(migrations, m.Dialect), migration.ApplyOptions{})
+				assert.NilError(t, err, "%s on %s", p.ID(), m.Dialect)
+				assert.Equal(t, len(r.Applied), 1)
+				assert.DeepEqual(t, counts(t, dbs[m.Dialect], prev), before)
+				for _, e := range next.Entities {
+					assert.DeepEqual(t, columns(t, dbs[m.Dialect], m.Dialect, e.Table), sorted(e.Columns))
+				}
+				// Rows in plugin tables that later steps must keep, through SQLite's rebuilds of
+				// users and sessions too.
+				for _, q := range pluginSeeds[p.ID()] {
+					var args []any
+					if strings.Contains(q, "$1") {
+						args = append(args, time.Now().UTC())
+					}
+					_, err := dbs[m.Dialect].Exec(q, args...)
+					assert.NilError(t, err, q)
+				}
+			}
+			prev = next
+		}
+		// Nothing is left to generate.
+		res, err := generator.Run(ctx, newAuth(migrations, enabled), generator.Options{Now: clock})
+		assert.NilError(t, err)
+		assert.Assert(t, res.UpToDate(), "%v", res.Changed)
+	})
+
+	t.Run("client", func(t *testing.T) {
+		// The enable subtest left the all-plugins client in ent/.
+		smoke := filepath.Join(dir, "cmd/smoke/main.go")
+		assert.NilError(t, os.MkdirAll(filepath.Dir(smoke), 0o755))
+		assert.NilError(t, os.WriteFile(smoke, []byte(smokeGo), 0o644))
+		moduletest.Run(t, dir, "go", "build", "-o", "smoke", "./cmd/smoke")
+		outputs := map[string]string{}
+		for _, d := range []string{kernia.SQLite, kernia.Postgres} {
+			t.Run(d, func(t *testing.T) {
+				url := newDatabase(t, d)
+				_, err := migration.Apply(ctx, url, filepath.Join("migrations", "all", d), migration.ApplyOptions{})
+				assert.NilError(t, err)
+				out := moduletest.Run(t, dir, "./smoke", url)
+				golden.Assert(t, out, filepath.Join(testdata, "smoke.golden"))
+				outputs[d] = out
+			})
+		}
+		assert.Check(t, is.Equal(outputs[kernia.SQLite], outputs[kernia.Postgres]))
+	})
+}
+
+// newDatabase returns the URL of a new, empty database of the dialect.
+func newDatabase(t *testing.T, dialect string) string {
+	if dialect == kernia.Postgres {
+		return pgtest.NewDatabase(t)
+	}
+	return "sqlite://" + filepath.Join(t.TempDir(), "app.db")
+}
+
+func open(t *testing.T, url string) *sql.DB {
+	db, _, err := sqldb.Open(context.Background(), url)
+	assert.NilError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// columns lists a table's columns, sorted.
+func columns(t *testing.T, db *sql.DB, dialect, table string) []string {
+	q := `SELECT name FROM pragma_table_info(?)`
+	if dialect == kernia.Postgres {
+		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`
+	}
+	rows, err := db.Query(q, table)
+	assert.NilError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		assert.NilError(t, rows.Scan(&c))
+		out = append(out, c)
+	}
+	assert.NilError(t, rows.Err())
+	slices.Sort(out)
+	return out
+}
+
+func sorted(cs []compose.Column) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// seedCore writes a user with a session, an account and a verification.
+func seedCore(t *testing.T, db *sql.DB) {
+	now := time.Now().UTC()
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO users (id, name, email, email_verified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			[]any{"u1", "Ada", "ada@example.com", true, now, now}},
+		{`INSERT INTO users (id, name, email, email_verified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			[]any{"u2", "Grace", "grace@example.com", false, now, now}},
+		{`INSERT INTO sessions (id, expires_at, token, created_at, updated_at, user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+			[]any{"s1", now.Add(time.Hour), "tok", now, now, "u1"}},
+		{`INSERT INTO accounts (id, issuer, account_id, provider_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			[]any{"a1", "https://accounts.example.com", "42", "credential", "u1", now, now}},
+		{`INSERT INTO verifications (id, identifier, value, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			[]any{"v1", "ada@example.com", "code", now.Add(time.Hour), now, now}},
+	}
+	for _, s := range stmts {
+		_, err := db.Exec(s.q, s.args...)
+		assert.NilError(t, err, s.q)
+	}
+}
+
+// pluginSeeds are rows written once a plugin's tables exist ($1 is the current time).
+var pluginSeeds = map[string][]string{
+	"two-factor": {
+		`INSERT INTO two_factors (id, secret, backup_codes, user_id) VALUES ('t1', 'totp', 'a,b', 'u1')`,
+	},
+	"organization": {
+		`INSERT INTO organizations (id, name, slug, created_at) VALUES ('o1', 'Acme', 'acme', $1)`,
+		`INSERT INTO members (id, organization_id, user_id, created_at) VALUES ('m1', 'o1', 'u1', $1)`,
+		`INSERT INTO invitations (id, organization_id, email, expires_at, created_at, inviter_id) VALUES ('i1', 'o1', 'bob@example.com', $1, $1, 'u1')`,
+		`INSERT INTO teams (id, name, organization_id, created_at) VALUES ('t1', 'Core', 'o1', $1)`,
+		`INSERT INTO team_members (id, team_id, user_id, created_at) VALUES ('tm1', 't1', 'u2', $1)`,
+	},
+	"passkey": {
+		`INSERT INTO passkeys (id, public_key, user_id, credential_id, counter, device_type, backed_up, created_at) VALUES ('p1', 'pk', 'u1', 'cred', 0, 'singleDevice', false, $1)`,
+	},
+}
+
+// counts returns the row count of every table of the plan.
+func counts(t *testing.T, db *sql.DB, plan *compose.Plan) map[string]int {
+	out := map[string]int{}
+	for _, e := range plan.Entities {
+		var n int
+		assert.NilError(t, db.QueryRow(`SELECT count(*) FROM `+e.Table).Scan(&n), e.Table)
+		out[e.Table] = n
+	}
+	return out
+}
+
+// added is what a step adds to the schema: new tables, and new columns of existing tables.
+type added struct {
+	tables  map[string]bool
+	columns map[string]map[string]bool // existing table → new columns
+}
+
+func addedColumns(prev, next *compose.Plan) added {
+	old := map[string]map[string]bool{}
+	for _, e := range prev.Entities {
+		old[e.Table] = map[string]bool{}
+		for _, c := range e.Columns {
+			old[e.Table][c.Name] = true
+		}
+	}
+	a := added{tables: map[string]bool{}, columns: map[string]map[string]bool{}}
+	for _, e := range next.Entities {
+		cols, ok := old[e.Table]
+		if !ok {
+			a.tables[e.Table] = true
+			continue
+		}
+		for _, c := range e.Columns {
+			if !cols[c.Name] {
+				if a.columns[e.Table] == nil {
+					a.columns[e.Table] = map[string]bool{}
+				}
+				a.columns[e.Table][c.Name] = true
+			}
+		}
+	}
+	return a
+}
+
+var (
+	createTable = regexp.MustCompile("(?m)^CREATE TABLE [`\"]([a-z_]+)[`\"]")
+	addColumn   = regexp.MustCompile("(?m)^ALTER TABLE [`\"]([a-z_]+)[`\"] ADD COLUMN [`\"]([a-z_]+)[`\"]")
+	alterTable  = regexp.MustCompile("(?m)^ALTER TABLE [`\"]([a-z_]+)[`\"]")
+	dropTable   = regexp.MustCompile("(?m)^DROP TABLE [`\"]([a-z_]+)[`\"]")
+	createIndex = regexp.MustCompile("(?m)^CREATE (?:UNIQUE )?INDEX [`\"][a-z_]+[`\"] ON [`\"]([a-z_]+)[`\"]")
+)
+
+// checkOnly checks that a migration creates every table and column of the step and touches
+// no other table. A SQLite table that gains a column it cannot add in place is rebuilt:
+// created as new_<table>, copied, dropped and renamed.
+func checkOnly(t *testing.T, sqlText, dialect string, a added, plugin string) {
+	t.Helper()
+	created := map[string]bool{}
+	for _, m := range createTable.FindAllStringSubmatch(sqlText, -1) {
+		created[m[1]] = true
+	}
+	touched := func(table string) bool {
+		return a.tables[table] || a.columns[table] != nil ||
+			(dialect == kernia.SQLite && strings.HasPrefix(table, "new_") && a.columns[strings.TrimPrefix(table, "new_")] != nil)
+	}
+	for table := range a.tables {
+		assert.Check(t, created[table], "%s %s: table %s is not created", plugin, dialect, table)
+	}
+	for table := range created {
+		assert.Check(t, touched(table), "%s %s: creates table %s", plugin, dialect, table)
+	}
+	for _, re := range []*regexp.Regexp{alterTable, dropTable, createIndex} {
+		for _, m := range re.FindAllStringSubmatch(sqlText, -1) {
+			assert.Check(t, touched(m[1]), "%s %s: touches table %s:\n%s", plugin, dialect, m[1], sqlText)
+		}
+	}
+	for _, m := range addColumn.FindAllStringSubmatch(sqlText, -1) {
+		assert.Check(t, a.columns[m[1]][m[2]], "%s %s: adds column %s.%s", plugin, dialect, m[1], m[2])
+	}
+	for table, cols := range a.columns {
+		for c := range cols {
+			assert.Check(t, strings.Contains(sqlText, "`"+c+"`") || strings.Contains(sqlText, `"`+c+`"`),
+				"%s %s: column %s.%s is not added", plugin, dialect, table, c)
+		}
+	}
+}
