@@ -104,11 +104,15 @@ func closingQuote(v string, q byte) int {
 }
 
 // Apply sets each variable that is not already set in the environment (an empty value counts
-// as set) and returns the keys it set.
+// as set) and returns the keys it set. A key given twice takes its last value.
 func Apply(vars []Var) ([]string, error) {
+	last := map[string]int{}
+	for i, v := range vars {
+		last[v.Key] = i
+	}
 	var set []string
-	for _, v := range vars {
-		if _, ok := os.LookupEnv(v.Key); ok {
+	for i, v := range vars {
+		if _, ok := os.LookupEnv(v.Key); ok || last[v.Key] != i {
 			continue
 		}
 		if err := os.Setenv(v.Key, v.Value); err != nil {

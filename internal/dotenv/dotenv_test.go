@@ -38,7 +38,7 @@ func TestParseErrorsNameTheLineNotTheValue(t *testing.T) {
 func TestLoadDoesNotOverride(t *testing.T) {
 	root := t.TempDir()
 	assert.NilError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/x\n"), 0o644))
-	assert.NilError(t, os.WriteFile(filepath.Join(root, ".env"), []byte("KERNIA_T_SET=from-file\nKERNIA_T_EMPTY=from-file\nKERNIA_T_NEW=from-file\n"), 0o600))
+	assert.NilError(t, os.WriteFile(filepath.Join(root, ".env"), []byte("KERNIA_T_SET=from-file\nKERNIA_T_EMPTY=from-file\nKERNIA_T_NEW=first\nKERNIA_T_NEW=from-file\n"), 0o600))
 	sub := filepath.Join(root, "a", "b")
 	assert.NilError(t, os.MkdirAll(sub, 0o755))
 	t.Setenv("KERNIA_T_SET", "from-env")

@@ -377,8 +377,8 @@ func (r *Report) reachable(err error) {
 	ok := err == nil
 	r.Adapter.Reachable = &ok
 	if err != nil {
-		r.Adapter.Error = err.Error()
-		r.warn("database unreachable: %v", err)
+		r.Adapter.Error = strings.TrimPrefix(err.Error(), "migrate: ")
+		r.warn("database unreachable: %s", r.Adapter.Error)
 	}
 }
 
