@@ -16,7 +16,28 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/jsonwebkey"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/organization"
+	"github.com/kernia/kernia/ent/organizationrole"
+	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/scimconnectionbinding"
+	"github.com/kernia/kernia/ent/scimgroup"
+	"github.com/kernia/kernia/ent/scimgroupmember"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimmanagedconnection"
+	"github.com/kernia/kernia/ent/scimmanagedconnectionevent"
+	"github.com/kernia/kernia/ent/scimmanagedcredential"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/subscription"
+	"github.com/kernia/kernia/ent/team"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
@@ -27,10 +48,52 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
+	// JSONWebKey is the client for interacting with the JSONWebKey builders.
+	JSONWebKey *JSONWebKeyClient
+	// Member is the client for interacting with the Member builders.
+	Member *MemberClient
+	// Organization is the client for interacting with the Organization builders.
+	Organization *OrganizationClient
+	// OrganizationRole is the client for interacting with the OrganizationRole builders.
+	OrganizationRole *OrganizationRoleClient
+	// Passkey is the client for interacting with the Passkey builders.
+	Passkey *PasskeyClient
+	// SCIMConnectionBinding is the client for interacting with the SCIMConnectionBinding builders.
+	SCIMConnectionBinding *SCIMConnectionBindingClient
+	// SCIMGroup is the client for interacting with the SCIMGroup builders.
+	SCIMGroup *SCIMGroupClient
+	// SCIMGroupMember is the client for interacting with the SCIMGroupMember builders.
+	SCIMGroupMember *SCIMGroupMemberClient
+	// SCIMIdentityTombstone is the client for interacting with the SCIMIdentityTombstone builders.
+	SCIMIdentityTombstone *SCIMIdentityTombstoneClient
+	// SCIMManagedConnection is the client for interacting with the SCIMManagedConnection builders.
+	SCIMManagedConnection *SCIMManagedConnectionClient
+	// SCIMManagedConnectionEvent is the client for interacting with the SCIMManagedConnectionEvent builders.
+	SCIMManagedConnectionEvent *SCIMManagedConnectionEventClient
+	// SCIMManagedCredential is the client for interacting with the SCIMManagedCredential builders.
+	SCIMManagedCredential *SCIMManagedCredentialClient
+	// SCIMProjectionGrant is the client for interacting with the SCIMProjectionGrant builders.
+	SCIMProjectionGrant *SCIMProjectionGrantClient
+	// SCIMSubject is the client for interacting with the SCIMSubject builders.
+	SCIMSubject *SCIMSubjectClient
+	// SCIMUser is the client for interacting with the SCIMUser builders.
+	SCIMUser *SCIMUserClient
+	// SSOProvider is the client for interacting with the SSOProvider builders.
+	SSOProvider *SSOProviderClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Subscription is the client for interacting with the Subscription builders.
+	Subscription *SubscriptionClient
+	// Team is the client for interacting with the Team builders.
+	Team *TeamClient
+	// TeamMember is the client for interacting with the TeamMember builders.
+	TeamMember *TeamMemberClient
 	// TwoFactor is the client for interacting with the TwoFactor builders.
 	TwoFactor *TwoFactorClient
 	// User is the client for interacting with the User builders.
@@ -48,8 +111,29 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
+	c.Invitation = NewInvitationClient(c.config)
+	c.JSONWebKey = NewJSONWebKeyClient(c.config)
+	c.Member = NewMemberClient(c.config)
+	c.Organization = NewOrganizationClient(c.config)
+	c.OrganizationRole = NewOrganizationRoleClient(c.config)
+	c.Passkey = NewPasskeyClient(c.config)
+	c.SCIMConnectionBinding = NewSCIMConnectionBindingClient(c.config)
+	c.SCIMGroup = NewSCIMGroupClient(c.config)
+	c.SCIMGroupMember = NewSCIMGroupMemberClient(c.config)
+	c.SCIMIdentityTombstone = NewSCIMIdentityTombstoneClient(c.config)
+	c.SCIMManagedConnection = NewSCIMManagedConnectionClient(c.config)
+	c.SCIMManagedConnectionEvent = NewSCIMManagedConnectionEventClient(c.config)
+	c.SCIMManagedCredential = NewSCIMManagedCredentialClient(c.config)
+	c.SCIMProjectionGrant = NewSCIMProjectionGrantClient(c.config)
+	c.SCIMSubject = NewSCIMSubjectClient(c.config)
+	c.SCIMUser = NewSCIMUserClient(c.config)
+	c.SSOProvider = NewSSOProviderClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.Subscription = NewSubscriptionClient(c.config)
+	c.Team = NewTeamClient(c.config)
+	c.TeamMember = NewTeamMemberClient(c.config)
 	c.TwoFactor = NewTwoFactorClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Verification = NewVerificationClient(c.config)
@@ -143,13 +227,34 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		Session:      NewSessionClient(cfg),
-		TwoFactor:    NewTwoFactorClient(cfg),
-		User:         NewUserClient(cfg),
-		Verification: NewVerificationClient(cfg),
+		ctx:                        ctx,
+		config:                     cfg,
+		APIKey:                     NewAPIKeyClient(cfg),
+		Account:                    NewAccountClient(cfg),
+		Invitation:                 NewInvitationClient(cfg),
+		JSONWebKey:                 NewJSONWebKeyClient(cfg),
+		Member:                     NewMemberClient(cfg),
+		Organization:               NewOrganizationClient(cfg),
+		OrganizationRole:           NewOrganizationRoleClient(cfg),
+		Passkey:                    NewPasskeyClient(cfg),
+		SCIMConnectionBinding:      NewSCIMConnectionBindingClient(cfg),
+		SCIMGroup:                  NewSCIMGroupClient(cfg),
+		SCIMGroupMember:            NewSCIMGroupMemberClient(cfg),
+		SCIMIdentityTombstone:      NewSCIMIdentityTombstoneClient(cfg),
+		SCIMManagedConnection:      NewSCIMManagedConnectionClient(cfg),
+		SCIMManagedConnectionEvent: NewSCIMManagedConnectionEventClient(cfg),
+		SCIMManagedCredential:      NewSCIMManagedCredentialClient(cfg),
+		SCIMProjectionGrant:        NewSCIMProjectionGrantClient(cfg),
+		SCIMSubject:                NewSCIMSubjectClient(cfg),
+		SCIMUser:                   NewSCIMUserClient(cfg),
+		SSOProvider:                NewSSOProviderClient(cfg),
+		Session:                    NewSessionClient(cfg),
+		Subscription:               NewSubscriptionClient(cfg),
+		Team:                       NewTeamClient(cfg),
+		TeamMember:                 NewTeamMemberClient(cfg),
+		TwoFactor:                  NewTwoFactorClient(cfg),
+		User:                       NewUserClient(cfg),
+		Verification:               NewVerificationClient(cfg),
 	}, nil
 }
 
@@ -167,20 +272,41 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		Session:      NewSessionClient(cfg),
-		TwoFactor:    NewTwoFactorClient(cfg),
-		User:         NewUserClient(cfg),
-		Verification: NewVerificationClient(cfg),
+		ctx:                        ctx,
+		config:                     cfg,
+		APIKey:                     NewAPIKeyClient(cfg),
+		Account:                    NewAccountClient(cfg),
+		Invitation:                 NewInvitationClient(cfg),
+		JSONWebKey:                 NewJSONWebKeyClient(cfg),
+		Member:                     NewMemberClient(cfg),
+		Organization:               NewOrganizationClient(cfg),
+		OrganizationRole:           NewOrganizationRoleClient(cfg),
+		Passkey:                    NewPasskeyClient(cfg),
+		SCIMConnectionBinding:      NewSCIMConnectionBindingClient(cfg),
+		SCIMGroup:                  NewSCIMGroupClient(cfg),
+		SCIMGroupMember:            NewSCIMGroupMemberClient(cfg),
+		SCIMIdentityTombstone:      NewSCIMIdentityTombstoneClient(cfg),
+		SCIMManagedConnection:      NewSCIMManagedConnectionClient(cfg),
+		SCIMManagedConnectionEvent: NewSCIMManagedConnectionEventClient(cfg),
+		SCIMManagedCredential:      NewSCIMManagedCredentialClient(cfg),
+		SCIMProjectionGrant:        NewSCIMProjectionGrantClient(cfg),
+		SCIMSubject:                NewSCIMSubjectClient(cfg),
+		SCIMUser:                   NewSCIMUserClient(cfg),
+		SSOProvider:                NewSSOProviderClient(cfg),
+		Session:                    NewSessionClient(cfg),
+		Subscription:               NewSubscriptionClient(cfg),
+		Team:                       NewTeamClient(cfg),
+		TeamMember:                 NewTeamMemberClient(cfg),
+		TwoFactor:                  NewTwoFactorClient(cfg),
+		User:                       NewUserClient(cfg),
+		Verification:               NewVerificationClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Account.
+//		APIKey.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -202,30 +328,82 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Account.Use(hooks...)
-	c.Session.Use(hooks...)
-	c.TwoFactor.Use(hooks...)
-	c.User.Use(hooks...)
-	c.Verification.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.APIKey, c.Account, c.Invitation, c.JSONWebKey, c.Member, c.Organization,
+		c.OrganizationRole, c.Passkey, c.SCIMConnectionBinding, c.SCIMGroup,
+		c.SCIMGroupMember, c.SCIMIdentityTombstone, c.SCIMManagedConnection,
+		c.SCIMManagedConnectionEvent, c.SCIMManagedCredential, c.SCIMProjectionGrant,
+		c.SCIMSubject, c.SCIMUser, c.SSOProvider, c.Session, c.Subscription, c.Team,
+		c.TeamMember, c.TwoFactor, c.User, c.Verification,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Account.Intercept(interceptors...)
-	c.Session.Intercept(interceptors...)
-	c.TwoFactor.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
-	c.Verification.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.APIKey, c.Account, c.Invitation, c.JSONWebKey, c.Member, c.Organization,
+		c.OrganizationRole, c.Passkey, c.SCIMConnectionBinding, c.SCIMGroup,
+		c.SCIMGroupMember, c.SCIMIdentityTombstone, c.SCIMManagedConnection,
+		c.SCIMManagedConnectionEvent, c.SCIMManagedCredential, c.SCIMProjectionGrant,
+		c.SCIMSubject, c.SCIMUser, c.SSOProvider, c.Session, c.Subscription, c.Team,
+		c.TeamMember, c.TwoFactor, c.User, c.Verification,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APIKeyMutation:
+		return c.APIKey.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *InvitationMutation:
+		return c.Invitation.mutate(ctx, m)
+	case *JSONWebKeyMutation:
+		return c.JSONWebKey.mutate(ctx, m)
+	case *MemberMutation:
+		return c.Member.mutate(ctx, m)
+	case *OrganizationMutation:
+		return c.Organization.mutate(ctx, m)
+	case *OrganizationRoleMutation:
+		return c.OrganizationRole.mutate(ctx, m)
+	case *PasskeyMutation:
+		return c.Passkey.mutate(ctx, m)
+	case *SCIMConnectionBindingMutation:
+		return c.SCIMConnectionBinding.mutate(ctx, m)
+	case *SCIMGroupMutation:
+		return c.SCIMGroup.mutate(ctx, m)
+	case *SCIMGroupMemberMutation:
+		return c.SCIMGroupMember.mutate(ctx, m)
+	case *SCIMIdentityTombstoneMutation:
+		return c.SCIMIdentityTombstone.mutate(ctx, m)
+	case *SCIMManagedConnectionMutation:
+		return c.SCIMManagedConnection.mutate(ctx, m)
+	case *SCIMManagedConnectionEventMutation:
+		return c.SCIMManagedConnectionEvent.mutate(ctx, m)
+	case *SCIMManagedCredentialMutation:
+		return c.SCIMManagedCredential.mutate(ctx, m)
+	case *SCIMProjectionGrantMutation:
+		return c.SCIMProjectionGrant.mutate(ctx, m)
+	case *SCIMSubjectMutation:
+		return c.SCIMSubject.mutate(ctx, m)
+	case *SCIMUserMutation:
+		return c.SCIMUser.mutate(ctx, m)
+	case *SSOProviderMutation:
+		return c.SSOProvider.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SubscriptionMutation:
+		return c.Subscription.mutate(ctx, m)
+	case *TeamMutation:
+		return c.Team.mutate(ctx, m)
+	case *TeamMemberMutation:
+		return c.TeamMember.mutate(ctx, m)
 	case *TwoFactorMutation:
 		return c.TwoFactor.mutate(ctx, m)
 	case *UserMutation:
@@ -234,6 +412,139 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Verification.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APIKeyClient is a client for the APIKey schema.
+type APIKeyClient struct {
+	config
+}
+
+// NewAPIKeyClient returns a client for the APIKey from the given config.
+func NewAPIKeyClient(c config) *APIKeyClient {
+	return &APIKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apikey.Hooks(f(g(h())))`.
+func (c *APIKeyClient) Use(hooks ...Hook) {
+	c.hooks.APIKey = append(c.hooks.APIKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apikey.Intercept(f(g(h())))`.
+func (c *APIKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIKey = append(c.inters.APIKey, interceptors...)
+}
+
+// Create returns a builder for creating a APIKey entity.
+func (c *APIKeyClient) Create() *APIKeyCreate {
+	mutation := newAPIKeyMutation(c.config, OpCreate)
+	return &APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIKey entities.
+func (c *APIKeyClient) CreateBulk(builders ...*APIKeyCreate) *APIKeyCreateBulk {
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APIKeyClient) MapCreateBulk(slice any, setFunc func(*APIKeyCreate, int)) *APIKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APIKeyCreateBulk{err: fmt.Errorf("calling to APIKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APIKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIKey.
+func (c *APIKeyClient) Update() *APIKeyUpdate {
+	mutation := newAPIKeyMutation(c.config, OpUpdate)
+	return &APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APIKeyClient) UpdateOne(_m *APIKey) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKey(_m))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APIKeyClient) UpdateOneID(id string) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKeyID(id))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIKey.
+func (c *APIKeyClient) Delete() *APIKeyDelete {
+	mutation := newAPIKeyMutation(c.config, OpDelete)
+	return &APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APIKeyClient) DeleteOne(_m *APIKey) *APIKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APIKeyClient) DeleteOneID(id string) *APIKeyDeleteOne {
+	builder := c.Delete().Where(apikey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APIKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for APIKey.
+func (c *APIKeyClient) Query() *APIKeyQuery {
+	return &APIKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIKey entity by its id.
+func (c *APIKeyClient) Get(ctx context.Context, id string) (*APIKey, error) {
+	return c.Query().Where(apikey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APIKeyClient) GetX(ctx context.Context, id string) *APIKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *APIKeyClient) Hooks() []Hook {
+	return c.hooks.APIKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *APIKeyClient) Interceptors() []Interceptor {
+	return c.inters.APIKey
+}
+
+func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
 	}
 }
 
@@ -386,6 +697,2667 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 	}
 }
 
+// InvitationClient is a client for the Invitation schema.
+type InvitationClient struct {
+	config
+}
+
+// NewInvitationClient returns a client for the Invitation from the given config.
+func NewInvitationClient(c config) *InvitationClient {
+	return &InvitationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `invitation.Hooks(f(g(h())))`.
+func (c *InvitationClient) Use(hooks ...Hook) {
+	c.hooks.Invitation = append(c.hooks.Invitation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `invitation.Intercept(f(g(h())))`.
+func (c *InvitationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Invitation = append(c.inters.Invitation, interceptors...)
+}
+
+// Create returns a builder for creating a Invitation entity.
+func (c *InvitationClient) Create() *InvitationCreate {
+	mutation := newInvitationMutation(c.config, OpCreate)
+	return &InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Invitation entities.
+func (c *InvitationClient) CreateBulk(builders ...*InvitationCreate) *InvitationCreateBulk {
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *InvitationClient) MapCreateBulk(slice any, setFunc func(*InvitationCreate, int)) *InvitationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &InvitationCreateBulk{err: fmt.Errorf("calling to InvitationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*InvitationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Invitation.
+func (c *InvitationClient) Update() *InvitationUpdate {
+	mutation := newInvitationMutation(c.config, OpUpdate)
+	return &InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *InvitationClient) UpdateOne(_m *Invitation) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitation(_m))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *InvitationClient) UpdateOneID(id string) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitationID(id))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Invitation.
+func (c *InvitationClient) Delete() *InvitationDelete {
+	mutation := newInvitationMutation(c.config, OpDelete)
+	return &InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *InvitationClient) DeleteOne(_m *Invitation) *InvitationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *InvitationClient) DeleteOneID(id string) *InvitationDeleteOne {
+	builder := c.Delete().Where(invitation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &InvitationDeleteOne{builder}
+}
+
+// Query returns a query builder for Invitation.
+func (c *InvitationClient) Query() *InvitationQuery {
+	return &InvitationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeInvitation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Invitation entity by its id.
+func (c *InvitationClient) Get(ctx context.Context, id string) (*Invitation, error) {
+	return c.Query().Where(invitation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *InvitationClient) GetX(ctx context.Context, id string) *Invitation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Invitation.
+func (c *InvitationClient) QueryOrganization(_m *Invitation) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invitation.Table, invitation.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, invitation.OrganizationTable, invitation.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInviter queries the inviter edge of a Invitation.
+func (c *InvitationClient) QueryInviter(_m *Invitation) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invitation.Table, invitation.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, invitation.InviterTable, invitation.InviterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *InvitationClient) Hooks() []Hook {
+	return c.hooks.Invitation
+}
+
+// Interceptors returns the client interceptors.
+func (c *InvitationClient) Interceptors() []Interceptor {
+	return c.inters.Invitation
+}
+
+func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// JSONWebKeyClient is a client for the JSONWebKey schema.
+type JSONWebKeyClient struct {
+	config
+}
+
+// NewJSONWebKeyClient returns a client for the JSONWebKey from the given config.
+func NewJSONWebKeyClient(c config) *JSONWebKeyClient {
+	return &JSONWebKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `jsonwebkey.Hooks(f(g(h())))`.
+func (c *JSONWebKeyClient) Use(hooks ...Hook) {
+	c.hooks.JSONWebKey = append(c.hooks.JSONWebKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `jsonwebkey.Intercept(f(g(h())))`.
+func (c *JSONWebKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.JSONWebKey = append(c.inters.JSONWebKey, interceptors...)
+}
+
+// Create returns a builder for creating a JSONWebKey entity.
+func (c *JSONWebKeyClient) Create() *JSONWebKeyCreate {
+	mutation := newJSONWebKeyMutation(c.config, OpCreate)
+	return &JSONWebKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of JSONWebKey entities.
+func (c *JSONWebKeyClient) CreateBulk(builders ...*JSONWebKeyCreate) *JSONWebKeyCreateBulk {
+	return &JSONWebKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JSONWebKeyClient) MapCreateBulk(slice any, setFunc func(*JSONWebKeyCreate, int)) *JSONWebKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JSONWebKeyCreateBulk{err: fmt.Errorf("calling to JSONWebKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JSONWebKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JSONWebKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for JSONWebKey.
+func (c *JSONWebKeyClient) Update() *JSONWebKeyUpdate {
+	mutation := newJSONWebKeyMutation(c.config, OpUpdate)
+	return &JSONWebKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JSONWebKeyClient) UpdateOne(_m *JSONWebKey) *JSONWebKeyUpdateOne {
+	mutation := newJSONWebKeyMutation(c.config, OpUpdateOne, withJSONWebKey(_m))
+	return &JSONWebKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JSONWebKeyClient) UpdateOneID(id string) *JSONWebKeyUpdateOne {
+	mutation := newJSONWebKeyMutation(c.config, OpUpdateOne, withJSONWebKeyID(id))
+	return &JSONWebKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for JSONWebKey.
+func (c *JSONWebKeyClient) Delete() *JSONWebKeyDelete {
+	mutation := newJSONWebKeyMutation(c.config, OpDelete)
+	return &JSONWebKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JSONWebKeyClient) DeleteOne(_m *JSONWebKey) *JSONWebKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JSONWebKeyClient) DeleteOneID(id string) *JSONWebKeyDeleteOne {
+	builder := c.Delete().Where(jsonwebkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JSONWebKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for JSONWebKey.
+func (c *JSONWebKeyClient) Query() *JSONWebKeyQuery {
+	return &JSONWebKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJSONWebKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a JSONWebKey entity by its id.
+func (c *JSONWebKeyClient) Get(ctx context.Context, id string) (*JSONWebKey, error) {
+	return c.Query().Where(jsonwebkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JSONWebKeyClient) GetX(ctx context.Context, id string) *JSONWebKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *JSONWebKeyClient) Hooks() []Hook {
+	return c.hooks.JSONWebKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *JSONWebKeyClient) Interceptors() []Interceptor {
+	return c.inters.JSONWebKey
+}
+
+func (c *JSONWebKeyClient) mutate(ctx context.Context, m *JSONWebKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JSONWebKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JSONWebKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JSONWebKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JSONWebKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown JSONWebKey mutation op: %q", m.Op())
+	}
+}
+
+// MemberClient is a client for the Member schema.
+type MemberClient struct {
+	config
+}
+
+// NewMemberClient returns a client for the Member from the given config.
+func NewMemberClient(c config) *MemberClient {
+	return &MemberClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `member.Hooks(f(g(h())))`.
+func (c *MemberClient) Use(hooks ...Hook) {
+	c.hooks.Member = append(c.hooks.Member, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `member.Intercept(f(g(h())))`.
+func (c *MemberClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Member = append(c.inters.Member, interceptors...)
+}
+
+// Create returns a builder for creating a Member entity.
+func (c *MemberClient) Create() *MemberCreate {
+	mutation := newMemberMutation(c.config, OpCreate)
+	return &MemberCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Member entities.
+func (c *MemberClient) CreateBulk(builders ...*MemberCreate) *MemberCreateBulk {
+	return &MemberCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MemberClient) MapCreateBulk(slice any, setFunc func(*MemberCreate, int)) *MemberCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MemberCreateBulk{err: fmt.Errorf("calling to MemberClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MemberCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MemberCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Member.
+func (c *MemberClient) Update() *MemberUpdate {
+	mutation := newMemberMutation(c.config, OpUpdate)
+	return &MemberUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MemberClient) UpdateOne(_m *Member) *MemberUpdateOne {
+	mutation := newMemberMutation(c.config, OpUpdateOne, withMember(_m))
+	return &MemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MemberClient) UpdateOneID(id string) *MemberUpdateOne {
+	mutation := newMemberMutation(c.config, OpUpdateOne, withMemberID(id))
+	return &MemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Member.
+func (c *MemberClient) Delete() *MemberDelete {
+	mutation := newMemberMutation(c.config, OpDelete)
+	return &MemberDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MemberClient) DeleteOne(_m *Member) *MemberDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MemberClient) DeleteOneID(id string) *MemberDeleteOne {
+	builder := c.Delete().Where(member.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MemberDeleteOne{builder}
+}
+
+// Query returns a query builder for Member.
+func (c *MemberClient) Query() *MemberQuery {
+	return &MemberQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMember},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Member entity by its id.
+func (c *MemberClient) Get(ctx context.Context, id string) (*Member, error) {
+	return c.Query().Where(member.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MemberClient) GetX(ctx context.Context, id string) *Member {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Member.
+func (c *MemberClient) QueryOrganization(_m *Member) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, member.OrganizationTable, member.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a Member.
+func (c *MemberClient) QueryUser(_m *Member) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, member.UserTable, member.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MemberClient) Hooks() []Hook {
+	return c.hooks.Member
+}
+
+// Interceptors returns the client interceptors.
+func (c *MemberClient) Interceptors() []Interceptor {
+	return c.inters.Member
+}
+
+func (c *MemberClient) mutate(ctx context.Context, m *MemberMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MemberCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MemberUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Member mutation op: %q", m.Op())
+	}
+}
+
+// OrganizationClient is a client for the Organization schema.
+type OrganizationClient struct {
+	config
+}
+
+// NewOrganizationClient returns a client for the Organization from the given config.
+func NewOrganizationClient(c config) *OrganizationClient {
+	return &OrganizationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `organization.Hooks(f(g(h())))`.
+func (c *OrganizationClient) Use(hooks ...Hook) {
+	c.hooks.Organization = append(c.hooks.Organization, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `organization.Intercept(f(g(h())))`.
+func (c *OrganizationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Organization = append(c.inters.Organization, interceptors...)
+}
+
+// Create returns a builder for creating a Organization entity.
+func (c *OrganizationClient) Create() *OrganizationCreate {
+	mutation := newOrganizationMutation(c.config, OpCreate)
+	return &OrganizationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Organization entities.
+func (c *OrganizationClient) CreateBulk(builders ...*OrganizationCreate) *OrganizationCreateBulk {
+	return &OrganizationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrganizationClient) MapCreateBulk(slice any, setFunc func(*OrganizationCreate, int)) *OrganizationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrganizationCreateBulk{err: fmt.Errorf("calling to OrganizationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrganizationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrganizationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Organization.
+func (c *OrganizationClient) Update() *OrganizationUpdate {
+	mutation := newOrganizationMutation(c.config, OpUpdate)
+	return &OrganizationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrganizationClient) UpdateOne(_m *Organization) *OrganizationUpdateOne {
+	mutation := newOrganizationMutation(c.config, OpUpdateOne, withOrganization(_m))
+	return &OrganizationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrganizationClient) UpdateOneID(id string) *OrganizationUpdateOne {
+	mutation := newOrganizationMutation(c.config, OpUpdateOne, withOrganizationID(id))
+	return &OrganizationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Organization.
+func (c *OrganizationClient) Delete() *OrganizationDelete {
+	mutation := newOrganizationMutation(c.config, OpDelete)
+	return &OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrganizationClient) DeleteOne(_m *Organization) *OrganizationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrganizationClient) DeleteOneID(id string) *OrganizationDeleteOne {
+	builder := c.Delete().Where(organization.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrganizationDeleteOne{builder}
+}
+
+// Query returns a query builder for Organization.
+func (c *OrganizationClient) Query() *OrganizationQuery {
+	return &OrganizationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrganization},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Organization entity by its id.
+func (c *OrganizationClient) Get(ctx context.Context, id string) (*Organization, error) {
+	return c.Query().Where(organization.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrganizationClient) GetX(ctx context.Context, id string) *Organization {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMembers queries the members edge of a Organization.
+func (c *OrganizationClient) QueryMembers(_m *Organization) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.MembersTable, organization.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvitations queries the invitations edge of a Organization.
+func (c *OrganizationClient) QueryInvitations(_m *Organization) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.InvitationsTable, organization.InvitationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTeams queries the teams edge of a Organization.
+func (c *OrganizationClient) QueryTeams(_m *Organization) *TeamQuery {
+	query := (&TeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.TeamsTable, organization.TeamsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRoles queries the roles edge of a Organization.
+func (c *OrganizationClient) QueryRoles(_m *Organization) *OrganizationRoleQuery {
+	query := (&OrganizationRoleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(organizationrole.Table, organizationrole.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.RolesTable, organization.RolesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OrganizationClient) Hooks() []Hook {
+	return c.hooks.Organization
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrganizationClient) Interceptors() []Interceptor {
+	return c.inters.Organization
+}
+
+func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrganizationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrganizationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrganizationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// OrganizationRoleClient is a client for the OrganizationRole schema.
+type OrganizationRoleClient struct {
+	config
+}
+
+// NewOrganizationRoleClient returns a client for the OrganizationRole from the given config.
+func NewOrganizationRoleClient(c config) *OrganizationRoleClient {
+	return &OrganizationRoleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `organizationrole.Hooks(f(g(h())))`.
+func (c *OrganizationRoleClient) Use(hooks ...Hook) {
+	c.hooks.OrganizationRole = append(c.hooks.OrganizationRole, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `organizationrole.Intercept(f(g(h())))`.
+func (c *OrganizationRoleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrganizationRole = append(c.inters.OrganizationRole, interceptors...)
+}
+
+// Create returns a builder for creating a OrganizationRole entity.
+func (c *OrganizationRoleClient) Create() *OrganizationRoleCreate {
+	mutation := newOrganizationRoleMutation(c.config, OpCreate)
+	return &OrganizationRoleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrganizationRole entities.
+func (c *OrganizationRoleClient) CreateBulk(builders ...*OrganizationRoleCreate) *OrganizationRoleCreateBulk {
+	return &OrganizationRoleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrganizationRoleClient) MapCreateBulk(slice any, setFunc func(*OrganizationRoleCreate, int)) *OrganizationRoleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrganizationRoleCreateBulk{err: fmt.Errorf("calling to OrganizationRoleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrganizationRoleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrganizationRoleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrganizationRole.
+func (c *OrganizationRoleClient) Update() *OrganizationRoleUpdate {
+	mutation := newOrganizationRoleMutation(c.config, OpUpdate)
+	return &OrganizationRoleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrganizationRoleClient) UpdateOne(_m *OrganizationRole) *OrganizationRoleUpdateOne {
+	mutation := newOrganizationRoleMutation(c.config, OpUpdateOne, withOrganizationRole(_m))
+	return &OrganizationRoleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrganizationRoleClient) UpdateOneID(id string) *OrganizationRoleUpdateOne {
+	mutation := newOrganizationRoleMutation(c.config, OpUpdateOne, withOrganizationRoleID(id))
+	return &OrganizationRoleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrganizationRole.
+func (c *OrganizationRoleClient) Delete() *OrganizationRoleDelete {
+	mutation := newOrganizationRoleMutation(c.config, OpDelete)
+	return &OrganizationRoleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrganizationRoleClient) DeleteOne(_m *OrganizationRole) *OrganizationRoleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrganizationRoleClient) DeleteOneID(id string) *OrganizationRoleDeleteOne {
+	builder := c.Delete().Where(organizationrole.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrganizationRoleDeleteOne{builder}
+}
+
+// Query returns a query builder for OrganizationRole.
+func (c *OrganizationRoleClient) Query() *OrganizationRoleQuery {
+	return &OrganizationRoleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrganizationRole},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrganizationRole entity by its id.
+func (c *OrganizationRoleClient) Get(ctx context.Context, id string) (*OrganizationRole, error) {
+	return c.Query().Where(organizationrole.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrganizationRoleClient) GetX(ctx context.Context, id string) *OrganizationRole {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a OrganizationRole.
+func (c *OrganizationRoleClient) QueryOrganization(_m *OrganizationRole) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organizationrole.Table, organizationrole.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, organizationrole.OrganizationTable, organizationrole.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OrganizationRoleClient) Hooks() []Hook {
+	return c.hooks.OrganizationRole
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrganizationRoleClient) Interceptors() []Interceptor {
+	return c.inters.OrganizationRole
+}
+
+func (c *OrganizationRoleClient) mutate(ctx context.Context, m *OrganizationRoleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrganizationRoleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrganizationRoleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrganizationRoleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrganizationRoleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrganizationRole mutation op: %q", m.Op())
+	}
+}
+
+// PasskeyClient is a client for the Passkey schema.
+type PasskeyClient struct {
+	config
+}
+
+// NewPasskeyClient returns a client for the Passkey from the given config.
+func NewPasskeyClient(c config) *PasskeyClient {
+	return &PasskeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `passkey.Hooks(f(g(h())))`.
+func (c *PasskeyClient) Use(hooks ...Hook) {
+	c.hooks.Passkey = append(c.hooks.Passkey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `passkey.Intercept(f(g(h())))`.
+func (c *PasskeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Passkey = append(c.inters.Passkey, interceptors...)
+}
+
+// Create returns a builder for creating a Passkey entity.
+func (c *PasskeyClient) Create() *PasskeyCreate {
+	mutation := newPasskeyMutation(c.config, OpCreate)
+	return &PasskeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Passkey entities.
+func (c *PasskeyClient) CreateBulk(builders ...*PasskeyCreate) *PasskeyCreateBulk {
+	return &PasskeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PasskeyClient) MapCreateBulk(slice any, setFunc func(*PasskeyCreate, int)) *PasskeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PasskeyCreateBulk{err: fmt.Errorf("calling to PasskeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PasskeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PasskeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Passkey.
+func (c *PasskeyClient) Update() *PasskeyUpdate {
+	mutation := newPasskeyMutation(c.config, OpUpdate)
+	return &PasskeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PasskeyClient) UpdateOne(_m *Passkey) *PasskeyUpdateOne {
+	mutation := newPasskeyMutation(c.config, OpUpdateOne, withPasskey(_m))
+	return &PasskeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PasskeyClient) UpdateOneID(id string) *PasskeyUpdateOne {
+	mutation := newPasskeyMutation(c.config, OpUpdateOne, withPasskeyID(id))
+	return &PasskeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Passkey.
+func (c *PasskeyClient) Delete() *PasskeyDelete {
+	mutation := newPasskeyMutation(c.config, OpDelete)
+	return &PasskeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PasskeyClient) DeleteOne(_m *Passkey) *PasskeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PasskeyClient) DeleteOneID(id string) *PasskeyDeleteOne {
+	builder := c.Delete().Where(passkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PasskeyDeleteOne{builder}
+}
+
+// Query returns a query builder for Passkey.
+func (c *PasskeyClient) Query() *PasskeyQuery {
+	return &PasskeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePasskey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Passkey entity by its id.
+func (c *PasskeyClient) Get(ctx context.Context, id string) (*Passkey, error) {
+	return c.Query().Where(passkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PasskeyClient) GetX(ctx context.Context, id string) *Passkey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Passkey.
+func (c *PasskeyClient) QueryUser(_m *Passkey) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(passkey.Table, passkey.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, passkey.UserTable, passkey.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PasskeyClient) Hooks() []Hook {
+	return c.hooks.Passkey
+}
+
+// Interceptors returns the client interceptors.
+func (c *PasskeyClient) Interceptors() []Interceptor {
+	return c.inters.Passkey
+}
+
+func (c *PasskeyClient) mutate(ctx context.Context, m *PasskeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PasskeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PasskeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PasskeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PasskeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Passkey mutation op: %q", m.Op())
+	}
+}
+
+// SCIMConnectionBindingClient is a client for the SCIMConnectionBinding schema.
+type SCIMConnectionBindingClient struct {
+	config
+}
+
+// NewSCIMConnectionBindingClient returns a client for the SCIMConnectionBinding from the given config.
+func NewSCIMConnectionBindingClient(c config) *SCIMConnectionBindingClient {
+	return &SCIMConnectionBindingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimconnectionbinding.Hooks(f(g(h())))`.
+func (c *SCIMConnectionBindingClient) Use(hooks ...Hook) {
+	c.hooks.SCIMConnectionBinding = append(c.hooks.SCIMConnectionBinding, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimconnectionbinding.Intercept(f(g(h())))`.
+func (c *SCIMConnectionBindingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMConnectionBinding = append(c.inters.SCIMConnectionBinding, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMConnectionBinding entity.
+func (c *SCIMConnectionBindingClient) Create() *SCIMConnectionBindingCreate {
+	mutation := newSCIMConnectionBindingMutation(c.config, OpCreate)
+	return &SCIMConnectionBindingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMConnectionBinding entities.
+func (c *SCIMConnectionBindingClient) CreateBulk(builders ...*SCIMConnectionBindingCreate) *SCIMConnectionBindingCreateBulk {
+	return &SCIMConnectionBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMConnectionBindingClient) MapCreateBulk(slice any, setFunc func(*SCIMConnectionBindingCreate, int)) *SCIMConnectionBindingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMConnectionBindingCreateBulk{err: fmt.Errorf("calling to SCIMConnectionBindingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMConnectionBindingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMConnectionBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMConnectionBinding.
+func (c *SCIMConnectionBindingClient) Update() *SCIMConnectionBindingUpdate {
+	mutation := newSCIMConnectionBindingMutation(c.config, OpUpdate)
+	return &SCIMConnectionBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMConnectionBindingClient) UpdateOne(_m *SCIMConnectionBinding) *SCIMConnectionBindingUpdateOne {
+	mutation := newSCIMConnectionBindingMutation(c.config, OpUpdateOne, withSCIMConnectionBinding(_m))
+	return &SCIMConnectionBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMConnectionBindingClient) UpdateOneID(id string) *SCIMConnectionBindingUpdateOne {
+	mutation := newSCIMConnectionBindingMutation(c.config, OpUpdateOne, withSCIMConnectionBindingID(id))
+	return &SCIMConnectionBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMConnectionBinding.
+func (c *SCIMConnectionBindingClient) Delete() *SCIMConnectionBindingDelete {
+	mutation := newSCIMConnectionBindingMutation(c.config, OpDelete)
+	return &SCIMConnectionBindingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMConnectionBindingClient) DeleteOne(_m *SCIMConnectionBinding) *SCIMConnectionBindingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMConnectionBindingClient) DeleteOneID(id string) *SCIMConnectionBindingDeleteOne {
+	builder := c.Delete().Where(scimconnectionbinding.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMConnectionBindingDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMConnectionBinding.
+func (c *SCIMConnectionBindingClient) Query() *SCIMConnectionBindingQuery {
+	return &SCIMConnectionBindingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMConnectionBinding},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMConnectionBinding entity by its id.
+func (c *SCIMConnectionBindingClient) Get(ctx context.Context, id string) (*SCIMConnectionBinding, error) {
+	return c.Query().Where(scimconnectionbinding.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMConnectionBindingClient) GetX(ctx context.Context, id string) *SCIMConnectionBinding {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMConnectionBindingClient) Hooks() []Hook {
+	return c.hooks.SCIMConnectionBinding
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMConnectionBindingClient) Interceptors() []Interceptor {
+	return c.inters.SCIMConnectionBinding
+}
+
+func (c *SCIMConnectionBindingClient) mutate(ctx context.Context, m *SCIMConnectionBindingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMConnectionBindingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMConnectionBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMConnectionBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMConnectionBindingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMConnectionBinding mutation op: %q", m.Op())
+	}
+}
+
+// SCIMGroupClient is a client for the SCIMGroup schema.
+type SCIMGroupClient struct {
+	config
+}
+
+// NewSCIMGroupClient returns a client for the SCIMGroup from the given config.
+func NewSCIMGroupClient(c config) *SCIMGroupClient {
+	return &SCIMGroupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimgroup.Hooks(f(g(h())))`.
+func (c *SCIMGroupClient) Use(hooks ...Hook) {
+	c.hooks.SCIMGroup = append(c.hooks.SCIMGroup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimgroup.Intercept(f(g(h())))`.
+func (c *SCIMGroupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMGroup = append(c.inters.SCIMGroup, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMGroup entity.
+func (c *SCIMGroupClient) Create() *SCIMGroupCreate {
+	mutation := newSCIMGroupMutation(c.config, OpCreate)
+	return &SCIMGroupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMGroup entities.
+func (c *SCIMGroupClient) CreateBulk(builders ...*SCIMGroupCreate) *SCIMGroupCreateBulk {
+	return &SCIMGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMGroupClient) MapCreateBulk(slice any, setFunc func(*SCIMGroupCreate, int)) *SCIMGroupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMGroupCreateBulk{err: fmt.Errorf("calling to SCIMGroupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMGroupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMGroup.
+func (c *SCIMGroupClient) Update() *SCIMGroupUpdate {
+	mutation := newSCIMGroupMutation(c.config, OpUpdate)
+	return &SCIMGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMGroupClient) UpdateOne(_m *SCIMGroup) *SCIMGroupUpdateOne {
+	mutation := newSCIMGroupMutation(c.config, OpUpdateOne, withSCIMGroup(_m))
+	return &SCIMGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMGroupClient) UpdateOneID(id string) *SCIMGroupUpdateOne {
+	mutation := newSCIMGroupMutation(c.config, OpUpdateOne, withSCIMGroupID(id))
+	return &SCIMGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMGroup.
+func (c *SCIMGroupClient) Delete() *SCIMGroupDelete {
+	mutation := newSCIMGroupMutation(c.config, OpDelete)
+	return &SCIMGroupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMGroupClient) DeleteOne(_m *SCIMGroup) *SCIMGroupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMGroupClient) DeleteOneID(id string) *SCIMGroupDeleteOne {
+	builder := c.Delete().Where(scimgroup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMGroupDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMGroup.
+func (c *SCIMGroupClient) Query() *SCIMGroupQuery {
+	return &SCIMGroupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMGroup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMGroup entity by its id.
+func (c *SCIMGroupClient) Get(ctx context.Context, id string) (*SCIMGroup, error) {
+	return c.Query().Where(scimgroup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMGroupClient) GetX(ctx context.Context, id string) *SCIMGroup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMembers queries the members edge of a SCIMGroup.
+func (c *SCIMGroupClient) QueryMembers(_m *SCIMGroup) *SCIMGroupMemberQuery {
+	query := (&SCIMGroupMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroup.Table, scimgroup.FieldID, id),
+			sqlgraph.To(scimgroupmember.Table, scimgroupmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimgroup.MembersTable, scimgroup.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMGroupClient) Hooks() []Hook {
+	return c.hooks.SCIMGroup
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMGroupClient) Interceptors() []Interceptor {
+	return c.inters.SCIMGroup
+}
+
+func (c *SCIMGroupClient) mutate(ctx context.Context, m *SCIMGroupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMGroupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMGroup mutation op: %q", m.Op())
+	}
+}
+
+// SCIMGroupMemberClient is a client for the SCIMGroupMember schema.
+type SCIMGroupMemberClient struct {
+	config
+}
+
+// NewSCIMGroupMemberClient returns a client for the SCIMGroupMember from the given config.
+func NewSCIMGroupMemberClient(c config) *SCIMGroupMemberClient {
+	return &SCIMGroupMemberClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimgroupmember.Hooks(f(g(h())))`.
+func (c *SCIMGroupMemberClient) Use(hooks ...Hook) {
+	c.hooks.SCIMGroupMember = append(c.hooks.SCIMGroupMember, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimgroupmember.Intercept(f(g(h())))`.
+func (c *SCIMGroupMemberClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMGroupMember = append(c.inters.SCIMGroupMember, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMGroupMember entity.
+func (c *SCIMGroupMemberClient) Create() *SCIMGroupMemberCreate {
+	mutation := newSCIMGroupMemberMutation(c.config, OpCreate)
+	return &SCIMGroupMemberCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMGroupMember entities.
+func (c *SCIMGroupMemberClient) CreateBulk(builders ...*SCIMGroupMemberCreate) *SCIMGroupMemberCreateBulk {
+	return &SCIMGroupMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMGroupMemberClient) MapCreateBulk(slice any, setFunc func(*SCIMGroupMemberCreate, int)) *SCIMGroupMemberCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMGroupMemberCreateBulk{err: fmt.Errorf("calling to SCIMGroupMemberClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMGroupMemberCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMGroupMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Update() *SCIMGroupMemberUpdate {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdate)
+	return &SCIMGroupMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMGroupMemberClient) UpdateOne(_m *SCIMGroupMember) *SCIMGroupMemberUpdateOne {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdateOne, withSCIMGroupMember(_m))
+	return &SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMGroupMemberClient) UpdateOneID(id string) *SCIMGroupMemberUpdateOne {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdateOne, withSCIMGroupMemberID(id))
+	return &SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Delete() *SCIMGroupMemberDelete {
+	mutation := newSCIMGroupMemberMutation(c.config, OpDelete)
+	return &SCIMGroupMemberDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMGroupMemberClient) DeleteOne(_m *SCIMGroupMember) *SCIMGroupMemberDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMGroupMemberClient) DeleteOneID(id string) *SCIMGroupMemberDeleteOne {
+	builder := c.Delete().Where(scimgroupmember.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMGroupMemberDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Query() *SCIMGroupMemberQuery {
+	return &SCIMGroupMemberQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMGroupMember},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMGroupMember entity by its id.
+func (c *SCIMGroupMemberClient) Get(ctx context.Context, id string) (*SCIMGroupMember, error) {
+	return c.Query().Where(scimgroupmember.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMGroupMemberClient) GetX(ctx context.Context, id string) *SCIMGroupMember {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGroup queries the group edge of a SCIMGroupMember.
+func (c *SCIMGroupMemberClient) QueryGroup(_m *SCIMGroupMember) *SCIMGroupQuery {
+	query := (&SCIMGroupClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmember.Table, scimgroupmember.FieldID, id),
+			sqlgraph.To(scimgroup.Table, scimgroup.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimgroupmember.GroupTable, scimgroupmember.GroupColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScimUser queries the scim_user edge of a SCIMGroupMember.
+func (c *SCIMGroupMemberClient) QueryScimUser(_m *SCIMGroupMember) *SCIMUserQuery {
+	query := (&SCIMUserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmember.Table, scimgroupmember.FieldID, id),
+			sqlgraph.To(scimuser.Table, scimuser.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimgroupmember.ScimUserTable, scimgroupmember.ScimUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMGroupMemberClient) Hooks() []Hook {
+	return c.hooks.SCIMGroupMember
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMGroupMemberClient) Interceptors() []Interceptor {
+	return c.inters.SCIMGroupMember
+}
+
+func (c *SCIMGroupMemberClient) mutate(ctx context.Context, m *SCIMGroupMemberMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMGroupMemberCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMGroupMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMGroupMemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMGroupMember mutation op: %q", m.Op())
+	}
+}
+
+// SCIMIdentityTombstoneClient is a client for the SCIMIdentityTombstone schema.
+type SCIMIdentityTombstoneClient struct {
+	config
+}
+
+// NewSCIMIdentityTombstoneClient returns a client for the SCIMIdentityTombstone from the given config.
+func NewSCIMIdentityTombstoneClient(c config) *SCIMIdentityTombstoneClient {
+	return &SCIMIdentityTombstoneClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimidentitytombstone.Hooks(f(g(h())))`.
+func (c *SCIMIdentityTombstoneClient) Use(hooks ...Hook) {
+	c.hooks.SCIMIdentityTombstone = append(c.hooks.SCIMIdentityTombstone, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimidentitytombstone.Intercept(f(g(h())))`.
+func (c *SCIMIdentityTombstoneClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMIdentityTombstone = append(c.inters.SCIMIdentityTombstone, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMIdentityTombstone entity.
+func (c *SCIMIdentityTombstoneClient) Create() *SCIMIdentityTombstoneCreate {
+	mutation := newSCIMIdentityTombstoneMutation(c.config, OpCreate)
+	return &SCIMIdentityTombstoneCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMIdentityTombstone entities.
+func (c *SCIMIdentityTombstoneClient) CreateBulk(builders ...*SCIMIdentityTombstoneCreate) *SCIMIdentityTombstoneCreateBulk {
+	return &SCIMIdentityTombstoneCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMIdentityTombstoneClient) MapCreateBulk(slice any, setFunc func(*SCIMIdentityTombstoneCreate, int)) *SCIMIdentityTombstoneCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMIdentityTombstoneCreateBulk{err: fmt.Errorf("calling to SCIMIdentityTombstoneClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMIdentityTombstoneCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMIdentityTombstoneCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMIdentityTombstone.
+func (c *SCIMIdentityTombstoneClient) Update() *SCIMIdentityTombstoneUpdate {
+	mutation := newSCIMIdentityTombstoneMutation(c.config, OpUpdate)
+	return &SCIMIdentityTombstoneUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMIdentityTombstoneClient) UpdateOne(_m *SCIMIdentityTombstone) *SCIMIdentityTombstoneUpdateOne {
+	mutation := newSCIMIdentityTombstoneMutation(c.config, OpUpdateOne, withSCIMIdentityTombstone(_m))
+	return &SCIMIdentityTombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMIdentityTombstoneClient) UpdateOneID(id string) *SCIMIdentityTombstoneUpdateOne {
+	mutation := newSCIMIdentityTombstoneMutation(c.config, OpUpdateOne, withSCIMIdentityTombstoneID(id))
+	return &SCIMIdentityTombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMIdentityTombstone.
+func (c *SCIMIdentityTombstoneClient) Delete() *SCIMIdentityTombstoneDelete {
+	mutation := newSCIMIdentityTombstoneMutation(c.config, OpDelete)
+	return &SCIMIdentityTombstoneDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMIdentityTombstoneClient) DeleteOne(_m *SCIMIdentityTombstone) *SCIMIdentityTombstoneDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMIdentityTombstoneClient) DeleteOneID(id string) *SCIMIdentityTombstoneDeleteOne {
+	builder := c.Delete().Where(scimidentitytombstone.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMIdentityTombstoneDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMIdentityTombstone.
+func (c *SCIMIdentityTombstoneClient) Query() *SCIMIdentityTombstoneQuery {
+	return &SCIMIdentityTombstoneQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMIdentityTombstone},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMIdentityTombstone entity by its id.
+func (c *SCIMIdentityTombstoneClient) Get(ctx context.Context, id string) (*SCIMIdentityTombstone, error) {
+	return c.Query().Where(scimidentitytombstone.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMIdentityTombstoneClient) GetX(ctx context.Context, id string) *SCIMIdentityTombstone {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a SCIMIdentityTombstone.
+func (c *SCIMIdentityTombstoneClient) QueryUser(_m *SCIMIdentityTombstone) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimidentitytombstone.Table, scimidentitytombstone.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimidentitytombstone.UserTable, scimidentitytombstone.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMIdentityTombstoneClient) Hooks() []Hook {
+	return c.hooks.SCIMIdentityTombstone
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMIdentityTombstoneClient) Interceptors() []Interceptor {
+	return c.inters.SCIMIdentityTombstone
+}
+
+func (c *SCIMIdentityTombstoneClient) mutate(ctx context.Context, m *SCIMIdentityTombstoneMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMIdentityTombstoneCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMIdentityTombstoneUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMIdentityTombstoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMIdentityTombstoneDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMIdentityTombstone mutation op: %q", m.Op())
+	}
+}
+
+// SCIMManagedConnectionClient is a client for the SCIMManagedConnection schema.
+type SCIMManagedConnectionClient struct {
+	config
+}
+
+// NewSCIMManagedConnectionClient returns a client for the SCIMManagedConnection from the given config.
+func NewSCIMManagedConnectionClient(c config) *SCIMManagedConnectionClient {
+	return &SCIMManagedConnectionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimmanagedconnection.Hooks(f(g(h())))`.
+func (c *SCIMManagedConnectionClient) Use(hooks ...Hook) {
+	c.hooks.SCIMManagedConnection = append(c.hooks.SCIMManagedConnection, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimmanagedconnection.Intercept(f(g(h())))`.
+func (c *SCIMManagedConnectionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMManagedConnection = append(c.inters.SCIMManagedConnection, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMManagedConnection entity.
+func (c *SCIMManagedConnectionClient) Create() *SCIMManagedConnectionCreate {
+	mutation := newSCIMManagedConnectionMutation(c.config, OpCreate)
+	return &SCIMManagedConnectionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMManagedConnection entities.
+func (c *SCIMManagedConnectionClient) CreateBulk(builders ...*SCIMManagedConnectionCreate) *SCIMManagedConnectionCreateBulk {
+	return &SCIMManagedConnectionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMManagedConnectionClient) MapCreateBulk(slice any, setFunc func(*SCIMManagedConnectionCreate, int)) *SCIMManagedConnectionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMManagedConnectionCreateBulk{err: fmt.Errorf("calling to SCIMManagedConnectionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMManagedConnectionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMManagedConnectionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMManagedConnection.
+func (c *SCIMManagedConnectionClient) Update() *SCIMManagedConnectionUpdate {
+	mutation := newSCIMManagedConnectionMutation(c.config, OpUpdate)
+	return &SCIMManagedConnectionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMManagedConnectionClient) UpdateOne(_m *SCIMManagedConnection) *SCIMManagedConnectionUpdateOne {
+	mutation := newSCIMManagedConnectionMutation(c.config, OpUpdateOne, withSCIMManagedConnection(_m))
+	return &SCIMManagedConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMManagedConnectionClient) UpdateOneID(id string) *SCIMManagedConnectionUpdateOne {
+	mutation := newSCIMManagedConnectionMutation(c.config, OpUpdateOne, withSCIMManagedConnectionID(id))
+	return &SCIMManagedConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMManagedConnection.
+func (c *SCIMManagedConnectionClient) Delete() *SCIMManagedConnectionDelete {
+	mutation := newSCIMManagedConnectionMutation(c.config, OpDelete)
+	return &SCIMManagedConnectionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMManagedConnectionClient) DeleteOne(_m *SCIMManagedConnection) *SCIMManagedConnectionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMManagedConnectionClient) DeleteOneID(id string) *SCIMManagedConnectionDeleteOne {
+	builder := c.Delete().Where(scimmanagedconnection.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMManagedConnectionDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMManagedConnection.
+func (c *SCIMManagedConnectionClient) Query() *SCIMManagedConnectionQuery {
+	return &SCIMManagedConnectionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMManagedConnection},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMManagedConnection entity by its id.
+func (c *SCIMManagedConnectionClient) Get(ctx context.Context, id string) (*SCIMManagedConnection, error) {
+	return c.Query().Where(scimmanagedconnection.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMManagedConnectionClient) GetX(ctx context.Context, id string) *SCIMManagedConnection {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCredentials queries the credentials edge of a SCIMManagedConnection.
+func (c *SCIMManagedConnectionClient) QueryCredentials(_m *SCIMManagedConnection) *SCIMManagedCredentialQuery {
+	query := (&SCIMManagedCredentialClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimmanagedconnection.Table, scimmanagedconnection.FieldID, id),
+			sqlgraph.To(scimmanagedcredential.Table, scimmanagedcredential.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimmanagedconnection.CredentialsTable, scimmanagedconnection.CredentialsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvents queries the events edge of a SCIMManagedConnection.
+func (c *SCIMManagedConnectionClient) QueryEvents(_m *SCIMManagedConnection) *SCIMManagedConnectionEventQuery {
+	query := (&SCIMManagedConnectionEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimmanagedconnection.Table, scimmanagedconnection.FieldID, id),
+			sqlgraph.To(scimmanagedconnectionevent.Table, scimmanagedconnectionevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimmanagedconnection.EventsTable, scimmanagedconnection.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMManagedConnectionClient) Hooks() []Hook {
+	return c.hooks.SCIMManagedConnection
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMManagedConnectionClient) Interceptors() []Interceptor {
+	return c.inters.SCIMManagedConnection
+}
+
+func (c *SCIMManagedConnectionClient) mutate(ctx context.Context, m *SCIMManagedConnectionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMManagedConnectionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMManagedConnectionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMManagedConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMManagedConnectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMManagedConnection mutation op: %q", m.Op())
+	}
+}
+
+// SCIMManagedConnectionEventClient is a client for the SCIMManagedConnectionEvent schema.
+type SCIMManagedConnectionEventClient struct {
+	config
+}
+
+// NewSCIMManagedConnectionEventClient returns a client for the SCIMManagedConnectionEvent from the given config.
+func NewSCIMManagedConnectionEventClient(c config) *SCIMManagedConnectionEventClient {
+	return &SCIMManagedConnectionEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimmanagedconnectionevent.Hooks(f(g(h())))`.
+func (c *SCIMManagedConnectionEventClient) Use(hooks ...Hook) {
+	c.hooks.SCIMManagedConnectionEvent = append(c.hooks.SCIMManagedConnectionEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimmanagedconnectionevent.Intercept(f(g(h())))`.
+func (c *SCIMManagedConnectionEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMManagedConnectionEvent = append(c.inters.SCIMManagedConnectionEvent, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMManagedConnectionEvent entity.
+func (c *SCIMManagedConnectionEventClient) Create() *SCIMManagedConnectionEventCreate {
+	mutation := newSCIMManagedConnectionEventMutation(c.config, OpCreate)
+	return &SCIMManagedConnectionEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMManagedConnectionEvent entities.
+func (c *SCIMManagedConnectionEventClient) CreateBulk(builders ...*SCIMManagedConnectionEventCreate) *SCIMManagedConnectionEventCreateBulk {
+	return &SCIMManagedConnectionEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMManagedConnectionEventClient) MapCreateBulk(slice any, setFunc func(*SCIMManagedConnectionEventCreate, int)) *SCIMManagedConnectionEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMManagedConnectionEventCreateBulk{err: fmt.Errorf("calling to SCIMManagedConnectionEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMManagedConnectionEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMManagedConnectionEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMManagedConnectionEvent.
+func (c *SCIMManagedConnectionEventClient) Update() *SCIMManagedConnectionEventUpdate {
+	mutation := newSCIMManagedConnectionEventMutation(c.config, OpUpdate)
+	return &SCIMManagedConnectionEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMManagedConnectionEventClient) UpdateOne(_m *SCIMManagedConnectionEvent) *SCIMManagedConnectionEventUpdateOne {
+	mutation := newSCIMManagedConnectionEventMutation(c.config, OpUpdateOne, withSCIMManagedConnectionEvent(_m))
+	return &SCIMManagedConnectionEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMManagedConnectionEventClient) UpdateOneID(id string) *SCIMManagedConnectionEventUpdateOne {
+	mutation := newSCIMManagedConnectionEventMutation(c.config, OpUpdateOne, withSCIMManagedConnectionEventID(id))
+	return &SCIMManagedConnectionEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMManagedConnectionEvent.
+func (c *SCIMManagedConnectionEventClient) Delete() *SCIMManagedConnectionEventDelete {
+	mutation := newSCIMManagedConnectionEventMutation(c.config, OpDelete)
+	return &SCIMManagedConnectionEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMManagedConnectionEventClient) DeleteOne(_m *SCIMManagedConnectionEvent) *SCIMManagedConnectionEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMManagedConnectionEventClient) DeleteOneID(id string) *SCIMManagedConnectionEventDeleteOne {
+	builder := c.Delete().Where(scimmanagedconnectionevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMManagedConnectionEventDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMManagedConnectionEvent.
+func (c *SCIMManagedConnectionEventClient) Query() *SCIMManagedConnectionEventQuery {
+	return &SCIMManagedConnectionEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMManagedConnectionEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMManagedConnectionEvent entity by its id.
+func (c *SCIMManagedConnectionEventClient) Get(ctx context.Context, id string) (*SCIMManagedConnectionEvent, error) {
+	return c.Query().Where(scimmanagedconnectionevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMManagedConnectionEventClient) GetX(ctx context.Context, id string) *SCIMManagedConnectionEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryConnection queries the connection edge of a SCIMManagedConnectionEvent.
+func (c *SCIMManagedConnectionEventClient) QueryConnection(_m *SCIMManagedConnectionEvent) *SCIMManagedConnectionQuery {
+	query := (&SCIMManagedConnectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimmanagedconnectionevent.Table, scimmanagedconnectionevent.FieldID, id),
+			sqlgraph.To(scimmanagedconnection.Table, scimmanagedconnection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimmanagedconnectionevent.ConnectionTable, scimmanagedconnectionevent.ConnectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMManagedConnectionEventClient) Hooks() []Hook {
+	return c.hooks.SCIMManagedConnectionEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMManagedConnectionEventClient) Interceptors() []Interceptor {
+	return c.inters.SCIMManagedConnectionEvent
+}
+
+func (c *SCIMManagedConnectionEventClient) mutate(ctx context.Context, m *SCIMManagedConnectionEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMManagedConnectionEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMManagedConnectionEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMManagedConnectionEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMManagedConnectionEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMManagedConnectionEvent mutation op: %q", m.Op())
+	}
+}
+
+// SCIMManagedCredentialClient is a client for the SCIMManagedCredential schema.
+type SCIMManagedCredentialClient struct {
+	config
+}
+
+// NewSCIMManagedCredentialClient returns a client for the SCIMManagedCredential from the given config.
+func NewSCIMManagedCredentialClient(c config) *SCIMManagedCredentialClient {
+	return &SCIMManagedCredentialClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimmanagedcredential.Hooks(f(g(h())))`.
+func (c *SCIMManagedCredentialClient) Use(hooks ...Hook) {
+	c.hooks.SCIMManagedCredential = append(c.hooks.SCIMManagedCredential, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimmanagedcredential.Intercept(f(g(h())))`.
+func (c *SCIMManagedCredentialClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMManagedCredential = append(c.inters.SCIMManagedCredential, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMManagedCredential entity.
+func (c *SCIMManagedCredentialClient) Create() *SCIMManagedCredentialCreate {
+	mutation := newSCIMManagedCredentialMutation(c.config, OpCreate)
+	return &SCIMManagedCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMManagedCredential entities.
+func (c *SCIMManagedCredentialClient) CreateBulk(builders ...*SCIMManagedCredentialCreate) *SCIMManagedCredentialCreateBulk {
+	return &SCIMManagedCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMManagedCredentialClient) MapCreateBulk(slice any, setFunc func(*SCIMManagedCredentialCreate, int)) *SCIMManagedCredentialCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMManagedCredentialCreateBulk{err: fmt.Errorf("calling to SCIMManagedCredentialClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMManagedCredentialCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMManagedCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMManagedCredential.
+func (c *SCIMManagedCredentialClient) Update() *SCIMManagedCredentialUpdate {
+	mutation := newSCIMManagedCredentialMutation(c.config, OpUpdate)
+	return &SCIMManagedCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMManagedCredentialClient) UpdateOne(_m *SCIMManagedCredential) *SCIMManagedCredentialUpdateOne {
+	mutation := newSCIMManagedCredentialMutation(c.config, OpUpdateOne, withSCIMManagedCredential(_m))
+	return &SCIMManagedCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMManagedCredentialClient) UpdateOneID(id string) *SCIMManagedCredentialUpdateOne {
+	mutation := newSCIMManagedCredentialMutation(c.config, OpUpdateOne, withSCIMManagedCredentialID(id))
+	return &SCIMManagedCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMManagedCredential.
+func (c *SCIMManagedCredentialClient) Delete() *SCIMManagedCredentialDelete {
+	mutation := newSCIMManagedCredentialMutation(c.config, OpDelete)
+	return &SCIMManagedCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMManagedCredentialClient) DeleteOne(_m *SCIMManagedCredential) *SCIMManagedCredentialDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMManagedCredentialClient) DeleteOneID(id string) *SCIMManagedCredentialDeleteOne {
+	builder := c.Delete().Where(scimmanagedcredential.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMManagedCredentialDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMManagedCredential.
+func (c *SCIMManagedCredentialClient) Query() *SCIMManagedCredentialQuery {
+	return &SCIMManagedCredentialQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMManagedCredential},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMManagedCredential entity by its id.
+func (c *SCIMManagedCredentialClient) Get(ctx context.Context, id string) (*SCIMManagedCredential, error) {
+	return c.Query().Where(scimmanagedcredential.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMManagedCredentialClient) GetX(ctx context.Context, id string) *SCIMManagedCredential {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryConnection queries the connection edge of a SCIMManagedCredential.
+func (c *SCIMManagedCredentialClient) QueryConnection(_m *SCIMManagedCredential) *SCIMManagedConnectionQuery {
+	query := (&SCIMManagedConnectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimmanagedcredential.Table, scimmanagedcredential.FieldID, id),
+			sqlgraph.To(scimmanagedconnection.Table, scimmanagedconnection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimmanagedcredential.ConnectionTable, scimmanagedcredential.ConnectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMManagedCredentialClient) Hooks() []Hook {
+	return c.hooks.SCIMManagedCredential
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMManagedCredentialClient) Interceptors() []Interceptor {
+	return c.inters.SCIMManagedCredential
+}
+
+func (c *SCIMManagedCredentialClient) mutate(ctx context.Context, m *SCIMManagedCredentialMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMManagedCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMManagedCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMManagedCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMManagedCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMManagedCredential mutation op: %q", m.Op())
+	}
+}
+
+// SCIMProjectionGrantClient is a client for the SCIMProjectionGrant schema.
+type SCIMProjectionGrantClient struct {
+	config
+}
+
+// NewSCIMProjectionGrantClient returns a client for the SCIMProjectionGrant from the given config.
+func NewSCIMProjectionGrantClient(c config) *SCIMProjectionGrantClient {
+	return &SCIMProjectionGrantClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimprojectiongrant.Hooks(f(g(h())))`.
+func (c *SCIMProjectionGrantClient) Use(hooks ...Hook) {
+	c.hooks.SCIMProjectionGrant = append(c.hooks.SCIMProjectionGrant, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimprojectiongrant.Intercept(f(g(h())))`.
+func (c *SCIMProjectionGrantClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMProjectionGrant = append(c.inters.SCIMProjectionGrant, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMProjectionGrant entity.
+func (c *SCIMProjectionGrantClient) Create() *SCIMProjectionGrantCreate {
+	mutation := newSCIMProjectionGrantMutation(c.config, OpCreate)
+	return &SCIMProjectionGrantCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMProjectionGrant entities.
+func (c *SCIMProjectionGrantClient) CreateBulk(builders ...*SCIMProjectionGrantCreate) *SCIMProjectionGrantCreateBulk {
+	return &SCIMProjectionGrantCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMProjectionGrantClient) MapCreateBulk(slice any, setFunc func(*SCIMProjectionGrantCreate, int)) *SCIMProjectionGrantCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMProjectionGrantCreateBulk{err: fmt.Errorf("calling to SCIMProjectionGrantClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMProjectionGrantCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMProjectionGrantCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMProjectionGrant.
+func (c *SCIMProjectionGrantClient) Update() *SCIMProjectionGrantUpdate {
+	mutation := newSCIMProjectionGrantMutation(c.config, OpUpdate)
+	return &SCIMProjectionGrantUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMProjectionGrantClient) UpdateOne(_m *SCIMProjectionGrant) *SCIMProjectionGrantUpdateOne {
+	mutation := newSCIMProjectionGrantMutation(c.config, OpUpdateOne, withSCIMProjectionGrant(_m))
+	return &SCIMProjectionGrantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMProjectionGrantClient) UpdateOneID(id string) *SCIMProjectionGrantUpdateOne {
+	mutation := newSCIMProjectionGrantMutation(c.config, OpUpdateOne, withSCIMProjectionGrantID(id))
+	return &SCIMProjectionGrantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMProjectionGrant.
+func (c *SCIMProjectionGrantClient) Delete() *SCIMProjectionGrantDelete {
+	mutation := newSCIMProjectionGrantMutation(c.config, OpDelete)
+	return &SCIMProjectionGrantDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMProjectionGrantClient) DeleteOne(_m *SCIMProjectionGrant) *SCIMProjectionGrantDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMProjectionGrantClient) DeleteOneID(id string) *SCIMProjectionGrantDeleteOne {
+	builder := c.Delete().Where(scimprojectiongrant.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMProjectionGrantDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMProjectionGrant.
+func (c *SCIMProjectionGrantClient) Query() *SCIMProjectionGrantQuery {
+	return &SCIMProjectionGrantQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMProjectionGrant},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMProjectionGrant entity by its id.
+func (c *SCIMProjectionGrantClient) Get(ctx context.Context, id string) (*SCIMProjectionGrant, error) {
+	return c.Query().Where(scimprojectiongrant.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMProjectionGrantClient) GetX(ctx context.Context, id string) *SCIMProjectionGrant {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryScimUser queries the scim_user edge of a SCIMProjectionGrant.
+func (c *SCIMProjectionGrantClient) QueryScimUser(_m *SCIMProjectionGrant) *SCIMUserQuery {
+	query := (&SCIMUserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimprojectiongrant.Table, scimprojectiongrant.FieldID, id),
+			sqlgraph.To(scimuser.Table, scimuser.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimprojectiongrant.ScimUserTable, scimprojectiongrant.ScimUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SCIMProjectionGrant.
+func (c *SCIMProjectionGrantClient) QueryUser(_m *SCIMProjectionGrant) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimprojectiongrant.Table, scimprojectiongrant.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimprojectiongrant.UserTable, scimprojectiongrant.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMProjectionGrantClient) Hooks() []Hook {
+	return c.hooks.SCIMProjectionGrant
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMProjectionGrantClient) Interceptors() []Interceptor {
+	return c.inters.SCIMProjectionGrant
+}
+
+func (c *SCIMProjectionGrantClient) mutate(ctx context.Context, m *SCIMProjectionGrantMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMProjectionGrantCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMProjectionGrantUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMProjectionGrantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMProjectionGrantDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMProjectionGrant mutation op: %q", m.Op())
+	}
+}
+
+// SCIMSubjectClient is a client for the SCIMSubject schema.
+type SCIMSubjectClient struct {
+	config
+}
+
+// NewSCIMSubjectClient returns a client for the SCIMSubject from the given config.
+func NewSCIMSubjectClient(c config) *SCIMSubjectClient {
+	return &SCIMSubjectClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimsubject.Hooks(f(g(h())))`.
+func (c *SCIMSubjectClient) Use(hooks ...Hook) {
+	c.hooks.SCIMSubject = append(c.hooks.SCIMSubject, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimsubject.Intercept(f(g(h())))`.
+func (c *SCIMSubjectClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMSubject = append(c.inters.SCIMSubject, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMSubject entity.
+func (c *SCIMSubjectClient) Create() *SCIMSubjectCreate {
+	mutation := newSCIMSubjectMutation(c.config, OpCreate)
+	return &SCIMSubjectCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMSubject entities.
+func (c *SCIMSubjectClient) CreateBulk(builders ...*SCIMSubjectCreate) *SCIMSubjectCreateBulk {
+	return &SCIMSubjectCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMSubjectClient) MapCreateBulk(slice any, setFunc func(*SCIMSubjectCreate, int)) *SCIMSubjectCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMSubjectCreateBulk{err: fmt.Errorf("calling to SCIMSubjectClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMSubjectCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMSubjectCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMSubject.
+func (c *SCIMSubjectClient) Update() *SCIMSubjectUpdate {
+	mutation := newSCIMSubjectMutation(c.config, OpUpdate)
+	return &SCIMSubjectUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMSubjectClient) UpdateOne(_m *SCIMSubject) *SCIMSubjectUpdateOne {
+	mutation := newSCIMSubjectMutation(c.config, OpUpdateOne, withSCIMSubject(_m))
+	return &SCIMSubjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMSubjectClient) UpdateOneID(id string) *SCIMSubjectUpdateOne {
+	mutation := newSCIMSubjectMutation(c.config, OpUpdateOne, withSCIMSubjectID(id))
+	return &SCIMSubjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMSubject.
+func (c *SCIMSubjectClient) Delete() *SCIMSubjectDelete {
+	mutation := newSCIMSubjectMutation(c.config, OpDelete)
+	return &SCIMSubjectDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMSubjectClient) DeleteOne(_m *SCIMSubject) *SCIMSubjectDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMSubjectClient) DeleteOneID(id string) *SCIMSubjectDeleteOne {
+	builder := c.Delete().Where(scimsubject.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMSubjectDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMSubject.
+func (c *SCIMSubjectClient) Query() *SCIMSubjectQuery {
+	return &SCIMSubjectQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMSubject},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMSubject entity by its id.
+func (c *SCIMSubjectClient) Get(ctx context.Context, id string) (*SCIMSubject, error) {
+	return c.Query().Where(scimsubject.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMSubjectClient) GetX(ctx context.Context, id string) *SCIMSubject {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a SCIMSubject.
+func (c *SCIMSubjectClient) QueryUser(_m *SCIMSubject) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimsubject.Table, scimsubject.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, scimsubject.UserTable, scimsubject.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMSubjectClient) Hooks() []Hook {
+	return c.hooks.SCIMSubject
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMSubjectClient) Interceptors() []Interceptor {
+	return c.inters.SCIMSubject
+}
+
+func (c *SCIMSubjectClient) mutate(ctx context.Context, m *SCIMSubjectMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMSubjectCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMSubjectUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMSubjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMSubjectDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMSubject mutation op: %q", m.Op())
+	}
+}
+
+// SCIMUserClient is a client for the SCIMUser schema.
+type SCIMUserClient struct {
+	config
+}
+
+// NewSCIMUserClient returns a client for the SCIMUser from the given config.
+func NewSCIMUserClient(c config) *SCIMUserClient {
+	return &SCIMUserClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimuser.Hooks(f(g(h())))`.
+func (c *SCIMUserClient) Use(hooks ...Hook) {
+	c.hooks.SCIMUser = append(c.hooks.SCIMUser, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimuser.Intercept(f(g(h())))`.
+func (c *SCIMUserClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMUser = append(c.inters.SCIMUser, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMUser entity.
+func (c *SCIMUserClient) Create() *SCIMUserCreate {
+	mutation := newSCIMUserMutation(c.config, OpCreate)
+	return &SCIMUserCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMUser entities.
+func (c *SCIMUserClient) CreateBulk(builders ...*SCIMUserCreate) *SCIMUserCreateBulk {
+	return &SCIMUserCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMUserClient) MapCreateBulk(slice any, setFunc func(*SCIMUserCreate, int)) *SCIMUserCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMUserCreateBulk{err: fmt.Errorf("calling to SCIMUserClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMUserCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMUserCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMUser.
+func (c *SCIMUserClient) Update() *SCIMUserUpdate {
+	mutation := newSCIMUserMutation(c.config, OpUpdate)
+	return &SCIMUserUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMUserClient) UpdateOne(_m *SCIMUser) *SCIMUserUpdateOne {
+	mutation := newSCIMUserMutation(c.config, OpUpdateOne, withSCIMUser(_m))
+	return &SCIMUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMUserClient) UpdateOneID(id string) *SCIMUserUpdateOne {
+	mutation := newSCIMUserMutation(c.config, OpUpdateOne, withSCIMUserID(id))
+	return &SCIMUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMUser.
+func (c *SCIMUserClient) Delete() *SCIMUserDelete {
+	mutation := newSCIMUserMutation(c.config, OpDelete)
+	return &SCIMUserDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMUserClient) DeleteOne(_m *SCIMUser) *SCIMUserDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMUserClient) DeleteOneID(id string) *SCIMUserDeleteOne {
+	builder := c.Delete().Where(scimuser.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMUserDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMUser.
+func (c *SCIMUserClient) Query() *SCIMUserQuery {
+	return &SCIMUserQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMUser},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMUser entity by its id.
+func (c *SCIMUserClient) Get(ctx context.Context, id string) (*SCIMUser, error) {
+	return c.Query().Where(scimuser.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMUserClient) GetX(ctx context.Context, id string) *SCIMUser {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a SCIMUser.
+func (c *SCIMUserClient) QueryUser(_m *SCIMUser) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimuser.Table, scimuser.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimuser.UserTable, scimuser.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProjectionGrants queries the projection_grants edge of a SCIMUser.
+func (c *SCIMUserClient) QueryProjectionGrants(_m *SCIMUser) *SCIMProjectionGrantQuery {
+	query := (&SCIMProjectionGrantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimuser.Table, scimuser.FieldID, id),
+			sqlgraph.To(scimprojectiongrant.Table, scimprojectiongrant.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimuser.ProjectionGrantsTable, scimuser.ProjectionGrantsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryGroupMemberships queries the group_memberships edge of a SCIMUser.
+func (c *SCIMUserClient) QueryGroupMemberships(_m *SCIMUser) *SCIMGroupMemberQuery {
+	query := (&SCIMGroupMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimuser.Table, scimuser.FieldID, id),
+			sqlgraph.To(scimgroupmember.Table, scimgroupmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimuser.GroupMembershipsTable, scimuser.GroupMembershipsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMUserClient) Hooks() []Hook {
+	return c.hooks.SCIMUser
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMUserClient) Interceptors() []Interceptor {
+	return c.inters.SCIMUser
+}
+
+func (c *SCIMUserClient) mutate(ctx context.Context, m *SCIMUserMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMUserCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMUserUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMUserUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMUserDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMUser mutation op: %q", m.Op())
+	}
+}
+
+// SSOProviderClient is a client for the SSOProvider schema.
+type SSOProviderClient struct {
+	config
+}
+
+// NewSSOProviderClient returns a client for the SSOProvider from the given config.
+func NewSSOProviderClient(c config) *SSOProviderClient {
+	return &SSOProviderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ssoprovider.Hooks(f(g(h())))`.
+func (c *SSOProviderClient) Use(hooks ...Hook) {
+	c.hooks.SSOProvider = append(c.hooks.SSOProvider, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ssoprovider.Intercept(f(g(h())))`.
+func (c *SSOProviderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SSOProvider = append(c.inters.SSOProvider, interceptors...)
+}
+
+// Create returns a builder for creating a SSOProvider entity.
+func (c *SSOProviderClient) Create() *SSOProviderCreate {
+	mutation := newSSOProviderMutation(c.config, OpCreate)
+	return &SSOProviderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SSOProvider entities.
+func (c *SSOProviderClient) CreateBulk(builders ...*SSOProviderCreate) *SSOProviderCreateBulk {
+	return &SSOProviderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SSOProviderClient) MapCreateBulk(slice any, setFunc func(*SSOProviderCreate, int)) *SSOProviderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SSOProviderCreateBulk{err: fmt.Errorf("calling to SSOProviderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SSOProviderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SSOProviderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SSOProvider.
+func (c *SSOProviderClient) Update() *SSOProviderUpdate {
+	mutation := newSSOProviderMutation(c.config, OpUpdate)
+	return &SSOProviderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SSOProviderClient) UpdateOne(_m *SSOProvider) *SSOProviderUpdateOne {
+	mutation := newSSOProviderMutation(c.config, OpUpdateOne, withSSOProvider(_m))
+	return &SSOProviderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SSOProviderClient) UpdateOneID(id string) *SSOProviderUpdateOne {
+	mutation := newSSOProviderMutation(c.config, OpUpdateOne, withSSOProviderID(id))
+	return &SSOProviderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SSOProvider.
+func (c *SSOProviderClient) Delete() *SSOProviderDelete {
+	mutation := newSSOProviderMutation(c.config, OpDelete)
+	return &SSOProviderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SSOProviderClient) DeleteOne(_m *SSOProvider) *SSOProviderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SSOProviderClient) DeleteOneID(id string) *SSOProviderDeleteOne {
+	builder := c.Delete().Where(ssoprovider.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SSOProviderDeleteOne{builder}
+}
+
+// Query returns a query builder for SSOProvider.
+func (c *SSOProviderClient) Query() *SSOProviderQuery {
+	return &SSOProviderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSSOProvider},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SSOProvider entity by its id.
+func (c *SSOProviderClient) Get(ctx context.Context, id string) (*SSOProvider, error) {
+	return c.Query().Where(ssoprovider.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SSOProviderClient) GetX(ctx context.Context, id string) *SSOProvider {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a SSOProvider.
+func (c *SSOProviderClient) QueryUser(_m *SSOProvider) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ssoprovider.Table, ssoprovider.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ssoprovider.UserTable, ssoprovider.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SSOProviderClient) Hooks() []Hook {
+	return c.hooks.SSOProvider
+}
+
+// Interceptors returns the client interceptors.
+func (c *SSOProviderClient) Interceptors() []Interceptor {
+	return c.inters.SSOProvider
+}
+
+func (c *SSOProviderClient) mutate(ctx context.Context, m *SSOProviderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SSOProviderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SSOProviderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SSOProviderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SSOProviderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SSOProvider mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -532,6 +3504,469 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 		return (&SessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Session mutation op: %q", m.Op())
+	}
+}
+
+// SubscriptionClient is a client for the Subscription schema.
+type SubscriptionClient struct {
+	config
+}
+
+// NewSubscriptionClient returns a client for the Subscription from the given config.
+func NewSubscriptionClient(c config) *SubscriptionClient {
+	return &SubscriptionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `subscription.Hooks(f(g(h())))`.
+func (c *SubscriptionClient) Use(hooks ...Hook) {
+	c.hooks.Subscription = append(c.hooks.Subscription, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `subscription.Intercept(f(g(h())))`.
+func (c *SubscriptionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Subscription = append(c.inters.Subscription, interceptors...)
+}
+
+// Create returns a builder for creating a Subscription entity.
+func (c *SubscriptionClient) Create() *SubscriptionCreate {
+	mutation := newSubscriptionMutation(c.config, OpCreate)
+	return &SubscriptionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Subscription entities.
+func (c *SubscriptionClient) CreateBulk(builders ...*SubscriptionCreate) *SubscriptionCreateBulk {
+	return &SubscriptionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SubscriptionClient) MapCreateBulk(slice any, setFunc func(*SubscriptionCreate, int)) *SubscriptionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SubscriptionCreateBulk{err: fmt.Errorf("calling to SubscriptionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SubscriptionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SubscriptionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Subscription.
+func (c *SubscriptionClient) Update() *SubscriptionUpdate {
+	mutation := newSubscriptionMutation(c.config, OpUpdate)
+	return &SubscriptionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SubscriptionClient) UpdateOne(_m *Subscription) *SubscriptionUpdateOne {
+	mutation := newSubscriptionMutation(c.config, OpUpdateOne, withSubscription(_m))
+	return &SubscriptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SubscriptionClient) UpdateOneID(id string) *SubscriptionUpdateOne {
+	mutation := newSubscriptionMutation(c.config, OpUpdateOne, withSubscriptionID(id))
+	return &SubscriptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Subscription.
+func (c *SubscriptionClient) Delete() *SubscriptionDelete {
+	mutation := newSubscriptionMutation(c.config, OpDelete)
+	return &SubscriptionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SubscriptionClient) DeleteOne(_m *Subscription) *SubscriptionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SubscriptionClient) DeleteOneID(id string) *SubscriptionDeleteOne {
+	builder := c.Delete().Where(subscription.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SubscriptionDeleteOne{builder}
+}
+
+// Query returns a query builder for Subscription.
+func (c *SubscriptionClient) Query() *SubscriptionQuery {
+	return &SubscriptionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSubscription},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Subscription entity by its id.
+func (c *SubscriptionClient) Get(ctx context.Context, id string) (*Subscription, error) {
+	return c.Query().Where(subscription.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SubscriptionClient) GetX(ctx context.Context, id string) *Subscription {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SubscriptionClient) Hooks() []Hook {
+	return c.hooks.Subscription
+}
+
+// Interceptors returns the client interceptors.
+func (c *SubscriptionClient) Interceptors() []Interceptor {
+	return c.inters.Subscription
+}
+
+func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SubscriptionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SubscriptionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SubscriptionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SubscriptionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Subscription mutation op: %q", m.Op())
+	}
+}
+
+// TeamClient is a client for the Team schema.
+type TeamClient struct {
+	config
+}
+
+// NewTeamClient returns a client for the Team from the given config.
+func NewTeamClient(c config) *TeamClient {
+	return &TeamClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `team.Hooks(f(g(h())))`.
+func (c *TeamClient) Use(hooks ...Hook) {
+	c.hooks.Team = append(c.hooks.Team, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `team.Intercept(f(g(h())))`.
+func (c *TeamClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Team = append(c.inters.Team, interceptors...)
+}
+
+// Create returns a builder for creating a Team entity.
+func (c *TeamClient) Create() *TeamCreate {
+	mutation := newTeamMutation(c.config, OpCreate)
+	return &TeamCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Team entities.
+func (c *TeamClient) CreateBulk(builders ...*TeamCreate) *TeamCreateBulk {
+	return &TeamCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TeamClient) MapCreateBulk(slice any, setFunc func(*TeamCreate, int)) *TeamCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TeamCreateBulk{err: fmt.Errorf("calling to TeamClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TeamCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TeamCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Team.
+func (c *TeamClient) Update() *TeamUpdate {
+	mutation := newTeamMutation(c.config, OpUpdate)
+	return &TeamUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TeamClient) UpdateOne(_m *Team) *TeamUpdateOne {
+	mutation := newTeamMutation(c.config, OpUpdateOne, withTeam(_m))
+	return &TeamUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TeamClient) UpdateOneID(id string) *TeamUpdateOne {
+	mutation := newTeamMutation(c.config, OpUpdateOne, withTeamID(id))
+	return &TeamUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Team.
+func (c *TeamClient) Delete() *TeamDelete {
+	mutation := newTeamMutation(c.config, OpDelete)
+	return &TeamDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TeamClient) DeleteOne(_m *Team) *TeamDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TeamClient) DeleteOneID(id string) *TeamDeleteOne {
+	builder := c.Delete().Where(team.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TeamDeleteOne{builder}
+}
+
+// Query returns a query builder for Team.
+func (c *TeamClient) Query() *TeamQuery {
+	return &TeamQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTeam},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Team entity by its id.
+func (c *TeamClient) Get(ctx context.Context, id string) (*Team, error) {
+	return c.Query().Where(team.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TeamClient) GetX(ctx context.Context, id string) *Team {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Team.
+func (c *TeamClient) QueryOrganization(_m *Team) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, team.OrganizationTable, team.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMembers queries the members edge of a Team.
+func (c *TeamClient) QueryMembers(_m *Team) *TeamMemberQuery {
+	query := (&TeamMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, id),
+			sqlgraph.To(teammember.Table, teammember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, team.MembersTable, team.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TeamClient) Hooks() []Hook {
+	return c.hooks.Team
+}
+
+// Interceptors returns the client interceptors.
+func (c *TeamClient) Interceptors() []Interceptor {
+	return c.inters.Team
+}
+
+func (c *TeamClient) mutate(ctx context.Context, m *TeamMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TeamCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TeamUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TeamUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TeamDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Team mutation op: %q", m.Op())
+	}
+}
+
+// TeamMemberClient is a client for the TeamMember schema.
+type TeamMemberClient struct {
+	config
+}
+
+// NewTeamMemberClient returns a client for the TeamMember from the given config.
+func NewTeamMemberClient(c config) *TeamMemberClient {
+	return &TeamMemberClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `teammember.Hooks(f(g(h())))`.
+func (c *TeamMemberClient) Use(hooks ...Hook) {
+	c.hooks.TeamMember = append(c.hooks.TeamMember, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `teammember.Intercept(f(g(h())))`.
+func (c *TeamMemberClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TeamMember = append(c.inters.TeamMember, interceptors...)
+}
+
+// Create returns a builder for creating a TeamMember entity.
+func (c *TeamMemberClient) Create() *TeamMemberCreate {
+	mutation := newTeamMemberMutation(c.config, OpCreate)
+	return &TeamMemberCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TeamMember entities.
+func (c *TeamMemberClient) CreateBulk(builders ...*TeamMemberCreate) *TeamMemberCreateBulk {
+	return &TeamMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TeamMemberClient) MapCreateBulk(slice any, setFunc func(*TeamMemberCreate, int)) *TeamMemberCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TeamMemberCreateBulk{err: fmt.Errorf("calling to TeamMemberClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TeamMemberCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TeamMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TeamMember.
+func (c *TeamMemberClient) Update() *TeamMemberUpdate {
+	mutation := newTeamMemberMutation(c.config, OpUpdate)
+	return &TeamMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TeamMemberClient) UpdateOne(_m *TeamMember) *TeamMemberUpdateOne {
+	mutation := newTeamMemberMutation(c.config, OpUpdateOne, withTeamMember(_m))
+	return &TeamMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TeamMemberClient) UpdateOneID(id string) *TeamMemberUpdateOne {
+	mutation := newTeamMemberMutation(c.config, OpUpdateOne, withTeamMemberID(id))
+	return &TeamMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TeamMember.
+func (c *TeamMemberClient) Delete() *TeamMemberDelete {
+	mutation := newTeamMemberMutation(c.config, OpDelete)
+	return &TeamMemberDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TeamMemberClient) DeleteOne(_m *TeamMember) *TeamMemberDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TeamMemberClient) DeleteOneID(id string) *TeamMemberDeleteOne {
+	builder := c.Delete().Where(teammember.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TeamMemberDeleteOne{builder}
+}
+
+// Query returns a query builder for TeamMember.
+func (c *TeamMemberClient) Query() *TeamMemberQuery {
+	return &TeamMemberQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTeamMember},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TeamMember entity by its id.
+func (c *TeamMemberClient) Get(ctx context.Context, id string) (*TeamMember, error) {
+	return c.Query().Where(teammember.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TeamMemberClient) GetX(ctx context.Context, id string) *TeamMember {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTeam queries the team edge of a TeamMember.
+func (c *TeamMemberClient) QueryTeam(_m *TeamMember) *TeamQuery {
+	query := (&TeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(teammember.Table, teammember.FieldID, id),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, teammember.TeamTable, teammember.TeamColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a TeamMember.
+func (c *TeamMemberClient) QueryUser(_m *TeamMember) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(teammember.Table, teammember.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, teammember.UserTable, teammember.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TeamMemberClient) Hooks() []Hook {
+	return c.hooks.TeamMember
+}
+
+// Interceptors returns the client interceptors.
+func (c *TeamMemberClient) Interceptors() []Interceptor {
+	return c.inters.TeamMember
+}
+
+func (c *TeamMemberClient) mutate(ctx context.Context, m *TeamMemberMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TeamMemberCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TeamMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TeamMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TeamMemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TeamMember mutation op: %q", m.Op())
 	}
 }
 
@@ -840,6 +4275,150 @@ func (c *UserClient) QueryTwoFactors(_m *User) *TwoFactorQuery {
 	return query
 }
 
+// QueryMemberships queries the memberships edge of a User.
+func (c *UserClient) QueryMemberships(_m *User) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.MembershipsTable, user.MembershipsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySentInvitations queries the sent_invitations edge of a User.
+func (c *UserClient) QuerySentInvitations(_m *User) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SentInvitationsTable, user.SentInvitationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTeamMemberships queries the team_memberships edge of a User.
+func (c *UserClient) QueryTeamMemberships(_m *User) *TeamMemberQuery {
+	query := (&TeamMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(teammember.Table, teammember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.TeamMembershipsTable, user.TeamMembershipsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPasskeys queries the passkeys edge of a User.
+func (c *UserClient) QueryPasskeys(_m *User) *PasskeyQuery {
+	query := (&PasskeyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(passkey.Table, passkey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PasskeysTable, user.PasskeysColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySSOProviders queries the sso_providers edge of a User.
+func (c *UserClient) QuerySSOProviders(_m *User) *SSOProviderQuery {
+	query := (&SSOProviderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(ssoprovider.Table, ssoprovider.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SSOProvidersTable, user.SSOProvidersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScimSubject queries the scim_subject edge of a User.
+func (c *UserClient) QueryScimSubject(_m *User) *SCIMSubjectQuery {
+	query := (&SCIMSubjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(scimsubject.Table, scimsubject.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, user.ScimSubjectTable, user.ScimSubjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScimUsers queries the scim_users edge of a User.
+func (c *UserClient) QueryScimUsers(_m *User) *SCIMUserQuery {
+	query := (&SCIMUserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(scimuser.Table, scimuser.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimUsersTable, user.ScimUsersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScimProjectionGrants queries the scim_projection_grants edge of a User.
+func (c *UserClient) QueryScimProjectionGrants(_m *User) *SCIMProjectionGrantQuery {
+	query := (&SCIMProjectionGrantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(scimprojectiongrant.Table, scimprojectiongrant.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimProjectionGrantsTable, user.ScimProjectionGrantsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScimIdentityTombstones queries the scim_identity_tombstones edge of a User.
+func (c *UserClient) QueryScimIdentityTombstones(_m *User) *SCIMIdentityTombstoneQuery {
+	query := (&SCIMIdentityTombstoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(scimidentitytombstone.Table, scimidentitytombstone.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimIdentityTombstonesTable, user.ScimIdentityTombstonesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -1001,9 +4580,19 @@ func (c *VerificationClient) mutate(ctx context.Context, m *VerificationMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Session, TwoFactor, User, Verification []ent.Hook
+		APIKey, Account, Invitation, JSONWebKey, Member, Organization, OrganizationRole,
+		Passkey, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
+		SCIMIdentityTombstone, SCIMManagedConnection, SCIMManagedConnectionEvent,
+		SCIMManagedCredential, SCIMProjectionGrant, SCIMSubject, SCIMUser, SSOProvider,
+		Session, Subscription, Team, TeamMember, TwoFactor, User,
+		Verification []ent.Hook
 	}
 	inters struct {
-		Account, Session, TwoFactor, User, Verification []ent.Interceptor
+		APIKey, Account, Invitation, JSONWebKey, Member, Organization, OrganizationRole,
+		Passkey, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
+		SCIMIdentityTombstone, SCIMManagedConnection, SCIMManagedConnectionEvent,
+		SCIMManagedCredential, SCIMProjectionGrant, SCIMSubject, SCIMUser, SSOProvider,
+		Session, Subscription, Team, TeamMember, TwoFactor, User,
+		Verification []ent.Interceptor
 	}
 )

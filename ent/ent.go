@@ -13,7 +13,28 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/jsonwebkey"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/organization"
+	"github.com/kernia/kernia/ent/organizationrole"
+	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/scimconnectionbinding"
+	"github.com/kernia/kernia/ent/scimgroup"
+	"github.com/kernia/kernia/ent/scimgroupmember"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimmanagedconnection"
+	"github.com/kernia/kernia/ent/scimmanagedconnectionevent"
+	"github.com/kernia/kernia/ent/scimmanagedcredential"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/subscription"
+	"github.com/kernia/kernia/ent/team"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
@@ -77,11 +98,32 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			account.Table:      account.ValidColumn,
-			session.Table:      session.ValidColumn,
-			twofactor.Table:    twofactor.ValidColumn,
-			user.Table:         user.ValidColumn,
-			verification.Table: verification.ValidColumn,
+			apikey.Table:                     apikey.ValidColumn,
+			account.Table:                    account.ValidColumn,
+			invitation.Table:                 invitation.ValidColumn,
+			jsonwebkey.Table:                 jsonwebkey.ValidColumn,
+			member.Table:                     member.ValidColumn,
+			organization.Table:               organization.ValidColumn,
+			organizationrole.Table:           organizationrole.ValidColumn,
+			passkey.Table:                    passkey.ValidColumn,
+			scimconnectionbinding.Table:      scimconnectionbinding.ValidColumn,
+			scimgroup.Table:                  scimgroup.ValidColumn,
+			scimgroupmember.Table:            scimgroupmember.ValidColumn,
+			scimidentitytombstone.Table:      scimidentitytombstone.ValidColumn,
+			scimmanagedconnection.Table:      scimmanagedconnection.ValidColumn,
+			scimmanagedconnectionevent.Table: scimmanagedconnectionevent.ValidColumn,
+			scimmanagedcredential.Table:      scimmanagedcredential.ValidColumn,
+			scimprojectiongrant.Table:        scimprojectiongrant.ValidColumn,
+			scimsubject.Table:                scimsubject.ValidColumn,
+			scimuser.Table:                   scimuser.ValidColumn,
+			ssoprovider.Table:                ssoprovider.ValidColumn,
+			session.Table:                    session.ValidColumn,
+			subscription.Table:               subscription.ValidColumn,
+			team.Table:                       team.ValidColumn,
+			teammember.Table:                 teammember.ValidColumn,
+			twofactor.Table:                  twofactor.ValidColumn,
+			user.Table:                       user.ValidColumn,
+			verification.Table:               verification.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -12,8 +12,29 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/jsonwebkey"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/organization"
+	"github.com/kernia/kernia/ent/organizationrole"
+	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
+	"github.com/kernia/kernia/ent/scimconnectionbinding"
+	"github.com/kernia/kernia/ent/scimgroup"
+	"github.com/kernia/kernia/ent/scimgroupmember"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimmanagedconnection"
+	"github.com/kernia/kernia/ent/scimmanagedconnectionevent"
+	"github.com/kernia/kernia/ent/scimmanagedcredential"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/subscription"
+	"github.com/kernia/kernia/ent/team"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
@@ -28,12 +49,1959 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAccount      = "Account"
-	TypeSession      = "Session"
-	TypeTwoFactor    = "TwoFactor"
-	TypeUser         = "User"
-	TypeVerification = "Verification"
+	TypeAPIKey                     = "APIKey"
+	TypeAccount                    = "Account"
+	TypeInvitation                 = "Invitation"
+	TypeJSONWebKey                 = "JSONWebKey"
+	TypeMember                     = "Member"
+	TypeOrganization               = "Organization"
+	TypeOrganizationRole           = "OrganizationRole"
+	TypePasskey                    = "Passkey"
+	TypeSCIMConnectionBinding      = "SCIMConnectionBinding"
+	TypeSCIMGroup                  = "SCIMGroup"
+	TypeSCIMGroupMember            = "SCIMGroupMember"
+	TypeSCIMIdentityTombstone      = "SCIMIdentityTombstone"
+	TypeSCIMManagedConnection      = "SCIMManagedConnection"
+	TypeSCIMManagedConnectionEvent = "SCIMManagedConnectionEvent"
+	TypeSCIMManagedCredential      = "SCIMManagedCredential"
+	TypeSCIMProjectionGrant        = "SCIMProjectionGrant"
+	TypeSCIMSubject                = "SCIMSubject"
+	TypeSCIMUser                   = "SCIMUser"
+	TypeSSOProvider                = "SSOProvider"
+	TypeSession                    = "Session"
+	TypeSubscription               = "Subscription"
+	TypeTeam                       = "Team"
+	TypeTeamMember                 = "TeamMember"
+	TypeTwoFactor                  = "TwoFactor"
+	TypeUser                       = "User"
+	TypeVerification               = "Verification"
 )
+
+// APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
+type APIKeyMutation struct {
+	config
+	op                        Op
+	typ                       string
+	id                        *string
+	config_id                 *string
+	name                      *string
+	start                     *string
+	reference_id              *string
+	prefix                    *string
+	key                       *string
+	refill_interval           *int
+	addrefill_interval        *int
+	refill_amount             *int
+	addrefill_amount          *int
+	last_refill_at            *time.Time
+	enabled                   *bool
+	rate_limit_enabled        *bool
+	rate_limit_time_window    *int64
+	addrate_limit_time_window *int64
+	rate_limit_max            *int
+	addrate_limit_max         *int
+	request_count             *int
+	addrequest_count          *int
+	remaining                 *int
+	addremaining              *int
+	last_request              *time.Time
+	expires_at                *time.Time
+	created_at                *time.Time
+	updated_at                *time.Time
+	permissions               *string
+	metadata                  *string
+	clearedFields             map[string]struct{}
+	done                      bool
+	oldValue                  func(context.Context) (*APIKey, error)
+	predicates                []predicate.APIKey
+}
+
+var _ ent.Mutation = (*APIKeyMutation)(nil)
+
+// apikeyOption allows management of the mutation configuration using functional options.
+type apikeyOption func(*APIKeyMutation)
+
+// newAPIKeyMutation creates new mutation for the APIKey entity.
+func newAPIKeyMutation(c config, op Op, opts ...apikeyOption) *APIKeyMutation {
+	m := &APIKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAPIKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAPIKeyID sets the ID field of the mutation.
+func withAPIKeyID(id string) apikeyOption {
+	return func(m *APIKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *APIKey
+		)
+		m.oldValue = func(ctx context.Context) (*APIKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().APIKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAPIKey sets the old APIKey of the mutation.
+func withAPIKey(node *APIKey) apikeyOption {
+	return func(m *APIKeyMutation) {
+		m.oldValue = func(context.Context) (*APIKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m APIKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m APIKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of APIKey entities.
+func (m *APIKeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *APIKeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *APIKeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().APIKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConfigID sets the "config_id" field.
+func (m *APIKeyMutation) SetConfigID(s string) {
+	m.config_id = &s
+}
+
+// ConfigID returns the value of the "config_id" field in the mutation.
+func (m *APIKeyMutation) ConfigID() (r string, exists bool) {
+	v := m.config_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfigID returns the old "config_id" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldConfigID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfigID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfigID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfigID: %w", err)
+	}
+	return oldValue.ConfigID, nil
+}
+
+// ResetConfigID resets all changes to the "config_id" field.
+func (m *APIKeyMutation) ResetConfigID() {
+	m.config_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *APIKeyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *APIKeyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *APIKeyMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[apikey.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *APIKeyMutation) NameCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *APIKeyMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, apikey.FieldName)
+}
+
+// SetStart sets the "start" field.
+func (m *APIKeyMutation) SetStart(s string) {
+	m.start = &s
+}
+
+// Start returns the value of the "start" field in the mutation.
+func (m *APIKeyMutation) Start() (r string, exists bool) {
+	v := m.start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStart returns the old "start" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldStart(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStart: %w", err)
+	}
+	return oldValue.Start, nil
+}
+
+// ClearStart clears the value of the "start" field.
+func (m *APIKeyMutation) ClearStart() {
+	m.start = nil
+	m.clearedFields[apikey.FieldStart] = struct{}{}
+}
+
+// StartCleared returns if the "start" field was cleared in this mutation.
+func (m *APIKeyMutation) StartCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldStart]
+	return ok
+}
+
+// ResetStart resets all changes to the "start" field.
+func (m *APIKeyMutation) ResetStart() {
+	m.start = nil
+	delete(m.clearedFields, apikey.FieldStart)
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *APIKeyMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *APIKeyMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldReferenceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *APIKeyMutation) ResetReferenceID() {
+	m.reference_id = nil
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *APIKeyMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *APIKeyMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldPrefix(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (m *APIKeyMutation) ClearPrefix() {
+	m.prefix = nil
+	m.clearedFields[apikey.FieldPrefix] = struct{}{}
+}
+
+// PrefixCleared returns if the "prefix" field was cleared in this mutation.
+func (m *APIKeyMutation) PrefixCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldPrefix]
+	return ok
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *APIKeyMutation) ResetPrefix() {
+	m.prefix = nil
+	delete(m.clearedFields, apikey.FieldPrefix)
+}
+
+// SetKey sets the "key" field.
+func (m *APIKeyMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *APIKeyMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *APIKeyMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetRefillInterval sets the "refill_interval" field.
+func (m *APIKeyMutation) SetRefillInterval(i int) {
+	m.refill_interval = &i
+	m.addrefill_interval = nil
+}
+
+// RefillInterval returns the value of the "refill_interval" field in the mutation.
+func (m *APIKeyMutation) RefillInterval() (r int, exists bool) {
+	v := m.refill_interval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefillInterval returns the old "refill_interval" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRefillInterval(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefillInterval is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefillInterval requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefillInterval: %w", err)
+	}
+	return oldValue.RefillInterval, nil
+}
+
+// AddRefillInterval adds i to the "refill_interval" field.
+func (m *APIKeyMutation) AddRefillInterval(i int) {
+	if m.addrefill_interval != nil {
+		*m.addrefill_interval += i
+	} else {
+		m.addrefill_interval = &i
+	}
+}
+
+// AddedRefillInterval returns the value that was added to the "refill_interval" field in this mutation.
+func (m *APIKeyMutation) AddedRefillInterval() (r int, exists bool) {
+	v := m.addrefill_interval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRefillInterval clears the value of the "refill_interval" field.
+func (m *APIKeyMutation) ClearRefillInterval() {
+	m.refill_interval = nil
+	m.addrefill_interval = nil
+	m.clearedFields[apikey.FieldRefillInterval] = struct{}{}
+}
+
+// RefillIntervalCleared returns if the "refill_interval" field was cleared in this mutation.
+func (m *APIKeyMutation) RefillIntervalCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRefillInterval]
+	return ok
+}
+
+// ResetRefillInterval resets all changes to the "refill_interval" field.
+func (m *APIKeyMutation) ResetRefillInterval() {
+	m.refill_interval = nil
+	m.addrefill_interval = nil
+	delete(m.clearedFields, apikey.FieldRefillInterval)
+}
+
+// SetRefillAmount sets the "refill_amount" field.
+func (m *APIKeyMutation) SetRefillAmount(i int) {
+	m.refill_amount = &i
+	m.addrefill_amount = nil
+}
+
+// RefillAmount returns the value of the "refill_amount" field in the mutation.
+func (m *APIKeyMutation) RefillAmount() (r int, exists bool) {
+	v := m.refill_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefillAmount returns the old "refill_amount" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRefillAmount(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefillAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefillAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefillAmount: %w", err)
+	}
+	return oldValue.RefillAmount, nil
+}
+
+// AddRefillAmount adds i to the "refill_amount" field.
+func (m *APIKeyMutation) AddRefillAmount(i int) {
+	if m.addrefill_amount != nil {
+		*m.addrefill_amount += i
+	} else {
+		m.addrefill_amount = &i
+	}
+}
+
+// AddedRefillAmount returns the value that was added to the "refill_amount" field in this mutation.
+func (m *APIKeyMutation) AddedRefillAmount() (r int, exists bool) {
+	v := m.addrefill_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRefillAmount clears the value of the "refill_amount" field.
+func (m *APIKeyMutation) ClearRefillAmount() {
+	m.refill_amount = nil
+	m.addrefill_amount = nil
+	m.clearedFields[apikey.FieldRefillAmount] = struct{}{}
+}
+
+// RefillAmountCleared returns if the "refill_amount" field was cleared in this mutation.
+func (m *APIKeyMutation) RefillAmountCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRefillAmount]
+	return ok
+}
+
+// ResetRefillAmount resets all changes to the "refill_amount" field.
+func (m *APIKeyMutation) ResetRefillAmount() {
+	m.refill_amount = nil
+	m.addrefill_amount = nil
+	delete(m.clearedFields, apikey.FieldRefillAmount)
+}
+
+// SetLastRefillAt sets the "last_refill_at" field.
+func (m *APIKeyMutation) SetLastRefillAt(t time.Time) {
+	m.last_refill_at = &t
+}
+
+// LastRefillAt returns the value of the "last_refill_at" field in the mutation.
+func (m *APIKeyMutation) LastRefillAt() (r time.Time, exists bool) {
+	v := m.last_refill_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastRefillAt returns the old "last_refill_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldLastRefillAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastRefillAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastRefillAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastRefillAt: %w", err)
+	}
+	return oldValue.LastRefillAt, nil
+}
+
+// ClearLastRefillAt clears the value of the "last_refill_at" field.
+func (m *APIKeyMutation) ClearLastRefillAt() {
+	m.last_refill_at = nil
+	m.clearedFields[apikey.FieldLastRefillAt] = struct{}{}
+}
+
+// LastRefillAtCleared returns if the "last_refill_at" field was cleared in this mutation.
+func (m *APIKeyMutation) LastRefillAtCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldLastRefillAt]
+	return ok
+}
+
+// ResetLastRefillAt resets all changes to the "last_refill_at" field.
+func (m *APIKeyMutation) ResetLastRefillAt() {
+	m.last_refill_at = nil
+	delete(m.clearedFields, apikey.FieldLastRefillAt)
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *APIKeyMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *APIKeyMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ClearEnabled clears the value of the "enabled" field.
+func (m *APIKeyMutation) ClearEnabled() {
+	m.enabled = nil
+	m.clearedFields[apikey.FieldEnabled] = struct{}{}
+}
+
+// EnabledCleared returns if the "enabled" field was cleared in this mutation.
+func (m *APIKeyMutation) EnabledCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldEnabled]
+	return ok
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *APIKeyMutation) ResetEnabled() {
+	m.enabled = nil
+	delete(m.clearedFields, apikey.FieldEnabled)
+}
+
+// SetRateLimitEnabled sets the "rate_limit_enabled" field.
+func (m *APIKeyMutation) SetRateLimitEnabled(b bool) {
+	m.rate_limit_enabled = &b
+}
+
+// RateLimitEnabled returns the value of the "rate_limit_enabled" field in the mutation.
+func (m *APIKeyMutation) RateLimitEnabled() (r bool, exists bool) {
+	v := m.rate_limit_enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateLimitEnabled returns the old "rate_limit_enabled" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRateLimitEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateLimitEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateLimitEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateLimitEnabled: %w", err)
+	}
+	return oldValue.RateLimitEnabled, nil
+}
+
+// ClearRateLimitEnabled clears the value of the "rate_limit_enabled" field.
+func (m *APIKeyMutation) ClearRateLimitEnabled() {
+	m.rate_limit_enabled = nil
+	m.clearedFields[apikey.FieldRateLimitEnabled] = struct{}{}
+}
+
+// RateLimitEnabledCleared returns if the "rate_limit_enabled" field was cleared in this mutation.
+func (m *APIKeyMutation) RateLimitEnabledCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRateLimitEnabled]
+	return ok
+}
+
+// ResetRateLimitEnabled resets all changes to the "rate_limit_enabled" field.
+func (m *APIKeyMutation) ResetRateLimitEnabled() {
+	m.rate_limit_enabled = nil
+	delete(m.clearedFields, apikey.FieldRateLimitEnabled)
+}
+
+// SetRateLimitTimeWindow sets the "rate_limit_time_window" field.
+func (m *APIKeyMutation) SetRateLimitTimeWindow(i int64) {
+	m.rate_limit_time_window = &i
+	m.addrate_limit_time_window = nil
+}
+
+// RateLimitTimeWindow returns the value of the "rate_limit_time_window" field in the mutation.
+func (m *APIKeyMutation) RateLimitTimeWindow() (r int64, exists bool) {
+	v := m.rate_limit_time_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateLimitTimeWindow returns the old "rate_limit_time_window" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRateLimitTimeWindow(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateLimitTimeWindow is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateLimitTimeWindow requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateLimitTimeWindow: %w", err)
+	}
+	return oldValue.RateLimitTimeWindow, nil
+}
+
+// AddRateLimitTimeWindow adds i to the "rate_limit_time_window" field.
+func (m *APIKeyMutation) AddRateLimitTimeWindow(i int64) {
+	if m.addrate_limit_time_window != nil {
+		*m.addrate_limit_time_window += i
+	} else {
+		m.addrate_limit_time_window = &i
+	}
+}
+
+// AddedRateLimitTimeWindow returns the value that was added to the "rate_limit_time_window" field in this mutation.
+func (m *APIKeyMutation) AddedRateLimitTimeWindow() (r int64, exists bool) {
+	v := m.addrate_limit_time_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRateLimitTimeWindow clears the value of the "rate_limit_time_window" field.
+func (m *APIKeyMutation) ClearRateLimitTimeWindow() {
+	m.rate_limit_time_window = nil
+	m.addrate_limit_time_window = nil
+	m.clearedFields[apikey.FieldRateLimitTimeWindow] = struct{}{}
+}
+
+// RateLimitTimeWindowCleared returns if the "rate_limit_time_window" field was cleared in this mutation.
+func (m *APIKeyMutation) RateLimitTimeWindowCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRateLimitTimeWindow]
+	return ok
+}
+
+// ResetRateLimitTimeWindow resets all changes to the "rate_limit_time_window" field.
+func (m *APIKeyMutation) ResetRateLimitTimeWindow() {
+	m.rate_limit_time_window = nil
+	m.addrate_limit_time_window = nil
+	delete(m.clearedFields, apikey.FieldRateLimitTimeWindow)
+}
+
+// SetRateLimitMax sets the "rate_limit_max" field.
+func (m *APIKeyMutation) SetRateLimitMax(i int) {
+	m.rate_limit_max = &i
+	m.addrate_limit_max = nil
+}
+
+// RateLimitMax returns the value of the "rate_limit_max" field in the mutation.
+func (m *APIKeyMutation) RateLimitMax() (r int, exists bool) {
+	v := m.rate_limit_max
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateLimitMax returns the old "rate_limit_max" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRateLimitMax(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateLimitMax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateLimitMax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateLimitMax: %w", err)
+	}
+	return oldValue.RateLimitMax, nil
+}
+
+// AddRateLimitMax adds i to the "rate_limit_max" field.
+func (m *APIKeyMutation) AddRateLimitMax(i int) {
+	if m.addrate_limit_max != nil {
+		*m.addrate_limit_max += i
+	} else {
+		m.addrate_limit_max = &i
+	}
+}
+
+// AddedRateLimitMax returns the value that was added to the "rate_limit_max" field in this mutation.
+func (m *APIKeyMutation) AddedRateLimitMax() (r int, exists bool) {
+	v := m.addrate_limit_max
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRateLimitMax clears the value of the "rate_limit_max" field.
+func (m *APIKeyMutation) ClearRateLimitMax() {
+	m.rate_limit_max = nil
+	m.addrate_limit_max = nil
+	m.clearedFields[apikey.FieldRateLimitMax] = struct{}{}
+}
+
+// RateLimitMaxCleared returns if the "rate_limit_max" field was cleared in this mutation.
+func (m *APIKeyMutation) RateLimitMaxCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRateLimitMax]
+	return ok
+}
+
+// ResetRateLimitMax resets all changes to the "rate_limit_max" field.
+func (m *APIKeyMutation) ResetRateLimitMax() {
+	m.rate_limit_max = nil
+	m.addrate_limit_max = nil
+	delete(m.clearedFields, apikey.FieldRateLimitMax)
+}
+
+// SetRequestCount sets the "request_count" field.
+func (m *APIKeyMutation) SetRequestCount(i int) {
+	m.request_count = &i
+	m.addrequest_count = nil
+}
+
+// RequestCount returns the value of the "request_count" field in the mutation.
+func (m *APIKeyMutation) RequestCount() (r int, exists bool) {
+	v := m.request_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestCount returns the old "request_count" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRequestCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestCount: %w", err)
+	}
+	return oldValue.RequestCount, nil
+}
+
+// AddRequestCount adds i to the "request_count" field.
+func (m *APIKeyMutation) AddRequestCount(i int) {
+	if m.addrequest_count != nil {
+		*m.addrequest_count += i
+	} else {
+		m.addrequest_count = &i
+	}
+}
+
+// AddedRequestCount returns the value that was added to the "request_count" field in this mutation.
+func (m *APIKeyMutation) AddedRequestCount() (r int, exists bool) {
+	v := m.addrequest_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRequestCount clears the value of the "request_count" field.
+func (m *APIKeyMutation) ClearRequestCount() {
+	m.request_count = nil
+	m.addrequest_count = nil
+	m.clearedFields[apikey.FieldRequestCount] = struct{}{}
+}
+
+// RequestCountCleared returns if the "request_count" field was cleared in this mutation.
+func (m *APIKeyMutation) RequestCountCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRequestCount]
+	return ok
+}
+
+// ResetRequestCount resets all changes to the "request_count" field.
+func (m *APIKeyMutation) ResetRequestCount() {
+	m.request_count = nil
+	m.addrequest_count = nil
+	delete(m.clearedFields, apikey.FieldRequestCount)
+}
+
+// SetRemaining sets the "remaining" field.
+func (m *APIKeyMutation) SetRemaining(i int) {
+	m.remaining = &i
+	m.addremaining = nil
+}
+
+// Remaining returns the value of the "remaining" field in the mutation.
+func (m *APIKeyMutation) Remaining() (r int, exists bool) {
+	v := m.remaining
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemaining returns the old "remaining" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRemaining(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemaining is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemaining requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemaining: %w", err)
+	}
+	return oldValue.Remaining, nil
+}
+
+// AddRemaining adds i to the "remaining" field.
+func (m *APIKeyMutation) AddRemaining(i int) {
+	if m.addremaining != nil {
+		*m.addremaining += i
+	} else {
+		m.addremaining = &i
+	}
+}
+
+// AddedRemaining returns the value that was added to the "remaining" field in this mutation.
+func (m *APIKeyMutation) AddedRemaining() (r int, exists bool) {
+	v := m.addremaining
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRemaining clears the value of the "remaining" field.
+func (m *APIKeyMutation) ClearRemaining() {
+	m.remaining = nil
+	m.addremaining = nil
+	m.clearedFields[apikey.FieldRemaining] = struct{}{}
+}
+
+// RemainingCleared returns if the "remaining" field was cleared in this mutation.
+func (m *APIKeyMutation) RemainingCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRemaining]
+	return ok
+}
+
+// ResetRemaining resets all changes to the "remaining" field.
+func (m *APIKeyMutation) ResetRemaining() {
+	m.remaining = nil
+	m.addremaining = nil
+	delete(m.clearedFields, apikey.FieldRemaining)
+}
+
+// SetLastRequest sets the "last_request" field.
+func (m *APIKeyMutation) SetLastRequest(t time.Time) {
+	m.last_request = &t
+}
+
+// LastRequest returns the value of the "last_request" field in the mutation.
+func (m *APIKeyMutation) LastRequest() (r time.Time, exists bool) {
+	v := m.last_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastRequest returns the old "last_request" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldLastRequest(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastRequest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastRequest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastRequest: %w", err)
+	}
+	return oldValue.LastRequest, nil
+}
+
+// ClearLastRequest clears the value of the "last_request" field.
+func (m *APIKeyMutation) ClearLastRequest() {
+	m.last_request = nil
+	m.clearedFields[apikey.FieldLastRequest] = struct{}{}
+}
+
+// LastRequestCleared returns if the "last_request" field was cleared in this mutation.
+func (m *APIKeyMutation) LastRequestCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldLastRequest]
+	return ok
+}
+
+// ResetLastRequest resets all changes to the "last_request" field.
+func (m *APIKeyMutation) ResetLastRequest() {
+	m.last_request = nil
+	delete(m.clearedFields, apikey.FieldLastRequest)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *APIKeyMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *APIKeyMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *APIKeyMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[apikey.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *APIKeyMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *APIKeyMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, apikey.FieldExpiresAt)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *APIKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *APIKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *APIKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *APIKeyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *APIKeyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *APIKeyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPermissions sets the "permissions" field.
+func (m *APIKeyMutation) SetPermissions(s string) {
+	m.permissions = &s
+}
+
+// Permissions returns the value of the "permissions" field in the mutation.
+func (m *APIKeyMutation) Permissions() (r string, exists bool) {
+	v := m.permissions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPermissions returns the old "permissions" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldPermissions(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPermissions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPermissions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPermissions: %w", err)
+	}
+	return oldValue.Permissions, nil
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (m *APIKeyMutation) ClearPermissions() {
+	m.permissions = nil
+	m.clearedFields[apikey.FieldPermissions] = struct{}{}
+}
+
+// PermissionsCleared returns if the "permissions" field was cleared in this mutation.
+func (m *APIKeyMutation) PermissionsCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldPermissions]
+	return ok
+}
+
+// ResetPermissions resets all changes to the "permissions" field.
+func (m *APIKeyMutation) ResetPermissions() {
+	m.permissions = nil
+	delete(m.clearedFields, apikey.FieldPermissions)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *APIKeyMutation) SetMetadata(s string) {
+	m.metadata = &s
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *APIKeyMutation) Metadata() (r string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldMetadata(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *APIKeyMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[apikey.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *APIKeyMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *APIKeyMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, apikey.FieldMetadata)
+}
+
+// Where appends a list predicates to the APIKeyMutation builder.
+func (m *APIKeyMutation) Where(ps ...predicate.APIKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the APIKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *APIKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.APIKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *APIKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *APIKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (APIKey).
+func (m *APIKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *APIKeyMutation) Fields() []string {
+	fields := make([]string, 0, 21)
+	if m.config_id != nil {
+		fields = append(fields, apikey.FieldConfigID)
+	}
+	if m.name != nil {
+		fields = append(fields, apikey.FieldName)
+	}
+	if m.start != nil {
+		fields = append(fields, apikey.FieldStart)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, apikey.FieldReferenceID)
+	}
+	if m.prefix != nil {
+		fields = append(fields, apikey.FieldPrefix)
+	}
+	if m.key != nil {
+		fields = append(fields, apikey.FieldKey)
+	}
+	if m.refill_interval != nil {
+		fields = append(fields, apikey.FieldRefillInterval)
+	}
+	if m.refill_amount != nil {
+		fields = append(fields, apikey.FieldRefillAmount)
+	}
+	if m.last_refill_at != nil {
+		fields = append(fields, apikey.FieldLastRefillAt)
+	}
+	if m.enabled != nil {
+		fields = append(fields, apikey.FieldEnabled)
+	}
+	if m.rate_limit_enabled != nil {
+		fields = append(fields, apikey.FieldRateLimitEnabled)
+	}
+	if m.rate_limit_time_window != nil {
+		fields = append(fields, apikey.FieldRateLimitTimeWindow)
+	}
+	if m.rate_limit_max != nil {
+		fields = append(fields, apikey.FieldRateLimitMax)
+	}
+	if m.request_count != nil {
+		fields = append(fields, apikey.FieldRequestCount)
+	}
+	if m.remaining != nil {
+		fields = append(fields, apikey.FieldRemaining)
+	}
+	if m.last_request != nil {
+		fields = append(fields, apikey.FieldLastRequest)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, apikey.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, apikey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, apikey.FieldUpdatedAt)
+	}
+	if m.permissions != nil {
+		fields = append(fields, apikey.FieldPermissions)
+	}
+	if m.metadata != nil {
+		fields = append(fields, apikey.FieldMetadata)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *APIKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case apikey.FieldConfigID:
+		return m.ConfigID()
+	case apikey.FieldName:
+		return m.Name()
+	case apikey.FieldStart:
+		return m.Start()
+	case apikey.FieldReferenceID:
+		return m.ReferenceID()
+	case apikey.FieldPrefix:
+		return m.Prefix()
+	case apikey.FieldKey:
+		return m.Key()
+	case apikey.FieldRefillInterval:
+		return m.RefillInterval()
+	case apikey.FieldRefillAmount:
+		return m.RefillAmount()
+	case apikey.FieldLastRefillAt:
+		return m.LastRefillAt()
+	case apikey.FieldEnabled:
+		return m.Enabled()
+	case apikey.FieldRateLimitEnabled:
+		return m.RateLimitEnabled()
+	case apikey.FieldRateLimitTimeWindow:
+		return m.RateLimitTimeWindow()
+	case apikey.FieldRateLimitMax:
+		return m.RateLimitMax()
+	case apikey.FieldRequestCount:
+		return m.RequestCount()
+	case apikey.FieldRemaining:
+		return m.Remaining()
+	case apikey.FieldLastRequest:
+		return m.LastRequest()
+	case apikey.FieldExpiresAt:
+		return m.ExpiresAt()
+	case apikey.FieldCreatedAt:
+		return m.CreatedAt()
+	case apikey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case apikey.FieldPermissions:
+		return m.Permissions()
+	case apikey.FieldMetadata:
+		return m.Metadata()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *APIKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case apikey.FieldConfigID:
+		return m.OldConfigID(ctx)
+	case apikey.FieldName:
+		return m.OldName(ctx)
+	case apikey.FieldStart:
+		return m.OldStart(ctx)
+	case apikey.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case apikey.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case apikey.FieldKey:
+		return m.OldKey(ctx)
+	case apikey.FieldRefillInterval:
+		return m.OldRefillInterval(ctx)
+	case apikey.FieldRefillAmount:
+		return m.OldRefillAmount(ctx)
+	case apikey.FieldLastRefillAt:
+		return m.OldLastRefillAt(ctx)
+	case apikey.FieldEnabled:
+		return m.OldEnabled(ctx)
+	case apikey.FieldRateLimitEnabled:
+		return m.OldRateLimitEnabled(ctx)
+	case apikey.FieldRateLimitTimeWindow:
+		return m.OldRateLimitTimeWindow(ctx)
+	case apikey.FieldRateLimitMax:
+		return m.OldRateLimitMax(ctx)
+	case apikey.FieldRequestCount:
+		return m.OldRequestCount(ctx)
+	case apikey.FieldRemaining:
+		return m.OldRemaining(ctx)
+	case apikey.FieldLastRequest:
+		return m.OldLastRequest(ctx)
+	case apikey.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case apikey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case apikey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case apikey.FieldPermissions:
+		return m.OldPermissions(ctx)
+	case apikey.FieldMetadata:
+		return m.OldMetadata(ctx)
+	}
+	return nil, fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case apikey.FieldConfigID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfigID(v)
+		return nil
+	case apikey.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case apikey.FieldStart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStart(v)
+		return nil
+	case apikey.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case apikey.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case apikey.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case apikey.FieldRefillInterval:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefillInterval(v)
+		return nil
+	case apikey.FieldRefillAmount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefillAmount(v)
+		return nil
+	case apikey.FieldLastRefillAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastRefillAt(v)
+		return nil
+	case apikey.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	case apikey.FieldRateLimitEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateLimitEnabled(v)
+		return nil
+	case apikey.FieldRateLimitTimeWindow:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateLimitTimeWindow(v)
+		return nil
+	case apikey.FieldRateLimitMax:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateLimitMax(v)
+		return nil
+	case apikey.FieldRequestCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestCount(v)
+		return nil
+	case apikey.FieldRemaining:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemaining(v)
+		return nil
+	case apikey.FieldLastRequest:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastRequest(v)
+		return nil
+	case apikey.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case apikey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case apikey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case apikey.FieldPermissions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPermissions(v)
+		return nil
+	case apikey.FieldMetadata:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *APIKeyMutation) AddedFields() []string {
+	var fields []string
+	if m.addrefill_interval != nil {
+		fields = append(fields, apikey.FieldRefillInterval)
+	}
+	if m.addrefill_amount != nil {
+		fields = append(fields, apikey.FieldRefillAmount)
+	}
+	if m.addrate_limit_time_window != nil {
+		fields = append(fields, apikey.FieldRateLimitTimeWindow)
+	}
+	if m.addrate_limit_max != nil {
+		fields = append(fields, apikey.FieldRateLimitMax)
+	}
+	if m.addrequest_count != nil {
+		fields = append(fields, apikey.FieldRequestCount)
+	}
+	if m.addremaining != nil {
+		fields = append(fields, apikey.FieldRemaining)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case apikey.FieldRefillInterval:
+		return m.AddedRefillInterval()
+	case apikey.FieldRefillAmount:
+		return m.AddedRefillAmount()
+	case apikey.FieldRateLimitTimeWindow:
+		return m.AddedRateLimitTimeWindow()
+	case apikey.FieldRateLimitMax:
+		return m.AddedRateLimitMax()
+	case apikey.FieldRequestCount:
+		return m.AddedRequestCount()
+	case apikey.FieldRemaining:
+		return m.AddedRemaining()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case apikey.FieldRefillInterval:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefillInterval(v)
+		return nil
+	case apikey.FieldRefillAmount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefillAmount(v)
+		return nil
+	case apikey.FieldRateLimitTimeWindow:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRateLimitTimeWindow(v)
+		return nil
+	case apikey.FieldRateLimitMax:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRateLimitMax(v)
+		return nil
+	case apikey.FieldRequestCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRequestCount(v)
+		return nil
+	case apikey.FieldRemaining:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRemaining(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *APIKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(apikey.FieldName) {
+		fields = append(fields, apikey.FieldName)
+	}
+	if m.FieldCleared(apikey.FieldStart) {
+		fields = append(fields, apikey.FieldStart)
+	}
+	if m.FieldCleared(apikey.FieldPrefix) {
+		fields = append(fields, apikey.FieldPrefix)
+	}
+	if m.FieldCleared(apikey.FieldRefillInterval) {
+		fields = append(fields, apikey.FieldRefillInterval)
+	}
+	if m.FieldCleared(apikey.FieldRefillAmount) {
+		fields = append(fields, apikey.FieldRefillAmount)
+	}
+	if m.FieldCleared(apikey.FieldLastRefillAt) {
+		fields = append(fields, apikey.FieldLastRefillAt)
+	}
+	if m.FieldCleared(apikey.FieldEnabled) {
+		fields = append(fields, apikey.FieldEnabled)
+	}
+	if m.FieldCleared(apikey.FieldRateLimitEnabled) {
+		fields = append(fields, apikey.FieldRateLimitEnabled)
+	}
+	if m.FieldCleared(apikey.FieldRateLimitTimeWindow) {
+		fields = append(fields, apikey.FieldRateLimitTimeWindow)
+	}
+	if m.FieldCleared(apikey.FieldRateLimitMax) {
+		fields = append(fields, apikey.FieldRateLimitMax)
+	}
+	if m.FieldCleared(apikey.FieldRequestCount) {
+		fields = append(fields, apikey.FieldRequestCount)
+	}
+	if m.FieldCleared(apikey.FieldRemaining) {
+		fields = append(fields, apikey.FieldRemaining)
+	}
+	if m.FieldCleared(apikey.FieldLastRequest) {
+		fields = append(fields, apikey.FieldLastRequest)
+	}
+	if m.FieldCleared(apikey.FieldExpiresAt) {
+		fields = append(fields, apikey.FieldExpiresAt)
+	}
+	if m.FieldCleared(apikey.FieldPermissions) {
+		fields = append(fields, apikey.FieldPermissions)
+	}
+	if m.FieldCleared(apikey.FieldMetadata) {
+		fields = append(fields, apikey.FieldMetadata)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *APIKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *APIKeyMutation) ClearField(name string) error {
+	switch name {
+	case apikey.FieldName:
+		m.ClearName()
+		return nil
+	case apikey.FieldStart:
+		m.ClearStart()
+		return nil
+	case apikey.FieldPrefix:
+		m.ClearPrefix()
+		return nil
+	case apikey.FieldRefillInterval:
+		m.ClearRefillInterval()
+		return nil
+	case apikey.FieldRefillAmount:
+		m.ClearRefillAmount()
+		return nil
+	case apikey.FieldLastRefillAt:
+		m.ClearLastRefillAt()
+		return nil
+	case apikey.FieldEnabled:
+		m.ClearEnabled()
+		return nil
+	case apikey.FieldRateLimitEnabled:
+		m.ClearRateLimitEnabled()
+		return nil
+	case apikey.FieldRateLimitTimeWindow:
+		m.ClearRateLimitTimeWindow()
+		return nil
+	case apikey.FieldRateLimitMax:
+		m.ClearRateLimitMax()
+		return nil
+	case apikey.FieldRequestCount:
+		m.ClearRequestCount()
+		return nil
+	case apikey.FieldRemaining:
+		m.ClearRemaining()
+		return nil
+	case apikey.FieldLastRequest:
+		m.ClearLastRequest()
+		return nil
+	case apikey.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case apikey.FieldPermissions:
+		m.ClearPermissions()
+		return nil
+	case apikey.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *APIKeyMutation) ResetField(name string) error {
+	switch name {
+	case apikey.FieldConfigID:
+		m.ResetConfigID()
+		return nil
+	case apikey.FieldName:
+		m.ResetName()
+		return nil
+	case apikey.FieldStart:
+		m.ResetStart()
+		return nil
+	case apikey.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case apikey.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case apikey.FieldKey:
+		m.ResetKey()
+		return nil
+	case apikey.FieldRefillInterval:
+		m.ResetRefillInterval()
+		return nil
+	case apikey.FieldRefillAmount:
+		m.ResetRefillAmount()
+		return nil
+	case apikey.FieldLastRefillAt:
+		m.ResetLastRefillAt()
+		return nil
+	case apikey.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	case apikey.FieldRateLimitEnabled:
+		m.ResetRateLimitEnabled()
+		return nil
+	case apikey.FieldRateLimitTimeWindow:
+		m.ResetRateLimitTimeWindow()
+		return nil
+	case apikey.FieldRateLimitMax:
+		m.ResetRateLimitMax()
+		return nil
+	case apikey.FieldRequestCount:
+		m.ResetRequestCount()
+		return nil
+	case apikey.FieldRemaining:
+		m.ResetRemaining()
+		return nil
+	case apikey.FieldLastRequest:
+		m.ResetLastRequest()
+		return nil
+	case apikey.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case apikey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case apikey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case apikey.FieldPermissions:
+		m.ResetPermissions()
+		return nil
+	case apikey.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *APIKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *APIKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *APIKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *APIKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *APIKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *APIKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *APIKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown APIKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *APIKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown APIKey edge %s", name)
+}
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
@@ -1205,24 +3173,15628 @@ func (m *AccountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Account edge %s", name)
 }
 
-// SessionMutation represents an operation that mutates the Session nodes in the graph.
-type SessionMutation struct {
+// InvitationMutation represents an operation that mutates the Invitation nodes in the graph.
+type InvitationMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	email               *string
+	role                *string
+	status              *string
+	expires_at          *time.Time
+	created_at          *time.Time
+	team_id             *string
+	clearedFields       map[string]struct{}
+	organization        *string
+	clearedorganization bool
+	inviter             *string
+	clearedinviter      bool
+	done                bool
+	oldValue            func(context.Context) (*Invitation, error)
+	predicates          []predicate.Invitation
+}
+
+var _ ent.Mutation = (*InvitationMutation)(nil)
+
+// invitationOption allows management of the mutation configuration using functional options.
+type invitationOption func(*InvitationMutation)
+
+// newInvitationMutation creates new mutation for the Invitation entity.
+func newInvitationMutation(c config, op Op, opts ...invitationOption) *InvitationMutation {
+	m := &InvitationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeInvitation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withInvitationID sets the ID field of the mutation.
+func withInvitationID(id string) invitationOption {
+	return func(m *InvitationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Invitation
+		)
+		m.oldValue = func(ctx context.Context) (*Invitation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Invitation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withInvitation sets the old Invitation of the mutation.
+func withInvitation(node *Invitation) invitationOption {
+	return func(m *InvitationMutation) {
+		m.oldValue = func(context.Context) (*Invitation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m InvitationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m InvitationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Invitation entities.
+func (m *InvitationMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *InvitationMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *InvitationMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Invitation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *InvitationMutation) SetOrganizationID(s string) {
+	m.organization = &s
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *InvitationMutation) OrganizationID() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldOrganizationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *InvitationMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *InvitationMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *InvitationMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *InvitationMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetRole sets the "role" field.
+func (m *InvitationMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *InvitationMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldRole(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ClearRole clears the value of the "role" field.
+func (m *InvitationMutation) ClearRole() {
+	m.role = nil
+	m.clearedFields[invitation.FieldRole] = struct{}{}
+}
+
+// RoleCleared returns if the "role" field was cleared in this mutation.
+func (m *InvitationMutation) RoleCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldRole]
+	return ok
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *InvitationMutation) ResetRole() {
+	m.role = nil
+	delete(m.clearedFields, invitation.FieldRole)
+}
+
+// SetStatus sets the "status" field.
+func (m *InvitationMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *InvitationMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *InvitationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *InvitationMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *InvitationMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *InvitationMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *InvitationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *InvitationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *InvitationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetInviterID sets the "inviter_id" field.
+func (m *InvitationMutation) SetInviterID(s string) {
+	m.inviter = &s
+}
+
+// InviterID returns the value of the "inviter_id" field in the mutation.
+func (m *InvitationMutation) InviterID() (r string, exists bool) {
+	v := m.inviter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInviterID returns the old "inviter_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldInviterID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInviterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInviterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInviterID: %w", err)
+	}
+	return oldValue.InviterID, nil
+}
+
+// ResetInviterID resets all changes to the "inviter_id" field.
+func (m *InvitationMutation) ResetInviterID() {
+	m.inviter = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *InvitationMutation) SetTeamID(s string) {
+	m.team_id = &s
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *InvitationMutation) TeamID() (r string, exists bool) {
+	v := m.team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldTeamID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *InvitationMutation) ClearTeamID() {
+	m.team_id = nil
+	m.clearedFields[invitation.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *InvitationMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[invitation.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *InvitationMutation) ResetTeamID() {
+	m.team_id = nil
+	delete(m.clearedFields, invitation.FieldTeamID)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *InvitationMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[invitation.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *InvitationMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *InvitationMutation) OrganizationIDs() (ids []string) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *InvitationMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearInviter clears the "inviter" edge to the User entity.
+func (m *InvitationMutation) ClearInviter() {
+	m.clearedinviter = true
+	m.clearedFields[invitation.FieldInviterID] = struct{}{}
+}
+
+// InviterCleared reports if the "inviter" edge to the User entity was cleared.
+func (m *InvitationMutation) InviterCleared() bool {
+	return m.clearedinviter
+}
+
+// InviterIDs returns the "inviter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InviterID instead. It exists only for internal usage by the builders.
+func (m *InvitationMutation) InviterIDs() (ids []string) {
+	if id := m.inviter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInviter resets all changes to the "inviter" edge.
+func (m *InvitationMutation) ResetInviter() {
+	m.inviter = nil
+	m.clearedinviter = false
+}
+
+// Where appends a list predicates to the InvitationMutation builder.
+func (m *InvitationMutation) Where(ps ...predicate.Invitation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the InvitationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *InvitationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Invitation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *InvitationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *InvitationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Invitation).
+func (m *InvitationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *InvitationMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.organization != nil {
+		fields = append(fields, invitation.FieldOrganizationID)
+	}
+	if m.email != nil {
+		fields = append(fields, invitation.FieldEmail)
+	}
+	if m.role != nil {
+		fields = append(fields, invitation.FieldRole)
+	}
+	if m.status != nil {
+		fields = append(fields, invitation.FieldStatus)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, invitation.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, invitation.FieldCreatedAt)
+	}
+	if m.inviter != nil {
+		fields = append(fields, invitation.FieldInviterID)
+	}
+	if m.team_id != nil {
+		fields = append(fields, invitation.FieldTeamID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case invitation.FieldOrganizationID:
+		return m.OrganizationID()
+	case invitation.FieldEmail:
+		return m.Email()
+	case invitation.FieldRole:
+		return m.Role()
+	case invitation.FieldStatus:
+		return m.Status()
+	case invitation.FieldExpiresAt:
+		return m.ExpiresAt()
+	case invitation.FieldCreatedAt:
+		return m.CreatedAt()
+	case invitation.FieldInviterID:
+		return m.InviterID()
+	case invitation.FieldTeamID:
+		return m.TeamID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case invitation.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case invitation.FieldEmail:
+		return m.OldEmail(ctx)
+	case invitation.FieldRole:
+		return m.OldRole(ctx)
+	case invitation.FieldStatus:
+		return m.OldStatus(ctx)
+	case invitation.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case invitation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case invitation.FieldInviterID:
+		return m.OldInviterID(ctx)
+	case invitation.FieldTeamID:
+		return m.OldTeamID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvitationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case invitation.FieldOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case invitation.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case invitation.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case invitation.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case invitation.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case invitation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case invitation.FieldInviterID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInviterID(v)
+		return nil
+	case invitation.FieldTeamID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *InvitationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *InvitationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvitationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Invitation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *InvitationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(invitation.FieldRole) {
+		fields = append(fields, invitation.FieldRole)
+	}
+	if m.FieldCleared(invitation.FieldTeamID) {
+		fields = append(fields, invitation.FieldTeamID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *InvitationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *InvitationMutation) ClearField(name string) error {
+	switch name {
+	case invitation.FieldRole:
+		m.ClearRole()
+		return nil
+	case invitation.FieldTeamID:
+		m.ClearTeamID()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *InvitationMutation) ResetField(name string) error {
+	switch name {
+	case invitation.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case invitation.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case invitation.FieldRole:
+		m.ResetRole()
+		return nil
+	case invitation.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case invitation.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case invitation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case invitation.FieldInviterID:
+		m.ResetInviterID()
+		return nil
+	case invitation.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *InvitationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, invitation.EdgeOrganization)
+	}
+	if m.inviter != nil {
+		edges = append(edges, invitation.EdgeInviter)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *InvitationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case invitation.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case invitation.EdgeInviter:
+		if id := m.inviter; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *InvitationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *InvitationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *InvitationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, invitation.EdgeOrganization)
+	}
+	if m.clearedinviter {
+		edges = append(edges, invitation.EdgeInviter)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *InvitationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case invitation.EdgeOrganization:
+		return m.clearedorganization
+	case invitation.EdgeInviter:
+		return m.clearedinviter
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *InvitationMutation) ClearEdge(name string) error {
+	switch name {
+	case invitation.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case invitation.EdgeInviter:
+		m.ClearInviter()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *InvitationMutation) ResetEdge(name string) error {
+	switch name {
+	case invitation.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case invitation.EdgeInviter:
+		m.ResetInviter()
+		return nil
+	}
+	return fmt.Errorf("unknown Invitation edge %s", name)
+}
+
+// JSONWebKeyMutation represents an operation that mutates the JSONWebKey nodes in the graph.
+type JSONWebKeyMutation struct {
 	config
 	op            Op
 	typ           string
 	id            *string
-	expires_at    *time.Time
-	token         *string
+	public_key    *string
+	private_key   *string
 	created_at    *time.Time
-	updated_at    *time.Time
-	ip_address    *string
-	user_agent    *string
+	expires_at    *time.Time
+	alg           *string
+	crv           *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*JSONWebKey, error)
+	predicates    []predicate.JSONWebKey
+}
+
+var _ ent.Mutation = (*JSONWebKeyMutation)(nil)
+
+// jsonwebkeyOption allows management of the mutation configuration using functional options.
+type jsonwebkeyOption func(*JSONWebKeyMutation)
+
+// newJSONWebKeyMutation creates new mutation for the JSONWebKey entity.
+func newJSONWebKeyMutation(c config, op Op, opts ...jsonwebkeyOption) *JSONWebKeyMutation {
+	m := &JSONWebKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeJSONWebKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withJSONWebKeyID sets the ID field of the mutation.
+func withJSONWebKeyID(id string) jsonwebkeyOption {
+	return func(m *JSONWebKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *JSONWebKey
+		)
+		m.oldValue = func(ctx context.Context) (*JSONWebKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().JSONWebKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withJSONWebKey sets the old JSONWebKey of the mutation.
+func withJSONWebKey(node *JSONWebKey) jsonwebkeyOption {
+	return func(m *JSONWebKeyMutation) {
+		m.oldValue = func(context.Context) (*JSONWebKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m JSONWebKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m JSONWebKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of JSONWebKey entities.
+func (m *JSONWebKeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *JSONWebKeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *JSONWebKeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().JSONWebKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPublicKey sets the "public_key" field.
+func (m *JSONWebKeyMutation) SetPublicKey(s string) {
+	m.public_key = &s
+}
+
+// PublicKey returns the value of the "public_key" field in the mutation.
+func (m *JSONWebKeyMutation) PublicKey() (r string, exists bool) {
+	v := m.public_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublicKey returns the old "public_key" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldPublicKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublicKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublicKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublicKey: %w", err)
+	}
+	return oldValue.PublicKey, nil
+}
+
+// ResetPublicKey resets all changes to the "public_key" field.
+func (m *JSONWebKeyMutation) ResetPublicKey() {
+	m.public_key = nil
+}
+
+// SetPrivateKey sets the "private_key" field.
+func (m *JSONWebKeyMutation) SetPrivateKey(s string) {
+	m.private_key = &s
+}
+
+// PrivateKey returns the value of the "private_key" field in the mutation.
+func (m *JSONWebKeyMutation) PrivateKey() (r string, exists bool) {
+	v := m.private_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivateKey returns the old "private_key" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldPrivateKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivateKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivateKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivateKey: %w", err)
+	}
+	return oldValue.PrivateKey, nil
+}
+
+// ResetPrivateKey resets all changes to the "private_key" field.
+func (m *JSONWebKeyMutation) ResetPrivateKey() {
+	m.private_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *JSONWebKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *JSONWebKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *JSONWebKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *JSONWebKeyMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *JSONWebKeyMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *JSONWebKeyMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[jsonwebkey.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *JSONWebKeyMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[jsonwebkey.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *JSONWebKeyMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, jsonwebkey.FieldExpiresAt)
+}
+
+// SetAlg sets the "alg" field.
+func (m *JSONWebKeyMutation) SetAlg(s string) {
+	m.alg = &s
+}
+
+// Alg returns the value of the "alg" field in the mutation.
+func (m *JSONWebKeyMutation) Alg() (r string, exists bool) {
+	v := m.alg
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlg returns the old "alg" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldAlg(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlg is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlg requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlg: %w", err)
+	}
+	return oldValue.Alg, nil
+}
+
+// ClearAlg clears the value of the "alg" field.
+func (m *JSONWebKeyMutation) ClearAlg() {
+	m.alg = nil
+	m.clearedFields[jsonwebkey.FieldAlg] = struct{}{}
+}
+
+// AlgCleared returns if the "alg" field was cleared in this mutation.
+func (m *JSONWebKeyMutation) AlgCleared() bool {
+	_, ok := m.clearedFields[jsonwebkey.FieldAlg]
+	return ok
+}
+
+// ResetAlg resets all changes to the "alg" field.
+func (m *JSONWebKeyMutation) ResetAlg() {
+	m.alg = nil
+	delete(m.clearedFields, jsonwebkey.FieldAlg)
+}
+
+// SetCrv sets the "crv" field.
+func (m *JSONWebKeyMutation) SetCrv(s string) {
+	m.crv = &s
+}
+
+// Crv returns the value of the "crv" field in the mutation.
+func (m *JSONWebKeyMutation) Crv() (r string, exists bool) {
+	v := m.crv
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCrv returns the old "crv" field's value of the JSONWebKey entity.
+// If the JSONWebKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JSONWebKeyMutation) OldCrv(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCrv is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCrv requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCrv: %w", err)
+	}
+	return oldValue.Crv, nil
+}
+
+// ClearCrv clears the value of the "crv" field.
+func (m *JSONWebKeyMutation) ClearCrv() {
+	m.crv = nil
+	m.clearedFields[jsonwebkey.FieldCrv] = struct{}{}
+}
+
+// CrvCleared returns if the "crv" field was cleared in this mutation.
+func (m *JSONWebKeyMutation) CrvCleared() bool {
+	_, ok := m.clearedFields[jsonwebkey.FieldCrv]
+	return ok
+}
+
+// ResetCrv resets all changes to the "crv" field.
+func (m *JSONWebKeyMutation) ResetCrv() {
+	m.crv = nil
+	delete(m.clearedFields, jsonwebkey.FieldCrv)
+}
+
+// Where appends a list predicates to the JSONWebKeyMutation builder.
+func (m *JSONWebKeyMutation) Where(ps ...predicate.JSONWebKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the JSONWebKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *JSONWebKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.JSONWebKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *JSONWebKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *JSONWebKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (JSONWebKey).
+func (m *JSONWebKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *JSONWebKeyMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.public_key != nil {
+		fields = append(fields, jsonwebkey.FieldPublicKey)
+	}
+	if m.private_key != nil {
+		fields = append(fields, jsonwebkey.FieldPrivateKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, jsonwebkey.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, jsonwebkey.FieldExpiresAt)
+	}
+	if m.alg != nil {
+		fields = append(fields, jsonwebkey.FieldAlg)
+	}
+	if m.crv != nil {
+		fields = append(fields, jsonwebkey.FieldCrv)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *JSONWebKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case jsonwebkey.FieldPublicKey:
+		return m.PublicKey()
+	case jsonwebkey.FieldPrivateKey:
+		return m.PrivateKey()
+	case jsonwebkey.FieldCreatedAt:
+		return m.CreatedAt()
+	case jsonwebkey.FieldExpiresAt:
+		return m.ExpiresAt()
+	case jsonwebkey.FieldAlg:
+		return m.Alg()
+	case jsonwebkey.FieldCrv:
+		return m.Crv()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *JSONWebKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case jsonwebkey.FieldPublicKey:
+		return m.OldPublicKey(ctx)
+	case jsonwebkey.FieldPrivateKey:
+		return m.OldPrivateKey(ctx)
+	case jsonwebkey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case jsonwebkey.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case jsonwebkey.FieldAlg:
+		return m.OldAlg(ctx)
+	case jsonwebkey.FieldCrv:
+		return m.OldCrv(ctx)
+	}
+	return nil, fmt.Errorf("unknown JSONWebKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JSONWebKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case jsonwebkey.FieldPublicKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublicKey(v)
+		return nil
+	case jsonwebkey.FieldPrivateKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivateKey(v)
+		return nil
+	case jsonwebkey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case jsonwebkey.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case jsonwebkey.FieldAlg:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlg(v)
+		return nil
+	case jsonwebkey.FieldCrv:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCrv(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JSONWebKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *JSONWebKeyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *JSONWebKeyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JSONWebKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown JSONWebKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *JSONWebKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(jsonwebkey.FieldExpiresAt) {
+		fields = append(fields, jsonwebkey.FieldExpiresAt)
+	}
+	if m.FieldCleared(jsonwebkey.FieldAlg) {
+		fields = append(fields, jsonwebkey.FieldAlg)
+	}
+	if m.FieldCleared(jsonwebkey.FieldCrv) {
+		fields = append(fields, jsonwebkey.FieldCrv)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *JSONWebKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *JSONWebKeyMutation) ClearField(name string) error {
+	switch name {
+	case jsonwebkey.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case jsonwebkey.FieldAlg:
+		m.ClearAlg()
+		return nil
+	case jsonwebkey.FieldCrv:
+		m.ClearCrv()
+		return nil
+	}
+	return fmt.Errorf("unknown JSONWebKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *JSONWebKeyMutation) ResetField(name string) error {
+	switch name {
+	case jsonwebkey.FieldPublicKey:
+		m.ResetPublicKey()
+		return nil
+	case jsonwebkey.FieldPrivateKey:
+		m.ResetPrivateKey()
+		return nil
+	case jsonwebkey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case jsonwebkey.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case jsonwebkey.FieldAlg:
+		m.ResetAlg()
+		return nil
+	case jsonwebkey.FieldCrv:
+		m.ResetCrv()
+		return nil
+	}
+	return fmt.Errorf("unknown JSONWebKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *JSONWebKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *JSONWebKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *JSONWebKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *JSONWebKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *JSONWebKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *JSONWebKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *JSONWebKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown JSONWebKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *JSONWebKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown JSONWebKey edge %s", name)
+}
+
+// MemberMutation represents an operation that mutates the Member nodes in the graph.
+type MemberMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	role                *string
+	created_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *string
+	clearedorganization bool
+	user                *string
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*Member, error)
+	predicates          []predicate.Member
+}
+
+var _ ent.Mutation = (*MemberMutation)(nil)
+
+// memberOption allows management of the mutation configuration using functional options.
+type memberOption func(*MemberMutation)
+
+// newMemberMutation creates new mutation for the Member entity.
+func newMemberMutation(c config, op Op, opts ...memberOption) *MemberMutation {
+	m := &MemberMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMember,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMemberID sets the ID field of the mutation.
+func withMemberID(id string) memberOption {
+	return func(m *MemberMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Member
+		)
+		m.oldValue = func(ctx context.Context) (*Member, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Member.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMember sets the old Member of the mutation.
+func withMember(node *Member) memberOption {
+	return func(m *MemberMutation) {
+		m.oldValue = func(context.Context) (*Member, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MemberMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MemberMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Member entities.
+func (m *MemberMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MemberMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MemberMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Member.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *MemberMutation) SetOrganizationID(s string) {
+	m.organization = &s
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *MemberMutation) OrganizationID() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldOrganizationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *MemberMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *MemberMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *MemberMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *MemberMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetRole sets the "role" field.
+func (m *MemberMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *MemberMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *MemberMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MemberMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MemberMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MemberMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *MemberMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[member.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *MemberMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *MemberMutation) OrganizationIDs() (ids []string) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *MemberMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *MemberMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[member.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *MemberMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *MemberMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *MemberMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the MemberMutation builder.
+func (m *MemberMutation) Where(ps ...predicate.Member) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MemberMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MemberMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Member, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MemberMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MemberMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Member).
+func (m *MemberMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MemberMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.organization != nil {
+		fields = append(fields, member.FieldOrganizationID)
+	}
+	if m.user != nil {
+		fields = append(fields, member.FieldUserID)
+	}
+	if m.role != nil {
+		fields = append(fields, member.FieldRole)
+	}
+	if m.created_at != nil {
+		fields = append(fields, member.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MemberMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case member.FieldOrganizationID:
+		return m.OrganizationID()
+	case member.FieldUserID:
+		return m.UserID()
+	case member.FieldRole:
+		return m.Role()
+	case member.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case member.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case member.FieldUserID:
+		return m.OldUserID(ctx)
+	case member.FieldRole:
+		return m.OldRole(ctx)
+	case member.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Member field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case member.FieldOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case member.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case member.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case member.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Member field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MemberMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MemberMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Member numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MemberMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MemberMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MemberMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Member nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MemberMutation) ResetField(name string) error {
+	switch name {
+	case member.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case member.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case member.FieldRole:
+		m.ResetRole()
+		return nil
+	case member.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Member field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MemberMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, member.EdgeOrganization)
+	}
+	if m.user != nil {
+		edges = append(edges, member.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MemberMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case member.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case member.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MemberMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MemberMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MemberMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, member.EdgeOrganization)
+	}
+	if m.cleareduser {
+		edges = append(edges, member.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MemberMutation) EdgeCleared(name string) bool {
+	switch name {
+	case member.EdgeOrganization:
+		return m.clearedorganization
+	case member.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MemberMutation) ClearEdge(name string) error {
+	switch name {
+	case member.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case member.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Member unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MemberMutation) ResetEdge(name string) error {
+	switch name {
+	case member.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case member.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Member edge %s", name)
+}
+
+// OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
+type OrganizationMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *string
+	name               *string
+	slug               *string
+	logo               *string
+	created_at         *time.Time
+	metadata           *string
+	stripe_customer_id *string
+	clearedFields      map[string]struct{}
+	members            map[string]struct{}
+	removedmembers     map[string]struct{}
+	clearedmembers     bool
+	invitations        map[string]struct{}
+	removedinvitations map[string]struct{}
+	clearedinvitations bool
+	teams              map[string]struct{}
+	removedteams       map[string]struct{}
+	clearedteams       bool
+	roles              map[string]struct{}
+	removedroles       map[string]struct{}
+	clearedroles       bool
+	done               bool
+	oldValue           func(context.Context) (*Organization, error)
+	predicates         []predicate.Organization
+}
+
+var _ ent.Mutation = (*OrganizationMutation)(nil)
+
+// organizationOption allows management of the mutation configuration using functional options.
+type organizationOption func(*OrganizationMutation)
+
+// newOrganizationMutation creates new mutation for the Organization entity.
+func newOrganizationMutation(c config, op Op, opts ...organizationOption) *OrganizationMutation {
+	m := &OrganizationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrganization,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrganizationID sets the ID field of the mutation.
+func withOrganizationID(id string) organizationOption {
+	return func(m *OrganizationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Organization
+		)
+		m.oldValue = func(ctx context.Context) (*Organization, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Organization.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrganization sets the old Organization of the mutation.
+func withOrganization(node *Organization) organizationOption {
+	return func(m *OrganizationMutation) {
+		m.oldValue = func(context.Context) (*Organization, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrganizationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrganizationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Organization entities.
+func (m *OrganizationMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrganizationMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrganizationMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Organization.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *OrganizationMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *OrganizationMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *OrganizationMutation) ResetName() {
+	m.name = nil
+}
+
+// SetSlug sets the "slug" field.
+func (m *OrganizationMutation) SetSlug(s string) {
+	m.slug = &s
+}
+
+// Slug returns the value of the "slug" field in the mutation.
+func (m *OrganizationMutation) Slug() (r string, exists bool) {
+	v := m.slug
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlug returns the old "slug" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldSlug(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlug is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlug requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlug: %w", err)
+	}
+	return oldValue.Slug, nil
+}
+
+// ResetSlug resets all changes to the "slug" field.
+func (m *OrganizationMutation) ResetSlug() {
+	m.slug = nil
+}
+
+// SetLogo sets the "logo" field.
+func (m *OrganizationMutation) SetLogo(s string) {
+	m.logo = &s
+}
+
+// Logo returns the value of the "logo" field in the mutation.
+func (m *OrganizationMutation) Logo() (r string, exists bool) {
+	v := m.logo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLogo returns the old "logo" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldLogo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLogo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLogo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLogo: %w", err)
+	}
+	return oldValue.Logo, nil
+}
+
+// ClearLogo clears the value of the "logo" field.
+func (m *OrganizationMutation) ClearLogo() {
+	m.logo = nil
+	m.clearedFields[organization.FieldLogo] = struct{}{}
+}
+
+// LogoCleared returns if the "logo" field was cleared in this mutation.
+func (m *OrganizationMutation) LogoCleared() bool {
+	_, ok := m.clearedFields[organization.FieldLogo]
+	return ok
+}
+
+// ResetLogo resets all changes to the "logo" field.
+func (m *OrganizationMutation) ResetLogo() {
+	m.logo = nil
+	delete(m.clearedFields, organization.FieldLogo)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OrganizationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OrganizationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OrganizationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *OrganizationMutation) SetMetadata(s string) {
+	m.metadata = &s
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *OrganizationMutation) Metadata() (r string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldMetadata(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *OrganizationMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[organization.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *OrganizationMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[organization.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *OrganizationMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, organization.FieldMetadata)
+}
+
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (m *OrganizationMutation) SetStripeCustomerID(s string) {
+	m.stripe_customer_id = &s
+}
+
+// StripeCustomerID returns the value of the "stripe_customer_id" field in the mutation.
+func (m *OrganizationMutation) StripeCustomerID() (r string, exists bool) {
+	v := m.stripe_customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeCustomerID returns the old "stripe_customer_id" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldStripeCustomerID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeCustomerID: %w", err)
+	}
+	return oldValue.StripeCustomerID, nil
+}
+
+// ClearStripeCustomerID clears the value of the "stripe_customer_id" field.
+func (m *OrganizationMutation) ClearStripeCustomerID() {
+	m.stripe_customer_id = nil
+	m.clearedFields[organization.FieldStripeCustomerID] = struct{}{}
+}
+
+// StripeCustomerIDCleared returns if the "stripe_customer_id" field was cleared in this mutation.
+func (m *OrganizationMutation) StripeCustomerIDCleared() bool {
+	_, ok := m.clearedFields[organization.FieldStripeCustomerID]
+	return ok
+}
+
+// ResetStripeCustomerID resets all changes to the "stripe_customer_id" field.
+func (m *OrganizationMutation) ResetStripeCustomerID() {
+	m.stripe_customer_id = nil
+	delete(m.clearedFields, organization.FieldStripeCustomerID)
+}
+
+// AddMemberIDs adds the "members" edge to the Member entity by ids.
+func (m *OrganizationMutation) AddMemberIDs(ids ...string) {
+	if m.members == nil {
+		m.members = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the Member entity.
+func (m *OrganizationMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the Member entity was cleared.
+func (m *OrganizationMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the Member entity by IDs.
+func (m *OrganizationMutation) RemoveMemberIDs(ids ...string) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the Member entity.
+func (m *OrganizationMutation) RemovedMembersIDs() (ids []string) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *OrganizationMutation) MembersIDs() (ids []string) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *OrganizationMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
+// AddInvitationIDs adds the "invitations" edge to the Invitation entity by ids.
+func (m *OrganizationMutation) AddInvitationIDs(ids ...string) {
+	if m.invitations == nil {
+		m.invitations = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvitations clears the "invitations" edge to the Invitation entity.
+func (m *OrganizationMutation) ClearInvitations() {
+	m.clearedinvitations = true
+}
+
+// InvitationsCleared reports if the "invitations" edge to the Invitation entity was cleared.
+func (m *OrganizationMutation) InvitationsCleared() bool {
+	return m.clearedinvitations
+}
+
+// RemoveInvitationIDs removes the "invitations" edge to the Invitation entity by IDs.
+func (m *OrganizationMutation) RemoveInvitationIDs(ids ...string) {
+	if m.removedinvitations == nil {
+		m.removedinvitations = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.invitations, ids[i])
+		m.removedinvitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvitations returns the removed IDs of the "invitations" edge to the Invitation entity.
+func (m *OrganizationMutation) RemovedInvitationsIDs() (ids []string) {
+	for id := range m.removedinvitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvitationsIDs returns the "invitations" edge IDs in the mutation.
+func (m *OrganizationMutation) InvitationsIDs() (ids []string) {
+	for id := range m.invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvitations resets all changes to the "invitations" edge.
+func (m *OrganizationMutation) ResetInvitations() {
+	m.invitations = nil
+	m.clearedinvitations = false
+	m.removedinvitations = nil
+}
+
+// AddTeamIDs adds the "teams" edge to the Team entity by ids.
+func (m *OrganizationMutation) AddTeamIDs(ids ...string) {
+	if m.teams == nil {
+		m.teams = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.teams[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTeams clears the "teams" edge to the Team entity.
+func (m *OrganizationMutation) ClearTeams() {
+	m.clearedteams = true
+}
+
+// TeamsCleared reports if the "teams" edge to the Team entity was cleared.
+func (m *OrganizationMutation) TeamsCleared() bool {
+	return m.clearedteams
+}
+
+// RemoveTeamIDs removes the "teams" edge to the Team entity by IDs.
+func (m *OrganizationMutation) RemoveTeamIDs(ids ...string) {
+	if m.removedteams == nil {
+		m.removedteams = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.teams, ids[i])
+		m.removedteams[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTeams returns the removed IDs of the "teams" edge to the Team entity.
+func (m *OrganizationMutation) RemovedTeamsIDs() (ids []string) {
+	for id := range m.removedteams {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TeamsIDs returns the "teams" edge IDs in the mutation.
+func (m *OrganizationMutation) TeamsIDs() (ids []string) {
+	for id := range m.teams {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTeams resets all changes to the "teams" edge.
+func (m *OrganizationMutation) ResetTeams() {
+	m.teams = nil
+	m.clearedteams = false
+	m.removedteams = nil
+}
+
+// AddRoleIDs adds the "roles" edge to the OrganizationRole entity by ids.
+func (m *OrganizationMutation) AddRoleIDs(ids ...string) {
+	if m.roles == nil {
+		m.roles = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.roles[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRoles clears the "roles" edge to the OrganizationRole entity.
+func (m *OrganizationMutation) ClearRoles() {
+	m.clearedroles = true
+}
+
+// RolesCleared reports if the "roles" edge to the OrganizationRole entity was cleared.
+func (m *OrganizationMutation) RolesCleared() bool {
+	return m.clearedroles
+}
+
+// RemoveRoleIDs removes the "roles" edge to the OrganizationRole entity by IDs.
+func (m *OrganizationMutation) RemoveRoleIDs(ids ...string) {
+	if m.removedroles == nil {
+		m.removedroles = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.roles, ids[i])
+		m.removedroles[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRoles returns the removed IDs of the "roles" edge to the OrganizationRole entity.
+func (m *OrganizationMutation) RemovedRolesIDs() (ids []string) {
+	for id := range m.removedroles {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RolesIDs returns the "roles" edge IDs in the mutation.
+func (m *OrganizationMutation) RolesIDs() (ids []string) {
+	for id := range m.roles {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRoles resets all changes to the "roles" edge.
+func (m *OrganizationMutation) ResetRoles() {
+	m.roles = nil
+	m.clearedroles = false
+	m.removedroles = nil
+}
+
+// Where appends a list predicates to the OrganizationMutation builder.
+func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrganizationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrganizationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Organization, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrganizationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrganizationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Organization).
+func (m *OrganizationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrganizationMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.name != nil {
+		fields = append(fields, organization.FieldName)
+	}
+	if m.slug != nil {
+		fields = append(fields, organization.FieldSlug)
+	}
+	if m.logo != nil {
+		fields = append(fields, organization.FieldLogo)
+	}
+	if m.created_at != nil {
+		fields = append(fields, organization.FieldCreatedAt)
+	}
+	if m.metadata != nil {
+		fields = append(fields, organization.FieldMetadata)
+	}
+	if m.stripe_customer_id != nil {
+		fields = append(fields, organization.FieldStripeCustomerID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case organization.FieldName:
+		return m.Name()
+	case organization.FieldSlug:
+		return m.Slug()
+	case organization.FieldLogo:
+		return m.Logo()
+	case organization.FieldCreatedAt:
+		return m.CreatedAt()
+	case organization.FieldMetadata:
+		return m.Metadata()
+	case organization.FieldStripeCustomerID:
+		return m.StripeCustomerID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case organization.FieldName:
+		return m.OldName(ctx)
+	case organization.FieldSlug:
+		return m.OldSlug(ctx)
+	case organization.FieldLogo:
+		return m.OldLogo(ctx)
+	case organization.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case organization.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case organization.FieldStripeCustomerID:
+		return m.OldStripeCustomerID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Organization field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case organization.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case organization.FieldSlug:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlug(v)
+		return nil
+	case organization.FieldLogo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLogo(v)
+		return nil
+	case organization.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case organization.FieldMetadata:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case organization.FieldStripeCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeCustomerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Organization field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrganizationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Organization numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrganizationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(organization.FieldLogo) {
+		fields = append(fields, organization.FieldLogo)
+	}
+	if m.FieldCleared(organization.FieldMetadata) {
+		fields = append(fields, organization.FieldMetadata)
+	}
+	if m.FieldCleared(organization.FieldStripeCustomerID) {
+		fields = append(fields, organization.FieldStripeCustomerID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrganizationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrganizationMutation) ClearField(name string) error {
+	switch name {
+	case organization.FieldLogo:
+		m.ClearLogo()
+		return nil
+	case organization.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case organization.FieldStripeCustomerID:
+		m.ClearStripeCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown Organization nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrganizationMutation) ResetField(name string) error {
+	switch name {
+	case organization.FieldName:
+		m.ResetName()
+		return nil
+	case organization.FieldSlug:
+		m.ResetSlug()
+		return nil
+	case organization.FieldLogo:
+		m.ResetLogo()
+		return nil
+	case organization.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case organization.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case organization.FieldStripeCustomerID:
+		m.ResetStripeCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown Organization field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrganizationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.members != nil {
+		edges = append(edges, organization.EdgeMembers)
+	}
+	if m.invitations != nil {
+		edges = append(edges, organization.EdgeInvitations)
+	}
+	if m.teams != nil {
+		edges = append(edges, organization.EdgeTeams)
+	}
+	if m.roles != nil {
+		edges = append(edges, organization.EdgeRoles)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case organization.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.invitations))
+		for id := range m.invitations {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeTeams:
+		ids := make([]ent.Value, 0, len(m.teams))
+		for id := range m.teams {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeRoles:
+		ids := make([]ent.Value, 0, len(m.roles))
+		for id := range m.roles {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrganizationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedmembers != nil {
+		edges = append(edges, organization.EdgeMembers)
+	}
+	if m.removedinvitations != nil {
+		edges = append(edges, organization.EdgeInvitations)
+	}
+	if m.removedteams != nil {
+		edges = append(edges, organization.EdgeTeams)
+	}
+	if m.removedroles != nil {
+		edges = append(edges, organization.EdgeRoles)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case organization.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.removedinvitations))
+		for id := range m.removedinvitations {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeTeams:
+		ids := make([]ent.Value, 0, len(m.removedteams))
+		for id := range m.removedteams {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeRoles:
+		ids := make([]ent.Value, 0, len(m.removedroles))
+		for id := range m.removedroles {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrganizationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedmembers {
+		edges = append(edges, organization.EdgeMembers)
+	}
+	if m.clearedinvitations {
+		edges = append(edges, organization.EdgeInvitations)
+	}
+	if m.clearedteams {
+		edges = append(edges, organization.EdgeTeams)
+	}
+	if m.clearedroles {
+		edges = append(edges, organization.EdgeRoles)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrganizationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case organization.EdgeMembers:
+		return m.clearedmembers
+	case organization.EdgeInvitations:
+		return m.clearedinvitations
+	case organization.EdgeTeams:
+		return m.clearedteams
+	case organization.EdgeRoles:
+		return m.clearedroles
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrganizationMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Organization unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrganizationMutation) ResetEdge(name string) error {
+	switch name {
+	case organization.EdgeMembers:
+		m.ResetMembers()
+		return nil
+	case organization.EdgeInvitations:
+		m.ResetInvitations()
+		return nil
+	case organization.EdgeTeams:
+		m.ResetTeams()
+		return nil
+	case organization.EdgeRoles:
+		m.ResetRoles()
+		return nil
+	}
+	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// OrganizationRoleMutation represents an operation that mutates the OrganizationRole nodes in the graph.
+type OrganizationRoleMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	role                *string
+	permission          *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *string
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*OrganizationRole, error)
+	predicates          []predicate.OrganizationRole
+}
+
+var _ ent.Mutation = (*OrganizationRoleMutation)(nil)
+
+// organizationroleOption allows management of the mutation configuration using functional options.
+type organizationroleOption func(*OrganizationRoleMutation)
+
+// newOrganizationRoleMutation creates new mutation for the OrganizationRole entity.
+func newOrganizationRoleMutation(c config, op Op, opts ...organizationroleOption) *OrganizationRoleMutation {
+	m := &OrganizationRoleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrganizationRole,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrganizationRoleID sets the ID field of the mutation.
+func withOrganizationRoleID(id string) organizationroleOption {
+	return func(m *OrganizationRoleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OrganizationRole
+		)
+		m.oldValue = func(ctx context.Context) (*OrganizationRole, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OrganizationRole.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrganizationRole sets the old OrganizationRole of the mutation.
+func withOrganizationRole(node *OrganizationRole) organizationroleOption {
+	return func(m *OrganizationRoleMutation) {
+		m.oldValue = func(context.Context) (*OrganizationRole, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrganizationRoleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrganizationRoleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OrganizationRole entities.
+func (m *OrganizationRoleMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrganizationRoleMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrganizationRoleMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OrganizationRole.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *OrganizationRoleMutation) SetOrganizationID(s string) {
+	m.organization = &s
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *OrganizationRoleMutation) OrganizationID() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the OrganizationRole entity.
+// If the OrganizationRole object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationRoleMutation) OldOrganizationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *OrganizationRoleMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetRole sets the "role" field.
+func (m *OrganizationRoleMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *OrganizationRoleMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the OrganizationRole entity.
+// If the OrganizationRole object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationRoleMutation) OldRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *OrganizationRoleMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetPermission sets the "permission" field.
+func (m *OrganizationRoleMutation) SetPermission(s string) {
+	m.permission = &s
+}
+
+// Permission returns the value of the "permission" field in the mutation.
+func (m *OrganizationRoleMutation) Permission() (r string, exists bool) {
+	v := m.permission
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPermission returns the old "permission" field's value of the OrganizationRole entity.
+// If the OrganizationRole object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationRoleMutation) OldPermission(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPermission is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPermission requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPermission: %w", err)
+	}
+	return oldValue.Permission, nil
+}
+
+// ResetPermission resets all changes to the "permission" field.
+func (m *OrganizationRoleMutation) ResetPermission() {
+	m.permission = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OrganizationRoleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OrganizationRoleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OrganizationRole entity.
+// If the OrganizationRole object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationRoleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OrganizationRoleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OrganizationRoleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OrganizationRoleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OrganizationRole entity.
+// If the OrganizationRole object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationRoleMutation) OldUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ClearUpdatedAt clears the value of the "updated_at" field.
+func (m *OrganizationRoleMutation) ClearUpdatedAt() {
+	m.updated_at = nil
+	m.clearedFields[organizationrole.FieldUpdatedAt] = struct{}{}
+}
+
+// UpdatedAtCleared returns if the "updated_at" field was cleared in this mutation.
+func (m *OrganizationRoleMutation) UpdatedAtCleared() bool {
+	_, ok := m.clearedFields[organizationrole.FieldUpdatedAt]
+	return ok
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OrganizationRoleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+	delete(m.clearedFields, organizationrole.FieldUpdatedAt)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *OrganizationRoleMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[organizationrole.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *OrganizationRoleMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *OrganizationRoleMutation) OrganizationIDs() (ids []string) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *OrganizationRoleMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the OrganizationRoleMutation builder.
+func (m *OrganizationRoleMutation) Where(ps ...predicate.OrganizationRole) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrganizationRoleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrganizationRoleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OrganizationRole, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrganizationRoleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrganizationRoleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OrganizationRole).
+func (m *OrganizationRoleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrganizationRoleMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.organization != nil {
+		fields = append(fields, organizationrole.FieldOrganizationID)
+	}
+	if m.role != nil {
+		fields = append(fields, organizationrole.FieldRole)
+	}
+	if m.permission != nil {
+		fields = append(fields, organizationrole.FieldPermission)
+	}
+	if m.created_at != nil {
+		fields = append(fields, organizationrole.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, organizationrole.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrganizationRoleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case organizationrole.FieldOrganizationID:
+		return m.OrganizationID()
+	case organizationrole.FieldRole:
+		return m.Role()
+	case organizationrole.FieldPermission:
+		return m.Permission()
+	case organizationrole.FieldCreatedAt:
+		return m.CreatedAt()
+	case organizationrole.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrganizationRoleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case organizationrole.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case organizationrole.FieldRole:
+		return m.OldRole(ctx)
+	case organizationrole.FieldPermission:
+		return m.OldPermission(ctx)
+	case organizationrole.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case organizationrole.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OrganizationRole field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrganizationRoleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case organizationrole.FieldOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case organizationrole.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case organizationrole.FieldPermission:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPermission(v)
+		return nil
+	case organizationrole.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case organizationrole.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrganizationRole field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrganizationRoleMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrganizationRoleMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrganizationRoleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OrganizationRole numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrganizationRoleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(organizationrole.FieldUpdatedAt) {
+		fields = append(fields, organizationrole.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrganizationRoleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrganizationRoleMutation) ClearField(name string) error {
+	switch name {
+	case organizationrole.FieldUpdatedAt:
+		m.ClearUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OrganizationRole nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrganizationRoleMutation) ResetField(name string) error {
+	switch name {
+	case organizationrole.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case organizationrole.FieldRole:
+		m.ResetRole()
+		return nil
+	case organizationrole.FieldPermission:
+		m.ResetPermission()
+		return nil
+	case organizationrole.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case organizationrole.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OrganizationRole field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrganizationRoleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.organization != nil {
+		edges = append(edges, organizationrole.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrganizationRoleMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case organizationrole.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrganizationRoleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrganizationRoleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrganizationRoleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedorganization {
+		edges = append(edges, organizationrole.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrganizationRoleMutation) EdgeCleared(name string) bool {
+	switch name {
+	case organizationrole.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrganizationRoleMutation) ClearEdge(name string) error {
+	switch name {
+	case organizationrole.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown OrganizationRole unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrganizationRoleMutation) ResetEdge(name string) error {
+	switch name {
+	case organizationrole.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown OrganizationRole edge %s", name)
+}
+
+// PasskeyMutation represents an operation that mutates the Passkey nodes in the graph.
+type PasskeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	name          *string
+	public_key    *string
+	credential_id *string
+	counter       *int64
+	addcounter    *int64
+	device_type   *string
+	backed_up     *bool
+	transports    *string
+	created_at    *time.Time
+	aaguid        *string
 	clearedFields map[string]struct{}
 	user          *string
 	cleareduser   bool
 	done          bool
-	oldValue      func(context.Context) (*Session, error)
-	predicates    []predicate.Session
+	oldValue      func(context.Context) (*Passkey, error)
+	predicates    []predicate.Passkey
+}
+
+var _ ent.Mutation = (*PasskeyMutation)(nil)
+
+// passkeyOption allows management of the mutation configuration using functional options.
+type passkeyOption func(*PasskeyMutation)
+
+// newPasskeyMutation creates new mutation for the Passkey entity.
+func newPasskeyMutation(c config, op Op, opts ...passkeyOption) *PasskeyMutation {
+	m := &PasskeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePasskey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPasskeyID sets the ID field of the mutation.
+func withPasskeyID(id string) passkeyOption {
+	return func(m *PasskeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Passkey
+		)
+		m.oldValue = func(ctx context.Context) (*Passkey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Passkey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPasskey sets the old Passkey of the mutation.
+func withPasskey(node *Passkey) passkeyOption {
+	return func(m *PasskeyMutation) {
+		m.oldValue = func(context.Context) (*Passkey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PasskeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PasskeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Passkey entities.
+func (m *PasskeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PasskeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PasskeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Passkey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *PasskeyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PasskeyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *PasskeyMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[passkey.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *PasskeyMutation) NameCleared() bool {
+	_, ok := m.clearedFields[passkey.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PasskeyMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, passkey.FieldName)
+}
+
+// SetPublicKey sets the "public_key" field.
+func (m *PasskeyMutation) SetPublicKey(s string) {
+	m.public_key = &s
+}
+
+// PublicKey returns the value of the "public_key" field in the mutation.
+func (m *PasskeyMutation) PublicKey() (r string, exists bool) {
+	v := m.public_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublicKey returns the old "public_key" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldPublicKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublicKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublicKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublicKey: %w", err)
+	}
+	return oldValue.PublicKey, nil
+}
+
+// ResetPublicKey resets all changes to the "public_key" field.
+func (m *PasskeyMutation) ResetPublicKey() {
+	m.public_key = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PasskeyMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PasskeyMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PasskeyMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (m *PasskeyMutation) SetCredentialID(s string) {
+	m.credential_id = &s
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *PasskeyMutation) CredentialID() (r string, exists bool) {
+	v := m.credential_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldCredentialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *PasskeyMutation) ResetCredentialID() {
+	m.credential_id = nil
+}
+
+// SetCounter sets the "counter" field.
+func (m *PasskeyMutation) SetCounter(i int64) {
+	m.counter = &i
+	m.addcounter = nil
+}
+
+// Counter returns the value of the "counter" field in the mutation.
+func (m *PasskeyMutation) Counter() (r int64, exists bool) {
+	v := m.counter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounter returns the old "counter" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldCounter(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounter: %w", err)
+	}
+	return oldValue.Counter, nil
+}
+
+// AddCounter adds i to the "counter" field.
+func (m *PasskeyMutation) AddCounter(i int64) {
+	if m.addcounter != nil {
+		*m.addcounter += i
+	} else {
+		m.addcounter = &i
+	}
+}
+
+// AddedCounter returns the value that was added to the "counter" field in this mutation.
+func (m *PasskeyMutation) AddedCounter() (r int64, exists bool) {
+	v := m.addcounter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCounter resets all changes to the "counter" field.
+func (m *PasskeyMutation) ResetCounter() {
+	m.counter = nil
+	m.addcounter = nil
+}
+
+// SetDeviceType sets the "device_type" field.
+func (m *PasskeyMutation) SetDeviceType(s string) {
+	m.device_type = &s
+}
+
+// DeviceType returns the value of the "device_type" field in the mutation.
+func (m *PasskeyMutation) DeviceType() (r string, exists bool) {
+	v := m.device_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeviceType returns the old "device_type" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldDeviceType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeviceType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeviceType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeviceType: %w", err)
+	}
+	return oldValue.DeviceType, nil
+}
+
+// ResetDeviceType resets all changes to the "device_type" field.
+func (m *PasskeyMutation) ResetDeviceType() {
+	m.device_type = nil
+}
+
+// SetBackedUp sets the "backed_up" field.
+func (m *PasskeyMutation) SetBackedUp(b bool) {
+	m.backed_up = &b
+}
+
+// BackedUp returns the value of the "backed_up" field in the mutation.
+func (m *PasskeyMutation) BackedUp() (r bool, exists bool) {
+	v := m.backed_up
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBackedUp returns the old "backed_up" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldBackedUp(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBackedUp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBackedUp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBackedUp: %w", err)
+	}
+	return oldValue.BackedUp, nil
+}
+
+// ResetBackedUp resets all changes to the "backed_up" field.
+func (m *PasskeyMutation) ResetBackedUp() {
+	m.backed_up = nil
+}
+
+// SetTransports sets the "transports" field.
+func (m *PasskeyMutation) SetTransports(s string) {
+	m.transports = &s
+}
+
+// Transports returns the value of the "transports" field in the mutation.
+func (m *PasskeyMutation) Transports() (r string, exists bool) {
+	v := m.transports
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransports returns the old "transports" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldTransports(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransports is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransports requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransports: %w", err)
+	}
+	return oldValue.Transports, nil
+}
+
+// ClearTransports clears the value of the "transports" field.
+func (m *PasskeyMutation) ClearTransports() {
+	m.transports = nil
+	m.clearedFields[passkey.FieldTransports] = struct{}{}
+}
+
+// TransportsCleared returns if the "transports" field was cleared in this mutation.
+func (m *PasskeyMutation) TransportsCleared() bool {
+	_, ok := m.clearedFields[passkey.FieldTransports]
+	return ok
+}
+
+// ResetTransports resets all changes to the "transports" field.
+func (m *PasskeyMutation) ResetTransports() {
+	m.transports = nil
+	delete(m.clearedFields, passkey.FieldTransports)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PasskeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PasskeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldCreatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ClearCreatedAt clears the value of the "created_at" field.
+func (m *PasskeyMutation) ClearCreatedAt() {
+	m.created_at = nil
+	m.clearedFields[passkey.FieldCreatedAt] = struct{}{}
+}
+
+// CreatedAtCleared returns if the "created_at" field was cleared in this mutation.
+func (m *PasskeyMutation) CreatedAtCleared() bool {
+	_, ok := m.clearedFields[passkey.FieldCreatedAt]
+	return ok
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PasskeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+	delete(m.clearedFields, passkey.FieldCreatedAt)
+}
+
+// SetAaguid sets the "aaguid" field.
+func (m *PasskeyMutation) SetAaguid(s string) {
+	m.aaguid = &s
+}
+
+// Aaguid returns the value of the "aaguid" field in the mutation.
+func (m *PasskeyMutation) Aaguid() (r string, exists bool) {
+	v := m.aaguid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAaguid returns the old "aaguid" field's value of the Passkey entity.
+// If the Passkey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PasskeyMutation) OldAaguid(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAaguid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAaguid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAaguid: %w", err)
+	}
+	return oldValue.Aaguid, nil
+}
+
+// ClearAaguid clears the value of the "aaguid" field.
+func (m *PasskeyMutation) ClearAaguid() {
+	m.aaguid = nil
+	m.clearedFields[passkey.FieldAaguid] = struct{}{}
+}
+
+// AaguidCleared returns if the "aaguid" field was cleared in this mutation.
+func (m *PasskeyMutation) AaguidCleared() bool {
+	_, ok := m.clearedFields[passkey.FieldAaguid]
+	return ok
+}
+
+// ResetAaguid resets all changes to the "aaguid" field.
+func (m *PasskeyMutation) ResetAaguid() {
+	m.aaguid = nil
+	delete(m.clearedFields, passkey.FieldAaguid)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PasskeyMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[passkey.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PasskeyMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PasskeyMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PasskeyMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the PasskeyMutation builder.
+func (m *PasskeyMutation) Where(ps ...predicate.Passkey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PasskeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PasskeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Passkey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PasskeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PasskeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Passkey).
+func (m *PasskeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PasskeyMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.name != nil {
+		fields = append(fields, passkey.FieldName)
+	}
+	if m.public_key != nil {
+		fields = append(fields, passkey.FieldPublicKey)
+	}
+	if m.user != nil {
+		fields = append(fields, passkey.FieldUserID)
+	}
+	if m.credential_id != nil {
+		fields = append(fields, passkey.FieldCredentialID)
+	}
+	if m.counter != nil {
+		fields = append(fields, passkey.FieldCounter)
+	}
+	if m.device_type != nil {
+		fields = append(fields, passkey.FieldDeviceType)
+	}
+	if m.backed_up != nil {
+		fields = append(fields, passkey.FieldBackedUp)
+	}
+	if m.transports != nil {
+		fields = append(fields, passkey.FieldTransports)
+	}
+	if m.created_at != nil {
+		fields = append(fields, passkey.FieldCreatedAt)
+	}
+	if m.aaguid != nil {
+		fields = append(fields, passkey.FieldAaguid)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PasskeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case passkey.FieldName:
+		return m.Name()
+	case passkey.FieldPublicKey:
+		return m.PublicKey()
+	case passkey.FieldUserID:
+		return m.UserID()
+	case passkey.FieldCredentialID:
+		return m.CredentialID()
+	case passkey.FieldCounter:
+		return m.Counter()
+	case passkey.FieldDeviceType:
+		return m.DeviceType()
+	case passkey.FieldBackedUp:
+		return m.BackedUp()
+	case passkey.FieldTransports:
+		return m.Transports()
+	case passkey.FieldCreatedAt:
+		return m.CreatedAt()
+	case passkey.FieldAaguid:
+		return m.Aaguid()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PasskeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case passkey.FieldName:
+		return m.OldName(ctx)
+	case passkey.FieldPublicKey:
+		return m.OldPublicKey(ctx)
+	case passkey.FieldUserID:
+		return m.OldUserID(ctx)
+	case passkey.FieldCredentialID:
+		return m.OldCredentialID(ctx)
+	case passkey.FieldCounter:
+		return m.OldCounter(ctx)
+	case passkey.FieldDeviceType:
+		return m.OldDeviceType(ctx)
+	case passkey.FieldBackedUp:
+		return m.OldBackedUp(ctx)
+	case passkey.FieldTransports:
+		return m.OldTransports(ctx)
+	case passkey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case passkey.FieldAaguid:
+		return m.OldAaguid(ctx)
+	}
+	return nil, fmt.Errorf("unknown Passkey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PasskeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case passkey.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case passkey.FieldPublicKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublicKey(v)
+		return nil
+	case passkey.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case passkey.FieldCredentialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
+	case passkey.FieldCounter:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounter(v)
+		return nil
+	case passkey.FieldDeviceType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeviceType(v)
+		return nil
+	case passkey.FieldBackedUp:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBackedUp(v)
+		return nil
+	case passkey.FieldTransports:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransports(v)
+		return nil
+	case passkey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case passkey.FieldAaguid:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAaguid(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PasskeyMutation) AddedFields() []string {
+	var fields []string
+	if m.addcounter != nil {
+		fields = append(fields, passkey.FieldCounter)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PasskeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case passkey.FieldCounter:
+		return m.AddedCounter()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PasskeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case passkey.FieldCounter:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCounter(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PasskeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(passkey.FieldName) {
+		fields = append(fields, passkey.FieldName)
+	}
+	if m.FieldCleared(passkey.FieldTransports) {
+		fields = append(fields, passkey.FieldTransports)
+	}
+	if m.FieldCleared(passkey.FieldCreatedAt) {
+		fields = append(fields, passkey.FieldCreatedAt)
+	}
+	if m.FieldCleared(passkey.FieldAaguid) {
+		fields = append(fields, passkey.FieldAaguid)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PasskeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PasskeyMutation) ClearField(name string) error {
+	switch name {
+	case passkey.FieldName:
+		m.ClearName()
+		return nil
+	case passkey.FieldTransports:
+		m.ClearTransports()
+		return nil
+	case passkey.FieldCreatedAt:
+		m.ClearCreatedAt()
+		return nil
+	case passkey.FieldAaguid:
+		m.ClearAaguid()
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PasskeyMutation) ResetField(name string) error {
+	switch name {
+	case passkey.FieldName:
+		m.ResetName()
+		return nil
+	case passkey.FieldPublicKey:
+		m.ResetPublicKey()
+		return nil
+	case passkey.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case passkey.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
+	case passkey.FieldCounter:
+		m.ResetCounter()
+		return nil
+	case passkey.FieldDeviceType:
+		m.ResetDeviceType()
+		return nil
+	case passkey.FieldBackedUp:
+		m.ResetBackedUp()
+		return nil
+	case passkey.FieldTransports:
+		m.ResetTransports()
+		return nil
+	case passkey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case passkey.FieldAaguid:
+		m.ResetAaguid()
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PasskeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, passkey.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PasskeyMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case passkey.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PasskeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PasskeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PasskeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, passkey.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PasskeyMutation) EdgeCleared(name string) bool {
+	switch name {
+	case passkey.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PasskeyMutation) ClearEdge(name string) error {
+	switch name {
+	case passkey.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PasskeyMutation) ResetEdge(name string) error {
+	switch name {
+	case passkey.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Passkey edge %s", name)
+}
+
+// SCIMConnectionBindingMutation represents an operation that mutates the SCIMConnectionBinding nodes in the graph.
+type SCIMConnectionBindingMutation struct {
+	config
+	op                                    Op
+	typ                                   string
+	id                                    *string
+	connection_id                         *string
+	connection_key                        *string
+	provisioning_domain_id                *string
+	created_at                            *time.Time
+	decommissioned_at                     *time.Time
+	decommission_status                   *string
+	decommission_cursor_user_id           *string
+	decommission_reconciled_user_count    *int
+	adddecommission_reconciled_user_count *int
+	decommission_batch_count              *int
+	adddecommission_batch_count           *int
+	decommission_revision                 *int
+	adddecommission_revision              *int
+	decommission_completed_at             *time.Time
+	decommission_lease_id                 *string
+	decommission_lease_expires_at         *time.Time
+	clearedFields                         map[string]struct{}
+	done                                  bool
+	oldValue                              func(context.Context) (*SCIMConnectionBinding, error)
+	predicates                            []predicate.SCIMConnectionBinding
+}
+
+var _ ent.Mutation = (*SCIMConnectionBindingMutation)(nil)
+
+// scimconnectionbindingOption allows management of the mutation configuration using functional options.
+type scimconnectionbindingOption func(*SCIMConnectionBindingMutation)
+
+// newSCIMConnectionBindingMutation creates new mutation for the SCIMConnectionBinding entity.
+func newSCIMConnectionBindingMutation(c config, op Op, opts ...scimconnectionbindingOption) *SCIMConnectionBindingMutation {
+	m := &SCIMConnectionBindingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMConnectionBinding,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMConnectionBindingID sets the ID field of the mutation.
+func withSCIMConnectionBindingID(id string) scimconnectionbindingOption {
+	return func(m *SCIMConnectionBindingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMConnectionBinding
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMConnectionBinding, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMConnectionBinding.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMConnectionBinding sets the old SCIMConnectionBinding of the mutation.
+func withSCIMConnectionBinding(node *SCIMConnectionBinding) scimconnectionbindingOption {
+	return func(m *SCIMConnectionBindingMutation) {
+		m.oldValue = func(context.Context) (*SCIMConnectionBinding, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMConnectionBindingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMConnectionBindingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMConnectionBinding entities.
+func (m *SCIMConnectionBindingMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMConnectionBindingMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMConnectionBindingMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMConnectionBinding.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMConnectionBindingMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMConnectionBindingMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMConnectionBindingMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetConnectionKey sets the "connection_key" field.
+func (m *SCIMConnectionBindingMutation) SetConnectionKey(s string) {
+	m.connection_key = &s
+}
+
+// ConnectionKey returns the value of the "connection_key" field in the mutation.
+func (m *SCIMConnectionBindingMutation) ConnectionKey() (r string, exists bool) {
+	v := m.connection_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionKey returns the old "connection_key" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldConnectionKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionKey: %w", err)
+	}
+	return oldValue.ConnectionKey, nil
+}
+
+// ResetConnectionKey resets all changes to the "connection_key" field.
+func (m *SCIMConnectionBindingMutation) ResetConnectionKey() {
+	m.connection_key = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMConnectionBindingMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMConnectionBindingMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMConnectionBindingMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMConnectionBindingMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMConnectionBindingMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMConnectionBindingMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetDecommissionedAt sets the "decommissioned_at" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionedAt(t time.Time) {
+	m.decommissioned_at = &t
+}
+
+// DecommissionedAt returns the value of the "decommissioned_at" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionedAt() (r time.Time, exists bool) {
+	v := m.decommissioned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionedAt returns the old "decommissioned_at" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionedAt: %w", err)
+	}
+	return oldValue.DecommissionedAt, nil
+}
+
+// ClearDecommissionedAt clears the value of the "decommissioned_at" field.
+func (m *SCIMConnectionBindingMutation) ClearDecommissionedAt() {
+	m.decommissioned_at = nil
+	m.clearedFields[scimconnectionbinding.FieldDecommissionedAt] = struct{}{}
+}
+
+// DecommissionedAtCleared returns if the "decommissioned_at" field was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionedAtCleared() bool {
+	_, ok := m.clearedFields[scimconnectionbinding.FieldDecommissionedAt]
+	return ok
+}
+
+// ResetDecommissionedAt resets all changes to the "decommissioned_at" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionedAt() {
+	m.decommissioned_at = nil
+	delete(m.clearedFields, scimconnectionbinding.FieldDecommissionedAt)
+}
+
+// SetDecommissionStatus sets the "decommission_status" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionStatus(s string) {
+	m.decommission_status = &s
+}
+
+// DecommissionStatus returns the value of the "decommission_status" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionStatus() (r string, exists bool) {
+	v := m.decommission_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionStatus returns the old "decommission_status" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionStatus: %w", err)
+	}
+	return oldValue.DecommissionStatus, nil
+}
+
+// ResetDecommissionStatus resets all changes to the "decommission_status" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionStatus() {
+	m.decommission_status = nil
+}
+
+// SetDecommissionCursorUserID sets the "decommission_cursor_user_id" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionCursorUserID(s string) {
+	m.decommission_cursor_user_id = &s
+}
+
+// DecommissionCursorUserID returns the value of the "decommission_cursor_user_id" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionCursorUserID() (r string, exists bool) {
+	v := m.decommission_cursor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionCursorUserID returns the old "decommission_cursor_user_id" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionCursorUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionCursorUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionCursorUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionCursorUserID: %w", err)
+	}
+	return oldValue.DecommissionCursorUserID, nil
+}
+
+// ClearDecommissionCursorUserID clears the value of the "decommission_cursor_user_id" field.
+func (m *SCIMConnectionBindingMutation) ClearDecommissionCursorUserID() {
+	m.decommission_cursor_user_id = nil
+	m.clearedFields[scimconnectionbinding.FieldDecommissionCursorUserID] = struct{}{}
+}
+
+// DecommissionCursorUserIDCleared returns if the "decommission_cursor_user_id" field was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionCursorUserIDCleared() bool {
+	_, ok := m.clearedFields[scimconnectionbinding.FieldDecommissionCursorUserID]
+	return ok
+}
+
+// ResetDecommissionCursorUserID resets all changes to the "decommission_cursor_user_id" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionCursorUserID() {
+	m.decommission_cursor_user_id = nil
+	delete(m.clearedFields, scimconnectionbinding.FieldDecommissionCursorUserID)
+}
+
+// SetDecommissionReconciledUserCount sets the "decommission_reconciled_user_count" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionReconciledUserCount(i int) {
+	m.decommission_reconciled_user_count = &i
+	m.adddecommission_reconciled_user_count = nil
+}
+
+// DecommissionReconciledUserCount returns the value of the "decommission_reconciled_user_count" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionReconciledUserCount() (r int, exists bool) {
+	v := m.decommission_reconciled_user_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionReconciledUserCount returns the old "decommission_reconciled_user_count" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionReconciledUserCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionReconciledUserCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionReconciledUserCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionReconciledUserCount: %w", err)
+	}
+	return oldValue.DecommissionReconciledUserCount, nil
+}
+
+// AddDecommissionReconciledUserCount adds i to the "decommission_reconciled_user_count" field.
+func (m *SCIMConnectionBindingMutation) AddDecommissionReconciledUserCount(i int) {
+	if m.adddecommission_reconciled_user_count != nil {
+		*m.adddecommission_reconciled_user_count += i
+	} else {
+		m.adddecommission_reconciled_user_count = &i
+	}
+}
+
+// AddedDecommissionReconciledUserCount returns the value that was added to the "decommission_reconciled_user_count" field in this mutation.
+func (m *SCIMConnectionBindingMutation) AddedDecommissionReconciledUserCount() (r int, exists bool) {
+	v := m.adddecommission_reconciled_user_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDecommissionReconciledUserCount resets all changes to the "decommission_reconciled_user_count" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionReconciledUserCount() {
+	m.decommission_reconciled_user_count = nil
+	m.adddecommission_reconciled_user_count = nil
+}
+
+// SetDecommissionBatchCount sets the "decommission_batch_count" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionBatchCount(i int) {
+	m.decommission_batch_count = &i
+	m.adddecommission_batch_count = nil
+}
+
+// DecommissionBatchCount returns the value of the "decommission_batch_count" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionBatchCount() (r int, exists bool) {
+	v := m.decommission_batch_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionBatchCount returns the old "decommission_batch_count" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionBatchCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionBatchCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionBatchCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionBatchCount: %w", err)
+	}
+	return oldValue.DecommissionBatchCount, nil
+}
+
+// AddDecommissionBatchCount adds i to the "decommission_batch_count" field.
+func (m *SCIMConnectionBindingMutation) AddDecommissionBatchCount(i int) {
+	if m.adddecommission_batch_count != nil {
+		*m.adddecommission_batch_count += i
+	} else {
+		m.adddecommission_batch_count = &i
+	}
+}
+
+// AddedDecommissionBatchCount returns the value that was added to the "decommission_batch_count" field in this mutation.
+func (m *SCIMConnectionBindingMutation) AddedDecommissionBatchCount() (r int, exists bool) {
+	v := m.adddecommission_batch_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDecommissionBatchCount resets all changes to the "decommission_batch_count" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionBatchCount() {
+	m.decommission_batch_count = nil
+	m.adddecommission_batch_count = nil
+}
+
+// SetDecommissionRevision sets the "decommission_revision" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionRevision(i int) {
+	m.decommission_revision = &i
+	m.adddecommission_revision = nil
+}
+
+// DecommissionRevision returns the value of the "decommission_revision" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionRevision() (r int, exists bool) {
+	v := m.decommission_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionRevision returns the old "decommission_revision" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionRevision: %w", err)
+	}
+	return oldValue.DecommissionRevision, nil
+}
+
+// AddDecommissionRevision adds i to the "decommission_revision" field.
+func (m *SCIMConnectionBindingMutation) AddDecommissionRevision(i int) {
+	if m.adddecommission_revision != nil {
+		*m.adddecommission_revision += i
+	} else {
+		m.adddecommission_revision = &i
+	}
+}
+
+// AddedDecommissionRevision returns the value that was added to the "decommission_revision" field in this mutation.
+func (m *SCIMConnectionBindingMutation) AddedDecommissionRevision() (r int, exists bool) {
+	v := m.adddecommission_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDecommissionRevision resets all changes to the "decommission_revision" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionRevision() {
+	m.decommission_revision = nil
+	m.adddecommission_revision = nil
+}
+
+// SetDecommissionCompletedAt sets the "decommission_completed_at" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionCompletedAt(t time.Time) {
+	m.decommission_completed_at = &t
+}
+
+// DecommissionCompletedAt returns the value of the "decommission_completed_at" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionCompletedAt() (r time.Time, exists bool) {
+	v := m.decommission_completed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionCompletedAt returns the old "decommission_completed_at" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionCompletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionCompletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionCompletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionCompletedAt: %w", err)
+	}
+	return oldValue.DecommissionCompletedAt, nil
+}
+
+// ClearDecommissionCompletedAt clears the value of the "decommission_completed_at" field.
+func (m *SCIMConnectionBindingMutation) ClearDecommissionCompletedAt() {
+	m.decommission_completed_at = nil
+	m.clearedFields[scimconnectionbinding.FieldDecommissionCompletedAt] = struct{}{}
+}
+
+// DecommissionCompletedAtCleared returns if the "decommission_completed_at" field was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionCompletedAtCleared() bool {
+	_, ok := m.clearedFields[scimconnectionbinding.FieldDecommissionCompletedAt]
+	return ok
+}
+
+// ResetDecommissionCompletedAt resets all changes to the "decommission_completed_at" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionCompletedAt() {
+	m.decommission_completed_at = nil
+	delete(m.clearedFields, scimconnectionbinding.FieldDecommissionCompletedAt)
+}
+
+// SetDecommissionLeaseID sets the "decommission_lease_id" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionLeaseID(s string) {
+	m.decommission_lease_id = &s
+}
+
+// DecommissionLeaseID returns the value of the "decommission_lease_id" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionLeaseID() (r string, exists bool) {
+	v := m.decommission_lease_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionLeaseID returns the old "decommission_lease_id" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionLeaseID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionLeaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionLeaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionLeaseID: %w", err)
+	}
+	return oldValue.DecommissionLeaseID, nil
+}
+
+// ClearDecommissionLeaseID clears the value of the "decommission_lease_id" field.
+func (m *SCIMConnectionBindingMutation) ClearDecommissionLeaseID() {
+	m.decommission_lease_id = nil
+	m.clearedFields[scimconnectionbinding.FieldDecommissionLeaseID] = struct{}{}
+}
+
+// DecommissionLeaseIDCleared returns if the "decommission_lease_id" field was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionLeaseIDCleared() bool {
+	_, ok := m.clearedFields[scimconnectionbinding.FieldDecommissionLeaseID]
+	return ok
+}
+
+// ResetDecommissionLeaseID resets all changes to the "decommission_lease_id" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionLeaseID() {
+	m.decommission_lease_id = nil
+	delete(m.clearedFields, scimconnectionbinding.FieldDecommissionLeaseID)
+}
+
+// SetDecommissionLeaseExpiresAt sets the "decommission_lease_expires_at" field.
+func (m *SCIMConnectionBindingMutation) SetDecommissionLeaseExpiresAt(t time.Time) {
+	m.decommission_lease_expires_at = &t
+}
+
+// DecommissionLeaseExpiresAt returns the value of the "decommission_lease_expires_at" field in the mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionLeaseExpiresAt() (r time.Time, exists bool) {
+	v := m.decommission_lease_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionLeaseExpiresAt returns the old "decommission_lease_expires_at" field's value of the SCIMConnectionBinding entity.
+// If the SCIMConnectionBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMConnectionBindingMutation) OldDecommissionLeaseExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionLeaseExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionLeaseExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionLeaseExpiresAt: %w", err)
+	}
+	return oldValue.DecommissionLeaseExpiresAt, nil
+}
+
+// ClearDecommissionLeaseExpiresAt clears the value of the "decommission_lease_expires_at" field.
+func (m *SCIMConnectionBindingMutation) ClearDecommissionLeaseExpiresAt() {
+	m.decommission_lease_expires_at = nil
+	m.clearedFields[scimconnectionbinding.FieldDecommissionLeaseExpiresAt] = struct{}{}
+}
+
+// DecommissionLeaseExpiresAtCleared returns if the "decommission_lease_expires_at" field was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) DecommissionLeaseExpiresAtCleared() bool {
+	_, ok := m.clearedFields[scimconnectionbinding.FieldDecommissionLeaseExpiresAt]
+	return ok
+}
+
+// ResetDecommissionLeaseExpiresAt resets all changes to the "decommission_lease_expires_at" field.
+func (m *SCIMConnectionBindingMutation) ResetDecommissionLeaseExpiresAt() {
+	m.decommission_lease_expires_at = nil
+	delete(m.clearedFields, scimconnectionbinding.FieldDecommissionLeaseExpiresAt)
+}
+
+// Where appends a list predicates to the SCIMConnectionBindingMutation builder.
+func (m *SCIMConnectionBindingMutation) Where(ps ...predicate.SCIMConnectionBinding) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMConnectionBindingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMConnectionBindingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMConnectionBinding, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMConnectionBindingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMConnectionBindingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMConnectionBinding).
+func (m *SCIMConnectionBindingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMConnectionBindingMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.connection_id != nil {
+		fields = append(fields, scimconnectionbinding.FieldConnectionID)
+	}
+	if m.connection_key != nil {
+		fields = append(fields, scimconnectionbinding.FieldConnectionKey)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimconnectionbinding.FieldProvisioningDomainID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimconnectionbinding.FieldCreatedAt)
+	}
+	if m.decommissioned_at != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionedAt)
+	}
+	if m.decommission_status != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionStatus)
+	}
+	if m.decommission_cursor_user_id != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionCursorUserID)
+	}
+	if m.decommission_reconciled_user_count != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionReconciledUserCount)
+	}
+	if m.decommission_batch_count != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionBatchCount)
+	}
+	if m.decommission_revision != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionRevision)
+	}
+	if m.decommission_completed_at != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionCompletedAt)
+	}
+	if m.decommission_lease_id != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionLeaseID)
+	}
+	if m.decommission_lease_expires_at != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionLeaseExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMConnectionBindingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimconnectionbinding.FieldConnectionID:
+		return m.ConnectionID()
+	case scimconnectionbinding.FieldConnectionKey:
+		return m.ConnectionKey()
+	case scimconnectionbinding.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimconnectionbinding.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimconnectionbinding.FieldDecommissionedAt:
+		return m.DecommissionedAt()
+	case scimconnectionbinding.FieldDecommissionStatus:
+		return m.DecommissionStatus()
+	case scimconnectionbinding.FieldDecommissionCursorUserID:
+		return m.DecommissionCursorUserID()
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		return m.DecommissionReconciledUserCount()
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		return m.DecommissionBatchCount()
+	case scimconnectionbinding.FieldDecommissionRevision:
+		return m.DecommissionRevision()
+	case scimconnectionbinding.FieldDecommissionCompletedAt:
+		return m.DecommissionCompletedAt()
+	case scimconnectionbinding.FieldDecommissionLeaseID:
+		return m.DecommissionLeaseID()
+	case scimconnectionbinding.FieldDecommissionLeaseExpiresAt:
+		return m.DecommissionLeaseExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMConnectionBindingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimconnectionbinding.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimconnectionbinding.FieldConnectionKey:
+		return m.OldConnectionKey(ctx)
+	case scimconnectionbinding.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimconnectionbinding.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimconnectionbinding.FieldDecommissionedAt:
+		return m.OldDecommissionedAt(ctx)
+	case scimconnectionbinding.FieldDecommissionStatus:
+		return m.OldDecommissionStatus(ctx)
+	case scimconnectionbinding.FieldDecommissionCursorUserID:
+		return m.OldDecommissionCursorUserID(ctx)
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		return m.OldDecommissionReconciledUserCount(ctx)
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		return m.OldDecommissionBatchCount(ctx)
+	case scimconnectionbinding.FieldDecommissionRevision:
+		return m.OldDecommissionRevision(ctx)
+	case scimconnectionbinding.FieldDecommissionCompletedAt:
+		return m.OldDecommissionCompletedAt(ctx)
+	case scimconnectionbinding.FieldDecommissionLeaseID:
+		return m.OldDecommissionLeaseID(ctx)
+	case scimconnectionbinding.FieldDecommissionLeaseExpiresAt:
+		return m.OldDecommissionLeaseExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMConnectionBinding field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMConnectionBindingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimconnectionbinding.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimconnectionbinding.FieldConnectionKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionKey(v)
+		return nil
+	case scimconnectionbinding.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimconnectionbinding.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionedAt(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionStatus(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionCursorUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionCursorUserID(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionReconciledUserCount(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionBatchCount(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionRevision(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionCompletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionCompletedAt(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionLeaseID(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionLeaseExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMConnectionBinding field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMConnectionBindingMutation) AddedFields() []string {
+	var fields []string
+	if m.adddecommission_reconciled_user_count != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionReconciledUserCount)
+	}
+	if m.adddecommission_batch_count != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionBatchCount)
+	}
+	if m.adddecommission_revision != nil {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMConnectionBindingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		return m.AddedDecommissionReconciledUserCount()
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		return m.AddedDecommissionBatchCount()
+	case scimconnectionbinding.FieldDecommissionRevision:
+		return m.AddedDecommissionRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMConnectionBindingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecommissionReconciledUserCount(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecommissionBatchCount(v)
+		return nil
+	case scimconnectionbinding.FieldDecommissionRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecommissionRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMConnectionBinding numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMConnectionBindingMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimconnectionbinding.FieldDecommissionedAt) {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionedAt)
+	}
+	if m.FieldCleared(scimconnectionbinding.FieldDecommissionCursorUserID) {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionCursorUserID)
+	}
+	if m.FieldCleared(scimconnectionbinding.FieldDecommissionCompletedAt) {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionCompletedAt)
+	}
+	if m.FieldCleared(scimconnectionbinding.FieldDecommissionLeaseID) {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionLeaseID)
+	}
+	if m.FieldCleared(scimconnectionbinding.FieldDecommissionLeaseExpiresAt) {
+		fields = append(fields, scimconnectionbinding.FieldDecommissionLeaseExpiresAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMConnectionBindingMutation) ClearField(name string) error {
+	switch name {
+	case scimconnectionbinding.FieldDecommissionedAt:
+		m.ClearDecommissionedAt()
+		return nil
+	case scimconnectionbinding.FieldDecommissionCursorUserID:
+		m.ClearDecommissionCursorUserID()
+		return nil
+	case scimconnectionbinding.FieldDecommissionCompletedAt:
+		m.ClearDecommissionCompletedAt()
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseID:
+		m.ClearDecommissionLeaseID()
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseExpiresAt:
+		m.ClearDecommissionLeaseExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMConnectionBinding nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMConnectionBindingMutation) ResetField(name string) error {
+	switch name {
+	case scimconnectionbinding.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimconnectionbinding.FieldConnectionKey:
+		m.ResetConnectionKey()
+		return nil
+	case scimconnectionbinding.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimconnectionbinding.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimconnectionbinding.FieldDecommissionedAt:
+		m.ResetDecommissionedAt()
+		return nil
+	case scimconnectionbinding.FieldDecommissionStatus:
+		m.ResetDecommissionStatus()
+		return nil
+	case scimconnectionbinding.FieldDecommissionCursorUserID:
+		m.ResetDecommissionCursorUserID()
+		return nil
+	case scimconnectionbinding.FieldDecommissionReconciledUserCount:
+		m.ResetDecommissionReconciledUserCount()
+		return nil
+	case scimconnectionbinding.FieldDecommissionBatchCount:
+		m.ResetDecommissionBatchCount()
+		return nil
+	case scimconnectionbinding.FieldDecommissionRevision:
+		m.ResetDecommissionRevision()
+		return nil
+	case scimconnectionbinding.FieldDecommissionCompletedAt:
+		m.ResetDecommissionCompletedAt()
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseID:
+		m.ResetDecommissionLeaseID()
+		return nil
+	case scimconnectionbinding.FieldDecommissionLeaseExpiresAt:
+		m.ResetDecommissionLeaseExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMConnectionBinding field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMConnectionBindingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMConnectionBindingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMConnectionBindingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMConnectionBindingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMConnectionBindingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMConnectionBindingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SCIMConnectionBinding unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMConnectionBindingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SCIMConnectionBinding edge %s", name)
+}
+
+// SCIMGroupMutation represents an operation that mutates the SCIMGroup nodes in the graph.
+type SCIMGroupMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	connection_id          *string
+	provisioning_domain_id *string
+	revision               *int
+	addrevision            *int
+	display_name           *string
+	display_name_key       *string
+	external_id            *string
+	external_id_key        *string
+	order_key              *string
+	created_at             *time.Time
+	updated_at             *time.Time
+	clearedFields          map[string]struct{}
+	members                map[string]struct{}
+	removedmembers         map[string]struct{}
+	clearedmembers         bool
+	done                   bool
+	oldValue               func(context.Context) (*SCIMGroup, error)
+	predicates             []predicate.SCIMGroup
+}
+
+var _ ent.Mutation = (*SCIMGroupMutation)(nil)
+
+// scimgroupOption allows management of the mutation configuration using functional options.
+type scimgroupOption func(*SCIMGroupMutation)
+
+// newSCIMGroupMutation creates new mutation for the SCIMGroup entity.
+func newSCIMGroupMutation(c config, op Op, opts ...scimgroupOption) *SCIMGroupMutation {
+	m := &SCIMGroupMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMGroup,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMGroupID sets the ID field of the mutation.
+func withSCIMGroupID(id string) scimgroupOption {
+	return func(m *SCIMGroupMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMGroup
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMGroup, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMGroup.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMGroup sets the old SCIMGroup of the mutation.
+func withSCIMGroup(node *SCIMGroup) scimgroupOption {
+	return func(m *SCIMGroupMutation) {
+		m.oldValue = func(context.Context) (*SCIMGroup, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMGroupMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMGroupMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMGroup entities.
+func (m *SCIMGroupMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMGroupMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMGroupMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMGroup.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMGroupMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMGroupMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMGroupMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMGroupMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMGroupMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMGroupMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *SCIMGroupMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *SCIMGroupMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *SCIMGroupMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *SCIMGroupMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *SCIMGroupMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *SCIMGroupMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *SCIMGroupMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *SCIMGroupMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetDisplayNameKey sets the "display_name_key" field.
+func (m *SCIMGroupMutation) SetDisplayNameKey(s string) {
+	m.display_name_key = &s
+}
+
+// DisplayNameKey returns the value of the "display_name_key" field in the mutation.
+func (m *SCIMGroupMutation) DisplayNameKey() (r string, exists bool) {
+	v := m.display_name_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayNameKey returns the old "display_name_key" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldDisplayNameKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayNameKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayNameKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayNameKey: %w", err)
+	}
+	return oldValue.DisplayNameKey, nil
+}
+
+// ResetDisplayNameKey resets all changes to the "display_name_key" field.
+func (m *SCIMGroupMutation) ResetDisplayNameKey() {
+	m.display_name_key = nil
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *SCIMGroupMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *SCIMGroupMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *SCIMGroupMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[scimgroup.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *SCIMGroupMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[scimgroup.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *SCIMGroupMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, scimgroup.FieldExternalID)
+}
+
+// SetExternalIDKey sets the "external_id_key" field.
+func (m *SCIMGroupMutation) SetExternalIDKey(s string) {
+	m.external_id_key = &s
+}
+
+// ExternalIDKey returns the value of the "external_id_key" field in the mutation.
+func (m *SCIMGroupMutation) ExternalIDKey() (r string, exists bool) {
+	v := m.external_id_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalIDKey returns the old "external_id_key" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldExternalIDKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalIDKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalIDKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalIDKey: %w", err)
+	}
+	return oldValue.ExternalIDKey, nil
+}
+
+// ClearExternalIDKey clears the value of the "external_id_key" field.
+func (m *SCIMGroupMutation) ClearExternalIDKey() {
+	m.external_id_key = nil
+	m.clearedFields[scimgroup.FieldExternalIDKey] = struct{}{}
+}
+
+// ExternalIDKeyCleared returns if the "external_id_key" field was cleared in this mutation.
+func (m *SCIMGroupMutation) ExternalIDKeyCleared() bool {
+	_, ok := m.clearedFields[scimgroup.FieldExternalIDKey]
+	return ok
+}
+
+// ResetExternalIDKey resets all changes to the "external_id_key" field.
+func (m *SCIMGroupMutation) ResetExternalIDKey() {
+	m.external_id_key = nil
+	delete(m.clearedFields, scimgroup.FieldExternalIDKey)
+}
+
+// SetOrderKey sets the "order_key" field.
+func (m *SCIMGroupMutation) SetOrderKey(s string) {
+	m.order_key = &s
+}
+
+// OrderKey returns the value of the "order_key" field in the mutation.
+func (m *SCIMGroupMutation) OrderKey() (r string, exists bool) {
+	v := m.order_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderKey returns the old "order_key" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldOrderKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderKey: %w", err)
+	}
+	return oldValue.OrderKey, nil
+}
+
+// ResetOrderKey resets all changes to the "order_key" field.
+func (m *SCIMGroupMutation) ResetOrderKey() {
+	m.order_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMGroupMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMGroupMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMGroupMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SCIMGroupMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SCIMGroupMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SCIMGroup entity.
+// If the SCIMGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SCIMGroupMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// AddMemberIDs adds the "members" edge to the SCIMGroupMember entity by ids.
+func (m *SCIMGroupMutation) AddMemberIDs(ids ...string) {
+	if m.members == nil {
+		m.members = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the SCIMGroupMember entity.
+func (m *SCIMGroupMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the SCIMGroupMember entity was cleared.
+func (m *SCIMGroupMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the SCIMGroupMember entity by IDs.
+func (m *SCIMGroupMutation) RemoveMemberIDs(ids ...string) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the SCIMGroupMember entity.
+func (m *SCIMGroupMutation) RemovedMembersIDs() (ids []string) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *SCIMGroupMutation) MembersIDs() (ids []string) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *SCIMGroupMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
+// Where appends a list predicates to the SCIMGroupMutation builder.
+func (m *SCIMGroupMutation) Where(ps ...predicate.SCIMGroup) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMGroupMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMGroupMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMGroup, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMGroupMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMGroupMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMGroup).
+func (m *SCIMGroupMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMGroupMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.connection_id != nil {
+		fields = append(fields, scimgroup.FieldConnectionID)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimgroup.FieldProvisioningDomainID)
+	}
+	if m.revision != nil {
+		fields = append(fields, scimgroup.FieldRevision)
+	}
+	if m.display_name != nil {
+		fields = append(fields, scimgroup.FieldDisplayName)
+	}
+	if m.display_name_key != nil {
+		fields = append(fields, scimgroup.FieldDisplayNameKey)
+	}
+	if m.external_id != nil {
+		fields = append(fields, scimgroup.FieldExternalID)
+	}
+	if m.external_id_key != nil {
+		fields = append(fields, scimgroup.FieldExternalIDKey)
+	}
+	if m.order_key != nil {
+		fields = append(fields, scimgroup.FieldOrderKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimgroup.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, scimgroup.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMGroupMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimgroup.FieldConnectionID:
+		return m.ConnectionID()
+	case scimgroup.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimgroup.FieldRevision:
+		return m.Revision()
+	case scimgroup.FieldDisplayName:
+		return m.DisplayName()
+	case scimgroup.FieldDisplayNameKey:
+		return m.DisplayNameKey()
+	case scimgroup.FieldExternalID:
+		return m.ExternalID()
+	case scimgroup.FieldExternalIDKey:
+		return m.ExternalIDKey()
+	case scimgroup.FieldOrderKey:
+		return m.OrderKey()
+	case scimgroup.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimgroup.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMGroupMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimgroup.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimgroup.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimgroup.FieldRevision:
+		return m.OldRevision(ctx)
+	case scimgroup.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case scimgroup.FieldDisplayNameKey:
+		return m.OldDisplayNameKey(ctx)
+	case scimgroup.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case scimgroup.FieldExternalIDKey:
+		return m.OldExternalIDKey(ctx)
+	case scimgroup.FieldOrderKey:
+		return m.OldOrderKey(ctx)
+	case scimgroup.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimgroup.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMGroup field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimgroup.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimgroup.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimgroup.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case scimgroup.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case scimgroup.FieldDisplayNameKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayNameKey(v)
+		return nil
+	case scimgroup.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case scimgroup.FieldExternalIDKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalIDKey(v)
+		return nil
+	case scimgroup.FieldOrderKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderKey(v)
+		return nil
+	case scimgroup.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimgroup.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroup field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMGroupMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, scimgroup.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMGroupMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimgroup.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimgroup.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroup numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMGroupMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimgroup.FieldExternalID) {
+		fields = append(fields, scimgroup.FieldExternalID)
+	}
+	if m.FieldCleared(scimgroup.FieldExternalIDKey) {
+		fields = append(fields, scimgroup.FieldExternalIDKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMGroupMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMGroupMutation) ClearField(name string) error {
+	switch name {
+	case scimgroup.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	case scimgroup.FieldExternalIDKey:
+		m.ClearExternalIDKey()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroup nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMGroupMutation) ResetField(name string) error {
+	switch name {
+	case scimgroup.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimgroup.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimgroup.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case scimgroup.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case scimgroup.FieldDisplayNameKey:
+		m.ResetDisplayNameKey()
+		return nil
+	case scimgroup.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case scimgroup.FieldExternalIDKey:
+		m.ResetExternalIDKey()
+		return nil
+	case scimgroup.FieldOrderKey:
+		m.ResetOrderKey()
+		return nil
+	case scimgroup.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimgroup.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroup field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMGroupMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.members != nil {
+		edges = append(edges, scimgroup.EdgeMembers)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMGroupMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimgroup.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMGroupMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedmembers != nil {
+		edges = append(edges, scimgroup.EdgeMembers)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMGroupMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case scimgroup.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMGroupMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmembers {
+		edges = append(edges, scimgroup.EdgeMembers)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMGroupMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimgroup.EdgeMembers:
+		return m.clearedmembers
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMGroupMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMGroup unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMGroupMutation) ResetEdge(name string) error {
+	switch name {
+	case scimgroup.EdgeMembers:
+		m.ResetMembers()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroup edge %s", name)
+}
+
+// SCIMGroupMemberMutation represents an operation that mutates the SCIMGroupMember nodes in the graph.
+type SCIMGroupMemberMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	connection_id    *string
+	membership_key   *string
+	created_at       *time.Time
+	clearedFields    map[string]struct{}
+	group            *string
+	clearedgroup     bool
+	scim_user        *string
+	clearedscim_user bool
+	done             bool
+	oldValue         func(context.Context) (*SCIMGroupMember, error)
+	predicates       []predicate.SCIMGroupMember
+}
+
+var _ ent.Mutation = (*SCIMGroupMemberMutation)(nil)
+
+// scimgroupmemberOption allows management of the mutation configuration using functional options.
+type scimgroupmemberOption func(*SCIMGroupMemberMutation)
+
+// newSCIMGroupMemberMutation creates new mutation for the SCIMGroupMember entity.
+func newSCIMGroupMemberMutation(c config, op Op, opts ...scimgroupmemberOption) *SCIMGroupMemberMutation {
+	m := &SCIMGroupMemberMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMGroupMember,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMGroupMemberID sets the ID field of the mutation.
+func withSCIMGroupMemberID(id string) scimgroupmemberOption {
+	return func(m *SCIMGroupMemberMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMGroupMember
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMGroupMember, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMGroupMember.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMGroupMember sets the old SCIMGroupMember of the mutation.
+func withSCIMGroupMember(node *SCIMGroupMember) scimgroupmemberOption {
+	return func(m *SCIMGroupMemberMutation) {
+		m.oldValue = func(context.Context) (*SCIMGroupMember, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMGroupMemberMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMGroupMemberMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMGroupMember entities.
+func (m *SCIMGroupMemberMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMGroupMemberMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMGroupMemberMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMGroupMember.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMGroupMemberMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMGroupMemberMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *SCIMGroupMemberMutation) SetGroupID(s string) {
+	m.group = &s
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) GroupID() (r string, exists bool) {
+	v := m.group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldGroupID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *SCIMGroupMemberMutation) ResetGroupID() {
+	m.group = nil
+}
+
+// SetScimUserID sets the "scim_user_id" field.
+func (m *SCIMGroupMemberMutation) SetScimUserID(s string) {
+	m.scim_user = &s
+}
+
+// ScimUserID returns the value of the "scim_user_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) ScimUserID() (r string, exists bool) {
+	v := m.scim_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScimUserID returns the old "scim_user_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldScimUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScimUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScimUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScimUserID: %w", err)
+	}
+	return oldValue.ScimUserID, nil
+}
+
+// ResetScimUserID resets all changes to the "scim_user_id" field.
+func (m *SCIMGroupMemberMutation) ResetScimUserID() {
+	m.scim_user = nil
+}
+
+// SetMembershipKey sets the "membership_key" field.
+func (m *SCIMGroupMemberMutation) SetMembershipKey(s string) {
+	m.membership_key = &s
+}
+
+// MembershipKey returns the value of the "membership_key" field in the mutation.
+func (m *SCIMGroupMemberMutation) MembershipKey() (r string, exists bool) {
+	v := m.membership_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembershipKey returns the old "membership_key" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldMembershipKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembershipKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembershipKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembershipKey: %w", err)
+	}
+	return oldValue.MembershipKey, nil
+}
+
+// ResetMembershipKey resets all changes to the "membership_key" field.
+func (m *SCIMGroupMemberMutation) ResetMembershipKey() {
+	m.membership_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMGroupMemberMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMGroupMemberMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMGroupMemberMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearGroup clears the "group" edge to the SCIMGroup entity.
+func (m *SCIMGroupMemberMutation) ClearGroup() {
+	m.clearedgroup = true
+	m.clearedFields[scimgroupmember.FieldGroupID] = struct{}{}
+}
+
+// GroupCleared reports if the "group" edge to the SCIMGroup entity was cleared.
+func (m *SCIMGroupMemberMutation) GroupCleared() bool {
+	return m.clearedgroup
+}
+
+// GroupIDs returns the "group" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GroupID instead. It exists only for internal usage by the builders.
+func (m *SCIMGroupMemberMutation) GroupIDs() (ids []string) {
+	if id := m.group; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGroup resets all changes to the "group" edge.
+func (m *SCIMGroupMemberMutation) ResetGroup() {
+	m.group = nil
+	m.clearedgroup = false
+}
+
+// ClearScimUser clears the "scim_user" edge to the SCIMUser entity.
+func (m *SCIMGroupMemberMutation) ClearScimUser() {
+	m.clearedscim_user = true
+	m.clearedFields[scimgroupmember.FieldScimUserID] = struct{}{}
+}
+
+// ScimUserCleared reports if the "scim_user" edge to the SCIMUser entity was cleared.
+func (m *SCIMGroupMemberMutation) ScimUserCleared() bool {
+	return m.clearedscim_user
+}
+
+// ScimUserIDs returns the "scim_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScimUserID instead. It exists only for internal usage by the builders.
+func (m *SCIMGroupMemberMutation) ScimUserIDs() (ids []string) {
+	if id := m.scim_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScimUser resets all changes to the "scim_user" edge.
+func (m *SCIMGroupMemberMutation) ResetScimUser() {
+	m.scim_user = nil
+	m.clearedscim_user = false
+}
+
+// Where appends a list predicates to the SCIMGroupMemberMutation builder.
+func (m *SCIMGroupMemberMutation) Where(ps ...predicate.SCIMGroupMember) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMGroupMemberMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMGroupMemberMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMGroupMember, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMGroupMemberMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMGroupMemberMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMGroupMember).
+func (m *SCIMGroupMemberMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMGroupMemberMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.connection_id != nil {
+		fields = append(fields, scimgroupmember.FieldConnectionID)
+	}
+	if m.group != nil {
+		fields = append(fields, scimgroupmember.FieldGroupID)
+	}
+	if m.scim_user != nil {
+		fields = append(fields, scimgroupmember.FieldScimUserID)
+	}
+	if m.membership_key != nil {
+		fields = append(fields, scimgroupmember.FieldMembershipKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimgroupmember.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMGroupMemberMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimgroupmember.FieldConnectionID:
+		return m.ConnectionID()
+	case scimgroupmember.FieldGroupID:
+		return m.GroupID()
+	case scimgroupmember.FieldScimUserID:
+		return m.ScimUserID()
+	case scimgroupmember.FieldMembershipKey:
+		return m.MembershipKey()
+	case scimgroupmember.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMGroupMemberMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimgroupmember.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimgroupmember.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case scimgroupmember.FieldScimUserID:
+		return m.OldScimUserID(ctx)
+	case scimgroupmember.FieldMembershipKey:
+		return m.OldMembershipKey(ctx)
+	case scimgroupmember.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMemberMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimgroupmember.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimgroupmember.FieldGroupID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case scimgroupmember.FieldScimUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScimUserID(v)
+		return nil
+	case scimgroupmember.FieldMembershipKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembershipKey(v)
+		return nil
+	case scimgroupmember.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMGroupMemberMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMGroupMemberMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMemberMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMGroupMember numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMGroupMemberMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMGroupMemberMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SCIMGroupMember nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ResetField(name string) error {
+	switch name {
+	case scimgroupmember.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimgroupmember.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case scimgroupmember.FieldScimUserID:
+		m.ResetScimUserID()
+		return nil
+	case scimgroupmember.FieldMembershipKey:
+		m.ResetMembershipKey()
+		return nil
+	case scimgroupmember.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMGroupMemberMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.group != nil {
+		edges = append(edges, scimgroupmember.EdgeGroup)
+	}
+	if m.scim_user != nil {
+		edges = append(edges, scimgroupmember.EdgeScimUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMGroupMemberMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimgroupmember.EdgeGroup:
+		if id := m.group; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimgroupmember.EdgeScimUser:
+		if id := m.scim_user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMGroupMemberMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMGroupMemberMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMGroupMemberMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedgroup {
+		edges = append(edges, scimgroupmember.EdgeGroup)
+	}
+	if m.clearedscim_user {
+		edges = append(edges, scimgroupmember.EdgeScimUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMGroupMemberMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimgroupmember.EdgeGroup:
+		return m.clearedgroup
+	case scimgroupmember.EdgeScimUser:
+		return m.clearedscim_user
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ClearEdge(name string) error {
+	switch name {
+	case scimgroupmember.EdgeGroup:
+		m.ClearGroup()
+		return nil
+	case scimgroupmember.EdgeScimUser:
+		m.ClearScimUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ResetEdge(name string) error {
+	switch name {
+	case scimgroupmember.EdgeGroup:
+		m.ResetGroup()
+		return nil
+	case scimgroupmember.EdgeScimUser:
+		m.ResetScimUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember edge %s", name)
+}
+
+// SCIMIdentityTombstoneMutation represents an operation that mutates the SCIMIdentityTombstone nodes in the graph.
+type SCIMIdentityTombstoneMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	connection_id          *string
+	provisioning_domain_id *string
+	external_id            *string
+	external_id_key        *string
+	profile                *string
+	deleted_at             *time.Time
+	clearedFields          map[string]struct{}
+	user                   *string
+	cleareduser            bool
+	done                   bool
+	oldValue               func(context.Context) (*SCIMIdentityTombstone, error)
+	predicates             []predicate.SCIMIdentityTombstone
+}
+
+var _ ent.Mutation = (*SCIMIdentityTombstoneMutation)(nil)
+
+// scimidentitytombstoneOption allows management of the mutation configuration using functional options.
+type scimidentitytombstoneOption func(*SCIMIdentityTombstoneMutation)
+
+// newSCIMIdentityTombstoneMutation creates new mutation for the SCIMIdentityTombstone entity.
+func newSCIMIdentityTombstoneMutation(c config, op Op, opts ...scimidentitytombstoneOption) *SCIMIdentityTombstoneMutation {
+	m := &SCIMIdentityTombstoneMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMIdentityTombstone,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMIdentityTombstoneID sets the ID field of the mutation.
+func withSCIMIdentityTombstoneID(id string) scimidentitytombstoneOption {
+	return func(m *SCIMIdentityTombstoneMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMIdentityTombstone
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMIdentityTombstone, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMIdentityTombstone.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMIdentityTombstone sets the old SCIMIdentityTombstone of the mutation.
+func withSCIMIdentityTombstone(node *SCIMIdentityTombstone) scimidentitytombstoneOption {
+	return func(m *SCIMIdentityTombstoneMutation) {
+		m.oldValue = func(context.Context) (*SCIMIdentityTombstone, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMIdentityTombstoneMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMIdentityTombstoneMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMIdentityTombstone entities.
+func (m *SCIMIdentityTombstoneMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMIdentityTombstoneMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMIdentityTombstoneMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMIdentityTombstone.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMIdentityTombstoneMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMIdentityTombstoneMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMIdentityTombstoneMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMIdentityTombstoneMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *SCIMIdentityTombstoneMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldExternalID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *SCIMIdentityTombstoneMutation) ResetExternalID() {
+	m.external_id = nil
+}
+
+// SetExternalIDKey sets the "external_id_key" field.
+func (m *SCIMIdentityTombstoneMutation) SetExternalIDKey(s string) {
+	m.external_id_key = &s
+}
+
+// ExternalIDKey returns the value of the "external_id_key" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) ExternalIDKey() (r string, exists bool) {
+	v := m.external_id_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalIDKey returns the old "external_id_key" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldExternalIDKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalIDKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalIDKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalIDKey: %w", err)
+	}
+	return oldValue.ExternalIDKey, nil
+}
+
+// ResetExternalIDKey resets all changes to the "external_id_key" field.
+func (m *SCIMIdentityTombstoneMutation) ResetExternalIDKey() {
+	m.external_id_key = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SCIMIdentityTombstoneMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SCIMIdentityTombstoneMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetProfile sets the "profile" field.
+func (m *SCIMIdentityTombstoneMutation) SetProfile(s string) {
+	m.profile = &s
+}
+
+// Profile returns the value of the "profile" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) Profile() (r string, exists bool) {
+	v := m.profile
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProfile returns the old "profile" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldProfile(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProfile is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProfile requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProfile: %w", err)
+	}
+	return oldValue.Profile, nil
+}
+
+// ResetProfile resets all changes to the "profile" field.
+func (m *SCIMIdentityTombstoneMutation) ResetProfile() {
+	m.profile = nil
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *SCIMIdentityTombstoneMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *SCIMIdentityTombstoneMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the SCIMIdentityTombstone entity.
+// If the SCIMIdentityTombstone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMIdentityTombstoneMutation) OldDeletedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *SCIMIdentityTombstoneMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SCIMIdentityTombstoneMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[scimidentitytombstone.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SCIMIdentityTombstoneMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SCIMIdentityTombstoneMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SCIMIdentityTombstoneMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SCIMIdentityTombstoneMutation builder.
+func (m *SCIMIdentityTombstoneMutation) Where(ps ...predicate.SCIMIdentityTombstone) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMIdentityTombstoneMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMIdentityTombstoneMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMIdentityTombstone, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMIdentityTombstoneMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMIdentityTombstoneMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMIdentityTombstone).
+func (m *SCIMIdentityTombstoneMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMIdentityTombstoneMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.connection_id != nil {
+		fields = append(fields, scimidentitytombstone.FieldConnectionID)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimidentitytombstone.FieldProvisioningDomainID)
+	}
+	if m.external_id != nil {
+		fields = append(fields, scimidentitytombstone.FieldExternalID)
+	}
+	if m.external_id_key != nil {
+		fields = append(fields, scimidentitytombstone.FieldExternalIDKey)
+	}
+	if m.user != nil {
+		fields = append(fields, scimidentitytombstone.FieldUserID)
+	}
+	if m.profile != nil {
+		fields = append(fields, scimidentitytombstone.FieldProfile)
+	}
+	if m.deleted_at != nil {
+		fields = append(fields, scimidentitytombstone.FieldDeletedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMIdentityTombstoneMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimidentitytombstone.FieldConnectionID:
+		return m.ConnectionID()
+	case scimidentitytombstone.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimidentitytombstone.FieldExternalID:
+		return m.ExternalID()
+	case scimidentitytombstone.FieldExternalIDKey:
+		return m.ExternalIDKey()
+	case scimidentitytombstone.FieldUserID:
+		return m.UserID()
+	case scimidentitytombstone.FieldProfile:
+		return m.Profile()
+	case scimidentitytombstone.FieldDeletedAt:
+		return m.DeletedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMIdentityTombstoneMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimidentitytombstone.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimidentitytombstone.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimidentitytombstone.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case scimidentitytombstone.FieldExternalIDKey:
+		return m.OldExternalIDKey(ctx)
+	case scimidentitytombstone.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimidentitytombstone.FieldProfile:
+		return m.OldProfile(ctx)
+	case scimidentitytombstone.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMIdentityTombstone field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMIdentityTombstoneMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimidentitytombstone.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimidentitytombstone.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimidentitytombstone.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case scimidentitytombstone.FieldExternalIDKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalIDKey(v)
+		return nil
+	case scimidentitytombstone.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimidentitytombstone.FieldProfile:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProfile(v)
+		return nil
+	case scimidentitytombstone.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMIdentityTombstone field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMIdentityTombstoneMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMIdentityTombstoneMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMIdentityTombstoneMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMIdentityTombstone numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMIdentityTombstoneMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMIdentityTombstoneMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMIdentityTombstoneMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SCIMIdentityTombstone nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMIdentityTombstoneMutation) ResetField(name string) error {
+	switch name {
+	case scimidentitytombstone.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimidentitytombstone.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimidentitytombstone.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case scimidentitytombstone.FieldExternalIDKey:
+		m.ResetExternalIDKey()
+		return nil
+	case scimidentitytombstone.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimidentitytombstone.FieldProfile:
+		m.ResetProfile()
+		return nil
+	case scimidentitytombstone.FieldDeletedAt:
+		m.ResetDeletedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMIdentityTombstone field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMIdentityTombstoneMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, scimidentitytombstone.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMIdentityTombstoneMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimidentitytombstone.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMIdentityTombstoneMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMIdentityTombstoneMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMIdentityTombstoneMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, scimidentitytombstone.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMIdentityTombstoneMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimidentitytombstone.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMIdentityTombstoneMutation) ClearEdge(name string) error {
+	switch name {
+	case scimidentitytombstone.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMIdentityTombstone unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMIdentityTombstoneMutation) ResetEdge(name string) error {
+	switch name {
+	case scimidentitytombstone.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMIdentityTombstone edge %s", name)
+}
+
+// SCIMManagedConnectionMutation represents an operation that mutates the SCIMManagedConnection nodes in the graph.
+type SCIMManagedConnectionMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *string
+	creation_request_id     *string
+	connection_id           *string
+	provisioning_domain_id  *string
+	status                  *string
+	revision                *int
+	addrevision             *int
+	created_at              *time.Time
+	created_by              *string
+	decommission_started_at *time.Time
+	decommission_started_by *string
+	decommissioned_at       *time.Time
+	decommissioned_by       *string
+	clearedFields           map[string]struct{}
+	credentials             map[string]struct{}
+	removedcredentials      map[string]struct{}
+	clearedcredentials      bool
+	events                  map[string]struct{}
+	removedevents           map[string]struct{}
+	clearedevents           bool
+	done                    bool
+	oldValue                func(context.Context) (*SCIMManagedConnection, error)
+	predicates              []predicate.SCIMManagedConnection
+}
+
+var _ ent.Mutation = (*SCIMManagedConnectionMutation)(nil)
+
+// scimmanagedconnectionOption allows management of the mutation configuration using functional options.
+type scimmanagedconnectionOption func(*SCIMManagedConnectionMutation)
+
+// newSCIMManagedConnectionMutation creates new mutation for the SCIMManagedConnection entity.
+func newSCIMManagedConnectionMutation(c config, op Op, opts ...scimmanagedconnectionOption) *SCIMManagedConnectionMutation {
+	m := &SCIMManagedConnectionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMManagedConnection,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMManagedConnectionID sets the ID field of the mutation.
+func withSCIMManagedConnectionID(id string) scimmanagedconnectionOption {
+	return func(m *SCIMManagedConnectionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMManagedConnection
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMManagedConnection, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMManagedConnection.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMManagedConnection sets the old SCIMManagedConnection of the mutation.
+func withSCIMManagedConnection(node *SCIMManagedConnection) scimmanagedconnectionOption {
+	return func(m *SCIMManagedConnectionMutation) {
+		m.oldValue = func(context.Context) (*SCIMManagedConnection, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMManagedConnectionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMManagedConnectionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMManagedConnection entities.
+func (m *SCIMManagedConnectionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMManagedConnectionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMManagedConnectionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMManagedConnection.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreationRequestID sets the "creation_request_id" field.
+func (m *SCIMManagedConnectionMutation) SetCreationRequestID(s string) {
+	m.creation_request_id = &s
+}
+
+// CreationRequestID returns the value of the "creation_request_id" field in the mutation.
+func (m *SCIMManagedConnectionMutation) CreationRequestID() (r string, exists bool) {
+	v := m.creation_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreationRequestID returns the old "creation_request_id" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldCreationRequestID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreationRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreationRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreationRequestID: %w", err)
+	}
+	return oldValue.CreationRequestID, nil
+}
+
+// ResetCreationRequestID resets all changes to the "creation_request_id" field.
+func (m *SCIMManagedConnectionMutation) ResetCreationRequestID() {
+	m.creation_request_id = nil
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMManagedConnectionMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMManagedConnectionMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMManagedConnectionMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMManagedConnectionMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMManagedConnectionMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMManagedConnectionMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SCIMManagedConnectionMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SCIMManagedConnectionMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SCIMManagedConnectionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *SCIMManagedConnectionMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *SCIMManagedConnectionMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *SCIMManagedConnectionMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *SCIMManagedConnectionMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *SCIMManagedConnectionMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMManagedConnectionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMManagedConnectionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMManagedConnectionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *SCIMManagedConnectionMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *SCIMManagedConnectionMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *SCIMManagedConnectionMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetDecommissionStartedAt sets the "decommission_started_at" field.
+func (m *SCIMManagedConnectionMutation) SetDecommissionStartedAt(t time.Time) {
+	m.decommission_started_at = &t
+}
+
+// DecommissionStartedAt returns the value of the "decommission_started_at" field in the mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionStartedAt() (r time.Time, exists bool) {
+	v := m.decommission_started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionStartedAt returns the old "decommission_started_at" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldDecommissionStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionStartedAt: %w", err)
+	}
+	return oldValue.DecommissionStartedAt, nil
+}
+
+// ClearDecommissionStartedAt clears the value of the "decommission_started_at" field.
+func (m *SCIMManagedConnectionMutation) ClearDecommissionStartedAt() {
+	m.decommission_started_at = nil
+	m.clearedFields[scimmanagedconnection.FieldDecommissionStartedAt] = struct{}{}
+}
+
+// DecommissionStartedAtCleared returns if the "decommission_started_at" field was cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionStartedAtCleared() bool {
+	_, ok := m.clearedFields[scimmanagedconnection.FieldDecommissionStartedAt]
+	return ok
+}
+
+// ResetDecommissionStartedAt resets all changes to the "decommission_started_at" field.
+func (m *SCIMManagedConnectionMutation) ResetDecommissionStartedAt() {
+	m.decommission_started_at = nil
+	delete(m.clearedFields, scimmanagedconnection.FieldDecommissionStartedAt)
+}
+
+// SetDecommissionStartedBy sets the "decommission_started_by" field.
+func (m *SCIMManagedConnectionMutation) SetDecommissionStartedBy(s string) {
+	m.decommission_started_by = &s
+}
+
+// DecommissionStartedBy returns the value of the "decommission_started_by" field in the mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionStartedBy() (r string, exists bool) {
+	v := m.decommission_started_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionStartedBy returns the old "decommission_started_by" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldDecommissionStartedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionStartedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionStartedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionStartedBy: %w", err)
+	}
+	return oldValue.DecommissionStartedBy, nil
+}
+
+// ClearDecommissionStartedBy clears the value of the "decommission_started_by" field.
+func (m *SCIMManagedConnectionMutation) ClearDecommissionStartedBy() {
+	m.decommission_started_by = nil
+	m.clearedFields[scimmanagedconnection.FieldDecommissionStartedBy] = struct{}{}
+}
+
+// DecommissionStartedByCleared returns if the "decommission_started_by" field was cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionStartedByCleared() bool {
+	_, ok := m.clearedFields[scimmanagedconnection.FieldDecommissionStartedBy]
+	return ok
+}
+
+// ResetDecommissionStartedBy resets all changes to the "decommission_started_by" field.
+func (m *SCIMManagedConnectionMutation) ResetDecommissionStartedBy() {
+	m.decommission_started_by = nil
+	delete(m.clearedFields, scimmanagedconnection.FieldDecommissionStartedBy)
+}
+
+// SetDecommissionedAt sets the "decommissioned_at" field.
+func (m *SCIMManagedConnectionMutation) SetDecommissionedAt(t time.Time) {
+	m.decommissioned_at = &t
+}
+
+// DecommissionedAt returns the value of the "decommissioned_at" field in the mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionedAt() (r time.Time, exists bool) {
+	v := m.decommissioned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionedAt returns the old "decommissioned_at" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldDecommissionedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionedAt: %w", err)
+	}
+	return oldValue.DecommissionedAt, nil
+}
+
+// ClearDecommissionedAt clears the value of the "decommissioned_at" field.
+func (m *SCIMManagedConnectionMutation) ClearDecommissionedAt() {
+	m.decommissioned_at = nil
+	m.clearedFields[scimmanagedconnection.FieldDecommissionedAt] = struct{}{}
+}
+
+// DecommissionedAtCleared returns if the "decommissioned_at" field was cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionedAtCleared() bool {
+	_, ok := m.clearedFields[scimmanagedconnection.FieldDecommissionedAt]
+	return ok
+}
+
+// ResetDecommissionedAt resets all changes to the "decommissioned_at" field.
+func (m *SCIMManagedConnectionMutation) ResetDecommissionedAt() {
+	m.decommissioned_at = nil
+	delete(m.clearedFields, scimmanagedconnection.FieldDecommissionedAt)
+}
+
+// SetDecommissionedBy sets the "decommissioned_by" field.
+func (m *SCIMManagedConnectionMutation) SetDecommissionedBy(s string) {
+	m.decommissioned_by = &s
+}
+
+// DecommissionedBy returns the value of the "decommissioned_by" field in the mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionedBy() (r string, exists bool) {
+	v := m.decommissioned_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionedBy returns the old "decommissioned_by" field's value of the SCIMManagedConnection entity.
+// If the SCIMManagedConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionMutation) OldDecommissionedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionedBy: %w", err)
+	}
+	return oldValue.DecommissionedBy, nil
+}
+
+// ClearDecommissionedBy clears the value of the "decommissioned_by" field.
+func (m *SCIMManagedConnectionMutation) ClearDecommissionedBy() {
+	m.decommissioned_by = nil
+	m.clearedFields[scimmanagedconnection.FieldDecommissionedBy] = struct{}{}
+}
+
+// DecommissionedByCleared returns if the "decommissioned_by" field was cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) DecommissionedByCleared() bool {
+	_, ok := m.clearedFields[scimmanagedconnection.FieldDecommissionedBy]
+	return ok
+}
+
+// ResetDecommissionedBy resets all changes to the "decommissioned_by" field.
+func (m *SCIMManagedConnectionMutation) ResetDecommissionedBy() {
+	m.decommissioned_by = nil
+	delete(m.clearedFields, scimmanagedconnection.FieldDecommissionedBy)
+}
+
+// AddCredentialIDs adds the "credentials" edge to the SCIMManagedCredential entity by ids.
+func (m *SCIMManagedConnectionMutation) AddCredentialIDs(ids ...string) {
+	if m.credentials == nil {
+		m.credentials = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.credentials[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCredentials clears the "credentials" edge to the SCIMManagedCredential entity.
+func (m *SCIMManagedConnectionMutation) ClearCredentials() {
+	m.clearedcredentials = true
+}
+
+// CredentialsCleared reports if the "credentials" edge to the SCIMManagedCredential entity was cleared.
+func (m *SCIMManagedConnectionMutation) CredentialsCleared() bool {
+	return m.clearedcredentials
+}
+
+// RemoveCredentialIDs removes the "credentials" edge to the SCIMManagedCredential entity by IDs.
+func (m *SCIMManagedConnectionMutation) RemoveCredentialIDs(ids ...string) {
+	if m.removedcredentials == nil {
+		m.removedcredentials = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.credentials, ids[i])
+		m.removedcredentials[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCredentials returns the removed IDs of the "credentials" edge to the SCIMManagedCredential entity.
+func (m *SCIMManagedConnectionMutation) RemovedCredentialsIDs() (ids []string) {
+	for id := range m.removedcredentials {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CredentialsIDs returns the "credentials" edge IDs in the mutation.
+func (m *SCIMManagedConnectionMutation) CredentialsIDs() (ids []string) {
+	for id := range m.credentials {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCredentials resets all changes to the "credentials" edge.
+func (m *SCIMManagedConnectionMutation) ResetCredentials() {
+	m.credentials = nil
+	m.clearedcredentials = false
+	m.removedcredentials = nil
+}
+
+// AddEventIDs adds the "events" edge to the SCIMManagedConnectionEvent entity by ids.
+func (m *SCIMManagedConnectionMutation) AddEventIDs(ids ...string) {
+	if m.events == nil {
+		m.events = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the SCIMManagedConnectionEvent entity.
+func (m *SCIMManagedConnectionMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the SCIMManagedConnectionEvent entity was cleared.
+func (m *SCIMManagedConnectionMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the SCIMManagedConnectionEvent entity by IDs.
+func (m *SCIMManagedConnectionMutation) RemoveEventIDs(ids ...string) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the SCIMManagedConnectionEvent entity.
+func (m *SCIMManagedConnectionMutation) RemovedEventsIDs() (ids []string) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *SCIMManagedConnectionMutation) EventsIDs() (ids []string) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *SCIMManagedConnectionMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
+// Where appends a list predicates to the SCIMManagedConnectionMutation builder.
+func (m *SCIMManagedConnectionMutation) Where(ps ...predicate.SCIMManagedConnection) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMManagedConnectionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMManagedConnectionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMManagedConnection, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMManagedConnectionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMManagedConnectionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMManagedConnection).
+func (m *SCIMManagedConnectionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMManagedConnectionMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.creation_request_id != nil {
+		fields = append(fields, scimmanagedconnection.FieldCreationRequestID)
+	}
+	if m.connection_id != nil {
+		fields = append(fields, scimmanagedconnection.FieldConnectionID)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimmanagedconnection.FieldProvisioningDomainID)
+	}
+	if m.status != nil {
+		fields = append(fields, scimmanagedconnection.FieldStatus)
+	}
+	if m.revision != nil {
+		fields = append(fields, scimmanagedconnection.FieldRevision)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimmanagedconnection.FieldCreatedAt)
+	}
+	if m.created_by != nil {
+		fields = append(fields, scimmanagedconnection.FieldCreatedBy)
+	}
+	if m.decommission_started_at != nil {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionStartedAt)
+	}
+	if m.decommission_started_by != nil {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionStartedBy)
+	}
+	if m.decommissioned_at != nil {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionedAt)
+	}
+	if m.decommissioned_by != nil {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMManagedConnectionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimmanagedconnection.FieldCreationRequestID:
+		return m.CreationRequestID()
+	case scimmanagedconnection.FieldConnectionID:
+		return m.ConnectionID()
+	case scimmanagedconnection.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimmanagedconnection.FieldStatus:
+		return m.Status()
+	case scimmanagedconnection.FieldRevision:
+		return m.Revision()
+	case scimmanagedconnection.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimmanagedconnection.FieldCreatedBy:
+		return m.CreatedBy()
+	case scimmanagedconnection.FieldDecommissionStartedAt:
+		return m.DecommissionStartedAt()
+	case scimmanagedconnection.FieldDecommissionStartedBy:
+		return m.DecommissionStartedBy()
+	case scimmanagedconnection.FieldDecommissionedAt:
+		return m.DecommissionedAt()
+	case scimmanagedconnection.FieldDecommissionedBy:
+		return m.DecommissionedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMManagedConnectionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimmanagedconnection.FieldCreationRequestID:
+		return m.OldCreationRequestID(ctx)
+	case scimmanagedconnection.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimmanagedconnection.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimmanagedconnection.FieldStatus:
+		return m.OldStatus(ctx)
+	case scimmanagedconnection.FieldRevision:
+		return m.OldRevision(ctx)
+	case scimmanagedconnection.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimmanagedconnection.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case scimmanagedconnection.FieldDecommissionStartedAt:
+		return m.OldDecommissionStartedAt(ctx)
+	case scimmanagedconnection.FieldDecommissionStartedBy:
+		return m.OldDecommissionStartedBy(ctx)
+	case scimmanagedconnection.FieldDecommissionedAt:
+		return m.OldDecommissionedAt(ctx)
+	case scimmanagedconnection.FieldDecommissionedBy:
+		return m.OldDecommissionedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMManagedConnection field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedConnectionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimmanagedconnection.FieldCreationRequestID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreationRequestID(v)
+		return nil
+	case scimmanagedconnection.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimmanagedconnection.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimmanagedconnection.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case scimmanagedconnection.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case scimmanagedconnection.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimmanagedconnection.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case scimmanagedconnection.FieldDecommissionStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionStartedAt(v)
+		return nil
+	case scimmanagedconnection.FieldDecommissionStartedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionStartedBy(v)
+		return nil
+	case scimmanagedconnection.FieldDecommissionedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionedAt(v)
+		return nil
+	case scimmanagedconnection.FieldDecommissionedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMManagedConnectionMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, scimmanagedconnection.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMManagedConnectionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimmanagedconnection.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedConnectionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimmanagedconnection.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMManagedConnectionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimmanagedconnection.FieldDecommissionStartedAt) {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionStartedAt)
+	}
+	if m.FieldCleared(scimmanagedconnection.FieldDecommissionStartedBy) {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionStartedBy)
+	}
+	if m.FieldCleared(scimmanagedconnection.FieldDecommissionedAt) {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionedAt)
+	}
+	if m.FieldCleared(scimmanagedconnection.FieldDecommissionedBy) {
+		fields = append(fields, scimmanagedconnection.FieldDecommissionedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMManagedConnectionMutation) ClearField(name string) error {
+	switch name {
+	case scimmanagedconnection.FieldDecommissionStartedAt:
+		m.ClearDecommissionStartedAt()
+		return nil
+	case scimmanagedconnection.FieldDecommissionStartedBy:
+		m.ClearDecommissionStartedBy()
+		return nil
+	case scimmanagedconnection.FieldDecommissionedAt:
+		m.ClearDecommissionedAt()
+		return nil
+	case scimmanagedconnection.FieldDecommissionedBy:
+		m.ClearDecommissionedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMManagedConnectionMutation) ResetField(name string) error {
+	switch name {
+	case scimmanagedconnection.FieldCreationRequestID:
+		m.ResetCreationRequestID()
+		return nil
+	case scimmanagedconnection.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimmanagedconnection.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimmanagedconnection.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case scimmanagedconnection.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case scimmanagedconnection.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimmanagedconnection.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case scimmanagedconnection.FieldDecommissionStartedAt:
+		m.ResetDecommissionStartedAt()
+		return nil
+	case scimmanagedconnection.FieldDecommissionStartedBy:
+		m.ResetDecommissionStartedBy()
+		return nil
+	case scimmanagedconnection.FieldDecommissionedAt:
+		m.ResetDecommissionedAt()
+		return nil
+	case scimmanagedconnection.FieldDecommissionedBy:
+		m.ResetDecommissionedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMManagedConnectionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.credentials != nil {
+		edges = append(edges, scimmanagedconnection.EdgeCredentials)
+	}
+	if m.events != nil {
+		edges = append(edges, scimmanagedconnection.EdgeEvents)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMManagedConnectionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimmanagedconnection.EdgeCredentials:
+		ids := make([]ent.Value, 0, len(m.credentials))
+		for id := range m.credentials {
+			ids = append(ids, id)
+		}
+		return ids
+	case scimmanagedconnection.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMManagedConnectionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedcredentials != nil {
+		edges = append(edges, scimmanagedconnection.EdgeCredentials)
+	}
+	if m.removedevents != nil {
+		edges = append(edges, scimmanagedconnection.EdgeEvents)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMManagedConnectionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case scimmanagedconnection.EdgeCredentials:
+		ids := make([]ent.Value, 0, len(m.removedcredentials))
+		for id := range m.removedcredentials {
+			ids = append(ids, id)
+		}
+		return ids
+	case scimmanagedconnection.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcredentials {
+		edges = append(edges, scimmanagedconnection.EdgeCredentials)
+	}
+	if m.clearedevents {
+		edges = append(edges, scimmanagedconnection.EdgeEvents)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMManagedConnectionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimmanagedconnection.EdgeCredentials:
+		return m.clearedcredentials
+	case scimmanagedconnection.EdgeEvents:
+		return m.clearedevents
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMManagedConnectionMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMManagedConnectionMutation) ResetEdge(name string) error {
+	switch name {
+	case scimmanagedconnection.EdgeCredentials:
+		m.ResetCredentials()
+		return nil
+	case scimmanagedconnection.EdgeEvents:
+		m.ResetEvents()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnection edge %s", name)
+}
+
+// SCIMManagedConnectionEventMutation represents an operation that mutates the SCIMManagedConnectionEvent nodes in the graph.
+type SCIMManagedConnectionEventMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	event_key         *string
+	sequence          *int64
+	addsequence       *int64
+	_type             *string
+	actor_id          *string
+	credential_id     *string
+	created_at        *time.Time
+	clearedFields     map[string]struct{}
+	connection        *string
+	clearedconnection bool
+	done              bool
+	oldValue          func(context.Context) (*SCIMManagedConnectionEvent, error)
+	predicates        []predicate.SCIMManagedConnectionEvent
+}
+
+var _ ent.Mutation = (*SCIMManagedConnectionEventMutation)(nil)
+
+// scimmanagedconnectioneventOption allows management of the mutation configuration using functional options.
+type scimmanagedconnectioneventOption func(*SCIMManagedConnectionEventMutation)
+
+// newSCIMManagedConnectionEventMutation creates new mutation for the SCIMManagedConnectionEvent entity.
+func newSCIMManagedConnectionEventMutation(c config, op Op, opts ...scimmanagedconnectioneventOption) *SCIMManagedConnectionEventMutation {
+	m := &SCIMManagedConnectionEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMManagedConnectionEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMManagedConnectionEventID sets the ID field of the mutation.
+func withSCIMManagedConnectionEventID(id string) scimmanagedconnectioneventOption {
+	return func(m *SCIMManagedConnectionEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMManagedConnectionEvent
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMManagedConnectionEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMManagedConnectionEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMManagedConnectionEvent sets the old SCIMManagedConnectionEvent of the mutation.
+func withSCIMManagedConnectionEvent(node *SCIMManagedConnectionEvent) scimmanagedconnectioneventOption {
+	return func(m *SCIMManagedConnectionEventMutation) {
+		m.oldValue = func(context.Context) (*SCIMManagedConnectionEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMManagedConnectionEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMManagedConnectionEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMManagedConnectionEvent entities.
+func (m *SCIMManagedConnectionEventMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMManagedConnectionEventMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMManagedConnectionEventMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMManagedConnectionEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionRecordID sets the "connection_record_id" field.
+func (m *SCIMManagedConnectionEventMutation) SetConnectionRecordID(s string) {
+	m.connection = &s
+}
+
+// ConnectionRecordID returns the value of the "connection_record_id" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) ConnectionRecordID() (r string, exists bool) {
+	v := m.connection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionRecordID returns the old "connection_record_id" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldConnectionRecordID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionRecordID: %w", err)
+	}
+	return oldValue.ConnectionRecordID, nil
+}
+
+// ResetConnectionRecordID resets all changes to the "connection_record_id" field.
+func (m *SCIMManagedConnectionEventMutation) ResetConnectionRecordID() {
+	m.connection = nil
+}
+
+// SetEventKey sets the "event_key" field.
+func (m *SCIMManagedConnectionEventMutation) SetEventKey(s string) {
+	m.event_key = &s
+}
+
+// EventKey returns the value of the "event_key" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) EventKey() (r string, exists bool) {
+	v := m.event_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventKey returns the old "event_key" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldEventKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventKey: %w", err)
+	}
+	return oldValue.EventKey, nil
+}
+
+// ResetEventKey resets all changes to the "event_key" field.
+func (m *SCIMManagedConnectionEventMutation) ResetEventKey() {
+	m.event_key = nil
+}
+
+// SetSequence sets the "sequence" field.
+func (m *SCIMManagedConnectionEventMutation) SetSequence(i int64) {
+	m.sequence = &i
+	m.addsequence = nil
+}
+
+// Sequence returns the value of the "sequence" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) Sequence() (r int64, exists bool) {
+	v := m.sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSequence returns the old "sequence" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldSequence(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSequence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSequence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSequence: %w", err)
+	}
+	return oldValue.Sequence, nil
+}
+
+// AddSequence adds i to the "sequence" field.
+func (m *SCIMManagedConnectionEventMutation) AddSequence(i int64) {
+	if m.addsequence != nil {
+		*m.addsequence += i
+	} else {
+		m.addsequence = &i
+	}
+}
+
+// AddedSequence returns the value that was added to the "sequence" field in this mutation.
+func (m *SCIMManagedConnectionEventMutation) AddedSequence() (r int64, exists bool) {
+	v := m.addsequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSequence resets all changes to the "sequence" field.
+func (m *SCIMManagedConnectionEventMutation) ResetSequence() {
+	m.sequence = nil
+	m.addsequence = nil
+}
+
+// SetType sets the "type" field.
+func (m *SCIMManagedConnectionEventMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *SCIMManagedConnectionEventMutation) ResetType() {
+	m._type = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *SCIMManagedConnectionEventMutation) SetActorID(s string) {
+	m.actor_id = &s
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) ActorID() (r string, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldActorID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *SCIMManagedConnectionEventMutation) ResetActorID() {
+	m.actor_id = nil
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (m *SCIMManagedConnectionEventMutation) SetCredentialID(s string) {
+	m.credential_id = &s
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) CredentialID() (r string, exists bool) {
+	v := m.credential_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldCredentialID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ClearCredentialID clears the value of the "credential_id" field.
+func (m *SCIMManagedConnectionEventMutation) ClearCredentialID() {
+	m.credential_id = nil
+	m.clearedFields[scimmanagedconnectionevent.FieldCredentialID] = struct{}{}
+}
+
+// CredentialIDCleared returns if the "credential_id" field was cleared in this mutation.
+func (m *SCIMManagedConnectionEventMutation) CredentialIDCleared() bool {
+	_, ok := m.clearedFields[scimmanagedconnectionevent.FieldCredentialID]
+	return ok
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *SCIMManagedConnectionEventMutation) ResetCredentialID() {
+	m.credential_id = nil
+	delete(m.clearedFields, scimmanagedconnectionevent.FieldCredentialID)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMManagedConnectionEventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMManagedConnectionEventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMManagedConnectionEvent entity.
+// If the SCIMManagedConnectionEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedConnectionEventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMManagedConnectionEventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetConnectionID sets the "connection" edge to the SCIMManagedConnection entity by id.
+func (m *SCIMManagedConnectionEventMutation) SetConnectionID(id string) {
+	m.connection = &id
+}
+
+// ClearConnection clears the "connection" edge to the SCIMManagedConnection entity.
+func (m *SCIMManagedConnectionEventMutation) ClearConnection() {
+	m.clearedconnection = true
+	m.clearedFields[scimmanagedconnectionevent.FieldConnectionRecordID] = struct{}{}
+}
+
+// ConnectionCleared reports if the "connection" edge to the SCIMManagedConnection entity was cleared.
+func (m *SCIMManagedConnectionEventMutation) ConnectionCleared() bool {
+	return m.clearedconnection
+}
+
+// ConnectionID returns the "connection" edge ID in the mutation.
+func (m *SCIMManagedConnectionEventMutation) ConnectionID() (id string, exists bool) {
+	if m.connection != nil {
+		return *m.connection, true
+	}
+	return
+}
+
+// ConnectionIDs returns the "connection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConnectionID instead. It exists only for internal usage by the builders.
+func (m *SCIMManagedConnectionEventMutation) ConnectionIDs() (ids []string) {
+	if id := m.connection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConnection resets all changes to the "connection" edge.
+func (m *SCIMManagedConnectionEventMutation) ResetConnection() {
+	m.connection = nil
+	m.clearedconnection = false
+}
+
+// Where appends a list predicates to the SCIMManagedConnectionEventMutation builder.
+func (m *SCIMManagedConnectionEventMutation) Where(ps ...predicate.SCIMManagedConnectionEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMManagedConnectionEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMManagedConnectionEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMManagedConnectionEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMManagedConnectionEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMManagedConnectionEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMManagedConnectionEvent).
+func (m *SCIMManagedConnectionEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMManagedConnectionEventMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.connection != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldConnectionRecordID)
+	}
+	if m.event_key != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldEventKey)
+	}
+	if m.sequence != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldSequence)
+	}
+	if m._type != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldType)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldActorID)
+	}
+	if m.credential_id != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldCredentialID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMManagedConnectionEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimmanagedconnectionevent.FieldConnectionRecordID:
+		return m.ConnectionRecordID()
+	case scimmanagedconnectionevent.FieldEventKey:
+		return m.EventKey()
+	case scimmanagedconnectionevent.FieldSequence:
+		return m.Sequence()
+	case scimmanagedconnectionevent.FieldType:
+		return m.GetType()
+	case scimmanagedconnectionevent.FieldActorID:
+		return m.ActorID()
+	case scimmanagedconnectionevent.FieldCredentialID:
+		return m.CredentialID()
+	case scimmanagedconnectionevent.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMManagedConnectionEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimmanagedconnectionevent.FieldConnectionRecordID:
+		return m.OldConnectionRecordID(ctx)
+	case scimmanagedconnectionevent.FieldEventKey:
+		return m.OldEventKey(ctx)
+	case scimmanagedconnectionevent.FieldSequence:
+		return m.OldSequence(ctx)
+	case scimmanagedconnectionevent.FieldType:
+		return m.OldType(ctx)
+	case scimmanagedconnectionevent.FieldActorID:
+		return m.OldActorID(ctx)
+	case scimmanagedconnectionevent.FieldCredentialID:
+		return m.OldCredentialID(ctx)
+	case scimmanagedconnectionevent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMManagedConnectionEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedConnectionEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimmanagedconnectionevent.FieldConnectionRecordID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionRecordID(v)
+		return nil
+	case scimmanagedconnectionevent.FieldEventKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventKey(v)
+		return nil
+	case scimmanagedconnectionevent.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSequence(v)
+		return nil
+	case scimmanagedconnectionevent.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case scimmanagedconnectionevent.FieldActorID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case scimmanagedconnectionevent.FieldCredentialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
+	case scimmanagedconnectionevent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMManagedConnectionEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addsequence != nil {
+		fields = append(fields, scimmanagedconnectionevent.FieldSequence)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMManagedConnectionEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimmanagedconnectionevent.FieldSequence:
+		return m.AddedSequence()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedConnectionEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimmanagedconnectionevent.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSequence(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMManagedConnectionEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimmanagedconnectionevent.FieldCredentialID) {
+		fields = append(fields, scimmanagedconnectionevent.FieldCredentialID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMManagedConnectionEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMManagedConnectionEventMutation) ClearField(name string) error {
+	switch name {
+	case scimmanagedconnectionevent.FieldCredentialID:
+		m.ClearCredentialID()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMManagedConnectionEventMutation) ResetField(name string) error {
+	switch name {
+	case scimmanagedconnectionevent.FieldConnectionRecordID:
+		m.ResetConnectionRecordID()
+		return nil
+	case scimmanagedconnectionevent.FieldEventKey:
+		m.ResetEventKey()
+		return nil
+	case scimmanagedconnectionevent.FieldSequence:
+		m.ResetSequence()
+		return nil
+	case scimmanagedconnectionevent.FieldType:
+		m.ResetType()
+		return nil
+	case scimmanagedconnectionevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case scimmanagedconnectionevent.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
+	case scimmanagedconnectionevent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMManagedConnectionEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.connection != nil {
+		edges = append(edges, scimmanagedconnectionevent.EdgeConnection)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMManagedConnectionEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimmanagedconnectionevent.EdgeConnection:
+		if id := m.connection; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMManagedConnectionEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMManagedConnectionEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMManagedConnectionEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedconnection {
+		edges = append(edges, scimmanagedconnectionevent.EdgeConnection)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMManagedConnectionEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimmanagedconnectionevent.EdgeConnection:
+		return m.clearedconnection
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMManagedConnectionEventMutation) ClearEdge(name string) error {
+	switch name {
+	case scimmanagedconnectionevent.EdgeConnection:
+		m.ClearConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMManagedConnectionEventMutation) ResetEdge(name string) error {
+	switch name {
+	case scimmanagedconnectionevent.EdgeConnection:
+		m.ResetConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedConnectionEvent edge %s", name)
+}
+
+// SCIMManagedCredentialMutation represents an operation that mutates the SCIMManagedCredential nodes in the graph.
+type SCIMManagedCredentialMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	credential_id     *string
+	token_digest      *string
+	hash_version      *string
+	active_slot_key   *string
+	status            *string
+	serialized_scopes *string
+	expires_at        *time.Time
+	created_at        *time.Time
+	created_by        *string
+	last_used_at      *time.Time
+	revoked_at        *time.Time
+	revoked_by        *string
+	decommissioned_at *time.Time
+	clearedFields     map[string]struct{}
+	connection        *string
+	clearedconnection bool
+	done              bool
+	oldValue          func(context.Context) (*SCIMManagedCredential, error)
+	predicates        []predicate.SCIMManagedCredential
+}
+
+var _ ent.Mutation = (*SCIMManagedCredentialMutation)(nil)
+
+// scimmanagedcredentialOption allows management of the mutation configuration using functional options.
+type scimmanagedcredentialOption func(*SCIMManagedCredentialMutation)
+
+// newSCIMManagedCredentialMutation creates new mutation for the SCIMManagedCredential entity.
+func newSCIMManagedCredentialMutation(c config, op Op, opts ...scimmanagedcredentialOption) *SCIMManagedCredentialMutation {
+	m := &SCIMManagedCredentialMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMManagedCredential,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMManagedCredentialID sets the ID field of the mutation.
+func withSCIMManagedCredentialID(id string) scimmanagedcredentialOption {
+	return func(m *SCIMManagedCredentialMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMManagedCredential
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMManagedCredential, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMManagedCredential.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMManagedCredential sets the old SCIMManagedCredential of the mutation.
+func withSCIMManagedCredential(node *SCIMManagedCredential) scimmanagedcredentialOption {
+	return func(m *SCIMManagedCredentialMutation) {
+		m.oldValue = func(context.Context) (*SCIMManagedCredential, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMManagedCredentialMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMManagedCredentialMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMManagedCredential entities.
+func (m *SCIMManagedCredentialMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMManagedCredentialMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMManagedCredentialMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMManagedCredential.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionRecordID sets the "connection_record_id" field.
+func (m *SCIMManagedCredentialMutation) SetConnectionRecordID(s string) {
+	m.connection = &s
+}
+
+// ConnectionRecordID returns the value of the "connection_record_id" field in the mutation.
+func (m *SCIMManagedCredentialMutation) ConnectionRecordID() (r string, exists bool) {
+	v := m.connection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionRecordID returns the old "connection_record_id" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldConnectionRecordID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionRecordID: %w", err)
+	}
+	return oldValue.ConnectionRecordID, nil
+}
+
+// ResetConnectionRecordID resets all changes to the "connection_record_id" field.
+func (m *SCIMManagedCredentialMutation) ResetConnectionRecordID() {
+	m.connection = nil
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (m *SCIMManagedCredentialMutation) SetCredentialID(s string) {
+	m.credential_id = &s
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *SCIMManagedCredentialMutation) CredentialID() (r string, exists bool) {
+	v := m.credential_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldCredentialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *SCIMManagedCredentialMutation) ResetCredentialID() {
+	m.credential_id = nil
+}
+
+// SetTokenDigest sets the "token_digest" field.
+func (m *SCIMManagedCredentialMutation) SetTokenDigest(s string) {
+	m.token_digest = &s
+}
+
+// TokenDigest returns the value of the "token_digest" field in the mutation.
+func (m *SCIMManagedCredentialMutation) TokenDigest() (r string, exists bool) {
+	v := m.token_digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenDigest returns the old "token_digest" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldTokenDigest(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenDigest: %w", err)
+	}
+	return oldValue.TokenDigest, nil
+}
+
+// ResetTokenDigest resets all changes to the "token_digest" field.
+func (m *SCIMManagedCredentialMutation) ResetTokenDigest() {
+	m.token_digest = nil
+}
+
+// SetHashVersion sets the "hash_version" field.
+func (m *SCIMManagedCredentialMutation) SetHashVersion(s string) {
+	m.hash_version = &s
+}
+
+// HashVersion returns the value of the "hash_version" field in the mutation.
+func (m *SCIMManagedCredentialMutation) HashVersion() (r string, exists bool) {
+	v := m.hash_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHashVersion returns the old "hash_version" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldHashVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHashVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHashVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHashVersion: %w", err)
+	}
+	return oldValue.HashVersion, nil
+}
+
+// ResetHashVersion resets all changes to the "hash_version" field.
+func (m *SCIMManagedCredentialMutation) ResetHashVersion() {
+	m.hash_version = nil
+}
+
+// SetActiveSlotKey sets the "active_slot_key" field.
+func (m *SCIMManagedCredentialMutation) SetActiveSlotKey(s string) {
+	m.active_slot_key = &s
+}
+
+// ActiveSlotKey returns the value of the "active_slot_key" field in the mutation.
+func (m *SCIMManagedCredentialMutation) ActiveSlotKey() (r string, exists bool) {
+	v := m.active_slot_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveSlotKey returns the old "active_slot_key" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldActiveSlotKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveSlotKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveSlotKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveSlotKey: %w", err)
+	}
+	return oldValue.ActiveSlotKey, nil
+}
+
+// ResetActiveSlotKey resets all changes to the "active_slot_key" field.
+func (m *SCIMManagedCredentialMutation) ResetActiveSlotKey() {
+	m.active_slot_key = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SCIMManagedCredentialMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SCIMManagedCredentialMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SCIMManagedCredentialMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetSerializedScopes sets the "serialized_scopes" field.
+func (m *SCIMManagedCredentialMutation) SetSerializedScopes(s string) {
+	m.serialized_scopes = &s
+}
+
+// SerializedScopes returns the value of the "serialized_scopes" field in the mutation.
+func (m *SCIMManagedCredentialMutation) SerializedScopes() (r string, exists bool) {
+	v := m.serialized_scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSerializedScopes returns the old "serialized_scopes" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldSerializedScopes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSerializedScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSerializedScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSerializedScopes: %w", err)
+	}
+	return oldValue.SerializedScopes, nil
+}
+
+// ResetSerializedScopes resets all changes to the "serialized_scopes" field.
+func (m *SCIMManagedCredentialMutation) ResetSerializedScopes() {
+	m.serialized_scopes = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *SCIMManagedCredentialMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *SCIMManagedCredentialMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *SCIMManagedCredentialMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMManagedCredentialMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMManagedCredentialMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMManagedCredentialMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *SCIMManagedCredentialMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *SCIMManagedCredentialMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *SCIMManagedCredentialMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *SCIMManagedCredentialMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *SCIMManagedCredentialMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *SCIMManagedCredentialMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[scimmanagedcredential.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[scimmanagedcredential.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *SCIMManagedCredentialMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, scimmanagedcredential.FieldLastUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *SCIMManagedCredentialMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *SCIMManagedCredentialMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *SCIMManagedCredentialMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[scimmanagedcredential.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[scimmanagedcredential.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *SCIMManagedCredentialMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, scimmanagedcredential.FieldRevokedAt)
+}
+
+// SetRevokedBy sets the "revoked_by" field.
+func (m *SCIMManagedCredentialMutation) SetRevokedBy(s string) {
+	m.revoked_by = &s
+}
+
+// RevokedBy returns the value of the "revoked_by" field in the mutation.
+func (m *SCIMManagedCredentialMutation) RevokedBy() (r string, exists bool) {
+	v := m.revoked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedBy returns the old "revoked_by" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldRevokedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedBy: %w", err)
+	}
+	return oldValue.RevokedBy, nil
+}
+
+// ClearRevokedBy clears the value of the "revoked_by" field.
+func (m *SCIMManagedCredentialMutation) ClearRevokedBy() {
+	m.revoked_by = nil
+	m.clearedFields[scimmanagedcredential.FieldRevokedBy] = struct{}{}
+}
+
+// RevokedByCleared returns if the "revoked_by" field was cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) RevokedByCleared() bool {
+	_, ok := m.clearedFields[scimmanagedcredential.FieldRevokedBy]
+	return ok
+}
+
+// ResetRevokedBy resets all changes to the "revoked_by" field.
+func (m *SCIMManagedCredentialMutation) ResetRevokedBy() {
+	m.revoked_by = nil
+	delete(m.clearedFields, scimmanagedcredential.FieldRevokedBy)
+}
+
+// SetDecommissionedAt sets the "decommissioned_at" field.
+func (m *SCIMManagedCredentialMutation) SetDecommissionedAt(t time.Time) {
+	m.decommissioned_at = &t
+}
+
+// DecommissionedAt returns the value of the "decommissioned_at" field in the mutation.
+func (m *SCIMManagedCredentialMutation) DecommissionedAt() (r time.Time, exists bool) {
+	v := m.decommissioned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecommissionedAt returns the old "decommissioned_at" field's value of the SCIMManagedCredential entity.
+// If the SCIMManagedCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMManagedCredentialMutation) OldDecommissionedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecommissionedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecommissionedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecommissionedAt: %w", err)
+	}
+	return oldValue.DecommissionedAt, nil
+}
+
+// ClearDecommissionedAt clears the value of the "decommissioned_at" field.
+func (m *SCIMManagedCredentialMutation) ClearDecommissionedAt() {
+	m.decommissioned_at = nil
+	m.clearedFields[scimmanagedcredential.FieldDecommissionedAt] = struct{}{}
+}
+
+// DecommissionedAtCleared returns if the "decommissioned_at" field was cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) DecommissionedAtCleared() bool {
+	_, ok := m.clearedFields[scimmanagedcredential.FieldDecommissionedAt]
+	return ok
+}
+
+// ResetDecommissionedAt resets all changes to the "decommissioned_at" field.
+func (m *SCIMManagedCredentialMutation) ResetDecommissionedAt() {
+	m.decommissioned_at = nil
+	delete(m.clearedFields, scimmanagedcredential.FieldDecommissionedAt)
+}
+
+// SetConnectionID sets the "connection" edge to the SCIMManagedConnection entity by id.
+func (m *SCIMManagedCredentialMutation) SetConnectionID(id string) {
+	m.connection = &id
+}
+
+// ClearConnection clears the "connection" edge to the SCIMManagedConnection entity.
+func (m *SCIMManagedCredentialMutation) ClearConnection() {
+	m.clearedconnection = true
+	m.clearedFields[scimmanagedcredential.FieldConnectionRecordID] = struct{}{}
+}
+
+// ConnectionCleared reports if the "connection" edge to the SCIMManagedConnection entity was cleared.
+func (m *SCIMManagedCredentialMutation) ConnectionCleared() bool {
+	return m.clearedconnection
+}
+
+// ConnectionID returns the "connection" edge ID in the mutation.
+func (m *SCIMManagedCredentialMutation) ConnectionID() (id string, exists bool) {
+	if m.connection != nil {
+		return *m.connection, true
+	}
+	return
+}
+
+// ConnectionIDs returns the "connection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConnectionID instead. It exists only for internal usage by the builders.
+func (m *SCIMManagedCredentialMutation) ConnectionIDs() (ids []string) {
+	if id := m.connection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConnection resets all changes to the "connection" edge.
+func (m *SCIMManagedCredentialMutation) ResetConnection() {
+	m.connection = nil
+	m.clearedconnection = false
+}
+
+// Where appends a list predicates to the SCIMManagedCredentialMutation builder.
+func (m *SCIMManagedCredentialMutation) Where(ps ...predicate.SCIMManagedCredential) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMManagedCredentialMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMManagedCredentialMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMManagedCredential, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMManagedCredentialMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMManagedCredentialMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMManagedCredential).
+func (m *SCIMManagedCredentialMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMManagedCredentialMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.connection != nil {
+		fields = append(fields, scimmanagedcredential.FieldConnectionRecordID)
+	}
+	if m.credential_id != nil {
+		fields = append(fields, scimmanagedcredential.FieldCredentialID)
+	}
+	if m.token_digest != nil {
+		fields = append(fields, scimmanagedcredential.FieldTokenDigest)
+	}
+	if m.hash_version != nil {
+		fields = append(fields, scimmanagedcredential.FieldHashVersion)
+	}
+	if m.active_slot_key != nil {
+		fields = append(fields, scimmanagedcredential.FieldActiveSlotKey)
+	}
+	if m.status != nil {
+		fields = append(fields, scimmanagedcredential.FieldStatus)
+	}
+	if m.serialized_scopes != nil {
+		fields = append(fields, scimmanagedcredential.FieldSerializedScopes)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, scimmanagedcredential.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimmanagedcredential.FieldCreatedAt)
+	}
+	if m.created_by != nil {
+		fields = append(fields, scimmanagedcredential.FieldCreatedBy)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, scimmanagedcredential.FieldLastUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, scimmanagedcredential.FieldRevokedAt)
+	}
+	if m.revoked_by != nil {
+		fields = append(fields, scimmanagedcredential.FieldRevokedBy)
+	}
+	if m.decommissioned_at != nil {
+		fields = append(fields, scimmanagedcredential.FieldDecommissionedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMManagedCredentialMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimmanagedcredential.FieldConnectionRecordID:
+		return m.ConnectionRecordID()
+	case scimmanagedcredential.FieldCredentialID:
+		return m.CredentialID()
+	case scimmanagedcredential.FieldTokenDigest:
+		return m.TokenDigest()
+	case scimmanagedcredential.FieldHashVersion:
+		return m.HashVersion()
+	case scimmanagedcredential.FieldActiveSlotKey:
+		return m.ActiveSlotKey()
+	case scimmanagedcredential.FieldStatus:
+		return m.Status()
+	case scimmanagedcredential.FieldSerializedScopes:
+		return m.SerializedScopes()
+	case scimmanagedcredential.FieldExpiresAt:
+		return m.ExpiresAt()
+	case scimmanagedcredential.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimmanagedcredential.FieldCreatedBy:
+		return m.CreatedBy()
+	case scimmanagedcredential.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case scimmanagedcredential.FieldRevokedAt:
+		return m.RevokedAt()
+	case scimmanagedcredential.FieldRevokedBy:
+		return m.RevokedBy()
+	case scimmanagedcredential.FieldDecommissionedAt:
+		return m.DecommissionedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMManagedCredentialMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimmanagedcredential.FieldConnectionRecordID:
+		return m.OldConnectionRecordID(ctx)
+	case scimmanagedcredential.FieldCredentialID:
+		return m.OldCredentialID(ctx)
+	case scimmanagedcredential.FieldTokenDigest:
+		return m.OldTokenDigest(ctx)
+	case scimmanagedcredential.FieldHashVersion:
+		return m.OldHashVersion(ctx)
+	case scimmanagedcredential.FieldActiveSlotKey:
+		return m.OldActiveSlotKey(ctx)
+	case scimmanagedcredential.FieldStatus:
+		return m.OldStatus(ctx)
+	case scimmanagedcredential.FieldSerializedScopes:
+		return m.OldSerializedScopes(ctx)
+	case scimmanagedcredential.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case scimmanagedcredential.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimmanagedcredential.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case scimmanagedcredential.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case scimmanagedcredential.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case scimmanagedcredential.FieldRevokedBy:
+		return m.OldRevokedBy(ctx)
+	case scimmanagedcredential.FieldDecommissionedAt:
+		return m.OldDecommissionedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMManagedCredential field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedCredentialMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimmanagedcredential.FieldConnectionRecordID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionRecordID(v)
+		return nil
+	case scimmanagedcredential.FieldCredentialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
+	case scimmanagedcredential.FieldTokenDigest:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenDigest(v)
+		return nil
+	case scimmanagedcredential.FieldHashVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHashVersion(v)
+		return nil
+	case scimmanagedcredential.FieldActiveSlotKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveSlotKey(v)
+		return nil
+	case scimmanagedcredential.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case scimmanagedcredential.FieldSerializedScopes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSerializedScopes(v)
+		return nil
+	case scimmanagedcredential.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case scimmanagedcredential.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimmanagedcredential.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case scimmanagedcredential.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case scimmanagedcredential.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case scimmanagedcredential.FieldRevokedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedBy(v)
+		return nil
+	case scimmanagedcredential.FieldDecommissionedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecommissionedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMManagedCredentialMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMManagedCredentialMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMManagedCredentialMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMManagedCredentialMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimmanagedcredential.FieldLastUsedAt) {
+		fields = append(fields, scimmanagedcredential.FieldLastUsedAt)
+	}
+	if m.FieldCleared(scimmanagedcredential.FieldRevokedAt) {
+		fields = append(fields, scimmanagedcredential.FieldRevokedAt)
+	}
+	if m.FieldCleared(scimmanagedcredential.FieldRevokedBy) {
+		fields = append(fields, scimmanagedcredential.FieldRevokedBy)
+	}
+	if m.FieldCleared(scimmanagedcredential.FieldDecommissionedAt) {
+		fields = append(fields, scimmanagedcredential.FieldDecommissionedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMManagedCredentialMutation) ClearField(name string) error {
+	switch name {
+	case scimmanagedcredential.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case scimmanagedcredential.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	case scimmanagedcredential.FieldRevokedBy:
+		m.ClearRevokedBy()
+		return nil
+	case scimmanagedcredential.FieldDecommissionedAt:
+		m.ClearDecommissionedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMManagedCredentialMutation) ResetField(name string) error {
+	switch name {
+	case scimmanagedcredential.FieldConnectionRecordID:
+		m.ResetConnectionRecordID()
+		return nil
+	case scimmanagedcredential.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
+	case scimmanagedcredential.FieldTokenDigest:
+		m.ResetTokenDigest()
+		return nil
+	case scimmanagedcredential.FieldHashVersion:
+		m.ResetHashVersion()
+		return nil
+	case scimmanagedcredential.FieldActiveSlotKey:
+		m.ResetActiveSlotKey()
+		return nil
+	case scimmanagedcredential.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case scimmanagedcredential.FieldSerializedScopes:
+		m.ResetSerializedScopes()
+		return nil
+	case scimmanagedcredential.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case scimmanagedcredential.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimmanagedcredential.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case scimmanagedcredential.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case scimmanagedcredential.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case scimmanagedcredential.FieldRevokedBy:
+		m.ResetRevokedBy()
+		return nil
+	case scimmanagedcredential.FieldDecommissionedAt:
+		m.ResetDecommissionedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMManagedCredentialMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.connection != nil {
+		edges = append(edges, scimmanagedcredential.EdgeConnection)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMManagedCredentialMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimmanagedcredential.EdgeConnection:
+		if id := m.connection; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMManagedCredentialMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMManagedCredentialMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedconnection {
+		edges = append(edges, scimmanagedcredential.EdgeConnection)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMManagedCredentialMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimmanagedcredential.EdgeConnection:
+		return m.clearedconnection
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMManagedCredentialMutation) ClearEdge(name string) error {
+	switch name {
+	case scimmanagedcredential.EdgeConnection:
+		m.ClearConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMManagedCredentialMutation) ResetEdge(name string) error {
+	switch name {
+	case scimmanagedcredential.EdgeConnection:
+		m.ResetConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMManagedCredential edge %s", name)
+}
+
+// SCIMProjectionGrantMutation represents an operation that mutates the SCIMProjectionGrant nodes in the graph.
+type SCIMProjectionGrantMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	connection_id          *string
+	provisioning_domain_id *string
+	source_kind            *string
+	source_id              *string
+	source_value           *string
+	role                   *string
+	grant_key              *string
+	created_at             *time.Time
+	updated_at             *time.Time
+	clearedFields          map[string]struct{}
+	scim_user              *string
+	clearedscim_user       bool
+	user                   *string
+	cleareduser            bool
+	done                   bool
+	oldValue               func(context.Context) (*SCIMProjectionGrant, error)
+	predicates             []predicate.SCIMProjectionGrant
+}
+
+var _ ent.Mutation = (*SCIMProjectionGrantMutation)(nil)
+
+// scimprojectiongrantOption allows management of the mutation configuration using functional options.
+type scimprojectiongrantOption func(*SCIMProjectionGrantMutation)
+
+// newSCIMProjectionGrantMutation creates new mutation for the SCIMProjectionGrant entity.
+func newSCIMProjectionGrantMutation(c config, op Op, opts ...scimprojectiongrantOption) *SCIMProjectionGrantMutation {
+	m := &SCIMProjectionGrantMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMProjectionGrant,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMProjectionGrantID sets the ID field of the mutation.
+func withSCIMProjectionGrantID(id string) scimprojectiongrantOption {
+	return func(m *SCIMProjectionGrantMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMProjectionGrant
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMProjectionGrant, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMProjectionGrant.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMProjectionGrant sets the old SCIMProjectionGrant of the mutation.
+func withSCIMProjectionGrant(node *SCIMProjectionGrant) scimprojectiongrantOption {
+	return func(m *SCIMProjectionGrantMutation) {
+		m.oldValue = func(context.Context) (*SCIMProjectionGrant, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMProjectionGrantMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMProjectionGrantMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMProjectionGrant entities.
+func (m *SCIMProjectionGrantMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMProjectionGrantMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMProjectionGrantMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMProjectionGrant.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMProjectionGrantMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMProjectionGrantMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMProjectionGrantMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMProjectionGrantMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMProjectionGrantMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMProjectionGrantMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetScimUserID sets the "scim_user_id" field.
+func (m *SCIMProjectionGrantMutation) SetScimUserID(s string) {
+	m.scim_user = &s
+}
+
+// ScimUserID returns the value of the "scim_user_id" field in the mutation.
+func (m *SCIMProjectionGrantMutation) ScimUserID() (r string, exists bool) {
+	v := m.scim_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScimUserID returns the old "scim_user_id" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldScimUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScimUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScimUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScimUserID: %w", err)
+	}
+	return oldValue.ScimUserID, nil
+}
+
+// ResetScimUserID resets all changes to the "scim_user_id" field.
+func (m *SCIMProjectionGrantMutation) ResetScimUserID() {
+	m.scim_user = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SCIMProjectionGrantMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SCIMProjectionGrantMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SCIMProjectionGrantMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetSourceKind sets the "source_kind" field.
+func (m *SCIMProjectionGrantMutation) SetSourceKind(s string) {
+	m.source_kind = &s
+}
+
+// SourceKind returns the value of the "source_kind" field in the mutation.
+func (m *SCIMProjectionGrantMutation) SourceKind() (r string, exists bool) {
+	v := m.source_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceKind returns the old "source_kind" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldSourceKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceKind: %w", err)
+	}
+	return oldValue.SourceKind, nil
+}
+
+// ResetSourceKind resets all changes to the "source_kind" field.
+func (m *SCIMProjectionGrantMutation) ResetSourceKind() {
+	m.source_kind = nil
+}
+
+// SetSourceID sets the "source_id" field.
+func (m *SCIMProjectionGrantMutation) SetSourceID(s string) {
+	m.source_id = &s
+}
+
+// SourceID returns the value of the "source_id" field in the mutation.
+func (m *SCIMProjectionGrantMutation) SourceID() (r string, exists bool) {
+	v := m.source_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceID returns the old "source_id" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldSourceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceID: %w", err)
+	}
+	return oldValue.SourceID, nil
+}
+
+// ResetSourceID resets all changes to the "source_id" field.
+func (m *SCIMProjectionGrantMutation) ResetSourceID() {
+	m.source_id = nil
+}
+
+// SetSourceValue sets the "source_value" field.
+func (m *SCIMProjectionGrantMutation) SetSourceValue(s string) {
+	m.source_value = &s
+}
+
+// SourceValue returns the value of the "source_value" field in the mutation.
+func (m *SCIMProjectionGrantMutation) SourceValue() (r string, exists bool) {
+	v := m.source_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceValue returns the old "source_value" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldSourceValue(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceValue: %w", err)
+	}
+	return oldValue.SourceValue, nil
+}
+
+// ClearSourceValue clears the value of the "source_value" field.
+func (m *SCIMProjectionGrantMutation) ClearSourceValue() {
+	m.source_value = nil
+	m.clearedFields[scimprojectiongrant.FieldSourceValue] = struct{}{}
+}
+
+// SourceValueCleared returns if the "source_value" field was cleared in this mutation.
+func (m *SCIMProjectionGrantMutation) SourceValueCleared() bool {
+	_, ok := m.clearedFields[scimprojectiongrant.FieldSourceValue]
+	return ok
+}
+
+// ResetSourceValue resets all changes to the "source_value" field.
+func (m *SCIMProjectionGrantMutation) ResetSourceValue() {
+	m.source_value = nil
+	delete(m.clearedFields, scimprojectiongrant.FieldSourceValue)
+}
+
+// SetRole sets the "role" field.
+func (m *SCIMProjectionGrantMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *SCIMProjectionGrantMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *SCIMProjectionGrantMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetGrantKey sets the "grant_key" field.
+func (m *SCIMProjectionGrantMutation) SetGrantKey(s string) {
+	m.grant_key = &s
+}
+
+// GrantKey returns the value of the "grant_key" field in the mutation.
+func (m *SCIMProjectionGrantMutation) GrantKey() (r string, exists bool) {
+	v := m.grant_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrantKey returns the old "grant_key" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldGrantKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrantKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrantKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrantKey: %w", err)
+	}
+	return oldValue.GrantKey, nil
+}
+
+// ResetGrantKey resets all changes to the "grant_key" field.
+func (m *SCIMProjectionGrantMutation) ResetGrantKey() {
+	m.grant_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMProjectionGrantMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMProjectionGrantMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMProjectionGrantMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SCIMProjectionGrantMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SCIMProjectionGrantMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SCIMProjectionGrant entity.
+// If the SCIMProjectionGrant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMProjectionGrantMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SCIMProjectionGrantMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearScimUser clears the "scim_user" edge to the SCIMUser entity.
+func (m *SCIMProjectionGrantMutation) ClearScimUser() {
+	m.clearedscim_user = true
+	m.clearedFields[scimprojectiongrant.FieldScimUserID] = struct{}{}
+}
+
+// ScimUserCleared reports if the "scim_user" edge to the SCIMUser entity was cleared.
+func (m *SCIMProjectionGrantMutation) ScimUserCleared() bool {
+	return m.clearedscim_user
+}
+
+// ScimUserIDs returns the "scim_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScimUserID instead. It exists only for internal usage by the builders.
+func (m *SCIMProjectionGrantMutation) ScimUserIDs() (ids []string) {
+	if id := m.scim_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScimUser resets all changes to the "scim_user" edge.
+func (m *SCIMProjectionGrantMutation) ResetScimUser() {
+	m.scim_user = nil
+	m.clearedscim_user = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SCIMProjectionGrantMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[scimprojectiongrant.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SCIMProjectionGrantMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SCIMProjectionGrantMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SCIMProjectionGrantMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SCIMProjectionGrantMutation builder.
+func (m *SCIMProjectionGrantMutation) Where(ps ...predicate.SCIMProjectionGrant) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMProjectionGrantMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMProjectionGrantMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMProjectionGrant, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMProjectionGrantMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMProjectionGrantMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMProjectionGrant).
+func (m *SCIMProjectionGrantMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMProjectionGrantMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.connection_id != nil {
+		fields = append(fields, scimprojectiongrant.FieldConnectionID)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimprojectiongrant.FieldProvisioningDomainID)
+	}
+	if m.scim_user != nil {
+		fields = append(fields, scimprojectiongrant.FieldScimUserID)
+	}
+	if m.user != nil {
+		fields = append(fields, scimprojectiongrant.FieldUserID)
+	}
+	if m.source_kind != nil {
+		fields = append(fields, scimprojectiongrant.FieldSourceKind)
+	}
+	if m.source_id != nil {
+		fields = append(fields, scimprojectiongrant.FieldSourceID)
+	}
+	if m.source_value != nil {
+		fields = append(fields, scimprojectiongrant.FieldSourceValue)
+	}
+	if m.role != nil {
+		fields = append(fields, scimprojectiongrant.FieldRole)
+	}
+	if m.grant_key != nil {
+		fields = append(fields, scimprojectiongrant.FieldGrantKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimprojectiongrant.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, scimprojectiongrant.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMProjectionGrantMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimprojectiongrant.FieldConnectionID:
+		return m.ConnectionID()
+	case scimprojectiongrant.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimprojectiongrant.FieldScimUserID:
+		return m.ScimUserID()
+	case scimprojectiongrant.FieldUserID:
+		return m.UserID()
+	case scimprojectiongrant.FieldSourceKind:
+		return m.SourceKind()
+	case scimprojectiongrant.FieldSourceID:
+		return m.SourceID()
+	case scimprojectiongrant.FieldSourceValue:
+		return m.SourceValue()
+	case scimprojectiongrant.FieldRole:
+		return m.Role()
+	case scimprojectiongrant.FieldGrantKey:
+		return m.GrantKey()
+	case scimprojectiongrant.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimprojectiongrant.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMProjectionGrantMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimprojectiongrant.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimprojectiongrant.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimprojectiongrant.FieldScimUserID:
+		return m.OldScimUserID(ctx)
+	case scimprojectiongrant.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimprojectiongrant.FieldSourceKind:
+		return m.OldSourceKind(ctx)
+	case scimprojectiongrant.FieldSourceID:
+		return m.OldSourceID(ctx)
+	case scimprojectiongrant.FieldSourceValue:
+		return m.OldSourceValue(ctx)
+	case scimprojectiongrant.FieldRole:
+		return m.OldRole(ctx)
+	case scimprojectiongrant.FieldGrantKey:
+		return m.OldGrantKey(ctx)
+	case scimprojectiongrant.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimprojectiongrant.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMProjectionGrant field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMProjectionGrantMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimprojectiongrant.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimprojectiongrant.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimprojectiongrant.FieldScimUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScimUserID(v)
+		return nil
+	case scimprojectiongrant.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimprojectiongrant.FieldSourceKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceKind(v)
+		return nil
+	case scimprojectiongrant.FieldSourceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceID(v)
+		return nil
+	case scimprojectiongrant.FieldSourceValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceValue(v)
+		return nil
+	case scimprojectiongrant.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case scimprojectiongrant.FieldGrantKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrantKey(v)
+		return nil
+	case scimprojectiongrant.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimprojectiongrant.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMProjectionGrantMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMProjectionGrantMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMProjectionGrantMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMProjectionGrantMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimprojectiongrant.FieldSourceValue) {
+		fields = append(fields, scimprojectiongrant.FieldSourceValue)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMProjectionGrantMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMProjectionGrantMutation) ClearField(name string) error {
+	switch name {
+	case scimprojectiongrant.FieldSourceValue:
+		m.ClearSourceValue()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMProjectionGrantMutation) ResetField(name string) error {
+	switch name {
+	case scimprojectiongrant.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimprojectiongrant.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimprojectiongrant.FieldScimUserID:
+		m.ResetScimUserID()
+		return nil
+	case scimprojectiongrant.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimprojectiongrant.FieldSourceKind:
+		m.ResetSourceKind()
+		return nil
+	case scimprojectiongrant.FieldSourceID:
+		m.ResetSourceID()
+		return nil
+	case scimprojectiongrant.FieldSourceValue:
+		m.ResetSourceValue()
+		return nil
+	case scimprojectiongrant.FieldRole:
+		m.ResetRole()
+		return nil
+	case scimprojectiongrant.FieldGrantKey:
+		m.ResetGrantKey()
+		return nil
+	case scimprojectiongrant.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimprojectiongrant.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMProjectionGrantMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.scim_user != nil {
+		edges = append(edges, scimprojectiongrant.EdgeScimUser)
+	}
+	if m.user != nil {
+		edges = append(edges, scimprojectiongrant.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMProjectionGrantMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimprojectiongrant.EdgeScimUser:
+		if id := m.scim_user; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimprojectiongrant.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMProjectionGrantMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMProjectionGrantMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMProjectionGrantMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedscim_user {
+		edges = append(edges, scimprojectiongrant.EdgeScimUser)
+	}
+	if m.cleareduser {
+		edges = append(edges, scimprojectiongrant.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMProjectionGrantMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimprojectiongrant.EdgeScimUser:
+		return m.clearedscim_user
+	case scimprojectiongrant.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMProjectionGrantMutation) ClearEdge(name string) error {
+	switch name {
+	case scimprojectiongrant.EdgeScimUser:
+		m.ClearScimUser()
+		return nil
+	case scimprojectiongrant.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMProjectionGrantMutation) ResetEdge(name string) error {
+	switch name {
+	case scimprojectiongrant.EdgeScimUser:
+		m.ResetScimUser()
+		return nil
+	case scimprojectiongrant.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMProjectionGrant edge %s", name)
+}
+
+// SCIMSubjectMutation represents an operation that mutates the SCIMSubject nodes in the graph.
+type SCIMSubjectMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	profile_source_id *string
+	revision          *int
+	addrevision       *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	clearedFields     map[string]struct{}
+	user              *string
+	cleareduser       bool
+	done              bool
+	oldValue          func(context.Context) (*SCIMSubject, error)
+	predicates        []predicate.SCIMSubject
+}
+
+var _ ent.Mutation = (*SCIMSubjectMutation)(nil)
+
+// scimsubjectOption allows management of the mutation configuration using functional options.
+type scimsubjectOption func(*SCIMSubjectMutation)
+
+// newSCIMSubjectMutation creates new mutation for the SCIMSubject entity.
+func newSCIMSubjectMutation(c config, op Op, opts ...scimsubjectOption) *SCIMSubjectMutation {
+	m := &SCIMSubjectMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMSubject,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMSubjectID sets the ID field of the mutation.
+func withSCIMSubjectID(id string) scimsubjectOption {
+	return func(m *SCIMSubjectMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMSubject
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMSubject, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMSubject.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMSubject sets the old SCIMSubject of the mutation.
+func withSCIMSubject(node *SCIMSubject) scimsubjectOption {
+	return func(m *SCIMSubjectMutation) {
+		m.oldValue = func(context.Context) (*SCIMSubject, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMSubjectMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMSubjectMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMSubject entities.
+func (m *SCIMSubjectMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMSubjectMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMSubjectMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMSubject.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SCIMSubjectMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SCIMSubjectMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SCIMSubject entity.
+// If the SCIMSubject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMSubjectMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SCIMSubjectMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetProfileSourceID sets the "profile_source_id" field.
+func (m *SCIMSubjectMutation) SetProfileSourceID(s string) {
+	m.profile_source_id = &s
+}
+
+// ProfileSourceID returns the value of the "profile_source_id" field in the mutation.
+func (m *SCIMSubjectMutation) ProfileSourceID() (r string, exists bool) {
+	v := m.profile_source_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProfileSourceID returns the old "profile_source_id" field's value of the SCIMSubject entity.
+// If the SCIMSubject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMSubjectMutation) OldProfileSourceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProfileSourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProfileSourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProfileSourceID: %w", err)
+	}
+	return oldValue.ProfileSourceID, nil
+}
+
+// ClearProfileSourceID clears the value of the "profile_source_id" field.
+func (m *SCIMSubjectMutation) ClearProfileSourceID() {
+	m.profile_source_id = nil
+	m.clearedFields[scimsubject.FieldProfileSourceID] = struct{}{}
+}
+
+// ProfileSourceIDCleared returns if the "profile_source_id" field was cleared in this mutation.
+func (m *SCIMSubjectMutation) ProfileSourceIDCleared() bool {
+	_, ok := m.clearedFields[scimsubject.FieldProfileSourceID]
+	return ok
+}
+
+// ResetProfileSourceID resets all changes to the "profile_source_id" field.
+func (m *SCIMSubjectMutation) ResetProfileSourceID() {
+	m.profile_source_id = nil
+	delete(m.clearedFields, scimsubject.FieldProfileSourceID)
+}
+
+// SetRevision sets the "revision" field.
+func (m *SCIMSubjectMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *SCIMSubjectMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the SCIMSubject entity.
+// If the SCIMSubject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMSubjectMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *SCIMSubjectMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *SCIMSubjectMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *SCIMSubjectMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMSubjectMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMSubjectMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMSubject entity.
+// If the SCIMSubject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMSubjectMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMSubjectMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SCIMSubjectMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SCIMSubjectMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SCIMSubject entity.
+// If the SCIMSubject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMSubjectMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SCIMSubjectMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SCIMSubjectMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[scimsubject.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SCIMSubjectMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SCIMSubjectMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SCIMSubjectMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SCIMSubjectMutation builder.
+func (m *SCIMSubjectMutation) Where(ps ...predicate.SCIMSubject) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMSubjectMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMSubjectMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMSubject, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMSubjectMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMSubjectMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMSubject).
+func (m *SCIMSubjectMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMSubjectMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.user != nil {
+		fields = append(fields, scimsubject.FieldUserID)
+	}
+	if m.profile_source_id != nil {
+		fields = append(fields, scimsubject.FieldProfileSourceID)
+	}
+	if m.revision != nil {
+		fields = append(fields, scimsubject.FieldRevision)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimsubject.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, scimsubject.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMSubjectMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimsubject.FieldUserID:
+		return m.UserID()
+	case scimsubject.FieldProfileSourceID:
+		return m.ProfileSourceID()
+	case scimsubject.FieldRevision:
+		return m.Revision()
+	case scimsubject.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimsubject.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMSubjectMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimsubject.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimsubject.FieldProfileSourceID:
+		return m.OldProfileSourceID(ctx)
+	case scimsubject.FieldRevision:
+		return m.OldRevision(ctx)
+	case scimsubject.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimsubject.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMSubject field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMSubjectMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimsubject.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimsubject.FieldProfileSourceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProfileSourceID(v)
+		return nil
+	case scimsubject.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case scimsubject.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimsubject.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMSubjectMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, scimsubject.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMSubjectMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimsubject.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMSubjectMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scimsubject.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMSubjectMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimsubject.FieldProfileSourceID) {
+		fields = append(fields, scimsubject.FieldProfileSourceID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMSubjectMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMSubjectMutation) ClearField(name string) error {
+	switch name {
+	case scimsubject.FieldProfileSourceID:
+		m.ClearProfileSourceID()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMSubjectMutation) ResetField(name string) error {
+	switch name {
+	case scimsubject.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimsubject.FieldProfileSourceID:
+		m.ResetProfileSourceID()
+		return nil
+	case scimsubject.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case scimsubject.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimsubject.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMSubjectMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, scimsubject.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMSubjectMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimsubject.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMSubjectMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMSubjectMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMSubjectMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, scimsubject.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMSubjectMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimsubject.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMSubjectMutation) ClearEdge(name string) error {
+	switch name {
+	case scimsubject.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMSubjectMutation) ResetEdge(name string) error {
+	switch name {
+	case scimsubject.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMSubject edge %s", name)
+}
+
+// SCIMUserMutation represents an operation that mutates the SCIMUser nodes in the graph.
+type SCIMUserMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *string
+	connection_id            *string
+	provisioning_domain_id   *string
+	connection_user_key      *string
+	user_name                *string
+	user_name_key            *string
+	primary_email            *string
+	work_email_value_index   *string
+	email_value_index        *string
+	display_name             *string
+	formatted_name           *string
+	given_name               *string
+	family_name              *string
+	serialized_emails        *string
+	serialized_attributes    *string
+	external_id              *string
+	external_id_key          *string
+	active                   *bool
+	order_key                *string
+	created_at               *time.Time
+	updated_at               *time.Time
+	clearedFields            map[string]struct{}
+	user                     *string
+	cleareduser              bool
+	projection_grants        map[string]struct{}
+	removedprojection_grants map[string]struct{}
+	clearedprojection_grants bool
+	group_memberships        map[string]struct{}
+	removedgroup_memberships map[string]struct{}
+	clearedgroup_memberships bool
+	done                     bool
+	oldValue                 func(context.Context) (*SCIMUser, error)
+	predicates               []predicate.SCIMUser
+}
+
+var _ ent.Mutation = (*SCIMUserMutation)(nil)
+
+// scimuserOption allows management of the mutation configuration using functional options.
+type scimuserOption func(*SCIMUserMutation)
+
+// newSCIMUserMutation creates new mutation for the SCIMUser entity.
+func newSCIMUserMutation(c config, op Op, opts ...scimuserOption) *SCIMUserMutation {
+	m := &SCIMUserMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMUser,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMUserID sets the ID field of the mutation.
+func withSCIMUserID(id string) scimuserOption {
+	return func(m *SCIMUserMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMUser
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMUser, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMUser.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMUser sets the old SCIMUser of the mutation.
+func withSCIMUser(node *SCIMUser) scimuserOption {
+	return func(m *SCIMUserMutation) {
+		m.oldValue = func(context.Context) (*SCIMUser, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMUserMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMUserMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMUser entities.
+func (m *SCIMUserMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMUserMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMUserMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMUser.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *SCIMUserMutation) SetConnectionID(s string) {
+	m.connection_id = &s
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *SCIMUserMutation) ConnectionID() (r string, exists bool) {
+	v := m.connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *SCIMUserMutation) ResetConnectionID() {
+	m.connection_id = nil
+}
+
+// SetProvisioningDomainID sets the "provisioning_domain_id" field.
+func (m *SCIMUserMutation) SetProvisioningDomainID(s string) {
+	m.provisioning_domain_id = &s
+}
+
+// ProvisioningDomainID returns the value of the "provisioning_domain_id" field in the mutation.
+func (m *SCIMUserMutation) ProvisioningDomainID() (r string, exists bool) {
+	v := m.provisioning_domain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningDomainID returns the old "provisioning_domain_id" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldProvisioningDomainID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningDomainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningDomainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningDomainID: %w", err)
+	}
+	return oldValue.ProvisioningDomainID, nil
+}
+
+// ResetProvisioningDomainID resets all changes to the "provisioning_domain_id" field.
+func (m *SCIMUserMutation) ResetProvisioningDomainID() {
+	m.provisioning_domain_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SCIMUserMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SCIMUserMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SCIMUserMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetConnectionUserKey sets the "connection_user_key" field.
+func (m *SCIMUserMutation) SetConnectionUserKey(s string) {
+	m.connection_user_key = &s
+}
+
+// ConnectionUserKey returns the value of the "connection_user_key" field in the mutation.
+func (m *SCIMUserMutation) ConnectionUserKey() (r string, exists bool) {
+	v := m.connection_user_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionUserKey returns the old "connection_user_key" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldConnectionUserKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionUserKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionUserKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionUserKey: %w", err)
+	}
+	return oldValue.ConnectionUserKey, nil
+}
+
+// ResetConnectionUserKey resets all changes to the "connection_user_key" field.
+func (m *SCIMUserMutation) ResetConnectionUserKey() {
+	m.connection_user_key = nil
+}
+
+// SetUserName sets the "user_name" field.
+func (m *SCIMUserMutation) SetUserName(s string) {
+	m.user_name = &s
+}
+
+// UserName returns the value of the "user_name" field in the mutation.
+func (m *SCIMUserMutation) UserName() (r string, exists bool) {
+	v := m.user_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserName returns the old "user_name" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldUserName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserName: %w", err)
+	}
+	return oldValue.UserName, nil
+}
+
+// ResetUserName resets all changes to the "user_name" field.
+func (m *SCIMUserMutation) ResetUserName() {
+	m.user_name = nil
+}
+
+// SetUserNameKey sets the "user_name_key" field.
+func (m *SCIMUserMutation) SetUserNameKey(s string) {
+	m.user_name_key = &s
+}
+
+// UserNameKey returns the value of the "user_name_key" field in the mutation.
+func (m *SCIMUserMutation) UserNameKey() (r string, exists bool) {
+	v := m.user_name_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserNameKey returns the old "user_name_key" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldUserNameKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserNameKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserNameKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserNameKey: %w", err)
+	}
+	return oldValue.UserNameKey, nil
+}
+
+// ResetUserNameKey resets all changes to the "user_name_key" field.
+func (m *SCIMUserMutation) ResetUserNameKey() {
+	m.user_name_key = nil
+}
+
+// SetPrimaryEmail sets the "primary_email" field.
+func (m *SCIMUserMutation) SetPrimaryEmail(s string) {
+	m.primary_email = &s
+}
+
+// PrimaryEmail returns the value of the "primary_email" field in the mutation.
+func (m *SCIMUserMutation) PrimaryEmail() (r string, exists bool) {
+	v := m.primary_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrimaryEmail returns the old "primary_email" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldPrimaryEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrimaryEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrimaryEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrimaryEmail: %w", err)
+	}
+	return oldValue.PrimaryEmail, nil
+}
+
+// ResetPrimaryEmail resets all changes to the "primary_email" field.
+func (m *SCIMUserMutation) ResetPrimaryEmail() {
+	m.primary_email = nil
+}
+
+// SetWorkEmailValueIndex sets the "work_email_value_index" field.
+func (m *SCIMUserMutation) SetWorkEmailValueIndex(s string) {
+	m.work_email_value_index = &s
+}
+
+// WorkEmailValueIndex returns the value of the "work_email_value_index" field in the mutation.
+func (m *SCIMUserMutation) WorkEmailValueIndex() (r string, exists bool) {
+	v := m.work_email_value_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkEmailValueIndex returns the old "work_email_value_index" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldWorkEmailValueIndex(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkEmailValueIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkEmailValueIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkEmailValueIndex: %w", err)
+	}
+	return oldValue.WorkEmailValueIndex, nil
+}
+
+// ResetWorkEmailValueIndex resets all changes to the "work_email_value_index" field.
+func (m *SCIMUserMutation) ResetWorkEmailValueIndex() {
+	m.work_email_value_index = nil
+}
+
+// SetEmailValueIndex sets the "email_value_index" field.
+func (m *SCIMUserMutation) SetEmailValueIndex(s string) {
+	m.email_value_index = &s
+}
+
+// EmailValueIndex returns the value of the "email_value_index" field in the mutation.
+func (m *SCIMUserMutation) EmailValueIndex() (r string, exists bool) {
+	v := m.email_value_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailValueIndex returns the old "email_value_index" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldEmailValueIndex(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailValueIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailValueIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailValueIndex: %w", err)
+	}
+	return oldValue.EmailValueIndex, nil
+}
+
+// ResetEmailValueIndex resets all changes to the "email_value_index" field.
+func (m *SCIMUserMutation) ResetEmailValueIndex() {
+	m.email_value_index = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *SCIMUserMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *SCIMUserMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *SCIMUserMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetFormattedName sets the "formatted_name" field.
+func (m *SCIMUserMutation) SetFormattedName(s string) {
+	m.formatted_name = &s
+}
+
+// FormattedName returns the value of the "formatted_name" field in the mutation.
+func (m *SCIMUserMutation) FormattedName() (r string, exists bool) {
+	v := m.formatted_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormattedName returns the old "formatted_name" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldFormattedName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormattedName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormattedName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormattedName: %w", err)
+	}
+	return oldValue.FormattedName, nil
+}
+
+// ResetFormattedName resets all changes to the "formatted_name" field.
+func (m *SCIMUserMutation) ResetFormattedName() {
+	m.formatted_name = nil
+}
+
+// SetGivenName sets the "given_name" field.
+func (m *SCIMUserMutation) SetGivenName(s string) {
+	m.given_name = &s
+}
+
+// GivenName returns the value of the "given_name" field in the mutation.
+func (m *SCIMUserMutation) GivenName() (r string, exists bool) {
+	v := m.given_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGivenName returns the old "given_name" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldGivenName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGivenName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGivenName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGivenName: %w", err)
+	}
+	return oldValue.GivenName, nil
+}
+
+// ClearGivenName clears the value of the "given_name" field.
+func (m *SCIMUserMutation) ClearGivenName() {
+	m.given_name = nil
+	m.clearedFields[scimuser.FieldGivenName] = struct{}{}
+}
+
+// GivenNameCleared returns if the "given_name" field was cleared in this mutation.
+func (m *SCIMUserMutation) GivenNameCleared() bool {
+	_, ok := m.clearedFields[scimuser.FieldGivenName]
+	return ok
+}
+
+// ResetGivenName resets all changes to the "given_name" field.
+func (m *SCIMUserMutation) ResetGivenName() {
+	m.given_name = nil
+	delete(m.clearedFields, scimuser.FieldGivenName)
+}
+
+// SetFamilyName sets the "family_name" field.
+func (m *SCIMUserMutation) SetFamilyName(s string) {
+	m.family_name = &s
+}
+
+// FamilyName returns the value of the "family_name" field in the mutation.
+func (m *SCIMUserMutation) FamilyName() (r string, exists bool) {
+	v := m.family_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFamilyName returns the old "family_name" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldFamilyName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFamilyName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFamilyName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFamilyName: %w", err)
+	}
+	return oldValue.FamilyName, nil
+}
+
+// ClearFamilyName clears the value of the "family_name" field.
+func (m *SCIMUserMutation) ClearFamilyName() {
+	m.family_name = nil
+	m.clearedFields[scimuser.FieldFamilyName] = struct{}{}
+}
+
+// FamilyNameCleared returns if the "family_name" field was cleared in this mutation.
+func (m *SCIMUserMutation) FamilyNameCleared() bool {
+	_, ok := m.clearedFields[scimuser.FieldFamilyName]
+	return ok
+}
+
+// ResetFamilyName resets all changes to the "family_name" field.
+func (m *SCIMUserMutation) ResetFamilyName() {
+	m.family_name = nil
+	delete(m.clearedFields, scimuser.FieldFamilyName)
+}
+
+// SetSerializedEmails sets the "serialized_emails" field.
+func (m *SCIMUserMutation) SetSerializedEmails(s string) {
+	m.serialized_emails = &s
+}
+
+// SerializedEmails returns the value of the "serialized_emails" field in the mutation.
+func (m *SCIMUserMutation) SerializedEmails() (r string, exists bool) {
+	v := m.serialized_emails
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSerializedEmails returns the old "serialized_emails" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldSerializedEmails(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSerializedEmails is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSerializedEmails requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSerializedEmails: %w", err)
+	}
+	return oldValue.SerializedEmails, nil
+}
+
+// ResetSerializedEmails resets all changes to the "serialized_emails" field.
+func (m *SCIMUserMutation) ResetSerializedEmails() {
+	m.serialized_emails = nil
+}
+
+// SetSerializedAttributes sets the "serialized_attributes" field.
+func (m *SCIMUserMutation) SetSerializedAttributes(s string) {
+	m.serialized_attributes = &s
+}
+
+// SerializedAttributes returns the value of the "serialized_attributes" field in the mutation.
+func (m *SCIMUserMutation) SerializedAttributes() (r string, exists bool) {
+	v := m.serialized_attributes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSerializedAttributes returns the old "serialized_attributes" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldSerializedAttributes(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSerializedAttributes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSerializedAttributes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSerializedAttributes: %w", err)
+	}
+	return oldValue.SerializedAttributes, nil
+}
+
+// ClearSerializedAttributes clears the value of the "serialized_attributes" field.
+func (m *SCIMUserMutation) ClearSerializedAttributes() {
+	m.serialized_attributes = nil
+	m.clearedFields[scimuser.FieldSerializedAttributes] = struct{}{}
+}
+
+// SerializedAttributesCleared returns if the "serialized_attributes" field was cleared in this mutation.
+func (m *SCIMUserMutation) SerializedAttributesCleared() bool {
+	_, ok := m.clearedFields[scimuser.FieldSerializedAttributes]
+	return ok
+}
+
+// ResetSerializedAttributes resets all changes to the "serialized_attributes" field.
+func (m *SCIMUserMutation) ResetSerializedAttributes() {
+	m.serialized_attributes = nil
+	delete(m.clearedFields, scimuser.FieldSerializedAttributes)
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *SCIMUserMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *SCIMUserMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *SCIMUserMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[scimuser.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *SCIMUserMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[scimuser.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *SCIMUserMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, scimuser.FieldExternalID)
+}
+
+// SetExternalIDKey sets the "external_id_key" field.
+func (m *SCIMUserMutation) SetExternalIDKey(s string) {
+	m.external_id_key = &s
+}
+
+// ExternalIDKey returns the value of the "external_id_key" field in the mutation.
+func (m *SCIMUserMutation) ExternalIDKey() (r string, exists bool) {
+	v := m.external_id_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalIDKey returns the old "external_id_key" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldExternalIDKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalIDKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalIDKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalIDKey: %w", err)
+	}
+	return oldValue.ExternalIDKey, nil
+}
+
+// ClearExternalIDKey clears the value of the "external_id_key" field.
+func (m *SCIMUserMutation) ClearExternalIDKey() {
+	m.external_id_key = nil
+	m.clearedFields[scimuser.FieldExternalIDKey] = struct{}{}
+}
+
+// ExternalIDKeyCleared returns if the "external_id_key" field was cleared in this mutation.
+func (m *SCIMUserMutation) ExternalIDKeyCleared() bool {
+	_, ok := m.clearedFields[scimuser.FieldExternalIDKey]
+	return ok
+}
+
+// ResetExternalIDKey resets all changes to the "external_id_key" field.
+func (m *SCIMUserMutation) ResetExternalIDKey() {
+	m.external_id_key = nil
+	delete(m.clearedFields, scimuser.FieldExternalIDKey)
+}
+
+// SetActive sets the "active" field.
+func (m *SCIMUserMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *SCIMUserMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *SCIMUserMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetOrderKey sets the "order_key" field.
+func (m *SCIMUserMutation) SetOrderKey(s string) {
+	m.order_key = &s
+}
+
+// OrderKey returns the value of the "order_key" field in the mutation.
+func (m *SCIMUserMutation) OrderKey() (r string, exists bool) {
+	v := m.order_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderKey returns the old "order_key" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldOrderKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderKey: %w", err)
+	}
+	return oldValue.OrderKey, nil
+}
+
+// ResetOrderKey resets all changes to the "order_key" field.
+func (m *SCIMUserMutation) ResetOrderKey() {
+	m.order_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMUserMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMUserMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMUserMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SCIMUserMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SCIMUserMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SCIMUser entity.
+// If the SCIMUser object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMUserMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SCIMUserMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SCIMUserMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[scimuser.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SCIMUserMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SCIMUserMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SCIMUserMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// AddProjectionGrantIDs adds the "projection_grants" edge to the SCIMProjectionGrant entity by ids.
+func (m *SCIMUserMutation) AddProjectionGrantIDs(ids ...string) {
+	if m.projection_grants == nil {
+		m.projection_grants = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.projection_grants[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProjectionGrants clears the "projection_grants" edge to the SCIMProjectionGrant entity.
+func (m *SCIMUserMutation) ClearProjectionGrants() {
+	m.clearedprojection_grants = true
+}
+
+// ProjectionGrantsCleared reports if the "projection_grants" edge to the SCIMProjectionGrant entity was cleared.
+func (m *SCIMUserMutation) ProjectionGrantsCleared() bool {
+	return m.clearedprojection_grants
+}
+
+// RemoveProjectionGrantIDs removes the "projection_grants" edge to the SCIMProjectionGrant entity by IDs.
+func (m *SCIMUserMutation) RemoveProjectionGrantIDs(ids ...string) {
+	if m.removedprojection_grants == nil {
+		m.removedprojection_grants = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.projection_grants, ids[i])
+		m.removedprojection_grants[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProjectionGrants returns the removed IDs of the "projection_grants" edge to the SCIMProjectionGrant entity.
+func (m *SCIMUserMutation) RemovedProjectionGrantsIDs() (ids []string) {
+	for id := range m.removedprojection_grants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProjectionGrantsIDs returns the "projection_grants" edge IDs in the mutation.
+func (m *SCIMUserMutation) ProjectionGrantsIDs() (ids []string) {
+	for id := range m.projection_grants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProjectionGrants resets all changes to the "projection_grants" edge.
+func (m *SCIMUserMutation) ResetProjectionGrants() {
+	m.projection_grants = nil
+	m.clearedprojection_grants = false
+	m.removedprojection_grants = nil
+}
+
+// AddGroupMembershipIDs adds the "group_memberships" edge to the SCIMGroupMember entity by ids.
+func (m *SCIMUserMutation) AddGroupMembershipIDs(ids ...string) {
+	if m.group_memberships == nil {
+		m.group_memberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.group_memberships[ids[i]] = struct{}{}
+	}
+}
+
+// ClearGroupMemberships clears the "group_memberships" edge to the SCIMGroupMember entity.
+func (m *SCIMUserMutation) ClearGroupMemberships() {
+	m.clearedgroup_memberships = true
+}
+
+// GroupMembershipsCleared reports if the "group_memberships" edge to the SCIMGroupMember entity was cleared.
+func (m *SCIMUserMutation) GroupMembershipsCleared() bool {
+	return m.clearedgroup_memberships
+}
+
+// RemoveGroupMembershipIDs removes the "group_memberships" edge to the SCIMGroupMember entity by IDs.
+func (m *SCIMUserMutation) RemoveGroupMembershipIDs(ids ...string) {
+	if m.removedgroup_memberships == nil {
+		m.removedgroup_memberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.group_memberships, ids[i])
+		m.removedgroup_memberships[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedGroupMemberships returns the removed IDs of the "group_memberships" edge to the SCIMGroupMember entity.
+func (m *SCIMUserMutation) RemovedGroupMembershipsIDs() (ids []string) {
+	for id := range m.removedgroup_memberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// GroupMembershipsIDs returns the "group_memberships" edge IDs in the mutation.
+func (m *SCIMUserMutation) GroupMembershipsIDs() (ids []string) {
+	for id := range m.group_memberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetGroupMemberships resets all changes to the "group_memberships" edge.
+func (m *SCIMUserMutation) ResetGroupMemberships() {
+	m.group_memberships = nil
+	m.clearedgroup_memberships = false
+	m.removedgroup_memberships = nil
+}
+
+// Where appends a list predicates to the SCIMUserMutation builder.
+func (m *SCIMUserMutation) Where(ps ...predicate.SCIMUser) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMUserMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMUserMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMUser, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMUserMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMUserMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMUser).
+func (m *SCIMUserMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMUserMutation) Fields() []string {
+	fields := make([]string, 0, 21)
+	if m.connection_id != nil {
+		fields = append(fields, scimuser.FieldConnectionID)
+	}
+	if m.provisioning_domain_id != nil {
+		fields = append(fields, scimuser.FieldProvisioningDomainID)
+	}
+	if m.user != nil {
+		fields = append(fields, scimuser.FieldUserID)
+	}
+	if m.connection_user_key != nil {
+		fields = append(fields, scimuser.FieldConnectionUserKey)
+	}
+	if m.user_name != nil {
+		fields = append(fields, scimuser.FieldUserName)
+	}
+	if m.user_name_key != nil {
+		fields = append(fields, scimuser.FieldUserNameKey)
+	}
+	if m.primary_email != nil {
+		fields = append(fields, scimuser.FieldPrimaryEmail)
+	}
+	if m.work_email_value_index != nil {
+		fields = append(fields, scimuser.FieldWorkEmailValueIndex)
+	}
+	if m.email_value_index != nil {
+		fields = append(fields, scimuser.FieldEmailValueIndex)
+	}
+	if m.display_name != nil {
+		fields = append(fields, scimuser.FieldDisplayName)
+	}
+	if m.formatted_name != nil {
+		fields = append(fields, scimuser.FieldFormattedName)
+	}
+	if m.given_name != nil {
+		fields = append(fields, scimuser.FieldGivenName)
+	}
+	if m.family_name != nil {
+		fields = append(fields, scimuser.FieldFamilyName)
+	}
+	if m.serialized_emails != nil {
+		fields = append(fields, scimuser.FieldSerializedEmails)
+	}
+	if m.serialized_attributes != nil {
+		fields = append(fields, scimuser.FieldSerializedAttributes)
+	}
+	if m.external_id != nil {
+		fields = append(fields, scimuser.FieldExternalID)
+	}
+	if m.external_id_key != nil {
+		fields = append(fields, scimuser.FieldExternalIDKey)
+	}
+	if m.active != nil {
+		fields = append(fields, scimuser.FieldActive)
+	}
+	if m.order_key != nil {
+		fields = append(fields, scimuser.FieldOrderKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimuser.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, scimuser.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMUserMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimuser.FieldConnectionID:
+		return m.ConnectionID()
+	case scimuser.FieldProvisioningDomainID:
+		return m.ProvisioningDomainID()
+	case scimuser.FieldUserID:
+		return m.UserID()
+	case scimuser.FieldConnectionUserKey:
+		return m.ConnectionUserKey()
+	case scimuser.FieldUserName:
+		return m.UserName()
+	case scimuser.FieldUserNameKey:
+		return m.UserNameKey()
+	case scimuser.FieldPrimaryEmail:
+		return m.PrimaryEmail()
+	case scimuser.FieldWorkEmailValueIndex:
+		return m.WorkEmailValueIndex()
+	case scimuser.FieldEmailValueIndex:
+		return m.EmailValueIndex()
+	case scimuser.FieldDisplayName:
+		return m.DisplayName()
+	case scimuser.FieldFormattedName:
+		return m.FormattedName()
+	case scimuser.FieldGivenName:
+		return m.GivenName()
+	case scimuser.FieldFamilyName:
+		return m.FamilyName()
+	case scimuser.FieldSerializedEmails:
+		return m.SerializedEmails()
+	case scimuser.FieldSerializedAttributes:
+		return m.SerializedAttributes()
+	case scimuser.FieldExternalID:
+		return m.ExternalID()
+	case scimuser.FieldExternalIDKey:
+		return m.ExternalIDKey()
+	case scimuser.FieldActive:
+		return m.Active()
+	case scimuser.FieldOrderKey:
+		return m.OrderKey()
+	case scimuser.FieldCreatedAt:
+		return m.CreatedAt()
+	case scimuser.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMUserMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimuser.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case scimuser.FieldProvisioningDomainID:
+		return m.OldProvisioningDomainID(ctx)
+	case scimuser.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimuser.FieldConnectionUserKey:
+		return m.OldConnectionUserKey(ctx)
+	case scimuser.FieldUserName:
+		return m.OldUserName(ctx)
+	case scimuser.FieldUserNameKey:
+		return m.OldUserNameKey(ctx)
+	case scimuser.FieldPrimaryEmail:
+		return m.OldPrimaryEmail(ctx)
+	case scimuser.FieldWorkEmailValueIndex:
+		return m.OldWorkEmailValueIndex(ctx)
+	case scimuser.FieldEmailValueIndex:
+		return m.OldEmailValueIndex(ctx)
+	case scimuser.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case scimuser.FieldFormattedName:
+		return m.OldFormattedName(ctx)
+	case scimuser.FieldGivenName:
+		return m.OldGivenName(ctx)
+	case scimuser.FieldFamilyName:
+		return m.OldFamilyName(ctx)
+	case scimuser.FieldSerializedEmails:
+		return m.OldSerializedEmails(ctx)
+	case scimuser.FieldSerializedAttributes:
+		return m.OldSerializedAttributes(ctx)
+	case scimuser.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case scimuser.FieldExternalIDKey:
+		return m.OldExternalIDKey(ctx)
+	case scimuser.FieldActive:
+		return m.OldActive(ctx)
+	case scimuser.FieldOrderKey:
+		return m.OldOrderKey(ctx)
+	case scimuser.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scimuser.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMUser field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMUserMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimuser.FieldConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case scimuser.FieldProvisioningDomainID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningDomainID(v)
+		return nil
+	case scimuser.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimuser.FieldConnectionUserKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionUserKey(v)
+		return nil
+	case scimuser.FieldUserName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserName(v)
+		return nil
+	case scimuser.FieldUserNameKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserNameKey(v)
+		return nil
+	case scimuser.FieldPrimaryEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrimaryEmail(v)
+		return nil
+	case scimuser.FieldWorkEmailValueIndex:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkEmailValueIndex(v)
+		return nil
+	case scimuser.FieldEmailValueIndex:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailValueIndex(v)
+		return nil
+	case scimuser.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case scimuser.FieldFormattedName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormattedName(v)
+		return nil
+	case scimuser.FieldGivenName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGivenName(v)
+		return nil
+	case scimuser.FieldFamilyName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFamilyName(v)
+		return nil
+	case scimuser.FieldSerializedEmails:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSerializedEmails(v)
+		return nil
+	case scimuser.FieldSerializedAttributes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSerializedAttributes(v)
+		return nil
+	case scimuser.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case scimuser.FieldExternalIDKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalIDKey(v)
+		return nil
+	case scimuser.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case scimuser.FieldOrderKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderKey(v)
+		return nil
+	case scimuser.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scimuser.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMUser field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMUserMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMUserMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMUserMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMUser numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMUserMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scimuser.FieldGivenName) {
+		fields = append(fields, scimuser.FieldGivenName)
+	}
+	if m.FieldCleared(scimuser.FieldFamilyName) {
+		fields = append(fields, scimuser.FieldFamilyName)
+	}
+	if m.FieldCleared(scimuser.FieldSerializedAttributes) {
+		fields = append(fields, scimuser.FieldSerializedAttributes)
+	}
+	if m.FieldCleared(scimuser.FieldExternalID) {
+		fields = append(fields, scimuser.FieldExternalID)
+	}
+	if m.FieldCleared(scimuser.FieldExternalIDKey) {
+		fields = append(fields, scimuser.FieldExternalIDKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMUserMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMUserMutation) ClearField(name string) error {
+	switch name {
+	case scimuser.FieldGivenName:
+		m.ClearGivenName()
+		return nil
+	case scimuser.FieldFamilyName:
+		m.ClearFamilyName()
+		return nil
+	case scimuser.FieldSerializedAttributes:
+		m.ClearSerializedAttributes()
+		return nil
+	case scimuser.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	case scimuser.FieldExternalIDKey:
+		m.ClearExternalIDKey()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMUser nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMUserMutation) ResetField(name string) error {
+	switch name {
+	case scimuser.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case scimuser.FieldProvisioningDomainID:
+		m.ResetProvisioningDomainID()
+		return nil
+	case scimuser.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimuser.FieldConnectionUserKey:
+		m.ResetConnectionUserKey()
+		return nil
+	case scimuser.FieldUserName:
+		m.ResetUserName()
+		return nil
+	case scimuser.FieldUserNameKey:
+		m.ResetUserNameKey()
+		return nil
+	case scimuser.FieldPrimaryEmail:
+		m.ResetPrimaryEmail()
+		return nil
+	case scimuser.FieldWorkEmailValueIndex:
+		m.ResetWorkEmailValueIndex()
+		return nil
+	case scimuser.FieldEmailValueIndex:
+		m.ResetEmailValueIndex()
+		return nil
+	case scimuser.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case scimuser.FieldFormattedName:
+		m.ResetFormattedName()
+		return nil
+	case scimuser.FieldGivenName:
+		m.ResetGivenName()
+		return nil
+	case scimuser.FieldFamilyName:
+		m.ResetFamilyName()
+		return nil
+	case scimuser.FieldSerializedEmails:
+		m.ResetSerializedEmails()
+		return nil
+	case scimuser.FieldSerializedAttributes:
+		m.ResetSerializedAttributes()
+		return nil
+	case scimuser.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case scimuser.FieldExternalIDKey:
+		m.ResetExternalIDKey()
+		return nil
+	case scimuser.FieldActive:
+		m.ResetActive()
+		return nil
+	case scimuser.FieldOrderKey:
+		m.ResetOrderKey()
+		return nil
+	case scimuser.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scimuser.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMUser field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMUserMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.user != nil {
+		edges = append(edges, scimuser.EdgeUser)
+	}
+	if m.projection_grants != nil {
+		edges = append(edges, scimuser.EdgeProjectionGrants)
+	}
+	if m.group_memberships != nil {
+		edges = append(edges, scimuser.EdgeGroupMemberships)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMUserMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimuser.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimuser.EdgeProjectionGrants:
+		ids := make([]ent.Value, 0, len(m.projection_grants))
+		for id := range m.projection_grants {
+			ids = append(ids, id)
+		}
+		return ids
+	case scimuser.EdgeGroupMemberships:
+		ids := make([]ent.Value, 0, len(m.group_memberships))
+		for id := range m.group_memberships {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMUserMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedprojection_grants != nil {
+		edges = append(edges, scimuser.EdgeProjectionGrants)
+	}
+	if m.removedgroup_memberships != nil {
+		edges = append(edges, scimuser.EdgeGroupMemberships)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMUserMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case scimuser.EdgeProjectionGrants:
+		ids := make([]ent.Value, 0, len(m.removedprojection_grants))
+		for id := range m.removedprojection_grants {
+			ids = append(ids, id)
+		}
+		return ids
+	case scimuser.EdgeGroupMemberships:
+		ids := make([]ent.Value, 0, len(m.removedgroup_memberships))
+		for id := range m.removedgroup_memberships {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMUserMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.cleareduser {
+		edges = append(edges, scimuser.EdgeUser)
+	}
+	if m.clearedprojection_grants {
+		edges = append(edges, scimuser.EdgeProjectionGrants)
+	}
+	if m.clearedgroup_memberships {
+		edges = append(edges, scimuser.EdgeGroupMemberships)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMUserMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimuser.EdgeUser:
+		return m.cleareduser
+	case scimuser.EdgeProjectionGrants:
+		return m.clearedprojection_grants
+	case scimuser.EdgeGroupMemberships:
+		return m.clearedgroup_memberships
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMUserMutation) ClearEdge(name string) error {
+	switch name {
+	case scimuser.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMUser unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMUserMutation) ResetEdge(name string) error {
+	switch name {
+	case scimuser.EdgeUser:
+		m.ResetUser()
+		return nil
+	case scimuser.EdgeProjectionGrants:
+		m.ResetProjectionGrants()
+		return nil
+	case scimuser.EdgeGroupMemberships:
+		m.ResetGroupMemberships()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMUser edge %s", name)
+}
+
+// SSOProviderMutation represents an operation that mutates the SSOProvider nodes in the graph.
+type SSOProviderMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	issuer          *string
+	oidc_config     *string
+	saml_config     *string
+	provider_id     *string
+	organization_id *string
+	domain          *string
+	domain_verified *bool
+	clearedFields   map[string]struct{}
+	user            *string
+	cleareduser     bool
+	done            bool
+	oldValue        func(context.Context) (*SSOProvider, error)
+	predicates      []predicate.SSOProvider
+}
+
+var _ ent.Mutation = (*SSOProviderMutation)(nil)
+
+// ssoproviderOption allows management of the mutation configuration using functional options.
+type ssoproviderOption func(*SSOProviderMutation)
+
+// newSSOProviderMutation creates new mutation for the SSOProvider entity.
+func newSSOProviderMutation(c config, op Op, opts ...ssoproviderOption) *SSOProviderMutation {
+	m := &SSOProviderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSSOProvider,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSSOProviderID sets the ID field of the mutation.
+func withSSOProviderID(id string) ssoproviderOption {
+	return func(m *SSOProviderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SSOProvider
+		)
+		m.oldValue = func(ctx context.Context) (*SSOProvider, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SSOProvider.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSSOProvider sets the old SSOProvider of the mutation.
+func withSSOProvider(node *SSOProvider) ssoproviderOption {
+	return func(m *SSOProviderMutation) {
+		m.oldValue = func(context.Context) (*SSOProvider, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SSOProviderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SSOProviderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SSOProvider entities.
+func (m *SSOProviderMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SSOProviderMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SSOProviderMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SSOProvider.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetIssuer sets the "issuer" field.
+func (m *SSOProviderMutation) SetIssuer(s string) {
+	m.issuer = &s
+}
+
+// Issuer returns the value of the "issuer" field in the mutation.
+func (m *SSOProviderMutation) Issuer() (r string, exists bool) {
+	v := m.issuer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuer returns the old "issuer" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldIssuer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuer: %w", err)
+	}
+	return oldValue.Issuer, nil
+}
+
+// ResetIssuer resets all changes to the "issuer" field.
+func (m *SSOProviderMutation) ResetIssuer() {
+	m.issuer = nil
+}
+
+// SetOidcConfig sets the "oidc_config" field.
+func (m *SSOProviderMutation) SetOidcConfig(s string) {
+	m.oidc_config = &s
+}
+
+// OidcConfig returns the value of the "oidc_config" field in the mutation.
+func (m *SSOProviderMutation) OidcConfig() (r string, exists bool) {
+	v := m.oidc_config
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOidcConfig returns the old "oidc_config" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldOidcConfig(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOidcConfig is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOidcConfig requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOidcConfig: %w", err)
+	}
+	return oldValue.OidcConfig, nil
+}
+
+// ClearOidcConfig clears the value of the "oidc_config" field.
+func (m *SSOProviderMutation) ClearOidcConfig() {
+	m.oidc_config = nil
+	m.clearedFields[ssoprovider.FieldOidcConfig] = struct{}{}
+}
+
+// OidcConfigCleared returns if the "oidc_config" field was cleared in this mutation.
+func (m *SSOProviderMutation) OidcConfigCleared() bool {
+	_, ok := m.clearedFields[ssoprovider.FieldOidcConfig]
+	return ok
+}
+
+// ResetOidcConfig resets all changes to the "oidc_config" field.
+func (m *SSOProviderMutation) ResetOidcConfig() {
+	m.oidc_config = nil
+	delete(m.clearedFields, ssoprovider.FieldOidcConfig)
+}
+
+// SetSamlConfig sets the "saml_config" field.
+func (m *SSOProviderMutation) SetSamlConfig(s string) {
+	m.saml_config = &s
+}
+
+// SamlConfig returns the value of the "saml_config" field in the mutation.
+func (m *SSOProviderMutation) SamlConfig() (r string, exists bool) {
+	v := m.saml_config
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSamlConfig returns the old "saml_config" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldSamlConfig(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSamlConfig is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSamlConfig requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSamlConfig: %w", err)
+	}
+	return oldValue.SamlConfig, nil
+}
+
+// ClearSamlConfig clears the value of the "saml_config" field.
+func (m *SSOProviderMutation) ClearSamlConfig() {
+	m.saml_config = nil
+	m.clearedFields[ssoprovider.FieldSamlConfig] = struct{}{}
+}
+
+// SamlConfigCleared returns if the "saml_config" field was cleared in this mutation.
+func (m *SSOProviderMutation) SamlConfigCleared() bool {
+	_, ok := m.clearedFields[ssoprovider.FieldSamlConfig]
+	return ok
+}
+
+// ResetSamlConfig resets all changes to the "saml_config" field.
+func (m *SSOProviderMutation) ResetSamlConfig() {
+	m.saml_config = nil
+	delete(m.clearedFields, ssoprovider.FieldSamlConfig)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SSOProviderMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SSOProviderMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SSOProviderMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetProviderID sets the "provider_id" field.
+func (m *SSOProviderMutation) SetProviderID(s string) {
+	m.provider_id = &s
+}
+
+// ProviderID returns the value of the "provider_id" field in the mutation.
+func (m *SSOProviderMutation) ProviderID() (r string, exists bool) {
+	v := m.provider_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderID returns the old "provider_id" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldProviderID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderID: %w", err)
+	}
+	return oldValue.ProviderID, nil
+}
+
+// ResetProviderID resets all changes to the "provider_id" field.
+func (m *SSOProviderMutation) ResetProviderID() {
+	m.provider_id = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *SSOProviderMutation) SetOrganizationID(s string) {
+	m.organization_id = &s
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *SSOProviderMutation) OrganizationID() (r string, exists bool) {
+	v := m.organization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldOrganizationID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ClearOrganizationID clears the value of the "organization_id" field.
+func (m *SSOProviderMutation) ClearOrganizationID() {
+	m.organization_id = nil
+	m.clearedFields[ssoprovider.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
+func (m *SSOProviderMutation) OrganizationIDCleared() bool {
+	_, ok := m.clearedFields[ssoprovider.FieldOrganizationID]
+	return ok
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *SSOProviderMutation) ResetOrganizationID() {
+	m.organization_id = nil
+	delete(m.clearedFields, ssoprovider.FieldOrganizationID)
+}
+
+// SetDomain sets the "domain" field.
+func (m *SSOProviderMutation) SetDomain(s string) {
+	m.domain = &s
+}
+
+// Domain returns the value of the "domain" field in the mutation.
+func (m *SSOProviderMutation) Domain() (r string, exists bool) {
+	v := m.domain
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDomain returns the old "domain" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldDomain(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDomain is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDomain requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDomain: %w", err)
+	}
+	return oldValue.Domain, nil
+}
+
+// ResetDomain resets all changes to the "domain" field.
+func (m *SSOProviderMutation) ResetDomain() {
+	m.domain = nil
+}
+
+// SetDomainVerified sets the "domain_verified" field.
+func (m *SSOProviderMutation) SetDomainVerified(b bool) {
+	m.domain_verified = &b
+}
+
+// DomainVerified returns the value of the "domain_verified" field in the mutation.
+func (m *SSOProviderMutation) DomainVerified() (r bool, exists bool) {
+	v := m.domain_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDomainVerified returns the old "domain_verified" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldDomainVerified(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDomainVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDomainVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDomainVerified: %w", err)
+	}
+	return oldValue.DomainVerified, nil
+}
+
+// ClearDomainVerified clears the value of the "domain_verified" field.
+func (m *SSOProviderMutation) ClearDomainVerified() {
+	m.domain_verified = nil
+	m.clearedFields[ssoprovider.FieldDomainVerified] = struct{}{}
+}
+
+// DomainVerifiedCleared returns if the "domain_verified" field was cleared in this mutation.
+func (m *SSOProviderMutation) DomainVerifiedCleared() bool {
+	_, ok := m.clearedFields[ssoprovider.FieldDomainVerified]
+	return ok
+}
+
+// ResetDomainVerified resets all changes to the "domain_verified" field.
+func (m *SSOProviderMutation) ResetDomainVerified() {
+	m.domain_verified = nil
+	delete(m.clearedFields, ssoprovider.FieldDomainVerified)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SSOProviderMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[ssoprovider.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SSOProviderMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SSOProviderMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SSOProviderMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SSOProviderMutation builder.
+func (m *SSOProviderMutation) Where(ps ...predicate.SSOProvider) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SSOProviderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SSOProviderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SSOProvider, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SSOProviderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SSOProviderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SSOProvider).
+func (m *SSOProviderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SSOProviderMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.issuer != nil {
+		fields = append(fields, ssoprovider.FieldIssuer)
+	}
+	if m.oidc_config != nil {
+		fields = append(fields, ssoprovider.FieldOidcConfig)
+	}
+	if m.saml_config != nil {
+		fields = append(fields, ssoprovider.FieldSamlConfig)
+	}
+	if m.user != nil {
+		fields = append(fields, ssoprovider.FieldUserID)
+	}
+	if m.provider_id != nil {
+		fields = append(fields, ssoprovider.FieldProviderID)
+	}
+	if m.organization_id != nil {
+		fields = append(fields, ssoprovider.FieldOrganizationID)
+	}
+	if m.domain != nil {
+		fields = append(fields, ssoprovider.FieldDomain)
+	}
+	if m.domain_verified != nil {
+		fields = append(fields, ssoprovider.FieldDomainVerified)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SSOProviderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ssoprovider.FieldIssuer:
+		return m.Issuer()
+	case ssoprovider.FieldOidcConfig:
+		return m.OidcConfig()
+	case ssoprovider.FieldSamlConfig:
+		return m.SamlConfig()
+	case ssoprovider.FieldUserID:
+		return m.UserID()
+	case ssoprovider.FieldProviderID:
+		return m.ProviderID()
+	case ssoprovider.FieldOrganizationID:
+		return m.OrganizationID()
+	case ssoprovider.FieldDomain:
+		return m.Domain()
+	case ssoprovider.FieldDomainVerified:
+		return m.DomainVerified()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SSOProviderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ssoprovider.FieldIssuer:
+		return m.OldIssuer(ctx)
+	case ssoprovider.FieldOidcConfig:
+		return m.OldOidcConfig(ctx)
+	case ssoprovider.FieldSamlConfig:
+		return m.OldSamlConfig(ctx)
+	case ssoprovider.FieldUserID:
+		return m.OldUserID(ctx)
+	case ssoprovider.FieldProviderID:
+		return m.OldProviderID(ctx)
+	case ssoprovider.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case ssoprovider.FieldDomain:
+		return m.OldDomain(ctx)
+	case ssoprovider.FieldDomainVerified:
+		return m.OldDomainVerified(ctx)
+	}
+	return nil, fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SSOProviderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ssoprovider.FieldIssuer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuer(v)
+		return nil
+	case ssoprovider.FieldOidcConfig:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOidcConfig(v)
+		return nil
+	case ssoprovider.FieldSamlConfig:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSamlConfig(v)
+		return nil
+	case ssoprovider.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case ssoprovider.FieldProviderID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderID(v)
+		return nil
+	case ssoprovider.FieldOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case ssoprovider.FieldDomain:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDomain(v)
+		return nil
+	case ssoprovider.FieldDomainVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDomainVerified(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SSOProviderMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SSOProviderMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SSOProviderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SSOProvider numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SSOProviderMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ssoprovider.FieldOidcConfig) {
+		fields = append(fields, ssoprovider.FieldOidcConfig)
+	}
+	if m.FieldCleared(ssoprovider.FieldSamlConfig) {
+		fields = append(fields, ssoprovider.FieldSamlConfig)
+	}
+	if m.FieldCleared(ssoprovider.FieldOrganizationID) {
+		fields = append(fields, ssoprovider.FieldOrganizationID)
+	}
+	if m.FieldCleared(ssoprovider.FieldDomainVerified) {
+		fields = append(fields, ssoprovider.FieldDomainVerified)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SSOProviderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SSOProviderMutation) ClearField(name string) error {
+	switch name {
+	case ssoprovider.FieldOidcConfig:
+		m.ClearOidcConfig()
+		return nil
+	case ssoprovider.FieldSamlConfig:
+		m.ClearSamlConfig()
+		return nil
+	case ssoprovider.FieldOrganizationID:
+		m.ClearOrganizationID()
+		return nil
+	case ssoprovider.FieldDomainVerified:
+		m.ClearDomainVerified()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SSOProviderMutation) ResetField(name string) error {
+	switch name {
+	case ssoprovider.FieldIssuer:
+		m.ResetIssuer()
+		return nil
+	case ssoprovider.FieldOidcConfig:
+		m.ResetOidcConfig()
+		return nil
+	case ssoprovider.FieldSamlConfig:
+		m.ResetSamlConfig()
+		return nil
+	case ssoprovider.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case ssoprovider.FieldProviderID:
+		m.ResetProviderID()
+		return nil
+	case ssoprovider.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case ssoprovider.FieldDomain:
+		m.ResetDomain()
+		return nil
+	case ssoprovider.FieldDomainVerified:
+		m.ResetDomainVerified()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SSOProviderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, ssoprovider.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SSOProviderMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ssoprovider.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SSOProviderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SSOProviderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SSOProviderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, ssoprovider.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SSOProviderMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ssoprovider.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SSOProviderMutation) ClearEdge(name string) error {
+	switch name {
+	case ssoprovider.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SSOProviderMutation) ResetEdge(name string) error {
+	switch name {
+	case ssoprovider.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider edge %s", name)
+}
+
+// SessionMutation represents an operation that mutates the Session nodes in the graph.
+type SessionMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	expires_at             *time.Time
+	token                  *string
+	created_at             *time.Time
+	updated_at             *time.Time
+	ip_address             *string
+	user_agent             *string
+	active_organization_id *string
+	active_team_id         *string
+	impersonated_by        *string
+	clearedFields          map[string]struct{}
+	user                   *string
+	cleareduser            bool
+	done                   bool
+	oldValue               func(context.Context) (*Session, error)
+	predicates             []predicate.Session
 }
 
 var _ ent.Mutation = (*SessionMutation)(nil)
@@ -1607,6 +19179,153 @@ func (m *SessionMutation) ResetUserID() {
 	m.user = nil
 }
 
+// SetActiveOrganizationID sets the "active_organization_id" field.
+func (m *SessionMutation) SetActiveOrganizationID(s string) {
+	m.active_organization_id = &s
+}
+
+// ActiveOrganizationID returns the value of the "active_organization_id" field in the mutation.
+func (m *SessionMutation) ActiveOrganizationID() (r string, exists bool) {
+	v := m.active_organization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveOrganizationID returns the old "active_organization_id" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldActiveOrganizationID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveOrganizationID: %w", err)
+	}
+	return oldValue.ActiveOrganizationID, nil
+}
+
+// ClearActiveOrganizationID clears the value of the "active_organization_id" field.
+func (m *SessionMutation) ClearActiveOrganizationID() {
+	m.active_organization_id = nil
+	m.clearedFields[session.FieldActiveOrganizationID] = struct{}{}
+}
+
+// ActiveOrganizationIDCleared returns if the "active_organization_id" field was cleared in this mutation.
+func (m *SessionMutation) ActiveOrganizationIDCleared() bool {
+	_, ok := m.clearedFields[session.FieldActiveOrganizationID]
+	return ok
+}
+
+// ResetActiveOrganizationID resets all changes to the "active_organization_id" field.
+func (m *SessionMutation) ResetActiveOrganizationID() {
+	m.active_organization_id = nil
+	delete(m.clearedFields, session.FieldActiveOrganizationID)
+}
+
+// SetActiveTeamID sets the "active_team_id" field.
+func (m *SessionMutation) SetActiveTeamID(s string) {
+	m.active_team_id = &s
+}
+
+// ActiveTeamID returns the value of the "active_team_id" field in the mutation.
+func (m *SessionMutation) ActiveTeamID() (r string, exists bool) {
+	v := m.active_team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveTeamID returns the old "active_team_id" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldActiveTeamID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveTeamID: %w", err)
+	}
+	return oldValue.ActiveTeamID, nil
+}
+
+// ClearActiveTeamID clears the value of the "active_team_id" field.
+func (m *SessionMutation) ClearActiveTeamID() {
+	m.active_team_id = nil
+	m.clearedFields[session.FieldActiveTeamID] = struct{}{}
+}
+
+// ActiveTeamIDCleared returns if the "active_team_id" field was cleared in this mutation.
+func (m *SessionMutation) ActiveTeamIDCleared() bool {
+	_, ok := m.clearedFields[session.FieldActiveTeamID]
+	return ok
+}
+
+// ResetActiveTeamID resets all changes to the "active_team_id" field.
+func (m *SessionMutation) ResetActiveTeamID() {
+	m.active_team_id = nil
+	delete(m.clearedFields, session.FieldActiveTeamID)
+}
+
+// SetImpersonatedBy sets the "impersonated_by" field.
+func (m *SessionMutation) SetImpersonatedBy(s string) {
+	m.impersonated_by = &s
+}
+
+// ImpersonatedBy returns the value of the "impersonated_by" field in the mutation.
+func (m *SessionMutation) ImpersonatedBy() (r string, exists bool) {
+	v := m.impersonated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImpersonatedBy returns the old "impersonated_by" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldImpersonatedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImpersonatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImpersonatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImpersonatedBy: %w", err)
+	}
+	return oldValue.ImpersonatedBy, nil
+}
+
+// ClearImpersonatedBy clears the value of the "impersonated_by" field.
+func (m *SessionMutation) ClearImpersonatedBy() {
+	m.impersonated_by = nil
+	m.clearedFields[session.FieldImpersonatedBy] = struct{}{}
+}
+
+// ImpersonatedByCleared returns if the "impersonated_by" field was cleared in this mutation.
+func (m *SessionMutation) ImpersonatedByCleared() bool {
+	_, ok := m.clearedFields[session.FieldImpersonatedBy]
+	return ok
+}
+
+// ResetImpersonatedBy resets all changes to the "impersonated_by" field.
+func (m *SessionMutation) ResetImpersonatedBy() {
+	m.impersonated_by = nil
+	delete(m.clearedFields, session.FieldImpersonatedBy)
+}
+
 // ClearUser clears the "user" edge to the User entity.
 func (m *SessionMutation) ClearUser() {
 	m.cleareduser = true
@@ -1668,7 +19387,7 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.expires_at != nil {
 		fields = append(fields, session.FieldExpiresAt)
 	}
@@ -1689,6 +19408,15 @@ func (m *SessionMutation) Fields() []string {
 	}
 	if m.user != nil {
 		fields = append(fields, session.FieldUserID)
+	}
+	if m.active_organization_id != nil {
+		fields = append(fields, session.FieldActiveOrganizationID)
+	}
+	if m.active_team_id != nil {
+		fields = append(fields, session.FieldActiveTeamID)
+	}
+	if m.impersonated_by != nil {
+		fields = append(fields, session.FieldImpersonatedBy)
 	}
 	return fields
 }
@@ -1712,6 +19440,12 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.UserAgent()
 	case session.FieldUserID:
 		return m.UserID()
+	case session.FieldActiveOrganizationID:
+		return m.ActiveOrganizationID()
+	case session.FieldActiveTeamID:
+		return m.ActiveTeamID()
+	case session.FieldImpersonatedBy:
+		return m.ImpersonatedBy()
 	}
 	return nil, false
 }
@@ -1735,6 +19469,12 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUserAgent(ctx)
 	case session.FieldUserID:
 		return m.OldUserID(ctx)
+	case session.FieldActiveOrganizationID:
+		return m.OldActiveOrganizationID(ctx)
+	case session.FieldActiveTeamID:
+		return m.OldActiveTeamID(ctx)
+	case session.FieldImpersonatedBy:
+		return m.OldImpersonatedBy(ctx)
 	}
 	return nil, fmt.Errorf("unknown Session field %s", name)
 }
@@ -1793,6 +19533,27 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUserID(v)
 		return nil
+	case session.FieldActiveOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveOrganizationID(v)
+		return nil
+	case session.FieldActiveTeamID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveTeamID(v)
+		return nil
+	case session.FieldImpersonatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImpersonatedBy(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
 }
@@ -1829,6 +19590,15 @@ func (m *SessionMutation) ClearedFields() []string {
 	if m.FieldCleared(session.FieldUserAgent) {
 		fields = append(fields, session.FieldUserAgent)
 	}
+	if m.FieldCleared(session.FieldActiveOrganizationID) {
+		fields = append(fields, session.FieldActiveOrganizationID)
+	}
+	if m.FieldCleared(session.FieldActiveTeamID) {
+		fields = append(fields, session.FieldActiveTeamID)
+	}
+	if m.FieldCleared(session.FieldImpersonatedBy) {
+		fields = append(fields, session.FieldImpersonatedBy)
+	}
 	return fields
 }
 
@@ -1848,6 +19618,15 @@ func (m *SessionMutation) ClearField(name string) error {
 		return nil
 	case session.FieldUserAgent:
 		m.ClearUserAgent()
+		return nil
+	case session.FieldActiveOrganizationID:
+		m.ClearActiveOrganizationID()
+		return nil
+	case session.FieldActiveTeamID:
+		m.ClearActiveTeamID()
+		return nil
+	case session.FieldImpersonatedBy:
+		m.ClearImpersonatedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Session nullable field %s", name)
@@ -1877,6 +19656,15 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case session.FieldActiveOrganizationID:
+		m.ResetActiveOrganizationID()
+		return nil
+	case session.FieldActiveTeamID:
+		m.ResetActiveTeamID()
+		return nil
+	case session.FieldImpersonatedBy:
+		m.ResetImpersonatedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
@@ -1954,6 +19742,2815 @@ func (m *SessionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// SubscriptionMutation represents an operation that mutates the Subscription nodes in the graph.
+type SubscriptionMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	plan                   *string
+	reference_id           *string
+	stripe_customer_id     *string
+	stripe_subscription_id *string
+	status                 *string
+	period_start           *time.Time
+	period_end             *time.Time
+	trial_start            *time.Time
+	trial_end              *time.Time
+	cancel_at_period_end   *bool
+	cancel_at              *time.Time
+	canceled_at            *time.Time
+	ended_at               *time.Time
+	seats                  *int
+	addseats               *int
+	billing_interval       *string
+	stripe_schedule_id     *string
+	clearedFields          map[string]struct{}
+	done                   bool
+	oldValue               func(context.Context) (*Subscription, error)
+	predicates             []predicate.Subscription
+}
+
+var _ ent.Mutation = (*SubscriptionMutation)(nil)
+
+// subscriptionOption allows management of the mutation configuration using functional options.
+type subscriptionOption func(*SubscriptionMutation)
+
+// newSubscriptionMutation creates new mutation for the Subscription entity.
+func newSubscriptionMutation(c config, op Op, opts ...subscriptionOption) *SubscriptionMutation {
+	m := &SubscriptionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSubscription,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSubscriptionID sets the ID field of the mutation.
+func withSubscriptionID(id string) subscriptionOption {
+	return func(m *SubscriptionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Subscription
+		)
+		m.oldValue = func(ctx context.Context) (*Subscription, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Subscription.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSubscription sets the old Subscription of the mutation.
+func withSubscription(node *Subscription) subscriptionOption {
+	return func(m *SubscriptionMutation) {
+		m.oldValue = func(context.Context) (*Subscription, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SubscriptionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SubscriptionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Subscription entities.
+func (m *SubscriptionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SubscriptionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SubscriptionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Subscription.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPlan sets the "plan" field.
+func (m *SubscriptionMutation) SetPlan(s string) {
+	m.plan = &s
+}
+
+// Plan returns the value of the "plan" field in the mutation.
+func (m *SubscriptionMutation) Plan() (r string, exists bool) {
+	v := m.plan
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlan returns the old "plan" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldPlan(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlan is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlan requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlan: %w", err)
+	}
+	return oldValue.Plan, nil
+}
+
+// ResetPlan resets all changes to the "plan" field.
+func (m *SubscriptionMutation) ResetPlan() {
+	m.plan = nil
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *SubscriptionMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *SubscriptionMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldReferenceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *SubscriptionMutation) ResetReferenceID() {
+	m.reference_id = nil
+}
+
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (m *SubscriptionMutation) SetStripeCustomerID(s string) {
+	m.stripe_customer_id = &s
+}
+
+// StripeCustomerID returns the value of the "stripe_customer_id" field in the mutation.
+func (m *SubscriptionMutation) StripeCustomerID() (r string, exists bool) {
+	v := m.stripe_customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeCustomerID returns the old "stripe_customer_id" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldStripeCustomerID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeCustomerID: %w", err)
+	}
+	return oldValue.StripeCustomerID, nil
+}
+
+// ClearStripeCustomerID clears the value of the "stripe_customer_id" field.
+func (m *SubscriptionMutation) ClearStripeCustomerID() {
+	m.stripe_customer_id = nil
+	m.clearedFields[subscription.FieldStripeCustomerID] = struct{}{}
+}
+
+// StripeCustomerIDCleared returns if the "stripe_customer_id" field was cleared in this mutation.
+func (m *SubscriptionMutation) StripeCustomerIDCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldStripeCustomerID]
+	return ok
+}
+
+// ResetStripeCustomerID resets all changes to the "stripe_customer_id" field.
+func (m *SubscriptionMutation) ResetStripeCustomerID() {
+	m.stripe_customer_id = nil
+	delete(m.clearedFields, subscription.FieldStripeCustomerID)
+}
+
+// SetStripeSubscriptionID sets the "stripe_subscription_id" field.
+func (m *SubscriptionMutation) SetStripeSubscriptionID(s string) {
+	m.stripe_subscription_id = &s
+}
+
+// StripeSubscriptionID returns the value of the "stripe_subscription_id" field in the mutation.
+func (m *SubscriptionMutation) StripeSubscriptionID() (r string, exists bool) {
+	v := m.stripe_subscription_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeSubscriptionID returns the old "stripe_subscription_id" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldStripeSubscriptionID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeSubscriptionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeSubscriptionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeSubscriptionID: %w", err)
+	}
+	return oldValue.StripeSubscriptionID, nil
+}
+
+// ClearStripeSubscriptionID clears the value of the "stripe_subscription_id" field.
+func (m *SubscriptionMutation) ClearStripeSubscriptionID() {
+	m.stripe_subscription_id = nil
+	m.clearedFields[subscription.FieldStripeSubscriptionID] = struct{}{}
+}
+
+// StripeSubscriptionIDCleared returns if the "stripe_subscription_id" field was cleared in this mutation.
+func (m *SubscriptionMutation) StripeSubscriptionIDCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldStripeSubscriptionID]
+	return ok
+}
+
+// ResetStripeSubscriptionID resets all changes to the "stripe_subscription_id" field.
+func (m *SubscriptionMutation) ResetStripeSubscriptionID() {
+	m.stripe_subscription_id = nil
+	delete(m.clearedFields, subscription.FieldStripeSubscriptionID)
+}
+
+// SetStatus sets the "status" field.
+func (m *SubscriptionMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SubscriptionMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SubscriptionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetPeriodStart sets the "period_start" field.
+func (m *SubscriptionMutation) SetPeriodStart(t time.Time) {
+	m.period_start = &t
+}
+
+// PeriodStart returns the value of the "period_start" field in the mutation.
+func (m *SubscriptionMutation) PeriodStart() (r time.Time, exists bool) {
+	v := m.period_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodStart returns the old "period_start" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldPeriodStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodStart: %w", err)
+	}
+	return oldValue.PeriodStart, nil
+}
+
+// ClearPeriodStart clears the value of the "period_start" field.
+func (m *SubscriptionMutation) ClearPeriodStart() {
+	m.period_start = nil
+	m.clearedFields[subscription.FieldPeriodStart] = struct{}{}
+}
+
+// PeriodStartCleared returns if the "period_start" field was cleared in this mutation.
+func (m *SubscriptionMutation) PeriodStartCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldPeriodStart]
+	return ok
+}
+
+// ResetPeriodStart resets all changes to the "period_start" field.
+func (m *SubscriptionMutation) ResetPeriodStart() {
+	m.period_start = nil
+	delete(m.clearedFields, subscription.FieldPeriodStart)
+}
+
+// SetPeriodEnd sets the "period_end" field.
+func (m *SubscriptionMutation) SetPeriodEnd(t time.Time) {
+	m.period_end = &t
+}
+
+// PeriodEnd returns the value of the "period_end" field in the mutation.
+func (m *SubscriptionMutation) PeriodEnd() (r time.Time, exists bool) {
+	v := m.period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodEnd returns the old "period_end" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldPeriodEnd(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodEnd: %w", err)
+	}
+	return oldValue.PeriodEnd, nil
+}
+
+// ClearPeriodEnd clears the value of the "period_end" field.
+func (m *SubscriptionMutation) ClearPeriodEnd() {
+	m.period_end = nil
+	m.clearedFields[subscription.FieldPeriodEnd] = struct{}{}
+}
+
+// PeriodEndCleared returns if the "period_end" field was cleared in this mutation.
+func (m *SubscriptionMutation) PeriodEndCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldPeriodEnd]
+	return ok
+}
+
+// ResetPeriodEnd resets all changes to the "period_end" field.
+func (m *SubscriptionMutation) ResetPeriodEnd() {
+	m.period_end = nil
+	delete(m.clearedFields, subscription.FieldPeriodEnd)
+}
+
+// SetTrialStart sets the "trial_start" field.
+func (m *SubscriptionMutation) SetTrialStart(t time.Time) {
+	m.trial_start = &t
+}
+
+// TrialStart returns the value of the "trial_start" field in the mutation.
+func (m *SubscriptionMutation) TrialStart() (r time.Time, exists bool) {
+	v := m.trial_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrialStart returns the old "trial_start" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldTrialStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrialStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrialStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrialStart: %w", err)
+	}
+	return oldValue.TrialStart, nil
+}
+
+// ClearTrialStart clears the value of the "trial_start" field.
+func (m *SubscriptionMutation) ClearTrialStart() {
+	m.trial_start = nil
+	m.clearedFields[subscription.FieldTrialStart] = struct{}{}
+}
+
+// TrialStartCleared returns if the "trial_start" field was cleared in this mutation.
+func (m *SubscriptionMutation) TrialStartCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldTrialStart]
+	return ok
+}
+
+// ResetTrialStart resets all changes to the "trial_start" field.
+func (m *SubscriptionMutation) ResetTrialStart() {
+	m.trial_start = nil
+	delete(m.clearedFields, subscription.FieldTrialStart)
+}
+
+// SetTrialEnd sets the "trial_end" field.
+func (m *SubscriptionMutation) SetTrialEnd(t time.Time) {
+	m.trial_end = &t
+}
+
+// TrialEnd returns the value of the "trial_end" field in the mutation.
+func (m *SubscriptionMutation) TrialEnd() (r time.Time, exists bool) {
+	v := m.trial_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrialEnd returns the old "trial_end" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldTrialEnd(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrialEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrialEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrialEnd: %w", err)
+	}
+	return oldValue.TrialEnd, nil
+}
+
+// ClearTrialEnd clears the value of the "trial_end" field.
+func (m *SubscriptionMutation) ClearTrialEnd() {
+	m.trial_end = nil
+	m.clearedFields[subscription.FieldTrialEnd] = struct{}{}
+}
+
+// TrialEndCleared returns if the "trial_end" field was cleared in this mutation.
+func (m *SubscriptionMutation) TrialEndCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldTrialEnd]
+	return ok
+}
+
+// ResetTrialEnd resets all changes to the "trial_end" field.
+func (m *SubscriptionMutation) ResetTrialEnd() {
+	m.trial_end = nil
+	delete(m.clearedFields, subscription.FieldTrialEnd)
+}
+
+// SetCancelAtPeriodEnd sets the "cancel_at_period_end" field.
+func (m *SubscriptionMutation) SetCancelAtPeriodEnd(b bool) {
+	m.cancel_at_period_end = &b
+}
+
+// CancelAtPeriodEnd returns the value of the "cancel_at_period_end" field in the mutation.
+func (m *SubscriptionMutation) CancelAtPeriodEnd() (r bool, exists bool) {
+	v := m.cancel_at_period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelAtPeriodEnd returns the old "cancel_at_period_end" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldCancelAtPeriodEnd(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelAtPeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelAtPeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelAtPeriodEnd: %w", err)
+	}
+	return oldValue.CancelAtPeriodEnd, nil
+}
+
+// ClearCancelAtPeriodEnd clears the value of the "cancel_at_period_end" field.
+func (m *SubscriptionMutation) ClearCancelAtPeriodEnd() {
+	m.cancel_at_period_end = nil
+	m.clearedFields[subscription.FieldCancelAtPeriodEnd] = struct{}{}
+}
+
+// CancelAtPeriodEndCleared returns if the "cancel_at_period_end" field was cleared in this mutation.
+func (m *SubscriptionMutation) CancelAtPeriodEndCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldCancelAtPeriodEnd]
+	return ok
+}
+
+// ResetCancelAtPeriodEnd resets all changes to the "cancel_at_period_end" field.
+func (m *SubscriptionMutation) ResetCancelAtPeriodEnd() {
+	m.cancel_at_period_end = nil
+	delete(m.clearedFields, subscription.FieldCancelAtPeriodEnd)
+}
+
+// SetCancelAt sets the "cancel_at" field.
+func (m *SubscriptionMutation) SetCancelAt(t time.Time) {
+	m.cancel_at = &t
+}
+
+// CancelAt returns the value of the "cancel_at" field in the mutation.
+func (m *SubscriptionMutation) CancelAt() (r time.Time, exists bool) {
+	v := m.cancel_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelAt returns the old "cancel_at" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldCancelAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelAt: %w", err)
+	}
+	return oldValue.CancelAt, nil
+}
+
+// ClearCancelAt clears the value of the "cancel_at" field.
+func (m *SubscriptionMutation) ClearCancelAt() {
+	m.cancel_at = nil
+	m.clearedFields[subscription.FieldCancelAt] = struct{}{}
+}
+
+// CancelAtCleared returns if the "cancel_at" field was cleared in this mutation.
+func (m *SubscriptionMutation) CancelAtCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldCancelAt]
+	return ok
+}
+
+// ResetCancelAt resets all changes to the "cancel_at" field.
+func (m *SubscriptionMutation) ResetCancelAt() {
+	m.cancel_at = nil
+	delete(m.clearedFields, subscription.FieldCancelAt)
+}
+
+// SetCanceledAt sets the "canceled_at" field.
+func (m *SubscriptionMutation) SetCanceledAt(t time.Time) {
+	m.canceled_at = &t
+}
+
+// CanceledAt returns the value of the "canceled_at" field in the mutation.
+func (m *SubscriptionMutation) CanceledAt() (r time.Time, exists bool) {
+	v := m.canceled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCanceledAt returns the old "canceled_at" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldCanceledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCanceledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCanceledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCanceledAt: %w", err)
+	}
+	return oldValue.CanceledAt, nil
+}
+
+// ClearCanceledAt clears the value of the "canceled_at" field.
+func (m *SubscriptionMutation) ClearCanceledAt() {
+	m.canceled_at = nil
+	m.clearedFields[subscription.FieldCanceledAt] = struct{}{}
+}
+
+// CanceledAtCleared returns if the "canceled_at" field was cleared in this mutation.
+func (m *SubscriptionMutation) CanceledAtCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldCanceledAt]
+	return ok
+}
+
+// ResetCanceledAt resets all changes to the "canceled_at" field.
+func (m *SubscriptionMutation) ResetCanceledAt() {
+	m.canceled_at = nil
+	delete(m.clearedFields, subscription.FieldCanceledAt)
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (m *SubscriptionMutation) SetEndedAt(t time.Time) {
+	m.ended_at = &t
+}
+
+// EndedAt returns the value of the "ended_at" field in the mutation.
+func (m *SubscriptionMutation) EndedAt() (r time.Time, exists bool) {
+	v := m.ended_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedAt returns the old "ended_at" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldEndedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
+	}
+	return oldValue.EndedAt, nil
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (m *SubscriptionMutation) ClearEndedAt() {
+	m.ended_at = nil
+	m.clearedFields[subscription.FieldEndedAt] = struct{}{}
+}
+
+// EndedAtCleared returns if the "ended_at" field was cleared in this mutation.
+func (m *SubscriptionMutation) EndedAtCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldEndedAt]
+	return ok
+}
+
+// ResetEndedAt resets all changes to the "ended_at" field.
+func (m *SubscriptionMutation) ResetEndedAt() {
+	m.ended_at = nil
+	delete(m.clearedFields, subscription.FieldEndedAt)
+}
+
+// SetSeats sets the "seats" field.
+func (m *SubscriptionMutation) SetSeats(i int) {
+	m.seats = &i
+	m.addseats = nil
+}
+
+// Seats returns the value of the "seats" field in the mutation.
+func (m *SubscriptionMutation) Seats() (r int, exists bool) {
+	v := m.seats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeats returns the old "seats" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldSeats(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeats is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeats requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeats: %w", err)
+	}
+	return oldValue.Seats, nil
+}
+
+// AddSeats adds i to the "seats" field.
+func (m *SubscriptionMutation) AddSeats(i int) {
+	if m.addseats != nil {
+		*m.addseats += i
+	} else {
+		m.addseats = &i
+	}
+}
+
+// AddedSeats returns the value that was added to the "seats" field in this mutation.
+func (m *SubscriptionMutation) AddedSeats() (r int, exists bool) {
+	v := m.addseats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSeats clears the value of the "seats" field.
+func (m *SubscriptionMutation) ClearSeats() {
+	m.seats = nil
+	m.addseats = nil
+	m.clearedFields[subscription.FieldSeats] = struct{}{}
+}
+
+// SeatsCleared returns if the "seats" field was cleared in this mutation.
+func (m *SubscriptionMutation) SeatsCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldSeats]
+	return ok
+}
+
+// ResetSeats resets all changes to the "seats" field.
+func (m *SubscriptionMutation) ResetSeats() {
+	m.seats = nil
+	m.addseats = nil
+	delete(m.clearedFields, subscription.FieldSeats)
+}
+
+// SetBillingInterval sets the "billing_interval" field.
+func (m *SubscriptionMutation) SetBillingInterval(s string) {
+	m.billing_interval = &s
+}
+
+// BillingInterval returns the value of the "billing_interval" field in the mutation.
+func (m *SubscriptionMutation) BillingInterval() (r string, exists bool) {
+	v := m.billing_interval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBillingInterval returns the old "billing_interval" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldBillingInterval(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBillingInterval is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBillingInterval requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBillingInterval: %w", err)
+	}
+	return oldValue.BillingInterval, nil
+}
+
+// ClearBillingInterval clears the value of the "billing_interval" field.
+func (m *SubscriptionMutation) ClearBillingInterval() {
+	m.billing_interval = nil
+	m.clearedFields[subscription.FieldBillingInterval] = struct{}{}
+}
+
+// BillingIntervalCleared returns if the "billing_interval" field was cleared in this mutation.
+func (m *SubscriptionMutation) BillingIntervalCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldBillingInterval]
+	return ok
+}
+
+// ResetBillingInterval resets all changes to the "billing_interval" field.
+func (m *SubscriptionMutation) ResetBillingInterval() {
+	m.billing_interval = nil
+	delete(m.clearedFields, subscription.FieldBillingInterval)
+}
+
+// SetStripeScheduleID sets the "stripe_schedule_id" field.
+func (m *SubscriptionMutation) SetStripeScheduleID(s string) {
+	m.stripe_schedule_id = &s
+}
+
+// StripeScheduleID returns the value of the "stripe_schedule_id" field in the mutation.
+func (m *SubscriptionMutation) StripeScheduleID() (r string, exists bool) {
+	v := m.stripe_schedule_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeScheduleID returns the old "stripe_schedule_id" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldStripeScheduleID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeScheduleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeScheduleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeScheduleID: %w", err)
+	}
+	return oldValue.StripeScheduleID, nil
+}
+
+// ClearStripeScheduleID clears the value of the "stripe_schedule_id" field.
+func (m *SubscriptionMutation) ClearStripeScheduleID() {
+	m.stripe_schedule_id = nil
+	m.clearedFields[subscription.FieldStripeScheduleID] = struct{}{}
+}
+
+// StripeScheduleIDCleared returns if the "stripe_schedule_id" field was cleared in this mutation.
+func (m *SubscriptionMutation) StripeScheduleIDCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldStripeScheduleID]
+	return ok
+}
+
+// ResetStripeScheduleID resets all changes to the "stripe_schedule_id" field.
+func (m *SubscriptionMutation) ResetStripeScheduleID() {
+	m.stripe_schedule_id = nil
+	delete(m.clearedFields, subscription.FieldStripeScheduleID)
+}
+
+// Where appends a list predicates to the SubscriptionMutation builder.
+func (m *SubscriptionMutation) Where(ps ...predicate.Subscription) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SubscriptionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SubscriptionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Subscription, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SubscriptionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SubscriptionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Subscription).
+func (m *SubscriptionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SubscriptionMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.plan != nil {
+		fields = append(fields, subscription.FieldPlan)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, subscription.FieldReferenceID)
+	}
+	if m.stripe_customer_id != nil {
+		fields = append(fields, subscription.FieldStripeCustomerID)
+	}
+	if m.stripe_subscription_id != nil {
+		fields = append(fields, subscription.FieldStripeSubscriptionID)
+	}
+	if m.status != nil {
+		fields = append(fields, subscription.FieldStatus)
+	}
+	if m.period_start != nil {
+		fields = append(fields, subscription.FieldPeriodStart)
+	}
+	if m.period_end != nil {
+		fields = append(fields, subscription.FieldPeriodEnd)
+	}
+	if m.trial_start != nil {
+		fields = append(fields, subscription.FieldTrialStart)
+	}
+	if m.trial_end != nil {
+		fields = append(fields, subscription.FieldTrialEnd)
+	}
+	if m.cancel_at_period_end != nil {
+		fields = append(fields, subscription.FieldCancelAtPeriodEnd)
+	}
+	if m.cancel_at != nil {
+		fields = append(fields, subscription.FieldCancelAt)
+	}
+	if m.canceled_at != nil {
+		fields = append(fields, subscription.FieldCanceledAt)
+	}
+	if m.ended_at != nil {
+		fields = append(fields, subscription.FieldEndedAt)
+	}
+	if m.seats != nil {
+		fields = append(fields, subscription.FieldSeats)
+	}
+	if m.billing_interval != nil {
+		fields = append(fields, subscription.FieldBillingInterval)
+	}
+	if m.stripe_schedule_id != nil {
+		fields = append(fields, subscription.FieldStripeScheduleID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SubscriptionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case subscription.FieldPlan:
+		return m.Plan()
+	case subscription.FieldReferenceID:
+		return m.ReferenceID()
+	case subscription.FieldStripeCustomerID:
+		return m.StripeCustomerID()
+	case subscription.FieldStripeSubscriptionID:
+		return m.StripeSubscriptionID()
+	case subscription.FieldStatus:
+		return m.Status()
+	case subscription.FieldPeriodStart:
+		return m.PeriodStart()
+	case subscription.FieldPeriodEnd:
+		return m.PeriodEnd()
+	case subscription.FieldTrialStart:
+		return m.TrialStart()
+	case subscription.FieldTrialEnd:
+		return m.TrialEnd()
+	case subscription.FieldCancelAtPeriodEnd:
+		return m.CancelAtPeriodEnd()
+	case subscription.FieldCancelAt:
+		return m.CancelAt()
+	case subscription.FieldCanceledAt:
+		return m.CanceledAt()
+	case subscription.FieldEndedAt:
+		return m.EndedAt()
+	case subscription.FieldSeats:
+		return m.Seats()
+	case subscription.FieldBillingInterval:
+		return m.BillingInterval()
+	case subscription.FieldStripeScheduleID:
+		return m.StripeScheduleID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SubscriptionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case subscription.FieldPlan:
+		return m.OldPlan(ctx)
+	case subscription.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case subscription.FieldStripeCustomerID:
+		return m.OldStripeCustomerID(ctx)
+	case subscription.FieldStripeSubscriptionID:
+		return m.OldStripeSubscriptionID(ctx)
+	case subscription.FieldStatus:
+		return m.OldStatus(ctx)
+	case subscription.FieldPeriodStart:
+		return m.OldPeriodStart(ctx)
+	case subscription.FieldPeriodEnd:
+		return m.OldPeriodEnd(ctx)
+	case subscription.FieldTrialStart:
+		return m.OldTrialStart(ctx)
+	case subscription.FieldTrialEnd:
+		return m.OldTrialEnd(ctx)
+	case subscription.FieldCancelAtPeriodEnd:
+		return m.OldCancelAtPeriodEnd(ctx)
+	case subscription.FieldCancelAt:
+		return m.OldCancelAt(ctx)
+	case subscription.FieldCanceledAt:
+		return m.OldCanceledAt(ctx)
+	case subscription.FieldEndedAt:
+		return m.OldEndedAt(ctx)
+	case subscription.FieldSeats:
+		return m.OldSeats(ctx)
+	case subscription.FieldBillingInterval:
+		return m.OldBillingInterval(ctx)
+	case subscription.FieldStripeScheduleID:
+		return m.OldStripeScheduleID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Subscription field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case subscription.FieldPlan:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlan(v)
+		return nil
+	case subscription.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case subscription.FieldStripeCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeCustomerID(v)
+		return nil
+	case subscription.FieldStripeSubscriptionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeSubscriptionID(v)
+		return nil
+	case subscription.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case subscription.FieldPeriodStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodStart(v)
+		return nil
+	case subscription.FieldPeriodEnd:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodEnd(v)
+		return nil
+	case subscription.FieldTrialStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrialStart(v)
+		return nil
+	case subscription.FieldTrialEnd:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrialEnd(v)
+		return nil
+	case subscription.FieldCancelAtPeriodEnd:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelAtPeriodEnd(v)
+		return nil
+	case subscription.FieldCancelAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelAt(v)
+		return nil
+	case subscription.FieldCanceledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCanceledAt(v)
+		return nil
+	case subscription.FieldEndedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedAt(v)
+		return nil
+	case subscription.FieldSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeats(v)
+		return nil
+	case subscription.FieldBillingInterval:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBillingInterval(v)
+		return nil
+	case subscription.FieldStripeScheduleID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeScheduleID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Subscription field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SubscriptionMutation) AddedFields() []string {
+	var fields []string
+	if m.addseats != nil {
+		fields = append(fields, subscription.FieldSeats)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SubscriptionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case subscription.FieldSeats:
+		return m.AddedSeats()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubscriptionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case subscription.FieldSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeats(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Subscription numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SubscriptionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(subscription.FieldStripeCustomerID) {
+		fields = append(fields, subscription.FieldStripeCustomerID)
+	}
+	if m.FieldCleared(subscription.FieldStripeSubscriptionID) {
+		fields = append(fields, subscription.FieldStripeSubscriptionID)
+	}
+	if m.FieldCleared(subscription.FieldPeriodStart) {
+		fields = append(fields, subscription.FieldPeriodStart)
+	}
+	if m.FieldCleared(subscription.FieldPeriodEnd) {
+		fields = append(fields, subscription.FieldPeriodEnd)
+	}
+	if m.FieldCleared(subscription.FieldTrialStart) {
+		fields = append(fields, subscription.FieldTrialStart)
+	}
+	if m.FieldCleared(subscription.FieldTrialEnd) {
+		fields = append(fields, subscription.FieldTrialEnd)
+	}
+	if m.FieldCleared(subscription.FieldCancelAtPeriodEnd) {
+		fields = append(fields, subscription.FieldCancelAtPeriodEnd)
+	}
+	if m.FieldCleared(subscription.FieldCancelAt) {
+		fields = append(fields, subscription.FieldCancelAt)
+	}
+	if m.FieldCleared(subscription.FieldCanceledAt) {
+		fields = append(fields, subscription.FieldCanceledAt)
+	}
+	if m.FieldCleared(subscription.FieldEndedAt) {
+		fields = append(fields, subscription.FieldEndedAt)
+	}
+	if m.FieldCleared(subscription.FieldSeats) {
+		fields = append(fields, subscription.FieldSeats)
+	}
+	if m.FieldCleared(subscription.FieldBillingInterval) {
+		fields = append(fields, subscription.FieldBillingInterval)
+	}
+	if m.FieldCleared(subscription.FieldStripeScheduleID) {
+		fields = append(fields, subscription.FieldStripeScheduleID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SubscriptionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SubscriptionMutation) ClearField(name string) error {
+	switch name {
+	case subscription.FieldStripeCustomerID:
+		m.ClearStripeCustomerID()
+		return nil
+	case subscription.FieldStripeSubscriptionID:
+		m.ClearStripeSubscriptionID()
+		return nil
+	case subscription.FieldPeriodStart:
+		m.ClearPeriodStart()
+		return nil
+	case subscription.FieldPeriodEnd:
+		m.ClearPeriodEnd()
+		return nil
+	case subscription.FieldTrialStart:
+		m.ClearTrialStart()
+		return nil
+	case subscription.FieldTrialEnd:
+		m.ClearTrialEnd()
+		return nil
+	case subscription.FieldCancelAtPeriodEnd:
+		m.ClearCancelAtPeriodEnd()
+		return nil
+	case subscription.FieldCancelAt:
+		m.ClearCancelAt()
+		return nil
+	case subscription.FieldCanceledAt:
+		m.ClearCanceledAt()
+		return nil
+	case subscription.FieldEndedAt:
+		m.ClearEndedAt()
+		return nil
+	case subscription.FieldSeats:
+		m.ClearSeats()
+		return nil
+	case subscription.FieldBillingInterval:
+		m.ClearBillingInterval()
+		return nil
+	case subscription.FieldStripeScheduleID:
+		m.ClearStripeScheduleID()
+		return nil
+	}
+	return fmt.Errorf("unknown Subscription nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SubscriptionMutation) ResetField(name string) error {
+	switch name {
+	case subscription.FieldPlan:
+		m.ResetPlan()
+		return nil
+	case subscription.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case subscription.FieldStripeCustomerID:
+		m.ResetStripeCustomerID()
+		return nil
+	case subscription.FieldStripeSubscriptionID:
+		m.ResetStripeSubscriptionID()
+		return nil
+	case subscription.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case subscription.FieldPeriodStart:
+		m.ResetPeriodStart()
+		return nil
+	case subscription.FieldPeriodEnd:
+		m.ResetPeriodEnd()
+		return nil
+	case subscription.FieldTrialStart:
+		m.ResetTrialStart()
+		return nil
+	case subscription.FieldTrialEnd:
+		m.ResetTrialEnd()
+		return nil
+	case subscription.FieldCancelAtPeriodEnd:
+		m.ResetCancelAtPeriodEnd()
+		return nil
+	case subscription.FieldCancelAt:
+		m.ResetCancelAt()
+		return nil
+	case subscription.FieldCanceledAt:
+		m.ResetCanceledAt()
+		return nil
+	case subscription.FieldEndedAt:
+		m.ResetEndedAt()
+		return nil
+	case subscription.FieldSeats:
+		m.ResetSeats()
+		return nil
+	case subscription.FieldBillingInterval:
+		m.ResetBillingInterval()
+		return nil
+	case subscription.FieldStripeScheduleID:
+		m.ResetStripeScheduleID()
+		return nil
+	}
+	return fmt.Errorf("unknown Subscription field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SubscriptionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SubscriptionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SubscriptionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SubscriptionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SubscriptionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SubscriptionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SubscriptionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Subscription unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SubscriptionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Subscription edge %s", name)
+}
+
+// TeamMutation represents an operation that mutates the Team nodes in the graph.
+type TeamMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	name                *string
+	member_count        *int
+	addmember_count     *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *string
+	clearedorganization bool
+	members             map[string]struct{}
+	removedmembers      map[string]struct{}
+	clearedmembers      bool
+	done                bool
+	oldValue            func(context.Context) (*Team, error)
+	predicates          []predicate.Team
+}
+
+var _ ent.Mutation = (*TeamMutation)(nil)
+
+// teamOption allows management of the mutation configuration using functional options.
+type teamOption func(*TeamMutation)
+
+// newTeamMutation creates new mutation for the Team entity.
+func newTeamMutation(c config, op Op, opts ...teamOption) *TeamMutation {
+	m := &TeamMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTeam,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTeamID sets the ID field of the mutation.
+func withTeamID(id string) teamOption {
+	return func(m *TeamMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Team
+		)
+		m.oldValue = func(ctx context.Context) (*Team, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Team.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTeam sets the old Team of the mutation.
+func withTeam(node *Team) teamOption {
+	return func(m *TeamMutation) {
+		m.oldValue = func(context.Context) (*Team, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TeamMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TeamMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Team entities.
+func (m *TeamMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TeamMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TeamMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Team.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *TeamMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *TeamMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *TeamMutation) ResetName() {
+	m.name = nil
+}
+
+// SetMemberCount sets the "member_count" field.
+func (m *TeamMutation) SetMemberCount(i int) {
+	m.member_count = &i
+	m.addmember_count = nil
+}
+
+// MemberCount returns the value of the "member_count" field in the mutation.
+func (m *TeamMutation) MemberCount() (r int, exists bool) {
+	v := m.member_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberCount returns the old "member_count" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldMemberCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberCount: %w", err)
+	}
+	return oldValue.MemberCount, nil
+}
+
+// AddMemberCount adds i to the "member_count" field.
+func (m *TeamMutation) AddMemberCount(i int) {
+	if m.addmember_count != nil {
+		*m.addmember_count += i
+	} else {
+		m.addmember_count = &i
+	}
+}
+
+// AddedMemberCount returns the value that was added to the "member_count" field in this mutation.
+func (m *TeamMutation) AddedMemberCount() (r int, exists bool) {
+	v := m.addmember_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberCount resets all changes to the "member_count" field.
+func (m *TeamMutation) ResetMemberCount() {
+	m.member_count = nil
+	m.addmember_count = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *TeamMutation) SetOrganizationID(s string) {
+	m.organization = &s
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *TeamMutation) OrganizationID() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldOrganizationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *TeamMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TeamMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TeamMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TeamMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TeamMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TeamMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ClearUpdatedAt clears the value of the "updated_at" field.
+func (m *TeamMutation) ClearUpdatedAt() {
+	m.updated_at = nil
+	m.clearedFields[team.FieldUpdatedAt] = struct{}{}
+}
+
+// UpdatedAtCleared returns if the "updated_at" field was cleared in this mutation.
+func (m *TeamMutation) UpdatedAtCleared() bool {
+	_, ok := m.clearedFields[team.FieldUpdatedAt]
+	return ok
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TeamMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+	delete(m.clearedFields, team.FieldUpdatedAt)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *TeamMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[team.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *TeamMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *TeamMutation) OrganizationIDs() (ids []string) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *TeamMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// AddMemberIDs adds the "members" edge to the TeamMember entity by ids.
+func (m *TeamMutation) AddMemberIDs(ids ...string) {
+	if m.members == nil {
+		m.members = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the TeamMember entity.
+func (m *TeamMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the TeamMember entity was cleared.
+func (m *TeamMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the TeamMember entity by IDs.
+func (m *TeamMutation) RemoveMemberIDs(ids ...string) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the TeamMember entity.
+func (m *TeamMutation) RemovedMembersIDs() (ids []string) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *TeamMutation) MembersIDs() (ids []string) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *TeamMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
+// Where appends a list predicates to the TeamMutation builder.
+func (m *TeamMutation) Where(ps ...predicate.Team) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TeamMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TeamMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Team, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TeamMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TeamMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Team).
+func (m *TeamMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TeamMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.name != nil {
+		fields = append(fields, team.FieldName)
+	}
+	if m.member_count != nil {
+		fields = append(fields, team.FieldMemberCount)
+	}
+	if m.organization != nil {
+		fields = append(fields, team.FieldOrganizationID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, team.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, team.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TeamMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case team.FieldName:
+		return m.Name()
+	case team.FieldMemberCount:
+		return m.MemberCount()
+	case team.FieldOrganizationID:
+		return m.OrganizationID()
+	case team.FieldCreatedAt:
+		return m.CreatedAt()
+	case team.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TeamMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case team.FieldName:
+		return m.OldName(ctx)
+	case team.FieldMemberCount:
+		return m.OldMemberCount(ctx)
+	case team.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case team.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case team.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Team field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TeamMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case team.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case team.FieldMemberCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberCount(v)
+		return nil
+	case team.FieldOrganizationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case team.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case team.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Team field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TeamMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_count != nil {
+		fields = append(fields, team.FieldMemberCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TeamMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case team.FieldMemberCount:
+		return m.AddedMemberCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TeamMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case team.FieldMemberCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Team numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TeamMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(team.FieldUpdatedAt) {
+		fields = append(fields, team.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TeamMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TeamMutation) ClearField(name string) error {
+	switch name {
+	case team.FieldUpdatedAt:
+		m.ClearUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Team nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TeamMutation) ResetField(name string) error {
+	switch name {
+	case team.FieldName:
+		m.ResetName()
+		return nil
+	case team.FieldMemberCount:
+		m.ResetMemberCount()
+		return nil
+	case team.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case team.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case team.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Team field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TeamMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, team.EdgeOrganization)
+	}
+	if m.members != nil {
+		edges = append(edges, team.EdgeMembers)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TeamMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case team.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case team.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TeamMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedmembers != nil {
+		edges = append(edges, team.EdgeMembers)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TeamMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case team.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TeamMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, team.EdgeOrganization)
+	}
+	if m.clearedmembers {
+		edges = append(edges, team.EdgeMembers)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TeamMutation) EdgeCleared(name string) bool {
+	switch name {
+	case team.EdgeOrganization:
+		return m.clearedorganization
+	case team.EdgeMembers:
+		return m.clearedmembers
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TeamMutation) ClearEdge(name string) error {
+	switch name {
+	case team.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown Team unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TeamMutation) ResetEdge(name string) error {
+	switch name {
+	case team.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case team.EdgeMembers:
+		m.ResetMembers()
+		return nil
+	}
+	return fmt.Errorf("unknown Team edge %s", name)
+}
+
+// TeamMemberMutation represents an operation that mutates the TeamMember nodes in the graph.
+type TeamMemberMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	membership_key *string
+	created_at     *time.Time
+	clearedFields  map[string]struct{}
+	team           *string
+	clearedteam    bool
+	user           *string
+	cleareduser    bool
+	done           bool
+	oldValue       func(context.Context) (*TeamMember, error)
+	predicates     []predicate.TeamMember
+}
+
+var _ ent.Mutation = (*TeamMemberMutation)(nil)
+
+// teammemberOption allows management of the mutation configuration using functional options.
+type teammemberOption func(*TeamMemberMutation)
+
+// newTeamMemberMutation creates new mutation for the TeamMember entity.
+func newTeamMemberMutation(c config, op Op, opts ...teammemberOption) *TeamMemberMutation {
+	m := &TeamMemberMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTeamMember,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTeamMemberID sets the ID field of the mutation.
+func withTeamMemberID(id string) teammemberOption {
+	return func(m *TeamMemberMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TeamMember
+		)
+		m.oldValue = func(ctx context.Context) (*TeamMember, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TeamMember.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTeamMember sets the old TeamMember of the mutation.
+func withTeamMember(node *TeamMember) teammemberOption {
+	return func(m *TeamMemberMutation) {
+		m.oldValue = func(context.Context) (*TeamMember, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TeamMemberMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TeamMemberMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TeamMember entities.
+func (m *TeamMemberMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TeamMemberMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TeamMemberMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TeamMember.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *TeamMemberMutation) SetTeamID(s string) {
+	m.team = &s
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *TeamMemberMutation) TeamID() (r string, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the TeamMember entity.
+// If the TeamMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMemberMutation) OldTeamID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *TeamMemberMutation) ResetTeamID() {
+	m.team = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *TeamMemberMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *TeamMemberMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the TeamMember entity.
+// If the TeamMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMemberMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *TeamMemberMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetMembershipKey sets the "membership_key" field.
+func (m *TeamMemberMutation) SetMembershipKey(s string) {
+	m.membership_key = &s
+}
+
+// MembershipKey returns the value of the "membership_key" field in the mutation.
+func (m *TeamMemberMutation) MembershipKey() (r string, exists bool) {
+	v := m.membership_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembershipKey returns the old "membership_key" field's value of the TeamMember entity.
+// If the TeamMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMemberMutation) OldMembershipKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembershipKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembershipKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembershipKey: %w", err)
+	}
+	return oldValue.MembershipKey, nil
+}
+
+// ClearMembershipKey clears the value of the "membership_key" field.
+func (m *TeamMemberMutation) ClearMembershipKey() {
+	m.membership_key = nil
+	m.clearedFields[teammember.FieldMembershipKey] = struct{}{}
+}
+
+// MembershipKeyCleared returns if the "membership_key" field was cleared in this mutation.
+func (m *TeamMemberMutation) MembershipKeyCleared() bool {
+	_, ok := m.clearedFields[teammember.FieldMembershipKey]
+	return ok
+}
+
+// ResetMembershipKey resets all changes to the "membership_key" field.
+func (m *TeamMemberMutation) ResetMembershipKey() {
+	m.membership_key = nil
+	delete(m.clearedFields, teammember.FieldMembershipKey)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TeamMemberMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TeamMemberMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TeamMember entity.
+// If the TeamMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMemberMutation) OldCreatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ClearCreatedAt clears the value of the "created_at" field.
+func (m *TeamMemberMutation) ClearCreatedAt() {
+	m.created_at = nil
+	m.clearedFields[teammember.FieldCreatedAt] = struct{}{}
+}
+
+// CreatedAtCleared returns if the "created_at" field was cleared in this mutation.
+func (m *TeamMemberMutation) CreatedAtCleared() bool {
+	_, ok := m.clearedFields[teammember.FieldCreatedAt]
+	return ok
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TeamMemberMutation) ResetCreatedAt() {
+	m.created_at = nil
+	delete(m.clearedFields, teammember.FieldCreatedAt)
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *TeamMemberMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[teammember.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *TeamMemberMutation) TeamCleared() bool {
+	return m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *TeamMemberMutation) TeamIDs() (ids []string) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *TeamMemberMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *TeamMemberMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[teammember.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *TeamMemberMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *TeamMemberMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *TeamMemberMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the TeamMemberMutation builder.
+func (m *TeamMemberMutation) Where(ps ...predicate.TeamMember) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TeamMemberMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TeamMemberMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TeamMember, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TeamMemberMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TeamMemberMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TeamMember).
+func (m *TeamMemberMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TeamMemberMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.team != nil {
+		fields = append(fields, teammember.FieldTeamID)
+	}
+	if m.user != nil {
+		fields = append(fields, teammember.FieldUserID)
+	}
+	if m.membership_key != nil {
+		fields = append(fields, teammember.FieldMembershipKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, teammember.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TeamMemberMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case teammember.FieldTeamID:
+		return m.TeamID()
+	case teammember.FieldUserID:
+		return m.UserID()
+	case teammember.FieldMembershipKey:
+		return m.MembershipKey()
+	case teammember.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TeamMemberMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case teammember.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case teammember.FieldUserID:
+		return m.OldUserID(ctx)
+	case teammember.FieldMembershipKey:
+		return m.OldMembershipKey(ctx)
+	case teammember.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown TeamMember field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TeamMemberMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case teammember.FieldTeamID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case teammember.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case teammember.FieldMembershipKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembershipKey(v)
+		return nil
+	case teammember.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TeamMember field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TeamMemberMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TeamMemberMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TeamMemberMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TeamMember numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TeamMemberMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(teammember.FieldMembershipKey) {
+		fields = append(fields, teammember.FieldMembershipKey)
+	}
+	if m.FieldCleared(teammember.FieldCreatedAt) {
+		fields = append(fields, teammember.FieldCreatedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TeamMemberMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TeamMemberMutation) ClearField(name string) error {
+	switch name {
+	case teammember.FieldMembershipKey:
+		m.ClearMembershipKey()
+		return nil
+	case teammember.FieldCreatedAt:
+		m.ClearCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TeamMember nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TeamMemberMutation) ResetField(name string) error {
+	switch name {
+	case teammember.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case teammember.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case teammember.FieldMembershipKey:
+		m.ResetMembershipKey()
+		return nil
+	case teammember.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TeamMember field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TeamMemberMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.team != nil {
+		edges = append(edges, teammember.EdgeTeam)
+	}
+	if m.user != nil {
+		edges = append(edges, teammember.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TeamMemberMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case teammember.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
+	case teammember.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TeamMemberMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TeamMemberMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TeamMemberMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedteam {
+		edges = append(edges, teammember.EdgeTeam)
+	}
+	if m.cleareduser {
+		edges = append(edges, teammember.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TeamMemberMutation) EdgeCleared(name string) bool {
+	switch name {
+	case teammember.EdgeTeam:
+		return m.clearedteam
+	case teammember.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TeamMemberMutation) ClearEdge(name string) error {
+	switch name {
+	case teammember.EdgeTeam:
+		m.ClearTeam()
+		return nil
+	case teammember.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown TeamMember unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TeamMemberMutation) ResetEdge(name string) error {
+	switch name {
+	case teammember.EdgeTeam:
+		m.ResetTeam()
+		return nil
+	case teammember.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown TeamMember edge %s", name)
 }
 
 // TwoFactorMutation represents an operation that mutates the TwoFactor nodes in the graph.
@@ -2712,29 +23309,65 @@ func (m *TwoFactorMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *string
-	name               *string
-	email              *string
-	email_verified     *bool
-	image              *string
-	created_at         *time.Time
-	updated_at         *time.Time
-	two_factor_enabled *bool
-	clearedFields      map[string]struct{}
-	sessions           map[string]struct{}
-	removedsessions    map[string]struct{}
-	clearedsessions    bool
-	accounts           map[string]struct{}
-	removedaccounts    map[string]struct{}
-	clearedaccounts    bool
-	two_factors        map[string]struct{}
-	removedtwo_factors map[string]struct{}
-	clearedtwo_factors bool
-	done               bool
-	oldValue           func(context.Context) (*User, error)
-	predicates         []predicate.User
+	op                              Op
+	typ                             string
+	id                              *string
+	name                            *string
+	email                           *string
+	email_verified                  *bool
+	image                           *string
+	created_at                      *time.Time
+	updated_at                      *time.Time
+	two_factor_enabled              *bool
+	stripe_customer_id              *string
+	phone_number                    *string
+	phone_number_verified           *bool
+	role                            *string
+	banned                          *bool
+	ban_reason                      *string
+	ban_expires                     *time.Time
+	username                        *string
+	display_username                *string
+	is_anonymous                    *bool
+	clearedFields                   map[string]struct{}
+	sessions                        map[string]struct{}
+	removedsessions                 map[string]struct{}
+	clearedsessions                 bool
+	accounts                        map[string]struct{}
+	removedaccounts                 map[string]struct{}
+	clearedaccounts                 bool
+	two_factors                     map[string]struct{}
+	removedtwo_factors              map[string]struct{}
+	clearedtwo_factors              bool
+	memberships                     map[string]struct{}
+	removedmemberships              map[string]struct{}
+	clearedmemberships              bool
+	sent_invitations                map[string]struct{}
+	removedsent_invitations         map[string]struct{}
+	clearedsent_invitations         bool
+	team_memberships                map[string]struct{}
+	removedteam_memberships         map[string]struct{}
+	clearedteam_memberships         bool
+	passkeys                        map[string]struct{}
+	removedpasskeys                 map[string]struct{}
+	clearedpasskeys                 bool
+	sso_providers                   map[string]struct{}
+	removedsso_providers            map[string]struct{}
+	clearedsso_providers            bool
+	scim_subject                    *string
+	clearedscim_subject             bool
+	scim_users                      map[string]struct{}
+	removedscim_users               map[string]struct{}
+	clearedscim_users               bool
+	scim_projection_grants          map[string]struct{}
+	removedscim_projection_grants   map[string]struct{}
+	clearedscim_projection_grants   bool
+	scim_identity_tombstones        map[string]struct{}
+	removedscim_identity_tombstones map[string]struct{}
+	clearedscim_identity_tombstones bool
+	done                            bool
+	oldValue                        func(context.Context) (*User, error)
+	predicates                      []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -3119,6 +23752,496 @@ func (m *UserMutation) ResetTwoFactorEnabled() {
 	delete(m.clearedFields, user.FieldTwoFactorEnabled)
 }
 
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (m *UserMutation) SetStripeCustomerID(s string) {
+	m.stripe_customer_id = &s
+}
+
+// StripeCustomerID returns the value of the "stripe_customer_id" field in the mutation.
+func (m *UserMutation) StripeCustomerID() (r string, exists bool) {
+	v := m.stripe_customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeCustomerID returns the old "stripe_customer_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldStripeCustomerID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeCustomerID: %w", err)
+	}
+	return oldValue.StripeCustomerID, nil
+}
+
+// ClearStripeCustomerID clears the value of the "stripe_customer_id" field.
+func (m *UserMutation) ClearStripeCustomerID() {
+	m.stripe_customer_id = nil
+	m.clearedFields[user.FieldStripeCustomerID] = struct{}{}
+}
+
+// StripeCustomerIDCleared returns if the "stripe_customer_id" field was cleared in this mutation.
+func (m *UserMutation) StripeCustomerIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldStripeCustomerID]
+	return ok
+}
+
+// ResetStripeCustomerID resets all changes to the "stripe_customer_id" field.
+func (m *UserMutation) ResetStripeCustomerID() {
+	m.stripe_customer_id = nil
+	delete(m.clearedFields, user.FieldStripeCustomerID)
+}
+
+// SetPhoneNumber sets the "phone_number" field.
+func (m *UserMutation) SetPhoneNumber(s string) {
+	m.phone_number = &s
+}
+
+// PhoneNumber returns the value of the "phone_number" field in the mutation.
+func (m *UserMutation) PhoneNumber() (r string, exists bool) {
+	v := m.phone_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneNumber returns the old "phone_number" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPhoneNumber(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneNumber: %w", err)
+	}
+	return oldValue.PhoneNumber, nil
+}
+
+// ClearPhoneNumber clears the value of the "phone_number" field.
+func (m *UserMutation) ClearPhoneNumber() {
+	m.phone_number = nil
+	m.clearedFields[user.FieldPhoneNumber] = struct{}{}
+}
+
+// PhoneNumberCleared returns if the "phone_number" field was cleared in this mutation.
+func (m *UserMutation) PhoneNumberCleared() bool {
+	_, ok := m.clearedFields[user.FieldPhoneNumber]
+	return ok
+}
+
+// ResetPhoneNumber resets all changes to the "phone_number" field.
+func (m *UserMutation) ResetPhoneNumber() {
+	m.phone_number = nil
+	delete(m.clearedFields, user.FieldPhoneNumber)
+}
+
+// SetPhoneNumberVerified sets the "phone_number_verified" field.
+func (m *UserMutation) SetPhoneNumberVerified(b bool) {
+	m.phone_number_verified = &b
+}
+
+// PhoneNumberVerified returns the value of the "phone_number_verified" field in the mutation.
+func (m *UserMutation) PhoneNumberVerified() (r bool, exists bool) {
+	v := m.phone_number_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneNumberVerified returns the old "phone_number_verified" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPhoneNumberVerified(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneNumberVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneNumberVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneNumberVerified: %w", err)
+	}
+	return oldValue.PhoneNumberVerified, nil
+}
+
+// ClearPhoneNumberVerified clears the value of the "phone_number_verified" field.
+func (m *UserMutation) ClearPhoneNumberVerified() {
+	m.phone_number_verified = nil
+	m.clearedFields[user.FieldPhoneNumberVerified] = struct{}{}
+}
+
+// PhoneNumberVerifiedCleared returns if the "phone_number_verified" field was cleared in this mutation.
+func (m *UserMutation) PhoneNumberVerifiedCleared() bool {
+	_, ok := m.clearedFields[user.FieldPhoneNumberVerified]
+	return ok
+}
+
+// ResetPhoneNumberVerified resets all changes to the "phone_number_verified" field.
+func (m *UserMutation) ResetPhoneNumberVerified() {
+	m.phone_number_verified = nil
+	delete(m.clearedFields, user.FieldPhoneNumberVerified)
+}
+
+// SetRole sets the "role" field.
+func (m *UserMutation) SetRole(s string) {
+	m.role = &s
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *UserMutation) Role() (r string, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldRole(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ClearRole clears the value of the "role" field.
+func (m *UserMutation) ClearRole() {
+	m.role = nil
+	m.clearedFields[user.FieldRole] = struct{}{}
+}
+
+// RoleCleared returns if the "role" field was cleared in this mutation.
+func (m *UserMutation) RoleCleared() bool {
+	_, ok := m.clearedFields[user.FieldRole]
+	return ok
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *UserMutation) ResetRole() {
+	m.role = nil
+	delete(m.clearedFields, user.FieldRole)
+}
+
+// SetBanned sets the "banned" field.
+func (m *UserMutation) SetBanned(b bool) {
+	m.banned = &b
+}
+
+// Banned returns the value of the "banned" field in the mutation.
+func (m *UserMutation) Banned() (r bool, exists bool) {
+	v := m.banned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBanned returns the old "banned" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldBanned(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBanned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBanned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBanned: %w", err)
+	}
+	return oldValue.Banned, nil
+}
+
+// ClearBanned clears the value of the "banned" field.
+func (m *UserMutation) ClearBanned() {
+	m.banned = nil
+	m.clearedFields[user.FieldBanned] = struct{}{}
+}
+
+// BannedCleared returns if the "banned" field was cleared in this mutation.
+func (m *UserMutation) BannedCleared() bool {
+	_, ok := m.clearedFields[user.FieldBanned]
+	return ok
+}
+
+// ResetBanned resets all changes to the "banned" field.
+func (m *UserMutation) ResetBanned() {
+	m.banned = nil
+	delete(m.clearedFields, user.FieldBanned)
+}
+
+// SetBanReason sets the "ban_reason" field.
+func (m *UserMutation) SetBanReason(s string) {
+	m.ban_reason = &s
+}
+
+// BanReason returns the value of the "ban_reason" field in the mutation.
+func (m *UserMutation) BanReason() (r string, exists bool) {
+	v := m.ban_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBanReason returns the old "ban_reason" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldBanReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBanReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBanReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBanReason: %w", err)
+	}
+	return oldValue.BanReason, nil
+}
+
+// ClearBanReason clears the value of the "ban_reason" field.
+func (m *UserMutation) ClearBanReason() {
+	m.ban_reason = nil
+	m.clearedFields[user.FieldBanReason] = struct{}{}
+}
+
+// BanReasonCleared returns if the "ban_reason" field was cleared in this mutation.
+func (m *UserMutation) BanReasonCleared() bool {
+	_, ok := m.clearedFields[user.FieldBanReason]
+	return ok
+}
+
+// ResetBanReason resets all changes to the "ban_reason" field.
+func (m *UserMutation) ResetBanReason() {
+	m.ban_reason = nil
+	delete(m.clearedFields, user.FieldBanReason)
+}
+
+// SetBanExpires sets the "ban_expires" field.
+func (m *UserMutation) SetBanExpires(t time.Time) {
+	m.ban_expires = &t
+}
+
+// BanExpires returns the value of the "ban_expires" field in the mutation.
+func (m *UserMutation) BanExpires() (r time.Time, exists bool) {
+	v := m.ban_expires
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBanExpires returns the old "ban_expires" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldBanExpires(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBanExpires is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBanExpires requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBanExpires: %w", err)
+	}
+	return oldValue.BanExpires, nil
+}
+
+// ClearBanExpires clears the value of the "ban_expires" field.
+func (m *UserMutation) ClearBanExpires() {
+	m.ban_expires = nil
+	m.clearedFields[user.FieldBanExpires] = struct{}{}
+}
+
+// BanExpiresCleared returns if the "ban_expires" field was cleared in this mutation.
+func (m *UserMutation) BanExpiresCleared() bool {
+	_, ok := m.clearedFields[user.FieldBanExpires]
+	return ok
+}
+
+// ResetBanExpires resets all changes to the "ban_expires" field.
+func (m *UserMutation) ResetBanExpires() {
+	m.ban_expires = nil
+	delete(m.clearedFields, user.FieldBanExpires)
+}
+
+// SetUsername sets the "username" field.
+func (m *UserMutation) SetUsername(s string) {
+	m.username = &s
+}
+
+// Username returns the value of the "username" field in the mutation.
+func (m *UserMutation) Username() (r string, exists bool) {
+	v := m.username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsername returns the old "username" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldUsername(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsername: %w", err)
+	}
+	return oldValue.Username, nil
+}
+
+// ClearUsername clears the value of the "username" field.
+func (m *UserMutation) ClearUsername() {
+	m.username = nil
+	m.clearedFields[user.FieldUsername] = struct{}{}
+}
+
+// UsernameCleared returns if the "username" field was cleared in this mutation.
+func (m *UserMutation) UsernameCleared() bool {
+	_, ok := m.clearedFields[user.FieldUsername]
+	return ok
+}
+
+// ResetUsername resets all changes to the "username" field.
+func (m *UserMutation) ResetUsername() {
+	m.username = nil
+	delete(m.clearedFields, user.FieldUsername)
+}
+
+// SetDisplayUsername sets the "display_username" field.
+func (m *UserMutation) SetDisplayUsername(s string) {
+	m.display_username = &s
+}
+
+// DisplayUsername returns the value of the "display_username" field in the mutation.
+func (m *UserMutation) DisplayUsername() (r string, exists bool) {
+	v := m.display_username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayUsername returns the old "display_username" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDisplayUsername(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayUsername: %w", err)
+	}
+	return oldValue.DisplayUsername, nil
+}
+
+// ClearDisplayUsername clears the value of the "display_username" field.
+func (m *UserMutation) ClearDisplayUsername() {
+	m.display_username = nil
+	m.clearedFields[user.FieldDisplayUsername] = struct{}{}
+}
+
+// DisplayUsernameCleared returns if the "display_username" field was cleared in this mutation.
+func (m *UserMutation) DisplayUsernameCleared() bool {
+	_, ok := m.clearedFields[user.FieldDisplayUsername]
+	return ok
+}
+
+// ResetDisplayUsername resets all changes to the "display_username" field.
+func (m *UserMutation) ResetDisplayUsername() {
+	m.display_username = nil
+	delete(m.clearedFields, user.FieldDisplayUsername)
+}
+
+// SetIsAnonymous sets the "is_anonymous" field.
+func (m *UserMutation) SetIsAnonymous(b bool) {
+	m.is_anonymous = &b
+}
+
+// IsAnonymous returns the value of the "is_anonymous" field in the mutation.
+func (m *UserMutation) IsAnonymous() (r bool, exists bool) {
+	v := m.is_anonymous
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIsAnonymous returns the old "is_anonymous" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldIsAnonymous(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIsAnonymous is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIsAnonymous requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIsAnonymous: %w", err)
+	}
+	return oldValue.IsAnonymous, nil
+}
+
+// ClearIsAnonymous clears the value of the "is_anonymous" field.
+func (m *UserMutation) ClearIsAnonymous() {
+	m.is_anonymous = nil
+	m.clearedFields[user.FieldIsAnonymous] = struct{}{}
+}
+
+// IsAnonymousCleared returns if the "is_anonymous" field was cleared in this mutation.
+func (m *UserMutation) IsAnonymousCleared() bool {
+	_, ok := m.clearedFields[user.FieldIsAnonymous]
+	return ok
+}
+
+// ResetIsAnonymous resets all changes to the "is_anonymous" field.
+func (m *UserMutation) ResetIsAnonymous() {
+	m.is_anonymous = nil
+	delete(m.clearedFields, user.FieldIsAnonymous)
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by ids.
 func (m *UserMutation) AddSessionIDs(ids ...string) {
 	if m.sessions == nil {
@@ -3281,6 +24404,477 @@ func (m *UserMutation) ResetTwoFactors() {
 	m.removedtwo_factors = nil
 }
 
+// AddMembershipIDs adds the "memberships" edge to the Member entity by ids.
+func (m *UserMutation) AddMembershipIDs(ids ...string) {
+	if m.memberships == nil {
+		m.memberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.memberships[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMemberships clears the "memberships" edge to the Member entity.
+func (m *UserMutation) ClearMemberships() {
+	m.clearedmemberships = true
+}
+
+// MembershipsCleared reports if the "memberships" edge to the Member entity was cleared.
+func (m *UserMutation) MembershipsCleared() bool {
+	return m.clearedmemberships
+}
+
+// RemoveMembershipIDs removes the "memberships" edge to the Member entity by IDs.
+func (m *UserMutation) RemoveMembershipIDs(ids ...string) {
+	if m.removedmemberships == nil {
+		m.removedmemberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.memberships, ids[i])
+		m.removedmemberships[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMemberships returns the removed IDs of the "memberships" edge to the Member entity.
+func (m *UserMutation) RemovedMembershipsIDs() (ids []string) {
+	for id := range m.removedmemberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembershipsIDs returns the "memberships" edge IDs in the mutation.
+func (m *UserMutation) MembershipsIDs() (ids []string) {
+	for id := range m.memberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMemberships resets all changes to the "memberships" edge.
+func (m *UserMutation) ResetMemberships() {
+	m.memberships = nil
+	m.clearedmemberships = false
+	m.removedmemberships = nil
+}
+
+// AddSentInvitationIDs adds the "sent_invitations" edge to the Invitation entity by ids.
+func (m *UserMutation) AddSentInvitationIDs(ids ...string) {
+	if m.sent_invitations == nil {
+		m.sent_invitations = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.sent_invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSentInvitations clears the "sent_invitations" edge to the Invitation entity.
+func (m *UserMutation) ClearSentInvitations() {
+	m.clearedsent_invitations = true
+}
+
+// SentInvitationsCleared reports if the "sent_invitations" edge to the Invitation entity was cleared.
+func (m *UserMutation) SentInvitationsCleared() bool {
+	return m.clearedsent_invitations
+}
+
+// RemoveSentInvitationIDs removes the "sent_invitations" edge to the Invitation entity by IDs.
+func (m *UserMutation) RemoveSentInvitationIDs(ids ...string) {
+	if m.removedsent_invitations == nil {
+		m.removedsent_invitations = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.sent_invitations, ids[i])
+		m.removedsent_invitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSentInvitations returns the removed IDs of the "sent_invitations" edge to the Invitation entity.
+func (m *UserMutation) RemovedSentInvitationsIDs() (ids []string) {
+	for id := range m.removedsent_invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SentInvitationsIDs returns the "sent_invitations" edge IDs in the mutation.
+func (m *UserMutation) SentInvitationsIDs() (ids []string) {
+	for id := range m.sent_invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSentInvitations resets all changes to the "sent_invitations" edge.
+func (m *UserMutation) ResetSentInvitations() {
+	m.sent_invitations = nil
+	m.clearedsent_invitations = false
+	m.removedsent_invitations = nil
+}
+
+// AddTeamMembershipIDs adds the "team_memberships" edge to the TeamMember entity by ids.
+func (m *UserMutation) AddTeamMembershipIDs(ids ...string) {
+	if m.team_memberships == nil {
+		m.team_memberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.team_memberships[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTeamMemberships clears the "team_memberships" edge to the TeamMember entity.
+func (m *UserMutation) ClearTeamMemberships() {
+	m.clearedteam_memberships = true
+}
+
+// TeamMembershipsCleared reports if the "team_memberships" edge to the TeamMember entity was cleared.
+func (m *UserMutation) TeamMembershipsCleared() bool {
+	return m.clearedteam_memberships
+}
+
+// RemoveTeamMembershipIDs removes the "team_memberships" edge to the TeamMember entity by IDs.
+func (m *UserMutation) RemoveTeamMembershipIDs(ids ...string) {
+	if m.removedteam_memberships == nil {
+		m.removedteam_memberships = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.team_memberships, ids[i])
+		m.removedteam_memberships[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTeamMemberships returns the removed IDs of the "team_memberships" edge to the TeamMember entity.
+func (m *UserMutation) RemovedTeamMembershipsIDs() (ids []string) {
+	for id := range m.removedteam_memberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TeamMembershipsIDs returns the "team_memberships" edge IDs in the mutation.
+func (m *UserMutation) TeamMembershipsIDs() (ids []string) {
+	for id := range m.team_memberships {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTeamMemberships resets all changes to the "team_memberships" edge.
+func (m *UserMutation) ResetTeamMemberships() {
+	m.team_memberships = nil
+	m.clearedteam_memberships = false
+	m.removedteam_memberships = nil
+}
+
+// AddPasskeyIDs adds the "passkeys" edge to the Passkey entity by ids.
+func (m *UserMutation) AddPasskeyIDs(ids ...string) {
+	if m.passkeys == nil {
+		m.passkeys = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.passkeys[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPasskeys clears the "passkeys" edge to the Passkey entity.
+func (m *UserMutation) ClearPasskeys() {
+	m.clearedpasskeys = true
+}
+
+// PasskeysCleared reports if the "passkeys" edge to the Passkey entity was cleared.
+func (m *UserMutation) PasskeysCleared() bool {
+	return m.clearedpasskeys
+}
+
+// RemovePasskeyIDs removes the "passkeys" edge to the Passkey entity by IDs.
+func (m *UserMutation) RemovePasskeyIDs(ids ...string) {
+	if m.removedpasskeys == nil {
+		m.removedpasskeys = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.passkeys, ids[i])
+		m.removedpasskeys[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPasskeys returns the removed IDs of the "passkeys" edge to the Passkey entity.
+func (m *UserMutation) RemovedPasskeysIDs() (ids []string) {
+	for id := range m.removedpasskeys {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PasskeysIDs returns the "passkeys" edge IDs in the mutation.
+func (m *UserMutation) PasskeysIDs() (ids []string) {
+	for id := range m.passkeys {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPasskeys resets all changes to the "passkeys" edge.
+func (m *UserMutation) ResetPasskeys() {
+	m.passkeys = nil
+	m.clearedpasskeys = false
+	m.removedpasskeys = nil
+}
+
+// AddSSOProviderIDs adds the "sso_providers" edge to the SSOProvider entity by ids.
+func (m *UserMutation) AddSSOProviderIDs(ids ...string) {
+	if m.sso_providers == nil {
+		m.sso_providers = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.sso_providers[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSSOProviders clears the "sso_providers" edge to the SSOProvider entity.
+func (m *UserMutation) ClearSSOProviders() {
+	m.clearedsso_providers = true
+}
+
+// SSOProvidersCleared reports if the "sso_providers" edge to the SSOProvider entity was cleared.
+func (m *UserMutation) SSOProvidersCleared() bool {
+	return m.clearedsso_providers
+}
+
+// RemoveSSOProviderIDs removes the "sso_providers" edge to the SSOProvider entity by IDs.
+func (m *UserMutation) RemoveSSOProviderIDs(ids ...string) {
+	if m.removedsso_providers == nil {
+		m.removedsso_providers = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.sso_providers, ids[i])
+		m.removedsso_providers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSSOProviders returns the removed IDs of the "sso_providers" edge to the SSOProvider entity.
+func (m *UserMutation) RemovedSSOProvidersIDs() (ids []string) {
+	for id := range m.removedsso_providers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SSOProvidersIDs returns the "sso_providers" edge IDs in the mutation.
+func (m *UserMutation) SSOProvidersIDs() (ids []string) {
+	for id := range m.sso_providers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSSOProviders resets all changes to the "sso_providers" edge.
+func (m *UserMutation) ResetSSOProviders() {
+	m.sso_providers = nil
+	m.clearedsso_providers = false
+	m.removedsso_providers = nil
+}
+
+// SetScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by id.
+func (m *UserMutation) SetScimSubjectID(id string) {
+	m.scim_subject = &id
+}
+
+// ClearScimSubject clears the "scim_subject" edge to the SCIMSubject entity.
+func (m *UserMutation) ClearScimSubject() {
+	m.clearedscim_subject = true
+}
+
+// ScimSubjectCleared reports if the "scim_subject" edge to the SCIMSubject entity was cleared.
+func (m *UserMutation) ScimSubjectCleared() bool {
+	return m.clearedscim_subject
+}
+
+// ScimSubjectID returns the "scim_subject" edge ID in the mutation.
+func (m *UserMutation) ScimSubjectID() (id string, exists bool) {
+	if m.scim_subject != nil {
+		return *m.scim_subject, true
+	}
+	return
+}
+
+// ScimSubjectIDs returns the "scim_subject" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ScimSubjectID instead. It exists only for internal usage by the builders.
+func (m *UserMutation) ScimSubjectIDs() (ids []string) {
+	if id := m.scim_subject; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScimSubject resets all changes to the "scim_subject" edge.
+func (m *UserMutation) ResetScimSubject() {
+	m.scim_subject = nil
+	m.clearedscim_subject = false
+}
+
+// AddScimUserIDs adds the "scim_users" edge to the SCIMUser entity by ids.
+func (m *UserMutation) AddScimUserIDs(ids ...string) {
+	if m.scim_users == nil {
+		m.scim_users = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.scim_users[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScimUsers clears the "scim_users" edge to the SCIMUser entity.
+func (m *UserMutation) ClearScimUsers() {
+	m.clearedscim_users = true
+}
+
+// ScimUsersCleared reports if the "scim_users" edge to the SCIMUser entity was cleared.
+func (m *UserMutation) ScimUsersCleared() bool {
+	return m.clearedscim_users
+}
+
+// RemoveScimUserIDs removes the "scim_users" edge to the SCIMUser entity by IDs.
+func (m *UserMutation) RemoveScimUserIDs(ids ...string) {
+	if m.removedscim_users == nil {
+		m.removedscim_users = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.scim_users, ids[i])
+		m.removedscim_users[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScimUsers returns the removed IDs of the "scim_users" edge to the SCIMUser entity.
+func (m *UserMutation) RemovedScimUsersIDs() (ids []string) {
+	for id := range m.removedscim_users {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScimUsersIDs returns the "scim_users" edge IDs in the mutation.
+func (m *UserMutation) ScimUsersIDs() (ids []string) {
+	for id := range m.scim_users {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScimUsers resets all changes to the "scim_users" edge.
+func (m *UserMutation) ResetScimUsers() {
+	m.scim_users = nil
+	m.clearedscim_users = false
+	m.removedscim_users = nil
+}
+
+// AddScimProjectionGrantIDs adds the "scim_projection_grants" edge to the SCIMProjectionGrant entity by ids.
+func (m *UserMutation) AddScimProjectionGrantIDs(ids ...string) {
+	if m.scim_projection_grants == nil {
+		m.scim_projection_grants = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.scim_projection_grants[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScimProjectionGrants clears the "scim_projection_grants" edge to the SCIMProjectionGrant entity.
+func (m *UserMutation) ClearScimProjectionGrants() {
+	m.clearedscim_projection_grants = true
+}
+
+// ScimProjectionGrantsCleared reports if the "scim_projection_grants" edge to the SCIMProjectionGrant entity was cleared.
+func (m *UserMutation) ScimProjectionGrantsCleared() bool {
+	return m.clearedscim_projection_grants
+}
+
+// RemoveScimProjectionGrantIDs removes the "scim_projection_grants" edge to the SCIMProjectionGrant entity by IDs.
+func (m *UserMutation) RemoveScimProjectionGrantIDs(ids ...string) {
+	if m.removedscim_projection_grants == nil {
+		m.removedscim_projection_grants = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.scim_projection_grants, ids[i])
+		m.removedscim_projection_grants[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScimProjectionGrants returns the removed IDs of the "scim_projection_grants" edge to the SCIMProjectionGrant entity.
+func (m *UserMutation) RemovedScimProjectionGrantsIDs() (ids []string) {
+	for id := range m.removedscim_projection_grants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScimProjectionGrantsIDs returns the "scim_projection_grants" edge IDs in the mutation.
+func (m *UserMutation) ScimProjectionGrantsIDs() (ids []string) {
+	for id := range m.scim_projection_grants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScimProjectionGrants resets all changes to the "scim_projection_grants" edge.
+func (m *UserMutation) ResetScimProjectionGrants() {
+	m.scim_projection_grants = nil
+	m.clearedscim_projection_grants = false
+	m.removedscim_projection_grants = nil
+}
+
+// AddScimIdentityTombstoneIDs adds the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity by ids.
+func (m *UserMutation) AddScimIdentityTombstoneIDs(ids ...string) {
+	if m.scim_identity_tombstones == nil {
+		m.scim_identity_tombstones = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.scim_identity_tombstones[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScimIdentityTombstones clears the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity.
+func (m *UserMutation) ClearScimIdentityTombstones() {
+	m.clearedscim_identity_tombstones = true
+}
+
+// ScimIdentityTombstonesCleared reports if the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity was cleared.
+func (m *UserMutation) ScimIdentityTombstonesCleared() bool {
+	return m.clearedscim_identity_tombstones
+}
+
+// RemoveScimIdentityTombstoneIDs removes the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity by IDs.
+func (m *UserMutation) RemoveScimIdentityTombstoneIDs(ids ...string) {
+	if m.removedscim_identity_tombstones == nil {
+		m.removedscim_identity_tombstones = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.scim_identity_tombstones, ids[i])
+		m.removedscim_identity_tombstones[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScimIdentityTombstones returns the removed IDs of the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity.
+func (m *UserMutation) RemovedScimIdentityTombstonesIDs() (ids []string) {
+	for id := range m.removedscim_identity_tombstones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScimIdentityTombstonesIDs returns the "scim_identity_tombstones" edge IDs in the mutation.
+func (m *UserMutation) ScimIdentityTombstonesIDs() (ids []string) {
+	for id := range m.scim_identity_tombstones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScimIdentityTombstones resets all changes to the "scim_identity_tombstones" edge.
+func (m *UserMutation) ResetScimIdentityTombstones() {
+	m.scim_identity_tombstones = nil
+	m.clearedscim_identity_tombstones = false
+	m.removedscim_identity_tombstones = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -3315,7 +24909,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 17)
 	if m.name != nil {
 		fields = append(fields, user.FieldName)
 	}
@@ -3336,6 +24930,36 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.two_factor_enabled != nil {
 		fields = append(fields, user.FieldTwoFactorEnabled)
+	}
+	if m.stripe_customer_id != nil {
+		fields = append(fields, user.FieldStripeCustomerID)
+	}
+	if m.phone_number != nil {
+		fields = append(fields, user.FieldPhoneNumber)
+	}
+	if m.phone_number_verified != nil {
+		fields = append(fields, user.FieldPhoneNumberVerified)
+	}
+	if m.role != nil {
+		fields = append(fields, user.FieldRole)
+	}
+	if m.banned != nil {
+		fields = append(fields, user.FieldBanned)
+	}
+	if m.ban_reason != nil {
+		fields = append(fields, user.FieldBanReason)
+	}
+	if m.ban_expires != nil {
+		fields = append(fields, user.FieldBanExpires)
+	}
+	if m.username != nil {
+		fields = append(fields, user.FieldUsername)
+	}
+	if m.display_username != nil {
+		fields = append(fields, user.FieldDisplayUsername)
+	}
+	if m.is_anonymous != nil {
+		fields = append(fields, user.FieldIsAnonymous)
 	}
 	return fields
 }
@@ -3359,6 +24983,26 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case user.FieldTwoFactorEnabled:
 		return m.TwoFactorEnabled()
+	case user.FieldStripeCustomerID:
+		return m.StripeCustomerID()
+	case user.FieldPhoneNumber:
+		return m.PhoneNumber()
+	case user.FieldPhoneNumberVerified:
+		return m.PhoneNumberVerified()
+	case user.FieldRole:
+		return m.Role()
+	case user.FieldBanned:
+		return m.Banned()
+	case user.FieldBanReason:
+		return m.BanReason()
+	case user.FieldBanExpires:
+		return m.BanExpires()
+	case user.FieldUsername:
+		return m.Username()
+	case user.FieldDisplayUsername:
+		return m.DisplayUsername()
+	case user.FieldIsAnonymous:
+		return m.IsAnonymous()
 	}
 	return nil, false
 }
@@ -3382,6 +25026,26 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldUpdatedAt(ctx)
 	case user.FieldTwoFactorEnabled:
 		return m.OldTwoFactorEnabled(ctx)
+	case user.FieldStripeCustomerID:
+		return m.OldStripeCustomerID(ctx)
+	case user.FieldPhoneNumber:
+		return m.OldPhoneNumber(ctx)
+	case user.FieldPhoneNumberVerified:
+		return m.OldPhoneNumberVerified(ctx)
+	case user.FieldRole:
+		return m.OldRole(ctx)
+	case user.FieldBanned:
+		return m.OldBanned(ctx)
+	case user.FieldBanReason:
+		return m.OldBanReason(ctx)
+	case user.FieldBanExpires:
+		return m.OldBanExpires(ctx)
+	case user.FieldUsername:
+		return m.OldUsername(ctx)
+	case user.FieldDisplayUsername:
+		return m.OldDisplayUsername(ctx)
+	case user.FieldIsAnonymous:
+		return m.OldIsAnonymous(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -3440,6 +25104,76 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTwoFactorEnabled(v)
 		return nil
+	case user.FieldStripeCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeCustomerID(v)
+		return nil
+	case user.FieldPhoneNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneNumber(v)
+		return nil
+	case user.FieldPhoneNumberVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneNumberVerified(v)
+		return nil
+	case user.FieldRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case user.FieldBanned:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBanned(v)
+		return nil
+	case user.FieldBanReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBanReason(v)
+		return nil
+	case user.FieldBanExpires:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBanExpires(v)
+		return nil
+	case user.FieldUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsername(v)
+		return nil
+	case user.FieldDisplayUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayUsername(v)
+		return nil
+	case user.FieldIsAnonymous:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIsAnonymous(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -3476,6 +25210,36 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldTwoFactorEnabled) {
 		fields = append(fields, user.FieldTwoFactorEnabled)
 	}
+	if m.FieldCleared(user.FieldStripeCustomerID) {
+		fields = append(fields, user.FieldStripeCustomerID)
+	}
+	if m.FieldCleared(user.FieldPhoneNumber) {
+		fields = append(fields, user.FieldPhoneNumber)
+	}
+	if m.FieldCleared(user.FieldPhoneNumberVerified) {
+		fields = append(fields, user.FieldPhoneNumberVerified)
+	}
+	if m.FieldCleared(user.FieldRole) {
+		fields = append(fields, user.FieldRole)
+	}
+	if m.FieldCleared(user.FieldBanned) {
+		fields = append(fields, user.FieldBanned)
+	}
+	if m.FieldCleared(user.FieldBanReason) {
+		fields = append(fields, user.FieldBanReason)
+	}
+	if m.FieldCleared(user.FieldBanExpires) {
+		fields = append(fields, user.FieldBanExpires)
+	}
+	if m.FieldCleared(user.FieldUsername) {
+		fields = append(fields, user.FieldUsername)
+	}
+	if m.FieldCleared(user.FieldDisplayUsername) {
+		fields = append(fields, user.FieldDisplayUsername)
+	}
+	if m.FieldCleared(user.FieldIsAnonymous) {
+		fields = append(fields, user.FieldIsAnonymous)
+	}
 	return fields
 }
 
@@ -3495,6 +25259,36 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldTwoFactorEnabled:
 		m.ClearTwoFactorEnabled()
+		return nil
+	case user.FieldStripeCustomerID:
+		m.ClearStripeCustomerID()
+		return nil
+	case user.FieldPhoneNumber:
+		m.ClearPhoneNumber()
+		return nil
+	case user.FieldPhoneNumberVerified:
+		m.ClearPhoneNumberVerified()
+		return nil
+	case user.FieldRole:
+		m.ClearRole()
+		return nil
+	case user.FieldBanned:
+		m.ClearBanned()
+		return nil
+	case user.FieldBanReason:
+		m.ClearBanReason()
+		return nil
+	case user.FieldBanExpires:
+		m.ClearBanExpires()
+		return nil
+	case user.FieldUsername:
+		m.ClearUsername()
+		return nil
+	case user.FieldDisplayUsername:
+		m.ClearDisplayUsername()
+		return nil
+	case user.FieldIsAnonymous:
+		m.ClearIsAnonymous()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -3525,13 +25319,43 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldTwoFactorEnabled:
 		m.ResetTwoFactorEnabled()
 		return nil
+	case user.FieldStripeCustomerID:
+		m.ResetStripeCustomerID()
+		return nil
+	case user.FieldPhoneNumber:
+		m.ResetPhoneNumber()
+		return nil
+	case user.FieldPhoneNumberVerified:
+		m.ResetPhoneNumberVerified()
+		return nil
+	case user.FieldRole:
+		m.ResetRole()
+		return nil
+	case user.FieldBanned:
+		m.ResetBanned()
+		return nil
+	case user.FieldBanReason:
+		m.ResetBanReason()
+		return nil
+	case user.FieldBanExpires:
+		m.ResetBanExpires()
+		return nil
+	case user.FieldUsername:
+		m.ResetUsername()
+		return nil
+	case user.FieldDisplayUsername:
+		m.ResetDisplayUsername()
+		return nil
+	case user.FieldIsAnonymous:
+		m.ResetIsAnonymous()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 12)
 	if m.sessions != nil {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -3540,6 +25364,33 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.two_factors != nil {
 		edges = append(edges, user.EdgeTwoFactors)
+	}
+	if m.memberships != nil {
+		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.sent_invitations != nil {
+		edges = append(edges, user.EdgeSentInvitations)
+	}
+	if m.team_memberships != nil {
+		edges = append(edges, user.EdgeTeamMemberships)
+	}
+	if m.passkeys != nil {
+		edges = append(edges, user.EdgePasskeys)
+	}
+	if m.sso_providers != nil {
+		edges = append(edges, user.EdgeSSOProviders)
+	}
+	if m.scim_subject != nil {
+		edges = append(edges, user.EdgeScimSubject)
+	}
+	if m.scim_users != nil {
+		edges = append(edges, user.EdgeScimUsers)
+	}
+	if m.scim_projection_grants != nil {
+		edges = append(edges, user.EdgeScimProjectionGrants)
+	}
+	if m.scim_identity_tombstones != nil {
+		edges = append(edges, user.EdgeScimIdentityTombstones)
 	}
 	return edges
 }
@@ -3566,13 +25417,65 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeMemberships:
+		ids := make([]ent.Value, 0, len(m.memberships))
+		for id := range m.memberships {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeSentInvitations:
+		ids := make([]ent.Value, 0, len(m.sent_invitations))
+		for id := range m.sent_invitations {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeTeamMemberships:
+		ids := make([]ent.Value, 0, len(m.team_memberships))
+		for id := range m.team_memberships {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePasskeys:
+		ids := make([]ent.Value, 0, len(m.passkeys))
+		for id := range m.passkeys {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeSSOProviders:
+		ids := make([]ent.Value, 0, len(m.sso_providers))
+		for id := range m.sso_providers {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimSubject:
+		if id := m.scim_subject; id != nil {
+			return []ent.Value{*id}
+		}
+	case user.EdgeScimUsers:
+		ids := make([]ent.Value, 0, len(m.scim_users))
+		for id := range m.scim_users {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimProjectionGrants:
+		ids := make([]ent.Value, 0, len(m.scim_projection_grants))
+		for id := range m.scim_projection_grants {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimIdentityTombstones:
+		ids := make([]ent.Value, 0, len(m.scim_identity_tombstones))
+		for id := range m.scim_identity_tombstones {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 12)
 	if m.removedsessions != nil {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -3581,6 +25484,30 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedtwo_factors != nil {
 		edges = append(edges, user.EdgeTwoFactors)
+	}
+	if m.removedmemberships != nil {
+		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.removedsent_invitations != nil {
+		edges = append(edges, user.EdgeSentInvitations)
+	}
+	if m.removedteam_memberships != nil {
+		edges = append(edges, user.EdgeTeamMemberships)
+	}
+	if m.removedpasskeys != nil {
+		edges = append(edges, user.EdgePasskeys)
+	}
+	if m.removedsso_providers != nil {
+		edges = append(edges, user.EdgeSSOProviders)
+	}
+	if m.removedscim_users != nil {
+		edges = append(edges, user.EdgeScimUsers)
+	}
+	if m.removedscim_projection_grants != nil {
+		edges = append(edges, user.EdgeScimProjectionGrants)
+	}
+	if m.removedscim_identity_tombstones != nil {
+		edges = append(edges, user.EdgeScimIdentityTombstones)
 	}
 	return edges
 }
@@ -3607,13 +25534,61 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeMemberships:
+		ids := make([]ent.Value, 0, len(m.removedmemberships))
+		for id := range m.removedmemberships {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeSentInvitations:
+		ids := make([]ent.Value, 0, len(m.removedsent_invitations))
+		for id := range m.removedsent_invitations {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeTeamMemberships:
+		ids := make([]ent.Value, 0, len(m.removedteam_memberships))
+		for id := range m.removedteam_memberships {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePasskeys:
+		ids := make([]ent.Value, 0, len(m.removedpasskeys))
+		for id := range m.removedpasskeys {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeSSOProviders:
+		ids := make([]ent.Value, 0, len(m.removedsso_providers))
+		for id := range m.removedsso_providers {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimUsers:
+		ids := make([]ent.Value, 0, len(m.removedscim_users))
+		for id := range m.removedscim_users {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimProjectionGrants:
+		ids := make([]ent.Value, 0, len(m.removedscim_projection_grants))
+		for id := range m.removedscim_projection_grants {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeScimIdentityTombstones:
+		ids := make([]ent.Value, 0, len(m.removedscim_identity_tombstones))
+		for id := range m.removedscim_identity_tombstones {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 12)
 	if m.clearedsessions {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -3622,6 +25597,33 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedtwo_factors {
 		edges = append(edges, user.EdgeTwoFactors)
+	}
+	if m.clearedmemberships {
+		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.clearedsent_invitations {
+		edges = append(edges, user.EdgeSentInvitations)
+	}
+	if m.clearedteam_memberships {
+		edges = append(edges, user.EdgeTeamMemberships)
+	}
+	if m.clearedpasskeys {
+		edges = append(edges, user.EdgePasskeys)
+	}
+	if m.clearedsso_providers {
+		edges = append(edges, user.EdgeSSOProviders)
+	}
+	if m.clearedscim_subject {
+		edges = append(edges, user.EdgeScimSubject)
+	}
+	if m.clearedscim_users {
+		edges = append(edges, user.EdgeScimUsers)
+	}
+	if m.clearedscim_projection_grants {
+		edges = append(edges, user.EdgeScimProjectionGrants)
+	}
+	if m.clearedscim_identity_tombstones {
+		edges = append(edges, user.EdgeScimIdentityTombstones)
 	}
 	return edges
 }
@@ -3636,6 +25638,24 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedaccounts
 	case user.EdgeTwoFactors:
 		return m.clearedtwo_factors
+	case user.EdgeMemberships:
+		return m.clearedmemberships
+	case user.EdgeSentInvitations:
+		return m.clearedsent_invitations
+	case user.EdgeTeamMemberships:
+		return m.clearedteam_memberships
+	case user.EdgePasskeys:
+		return m.clearedpasskeys
+	case user.EdgeSSOProviders:
+		return m.clearedsso_providers
+	case user.EdgeScimSubject:
+		return m.clearedscim_subject
+	case user.EdgeScimUsers:
+		return m.clearedscim_users
+	case user.EdgeScimProjectionGrants:
+		return m.clearedscim_projection_grants
+	case user.EdgeScimIdentityTombstones:
+		return m.clearedscim_identity_tombstones
 	}
 	return false
 }
@@ -3644,6 +25664,9 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *UserMutation) ClearEdge(name string) error {
 	switch name {
+	case user.EdgeScimSubject:
+		m.ClearScimSubject()
+		return nil
 	}
 	return fmt.Errorf("unknown User unique edge %s", name)
 }
@@ -3660,6 +25683,33 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeTwoFactors:
 		m.ResetTwoFactors()
+		return nil
+	case user.EdgeMemberships:
+		m.ResetMemberships()
+		return nil
+	case user.EdgeSentInvitations:
+		m.ResetSentInvitations()
+		return nil
+	case user.EdgeTeamMemberships:
+		m.ResetTeamMemberships()
+		return nil
+	case user.EdgePasskeys:
+		m.ResetPasskeys()
+		return nil
+	case user.EdgeSSOProviders:
+		m.ResetSSOProviders()
+		return nil
+	case user.EdgeScimSubject:
+		m.ResetScimSubject()
+		return nil
+	case user.EdgeScimUsers:
+		m.ResetScimUsers()
+		return nil
+	case user.EdgeScimProjectionGrants:
+		m.ResetScimProjectionGrants()
+		return nil
+	case user.EdgeScimIdentityTombstones:
+		m.ResetScimIdentityTombstones()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

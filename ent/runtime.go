@@ -6,8 +6,29 @@ import (
 	"time"
 
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/jsonwebkey"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/organization"
+	"github.com/kernia/kernia/ent/organizationrole"
+	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/schema"
+	"github.com/kernia/kernia/ent/scimconnectionbinding"
+	"github.com/kernia/kernia/ent/scimgroup"
+	"github.com/kernia/kernia/ent/scimgroupmember"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimmanagedconnection"
+	"github.com/kernia/kernia/ent/scimmanagedconnectionevent"
+	"github.com/kernia/kernia/ent/scimmanagedcredential"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/subscription"
+	"github.com/kernia/kernia/ent/team"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
@@ -17,6 +38,51 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikeyMixinFields0 := apikeyMixin[0].Fields()
+	_ = apikeyMixinFields0
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescConfigID is the schema descriptor for config_id field.
+	apikeyDescConfigID := apikeyMixinFields0[1].Descriptor()
+	// apikey.DefaultConfigID holds the default value on creation for the config_id field.
+	apikey.DefaultConfigID = apikeyDescConfigID.Default.(string)
+	// apikeyDescEnabled is the schema descriptor for enabled field.
+	apikeyDescEnabled := apikeyMixinFields0[10].Descriptor()
+	// apikey.DefaultEnabled holds the default value on creation for the enabled field.
+	apikey.DefaultEnabled = apikeyDescEnabled.Default.(bool)
+	// apikeyDescRateLimitEnabled is the schema descriptor for rate_limit_enabled field.
+	apikeyDescRateLimitEnabled := apikeyMixinFields0[11].Descriptor()
+	// apikey.DefaultRateLimitEnabled holds the default value on creation for the rate_limit_enabled field.
+	apikey.DefaultRateLimitEnabled = apikeyDescRateLimitEnabled.Default.(bool)
+	// apikeyDescRateLimitTimeWindow is the schema descriptor for rate_limit_time_window field.
+	apikeyDescRateLimitTimeWindow := apikeyMixinFields0[12].Descriptor()
+	// apikey.DefaultRateLimitTimeWindow holds the default value on creation for the rate_limit_time_window field.
+	apikey.DefaultRateLimitTimeWindow = apikeyDescRateLimitTimeWindow.Default.(int64)
+	// apikeyDescRateLimitMax is the schema descriptor for rate_limit_max field.
+	apikeyDescRateLimitMax := apikeyMixinFields0[13].Descriptor()
+	// apikey.DefaultRateLimitMax holds the default value on creation for the rate_limit_max field.
+	apikey.DefaultRateLimitMax = apikeyDescRateLimitMax.Default.(int)
+	// apikeyDescRequestCount is the schema descriptor for request_count field.
+	apikeyDescRequestCount := apikeyMixinFields0[14].Descriptor()
+	// apikey.DefaultRequestCount holds the default value on creation for the request_count field.
+	apikey.DefaultRequestCount = apikeyDescRequestCount.Default.(int)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyMixinFields0[18].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	// apikeyDescUpdatedAt is the schema descriptor for updated_at field.
+	apikeyDescUpdatedAt := apikeyMixinFields0[19].Descriptor()
+	// apikey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apikey.DefaultUpdatedAt = apikeyDescUpdatedAt.Default.(func() time.Time)
+	// apikey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apikey.UpdateDefaultUpdatedAt = apikeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apikeyDescID is the schema descriptor for id field.
+	apikeyDescID := apikeyMixinFields0[0].Descriptor()
+	// apikey.DefaultID holds the default value on creation for the id field.
+	apikey.DefaultID = apikeyDescID.Default.(func() string)
+	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apikey.IDValidator = apikeyDescID.Validators[0].(func(string) error)
 	accountMixin := schema.Account{}.Mixin()
 	accountMixinFields0 := accountMixin[0].Fields()
 	_ = accountMixinFields0
@@ -38,6 +104,309 @@ func init() {
 	account.DefaultID = accountDescID.Default.(func() string)
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = accountDescID.Validators[0].(func(string) error)
+	invitationMixin := schema.Invitation{}.Mixin()
+	invitationMixinFields0 := invitationMixin[0].Fields()
+	_ = invitationMixinFields0
+	invitationFields := schema.Invitation{}.Fields()
+	_ = invitationFields
+	// invitationDescStatus is the schema descriptor for status field.
+	invitationDescStatus := invitationMixinFields0[4].Descriptor()
+	// invitation.DefaultStatus holds the default value on creation for the status field.
+	invitation.DefaultStatus = invitationDescStatus.Default.(string)
+	// invitationDescCreatedAt is the schema descriptor for created_at field.
+	invitationDescCreatedAt := invitationMixinFields0[6].Descriptor()
+	// invitation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	invitation.DefaultCreatedAt = invitationDescCreatedAt.Default.(func() time.Time)
+	// invitationDescID is the schema descriptor for id field.
+	invitationDescID := invitationMixinFields0[0].Descriptor()
+	// invitation.DefaultID holds the default value on creation for the id field.
+	invitation.DefaultID = invitationDescID.Default.(func() string)
+	// invitation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	invitation.IDValidator = invitationDescID.Validators[0].(func(string) error)
+	jsonwebkeyMixin := schema.JSONWebKey{}.Mixin()
+	jsonwebkeyMixinFields0 := jsonwebkeyMixin[0].Fields()
+	_ = jsonwebkeyMixinFields0
+	jsonwebkeyFields := schema.JSONWebKey{}.Fields()
+	_ = jsonwebkeyFields
+	// jsonwebkeyDescCreatedAt is the schema descriptor for created_at field.
+	jsonwebkeyDescCreatedAt := jsonwebkeyMixinFields0[3].Descriptor()
+	// jsonwebkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	jsonwebkey.DefaultCreatedAt = jsonwebkeyDescCreatedAt.Default.(func() time.Time)
+	// jsonwebkeyDescID is the schema descriptor for id field.
+	jsonwebkeyDescID := jsonwebkeyMixinFields0[0].Descriptor()
+	// jsonwebkey.DefaultID holds the default value on creation for the id field.
+	jsonwebkey.DefaultID = jsonwebkeyDescID.Default.(func() string)
+	// jsonwebkey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	jsonwebkey.IDValidator = jsonwebkeyDescID.Validators[0].(func(string) error)
+	memberMixin := schema.Member{}.Mixin()
+	memberMixinFields0 := memberMixin[0].Fields()
+	_ = memberMixinFields0
+	memberFields := schema.Member{}.Fields()
+	_ = memberFields
+	// memberDescRole is the schema descriptor for role field.
+	memberDescRole := memberMixinFields0[3].Descriptor()
+	// member.DefaultRole holds the default value on creation for the role field.
+	member.DefaultRole = memberDescRole.Default.(string)
+	// memberDescCreatedAt is the schema descriptor for created_at field.
+	memberDescCreatedAt := memberMixinFields0[4].Descriptor()
+	// member.DefaultCreatedAt holds the default value on creation for the created_at field.
+	member.DefaultCreatedAt = memberDescCreatedAt.Default.(func() time.Time)
+	// memberDescID is the schema descriptor for id field.
+	memberDescID := memberMixinFields0[0].Descriptor()
+	// member.DefaultID holds the default value on creation for the id field.
+	member.DefaultID = memberDescID.Default.(func() string)
+	// member.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	member.IDValidator = memberDescID.Validators[0].(func(string) error)
+	organizationMixin := schema.Organization{}.Mixin()
+	organizationMixinFields0 := organizationMixin[0].Fields()
+	_ = organizationMixinFields0
+	organizationFields := schema.Organization{}.Fields()
+	_ = organizationFields
+	// organizationDescCreatedAt is the schema descriptor for created_at field.
+	organizationDescCreatedAt := organizationMixinFields0[4].Descriptor()
+	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
+	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
+	// organizationDescID is the schema descriptor for id field.
+	organizationDescID := organizationMixinFields0[0].Descriptor()
+	// organization.DefaultID holds the default value on creation for the id field.
+	organization.DefaultID = organizationDescID.Default.(func() string)
+	// organization.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	organization.IDValidator = organizationDescID.Validators[0].(func(string) error)
+	organizationroleMixin := schema.OrganizationRole{}.Mixin()
+	organizationroleMixinFields0 := organizationroleMixin[0].Fields()
+	_ = organizationroleMixinFields0
+	organizationroleFields := schema.OrganizationRole{}.Fields()
+	_ = organizationroleFields
+	// organizationroleDescCreatedAt is the schema descriptor for created_at field.
+	organizationroleDescCreatedAt := organizationroleMixinFields0[4].Descriptor()
+	// organizationrole.DefaultCreatedAt holds the default value on creation for the created_at field.
+	organizationrole.DefaultCreatedAt = organizationroleDescCreatedAt.Default.(func() time.Time)
+	// organizationroleDescUpdatedAt is the schema descriptor for updated_at field.
+	organizationroleDescUpdatedAt := organizationroleMixinFields0[5].Descriptor()
+	// organizationrole.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	organizationrole.UpdateDefaultUpdatedAt = organizationroleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// organizationroleDescID is the schema descriptor for id field.
+	organizationroleDescID := organizationroleMixinFields0[0].Descriptor()
+	// organizationrole.DefaultID holds the default value on creation for the id field.
+	organizationrole.DefaultID = organizationroleDescID.Default.(func() string)
+	// organizationrole.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	organizationrole.IDValidator = organizationroleDescID.Validators[0].(func(string) error)
+	passkeyMixin := schema.Passkey{}.Mixin()
+	passkeyMixinFields0 := passkeyMixin[0].Fields()
+	_ = passkeyMixinFields0
+	passkeyFields := schema.Passkey{}.Fields()
+	_ = passkeyFields
+	// passkeyDescCreatedAt is the schema descriptor for created_at field.
+	passkeyDescCreatedAt := passkeyMixinFields0[9].Descriptor()
+	// passkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	passkey.DefaultCreatedAt = passkeyDescCreatedAt.Default.(func() time.Time)
+	// passkeyDescID is the schema descriptor for id field.
+	passkeyDescID := passkeyMixinFields0[0].Descriptor()
+	// passkey.DefaultID holds the default value on creation for the id field.
+	passkey.DefaultID = passkeyDescID.Default.(func() string)
+	// passkey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	passkey.IDValidator = passkeyDescID.Validators[0].(func(string) error)
+	scimconnectionbindingMixin := schema.SCIMConnectionBinding{}.Mixin()
+	scimconnectionbindingMixinFields0 := scimconnectionbindingMixin[0].Fields()
+	_ = scimconnectionbindingMixinFields0
+	scimconnectionbindingFields := schema.SCIMConnectionBinding{}.Fields()
+	_ = scimconnectionbindingFields
+	// scimconnectionbindingDescCreatedAt is the schema descriptor for created_at field.
+	scimconnectionbindingDescCreatedAt := scimconnectionbindingMixinFields0[4].Descriptor()
+	// scimconnectionbinding.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimconnectionbinding.DefaultCreatedAt = scimconnectionbindingDescCreatedAt.Default.(func() time.Time)
+	// scimconnectionbindingDescDecommissionStatus is the schema descriptor for decommission_status field.
+	scimconnectionbindingDescDecommissionStatus := scimconnectionbindingMixinFields0[6].Descriptor()
+	// scimconnectionbinding.DefaultDecommissionStatus holds the default value on creation for the decommission_status field.
+	scimconnectionbinding.DefaultDecommissionStatus = scimconnectionbindingDescDecommissionStatus.Default.(string)
+	// scimconnectionbindingDescDecommissionReconciledUserCount is the schema descriptor for decommission_reconciled_user_count field.
+	scimconnectionbindingDescDecommissionReconciledUserCount := scimconnectionbindingMixinFields0[8].Descriptor()
+	// scimconnectionbinding.DefaultDecommissionReconciledUserCount holds the default value on creation for the decommission_reconciled_user_count field.
+	scimconnectionbinding.DefaultDecommissionReconciledUserCount = scimconnectionbindingDescDecommissionReconciledUserCount.Default.(int)
+	// scimconnectionbindingDescDecommissionBatchCount is the schema descriptor for decommission_batch_count field.
+	scimconnectionbindingDescDecommissionBatchCount := scimconnectionbindingMixinFields0[9].Descriptor()
+	// scimconnectionbinding.DefaultDecommissionBatchCount holds the default value on creation for the decommission_batch_count field.
+	scimconnectionbinding.DefaultDecommissionBatchCount = scimconnectionbindingDescDecommissionBatchCount.Default.(int)
+	// scimconnectionbindingDescDecommissionRevision is the schema descriptor for decommission_revision field.
+	scimconnectionbindingDescDecommissionRevision := scimconnectionbindingMixinFields0[10].Descriptor()
+	// scimconnectionbinding.DefaultDecommissionRevision holds the default value on creation for the decommission_revision field.
+	scimconnectionbinding.DefaultDecommissionRevision = scimconnectionbindingDescDecommissionRevision.Default.(int)
+	// scimconnectionbindingDescID is the schema descriptor for id field.
+	scimconnectionbindingDescID := scimconnectionbindingMixinFields0[0].Descriptor()
+	// scimconnectionbinding.DefaultID holds the default value on creation for the id field.
+	scimconnectionbinding.DefaultID = scimconnectionbindingDescID.Default.(func() string)
+	// scimconnectionbinding.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimconnectionbinding.IDValidator = scimconnectionbindingDescID.Validators[0].(func(string) error)
+	scimgroupMixin := schema.SCIMGroup{}.Mixin()
+	scimgroupMixinFields0 := scimgroupMixin[0].Fields()
+	_ = scimgroupMixinFields0
+	scimgroupFields := schema.SCIMGroup{}.Fields()
+	_ = scimgroupFields
+	// scimgroupDescRevision is the schema descriptor for revision field.
+	scimgroupDescRevision := scimgroupMixinFields0[3].Descriptor()
+	// scimgroup.DefaultRevision holds the default value on creation for the revision field.
+	scimgroup.DefaultRevision = scimgroupDescRevision.Default.(int)
+	// scimgroupDescCreatedAt is the schema descriptor for created_at field.
+	scimgroupDescCreatedAt := scimgroupMixinFields0[9].Descriptor()
+	// scimgroup.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimgroup.DefaultCreatedAt = scimgroupDescCreatedAt.Default.(func() time.Time)
+	// scimgroupDescUpdatedAt is the schema descriptor for updated_at field.
+	scimgroupDescUpdatedAt := scimgroupMixinFields0[10].Descriptor()
+	// scimgroup.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	scimgroup.DefaultUpdatedAt = scimgroupDescUpdatedAt.Default.(func() time.Time)
+	// scimgroup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	scimgroup.UpdateDefaultUpdatedAt = scimgroupDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// scimgroupDescID is the schema descriptor for id field.
+	scimgroupDescID := scimgroupMixinFields0[0].Descriptor()
+	// scimgroup.DefaultID holds the default value on creation for the id field.
+	scimgroup.DefaultID = scimgroupDescID.Default.(func() string)
+	// scimgroup.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimgroup.IDValidator = scimgroupDescID.Validators[0].(func(string) error)
+	scimgroupmemberMixin := schema.SCIMGroupMember{}.Mixin()
+	scimgroupmemberMixinFields0 := scimgroupmemberMixin[0].Fields()
+	_ = scimgroupmemberMixinFields0
+	scimgroupmemberFields := schema.SCIMGroupMember{}.Fields()
+	_ = scimgroupmemberFields
+	// scimgroupmemberDescCreatedAt is the schema descriptor for created_at field.
+	scimgroupmemberDescCreatedAt := scimgroupmemberMixinFields0[5].Descriptor()
+	// scimgroupmember.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimgroupmember.DefaultCreatedAt = scimgroupmemberDescCreatedAt.Default.(func() time.Time)
+	// scimgroupmemberDescID is the schema descriptor for id field.
+	scimgroupmemberDescID := scimgroupmemberMixinFields0[0].Descriptor()
+	// scimgroupmember.DefaultID holds the default value on creation for the id field.
+	scimgroupmember.DefaultID = scimgroupmemberDescID.Default.(func() string)
+	// scimgroupmember.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimgroupmember.IDValidator = scimgroupmemberDescID.Validators[0].(func(string) error)
+	scimidentitytombstoneMixin := schema.SCIMIdentityTombstone{}.Mixin()
+	scimidentitytombstoneMixinFields0 := scimidentitytombstoneMixin[0].Fields()
+	_ = scimidentitytombstoneMixinFields0
+	scimidentitytombstoneFields := schema.SCIMIdentityTombstone{}.Fields()
+	_ = scimidentitytombstoneFields
+	// scimidentitytombstoneDescID is the schema descriptor for id field.
+	scimidentitytombstoneDescID := scimidentitytombstoneMixinFields0[0].Descriptor()
+	// scimidentitytombstone.DefaultID holds the default value on creation for the id field.
+	scimidentitytombstone.DefaultID = scimidentitytombstoneDescID.Default.(func() string)
+	// scimidentitytombstone.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimidentitytombstone.IDValidator = scimidentitytombstoneDescID.Validators[0].(func(string) error)
+	scimmanagedconnectionMixin := schema.SCIMManagedConnection{}.Mixin()
+	scimmanagedconnectionMixinFields0 := scimmanagedconnectionMixin[0].Fields()
+	_ = scimmanagedconnectionMixinFields0
+	scimmanagedconnectionFields := schema.SCIMManagedConnection{}.Fields()
+	_ = scimmanagedconnectionFields
+	// scimmanagedconnectionDescCreatedAt is the schema descriptor for created_at field.
+	scimmanagedconnectionDescCreatedAt := scimmanagedconnectionMixinFields0[6].Descriptor()
+	// scimmanagedconnection.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimmanagedconnection.DefaultCreatedAt = scimmanagedconnectionDescCreatedAt.Default.(func() time.Time)
+	// scimmanagedconnectionDescID is the schema descriptor for id field.
+	scimmanagedconnectionDescID := scimmanagedconnectionMixinFields0[0].Descriptor()
+	// scimmanagedconnection.DefaultID holds the default value on creation for the id field.
+	scimmanagedconnection.DefaultID = scimmanagedconnectionDescID.Default.(func() string)
+	// scimmanagedconnection.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimmanagedconnection.IDValidator = scimmanagedconnectionDescID.Validators[0].(func(string) error)
+	scimmanagedconnectioneventMixin := schema.SCIMManagedConnectionEvent{}.Mixin()
+	scimmanagedconnectioneventMixinFields0 := scimmanagedconnectioneventMixin[0].Fields()
+	_ = scimmanagedconnectioneventMixinFields0
+	scimmanagedconnectioneventFields := schema.SCIMManagedConnectionEvent{}.Fields()
+	_ = scimmanagedconnectioneventFields
+	// scimmanagedconnectioneventDescCreatedAt is the schema descriptor for created_at field.
+	scimmanagedconnectioneventDescCreatedAt := scimmanagedconnectioneventMixinFields0[7].Descriptor()
+	// scimmanagedconnectionevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimmanagedconnectionevent.DefaultCreatedAt = scimmanagedconnectioneventDescCreatedAt.Default.(func() time.Time)
+	// scimmanagedconnectioneventDescID is the schema descriptor for id field.
+	scimmanagedconnectioneventDescID := scimmanagedconnectioneventMixinFields0[0].Descriptor()
+	// scimmanagedconnectionevent.DefaultID holds the default value on creation for the id field.
+	scimmanagedconnectionevent.DefaultID = scimmanagedconnectioneventDescID.Default.(func() string)
+	// scimmanagedconnectionevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimmanagedconnectionevent.IDValidator = scimmanagedconnectioneventDescID.Validators[0].(func(string) error)
+	scimmanagedcredentialMixin := schema.SCIMManagedCredential{}.Mixin()
+	scimmanagedcredentialMixinFields0 := scimmanagedcredentialMixin[0].Fields()
+	_ = scimmanagedcredentialMixinFields0
+	scimmanagedcredentialFields := schema.SCIMManagedCredential{}.Fields()
+	_ = scimmanagedcredentialFields
+	// scimmanagedcredentialDescCreatedAt is the schema descriptor for created_at field.
+	scimmanagedcredentialDescCreatedAt := scimmanagedcredentialMixinFields0[9].Descriptor()
+	// scimmanagedcredential.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimmanagedcredential.DefaultCreatedAt = scimmanagedcredentialDescCreatedAt.Default.(func() time.Time)
+	// scimmanagedcredentialDescID is the schema descriptor for id field.
+	scimmanagedcredentialDescID := scimmanagedcredentialMixinFields0[0].Descriptor()
+	// scimmanagedcredential.DefaultID holds the default value on creation for the id field.
+	scimmanagedcredential.DefaultID = scimmanagedcredentialDescID.Default.(func() string)
+	// scimmanagedcredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimmanagedcredential.IDValidator = scimmanagedcredentialDescID.Validators[0].(func(string) error)
+	scimprojectiongrantMixin := schema.SCIMProjectionGrant{}.Mixin()
+	scimprojectiongrantMixinFields0 := scimprojectiongrantMixin[0].Fields()
+	_ = scimprojectiongrantMixinFields0
+	scimprojectiongrantFields := schema.SCIMProjectionGrant{}.Fields()
+	_ = scimprojectiongrantFields
+	// scimprojectiongrantDescCreatedAt is the schema descriptor for created_at field.
+	scimprojectiongrantDescCreatedAt := scimprojectiongrantMixinFields0[10].Descriptor()
+	// scimprojectiongrant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimprojectiongrant.DefaultCreatedAt = scimprojectiongrantDescCreatedAt.Default.(func() time.Time)
+	// scimprojectiongrantDescUpdatedAt is the schema descriptor for updated_at field.
+	scimprojectiongrantDescUpdatedAt := scimprojectiongrantMixinFields0[11].Descriptor()
+	// scimprojectiongrant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	scimprojectiongrant.DefaultUpdatedAt = scimprojectiongrantDescUpdatedAt.Default.(func() time.Time)
+	// scimprojectiongrant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	scimprojectiongrant.UpdateDefaultUpdatedAt = scimprojectiongrantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// scimprojectiongrantDescID is the schema descriptor for id field.
+	scimprojectiongrantDescID := scimprojectiongrantMixinFields0[0].Descriptor()
+	// scimprojectiongrant.DefaultID holds the default value on creation for the id field.
+	scimprojectiongrant.DefaultID = scimprojectiongrantDescID.Default.(func() string)
+	// scimprojectiongrant.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimprojectiongrant.IDValidator = scimprojectiongrantDescID.Validators[0].(func(string) error)
+	scimsubjectMixin := schema.SCIMSubject{}.Mixin()
+	scimsubjectMixinFields0 := scimsubjectMixin[0].Fields()
+	_ = scimsubjectMixinFields0
+	scimsubjectFields := schema.SCIMSubject{}.Fields()
+	_ = scimsubjectFields
+	// scimsubjectDescCreatedAt is the schema descriptor for created_at field.
+	scimsubjectDescCreatedAt := scimsubjectMixinFields0[4].Descriptor()
+	// scimsubject.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimsubject.DefaultCreatedAt = scimsubjectDescCreatedAt.Default.(func() time.Time)
+	// scimsubjectDescUpdatedAt is the schema descriptor for updated_at field.
+	scimsubjectDescUpdatedAt := scimsubjectMixinFields0[5].Descriptor()
+	// scimsubject.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	scimsubject.DefaultUpdatedAt = scimsubjectDescUpdatedAt.Default.(func() time.Time)
+	// scimsubject.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	scimsubject.UpdateDefaultUpdatedAt = scimsubjectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// scimsubjectDescID is the schema descriptor for id field.
+	scimsubjectDescID := scimsubjectMixinFields0[0].Descriptor()
+	// scimsubject.DefaultID holds the default value on creation for the id field.
+	scimsubject.DefaultID = scimsubjectDescID.Default.(func() string)
+	// scimsubject.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimsubject.IDValidator = scimsubjectDescID.Validators[0].(func(string) error)
+	scimuserMixin := schema.SCIMUser{}.Mixin()
+	scimuserMixinFields0 := scimuserMixin[0].Fields()
+	_ = scimuserMixinFields0
+	scimuserFields := schema.SCIMUser{}.Fields()
+	_ = scimuserFields
+	// scimuserDescCreatedAt is the schema descriptor for created_at field.
+	scimuserDescCreatedAt := scimuserMixinFields0[20].Descriptor()
+	// scimuser.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scimuser.DefaultCreatedAt = scimuserDescCreatedAt.Default.(func() time.Time)
+	// scimuserDescUpdatedAt is the schema descriptor for updated_at field.
+	scimuserDescUpdatedAt := scimuserMixinFields0[21].Descriptor()
+	// scimuser.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	scimuser.DefaultUpdatedAt = scimuserDescUpdatedAt.Default.(func() time.Time)
+	// scimuser.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	scimuser.UpdateDefaultUpdatedAt = scimuserDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// scimuserDescID is the schema descriptor for id field.
+	scimuserDescID := scimuserMixinFields0[0].Descriptor()
+	// scimuser.DefaultID holds the default value on creation for the id field.
+	scimuser.DefaultID = scimuserDescID.Default.(func() string)
+	// scimuser.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimuser.IDValidator = scimuserDescID.Validators[0].(func(string) error)
+	ssoproviderMixin := schema.SSOProvider{}.Mixin()
+	ssoproviderMixinFields0 := ssoproviderMixin[0].Fields()
+	_ = ssoproviderMixinFields0
+	ssoproviderFields := schema.SSOProvider{}.Fields()
+	_ = ssoproviderFields
+	// ssoproviderDescID is the schema descriptor for id field.
+	ssoproviderDescID := ssoproviderMixinFields0[0].Descriptor()
+	// ssoprovider.DefaultID holds the default value on creation for the id field.
+	ssoprovider.DefaultID = ssoproviderDescID.Default.(func() string)
+	// ssoprovider.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	ssoprovider.IDValidator = ssoproviderDescID.Validators[0].(func(string) error)
 	sessionMixin := schema.Session{}.Mixin()
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
@@ -59,6 +428,63 @@ func init() {
 	session.DefaultID = sessionDescID.Default.(func() string)
 	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	session.IDValidator = sessionDescID.Validators[0].(func(string) error)
+	subscriptionMixin := schema.Subscription{}.Mixin()
+	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
+	_ = subscriptionMixinFields0
+	subscriptionFields := schema.Subscription{}.Fields()
+	_ = subscriptionFields
+	// subscriptionDescStatus is the schema descriptor for status field.
+	subscriptionDescStatus := subscriptionMixinFields0[5].Descriptor()
+	// subscription.DefaultStatus holds the default value on creation for the status field.
+	subscription.DefaultStatus = subscriptionDescStatus.Default.(string)
+	// subscriptionDescCancelAtPeriodEnd is the schema descriptor for cancel_at_period_end field.
+	subscriptionDescCancelAtPeriodEnd := subscriptionMixinFields0[10].Descriptor()
+	// subscription.DefaultCancelAtPeriodEnd holds the default value on creation for the cancel_at_period_end field.
+	subscription.DefaultCancelAtPeriodEnd = subscriptionDescCancelAtPeriodEnd.Default.(bool)
+	// subscriptionDescID is the schema descriptor for id field.
+	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
+	// subscription.DefaultID holds the default value on creation for the id field.
+	subscription.DefaultID = subscriptionDescID.Default.(func() string)
+	// subscription.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	subscription.IDValidator = subscriptionDescID.Validators[0].(func(string) error)
+	teamMixin := schema.Team{}.Mixin()
+	teamMixinFields0 := teamMixin[0].Fields()
+	_ = teamMixinFields0
+	teamFields := schema.Team{}.Fields()
+	_ = teamFields
+	// teamDescMemberCount is the schema descriptor for member_count field.
+	teamDescMemberCount := teamMixinFields0[2].Descriptor()
+	// team.DefaultMemberCount holds the default value on creation for the member_count field.
+	team.DefaultMemberCount = teamDescMemberCount.Default.(int)
+	// teamDescCreatedAt is the schema descriptor for created_at field.
+	teamDescCreatedAt := teamMixinFields0[4].Descriptor()
+	// team.DefaultCreatedAt holds the default value on creation for the created_at field.
+	team.DefaultCreatedAt = teamDescCreatedAt.Default.(func() time.Time)
+	// teamDescUpdatedAt is the schema descriptor for updated_at field.
+	teamDescUpdatedAt := teamMixinFields0[5].Descriptor()
+	// team.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	team.UpdateDefaultUpdatedAt = teamDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// teamDescID is the schema descriptor for id field.
+	teamDescID := teamMixinFields0[0].Descriptor()
+	// team.DefaultID holds the default value on creation for the id field.
+	team.DefaultID = teamDescID.Default.(func() string)
+	// team.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	team.IDValidator = teamDescID.Validators[0].(func(string) error)
+	teammemberMixin := schema.TeamMember{}.Mixin()
+	teammemberMixinFields0 := teammemberMixin[0].Fields()
+	_ = teammemberMixinFields0
+	teammemberFields := schema.TeamMember{}.Fields()
+	_ = teammemberFields
+	// teammemberDescCreatedAt is the schema descriptor for created_at field.
+	teammemberDescCreatedAt := teammemberMixinFields0[4].Descriptor()
+	// teammember.DefaultCreatedAt holds the default value on creation for the created_at field.
+	teammember.DefaultCreatedAt = teammemberDescCreatedAt.Default.(func() time.Time)
+	// teammemberDescID is the schema descriptor for id field.
+	teammemberDescID := teammemberMixinFields0[0].Descriptor()
+	// teammember.DefaultID holds the default value on creation for the id field.
+	teammember.DefaultID = teammemberDescID.Default.(func() string)
+	// teammember.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	teammember.IDValidator = teammemberDescID.Validators[0].(func(string) error)
 	twofactorMixin := schema.TwoFactor{}.Mixin()
 	twofactorMixinFields0 := twofactorMixin[0].Fields()
 	_ = twofactorMixinFields0
@@ -83,6 +509,10 @@ func init() {
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()
 	_ = userMixinFields1
+	userMixinFields9 := userMixin[9].Fields()
+	_ = userMixinFields9
+	userMixinFields12 := userMixin[12].Fields()
+	_ = userMixinFields12
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescEmailVerified is the schema descriptor for email_verified field.
@@ -103,6 +533,14 @@ func init() {
 	userDescTwoFactorEnabled := userMixinFields1[0].Descriptor()
 	// user.DefaultTwoFactorEnabled holds the default value on creation for the two_factor_enabled field.
 	user.DefaultTwoFactorEnabled = userDescTwoFactorEnabled.Default.(bool)
+	// userDescBanned is the schema descriptor for banned field.
+	userDescBanned := userMixinFields9[1].Descriptor()
+	// user.DefaultBanned holds the default value on creation for the banned field.
+	user.DefaultBanned = userDescBanned.Default.(bool)
+	// userDescIsAnonymous is the schema descriptor for is_anonymous field.
+	userDescIsAnonymous := userMixinFields12[0].Descriptor()
+	// user.DefaultIsAnonymous holds the default value on creation for the is_anonymous field.
+	user.DefaultIsAnonymous = userDescIsAnonymous.Default.(bool)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

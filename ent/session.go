@@ -32,6 +32,12 @@ type Session struct {
 	UserAgent *string `json:"user_agent,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID string `json:"user_id,omitempty"`
+	// ActiveOrganizationID holds the value of the "active_organization_id" field.
+	ActiveOrganizationID *string `json:"active_organization_id,omitempty"`
+	// ActiveTeamID holds the value of the "active_team_id" field.
+	ActiveTeamID *string `json:"active_team_id,omitempty"`
+	// ImpersonatedBy holds the value of the "impersonated_by" field.
+	ImpersonatedBy *string `json:"impersonated_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SessionQuery when eager-loading is set.
 	Edges        SessionEdges `json:"edges"`
@@ -63,7 +69,7 @@ func (*Session) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case session.FieldID, session.FieldToken, session.FieldIPAddress, session.FieldUserAgent, session.FieldUserID:
+		case session.FieldID, session.FieldToken, session.FieldIPAddress, session.FieldUserAgent, session.FieldUserID, session.FieldActiveOrganizationID, session.FieldActiveTeamID, session.FieldImpersonatedBy:
 			values[i] = new(sql.NullString)
 		case session.FieldExpiresAt, session.FieldCreatedAt, session.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +138,27 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UserID = value.String
 			}
+		case session.FieldActiveOrganizationID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field active_organization_id", values[i])
+			} else if value.Valid {
+				_m.ActiveOrganizationID = new(string)
+				*_m.ActiveOrganizationID = value.String
+			}
+		case session.FieldActiveTeamID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field active_team_id", values[i])
+			} else if value.Valid {
+				_m.ActiveTeamID = new(string)
+				*_m.ActiveTeamID = value.String
+			}
+		case session.FieldImpersonatedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field impersonated_by", values[i])
+			} else if value.Valid {
+				_m.ImpersonatedBy = new(string)
+				*_m.ImpersonatedBy = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -196,6 +223,21 @@ func (_m *Session) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("user_id=")
 	builder.WriteString(_m.UserID)
+	builder.WriteString(", ")
+	if v := _m.ActiveOrganizationID; v != nil {
+		builder.WriteString("active_organization_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ActiveTeamID; v != nil {
+		builder.WriteString("active_team_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ImpersonatedBy; v != nil {
+		builder.WriteString("impersonated_by=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -95,6 +95,48 @@ func (_c *SessionCreate) SetUserID(v string) *SessionCreate {
 	return _c
 }
 
+// SetActiveOrganizationID sets the "active_organization_id" field.
+func (_c *SessionCreate) SetActiveOrganizationID(v string) *SessionCreate {
+	_c.mutation.SetActiveOrganizationID(v)
+	return _c
+}
+
+// SetNillableActiveOrganizationID sets the "active_organization_id" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableActiveOrganizationID(v *string) *SessionCreate {
+	if v != nil {
+		_c.SetActiveOrganizationID(*v)
+	}
+	return _c
+}
+
+// SetActiveTeamID sets the "active_team_id" field.
+func (_c *SessionCreate) SetActiveTeamID(v string) *SessionCreate {
+	_c.mutation.SetActiveTeamID(v)
+	return _c
+}
+
+// SetNillableActiveTeamID sets the "active_team_id" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableActiveTeamID(v *string) *SessionCreate {
+	if v != nil {
+		_c.SetActiveTeamID(*v)
+	}
+	return _c
+}
+
+// SetImpersonatedBy sets the "impersonated_by" field.
+func (_c *SessionCreate) SetImpersonatedBy(v string) *SessionCreate {
+	_c.mutation.SetImpersonatedBy(v)
+	return _c
+}
+
+// SetNillableImpersonatedBy sets the "impersonated_by" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableImpersonatedBy(v *string) *SessionCreate {
+	if v != nil {
+		_c.SetImpersonatedBy(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SessionCreate) SetID(v string) *SessionCreate {
 	_c.mutation.SetID(v)
@@ -246,6 +288,18 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UserAgent(); ok {
 		_spec.SetField(session.FieldUserAgent, field.TypeString, value)
 		_node.UserAgent = &value
+	}
+	if value, ok := _c.mutation.ActiveOrganizationID(); ok {
+		_spec.SetField(session.FieldActiveOrganizationID, field.TypeString, value)
+		_node.ActiveOrganizationID = &value
+	}
+	if value, ok := _c.mutation.ActiveTeamID(); ok {
+		_spec.SetField(session.FieldActiveTeamID, field.TypeString, value)
+		_node.ActiveTeamID = &value
+	}
+	if value, ok := _c.mutation.ImpersonatedBy(); ok {
+		_spec.SetField(session.FieldImpersonatedBy, field.TypeString, value)
+		_node.ImpersonatedBy = &value
 	}
 	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -117,6 +117,66 @@ func (_u *SessionUpdate) SetNillableUserID(v *string) *SessionUpdate {
 	return _u
 }
 
+// SetActiveOrganizationID sets the "active_organization_id" field.
+func (_u *SessionUpdate) SetActiveOrganizationID(v string) *SessionUpdate {
+	_u.mutation.SetActiveOrganizationID(v)
+	return _u
+}
+
+// SetNillableActiveOrganizationID sets the "active_organization_id" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableActiveOrganizationID(v *string) *SessionUpdate {
+	if v != nil {
+		_u.SetActiveOrganizationID(*v)
+	}
+	return _u
+}
+
+// ClearActiveOrganizationID clears the value of the "active_organization_id" field.
+func (_u *SessionUpdate) ClearActiveOrganizationID() *SessionUpdate {
+	_u.mutation.ClearActiveOrganizationID()
+	return _u
+}
+
+// SetActiveTeamID sets the "active_team_id" field.
+func (_u *SessionUpdate) SetActiveTeamID(v string) *SessionUpdate {
+	_u.mutation.SetActiveTeamID(v)
+	return _u
+}
+
+// SetNillableActiveTeamID sets the "active_team_id" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableActiveTeamID(v *string) *SessionUpdate {
+	if v != nil {
+		_u.SetActiveTeamID(*v)
+	}
+	return _u
+}
+
+// ClearActiveTeamID clears the value of the "active_team_id" field.
+func (_u *SessionUpdate) ClearActiveTeamID() *SessionUpdate {
+	_u.mutation.ClearActiveTeamID()
+	return _u
+}
+
+// SetImpersonatedBy sets the "impersonated_by" field.
+func (_u *SessionUpdate) SetImpersonatedBy(v string) *SessionUpdate {
+	_u.mutation.SetImpersonatedBy(v)
+	return _u
+}
+
+// SetNillableImpersonatedBy sets the "impersonated_by" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableImpersonatedBy(v *string) *SessionUpdate {
+	if v != nil {
+		_u.SetImpersonatedBy(*v)
+	}
+	return _u
+}
+
+// ClearImpersonatedBy clears the value of the "impersonated_by" field.
+func (_u *SessionUpdate) ClearImpersonatedBy() *SessionUpdate {
+	_u.mutation.ClearImpersonatedBy()
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *SessionUpdate) SetUser(v *User) *SessionUpdate {
 	return _u.SetUserID(v.ID)
@@ -209,6 +269,24 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.UserAgentCleared() {
 		_spec.ClearField(session.FieldUserAgent, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActiveOrganizationID(); ok {
+		_spec.SetField(session.FieldActiveOrganizationID, field.TypeString, value)
+	}
+	if _u.mutation.ActiveOrganizationIDCleared() {
+		_spec.ClearField(session.FieldActiveOrganizationID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActiveTeamID(); ok {
+		_spec.SetField(session.FieldActiveTeamID, field.TypeString, value)
+	}
+	if _u.mutation.ActiveTeamIDCleared() {
+		_spec.ClearField(session.FieldActiveTeamID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ImpersonatedBy(); ok {
+		_spec.SetField(session.FieldImpersonatedBy, field.TypeString, value)
+	}
+	if _u.mutation.ImpersonatedByCleared() {
+		_spec.ClearField(session.FieldImpersonatedBy, field.TypeString)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -347,6 +425,66 @@ func (_u *SessionUpdateOne) SetNillableUserID(v *string) *SessionUpdateOne {
 	return _u
 }
 
+// SetActiveOrganizationID sets the "active_organization_id" field.
+func (_u *SessionUpdateOne) SetActiveOrganizationID(v string) *SessionUpdateOne {
+	_u.mutation.SetActiveOrganizationID(v)
+	return _u
+}
+
+// SetNillableActiveOrganizationID sets the "active_organization_id" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableActiveOrganizationID(v *string) *SessionUpdateOne {
+	if v != nil {
+		_u.SetActiveOrganizationID(*v)
+	}
+	return _u
+}
+
+// ClearActiveOrganizationID clears the value of the "active_organization_id" field.
+func (_u *SessionUpdateOne) ClearActiveOrganizationID() *SessionUpdateOne {
+	_u.mutation.ClearActiveOrganizationID()
+	return _u
+}
+
+// SetActiveTeamID sets the "active_team_id" field.
+func (_u *SessionUpdateOne) SetActiveTeamID(v string) *SessionUpdateOne {
+	_u.mutation.SetActiveTeamID(v)
+	return _u
+}
+
+// SetNillableActiveTeamID sets the "active_team_id" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableActiveTeamID(v *string) *SessionUpdateOne {
+	if v != nil {
+		_u.SetActiveTeamID(*v)
+	}
+	return _u
+}
+
+// ClearActiveTeamID clears the value of the "active_team_id" field.
+func (_u *SessionUpdateOne) ClearActiveTeamID() *SessionUpdateOne {
+	_u.mutation.ClearActiveTeamID()
+	return _u
+}
+
+// SetImpersonatedBy sets the "impersonated_by" field.
+func (_u *SessionUpdateOne) SetImpersonatedBy(v string) *SessionUpdateOne {
+	_u.mutation.SetImpersonatedBy(v)
+	return _u
+}
+
+// SetNillableImpersonatedBy sets the "impersonated_by" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableImpersonatedBy(v *string) *SessionUpdateOne {
+	if v != nil {
+		_u.SetImpersonatedBy(*v)
+	}
+	return _u
+}
+
+// ClearImpersonatedBy clears the value of the "impersonated_by" field.
+func (_u *SessionUpdateOne) ClearImpersonatedBy() *SessionUpdateOne {
+	_u.mutation.ClearImpersonatedBy()
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *SessionUpdateOne) SetUser(v *User) *SessionUpdateOne {
 	return _u.SetUserID(v.ID)
@@ -469,6 +607,24 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	}
 	if _u.mutation.UserAgentCleared() {
 		_spec.ClearField(session.FieldUserAgent, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActiveOrganizationID(); ok {
+		_spec.SetField(session.FieldActiveOrganizationID, field.TypeString, value)
+	}
+	if _u.mutation.ActiveOrganizationIDCleared() {
+		_spec.ClearField(session.FieldActiveOrganizationID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActiveTeamID(); ok {
+		_spec.SetField(session.FieldActiveTeamID, field.TypeString, value)
+	}
+	if _u.mutation.ActiveTeamIDCleared() {
+		_spec.ClearField(session.FieldActiveTeamID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ImpersonatedBy(); ok {
+		_spec.SetField(session.FieldImpersonatedBy, field.TypeString, value)
+	}
+	if _u.mutation.ImpersonatedByCleared() {
+		_spec.ClearField(session.FieldImpersonatedBy, field.TypeString)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -12,10 +12,52 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
+	// JSONWebKey is the client for interacting with the JSONWebKey builders.
+	JSONWebKey *JSONWebKeyClient
+	// Member is the client for interacting with the Member builders.
+	Member *MemberClient
+	// Organization is the client for interacting with the Organization builders.
+	Organization *OrganizationClient
+	// OrganizationRole is the client for interacting with the OrganizationRole builders.
+	OrganizationRole *OrganizationRoleClient
+	// Passkey is the client for interacting with the Passkey builders.
+	Passkey *PasskeyClient
+	// SCIMConnectionBinding is the client for interacting with the SCIMConnectionBinding builders.
+	SCIMConnectionBinding *SCIMConnectionBindingClient
+	// SCIMGroup is the client for interacting with the SCIMGroup builders.
+	SCIMGroup *SCIMGroupClient
+	// SCIMGroupMember is the client for interacting with the SCIMGroupMember builders.
+	SCIMGroupMember *SCIMGroupMemberClient
+	// SCIMIdentityTombstone is the client for interacting with the SCIMIdentityTombstone builders.
+	SCIMIdentityTombstone *SCIMIdentityTombstoneClient
+	// SCIMManagedConnection is the client for interacting with the SCIMManagedConnection builders.
+	SCIMManagedConnection *SCIMManagedConnectionClient
+	// SCIMManagedConnectionEvent is the client for interacting with the SCIMManagedConnectionEvent builders.
+	SCIMManagedConnectionEvent *SCIMManagedConnectionEventClient
+	// SCIMManagedCredential is the client for interacting with the SCIMManagedCredential builders.
+	SCIMManagedCredential *SCIMManagedCredentialClient
+	// SCIMProjectionGrant is the client for interacting with the SCIMProjectionGrant builders.
+	SCIMProjectionGrant *SCIMProjectionGrantClient
+	// SCIMSubject is the client for interacting with the SCIMSubject builders.
+	SCIMSubject *SCIMSubjectClient
+	// SCIMUser is the client for interacting with the SCIMUser builders.
+	SCIMUser *SCIMUserClient
+	// SSOProvider is the client for interacting with the SSOProvider builders.
+	SSOProvider *SSOProviderClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Subscription is the client for interacting with the Subscription builders.
+	Subscription *SubscriptionClient
+	// Team is the client for interacting with the Team builders.
+	Team *TeamClient
+	// TeamMember is the client for interacting with the TeamMember builders.
+	TeamMember *TeamMemberClient
 	// TwoFactor is the client for interacting with the TwoFactor builders.
 	TwoFactor *TwoFactorClient
 	// User is the client for interacting with the User builders.
@@ -153,8 +195,29 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.Invitation = NewInvitationClient(tx.config)
+	tx.JSONWebKey = NewJSONWebKeyClient(tx.config)
+	tx.Member = NewMemberClient(tx.config)
+	tx.Organization = NewOrganizationClient(tx.config)
+	tx.OrganizationRole = NewOrganizationRoleClient(tx.config)
+	tx.Passkey = NewPasskeyClient(tx.config)
+	tx.SCIMConnectionBinding = NewSCIMConnectionBindingClient(tx.config)
+	tx.SCIMGroup = NewSCIMGroupClient(tx.config)
+	tx.SCIMGroupMember = NewSCIMGroupMemberClient(tx.config)
+	tx.SCIMIdentityTombstone = NewSCIMIdentityTombstoneClient(tx.config)
+	tx.SCIMManagedConnection = NewSCIMManagedConnectionClient(tx.config)
+	tx.SCIMManagedConnectionEvent = NewSCIMManagedConnectionEventClient(tx.config)
+	tx.SCIMManagedCredential = NewSCIMManagedCredentialClient(tx.config)
+	tx.SCIMProjectionGrant = NewSCIMProjectionGrantClient(tx.config)
+	tx.SCIMSubject = NewSCIMSubjectClient(tx.config)
+	tx.SCIMUser = NewSCIMUserClient(tx.config)
+	tx.SSOProvider = NewSSOProviderClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Subscription = NewSubscriptionClient(tx.config)
+	tx.Team = NewTeamClient(tx.config)
+	tx.TeamMember = NewTeamMemberClient(tx.config)
 	tx.TwoFactor = NewTwoFactorClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Verification = NewVerificationClient(tx.config)
@@ -167,7 +230,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Account.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/kernia/kernia/ent/scimsubject"
 	"github.com/kernia/kernia/ent/user"
 )
 
@@ -31,6 +32,26 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// TwoFactorEnabled holds the value of the "two_factor_enabled" field.
 	TwoFactorEnabled bool `json:"two_factor_enabled,omitempty"`
+	// StripeCustomerID holds the value of the "stripe_customer_id" field.
+	StripeCustomerID *string `json:"stripe_customer_id,omitempty"`
+	// PhoneNumber holds the value of the "phone_number" field.
+	PhoneNumber *string `json:"phone_number,omitempty"`
+	// PhoneNumberVerified holds the value of the "phone_number_verified" field.
+	PhoneNumberVerified *bool `json:"phone_number_verified,omitempty"`
+	// Role holds the value of the "role" field.
+	Role *string `json:"role,omitempty"`
+	// Banned holds the value of the "banned" field.
+	Banned bool `json:"banned,omitempty"`
+	// BanReason holds the value of the "ban_reason" field.
+	BanReason *string `json:"ban_reason,omitempty"`
+	// BanExpires holds the value of the "ban_expires" field.
+	BanExpires *time.Time `json:"ban_expires,omitempty"`
+	// Username holds the value of the "username" field.
+	Username *string `json:"username,omitempty"`
+	// DisplayUsername holds the value of the "display_username" field.
+	DisplayUsername *string `json:"display_username,omitempty"`
+	// IsAnonymous holds the value of the "is_anonymous" field.
+	IsAnonymous bool `json:"is_anonymous,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -45,9 +66,27 @@ type UserEdges struct {
 	Accounts []*Account `json:"accounts,omitempty"`
 	// TwoFactors holds the value of the two_factors edge.
 	TwoFactors []*TwoFactor `json:"two_factors,omitempty"`
+	// Memberships holds the value of the memberships edge.
+	Memberships []*Member `json:"memberships,omitempty"`
+	// SentInvitations holds the value of the sent_invitations edge.
+	SentInvitations []*Invitation `json:"sent_invitations,omitempty"`
+	// TeamMemberships holds the value of the team_memberships edge.
+	TeamMemberships []*TeamMember `json:"team_memberships,omitempty"`
+	// Passkeys holds the value of the passkeys edge.
+	Passkeys []*Passkey `json:"passkeys,omitempty"`
+	// SSOProviders holds the value of the sso_providers edge.
+	SSOProviders []*SSOProvider `json:"sso_providers,omitempty"`
+	// ScimSubject holds the value of the scim_subject edge.
+	ScimSubject *SCIMSubject `json:"scim_subject,omitempty"`
+	// ScimUsers holds the value of the scim_users edge.
+	ScimUsers []*SCIMUser `json:"scim_users,omitempty"`
+	// ScimProjectionGrants holds the value of the scim_projection_grants edge.
+	ScimProjectionGrants []*SCIMProjectionGrant `json:"scim_projection_grants,omitempty"`
+	// ScimIdentityTombstones holds the value of the scim_identity_tombstones edge.
+	ScimIdentityTombstones []*SCIMIdentityTombstone `json:"scim_identity_tombstones,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [12]bool
 }
 
 // SessionsOrErr returns the Sessions value or an error if the edge
@@ -77,16 +116,99 @@ func (e UserEdges) TwoFactorsOrErr() ([]*TwoFactor, error) {
 	return nil, &NotLoadedError{edge: "two_factors"}
 }
 
+// MembershipsOrErr returns the Memberships value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) MembershipsOrErr() ([]*Member, error) {
+	if e.loadedTypes[3] {
+		return e.Memberships, nil
+	}
+	return nil, &NotLoadedError{edge: "memberships"}
+}
+
+// SentInvitationsOrErr returns the SentInvitations value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SentInvitationsOrErr() ([]*Invitation, error) {
+	if e.loadedTypes[4] {
+		return e.SentInvitations, nil
+	}
+	return nil, &NotLoadedError{edge: "sent_invitations"}
+}
+
+// TeamMembershipsOrErr returns the TeamMemberships value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) TeamMembershipsOrErr() ([]*TeamMember, error) {
+	if e.loadedTypes[5] {
+		return e.TeamMemberships, nil
+	}
+	return nil, &NotLoadedError{edge: "team_memberships"}
+}
+
+// PasskeysOrErr returns the Passkeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PasskeysOrErr() ([]*Passkey, error) {
+	if e.loadedTypes[6] {
+		return e.Passkeys, nil
+	}
+	return nil, &NotLoadedError{edge: "passkeys"}
+}
+
+// SSOProvidersOrErr returns the SSOProviders value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SSOProvidersOrErr() ([]*SSOProvider, error) {
+	if e.loadedTypes[7] {
+		return e.SSOProviders, nil
+	}
+	return nil, &NotLoadedError{edge: "sso_providers"}
+}
+
+// ScimSubjectOrErr returns the ScimSubject value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e UserEdges) ScimSubjectOrErr() (*SCIMSubject, error) {
+	if e.ScimSubject != nil {
+		return e.ScimSubject, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: scimsubject.Label}
+	}
+	return nil, &NotLoadedError{edge: "scim_subject"}
+}
+
+// ScimUsersOrErr returns the ScimUsers value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ScimUsersOrErr() ([]*SCIMUser, error) {
+	if e.loadedTypes[9] {
+		return e.ScimUsers, nil
+	}
+	return nil, &NotLoadedError{edge: "scim_users"}
+}
+
+// ScimProjectionGrantsOrErr returns the ScimProjectionGrants value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ScimProjectionGrantsOrErr() ([]*SCIMProjectionGrant, error) {
+	if e.loadedTypes[10] {
+		return e.ScimProjectionGrants, nil
+	}
+	return nil, &NotLoadedError{edge: "scim_projection_grants"}
+}
+
+// ScimIdentityTombstonesOrErr returns the ScimIdentityTombstones value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ScimIdentityTombstonesOrErr() ([]*SCIMIdentityTombstone, error) {
+	if e.loadedTypes[11] {
+		return e.ScimIdentityTombstones, nil
+	}
+	return nil, &NotLoadedError{edge: "scim_identity_tombstones"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldEmailVerified, user.FieldTwoFactorEnabled:
+		case user.FieldEmailVerified, user.FieldTwoFactorEnabled, user.FieldPhoneNumberVerified, user.FieldBanned, user.FieldIsAnonymous:
 			values[i] = new(sql.NullBool)
-		case user.FieldID, user.FieldName, user.FieldEmail, user.FieldImage:
+		case user.FieldID, user.FieldName, user.FieldEmail, user.FieldImage, user.FieldStripeCustomerID, user.FieldPhoneNumber, user.FieldRole, user.FieldBanReason, user.FieldUsername, user.FieldDisplayUsername:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldBanExpires:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -152,6 +274,74 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TwoFactorEnabled = value.Bool
 			}
+		case user.FieldStripeCustomerID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_customer_id", values[i])
+			} else if value.Valid {
+				_m.StripeCustomerID = new(string)
+				*_m.StripeCustomerID = value.String
+			}
+		case user.FieldPhoneNumber:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field phone_number", values[i])
+			} else if value.Valid {
+				_m.PhoneNumber = new(string)
+				*_m.PhoneNumber = value.String
+			}
+		case user.FieldPhoneNumberVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field phone_number_verified", values[i])
+			} else if value.Valid {
+				_m.PhoneNumberVerified = new(bool)
+				*_m.PhoneNumberVerified = value.Bool
+			}
+		case user.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = new(string)
+				*_m.Role = value.String
+			}
+		case user.FieldBanned:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field banned", values[i])
+			} else if value.Valid {
+				_m.Banned = value.Bool
+			}
+		case user.FieldBanReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field ban_reason", values[i])
+			} else if value.Valid {
+				_m.BanReason = new(string)
+				*_m.BanReason = value.String
+			}
+		case user.FieldBanExpires:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ban_expires", values[i])
+			} else if value.Valid {
+				_m.BanExpires = new(time.Time)
+				*_m.BanExpires = value.Time
+			}
+		case user.FieldUsername:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field username", values[i])
+			} else if value.Valid {
+				_m.Username = new(string)
+				*_m.Username = value.String
+			}
+		case user.FieldDisplayUsername:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field display_username", values[i])
+			} else if value.Valid {
+				_m.DisplayUsername = new(string)
+				*_m.DisplayUsername = value.String
+			}
+		case user.FieldIsAnonymous:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field is_anonymous", values[i])
+			} else if value.Valid {
+				_m.IsAnonymous = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -178,6 +368,51 @@ func (_m *User) QueryAccounts() *AccountQuery {
 // QueryTwoFactors queries the "two_factors" edge of the User entity.
 func (_m *User) QueryTwoFactors() *TwoFactorQuery {
 	return NewUserClient(_m.config).QueryTwoFactors(_m)
+}
+
+// QueryMemberships queries the "memberships" edge of the User entity.
+func (_m *User) QueryMemberships() *MemberQuery {
+	return NewUserClient(_m.config).QueryMemberships(_m)
+}
+
+// QuerySentInvitations queries the "sent_invitations" edge of the User entity.
+func (_m *User) QuerySentInvitations() *InvitationQuery {
+	return NewUserClient(_m.config).QuerySentInvitations(_m)
+}
+
+// QueryTeamMemberships queries the "team_memberships" edge of the User entity.
+func (_m *User) QueryTeamMemberships() *TeamMemberQuery {
+	return NewUserClient(_m.config).QueryTeamMemberships(_m)
+}
+
+// QueryPasskeys queries the "passkeys" edge of the User entity.
+func (_m *User) QueryPasskeys() *PasskeyQuery {
+	return NewUserClient(_m.config).QueryPasskeys(_m)
+}
+
+// QuerySSOProviders queries the "sso_providers" edge of the User entity.
+func (_m *User) QuerySSOProviders() *SSOProviderQuery {
+	return NewUserClient(_m.config).QuerySSOProviders(_m)
+}
+
+// QueryScimSubject queries the "scim_subject" edge of the User entity.
+func (_m *User) QueryScimSubject() *SCIMSubjectQuery {
+	return NewUserClient(_m.config).QueryScimSubject(_m)
+}
+
+// QueryScimUsers queries the "scim_users" edge of the User entity.
+func (_m *User) QueryScimUsers() *SCIMUserQuery {
+	return NewUserClient(_m.config).QueryScimUsers(_m)
+}
+
+// QueryScimProjectionGrants queries the "scim_projection_grants" edge of the User entity.
+func (_m *User) QueryScimProjectionGrants() *SCIMProjectionGrantQuery {
+	return NewUserClient(_m.config).QueryScimProjectionGrants(_m)
+}
+
+// QueryScimIdentityTombstones queries the "scim_identity_tombstones" edge of the User entity.
+func (_m *User) QueryScimIdentityTombstones() *SCIMIdentityTombstoneQuery {
+	return NewUserClient(_m.config).QueryScimIdentityTombstones(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -225,6 +460,52 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("two_factor_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TwoFactorEnabled))
+	builder.WriteString(", ")
+	if v := _m.StripeCustomerID; v != nil {
+		builder.WriteString("stripe_customer_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PhoneNumber; v != nil {
+		builder.WriteString("phone_number=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PhoneNumberVerified; v != nil {
+		builder.WriteString("phone_number_verified=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Role; v != nil {
+		builder.WriteString("role=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("banned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Banned))
+	builder.WriteString(", ")
+	if v := _m.BanReason; v != nil {
+		builder.WriteString("ban_reason=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.BanExpires; v != nil {
+		builder.WriteString("ban_expires=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.Username; v != nil {
+		builder.WriteString("username=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.DisplayUsername; v != nil {
+		builder.WriteString("display_username=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("is_anonymous=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IsAnonymous))
 	builder.WriteByte(')')
 	return builder.String()
 }

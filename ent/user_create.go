@@ -11,7 +11,16 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 )
@@ -105,6 +114,146 @@ func (_c *UserCreate) SetNillableTwoFactorEnabled(v *bool) *UserCreate {
 	return _c
 }
 
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (_c *UserCreate) SetStripeCustomerID(v string) *UserCreate {
+	_c.mutation.SetStripeCustomerID(v)
+	return _c
+}
+
+// SetNillableStripeCustomerID sets the "stripe_customer_id" field if the given value is not nil.
+func (_c *UserCreate) SetNillableStripeCustomerID(v *string) *UserCreate {
+	if v != nil {
+		_c.SetStripeCustomerID(*v)
+	}
+	return _c
+}
+
+// SetPhoneNumber sets the "phone_number" field.
+func (_c *UserCreate) SetPhoneNumber(v string) *UserCreate {
+	_c.mutation.SetPhoneNumber(v)
+	return _c
+}
+
+// SetNillablePhoneNumber sets the "phone_number" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePhoneNumber(v *string) *UserCreate {
+	if v != nil {
+		_c.SetPhoneNumber(*v)
+	}
+	return _c
+}
+
+// SetPhoneNumberVerified sets the "phone_number_verified" field.
+func (_c *UserCreate) SetPhoneNumberVerified(v bool) *UserCreate {
+	_c.mutation.SetPhoneNumberVerified(v)
+	return _c
+}
+
+// SetNillablePhoneNumberVerified sets the "phone_number_verified" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePhoneNumberVerified(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetPhoneNumberVerified(*v)
+	}
+	return _c
+}
+
+// SetRole sets the "role" field.
+func (_c *UserCreate) SetRole(v string) *UserCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *UserCreate) SetNillableRole(v *string) *UserCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
+}
+
+// SetBanned sets the "banned" field.
+func (_c *UserCreate) SetBanned(v bool) *UserCreate {
+	_c.mutation.SetBanned(v)
+	return _c
+}
+
+// SetNillableBanned sets the "banned" field if the given value is not nil.
+func (_c *UserCreate) SetNillableBanned(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetBanned(*v)
+	}
+	return _c
+}
+
+// SetBanReason sets the "ban_reason" field.
+func (_c *UserCreate) SetBanReason(v string) *UserCreate {
+	_c.mutation.SetBanReason(v)
+	return _c
+}
+
+// SetNillableBanReason sets the "ban_reason" field if the given value is not nil.
+func (_c *UserCreate) SetNillableBanReason(v *string) *UserCreate {
+	if v != nil {
+		_c.SetBanReason(*v)
+	}
+	return _c
+}
+
+// SetBanExpires sets the "ban_expires" field.
+func (_c *UserCreate) SetBanExpires(v time.Time) *UserCreate {
+	_c.mutation.SetBanExpires(v)
+	return _c
+}
+
+// SetNillableBanExpires sets the "ban_expires" field if the given value is not nil.
+func (_c *UserCreate) SetNillableBanExpires(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetBanExpires(*v)
+	}
+	return _c
+}
+
+// SetUsername sets the "username" field.
+func (_c *UserCreate) SetUsername(v string) *UserCreate {
+	_c.mutation.SetUsername(v)
+	return _c
+}
+
+// SetNillableUsername sets the "username" field if the given value is not nil.
+func (_c *UserCreate) SetNillableUsername(v *string) *UserCreate {
+	if v != nil {
+		_c.SetUsername(*v)
+	}
+	return _c
+}
+
+// SetDisplayUsername sets the "display_username" field.
+func (_c *UserCreate) SetDisplayUsername(v string) *UserCreate {
+	_c.mutation.SetDisplayUsername(v)
+	return _c
+}
+
+// SetNillableDisplayUsername sets the "display_username" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDisplayUsername(v *string) *UserCreate {
+	if v != nil {
+		_c.SetDisplayUsername(*v)
+	}
+	return _c
+}
+
+// SetIsAnonymous sets the "is_anonymous" field.
+func (_c *UserCreate) SetIsAnonymous(v bool) *UserCreate {
+	_c.mutation.SetIsAnonymous(v)
+	return _c
+}
+
+// SetNillableIsAnonymous sets the "is_anonymous" field if the given value is not nil.
+func (_c *UserCreate) SetNillableIsAnonymous(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetIsAnonymous(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v string) *UserCreate {
 	_c.mutation.SetID(v)
@@ -164,6 +313,145 @@ func (_c *UserCreate) AddTwoFactors(v ...*TwoFactor) *UserCreate {
 	return _c.AddTwoFactorIDs(ids...)
 }
 
+// AddMembershipIDs adds the "memberships" edge to the Member entity by IDs.
+func (_c *UserCreate) AddMembershipIDs(ids ...string) *UserCreate {
+	_c.mutation.AddMembershipIDs(ids...)
+	return _c
+}
+
+// AddMemberships adds the "memberships" edges to the Member entity.
+func (_c *UserCreate) AddMemberships(v ...*Member) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMembershipIDs(ids...)
+}
+
+// AddSentInvitationIDs adds the "sent_invitations" edge to the Invitation entity by IDs.
+func (_c *UserCreate) AddSentInvitationIDs(ids ...string) *UserCreate {
+	_c.mutation.AddSentInvitationIDs(ids...)
+	return _c
+}
+
+// AddSentInvitations adds the "sent_invitations" edges to the Invitation entity.
+func (_c *UserCreate) AddSentInvitations(v ...*Invitation) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSentInvitationIDs(ids...)
+}
+
+// AddTeamMembershipIDs adds the "team_memberships" edge to the TeamMember entity by IDs.
+func (_c *UserCreate) AddTeamMembershipIDs(ids ...string) *UserCreate {
+	_c.mutation.AddTeamMembershipIDs(ids...)
+	return _c
+}
+
+// AddTeamMemberships adds the "team_memberships" edges to the TeamMember entity.
+func (_c *UserCreate) AddTeamMemberships(v ...*TeamMember) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTeamMembershipIDs(ids...)
+}
+
+// AddPasskeyIDs adds the "passkeys" edge to the Passkey entity by IDs.
+func (_c *UserCreate) AddPasskeyIDs(ids ...string) *UserCreate {
+	_c.mutation.AddPasskeyIDs(ids...)
+	return _c
+}
+
+// AddPasskeys adds the "passkeys" edges to the Passkey entity.
+func (_c *UserCreate) AddPasskeys(v ...*Passkey) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPasskeyIDs(ids...)
+}
+
+// AddSSOProviderIDs adds the "sso_providers" edge to the SSOProvider entity by IDs.
+func (_c *UserCreate) AddSSOProviderIDs(ids ...string) *UserCreate {
+	_c.mutation.AddSSOProviderIDs(ids...)
+	return _c
+}
+
+// AddSSOProviders adds the "sso_providers" edges to the SSOProvider entity.
+func (_c *UserCreate) AddSSOProviders(v ...*SSOProvider) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSSOProviderIDs(ids...)
+}
+
+// SetScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID.
+func (_c *UserCreate) SetScimSubjectID(id string) *UserCreate {
+	_c.mutation.SetScimSubjectID(id)
+	return _c
+}
+
+// SetNillableScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID if the given value is not nil.
+func (_c *UserCreate) SetNillableScimSubjectID(id *string) *UserCreate {
+	if id != nil {
+		_c = _c.SetScimSubjectID(*id)
+	}
+	return _c
+}
+
+// SetScimSubject sets the "scim_subject" edge to the SCIMSubject entity.
+func (_c *UserCreate) SetScimSubject(v *SCIMSubject) *UserCreate {
+	return _c.SetScimSubjectID(v.ID)
+}
+
+// AddScimUserIDs adds the "scim_users" edge to the SCIMUser entity by IDs.
+func (_c *UserCreate) AddScimUserIDs(ids ...string) *UserCreate {
+	_c.mutation.AddScimUserIDs(ids...)
+	return _c
+}
+
+// AddScimUsers adds the "scim_users" edges to the SCIMUser entity.
+func (_c *UserCreate) AddScimUsers(v ...*SCIMUser) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScimUserIDs(ids...)
+}
+
+// AddScimProjectionGrantIDs adds the "scim_projection_grants" edge to the SCIMProjectionGrant entity by IDs.
+func (_c *UserCreate) AddScimProjectionGrantIDs(ids ...string) *UserCreate {
+	_c.mutation.AddScimProjectionGrantIDs(ids...)
+	return _c
+}
+
+// AddScimProjectionGrants adds the "scim_projection_grants" edges to the SCIMProjectionGrant entity.
+func (_c *UserCreate) AddScimProjectionGrants(v ...*SCIMProjectionGrant) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScimProjectionGrantIDs(ids...)
+}
+
+// AddScimIdentityTombstoneIDs adds the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity by IDs.
+func (_c *UserCreate) AddScimIdentityTombstoneIDs(ids ...string) *UserCreate {
+	_c.mutation.AddScimIdentityTombstoneIDs(ids...)
+	return _c
+}
+
+// AddScimIdentityTombstones adds the "scim_identity_tombstones" edges to the SCIMIdentityTombstone entity.
+func (_c *UserCreate) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScimIdentityTombstoneIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -214,6 +502,14 @@ func (_c *UserCreate) defaults() {
 	if _, ok := _c.mutation.TwoFactorEnabled(); !ok {
 		v := user.DefaultTwoFactorEnabled
 		_c.mutation.SetTwoFactorEnabled(v)
+	}
+	if _, ok := _c.mutation.Banned(); !ok {
+		v := user.DefaultBanned
+		_c.mutation.SetBanned(v)
+	}
+	if _, ok := _c.mutation.IsAnonymous(); !ok {
+		v := user.DefaultIsAnonymous
+		_c.mutation.SetIsAnonymous(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := user.DefaultID()
@@ -306,6 +602,46 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldTwoFactorEnabled, field.TypeBool, value)
 		_node.TwoFactorEnabled = value
 	}
+	if value, ok := _c.mutation.StripeCustomerID(); ok {
+		_spec.SetField(user.FieldStripeCustomerID, field.TypeString, value)
+		_node.StripeCustomerID = &value
+	}
+	if value, ok := _c.mutation.PhoneNumber(); ok {
+		_spec.SetField(user.FieldPhoneNumber, field.TypeString, value)
+		_node.PhoneNumber = &value
+	}
+	if value, ok := _c.mutation.PhoneNumberVerified(); ok {
+		_spec.SetField(user.FieldPhoneNumberVerified, field.TypeBool, value)
+		_node.PhoneNumberVerified = &value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(user.FieldRole, field.TypeString, value)
+		_node.Role = &value
+	}
+	if value, ok := _c.mutation.Banned(); ok {
+		_spec.SetField(user.FieldBanned, field.TypeBool, value)
+		_node.Banned = value
+	}
+	if value, ok := _c.mutation.BanReason(); ok {
+		_spec.SetField(user.FieldBanReason, field.TypeString, value)
+		_node.BanReason = &value
+	}
+	if value, ok := _c.mutation.BanExpires(); ok {
+		_spec.SetField(user.FieldBanExpires, field.TypeTime, value)
+		_node.BanExpires = &value
+	}
+	if value, ok := _c.mutation.Username(); ok {
+		_spec.SetField(user.FieldUsername, field.TypeString, value)
+		_node.Username = &value
+	}
+	if value, ok := _c.mutation.DisplayUsername(); ok {
+		_spec.SetField(user.FieldDisplayUsername, field.TypeString, value)
+		_node.DisplayUsername = &value
+	}
+	if value, ok := _c.mutation.IsAnonymous(); ok {
+		_spec.SetField(user.FieldIsAnonymous, field.TypeBool, value)
+		_node.IsAnonymous = value
+	}
 	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -347,6 +683,150 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(twofactor.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SentInvitationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TeamMembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PasskeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SSOProvidersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScimSubjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ScimSubjectTable,
+			Columns: []string{user.ScimSubjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimsubject.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScimUsersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScimProjectionGrantsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScimIdentityTombstonesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -13,8 +13,17 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 )
@@ -22,13 +31,22 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx            *QueryContext
-	order          []user.OrderOption
-	inters         []Interceptor
-	predicates     []predicate.User
-	withSessions   *SessionQuery
-	withAccounts   *AccountQuery
-	withTwoFactors *TwoFactorQuery
+	ctx                        *QueryContext
+	order                      []user.OrderOption
+	inters                     []Interceptor
+	predicates                 []predicate.User
+	withSessions               *SessionQuery
+	withAccounts               *AccountQuery
+	withTwoFactors             *TwoFactorQuery
+	withMemberships            *MemberQuery
+	withSentInvitations        *InvitationQuery
+	withTeamMemberships        *TeamMemberQuery
+	withPasskeys               *PasskeyQuery
+	withSSOProviders           *SSOProviderQuery
+	withScimSubject            *SCIMSubjectQuery
+	withScimUsers              *SCIMUserQuery
+	withScimProjectionGrants   *SCIMProjectionGrantQuery
+	withScimIdentityTombstones *SCIMIdentityTombstoneQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -124,6 +142,204 @@ func (_q *UserQuery) QueryTwoFactors() *TwoFactorQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(twofactor.Table, twofactor.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.TwoFactorsTable, user.TwoFactorsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMemberships chains the current query on the "memberships" edge.
+func (_q *UserQuery) QueryMemberships() *MemberQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.MembershipsTable, user.MembershipsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySentInvitations chains the current query on the "sent_invitations" edge.
+func (_q *UserQuery) QuerySentInvitations() *InvitationQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SentInvitationsTable, user.SentInvitationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTeamMemberships chains the current query on the "team_memberships" edge.
+func (_q *UserQuery) QueryTeamMemberships() *TeamMemberQuery {
+	query := (&TeamMemberClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(teammember.Table, teammember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.TeamMembershipsTable, user.TeamMembershipsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPasskeys chains the current query on the "passkeys" edge.
+func (_q *UserQuery) QueryPasskeys() *PasskeyQuery {
+	query := (&PasskeyClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(passkey.Table, passkey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PasskeysTable, user.PasskeysColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySSOProviders chains the current query on the "sso_providers" edge.
+func (_q *UserQuery) QuerySSOProviders() *SSOProviderQuery {
+	query := (&SSOProviderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(ssoprovider.Table, ssoprovider.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SSOProvidersTable, user.SSOProvidersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScimSubject chains the current query on the "scim_subject" edge.
+func (_q *UserQuery) QueryScimSubject() *SCIMSubjectQuery {
+	query := (&SCIMSubjectClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(scimsubject.Table, scimsubject.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, user.ScimSubjectTable, user.ScimSubjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScimUsers chains the current query on the "scim_users" edge.
+func (_q *UserQuery) QueryScimUsers() *SCIMUserQuery {
+	query := (&SCIMUserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(scimuser.Table, scimuser.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimUsersTable, user.ScimUsersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScimProjectionGrants chains the current query on the "scim_projection_grants" edge.
+func (_q *UserQuery) QueryScimProjectionGrants() *SCIMProjectionGrantQuery {
+	query := (&SCIMProjectionGrantClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(scimprojectiongrant.Table, scimprojectiongrant.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimProjectionGrantsTable, user.ScimProjectionGrantsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScimIdentityTombstones chains the current query on the "scim_identity_tombstones" edge.
+func (_q *UserQuery) QueryScimIdentityTombstones() *SCIMIdentityTombstoneQuery {
+	query := (&SCIMIdentityTombstoneClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(scimidentitytombstone.Table, scimidentitytombstone.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ScimIdentityTombstonesTable, user.ScimIdentityTombstonesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -318,14 +534,23 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:         _q.config,
-		ctx:            _q.ctx.Clone(),
-		order:          append([]user.OrderOption{}, _q.order...),
-		inters:         append([]Interceptor{}, _q.inters...),
-		predicates:     append([]predicate.User{}, _q.predicates...),
-		withSessions:   _q.withSessions.Clone(),
-		withAccounts:   _q.withAccounts.Clone(),
-		withTwoFactors: _q.withTwoFactors.Clone(),
+		config:                     _q.config,
+		ctx:                        _q.ctx.Clone(),
+		order:                      append([]user.OrderOption{}, _q.order...),
+		inters:                     append([]Interceptor{}, _q.inters...),
+		predicates:                 append([]predicate.User{}, _q.predicates...),
+		withSessions:               _q.withSessions.Clone(),
+		withAccounts:               _q.withAccounts.Clone(),
+		withTwoFactors:             _q.withTwoFactors.Clone(),
+		withMemberships:            _q.withMemberships.Clone(),
+		withSentInvitations:        _q.withSentInvitations.Clone(),
+		withTeamMemberships:        _q.withTeamMemberships.Clone(),
+		withPasskeys:               _q.withPasskeys.Clone(),
+		withSSOProviders:           _q.withSSOProviders.Clone(),
+		withScimSubject:            _q.withScimSubject.Clone(),
+		withScimUsers:              _q.withScimUsers.Clone(),
+		withScimProjectionGrants:   _q.withScimProjectionGrants.Clone(),
+		withScimIdentityTombstones: _q.withScimIdentityTombstones.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -362,6 +587,105 @@ func (_q *UserQuery) WithTwoFactors(opts ...func(*TwoFactorQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withTwoFactors = query
+	return _q
+}
+
+// WithMemberships tells the query-builder to eager-load the nodes that are connected to
+// the "memberships" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithMemberships(opts ...func(*MemberQuery)) *UserQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMemberships = query
+	return _q
+}
+
+// WithSentInvitations tells the query-builder to eager-load the nodes that are connected to
+// the "sent_invitations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithSentInvitations(opts ...func(*InvitationQuery)) *UserQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSentInvitations = query
+	return _q
+}
+
+// WithTeamMemberships tells the query-builder to eager-load the nodes that are connected to
+// the "team_memberships" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithTeamMemberships(opts ...func(*TeamMemberQuery)) *UserQuery {
+	query := (&TeamMemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTeamMemberships = query
+	return _q
+}
+
+// WithPasskeys tells the query-builder to eager-load the nodes that are connected to
+// the "passkeys" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithPasskeys(opts ...func(*PasskeyQuery)) *UserQuery {
+	query := (&PasskeyClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPasskeys = query
+	return _q
+}
+
+// WithSSOProviders tells the query-builder to eager-load the nodes that are connected to
+// the "sso_providers" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithSSOProviders(opts ...func(*SSOProviderQuery)) *UserQuery {
+	query := (&SSOProviderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSSOProviders = query
+	return _q
+}
+
+// WithScimSubject tells the query-builder to eager-load the nodes that are connected to
+// the "scim_subject" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithScimSubject(opts ...func(*SCIMSubjectQuery)) *UserQuery {
+	query := (&SCIMSubjectClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScimSubject = query
+	return _q
+}
+
+// WithScimUsers tells the query-builder to eager-load the nodes that are connected to
+// the "scim_users" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithScimUsers(opts ...func(*SCIMUserQuery)) *UserQuery {
+	query := (&SCIMUserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScimUsers = query
+	return _q
+}
+
+// WithScimProjectionGrants tells the query-builder to eager-load the nodes that are connected to
+// the "scim_projection_grants" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithScimProjectionGrants(opts ...func(*SCIMProjectionGrantQuery)) *UserQuery {
+	query := (&SCIMProjectionGrantClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScimProjectionGrants = query
+	return _q
+}
+
+// WithScimIdentityTombstones tells the query-builder to eager-load the nodes that are connected to
+// the "scim_identity_tombstones" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithScimIdentityTombstones(opts ...func(*SCIMIdentityTombstoneQuery)) *UserQuery {
+	query := (&SCIMIdentityTombstoneClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScimIdentityTombstones = query
 	return _q
 }
 
@@ -443,10 +767,19 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [12]bool{
 			_q.withSessions != nil,
 			_q.withAccounts != nil,
 			_q.withTwoFactors != nil,
+			_q.withMemberships != nil,
+			_q.withSentInvitations != nil,
+			_q.withTeamMemberships != nil,
+			_q.withPasskeys != nil,
+			_q.withSSOProviders != nil,
+			_q.withScimSubject != nil,
+			_q.withScimUsers != nil,
+			_q.withScimProjectionGrants != nil,
+			_q.withScimIdentityTombstones != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -485,6 +818,72 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadTwoFactors(ctx, query, nodes,
 			func(n *User) { n.Edges.TwoFactors = []*TwoFactor{} },
 			func(n *User, e *TwoFactor) { n.Edges.TwoFactors = append(n.Edges.TwoFactors, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMemberships; query != nil {
+		if err := _q.loadMemberships(ctx, query, nodes,
+			func(n *User) { n.Edges.Memberships = []*Member{} },
+			func(n *User, e *Member) { n.Edges.Memberships = append(n.Edges.Memberships, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSentInvitations; query != nil {
+		if err := _q.loadSentInvitations(ctx, query, nodes,
+			func(n *User) { n.Edges.SentInvitations = []*Invitation{} },
+			func(n *User, e *Invitation) { n.Edges.SentInvitations = append(n.Edges.SentInvitations, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTeamMemberships; query != nil {
+		if err := _q.loadTeamMemberships(ctx, query, nodes,
+			func(n *User) { n.Edges.TeamMemberships = []*TeamMember{} },
+			func(n *User, e *TeamMember) { n.Edges.TeamMemberships = append(n.Edges.TeamMemberships, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPasskeys; query != nil {
+		if err := _q.loadPasskeys(ctx, query, nodes,
+			func(n *User) { n.Edges.Passkeys = []*Passkey{} },
+			func(n *User, e *Passkey) { n.Edges.Passkeys = append(n.Edges.Passkeys, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSSOProviders; query != nil {
+		if err := _q.loadSSOProviders(ctx, query, nodes,
+			func(n *User) { n.Edges.SSOProviders = []*SSOProvider{} },
+			func(n *User, e *SSOProvider) { n.Edges.SSOProviders = append(n.Edges.SSOProviders, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withScimSubject; query != nil {
+		if err := _q.loadScimSubject(ctx, query, nodes, nil,
+			func(n *User, e *SCIMSubject) { n.Edges.ScimSubject = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withScimUsers; query != nil {
+		if err := _q.loadScimUsers(ctx, query, nodes,
+			func(n *User) { n.Edges.ScimUsers = []*SCIMUser{} },
+			func(n *User, e *SCIMUser) { n.Edges.ScimUsers = append(n.Edges.ScimUsers, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withScimProjectionGrants; query != nil {
+		if err := _q.loadScimProjectionGrants(ctx, query, nodes,
+			func(n *User) { n.Edges.ScimProjectionGrants = []*SCIMProjectionGrant{} },
+			func(n *User, e *SCIMProjectionGrant) {
+				n.Edges.ScimProjectionGrants = append(n.Edges.ScimProjectionGrants, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withScimIdentityTombstones; query != nil {
+		if err := _q.loadScimIdentityTombstones(ctx, query, nodes,
+			func(n *User) { n.Edges.ScimIdentityTombstones = []*SCIMIdentityTombstone{} },
+			func(n *User, e *SCIMIdentityTombstone) {
+				n.Edges.ScimIdentityTombstones = append(n.Edges.ScimIdentityTombstones, e)
+			}); err != nil {
 			return nil, err
 		}
 	}
@@ -566,6 +965,273 @@ func (_q *UserQuery) loadTwoFactors(ctx context.Context, query *TwoFactorQuery, 
 	}
 	query.Where(predicate.TwoFactor(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.TwoFactorsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadMemberships(ctx context.Context, query *MemberQuery, nodes []*User, init func(*User), assign func(*User, *Member)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(member.FieldUserID)
+	}
+	query.Where(predicate.Member(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.MembershipsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadSentInvitations(ctx context.Context, query *InvitationQuery, nodes []*User, init func(*User), assign func(*User, *Invitation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(invitation.FieldInviterID)
+	}
+	query.Where(predicate.Invitation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.SentInvitationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InviterID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "inviter_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadTeamMemberships(ctx context.Context, query *TeamMemberQuery, nodes []*User, init func(*User), assign func(*User, *TeamMember)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(teammember.FieldUserID)
+	}
+	query.Where(predicate.TeamMember(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.TeamMembershipsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadPasskeys(ctx context.Context, query *PasskeyQuery, nodes []*User, init func(*User), assign func(*User, *Passkey)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(passkey.FieldUserID)
+	}
+	query.Where(predicate.Passkey(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.PasskeysColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadSSOProviders(ctx context.Context, query *SSOProviderQuery, nodes []*User, init func(*User), assign func(*User, *SSOProvider)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(ssoprovider.FieldUserID)
+	}
+	query.Where(predicate.SSOProvider(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.SSOProvidersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadScimSubject(ctx context.Context, query *SCIMSubjectQuery, nodes []*User, init func(*User), assign func(*User, *SCIMSubject)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scimsubject.FieldUserID)
+	}
+	query.Where(predicate.SCIMSubject(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ScimSubjectColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadScimUsers(ctx context.Context, query *SCIMUserQuery, nodes []*User, init func(*User), assign func(*User, *SCIMUser)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scimuser.FieldUserID)
+	}
+	query.Where(predicate.SCIMUser(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ScimUsersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadScimProjectionGrants(ctx context.Context, query *SCIMProjectionGrantQuery, nodes []*User, init func(*User), assign func(*User, *SCIMProjectionGrant)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scimprojectiongrant.FieldUserID)
+	}
+	query.Where(predicate.SCIMProjectionGrant(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ScimProjectionGrantsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadScimIdentityTombstones(ctx context.Context, query *SCIMIdentityTombstoneQuery, nodes []*User, init func(*User), assign func(*User, *SCIMIdentityTombstone)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scimidentitytombstone.FieldUserID)
+	}
+	query.Where(predicate.SCIMIdentityTombstone(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ScimIdentityTombstonesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -12,8 +12,17 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/kernia/kernia/ent/account"
+	"github.com/kernia/kernia/ent/invitation"
+	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
+	"github.com/kernia/kernia/ent/scimidentitytombstone"
+	"github.com/kernia/kernia/ent/scimprojectiongrant"
+	"github.com/kernia/kernia/ent/scimsubject"
+	"github.com/kernia/kernia/ent/scimuser"
 	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/ent/ssoprovider"
+	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 )
@@ -119,6 +128,206 @@ func (_u *UserUpdate) ClearTwoFactorEnabled() *UserUpdate {
 	return _u
 }
 
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (_u *UserUpdate) SetStripeCustomerID(v string) *UserUpdate {
+	_u.mutation.SetStripeCustomerID(v)
+	return _u
+}
+
+// SetNillableStripeCustomerID sets the "stripe_customer_id" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableStripeCustomerID(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetStripeCustomerID(*v)
+	}
+	return _u
+}
+
+// ClearStripeCustomerID clears the value of the "stripe_customer_id" field.
+func (_u *UserUpdate) ClearStripeCustomerID() *UserUpdate {
+	_u.mutation.ClearStripeCustomerID()
+	return _u
+}
+
+// SetPhoneNumber sets the "phone_number" field.
+func (_u *UserUpdate) SetPhoneNumber(v string) *UserUpdate {
+	_u.mutation.SetPhoneNumber(v)
+	return _u
+}
+
+// SetNillablePhoneNumber sets the "phone_number" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePhoneNumber(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetPhoneNumber(*v)
+	}
+	return _u
+}
+
+// ClearPhoneNumber clears the value of the "phone_number" field.
+func (_u *UserUpdate) ClearPhoneNumber() *UserUpdate {
+	_u.mutation.ClearPhoneNumber()
+	return _u
+}
+
+// SetPhoneNumberVerified sets the "phone_number_verified" field.
+func (_u *UserUpdate) SetPhoneNumberVerified(v bool) *UserUpdate {
+	_u.mutation.SetPhoneNumberVerified(v)
+	return _u
+}
+
+// SetNillablePhoneNumberVerified sets the "phone_number_verified" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePhoneNumberVerified(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetPhoneNumberVerified(*v)
+	}
+	return _u
+}
+
+// ClearPhoneNumberVerified clears the value of the "phone_number_verified" field.
+func (_u *UserUpdate) ClearPhoneNumberVerified() *UserUpdate {
+	_u.mutation.ClearPhoneNumberVerified()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *UserUpdate) SetRole(v string) *UserUpdate {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableRole(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// ClearRole clears the value of the "role" field.
+func (_u *UserUpdate) ClearRole() *UserUpdate {
+	_u.mutation.ClearRole()
+	return _u
+}
+
+// SetBanned sets the "banned" field.
+func (_u *UserUpdate) SetBanned(v bool) *UserUpdate {
+	_u.mutation.SetBanned(v)
+	return _u
+}
+
+// SetNillableBanned sets the "banned" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableBanned(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetBanned(*v)
+	}
+	return _u
+}
+
+// ClearBanned clears the value of the "banned" field.
+func (_u *UserUpdate) ClearBanned() *UserUpdate {
+	_u.mutation.ClearBanned()
+	return _u
+}
+
+// SetBanReason sets the "ban_reason" field.
+func (_u *UserUpdate) SetBanReason(v string) *UserUpdate {
+	_u.mutation.SetBanReason(v)
+	return _u
+}
+
+// SetNillableBanReason sets the "ban_reason" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableBanReason(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetBanReason(*v)
+	}
+	return _u
+}
+
+// ClearBanReason clears the value of the "ban_reason" field.
+func (_u *UserUpdate) ClearBanReason() *UserUpdate {
+	_u.mutation.ClearBanReason()
+	return _u
+}
+
+// SetBanExpires sets the "ban_expires" field.
+func (_u *UserUpdate) SetBanExpires(v time.Time) *UserUpdate {
+	_u.mutation.SetBanExpires(v)
+	return _u
+}
+
+// SetNillableBanExpires sets the "ban_expires" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableBanExpires(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetBanExpires(*v)
+	}
+	return _u
+}
+
+// ClearBanExpires clears the value of the "ban_expires" field.
+func (_u *UserUpdate) ClearBanExpires() *UserUpdate {
+	_u.mutation.ClearBanExpires()
+	return _u
+}
+
+// SetUsername sets the "username" field.
+func (_u *UserUpdate) SetUsername(v string) *UserUpdate {
+	_u.mutation.SetUsername(v)
+	return _u
+}
+
+// SetNillableUsername sets the "username" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableUsername(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetUsername(*v)
+	}
+	return _u
+}
+
+// ClearUsername clears the value of the "username" field.
+func (_u *UserUpdate) ClearUsername() *UserUpdate {
+	_u.mutation.ClearUsername()
+	return _u
+}
+
+// SetDisplayUsername sets the "display_username" field.
+func (_u *UserUpdate) SetDisplayUsername(v string) *UserUpdate {
+	_u.mutation.SetDisplayUsername(v)
+	return _u
+}
+
+// SetNillableDisplayUsername sets the "display_username" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDisplayUsername(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetDisplayUsername(*v)
+	}
+	return _u
+}
+
+// ClearDisplayUsername clears the value of the "display_username" field.
+func (_u *UserUpdate) ClearDisplayUsername() *UserUpdate {
+	_u.mutation.ClearDisplayUsername()
+	return _u
+}
+
+// SetIsAnonymous sets the "is_anonymous" field.
+func (_u *UserUpdate) SetIsAnonymous(v bool) *UserUpdate {
+	_u.mutation.SetIsAnonymous(v)
+	return _u
+}
+
+// SetNillableIsAnonymous sets the "is_anonymous" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableIsAnonymous(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetIsAnonymous(*v)
+	}
+	return _u
+}
+
+// ClearIsAnonymous clears the value of the "is_anonymous" field.
+func (_u *UserUpdate) ClearIsAnonymous() *UserUpdate {
+	_u.mutation.ClearIsAnonymous()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdate) AddSessionIDs(ids ...string) *UserUpdate {
 	_u.mutation.AddSessionIDs(ids...)
@@ -162,6 +371,145 @@ func (_u *UserUpdate) AddTwoFactors(v ...*TwoFactor) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTwoFactorIDs(ids...)
+}
+
+// AddMembershipIDs adds the "memberships" edge to the Member entity by IDs.
+func (_u *UserUpdate) AddMembershipIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddMembershipIDs(ids...)
+	return _u
+}
+
+// AddMemberships adds the "memberships" edges to the Member entity.
+func (_u *UserUpdate) AddMemberships(v ...*Member) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMembershipIDs(ids...)
+}
+
+// AddSentInvitationIDs adds the "sent_invitations" edge to the Invitation entity by IDs.
+func (_u *UserUpdate) AddSentInvitationIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddSentInvitationIDs(ids...)
+	return _u
+}
+
+// AddSentInvitations adds the "sent_invitations" edges to the Invitation entity.
+func (_u *UserUpdate) AddSentInvitations(v ...*Invitation) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSentInvitationIDs(ids...)
+}
+
+// AddTeamMembershipIDs adds the "team_memberships" edge to the TeamMember entity by IDs.
+func (_u *UserUpdate) AddTeamMembershipIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddTeamMembershipIDs(ids...)
+	return _u
+}
+
+// AddTeamMemberships adds the "team_memberships" edges to the TeamMember entity.
+func (_u *UserUpdate) AddTeamMemberships(v ...*TeamMember) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTeamMembershipIDs(ids...)
+}
+
+// AddPasskeyIDs adds the "passkeys" edge to the Passkey entity by IDs.
+func (_u *UserUpdate) AddPasskeyIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddPasskeyIDs(ids...)
+	return _u
+}
+
+// AddPasskeys adds the "passkeys" edges to the Passkey entity.
+func (_u *UserUpdate) AddPasskeys(v ...*Passkey) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasskeyIDs(ids...)
+}
+
+// AddSSOProviderIDs adds the "sso_providers" edge to the SSOProvider entity by IDs.
+func (_u *UserUpdate) AddSSOProviderIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddSSOProviderIDs(ids...)
+	return _u
+}
+
+// AddSSOProviders adds the "sso_providers" edges to the SSOProvider entity.
+func (_u *UserUpdate) AddSSOProviders(v ...*SSOProvider) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSSOProviderIDs(ids...)
+}
+
+// SetScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID.
+func (_u *UserUpdate) SetScimSubjectID(id string) *UserUpdate {
+	_u.mutation.SetScimSubjectID(id)
+	return _u
+}
+
+// SetNillableScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID if the given value is not nil.
+func (_u *UserUpdate) SetNillableScimSubjectID(id *string) *UserUpdate {
+	if id != nil {
+		_u = _u.SetScimSubjectID(*id)
+	}
+	return _u
+}
+
+// SetScimSubject sets the "scim_subject" edge to the SCIMSubject entity.
+func (_u *UserUpdate) SetScimSubject(v *SCIMSubject) *UserUpdate {
+	return _u.SetScimSubjectID(v.ID)
+}
+
+// AddScimUserIDs adds the "scim_users" edge to the SCIMUser entity by IDs.
+func (_u *UserUpdate) AddScimUserIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddScimUserIDs(ids...)
+	return _u
+}
+
+// AddScimUsers adds the "scim_users" edges to the SCIMUser entity.
+func (_u *UserUpdate) AddScimUsers(v ...*SCIMUser) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimUserIDs(ids...)
+}
+
+// AddScimProjectionGrantIDs adds the "scim_projection_grants" edge to the SCIMProjectionGrant entity by IDs.
+func (_u *UserUpdate) AddScimProjectionGrantIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddScimProjectionGrantIDs(ids...)
+	return _u
+}
+
+// AddScimProjectionGrants adds the "scim_projection_grants" edges to the SCIMProjectionGrant entity.
+func (_u *UserUpdate) AddScimProjectionGrants(v ...*SCIMProjectionGrant) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimProjectionGrantIDs(ids...)
+}
+
+// AddScimIdentityTombstoneIDs adds the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity by IDs.
+func (_u *UserUpdate) AddScimIdentityTombstoneIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddScimIdentityTombstoneIDs(ids...)
+	return _u
+}
+
+// AddScimIdentityTombstones adds the "scim_identity_tombstones" edges to the SCIMIdentityTombstone entity.
+func (_u *UserUpdate) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimIdentityTombstoneIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -232,6 +580,180 @@ func (_u *UserUpdate) RemoveTwoFactors(v ...*TwoFactor) *UserUpdate {
 	return _u.RemoveTwoFactorIDs(ids...)
 }
 
+// ClearMemberships clears all "memberships" edges to the Member entity.
+func (_u *UserUpdate) ClearMemberships() *UserUpdate {
+	_u.mutation.ClearMemberships()
+	return _u
+}
+
+// RemoveMembershipIDs removes the "memberships" edge to Member entities by IDs.
+func (_u *UserUpdate) RemoveMembershipIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveMembershipIDs(ids...)
+	return _u
+}
+
+// RemoveMemberships removes "memberships" edges to Member entities.
+func (_u *UserUpdate) RemoveMemberships(v ...*Member) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMembershipIDs(ids...)
+}
+
+// ClearSentInvitations clears all "sent_invitations" edges to the Invitation entity.
+func (_u *UserUpdate) ClearSentInvitations() *UserUpdate {
+	_u.mutation.ClearSentInvitations()
+	return _u
+}
+
+// RemoveSentInvitationIDs removes the "sent_invitations" edge to Invitation entities by IDs.
+func (_u *UserUpdate) RemoveSentInvitationIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveSentInvitationIDs(ids...)
+	return _u
+}
+
+// RemoveSentInvitations removes "sent_invitations" edges to Invitation entities.
+func (_u *UserUpdate) RemoveSentInvitations(v ...*Invitation) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSentInvitationIDs(ids...)
+}
+
+// ClearTeamMemberships clears all "team_memberships" edges to the TeamMember entity.
+func (_u *UserUpdate) ClearTeamMemberships() *UserUpdate {
+	_u.mutation.ClearTeamMemberships()
+	return _u
+}
+
+// RemoveTeamMembershipIDs removes the "team_memberships" edge to TeamMember entities by IDs.
+func (_u *UserUpdate) RemoveTeamMembershipIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveTeamMembershipIDs(ids...)
+	return _u
+}
+
+// RemoveTeamMemberships removes "team_memberships" edges to TeamMember entities.
+func (_u *UserUpdate) RemoveTeamMemberships(v ...*TeamMember) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTeamMembershipIDs(ids...)
+}
+
+// ClearPasskeys clears all "passkeys" edges to the Passkey entity.
+func (_u *UserUpdate) ClearPasskeys() *UserUpdate {
+	_u.mutation.ClearPasskeys()
+	return _u
+}
+
+// RemovePasskeyIDs removes the "passkeys" edge to Passkey entities by IDs.
+func (_u *UserUpdate) RemovePasskeyIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemovePasskeyIDs(ids...)
+	return _u
+}
+
+// RemovePasskeys removes "passkeys" edges to Passkey entities.
+func (_u *UserUpdate) RemovePasskeys(v ...*Passkey) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasskeyIDs(ids...)
+}
+
+// ClearSSOProviders clears all "sso_providers" edges to the SSOProvider entity.
+func (_u *UserUpdate) ClearSSOProviders() *UserUpdate {
+	_u.mutation.ClearSSOProviders()
+	return _u
+}
+
+// RemoveSSOProviderIDs removes the "sso_providers" edge to SSOProvider entities by IDs.
+func (_u *UserUpdate) RemoveSSOProviderIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveSSOProviderIDs(ids...)
+	return _u
+}
+
+// RemoveSSOProviders removes "sso_providers" edges to SSOProvider entities.
+func (_u *UserUpdate) RemoveSSOProviders(v ...*SSOProvider) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSSOProviderIDs(ids...)
+}
+
+// ClearScimSubject clears the "scim_subject" edge to the SCIMSubject entity.
+func (_u *UserUpdate) ClearScimSubject() *UserUpdate {
+	_u.mutation.ClearScimSubject()
+	return _u
+}
+
+// ClearScimUsers clears all "scim_users" edges to the SCIMUser entity.
+func (_u *UserUpdate) ClearScimUsers() *UserUpdate {
+	_u.mutation.ClearScimUsers()
+	return _u
+}
+
+// RemoveScimUserIDs removes the "scim_users" edge to SCIMUser entities by IDs.
+func (_u *UserUpdate) RemoveScimUserIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveScimUserIDs(ids...)
+	return _u
+}
+
+// RemoveScimUsers removes "scim_users" edges to SCIMUser entities.
+func (_u *UserUpdate) RemoveScimUsers(v ...*SCIMUser) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimUserIDs(ids...)
+}
+
+// ClearScimProjectionGrants clears all "scim_projection_grants" edges to the SCIMProjectionGrant entity.
+func (_u *UserUpdate) ClearScimProjectionGrants() *UserUpdate {
+	_u.mutation.ClearScimProjectionGrants()
+	return _u
+}
+
+// RemoveScimProjectionGrantIDs removes the "scim_projection_grants" edge to SCIMProjectionGrant entities by IDs.
+func (_u *UserUpdate) RemoveScimProjectionGrantIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveScimProjectionGrantIDs(ids...)
+	return _u
+}
+
+// RemoveScimProjectionGrants removes "scim_projection_grants" edges to SCIMProjectionGrant entities.
+func (_u *UserUpdate) RemoveScimProjectionGrants(v ...*SCIMProjectionGrant) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimProjectionGrantIDs(ids...)
+}
+
+// ClearScimIdentityTombstones clears all "scim_identity_tombstones" edges to the SCIMIdentityTombstone entity.
+func (_u *UserUpdate) ClearScimIdentityTombstones() *UserUpdate {
+	_u.mutation.ClearScimIdentityTombstones()
+	return _u
+}
+
+// RemoveScimIdentityTombstoneIDs removes the "scim_identity_tombstones" edge to SCIMIdentityTombstone entities by IDs.
+func (_u *UserUpdate) RemoveScimIdentityTombstoneIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveScimIdentityTombstoneIDs(ids...)
+	return _u
+}
+
+// RemoveScimIdentityTombstones removes "scim_identity_tombstones" edges to SCIMIdentityTombstone entities.
+func (_u *UserUpdate) RemoveScimIdentityTombstones(v ...*SCIMIdentityTombstone) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimIdentityTombstoneIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UserUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -300,6 +822,66 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TwoFactorEnabledCleared() {
 		_spec.ClearField(user.FieldTwoFactorEnabled, field.TypeBool)
+	}
+	if value, ok := _u.mutation.StripeCustomerID(); ok {
+		_spec.SetField(user.FieldStripeCustomerID, field.TypeString, value)
+	}
+	if _u.mutation.StripeCustomerIDCleared() {
+		_spec.ClearField(user.FieldStripeCustomerID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PhoneNumber(); ok {
+		_spec.SetField(user.FieldPhoneNumber, field.TypeString, value)
+	}
+	if _u.mutation.PhoneNumberCleared() {
+		_spec.ClearField(user.FieldPhoneNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.PhoneNumberVerified(); ok {
+		_spec.SetField(user.FieldPhoneNumberVerified, field.TypeBool, value)
+	}
+	if _u.mutation.PhoneNumberVerifiedCleared() {
+		_spec.ClearField(user.FieldPhoneNumberVerified, field.TypeBool)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(user.FieldRole, field.TypeString, value)
+	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(user.FieldRole, field.TypeString)
+	}
+	if value, ok := _u.mutation.Banned(); ok {
+		_spec.SetField(user.FieldBanned, field.TypeBool, value)
+	}
+	if _u.mutation.BannedCleared() {
+		_spec.ClearField(user.FieldBanned, field.TypeBool)
+	}
+	if value, ok := _u.mutation.BanReason(); ok {
+		_spec.SetField(user.FieldBanReason, field.TypeString, value)
+	}
+	if _u.mutation.BanReasonCleared() {
+		_spec.ClearField(user.FieldBanReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.BanExpires(); ok {
+		_spec.SetField(user.FieldBanExpires, field.TypeTime, value)
+	}
+	if _u.mutation.BanExpiresCleared() {
+		_spec.ClearField(user.FieldBanExpires, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Username(); ok {
+		_spec.SetField(user.FieldUsername, field.TypeString, value)
+	}
+	if _u.mutation.UsernameCleared() {
+		_spec.ClearField(user.FieldUsername, field.TypeString)
+	}
+	if value, ok := _u.mutation.DisplayUsername(); ok {
+		_spec.SetField(user.FieldDisplayUsername, field.TypeString, value)
+	}
+	if _u.mutation.DisplayUsernameCleared() {
+		_spec.ClearField(user.FieldDisplayUsername, field.TypeString)
+	}
+	if value, ok := _u.mutation.IsAnonymous(); ok {
+		_spec.SetField(user.FieldIsAnonymous, field.TypeBool, value)
+	}
+	if _u.mutation.IsAnonymousCleared() {
+		_spec.ClearField(user.FieldIsAnonymous, field.TypeBool)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -429,6 +1011,395 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(twofactor.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembershipsIDs(); len(nodes) > 0 && !_u.mutation.MembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SentInvitationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSentInvitationsIDs(); len(nodes) > 0 && !_u.mutation.SentInvitationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SentInvitationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TeamMembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTeamMembershipsIDs(); len(nodes) > 0 && !_u.mutation.TeamMembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TeamMembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasskeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasskeysIDs(); len(nodes) > 0 && !_u.mutation.PasskeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasskeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SSOProvidersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSSOProvidersIDs(); len(nodes) > 0 && !_u.mutation.SSOProvidersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SSOProvidersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimSubjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ScimSubjectTable,
+			Columns: []string{user.ScimSubjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimsubject.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimSubjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ScimSubjectTable,
+			Columns: []string{user.ScimSubjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimsubject.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimUsersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimUsersIDs(); len(nodes) > 0 && !_u.mutation.ScimUsersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimUsersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimProjectionGrantsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimProjectionGrantsIDs(); len(nodes) > 0 && !_u.mutation.ScimProjectionGrantsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimProjectionGrantsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimIdentityTombstonesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimIdentityTombstonesIDs(); len(nodes) > 0 && !_u.mutation.ScimIdentityTombstonesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimIdentityTombstonesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -544,6 +1515,206 @@ func (_u *UserUpdateOne) ClearTwoFactorEnabled() *UserUpdateOne {
 	return _u
 }
 
+// SetStripeCustomerID sets the "stripe_customer_id" field.
+func (_u *UserUpdateOne) SetStripeCustomerID(v string) *UserUpdateOne {
+	_u.mutation.SetStripeCustomerID(v)
+	return _u
+}
+
+// SetNillableStripeCustomerID sets the "stripe_customer_id" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableStripeCustomerID(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetStripeCustomerID(*v)
+	}
+	return _u
+}
+
+// ClearStripeCustomerID clears the value of the "stripe_customer_id" field.
+func (_u *UserUpdateOne) ClearStripeCustomerID() *UserUpdateOne {
+	_u.mutation.ClearStripeCustomerID()
+	return _u
+}
+
+// SetPhoneNumber sets the "phone_number" field.
+func (_u *UserUpdateOne) SetPhoneNumber(v string) *UserUpdateOne {
+	_u.mutation.SetPhoneNumber(v)
+	return _u
+}
+
+// SetNillablePhoneNumber sets the "phone_number" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePhoneNumber(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetPhoneNumber(*v)
+	}
+	return _u
+}
+
+// ClearPhoneNumber clears the value of the "phone_number" field.
+func (_u *UserUpdateOne) ClearPhoneNumber() *UserUpdateOne {
+	_u.mutation.ClearPhoneNumber()
+	return _u
+}
+
+// SetPhoneNumberVerified sets the "phone_number_verified" field.
+func (_u *UserUpdateOne) SetPhoneNumberVerified(v bool) *UserUpdateOne {
+	_u.mutation.SetPhoneNumberVerified(v)
+	return _u
+}
+
+// SetNillablePhoneNumberVerified sets the "phone_number_verified" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePhoneNumberVerified(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetPhoneNumberVerified(*v)
+	}
+	return _u
+}
+
+// ClearPhoneNumberVerified clears the value of the "phone_number_verified" field.
+func (_u *UserUpdateOne) ClearPhoneNumberVerified() *UserUpdateOne {
+	_u.mutation.ClearPhoneNumberVerified()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *UserUpdateOne) SetRole(v string) *UserUpdateOne {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableRole(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// ClearRole clears the value of the "role" field.
+func (_u *UserUpdateOne) ClearRole() *UserUpdateOne {
+	_u.mutation.ClearRole()
+	return _u
+}
+
+// SetBanned sets the "banned" field.
+func (_u *UserUpdateOne) SetBanned(v bool) *UserUpdateOne {
+	_u.mutation.SetBanned(v)
+	return _u
+}
+
+// SetNillableBanned sets the "banned" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableBanned(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetBanned(*v)
+	}
+	return _u
+}
+
+// ClearBanned clears the value of the "banned" field.
+func (_u *UserUpdateOne) ClearBanned() *UserUpdateOne {
+	_u.mutation.ClearBanned()
+	return _u
+}
+
+// SetBanReason sets the "ban_reason" field.
+func (_u *UserUpdateOne) SetBanReason(v string) *UserUpdateOne {
+	_u.mutation.SetBanReason(v)
+	return _u
+}
+
+// SetNillableBanReason sets the "ban_reason" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableBanReason(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetBanReason(*v)
+	}
+	return _u
+}
+
+// ClearBanReason clears the value of the "ban_reason" field.
+func (_u *UserUpdateOne) ClearBanReason() *UserUpdateOne {
+	_u.mutation.ClearBanReason()
+	return _u
+}
+
+// SetBanExpires sets the "ban_expires" field.
+func (_u *UserUpdateOne) SetBanExpires(v time.Time) *UserUpdateOne {
+	_u.mutation.SetBanExpires(v)
+	return _u
+}
+
+// SetNillableBanExpires sets the "ban_expires" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableBanExpires(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetBanExpires(*v)
+	}
+	return _u
+}
+
+// ClearBanExpires clears the value of the "ban_expires" field.
+func (_u *UserUpdateOne) ClearBanExpires() *UserUpdateOne {
+	_u.mutation.ClearBanExpires()
+	return _u
+}
+
+// SetUsername sets the "username" field.
+func (_u *UserUpdateOne) SetUsername(v string) *UserUpdateOne {
+	_u.mutation.SetUsername(v)
+	return _u
+}
+
+// SetNillableUsername sets the "username" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableUsername(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetUsername(*v)
+	}
+	return _u
+}
+
+// ClearUsername clears the value of the "username" field.
+func (_u *UserUpdateOne) ClearUsername() *UserUpdateOne {
+	_u.mutation.ClearUsername()
+	return _u
+}
+
+// SetDisplayUsername sets the "display_username" field.
+func (_u *UserUpdateOne) SetDisplayUsername(v string) *UserUpdateOne {
+	_u.mutation.SetDisplayUsername(v)
+	return _u
+}
+
+// SetNillableDisplayUsername sets the "display_username" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDisplayUsername(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetDisplayUsername(*v)
+	}
+	return _u
+}
+
+// ClearDisplayUsername clears the value of the "display_username" field.
+func (_u *UserUpdateOne) ClearDisplayUsername() *UserUpdateOne {
+	_u.mutation.ClearDisplayUsername()
+	return _u
+}
+
+// SetIsAnonymous sets the "is_anonymous" field.
+func (_u *UserUpdateOne) SetIsAnonymous(v bool) *UserUpdateOne {
+	_u.mutation.SetIsAnonymous(v)
+	return _u
+}
+
+// SetNillableIsAnonymous sets the "is_anonymous" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableIsAnonymous(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetIsAnonymous(*v)
+	}
+	return _u
+}
+
+// ClearIsAnonymous clears the value of the "is_anonymous" field.
+func (_u *UserUpdateOne) ClearIsAnonymous() *UserUpdateOne {
+	_u.mutation.ClearIsAnonymous()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdateOne) AddSessionIDs(ids ...string) *UserUpdateOne {
 	_u.mutation.AddSessionIDs(ids...)
@@ -587,6 +1758,145 @@ func (_u *UserUpdateOne) AddTwoFactors(v ...*TwoFactor) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTwoFactorIDs(ids...)
+}
+
+// AddMembershipIDs adds the "memberships" edge to the Member entity by IDs.
+func (_u *UserUpdateOne) AddMembershipIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddMembershipIDs(ids...)
+	return _u
+}
+
+// AddMemberships adds the "memberships" edges to the Member entity.
+func (_u *UserUpdateOne) AddMemberships(v ...*Member) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMembershipIDs(ids...)
+}
+
+// AddSentInvitationIDs adds the "sent_invitations" edge to the Invitation entity by IDs.
+func (_u *UserUpdateOne) AddSentInvitationIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddSentInvitationIDs(ids...)
+	return _u
+}
+
+// AddSentInvitations adds the "sent_invitations" edges to the Invitation entity.
+func (_u *UserUpdateOne) AddSentInvitations(v ...*Invitation) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSentInvitationIDs(ids...)
+}
+
+// AddTeamMembershipIDs adds the "team_memberships" edge to the TeamMember entity by IDs.
+func (_u *UserUpdateOne) AddTeamMembershipIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddTeamMembershipIDs(ids...)
+	return _u
+}
+
+// AddTeamMemberships adds the "team_memberships" edges to the TeamMember entity.
+func (_u *UserUpdateOne) AddTeamMemberships(v ...*TeamMember) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTeamMembershipIDs(ids...)
+}
+
+// AddPasskeyIDs adds the "passkeys" edge to the Passkey entity by IDs.
+func (_u *UserUpdateOne) AddPasskeyIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddPasskeyIDs(ids...)
+	return _u
+}
+
+// AddPasskeys adds the "passkeys" edges to the Passkey entity.
+func (_u *UserUpdateOne) AddPasskeys(v ...*Passkey) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasskeyIDs(ids...)
+}
+
+// AddSSOProviderIDs adds the "sso_providers" edge to the SSOProvider entity by IDs.
+func (_u *UserUpdateOne) AddSSOProviderIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddSSOProviderIDs(ids...)
+	return _u
+}
+
+// AddSSOProviders adds the "sso_providers" edges to the SSOProvider entity.
+func (_u *UserUpdateOne) AddSSOProviders(v ...*SSOProvider) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSSOProviderIDs(ids...)
+}
+
+// SetScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID.
+func (_u *UserUpdateOne) SetScimSubjectID(id string) *UserUpdateOne {
+	_u.mutation.SetScimSubjectID(id)
+	return _u
+}
+
+// SetNillableScimSubjectID sets the "scim_subject" edge to the SCIMSubject entity by ID if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableScimSubjectID(id *string) *UserUpdateOne {
+	if id != nil {
+		_u = _u.SetScimSubjectID(*id)
+	}
+	return _u
+}
+
+// SetScimSubject sets the "scim_subject" edge to the SCIMSubject entity.
+func (_u *UserUpdateOne) SetScimSubject(v *SCIMSubject) *UserUpdateOne {
+	return _u.SetScimSubjectID(v.ID)
+}
+
+// AddScimUserIDs adds the "scim_users" edge to the SCIMUser entity by IDs.
+func (_u *UserUpdateOne) AddScimUserIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddScimUserIDs(ids...)
+	return _u
+}
+
+// AddScimUsers adds the "scim_users" edges to the SCIMUser entity.
+func (_u *UserUpdateOne) AddScimUsers(v ...*SCIMUser) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimUserIDs(ids...)
+}
+
+// AddScimProjectionGrantIDs adds the "scim_projection_grants" edge to the SCIMProjectionGrant entity by IDs.
+func (_u *UserUpdateOne) AddScimProjectionGrantIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddScimProjectionGrantIDs(ids...)
+	return _u
+}
+
+// AddScimProjectionGrants adds the "scim_projection_grants" edges to the SCIMProjectionGrant entity.
+func (_u *UserUpdateOne) AddScimProjectionGrants(v ...*SCIMProjectionGrant) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimProjectionGrantIDs(ids...)
+}
+
+// AddScimIdentityTombstoneIDs adds the "scim_identity_tombstones" edge to the SCIMIdentityTombstone entity by IDs.
+func (_u *UserUpdateOne) AddScimIdentityTombstoneIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddScimIdentityTombstoneIDs(ids...)
+	return _u
+}
+
+// AddScimIdentityTombstones adds the "scim_identity_tombstones" edges to the SCIMIdentityTombstone entity.
+func (_u *UserUpdateOne) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScimIdentityTombstoneIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -655,6 +1965,180 @@ func (_u *UserUpdateOne) RemoveTwoFactors(v ...*TwoFactor) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTwoFactorIDs(ids...)
+}
+
+// ClearMemberships clears all "memberships" edges to the Member entity.
+func (_u *UserUpdateOne) ClearMemberships() *UserUpdateOne {
+	_u.mutation.ClearMemberships()
+	return _u
+}
+
+// RemoveMembershipIDs removes the "memberships" edge to Member entities by IDs.
+func (_u *UserUpdateOne) RemoveMembershipIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveMembershipIDs(ids...)
+	return _u
+}
+
+// RemoveMemberships removes "memberships" edges to Member entities.
+func (_u *UserUpdateOne) RemoveMemberships(v ...*Member) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMembershipIDs(ids...)
+}
+
+// ClearSentInvitations clears all "sent_invitations" edges to the Invitation entity.
+func (_u *UserUpdateOne) ClearSentInvitations() *UserUpdateOne {
+	_u.mutation.ClearSentInvitations()
+	return _u
+}
+
+// RemoveSentInvitationIDs removes the "sent_invitations" edge to Invitation entities by IDs.
+func (_u *UserUpdateOne) RemoveSentInvitationIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveSentInvitationIDs(ids...)
+	return _u
+}
+
+// RemoveSentInvitations removes "sent_invitations" edges to Invitation entities.
+func (_u *UserUpdateOne) RemoveSentInvitations(v ...*Invitation) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSentInvitationIDs(ids...)
+}
+
+// ClearTeamMemberships clears all "team_memberships" edges to the TeamMember entity.
+func (_u *UserUpdateOne) ClearTeamMemberships() *UserUpdateOne {
+	_u.mutation.ClearTeamMemberships()
+	return _u
+}
+
+// RemoveTeamMembershipIDs removes the "team_memberships" edge to TeamMember entities by IDs.
+func (_u *UserUpdateOne) RemoveTeamMembershipIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveTeamMembershipIDs(ids...)
+	return _u
+}
+
+// RemoveTeamMemberships removes "team_memberships" edges to TeamMember entities.
+func (_u *UserUpdateOne) RemoveTeamMemberships(v ...*TeamMember) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTeamMembershipIDs(ids...)
+}
+
+// ClearPasskeys clears all "passkeys" edges to the Passkey entity.
+func (_u *UserUpdateOne) ClearPasskeys() *UserUpdateOne {
+	_u.mutation.ClearPasskeys()
+	return _u
+}
+
+// RemovePasskeyIDs removes the "passkeys" edge to Passkey entities by IDs.
+func (_u *UserUpdateOne) RemovePasskeyIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemovePasskeyIDs(ids...)
+	return _u
+}
+
+// RemovePasskeys removes "passkeys" edges to Passkey entities.
+func (_u *UserUpdateOne) RemovePasskeys(v ...*Passkey) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasskeyIDs(ids...)
+}
+
+// ClearSSOProviders clears all "sso_providers" edges to the SSOProvider entity.
+func (_u *UserUpdateOne) ClearSSOProviders() *UserUpdateOne {
+	_u.mutation.ClearSSOProviders()
+	return _u
+}
+
+// RemoveSSOProviderIDs removes the "sso_providers" edge to SSOProvider entities by IDs.
+func (_u *UserUpdateOne) RemoveSSOProviderIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveSSOProviderIDs(ids...)
+	return _u
+}
+
+// RemoveSSOProviders removes "sso_providers" edges to SSOProvider entities.
+func (_u *UserUpdateOne) RemoveSSOProviders(v ...*SSOProvider) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSSOProviderIDs(ids...)
+}
+
+// ClearScimSubject clears the "scim_subject" edge to the SCIMSubject entity.
+func (_u *UserUpdateOne) ClearScimSubject() *UserUpdateOne {
+	_u.mutation.ClearScimSubject()
+	return _u
+}
+
+// ClearScimUsers clears all "scim_users" edges to the SCIMUser entity.
+func (_u *UserUpdateOne) ClearScimUsers() *UserUpdateOne {
+	_u.mutation.ClearScimUsers()
+	return _u
+}
+
+// RemoveScimUserIDs removes the "scim_users" edge to SCIMUser entities by IDs.
+func (_u *UserUpdateOne) RemoveScimUserIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveScimUserIDs(ids...)
+	return _u
+}
+
+// RemoveScimUsers removes "scim_users" edges to SCIMUser entities.
+func (_u *UserUpdateOne) RemoveScimUsers(v ...*SCIMUser) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimUserIDs(ids...)
+}
+
+// ClearScimProjectionGrants clears all "scim_projection_grants" edges to the SCIMProjectionGrant entity.
+func (_u *UserUpdateOne) ClearScimProjectionGrants() *UserUpdateOne {
+	_u.mutation.ClearScimProjectionGrants()
+	return _u
+}
+
+// RemoveScimProjectionGrantIDs removes the "scim_projection_grants" edge to SCIMProjectionGrant entities by IDs.
+func (_u *UserUpdateOne) RemoveScimProjectionGrantIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveScimProjectionGrantIDs(ids...)
+	return _u
+}
+
+// RemoveScimProjectionGrants removes "scim_projection_grants" edges to SCIMProjectionGrant entities.
+func (_u *UserUpdateOne) RemoveScimProjectionGrants(v ...*SCIMProjectionGrant) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimProjectionGrantIDs(ids...)
+}
+
+// ClearScimIdentityTombstones clears all "scim_identity_tombstones" edges to the SCIMIdentityTombstone entity.
+func (_u *UserUpdateOne) ClearScimIdentityTombstones() *UserUpdateOne {
+	_u.mutation.ClearScimIdentityTombstones()
+	return _u
+}
+
+// RemoveScimIdentityTombstoneIDs removes the "scim_identity_tombstones" edge to SCIMIdentityTombstone entities by IDs.
+func (_u *UserUpdateOne) RemoveScimIdentityTombstoneIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveScimIdentityTombstoneIDs(ids...)
+	return _u
+}
+
+// RemoveScimIdentityTombstones removes "scim_identity_tombstones" edges to SCIMIdentityTombstone entities.
+func (_u *UserUpdateOne) RemoveScimIdentityTombstones(v ...*SCIMIdentityTombstone) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScimIdentityTombstoneIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -755,6 +2239,66 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.TwoFactorEnabledCleared() {
 		_spec.ClearField(user.FieldTwoFactorEnabled, field.TypeBool)
+	}
+	if value, ok := _u.mutation.StripeCustomerID(); ok {
+		_spec.SetField(user.FieldStripeCustomerID, field.TypeString, value)
+	}
+	if _u.mutation.StripeCustomerIDCleared() {
+		_spec.ClearField(user.FieldStripeCustomerID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PhoneNumber(); ok {
+		_spec.SetField(user.FieldPhoneNumber, field.TypeString, value)
+	}
+	if _u.mutation.PhoneNumberCleared() {
+		_spec.ClearField(user.FieldPhoneNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.PhoneNumberVerified(); ok {
+		_spec.SetField(user.FieldPhoneNumberVerified, field.TypeBool, value)
+	}
+	if _u.mutation.PhoneNumberVerifiedCleared() {
+		_spec.ClearField(user.FieldPhoneNumberVerified, field.TypeBool)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(user.FieldRole, field.TypeString, value)
+	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(user.FieldRole, field.TypeString)
+	}
+	if value, ok := _u.mutation.Banned(); ok {
+		_spec.SetField(user.FieldBanned, field.TypeBool, value)
+	}
+	if _u.mutation.BannedCleared() {
+		_spec.ClearField(user.FieldBanned, field.TypeBool)
+	}
+	if value, ok := _u.mutation.BanReason(); ok {
+		_spec.SetField(user.FieldBanReason, field.TypeString, value)
+	}
+	if _u.mutation.BanReasonCleared() {
+		_spec.ClearField(user.FieldBanReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.BanExpires(); ok {
+		_spec.SetField(user.FieldBanExpires, field.TypeTime, value)
+	}
+	if _u.mutation.BanExpiresCleared() {
+		_spec.ClearField(user.FieldBanExpires, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Username(); ok {
+		_spec.SetField(user.FieldUsername, field.TypeString, value)
+	}
+	if _u.mutation.UsernameCleared() {
+		_spec.ClearField(user.FieldUsername, field.TypeString)
+	}
+	if value, ok := _u.mutation.DisplayUsername(); ok {
+		_spec.SetField(user.FieldDisplayUsername, field.TypeString, value)
+	}
+	if _u.mutation.DisplayUsernameCleared() {
+		_spec.ClearField(user.FieldDisplayUsername, field.TypeString)
+	}
+	if value, ok := _u.mutation.IsAnonymous(); ok {
+		_spec.SetField(user.FieldIsAnonymous, field.TypeBool, value)
+	}
+	if _u.mutation.IsAnonymousCleared() {
+		_spec.ClearField(user.FieldIsAnonymous, field.TypeBool)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -884,6 +2428,395 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(twofactor.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembershipsIDs(); len(nodes) > 0 && !_u.mutation.MembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.MembershipsTable,
+			Columns: []string{user.MembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SentInvitationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSentInvitationsIDs(); len(nodes) > 0 && !_u.mutation.SentInvitationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SentInvitationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SentInvitationsTable,
+			Columns: []string{user.SentInvitationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TeamMembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTeamMembershipsIDs(); len(nodes) > 0 && !_u.mutation.TeamMembershipsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TeamMembershipsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.TeamMembershipsTable,
+			Columns: []string{user.TeamMembershipsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(teammember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasskeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasskeysIDs(); len(nodes) > 0 && !_u.mutation.PasskeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasskeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasskeysTable,
+			Columns: []string{user.PasskeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passkey.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SSOProvidersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSSOProvidersIDs(); len(nodes) > 0 && !_u.mutation.SSOProvidersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SSOProvidersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSOProvidersTable,
+			Columns: []string{user.SSOProvidersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ssoprovider.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimSubjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ScimSubjectTable,
+			Columns: []string{user.ScimSubjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimsubject.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimSubjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   user.ScimSubjectTable,
+			Columns: []string{user.ScimSubjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimsubject.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimUsersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimUsersIDs(); len(nodes) > 0 && !_u.mutation.ScimUsersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimUsersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimUsersTable,
+			Columns: []string{user.ScimUsersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimuser.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimProjectionGrantsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimProjectionGrantsIDs(); len(nodes) > 0 && !_u.mutation.ScimProjectionGrantsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimProjectionGrantsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimProjectionGrantsTable,
+			Columns: []string{user.ScimProjectionGrantsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimprojectiongrant.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScimIdentityTombstonesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScimIdentityTombstonesIDs(); len(nodes) > 0 && !_u.mutation.ScimIdentityTombstonesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScimIdentityTombstonesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ScimIdentityTombstonesTable,
+			Columns: []string{user.ScimIdentityTombstonesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

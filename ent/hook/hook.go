@@ -9,6 +9,18 @@ import (
 	"github.com/kernia/kernia/ent"
 )
 
+// The APIKeyFunc type is an adapter to allow the use of ordinary
+// function as APIKey mutator.
+type APIKeyFunc func(context.Context, *ent.APIKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.APIKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
+}
+
 // The AccountFunc type is an adapter to allow the use of ordinary
 // function as Account mutator.
 type AccountFunc func(context.Context, *ent.AccountMutation) (ent.Value, error)
@@ -21,6 +33,210 @@ func (f AccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountMutation", m)
 }
 
+// The InvitationFunc type is an adapter to allow the use of ordinary
+// function as Invitation mutator.
+type InvitationFunc func(context.Context, *ent.InvitationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f InvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.InvitationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InvitationMutation", m)
+}
+
+// The JSONWebKeyFunc type is an adapter to allow the use of ordinary
+// function as JSONWebKey mutator.
+type JSONWebKeyFunc func(context.Context, *ent.JSONWebKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f JSONWebKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.JSONWebKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JSONWebKeyMutation", m)
+}
+
+// The MemberFunc type is an adapter to allow the use of ordinary
+// function as Member mutator.
+type MemberFunc func(context.Context, *ent.MemberMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MemberMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberMutation", m)
+}
+
+// The OrganizationFunc type is an adapter to allow the use of ordinary
+// function as Organization mutator.
+type OrganizationFunc func(context.Context, *ent.OrganizationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrganizationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrganizationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationMutation", m)
+}
+
+// The OrganizationRoleFunc type is an adapter to allow the use of ordinary
+// function as OrganizationRole mutator.
+type OrganizationRoleFunc func(context.Context, *ent.OrganizationRoleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrganizationRoleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrganizationRoleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationRoleMutation", m)
+}
+
+// The PasskeyFunc type is an adapter to allow the use of ordinary
+// function as Passkey mutator.
+type PasskeyFunc func(context.Context, *ent.PasskeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PasskeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PasskeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PasskeyMutation", m)
+}
+
+// The SCIMConnectionBindingFunc type is an adapter to allow the use of ordinary
+// function as SCIMConnectionBinding mutator.
+type SCIMConnectionBindingFunc func(context.Context, *ent.SCIMConnectionBindingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMConnectionBindingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMConnectionBindingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMConnectionBindingMutation", m)
+}
+
+// The SCIMGroupFunc type is an adapter to allow the use of ordinary
+// function as SCIMGroup mutator.
+type SCIMGroupFunc func(context.Context, *ent.SCIMGroupMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMGroupMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMGroupMutation", m)
+}
+
+// The SCIMGroupMemberFunc type is an adapter to allow the use of ordinary
+// function as SCIMGroupMember mutator.
+type SCIMGroupMemberFunc func(context.Context, *ent.SCIMGroupMemberMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMGroupMemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMGroupMemberMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMGroupMemberMutation", m)
+}
+
+// The SCIMIdentityTombstoneFunc type is an adapter to allow the use of ordinary
+// function as SCIMIdentityTombstone mutator.
+type SCIMIdentityTombstoneFunc func(context.Context, *ent.SCIMIdentityTombstoneMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMIdentityTombstoneFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMIdentityTombstoneMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMIdentityTombstoneMutation", m)
+}
+
+// The SCIMManagedConnectionFunc type is an adapter to allow the use of ordinary
+// function as SCIMManagedConnection mutator.
+type SCIMManagedConnectionFunc func(context.Context, *ent.SCIMManagedConnectionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMManagedConnectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMManagedConnectionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMManagedConnectionMutation", m)
+}
+
+// The SCIMManagedConnectionEventFunc type is an adapter to allow the use of ordinary
+// function as SCIMManagedConnectionEvent mutator.
+type SCIMManagedConnectionEventFunc func(context.Context, *ent.SCIMManagedConnectionEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMManagedConnectionEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMManagedConnectionEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMManagedConnectionEventMutation", m)
+}
+
+// The SCIMManagedCredentialFunc type is an adapter to allow the use of ordinary
+// function as SCIMManagedCredential mutator.
+type SCIMManagedCredentialFunc func(context.Context, *ent.SCIMManagedCredentialMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMManagedCredentialFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMManagedCredentialMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMManagedCredentialMutation", m)
+}
+
+// The SCIMProjectionGrantFunc type is an adapter to allow the use of ordinary
+// function as SCIMProjectionGrant mutator.
+type SCIMProjectionGrantFunc func(context.Context, *ent.SCIMProjectionGrantMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMProjectionGrantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMProjectionGrantMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMProjectionGrantMutation", m)
+}
+
+// The SCIMSubjectFunc type is an adapter to allow the use of ordinary
+// function as SCIMSubject mutator.
+type SCIMSubjectFunc func(context.Context, *ent.SCIMSubjectMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMSubjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMSubjectMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMSubjectMutation", m)
+}
+
+// The SCIMUserFunc type is an adapter to allow the use of ordinary
+// function as SCIMUser mutator.
+type SCIMUserFunc func(context.Context, *ent.SCIMUserMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMUserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMUserMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMUserMutation", m)
+}
+
+// The SSOProviderFunc type is an adapter to allow the use of ordinary
+// function as SSOProvider mutator.
+type SSOProviderFunc func(context.Context, *ent.SSOProviderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SSOProviderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SSOProviderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SSOProviderMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)
@@ -31,6 +247,42 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The SubscriptionFunc type is an adapter to allow the use of ordinary
+// function as Subscription mutator.
+type SubscriptionFunc func(context.Context, *ent.SubscriptionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SubscriptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SubscriptionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionMutation", m)
+}
+
+// The TeamFunc type is an adapter to allow the use of ordinary
+// function as Team mutator.
+type TeamFunc func(context.Context, *ent.TeamMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TeamFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TeamMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TeamMutation", m)
+}
+
+// The TeamMemberFunc type is an adapter to allow the use of ordinary
+// function as TeamMember mutator.
+type TeamMemberFunc func(context.Context, *ent.TeamMemberMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TeamMemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TeamMemberMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TeamMemberMutation", m)
 }
 
 // The TwoFactorFunc type is an adapter to allow the use of ordinary

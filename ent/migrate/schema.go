@@ -9,6 +9,54 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "config_id", Type: field.TypeString, Default: "default"},
+		{Name: "name", Type: field.TypeString, Nullable: true},
+		{Name: "start", Type: field.TypeString, Nullable: true},
+		{Name: "reference_id", Type: field.TypeString},
+		{Name: "prefix", Type: field.TypeString, Nullable: true},
+		{Name: "key", Type: field.TypeString},
+		{Name: "refill_interval", Type: field.TypeInt, Nullable: true},
+		{Name: "refill_amount", Type: field.TypeInt, Nullable: true},
+		{Name: "last_refill_at", Type: field.TypeTime, Nullable: true},
+		{Name: "enabled", Type: field.TypeBool, Nullable: true, Default: true},
+		{Name: "rate_limit_enabled", Type: field.TypeBool, Nullable: true, Default: true},
+		{Name: "rate_limit_time_window", Type: field.TypeInt64, Nullable: true, Default: 86400000},
+		{Name: "rate_limit_max", Type: field.TypeInt, Nullable: true, Default: 10},
+		{Name: "request_count", Type: field.TypeInt, Nullable: true, Default: 0},
+		{Name: "remaining", Type: field.TypeInt, Nullable: true},
+		{Name: "last_request", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "permissions", Type: field.TypeString, Nullable: true},
+		{Name: "metadata", Type: field.TypeString, Nullable: true},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_key",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[6]},
+			},
+			{
+				Name:    "apikey_reference_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[4]},
+			},
+			{
+				Name:    "apikey_config_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[1]},
+			},
+		},
+	}
 	// AccountsColumns holds the columns for the "accounts" table.
 	AccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -57,6 +105,641 @@ var (
 			},
 		},
 	}
+	// InvitationsColumns holds the columns for the "invitations" table.
+	InvitationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "email", Type: field.TypeString},
+		{Name: "role", Type: field.TypeString, Nullable: true},
+		{Name: "status", Type: field.TypeString, Default: "pending"},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "team_id", Type: field.TypeString, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString},
+		{Name: "inviter_id", Type: field.TypeString},
+	}
+	// InvitationsTable holds the schema information for the "invitations" table.
+	InvitationsTable = &schema.Table{
+		Name:       "invitations",
+		Columns:    InvitationsColumns,
+		PrimaryKey: []*schema.Column{InvitationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitations_organizations_invitations",
+				Columns:    []*schema.Column{InvitationsColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invitations_users_sent_invitations",
+				Columns:    []*schema.Column{InvitationsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "invitation_email",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[1]},
+			},
+			{
+				Name:    "invitation_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[7]},
+			},
+			{
+				Name:    "invitation_inviter_id",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[8]},
+			},
+		},
+	}
+	// JSONWebKeysColumns holds the columns for the "json_web_keys" table.
+	JSONWebKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "public_key", Type: field.TypeString},
+		{Name: "private_key", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "alg", Type: field.TypeString, Nullable: true},
+		{Name: "crv", Type: field.TypeString, Nullable: true},
+	}
+	// JSONWebKeysTable holds the schema information for the "json_web_keys" table.
+	JSONWebKeysTable = &schema.Table{
+		Name:       "json_web_keys",
+		Columns:    JSONWebKeysColumns,
+		PrimaryKey: []*schema.Column{JSONWebKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "jsonwebkey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{JSONWebKeysColumns[3]},
+			},
+		},
+	}
+	// MembersColumns holds the columns for the "members" table.
+	MembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "role", Type: field.TypeString, Default: "member"},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeString},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// MembersTable holds the schema information for the "members" table.
+	MembersTable = &schema.Table{
+		Name:       "members",
+		Columns:    MembersColumns,
+		PrimaryKey: []*schema.Column{MembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "members_organizations_members",
+				Columns:    []*schema.Column{MembersColumns[3]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "members_users_memberships",
+				Columns:    []*schema.Column{MembersColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "member_organization_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{MembersColumns[3], MembersColumns[4]},
+			},
+			{
+				Name:    "member_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{MembersColumns[4]},
+			},
+		},
+	}
+	// OrganizationsColumns holds the columns for the "organizations" table.
+	OrganizationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+		{Name: "slug", Type: field.TypeString, Unique: true},
+		{Name: "logo", Type: field.TypeString, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "metadata", Type: field.TypeString, Nullable: true},
+		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
+	}
+	// OrganizationsTable holds the schema information for the "organizations" table.
+	OrganizationsTable = &schema.Table{
+		Name:       "organizations",
+		Columns:    OrganizationsColumns,
+		PrimaryKey: []*schema.Column{OrganizationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "organization_stripe_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationsColumns[6]},
+			},
+		},
+	}
+	// OrganizationRolesColumns holds the columns for the "organization_roles" table.
+	OrganizationRolesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "role", Type: field.TypeString},
+		{Name: "permission", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString},
+	}
+	// OrganizationRolesTable holds the schema information for the "organization_roles" table.
+	OrganizationRolesTable = &schema.Table{
+		Name:       "organization_roles",
+		Columns:    OrganizationRolesColumns,
+		PrimaryKey: []*schema.Column{OrganizationRolesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "organization_roles_organizations_roles",
+				Columns:    []*schema.Column{OrganizationRolesColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "organizationrole_organization_id_role",
+				Unique:  true,
+				Columns: []*schema.Column{OrganizationRolesColumns[5], OrganizationRolesColumns[1]},
+			},
+		},
+	}
+	// PasskeysColumns holds the columns for the "passkeys" table.
+	PasskeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString, Nullable: true},
+		{Name: "public_key", Type: field.TypeString},
+		{Name: "credential_id", Type: field.TypeString, Unique: true},
+		{Name: "counter", Type: field.TypeInt64},
+		{Name: "device_type", Type: field.TypeString},
+		{Name: "backed_up", Type: field.TypeBool},
+		{Name: "transports", Type: field.TypeString, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true},
+		{Name: "aaguid", Type: field.TypeString, Nullable: true},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// PasskeysTable holds the schema information for the "passkeys" table.
+	PasskeysTable = &schema.Table{
+		Name:       "passkeys",
+		Columns:    PasskeysColumns,
+		PrimaryKey: []*schema.Column{PasskeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "passkeys_users_passkeys",
+				Columns:    []*schema.Column{PasskeysColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "passkey_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{PasskeysColumns[10]},
+			},
+		},
+	}
+	// ScimConnectionBindingsColumns holds the columns for the "scim_connection_bindings" table.
+	ScimConnectionBindingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "connection_key", Type: field.TypeString, Unique: true},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "decommissioned_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decommission_status", Type: field.TypeString, Default: "active"},
+		{Name: "decommission_cursor_user_id", Type: field.TypeString, Nullable: true},
+		{Name: "decommission_reconciled_user_count", Type: field.TypeInt, Default: 0},
+		{Name: "decommission_batch_count", Type: field.TypeInt, Default: 0},
+		{Name: "decommission_revision", Type: field.TypeInt, Default: 0},
+		{Name: "decommission_completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decommission_lease_id", Type: field.TypeString, Nullable: true},
+		{Name: "decommission_lease_expires_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ScimConnectionBindingsTable holds the schema information for the "scim_connection_bindings" table.
+	ScimConnectionBindingsTable = &schema.Table{
+		Name:       "scim_connection_bindings",
+		Columns:    ScimConnectionBindingsColumns,
+		PrimaryKey: []*schema.Column{ScimConnectionBindingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimconnectionbinding_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimConnectionBindingsColumns[1]},
+			},
+		},
+	}
+	// ScimGroupsColumns holds the columns for the "scim_groups" table.
+	ScimGroupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "revision", Type: field.TypeInt, Default: 0},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "display_name_key", Type: field.TypeString, Unique: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
+		{Name: "external_id_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "order_key", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// ScimGroupsTable holds the schema information for the "scim_groups" table.
+	ScimGroupsTable = &schema.Table{
+		Name:       "scim_groups",
+		Columns:    ScimGroupsColumns,
+		PrimaryKey: []*schema.Column{ScimGroupsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimgroup_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupsColumns[1]},
+			},
+			{
+				Name:    "scimgroup_provisioning_domain_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupsColumns[2]},
+			},
+		},
+	}
+	// ScimGroupMembersColumns holds the columns for the "scim_group_members" table.
+	ScimGroupMembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "membership_key", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "group_id", Type: field.TypeString},
+		{Name: "scim_user_id", Type: field.TypeString},
+	}
+	// ScimGroupMembersTable holds the schema information for the "scim_group_members" table.
+	ScimGroupMembersTable = &schema.Table{
+		Name:       "scim_group_members",
+		Columns:    ScimGroupMembersColumns,
+		PrimaryKey: []*schema.Column{ScimGroupMembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_group_members_scim_groups_members",
+				Columns:    []*schema.Column{ScimGroupMembersColumns[4]},
+				RefColumns: []*schema.Column{ScimGroupsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scim_group_members_scim_users_group_memberships",
+				Columns:    []*schema.Column{ScimGroupMembersColumns[5]},
+				RefColumns: []*schema.Column{ScimUsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimgroupmember_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupMembersColumns[1]},
+			},
+			{
+				Name:    "scimgroupmember_group_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupMembersColumns[4]},
+			},
+			{
+				Name:    "scimgroupmember_scim_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupMembersColumns[5]},
+			},
+		},
+	}
+	// ScimIdentityTombstonesColumns holds the columns for the "scim_identity_tombstones" table.
+	ScimIdentityTombstonesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "external_id", Type: field.TypeString},
+		{Name: "external_id_key", Type: field.TypeString, Unique: true},
+		{Name: "profile", Type: field.TypeString},
+		{Name: "deleted_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// ScimIdentityTombstonesTable holds the schema information for the "scim_identity_tombstones" table.
+	ScimIdentityTombstonesTable = &schema.Table{
+		Name:       "scim_identity_tombstones",
+		Columns:    ScimIdentityTombstonesColumns,
+		PrimaryKey: []*schema.Column{ScimIdentityTombstonesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_identity_tombstones_users_scim_identity_tombstones",
+				Columns:    []*schema.Column{ScimIdentityTombstonesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimidentitytombstone_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimIdentityTombstonesColumns[1]},
+			},
+			{
+				Name:    "scimidentitytombstone_provisioning_domain_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimIdentityTombstonesColumns[2]},
+			},
+			{
+				Name:    "scimidentitytombstone_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimIdentityTombstonesColumns[7]},
+			},
+		},
+	}
+	// ScimManagedConnectionsColumns holds the columns for the "scim_managed_connections" table.
+	ScimManagedConnectionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "creation_request_id", Type: field.TypeString, Unique: true},
+		{Name: "connection_id", Type: field.TypeString, Unique: true},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "status", Type: field.TypeString},
+		{Name: "revision", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeString},
+		{Name: "decommission_started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decommission_started_by", Type: field.TypeString, Nullable: true},
+		{Name: "decommissioned_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decommissioned_by", Type: field.TypeString, Nullable: true},
+	}
+	// ScimManagedConnectionsTable holds the schema information for the "scim_managed_connections" table.
+	ScimManagedConnectionsTable = &schema.Table{
+		Name:       "scim_managed_connections",
+		Columns:    ScimManagedConnectionsColumns,
+		PrimaryKey: []*schema.Column{ScimManagedConnectionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimmanagedconnection_provisioning_domain_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimManagedConnectionsColumns[3]},
+			},
+		},
+	}
+	// ScimManagedConnectionEventsColumns holds the columns for the "scim_managed_connection_events" table.
+	ScimManagedConnectionEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "event_key", Type: field.TypeString, Unique: true},
+		{Name: "sequence", Type: field.TypeInt64},
+		{Name: "type", Type: field.TypeString},
+		{Name: "actor_id", Type: field.TypeString},
+		{Name: "credential_id", Type: field.TypeString, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "connection_record_id", Type: field.TypeString},
+	}
+	// ScimManagedConnectionEventsTable holds the schema information for the "scim_managed_connection_events" table.
+	ScimManagedConnectionEventsTable = &schema.Table{
+		Name:       "scim_managed_connection_events",
+		Columns:    ScimManagedConnectionEventsColumns,
+		PrimaryKey: []*schema.Column{ScimManagedConnectionEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_managed_connection_events_scim_managed_connections_events",
+				Columns:    []*schema.Column{ScimManagedConnectionEventsColumns[7]},
+				RefColumns: []*schema.Column{ScimManagedConnectionsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimmanagedconnectionevent_connection_record_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimManagedConnectionEventsColumns[7]},
+			},
+		},
+	}
+	// ScimManagedCredentialsColumns holds the columns for the "scim_managed_credentials" table.
+	ScimManagedCredentialsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "credential_id", Type: field.TypeString, Unique: true},
+		{Name: "token_digest", Type: field.TypeString},
+		{Name: "hash_version", Type: field.TypeString},
+		{Name: "active_slot_key", Type: field.TypeString, Unique: true},
+		{Name: "status", Type: field.TypeString},
+		{Name: "serialized_scopes", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeString},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_by", Type: field.TypeString, Nullable: true},
+		{Name: "decommissioned_at", Type: field.TypeTime, Nullable: true},
+		{Name: "connection_record_id", Type: field.TypeString},
+	}
+	// ScimManagedCredentialsTable holds the schema information for the "scim_managed_credentials" table.
+	ScimManagedCredentialsTable = &schema.Table{
+		Name:       "scim_managed_credentials",
+		Columns:    ScimManagedCredentialsColumns,
+		PrimaryKey: []*schema.Column{ScimManagedCredentialsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_managed_credentials_scim_managed_connections_credentials",
+				Columns:    []*schema.Column{ScimManagedCredentialsColumns[14]},
+				RefColumns: []*schema.Column{ScimManagedConnectionsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimmanagedcredential_connection_record_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimManagedCredentialsColumns[14]},
+			},
+		},
+	}
+	// ScimProjectionGrantsColumns holds the columns for the "scim_projection_grants" table.
+	ScimProjectionGrantsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "source_kind", Type: field.TypeString},
+		{Name: "source_id", Type: field.TypeString},
+		{Name: "source_value", Type: field.TypeString, Nullable: true},
+		{Name: "role", Type: field.TypeString},
+		{Name: "grant_key", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scim_user_id", Type: field.TypeString},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// ScimProjectionGrantsTable holds the schema information for the "scim_projection_grants" table.
+	ScimProjectionGrantsTable = &schema.Table{
+		Name:       "scim_projection_grants",
+		Columns:    ScimProjectionGrantsColumns,
+		PrimaryKey: []*schema.Column{ScimProjectionGrantsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_projection_grants_scim_users_projection_grants",
+				Columns:    []*schema.Column{ScimProjectionGrantsColumns[10]},
+				RefColumns: []*schema.Column{ScimUsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "scim_projection_grants_users_scim_projection_grants",
+				Columns:    []*schema.Column{ScimProjectionGrantsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimprojectiongrant_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimProjectionGrantsColumns[1]},
+			},
+			{
+				Name:    "scimprojectiongrant_provisioning_domain_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimProjectionGrantsColumns[2]},
+			},
+			{
+				Name:    "scimprojectiongrant_scim_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimProjectionGrantsColumns[10]},
+			},
+			{
+				Name:    "scimprojectiongrant_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimProjectionGrantsColumns[11]},
+			},
+		},
+	}
+	// ScimSubjectsColumns holds the columns for the "scim_subjects" table.
+	ScimSubjectsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "profile_source_id", Type: field.TypeString, Nullable: true},
+		{Name: "revision", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeString, Unique: true},
+	}
+	// ScimSubjectsTable holds the schema information for the "scim_subjects" table.
+	ScimSubjectsTable = &schema.Table{
+		Name:       "scim_subjects",
+		Columns:    ScimSubjectsColumns,
+		PrimaryKey: []*schema.Column{ScimSubjectsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_subjects_users_scim_subject",
+				Columns:    []*schema.Column{ScimSubjectsColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimsubject_profile_source_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimSubjectsColumns[1]},
+			},
+		},
+	}
+	// ScimUsersColumns holds the columns for the "scim_users" table.
+	ScimUsersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "connection_id", Type: field.TypeString},
+		{Name: "provisioning_domain_id", Type: field.TypeString},
+		{Name: "connection_user_key", Type: field.TypeString, Unique: true},
+		{Name: "user_name", Type: field.TypeString},
+		{Name: "user_name_key", Type: field.TypeString, Unique: true},
+		{Name: "primary_email", Type: field.TypeString},
+		{Name: "work_email_value_index", Type: field.TypeString},
+		{Name: "email_value_index", Type: field.TypeString},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "formatted_name", Type: field.TypeString},
+		{Name: "given_name", Type: field.TypeString, Nullable: true},
+		{Name: "family_name", Type: field.TypeString, Nullable: true},
+		{Name: "serialized_emails", Type: field.TypeString},
+		{Name: "serialized_attributes", Type: field.TypeString, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
+		{Name: "external_id_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "active", Type: field.TypeBool},
+		{Name: "order_key", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// ScimUsersTable holds the schema information for the "scim_users" table.
+	ScimUsersTable = &schema.Table{
+		Name:       "scim_users",
+		Columns:    ScimUsersColumns,
+		PrimaryKey: []*schema.Column{ScimUsersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_users_users_scim_users",
+				Columns:    []*schema.Column{ScimUsersColumns[21]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimuser_connection_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimUsersColumns[1]},
+			},
+			{
+				Name:    "scimuser_provisioning_domain_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimUsersColumns[2]},
+			},
+			{
+				Name:    "scimuser_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimUsersColumns[21]},
+			},
+		},
+	}
+	// SSOProvidersColumns holds the columns for the "sso_providers" table.
+	SSOProvidersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "issuer", Type: field.TypeString},
+		{Name: "oidc_config", Type: field.TypeString, Nullable: true},
+		{Name: "saml_config", Type: field.TypeString, Nullable: true},
+		{Name: "provider_id", Type: field.TypeString, Unique: true},
+		{Name: "organization_id", Type: field.TypeString, Nullable: true},
+		{Name: "domain", Type: field.TypeString},
+		{Name: "domain_verified", Type: field.TypeBool, Nullable: true},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// SSOProvidersTable holds the schema information for the "sso_providers" table.
+	SSOProvidersTable = &schema.Table{
+		Name:       "sso_providers",
+		Columns:    SSOProvidersColumns,
+		PrimaryKey: []*schema.Column{SSOProvidersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sso_providers_users_sso_providers",
+				Columns:    []*schema.Column{SSOProvidersColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ssoprovider_domain",
+				Unique:  false,
+				Columns: []*schema.Column{SSOProvidersColumns[6]},
+			},
+			{
+				Name:    "ssoprovider_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SSOProvidersColumns[5]},
+			},
+			{
+				Name:    "ssoprovider_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{SSOProvidersColumns[8]},
+			},
+		},
+	}
 	// SessionsColumns holds the columns for the "sessions" table.
 	SessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -66,6 +749,9 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "ip_address", Type: field.TypeString, Nullable: true},
 		{Name: "user_agent", Type: field.TypeString, Nullable: true},
+		{Name: "active_organization_id", Type: field.TypeString, Nullable: true},
+		{Name: "active_team_id", Type: field.TypeString, Nullable: true},
+		{Name: "impersonated_by", Type: field.TypeString, Nullable: true},
 		{Name: "user_id", Type: field.TypeString},
 	}
 	// SessionsTable holds the schema information for the "sessions" table.
@@ -76,7 +762,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_users_sessions",
-				Columns:    []*schema.Column{SessionsColumns[7]},
+				Columns:    []*schema.Column{SessionsColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -85,7 +771,120 @@ var (
 			{
 				Name:    "session_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{SessionsColumns[7]},
+				Columns: []*schema.Column{SessionsColumns[10]},
+			},
+		},
+	}
+	// SubscriptionsColumns holds the columns for the "subscriptions" table.
+	SubscriptionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "plan", Type: field.TypeString},
+		{Name: "reference_id", Type: field.TypeString},
+		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
+		{Name: "stripe_subscription_id", Type: field.TypeString, Nullable: true},
+		{Name: "status", Type: field.TypeString, Default: "incomplete"},
+		{Name: "period_start", Type: field.TypeTime, Nullable: true},
+		{Name: "period_end", Type: field.TypeTime, Nullable: true},
+		{Name: "trial_start", Type: field.TypeTime, Nullable: true},
+		{Name: "trial_end", Type: field.TypeTime, Nullable: true},
+		{Name: "cancel_at_period_end", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "cancel_at", Type: field.TypeTime, Nullable: true},
+		{Name: "canceled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "seats", Type: field.TypeInt, Nullable: true},
+		{Name: "billing_interval", Type: field.TypeString, Nullable: true},
+		{Name: "stripe_schedule_id", Type: field.TypeString, Nullable: true},
+	}
+	// SubscriptionsTable holds the schema information for the "subscriptions" table.
+	SubscriptionsTable = &schema.Table{
+		Name:       "subscriptions",
+		Columns:    SubscriptionsColumns,
+		PrimaryKey: []*schema.Column{SubscriptionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "subscription_reference_id",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionsColumns[2]},
+			},
+			{
+				Name:    "subscription_stripe_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionsColumns[3]},
+			},
+			{
+				Name:    "subscription_stripe_subscription_id",
+				Unique:  false,
+				Columns: []*schema.Column{SubscriptionsColumns[4]},
+			},
+		},
+	}
+	// TeamsColumns holds the columns for the "teams" table.
+	TeamsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+		{Name: "member_count", Type: field.TypeInt, Default: 0},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString},
+	}
+	// TeamsTable holds the schema information for the "teams" table.
+	TeamsTable = &schema.Table{
+		Name:       "teams",
+		Columns:    TeamsColumns,
+		PrimaryKey: []*schema.Column{TeamsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "teams_organizations_teams",
+				Columns:    []*schema.Column{TeamsColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "team_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TeamsColumns[5]},
+			},
+		},
+	}
+	// TeamMembersColumns holds the columns for the "team_members" table.
+	TeamMembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "membership_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true},
+		{Name: "team_id", Type: field.TypeString},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// TeamMembersTable holds the schema information for the "team_members" table.
+	TeamMembersTable = &schema.Table{
+		Name:       "team_members",
+		Columns:    TeamMembersColumns,
+		PrimaryKey: []*schema.Column{TeamMembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "team_members_teams_members",
+				Columns:    []*schema.Column{TeamMembersColumns[3]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "team_members_users_team_memberships",
+				Columns:    []*schema.Column{TeamMembersColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "teammember_team_id_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{TeamMembersColumns[3], TeamMembersColumns[4]},
+			},
+			{
+				Name:    "teammember_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{TeamMembersColumns[4]},
 			},
 		},
 	}
@@ -135,12 +934,29 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "two_factor_enabled", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
+		{Name: "phone_number", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "phone_number_verified", Type: field.TypeBool, Nullable: true},
+		{Name: "role", Type: field.TypeString, Nullable: true},
+		{Name: "banned", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "ban_reason", Type: field.TypeString, Nullable: true},
+		{Name: "ban_expires", Type: field.TypeTime, Nullable: true},
+		{Name: "username", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "display_username", Type: field.TypeString, Nullable: true},
+		{Name: "is_anonymous", Type: field.TypeBool, Nullable: true, Default: false},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
 		Name:       "users",
 		Columns:    UsersColumns,
 		PrimaryKey: []*schema.Column{UsersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "user_stripe_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[8]},
+			},
+		},
 	}
 	// VerificationsColumns holds the columns for the "verifications" table.
 	VerificationsColumns = []*schema.Column{
@@ -166,8 +982,29 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
 		AccountsTable,
+		InvitationsTable,
+		JSONWebKeysTable,
+		MembersTable,
+		OrganizationsTable,
+		OrganizationRolesTable,
+		PasskeysTable,
+		ScimConnectionBindingsTable,
+		ScimGroupsTable,
+		ScimGroupMembersTable,
+		ScimIdentityTombstonesTable,
+		ScimManagedConnectionsTable,
+		ScimManagedConnectionEventsTable,
+		ScimManagedCredentialsTable,
+		ScimProjectionGrantsTable,
+		ScimSubjectsTable,
+		ScimUsersTable,
+		SSOProvidersTable,
 		SessionsTable,
+		SubscriptionsTable,
+		TeamsTable,
+		TeamMembersTable,
 		TwoFactorsTable,
 		UsersTable,
 		VerificationsTable,
@@ -175,13 +1012,95 @@ var (
 )
 
 func init() {
+	APIKeysTable.Annotation = &entsql.Annotation{
+		Table: "api_keys",
+	}
 	AccountsTable.ForeignKeys[0].RefTable = UsersTable
 	AccountsTable.Annotation = &entsql.Annotation{
 		Table: "accounts",
 	}
+	InvitationsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	InvitationsTable.ForeignKeys[1].RefTable = UsersTable
+	InvitationsTable.Annotation = &entsql.Annotation{
+		Table: "invitations",
+	}
+	JSONWebKeysTable.Annotation = &entsql.Annotation{
+		Table: "json_web_keys",
+	}
+	MembersTable.ForeignKeys[0].RefTable = OrganizationsTable
+	MembersTable.ForeignKeys[1].RefTable = UsersTable
+	MembersTable.Annotation = &entsql.Annotation{
+		Table: "members",
+	}
+	OrganizationsTable.Annotation = &entsql.Annotation{
+		Table: "organizations",
+	}
+	OrganizationRolesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	OrganizationRolesTable.Annotation = &entsql.Annotation{
+		Table: "organization_roles",
+	}
+	PasskeysTable.ForeignKeys[0].RefTable = UsersTable
+	PasskeysTable.Annotation = &entsql.Annotation{
+		Table: "passkeys",
+	}
+	ScimConnectionBindingsTable.Annotation = &entsql.Annotation{
+		Table: "scim_connection_bindings",
+	}
+	ScimGroupsTable.Annotation = &entsql.Annotation{
+		Table: "scim_groups",
+	}
+	ScimGroupMembersTable.ForeignKeys[0].RefTable = ScimGroupsTable
+	ScimGroupMembersTable.ForeignKeys[1].RefTable = ScimUsersTable
+	ScimGroupMembersTable.Annotation = &entsql.Annotation{
+		Table: "scim_group_members",
+	}
+	ScimIdentityTombstonesTable.ForeignKeys[0].RefTable = UsersTable
+	ScimIdentityTombstonesTable.Annotation = &entsql.Annotation{
+		Table: "scim_identity_tombstones",
+	}
+	ScimManagedConnectionsTable.Annotation = &entsql.Annotation{
+		Table: "scim_managed_connections",
+	}
+	ScimManagedConnectionEventsTable.ForeignKeys[0].RefTable = ScimManagedConnectionsTable
+	ScimManagedConnectionEventsTable.Annotation = &entsql.Annotation{
+		Table: "scim_managed_connection_events",
+	}
+	ScimManagedCredentialsTable.ForeignKeys[0].RefTable = ScimManagedConnectionsTable
+	ScimManagedCredentialsTable.Annotation = &entsql.Annotation{
+		Table: "scim_managed_credentials",
+	}
+	ScimProjectionGrantsTable.ForeignKeys[0].RefTable = ScimUsersTable
+	ScimProjectionGrantsTable.ForeignKeys[1].RefTable = UsersTable
+	ScimProjectionGrantsTable.Annotation = &entsql.Annotation{
+		Table: "scim_projection_grants",
+	}
+	ScimSubjectsTable.ForeignKeys[0].RefTable = UsersTable
+	ScimSubjectsTable.Annotation = &entsql.Annotation{
+		Table: "scim_subjects",
+	}
+	ScimUsersTable.ForeignKeys[0].RefTable = UsersTable
+	ScimUsersTable.Annotation = &entsql.Annotation{
+		Table: "scim_users",
+	}
+	SSOProvidersTable.ForeignKeys[0].RefTable = UsersTable
+	SSOProvidersTable.Annotation = &entsql.Annotation{
+		Table: "sso_providers",
+	}
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	SessionsTable.Annotation = &entsql.Annotation{
 		Table: "sessions",
+	}
+	SubscriptionsTable.Annotation = &entsql.Annotation{
+		Table: "subscriptions",
+	}
+	TeamsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TeamsTable.Annotation = &entsql.Annotation{
+		Table: "teams",
+	}
+	TeamMembersTable.ForeignKeys[0].RefTable = TeamsTable
+	TeamMembersTable.ForeignKeys[1].RefTable = UsersTable
+	TeamMembersTable.Annotation = &entsql.Annotation{
+		Table: "team_members",
 	}
 	TwoFactorsTable.ForeignKeys[0].RefTable = UsersTable
 	TwoFactorsTable.Annotation = &entsql.Annotation{

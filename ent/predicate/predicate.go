@@ -6,11 +6,74 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIKey is the predicate function for apikey builders.
+type APIKey func(*sql.Selector)
+
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// Invitation is the predicate function for invitation builders.
+type Invitation func(*sql.Selector)
+
+// JSONWebKey is the predicate function for jsonwebkey builders.
+type JSONWebKey func(*sql.Selector)
+
+// Member is the predicate function for member builders.
+type Member func(*sql.Selector)
+
+// Organization is the predicate function for organization builders.
+type Organization func(*sql.Selector)
+
+// OrganizationRole is the predicate function for organizationrole builders.
+type OrganizationRole func(*sql.Selector)
+
+// Passkey is the predicate function for passkey builders.
+type Passkey func(*sql.Selector)
+
+// SCIMConnectionBinding is the predicate function for scimconnectionbinding builders.
+type SCIMConnectionBinding func(*sql.Selector)
+
+// SCIMGroup is the predicate function for scimgroup builders.
+type SCIMGroup func(*sql.Selector)
+
+// SCIMGroupMember is the predicate function for scimgroupmember builders.
+type SCIMGroupMember func(*sql.Selector)
+
+// SCIMIdentityTombstone is the predicate function for scimidentitytombstone builders.
+type SCIMIdentityTombstone func(*sql.Selector)
+
+// SCIMManagedConnection is the predicate function for scimmanagedconnection builders.
+type SCIMManagedConnection func(*sql.Selector)
+
+// SCIMManagedConnectionEvent is the predicate function for scimmanagedconnectionevent builders.
+type SCIMManagedConnectionEvent func(*sql.Selector)
+
+// SCIMManagedCredential is the predicate function for scimmanagedcredential builders.
+type SCIMManagedCredential func(*sql.Selector)
+
+// SCIMProjectionGrant is the predicate function for scimprojectiongrant builders.
+type SCIMProjectionGrant func(*sql.Selector)
+
+// SCIMSubject is the predicate function for scimsubject builders.
+type SCIMSubject func(*sql.Selector)
+
+// SCIMUser is the predicate function for scimuser builders.
+type SCIMUser func(*sql.Selector)
+
+// SSOProvider is the predicate function for ssoprovider builders.
+type SSOProvider func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// Subscription is the predicate function for subscription builders.
+type Subscription func(*sql.Selector)
+
+// Team is the predicate function for team builders.
+type Team func(*sql.Selector)
+
+// TeamMember is the predicate function for teammember builders.
+type TeamMember func(*sql.Selector)
 
 // TwoFactor is the predicate function for twofactor builders.
 type TwoFactor func(*sql.Selector)

@@ -8,10 +8,12 @@ import (
 	"entgo.io/ent/schema"
 
 	core "github.com/kernia/kernia/ent/core"
+	admin "github.com/kernia/kernia/plugins/admin"
+	organization "github.com/kernia/kernia/plugins/organization"
 )
 
 // Session is the composed Session entity, table "sessions",
-// owned by core; contributors: core.
+// owned by core; contributors: core, organization, admin.
 type Session struct {
 	ent.Schema
 }
@@ -21,6 +23,9 @@ type Session struct {
 func (Session) Mixin() []ent.Mixin {
 	return []ent.Mixin{
 		core.Session{},
+		organization.SessionFields{},
+		organization.SessionTeamFields{},
+		admin.SessionFields{},
 	}
 }
 

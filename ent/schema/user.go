@@ -8,11 +8,20 @@ import (
 	"entgo.io/ent/schema"
 
 	core "github.com/kernia/kernia/ent/core"
+	admin "github.com/kernia/kernia/plugins/admin"
+	anonymous "github.com/kernia/kernia/plugins/anonymous"
+	organization "github.com/kernia/kernia/plugins/organization"
+	passkey "github.com/kernia/kernia/plugins/passkey"
+	phonenumber "github.com/kernia/kernia/plugins/phonenumber"
+	scim "github.com/kernia/kernia/plugins/scim"
+	sso "github.com/kernia/kernia/plugins/sso"
+	stripe "github.com/kernia/kernia/plugins/stripe"
 	twofactor "github.com/kernia/kernia/plugins/twofactor"
+	username "github.com/kernia/kernia/plugins/username"
 )
 
 // User is the composed User entity, table "users",
-// owned by core; contributors: core, two-factor.
+// owned by core; contributors: core, two-factor, organization, passkey, sso, scim, stripe, phone-number, admin, username, anonymous.
 type User struct {
 	ent.Schema
 }
@@ -23,6 +32,17 @@ func (User) Mixin() []ent.Mixin {
 	return []ent.Mixin{
 		core.User{},
 		twofactor.UserFields{},
+		organization.UserFields{},
+		organization.UserTeamFields{},
+		passkey.UserFields{},
+		sso.UserFields{},
+		scim.UserFields{},
+		stripe.CustomerFields{},
+		phonenumber.UserFields{},
+		admin.UserFields{},
+		username.UserFields{},
+		username.DisplayUsernameFields{},
+		anonymous.UserFields{},
 	}
 }
 

@@ -28,6 +28,12 @@ const (
 	FieldUserAgent = "user_agent"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
+	// FieldActiveOrganizationID holds the string denoting the active_organization_id field in the database.
+	FieldActiveOrganizationID = "active_organization_id"
+	// FieldActiveTeamID holds the string denoting the active_team_id field in the database.
+	FieldActiveTeamID = "active_team_id"
+	// FieldImpersonatedBy holds the string denoting the impersonated_by field in the database.
+	FieldImpersonatedBy = "impersonated_by"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
 	// Table holds the table name of the session in the database.
@@ -51,6 +57,9 @@ var Columns = []string{
 	FieldIPAddress,
 	FieldUserAgent,
 	FieldUserID,
+	FieldActiveOrganizationID,
+	FieldActiveTeamID,
+	FieldImpersonatedBy,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -117,6 +126,21 @@ func ByUserAgent(opts ...sql.OrderTermOption) OrderOption {
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByActiveOrganizationID orders the results by the active_organization_id field.
+func ByActiveOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActiveOrganizationID, opts...).ToFunc()
+}
+
+// ByActiveTeamID orders the results by the active_team_id field.
+func ByActiveTeamID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActiveTeamID, opts...).ToFunc()
+}
+
+// ByImpersonatedBy orders the results by the impersonated_by field.
+func ByImpersonatedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldImpersonatedBy, opts...).ToFunc()
 }
 
 // ByUserField orders the results by user field.

@@ -100,6 +100,21 @@ func UserID(v string) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldUserID, v))
 }
 
+// ActiveOrganizationID applies equality check predicate on the "active_organization_id" field. It's identical to ActiveOrganizationIDEQ.
+func ActiveOrganizationID(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldActiveOrganizationID, v))
+}
+
+// ActiveTeamID applies equality check predicate on the "active_team_id" field. It's identical to ActiveTeamIDEQ.
+func ActiveTeamID(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldActiveTeamID, v))
+}
+
+// ImpersonatedBy applies equality check predicate on the "impersonated_by" field. It's identical to ImpersonatedByEQ.
+func ImpersonatedBy(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldImpersonatedBy, v))
+}
+
 // ExpiresAtEQ applies the EQ predicate on the "expires_at" field.
 func ExpiresAtEQ(v time.Time) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldExpiresAt, v))
@@ -498,6 +513,231 @@ func UserIDEqualFold(v string) predicate.Session {
 // UserIDContainsFold applies the ContainsFold predicate on the "user_id" field.
 func UserIDContainsFold(v string) predicate.Session {
 	return predicate.Session(sql.FieldContainsFold(FieldUserID, v))
+}
+
+// ActiveOrganizationIDEQ applies the EQ predicate on the "active_organization_id" field.
+func ActiveOrganizationIDEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDNEQ applies the NEQ predicate on the "active_organization_id" field.
+func ActiveOrganizationIDNEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldNEQ(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDIn applies the In predicate on the "active_organization_id" field.
+func ActiveOrganizationIDIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldIn(FieldActiveOrganizationID, vs...))
+}
+
+// ActiveOrganizationIDNotIn applies the NotIn predicate on the "active_organization_id" field.
+func ActiveOrganizationIDNotIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldNotIn(FieldActiveOrganizationID, vs...))
+}
+
+// ActiveOrganizationIDGT applies the GT predicate on the "active_organization_id" field.
+func ActiveOrganizationIDGT(v string) predicate.Session {
+	return predicate.Session(sql.FieldGT(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDGTE applies the GTE predicate on the "active_organization_id" field.
+func ActiveOrganizationIDGTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldGTE(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDLT applies the LT predicate on the "active_organization_id" field.
+func ActiveOrganizationIDLT(v string) predicate.Session {
+	return predicate.Session(sql.FieldLT(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDLTE applies the LTE predicate on the "active_organization_id" field.
+func ActiveOrganizationIDLTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldLTE(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDContains applies the Contains predicate on the "active_organization_id" field.
+func ActiveOrganizationIDContains(v string) predicate.Session {
+	return predicate.Session(sql.FieldContains(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDHasPrefix applies the HasPrefix predicate on the "active_organization_id" field.
+func ActiveOrganizationIDHasPrefix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasPrefix(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDHasSuffix applies the HasSuffix predicate on the "active_organization_id" field.
+func ActiveOrganizationIDHasSuffix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasSuffix(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDIsNil applies the IsNil predicate on the "active_organization_id" field.
+func ActiveOrganizationIDIsNil() predicate.Session {
+	return predicate.Session(sql.FieldIsNull(FieldActiveOrganizationID))
+}
+
+// ActiveOrganizationIDNotNil applies the NotNil predicate on the "active_organization_id" field.
+func ActiveOrganizationIDNotNil() predicate.Session {
+	return predicate.Session(sql.FieldNotNull(FieldActiveOrganizationID))
+}
+
+// ActiveOrganizationIDEqualFold applies the EqualFold predicate on the "active_organization_id" field.
+func ActiveOrganizationIDEqualFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldEqualFold(FieldActiveOrganizationID, v))
+}
+
+// ActiveOrganizationIDContainsFold applies the ContainsFold predicate on the "active_organization_id" field.
+func ActiveOrganizationIDContainsFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldContainsFold(FieldActiveOrganizationID, v))
+}
+
+// ActiveTeamIDEQ applies the EQ predicate on the "active_team_id" field.
+func ActiveTeamIDEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDNEQ applies the NEQ predicate on the "active_team_id" field.
+func ActiveTeamIDNEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldNEQ(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDIn applies the In predicate on the "active_team_id" field.
+func ActiveTeamIDIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldIn(FieldActiveTeamID, vs...))
+}
+
+// ActiveTeamIDNotIn applies the NotIn predicate on the "active_team_id" field.
+func ActiveTeamIDNotIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldNotIn(FieldActiveTeamID, vs...))
+}
+
+// ActiveTeamIDGT applies the GT predicate on the "active_team_id" field.
+func ActiveTeamIDGT(v string) predicate.Session {
+	return predicate.Session(sql.FieldGT(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDGTE applies the GTE predicate on the "active_team_id" field.
+func ActiveTeamIDGTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldGTE(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDLT applies the LT predicate on the "active_team_id" field.
+func ActiveTeamIDLT(v string) predicate.Session {
+	return predicate.Session(sql.FieldLT(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDLTE applies the LTE predicate on the "active_team_id" field.
+func ActiveTeamIDLTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldLTE(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDContains applies the Contains predicate on the "active_team_id" field.
+func ActiveTeamIDContains(v string) predicate.Session {
+	return predicate.Session(sql.FieldContains(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDHasPrefix applies the HasPrefix predicate on the "active_team_id" field.
+func ActiveTeamIDHasPrefix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasPrefix(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDHasSuffix applies the HasSuffix predicate on the "active_team_id" field.
+func ActiveTeamIDHasSuffix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasSuffix(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDIsNil applies the IsNil predicate on the "active_team_id" field.
+func ActiveTeamIDIsNil() predicate.Session {
+	return predicate.Session(sql.FieldIsNull(FieldActiveTeamID))
+}
+
+// ActiveTeamIDNotNil applies the NotNil predicate on the "active_team_id" field.
+func ActiveTeamIDNotNil() predicate.Session {
+	return predicate.Session(sql.FieldNotNull(FieldActiveTeamID))
+}
+
+// ActiveTeamIDEqualFold applies the EqualFold predicate on the "active_team_id" field.
+func ActiveTeamIDEqualFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldEqualFold(FieldActiveTeamID, v))
+}
+
+// ActiveTeamIDContainsFold applies the ContainsFold predicate on the "active_team_id" field.
+func ActiveTeamIDContainsFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldContainsFold(FieldActiveTeamID, v))
+}
+
+// ImpersonatedByEQ applies the EQ predicate on the "impersonated_by" field.
+func ImpersonatedByEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByNEQ applies the NEQ predicate on the "impersonated_by" field.
+func ImpersonatedByNEQ(v string) predicate.Session {
+	return predicate.Session(sql.FieldNEQ(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByIn applies the In predicate on the "impersonated_by" field.
+func ImpersonatedByIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldIn(FieldImpersonatedBy, vs...))
+}
+
+// ImpersonatedByNotIn applies the NotIn predicate on the "impersonated_by" field.
+func ImpersonatedByNotIn(vs ...string) predicate.Session {
+	return predicate.Session(sql.FieldNotIn(FieldImpersonatedBy, vs...))
+}
+
+// ImpersonatedByGT applies the GT predicate on the "impersonated_by" field.
+func ImpersonatedByGT(v string) predicate.Session {
+	return predicate.Session(sql.FieldGT(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByGTE applies the GTE predicate on the "impersonated_by" field.
+func ImpersonatedByGTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldGTE(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByLT applies the LT predicate on the "impersonated_by" field.
+func ImpersonatedByLT(v string) predicate.Session {
+	return predicate.Session(sql.FieldLT(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByLTE applies the LTE predicate on the "impersonated_by" field.
+func ImpersonatedByLTE(v string) predicate.Session {
+	return predicate.Session(sql.FieldLTE(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByContains applies the Contains predicate on the "impersonated_by" field.
+func ImpersonatedByContains(v string) predicate.Session {
+	return predicate.Session(sql.FieldContains(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByHasPrefix applies the HasPrefix predicate on the "impersonated_by" field.
+func ImpersonatedByHasPrefix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasPrefix(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByHasSuffix applies the HasSuffix predicate on the "impersonated_by" field.
+func ImpersonatedByHasSuffix(v string) predicate.Session {
+	return predicate.Session(sql.FieldHasSuffix(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByIsNil applies the IsNil predicate on the "impersonated_by" field.
+func ImpersonatedByIsNil() predicate.Session {
+	return predicate.Session(sql.FieldIsNull(FieldImpersonatedBy))
+}
+
+// ImpersonatedByNotNil applies the NotNil predicate on the "impersonated_by" field.
+func ImpersonatedByNotNil() predicate.Session {
+	return predicate.Session(sql.FieldNotNull(FieldImpersonatedBy))
+}
+
+// ImpersonatedByEqualFold applies the EqualFold predicate on the "impersonated_by" field.
+func ImpersonatedByEqualFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldEqualFold(FieldImpersonatedBy, v))
+}
+
+// ImpersonatedByContainsFold applies the ContainsFold predicate on the "impersonated_by" field.
+func ImpersonatedByContainsFold(v string) predicate.Session {
+	return predicate.Session(sql.FieldContainsFold(FieldImpersonatedBy, v))
 }
 
 // HasUser applies the HasEdge predicate on the "user" edge.

@@ -28,12 +28,50 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldTwoFactorEnabled holds the string denoting the two_factor_enabled field in the database.
 	FieldTwoFactorEnabled = "two_factor_enabled"
+	// FieldStripeCustomerID holds the string denoting the stripe_customer_id field in the database.
+	FieldStripeCustomerID = "stripe_customer_id"
+	// FieldPhoneNumber holds the string denoting the phone_number field in the database.
+	FieldPhoneNumber = "phone_number"
+	// FieldPhoneNumberVerified holds the string denoting the phone_number_verified field in the database.
+	FieldPhoneNumberVerified = "phone_number_verified"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
+	// FieldBanned holds the string denoting the banned field in the database.
+	FieldBanned = "banned"
+	// FieldBanReason holds the string denoting the ban_reason field in the database.
+	FieldBanReason = "ban_reason"
+	// FieldBanExpires holds the string denoting the ban_expires field in the database.
+	FieldBanExpires = "ban_expires"
+	// FieldUsername holds the string denoting the username field in the database.
+	FieldUsername = "username"
+	// FieldDisplayUsername holds the string denoting the display_username field in the database.
+	FieldDisplayUsername = "display_username"
+	// FieldIsAnonymous holds the string denoting the is_anonymous field in the database.
+	FieldIsAnonymous = "is_anonymous"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
 	// EdgeAccounts holds the string denoting the accounts edge name in mutations.
 	EdgeAccounts = "accounts"
 	// EdgeTwoFactors holds the string denoting the two_factors edge name in mutations.
 	EdgeTwoFactors = "two_factors"
+	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
+	EdgeMemberships = "memberships"
+	// EdgeSentInvitations holds the string denoting the sent_invitations edge name in mutations.
+	EdgeSentInvitations = "sent_invitations"
+	// EdgeTeamMemberships holds the string denoting the team_memberships edge name in mutations.
+	EdgeTeamMemberships = "team_memberships"
+	// EdgePasskeys holds the string denoting the passkeys edge name in mutations.
+	EdgePasskeys = "passkeys"
+	// EdgeSSOProviders holds the string denoting the sso_providers edge name in mutations.
+	EdgeSSOProviders = "sso_providers"
+	// EdgeScimSubject holds the string denoting the scim_subject edge name in mutations.
+	EdgeScimSubject = "scim_subject"
+	// EdgeScimUsers holds the string denoting the scim_users edge name in mutations.
+	EdgeScimUsers = "scim_users"
+	// EdgeScimProjectionGrants holds the string denoting the scim_projection_grants edge name in mutations.
+	EdgeScimProjectionGrants = "scim_projection_grants"
+	// EdgeScimIdentityTombstones holds the string denoting the scim_identity_tombstones edge name in mutations.
+	EdgeScimIdentityTombstones = "scim_identity_tombstones"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// SessionsTable is the table that holds the sessions relation/edge.
@@ -57,6 +95,69 @@ const (
 	TwoFactorsInverseTable = "two_factors"
 	// TwoFactorsColumn is the table column denoting the two_factors relation/edge.
 	TwoFactorsColumn = "user_id"
+	// MembershipsTable is the table that holds the memberships relation/edge.
+	MembershipsTable = "members"
+	// MembershipsInverseTable is the table name for the Member entity.
+	// It exists in this package in order to avoid circular dependency with the "member" package.
+	MembershipsInverseTable = "members"
+	// MembershipsColumn is the table column denoting the memberships relation/edge.
+	MembershipsColumn = "user_id"
+	// SentInvitationsTable is the table that holds the sent_invitations relation/edge.
+	SentInvitationsTable = "invitations"
+	// SentInvitationsInverseTable is the table name for the Invitation entity.
+	// It exists in this package in order to avoid circular dependency with the "invitation" package.
+	SentInvitationsInverseTable = "invitations"
+	// SentInvitationsColumn is the table column denoting the sent_invitations relation/edge.
+	SentInvitationsColumn = "inviter_id"
+	// TeamMembershipsTable is the table that holds the team_memberships relation/edge.
+	TeamMembershipsTable = "team_members"
+	// TeamMembershipsInverseTable is the table name for the TeamMember entity.
+	// It exists in this package in order to avoid circular dependency with the "teammember" package.
+	TeamMembershipsInverseTable = "team_members"
+	// TeamMembershipsColumn is the table column denoting the team_memberships relation/edge.
+	TeamMembershipsColumn = "user_id"
+	// PasskeysTable is the table that holds the passkeys relation/edge.
+	PasskeysTable = "passkeys"
+	// PasskeysInverseTable is the table name for the Passkey entity.
+	// It exists in this package in order to avoid circular dependency with the "passkey" package.
+	PasskeysInverseTable = "passkeys"
+	// PasskeysColumn is the table column denoting the passkeys relation/edge.
+	PasskeysColumn = "user_id"
+	// SSOProvidersTable is the table that holds the sso_providers relation/edge.
+	SSOProvidersTable = "sso_providers"
+	// SSOProvidersInverseTable is the table name for the SSOProvider entity.
+	// It exists in this package in order to avoid circular dependency with the "ssoprovider" package.
+	SSOProvidersInverseTable = "sso_providers"
+	// SSOProvidersColumn is the table column denoting the sso_providers relation/edge.
+	SSOProvidersColumn = "user_id"
+	// ScimSubjectTable is the table that holds the scim_subject relation/edge.
+	ScimSubjectTable = "scim_subjects"
+	// ScimSubjectInverseTable is the table name for the SCIMSubject entity.
+	// It exists in this package in order to avoid circular dependency with the "scimsubject" package.
+	ScimSubjectInverseTable = "scim_subjects"
+	// ScimSubjectColumn is the table column denoting the scim_subject relation/edge.
+	ScimSubjectColumn = "user_id"
+	// ScimUsersTable is the table that holds the scim_users relation/edge.
+	ScimUsersTable = "scim_users"
+	// ScimUsersInverseTable is the table name for the SCIMUser entity.
+	// It exists in this package in order to avoid circular dependency with the "scimuser" package.
+	ScimUsersInverseTable = "scim_users"
+	// ScimUsersColumn is the table column denoting the scim_users relation/edge.
+	ScimUsersColumn = "user_id"
+	// ScimProjectionGrantsTable is the table that holds the scim_projection_grants relation/edge.
+	ScimProjectionGrantsTable = "scim_projection_grants"
+	// ScimProjectionGrantsInverseTable is the table name for the SCIMProjectionGrant entity.
+	// It exists in this package in order to avoid circular dependency with the "scimprojectiongrant" package.
+	ScimProjectionGrantsInverseTable = "scim_projection_grants"
+	// ScimProjectionGrantsColumn is the table column denoting the scim_projection_grants relation/edge.
+	ScimProjectionGrantsColumn = "user_id"
+	// ScimIdentityTombstonesTable is the table that holds the scim_identity_tombstones relation/edge.
+	ScimIdentityTombstonesTable = "scim_identity_tombstones"
+	// ScimIdentityTombstonesInverseTable is the table name for the SCIMIdentityTombstone entity.
+	// It exists in this package in order to avoid circular dependency with the "scimidentitytombstone" package.
+	ScimIdentityTombstonesInverseTable = "scim_identity_tombstones"
+	// ScimIdentityTombstonesColumn is the table column denoting the scim_identity_tombstones relation/edge.
+	ScimIdentityTombstonesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -69,6 +170,16 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldTwoFactorEnabled,
+	FieldStripeCustomerID,
+	FieldPhoneNumber,
+	FieldPhoneNumberVerified,
+	FieldRole,
+	FieldBanned,
+	FieldBanReason,
+	FieldBanExpires,
+	FieldUsername,
+	FieldDisplayUsername,
+	FieldIsAnonymous,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -92,6 +203,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultTwoFactorEnabled holds the default value on creation for the "two_factor_enabled" field.
 	DefaultTwoFactorEnabled bool
+	// DefaultBanned holds the default value on creation for the "banned" field.
+	DefaultBanned bool
+	// DefaultIsAnonymous holds the default value on creation for the "is_anonymous" field.
+	DefaultIsAnonymous bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -141,6 +256,56 @@ func ByTwoFactorEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTwoFactorEnabled, opts...).ToFunc()
 }
 
+// ByStripeCustomerID orders the results by the stripe_customer_id field.
+func ByStripeCustomerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeCustomerID, opts...).ToFunc()
+}
+
+// ByPhoneNumber orders the results by the phone_number field.
+func ByPhoneNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPhoneNumber, opts...).ToFunc()
+}
+
+// ByPhoneNumberVerified orders the results by the phone_number_verified field.
+func ByPhoneNumberVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPhoneNumberVerified, opts...).ToFunc()
+}
+
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByBanned orders the results by the banned field.
+func ByBanned(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBanned, opts...).ToFunc()
+}
+
+// ByBanReason orders the results by the ban_reason field.
+func ByBanReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBanReason, opts...).ToFunc()
+}
+
+// ByBanExpires orders the results by the ban_expires field.
+func ByBanExpires(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBanExpires, opts...).ToFunc()
+}
+
+// ByUsername orders the results by the username field.
+func ByUsername(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUsername, opts...).ToFunc()
+}
+
+// ByDisplayUsername orders the results by the display_username field.
+func ByDisplayUsername(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisplayUsername, opts...).ToFunc()
+}
+
+// ByIsAnonymous orders the results by the is_anonymous field.
+func ByIsAnonymous(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIsAnonymous, opts...).ToFunc()
+}
+
 // BySessionsCount orders the results by sessions count.
 func BySessionsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -182,6 +347,125 @@ func ByTwoFactors(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTwoFactorsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByMembershipsCount orders the results by memberships count.
+func ByMembershipsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMembershipsStep(), opts...)
+	}
+}
+
+// ByMemberships orders the results by memberships terms.
+func ByMemberships(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMembershipsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySentInvitationsCount orders the results by sent_invitations count.
+func BySentInvitationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSentInvitationsStep(), opts...)
+	}
+}
+
+// BySentInvitations orders the results by sent_invitations terms.
+func BySentInvitations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSentInvitationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByTeamMembershipsCount orders the results by team_memberships count.
+func ByTeamMembershipsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTeamMembershipsStep(), opts...)
+	}
+}
+
+// ByTeamMemberships orders the results by team_memberships terms.
+func ByTeamMemberships(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTeamMembershipsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPasskeysCount orders the results by passkeys count.
+func ByPasskeysCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPasskeysStep(), opts...)
+	}
+}
+
+// ByPasskeys orders the results by passkeys terms.
+func ByPasskeys(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPasskeysStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySSOProvidersCount orders the results by sso_providers count.
+func BySSOProvidersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSSOProvidersStep(), opts...)
+	}
+}
+
+// BySSOProviders orders the results by sso_providers terms.
+func BySSOProviders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSSOProvidersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByScimSubjectField orders the results by scim_subject field.
+func ByScimSubjectField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScimSubjectStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByScimUsersCount orders the results by scim_users count.
+func ByScimUsersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScimUsersStep(), opts...)
+	}
+}
+
+// ByScimUsers orders the results by scim_users terms.
+func ByScimUsers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScimUsersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByScimProjectionGrantsCount orders the results by scim_projection_grants count.
+func ByScimProjectionGrantsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScimProjectionGrantsStep(), opts...)
+	}
+}
+
+// ByScimProjectionGrants orders the results by scim_projection_grants terms.
+func ByScimProjectionGrants(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScimProjectionGrantsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByScimIdentityTombstonesCount orders the results by scim_identity_tombstones count.
+func ByScimIdentityTombstonesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScimIdentityTombstonesStep(), opts...)
+	}
+}
+
+// ByScimIdentityTombstones orders the results by scim_identity_tombstones terms.
+func ByScimIdentityTombstones(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScimIdentityTombstonesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newSessionsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -201,5 +485,68 @@ func newTwoFactorsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TwoFactorsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TwoFactorsTable, TwoFactorsColumn),
+	)
+}
+func newMembershipsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MembershipsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, MembershipsTable, MembershipsColumn),
+	)
+}
+func newSentInvitationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SentInvitationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SentInvitationsTable, SentInvitationsColumn),
+	)
+}
+func newTeamMembershipsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TeamMembershipsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TeamMembershipsTable, TeamMembershipsColumn),
+	)
+}
+func newPasskeysStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PasskeysInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PasskeysTable, PasskeysColumn),
+	)
+}
+func newSSOProvidersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SSOProvidersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SSOProvidersTable, SSOProvidersColumn),
+	)
+}
+func newScimSubjectStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScimSubjectInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, ScimSubjectTable, ScimSubjectColumn),
+	)
+}
+func newScimUsersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScimUsersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScimUsersTable, ScimUsersColumn),
+	)
+}
+func newScimProjectionGrantsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScimProjectionGrantsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScimProjectionGrantsTable, ScimProjectionGrantsColumn),
+	)
+}
+func newScimIdentityTombstonesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScimIdentityTombstonesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScimIdentityTombstonesTable, ScimIdentityTombstonesColumn),
 	)
 }
