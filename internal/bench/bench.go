@@ -1,0 +1,153 @@
+// Package bench measures the dev loop and the pipeline: generate (warm with a change, no-op,
+// against the hand-run baseline of Ent codegen plus Atlas's diff), migrate (against goose on
+// the same files) and the index coverage of every lookup an auth flow makes. `go tool mage
+// bench` runs it and prints medians; figures are never asserted in tests.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Config configures a bench run.
+type Config struct {
+	// Root is the Kernia checkout the benchmark modules replace the dependency with.
+	Root string
+	// Runs is the number of timed repetitions of each measure (median reported).
+	Runs int
+	// PostgresURL is the server benchmarks create their databases on.
+	PostgresURL string
+	// Users is the number of users seeded for index coverage.
+	Users int
+	// Out receives the report.
+	Out io.Writer
+}
+
+// measure is one timed row of the report.
+type measure struct {
+	name    string
+	samples []time.Duration
+	note    string
+}
+
+func (m measure) median() time.Duration {
+	s := slices.Clone(m.samples)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// timeN runs f n times after one untimed warm-up, calling reset (untimed) before each run.
+func timeN(n int, reset func() error, f func() error) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := -1; i < n; i++ {
+		if reset != nil {
+			if err := reset(); err != nil {
+				return nil, err
+			}
+		}
+		start := time.Now()
+		if err := f(); err != nil {
+			return nil, err
+		}
+		if i >= 0 {
+			out = append(out, time.Since(start))
+		}
+	}
+	return out, nil
+}
+
+// Run runs every benchmark and prints the report.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Runs <= 0 {
+		cfg.Runs = 5
+	}
+	if cfg.Users <= 0 {
+		cfg.Users = 100_000
+	}
+	cpu := cpuModel()
+	fmt.Fprintf(cfg.Out, "kernia bench: %d CPUs (%s), %s %s/%s, medians of %d runs after a warm-up\n\n",
+		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.Runs)
+	env, err := newEnv(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	gen, err := benchGenerate(ctx, env)
+	if err != nil {
+		return fmt.Errorf("bench generate: %w", err)
+	}
+	table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
+	mig, err := benchMigrate(ctx, env)
+	if err != nil {
+		return fmt.Errorf("bench migrate: %w", err)
+	}
+	table(cfg.Out, "migrate (the same files)", mig)
+	idx, err := benchIndexes(ctx, env)
+	if err != nil {
+		return fmt.Errorf("bench indexes: %w", err)
+	}
+	fmt.Fprintf(cfg.Out, "index coverage (PostgreSQL, %d users and proportional rows; EXPLAIN of each lookup)\n", cfg.Users)
+	tw := tabwriter.NewWriter(cfg.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  lookup\tplan\tindex scan")
+	for _, r := range idx {
+		yes := "yes"
+		if !r.indexed {
+			yes = "NO"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.name, r.plan, yes)
+	}
+	tw.Flush()
+	return nil
+}
+
+func table(w io.Writer, title string, rows []measure) {
+	fmt.Fprintln(w, title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  measure\tmedian\tmin\tmax\tnote")
+	for _, m := range rows {
+		lo, hi := slices.Min(m.samples), slices.Max(m.samples)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", m.name, round(m.median()), round(lo), round(hi), m.note)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d > 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+func ratio(a, b time.Duration) string {
+	return fmt.Sprintf("%.2f×", float64(a)/float64(b))
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

@@ -1,0 +1,186 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/kernia/kernia/internal/moduletest"
+)
+
+// env is a benchmark user module in a temporary directory, which is the working directory
+// while benchmarks run, and the PostgreSQL server they create databases on.
+type env struct {
+	cfg       Config
+	dir       string
+	cwd       string
+	server    *sql.DB
+	databases []string
+}
+
+const benchAuth = `package auth
+
+import (
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/plugins/builtin"
+)
+
+// Auth is the dogfood configuration: core and every built-in plugin.
+var Auth = kernia.New(kernia.Options{
+	Dialects: []string{kernia.SQLite, kernia.Postgres},
+	Plugins:  builtin.All(),
+})
+`
+
+const benchMagefile = `//go:build mage
+
+package main
+
+import (
+	"example.com/bench/auth"
+	"github.com/kernia/kernia/mage/app"
+
+	//mage:import
+	_ "github.com/kernia/kernia/mage"
+)
+
+func init() { app.Use(auth.Auth) }
+`
+
+func newEnv(ctx context.Context, cfg Config) (*env, error) {
+	e := &env{cfg: cfg}
+	var err error
+	if e.cwd, err = os.Getwd(); err != nil {
+		return nil, err
+	}
+	if e.dir, err = os.MkdirTemp("", "kernia-bench-"); err != nil {
+		return nil, err
+	}
+	if err := moduletest.Make(cfg.Root, e.dir, "example.com/bench", map[string]string{
+		"auth/auth.go": benchAuth,
+		"magefile.go":  benchMagefile,
+	}); err != nil {
+		e.close()
+		return nil, err
+	}
+	if e.server, err = sql.Open("pgx", cfg.PostgresURL); err == nil {
+		err = e.server.PingContext(ctx)
+	}
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("PostgreSQL server %s: %w (start it: scripts/ensure-postgres.sh)", cfg.PostgresURL, err)
+	}
+	if err := os.Chdir(e.dir); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// newDatabase creates an empty database, dropped by close, and returns its URL.
+func (e *env) newDatabase(ctx context.Context) (string, error) {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "kernia_bench_" + hex.EncodeToString(b[:])
+	if _, err := e.server.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	e.databases = append(e.databases, name)
+	u, err := url.Parse(e.cfg.PostgresURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func (e *env) close() {
+	if e.cwd != "" {
+		_ = os.Chdir(e.cwd)
+	}
+	if e.server != nil {
+		for _, name := range e.databases {
+			_, _ = e.server.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		}
+		e.server.Close()
+	}
+	if e.dir != "" {
+		_ = os.RemoveAll(e.dir)
+	}
+}
+
+// run runs a command in the module with extra environment variables.
+func (e *env) run(extraEnv []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = e.dir
+	cmd.Env = append(os.Environ(), append([]string{"GOFLAGS=-mod=mod"}, extraEnv...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// snapshot is the content of the files under some directories of the module.
+type snapshot map[string][]byte
+
+func (e *env) snapshot(dirs ...string) (snapshot, error) {
+	s := snapshot{}
+	for _, d := range dirs {
+		err := filepath.WalkDir(filepath.Join(e.dir, d), func(p string, de fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil || de.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			s[p] = b
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// restore makes the directories hold exactly the snapshot again.
+func (e *env) restore(s snapshot, dirs ...string) error {
+	now, err := e.snapshot(dirs...)
+	if err != nil {
+		return err
+	}
+	for p := range now {
+		if _, ok := s[p]; !ok {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(s)) {
+		if cur, ok := now[p]; ok && string(cur) == string(s[p]) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, s[p], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
