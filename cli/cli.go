@@ -80,7 +80,7 @@ var commands = []cmd{
 	{
 		name:    "migrate",
 		summary: "apply pending migrations, locked, checksummed, one transaction per file",
-		usage:   "kernia migrate [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--baseline VERSION] [--allow-out-of-order] [--json]",
+		usage:   "kernia migrate [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--baseline VERSION] [--allow-out-of-order] [--connect-timeout 10s] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.MigrateFlags
 			fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
@@ -89,6 +89,7 @@ var commands = []cmd{
 			fs.DurationVar(&f.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for another migrate to finish")
 			fs.StringVar(&f.Baseline, "baseline", "", "record VERSION as applied on a database that predates Kernia, apply later files only")
 			fs.BoolVar(&f.AllowOutOfOrder, "allow-out-of-order", false, "apply pending files older than the last applied one")
+			fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
 			fs.BoolVar(&f.JSON, "json", false, "print the result as JSON on stdout")
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Migrate(ctx, a, f, io) }
 		},
@@ -106,11 +107,12 @@ var commands = []cmd{
 	{
 		name:    "status",
 		summary: "show applied and pending migrations and the last failure",
-		usage:   "kernia status [--url URL] [--dir DIR] [--json]",
+		usage:   "kernia status [--url URL] [--dir DIR] [--connect-timeout 10s] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.StatusFlags
 			fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
 			fs.StringVar(&f.Dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
+			fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
 			fs.BoolVar(&f.JSON, "json", false, "print the report as JSON on stdout")
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Status(ctx, a, f, io) }
 		},
@@ -230,9 +232,9 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 		}
 		return code
 	}
-	err := runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr})
+	err := runSafely(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {
-		fmt.Fprintf(stderr, "kernia: %v\n", err)
+		fmt.Fprintf(stderr, "kernia: %s\n", redact(err.Error()))
 		if code := signalExit(ctx); code != 0 {
 			return code
 		}

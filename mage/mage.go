@@ -34,7 +34,7 @@ func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive
 }
 
 // Migrate applies pending migrations to KERNIA_DATABASE_URL, locked, checksummed, one transaction per file.
-func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool) error {
+func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool, connectTimeout *time.Duration) error {
 	return run(func(auth *kernia.Auth, io command.IO) error {
 		return command.Migrate(ctx, auth, command.MigrateFlags{
 			Dir:             deref(dir),
@@ -43,15 +43,16 @@ func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *t
 			LockTimeout:     deref(lockTimeout),
 			Baseline:        deref(baseline),
 			AllowOutOfOrder: deref(allowOutOfOrder),
+			ConnectTimeout:  deref(connectTimeout),
 			JSON:            deref(json),
 		}, io)
 	})
 }
 
 // Status prints applied and pending migrations and the last failure.
-func Status(ctx context.Context, dir, url *string, json *bool) error {
+func Status(ctx context.Context, dir, url *string, json *bool, connectTimeout *time.Duration) error {
 	return run(func(auth *kernia.Auth, io command.IO) error {
-		return command.Status(ctx, auth, command.StatusFlags{Dir: deref(dir), URL: deref(url), JSON: deref(json)}, io)
+		return command.Status(ctx, auth, command.StatusFlags{Dir: deref(dir), URL: deref(url), JSON: deref(json), ConnectTimeout: deref(connectTimeout)}, io)
 	})
 }
 

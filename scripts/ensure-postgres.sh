@@ -6,8 +6,22 @@ set -euo pipefail
 
 ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 
+# The wrong-password check (internal/reliability) needs a server that checks passwords for one
+# role from loopback, whatever the rules for every other user: put a rule for that role first.
+password_role=kernia_password_test
+require_password() {
+  local hba
+  hba=$(psql -h 127.0.0.1 -U postgres -Atc 'SHOW hba_file' 2>/dev/null) || return 0
+  if [ -w "$hba" ] && ! grep -q "^host all $password_role " "$hba"; then
+    sed -i "1i host all $password_role 127.0.0.1/32 scram-sha-256" "$hba"
+    psql -h 127.0.0.1 -U postgres -Atc 'SELECT pg_reload_conf()' >/dev/null
+    echo "postgres: role $password_role logs in with a password from 127.0.0.1"
+  fi
+}
+
 if command -v pg_isready >/dev/null && ready; then
   echo "postgres: up on 127.0.0.1:5432"
+  require_password
   exit 0
 fi
 
@@ -28,6 +42,7 @@ pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
 for _ in $(seq 1 30); do
   if ready; then
     echo "postgres: up on 127.0.0.1:5432"
+    require_password
     exit 0
   fi
   sleep 1

@@ -20,7 +20,10 @@ type MigrateFlags struct {
 	LockTimeout     time.Duration
 	Baseline        string
 	AllowOutOfOrder bool
-	JSON            bool
+	// ConnectTimeout bounds connecting to a PostgreSQL server (0: the URL's connect_timeout,
+	// else 10 s).
+	ConnectTimeout time.Duration
+	JSON           bool
 }
 
 // Migrate applies the pending files of the migration directory to the database.
@@ -32,11 +35,15 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 	if f.LockTimeout < 0 {
 		return Usagef("migrate: --lock-timeout must not be negative")
 	}
+	if f.ConnectTimeout < 0 {
+		return Usagef("migrate: --connect-timeout must not be negative")
+	}
 	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{
 		DryRun:          f.DryRun,
 		LockTimeout:     f.LockTimeout,
 		Baseline:        f.Baseline,
 		AllowOutOfOrder: f.AllowOutOfOrder,
+		ConnectTimeout:  f.ConnectTimeout,
 		Out:             io.Stderr,
 	})
 	if f.JSON && res != nil {
@@ -49,9 +56,10 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 
 // StatusFlags are the flags of status.
 type StatusFlags struct {
-	Dir  string
-	URL  string
-	JSON bool
+	Dir            string
+	URL            string
+	ConnectTimeout time.Duration
+	JSON           bool
 }
 
 // Status prints the applied and pending files and the last failure.
@@ -60,7 +68,10 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 	if err != nil {
 		return err
 	}
-	rep, err := migration.Status(ctx, url, dir)
+	if f.ConnectTimeout < 0 {
+		return Usagef("status: --connect-timeout must not be negative")
+	}
+	rep, err := migration.StatusWith(ctx, url, dir, migration.StatusOptions{ConnectTimeout: f.ConnectTimeout})
 	if err != nil {
 		return err
 	}

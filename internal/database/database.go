@@ -69,12 +69,8 @@ func Parse(raw string) (*URL, error) {
 		}
 		u.Path, u.Query = path, q
 	case kernia.Postgres:
-		if _, err := url.Parse(raw); err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return nil, fmt.Errorf("postgres URL is malformed (%v): percent-encode special characters in the user and password (%% as %%25, # as %%23, @ as %%40, / as %%2F)", err)
+		if err := checkPostgresURL(raw); err != nil {
+			return nil, err
 		}
 		cfg, err := pgx.ParseConfig(raw)
 		if err != nil {
@@ -93,6 +89,41 @@ func Parse(raw string) (*URL, error) {
 		u.pg, u.Query = cfg, nil
 	}
 	return u, nil
+}
+
+// WithConnectTimeout returns a copy of the URL whose PostgreSQL connections give up after d
+// (d > 0; the URL's connect_timeout, else DefaultConnectTimeout, otherwise). SQLite ignores it.
+func (u *URL) WithConnectTimeout(d time.Duration) *URL {
+	if u.pg == nil || d <= 0 {
+		return u
+	}
+	c := *u
+	c.pg = u.pg.Copy()
+	c.pg.ConnectTimeout = d
+	return &c
+}
+
+// checkPostgresURL refuses a PostgreSQL URL that does not parse, or whose user info holds a raw
+// '@' (parsers disagree on where such a password ends: pgx would take part of it as the host).
+// Its errors never quote the URL: a parser's message about a URL with user info can hold part
+// of the password (`invalid port ":<start of password>"`).
+func checkPostgresURL(raw string) error {
+	const fix = "percent-encode special characters in the user and password (% as %25, # as %23, @ as %40, / as %2F, ? as %3F)"
+	if _, err := url.Parse(raw); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) && !strings.Contains(raw, "@") {
+			return fmt.Errorf("postgres URL is malformed (%v)", ue.Err)
+		}
+		return fmt.Errorf("postgres URL is malformed: %s", fix)
+	}
+	rest := raw[strings.Index(raw, "://")+3:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.Count(rest, "@") > 1 {
+		return fmt.Errorf("postgres URL is malformed: its user info holds more than one '@': %s", fix)
+	}
+	return nil
 }
 
 // Redacted returns the URL with its password removed.

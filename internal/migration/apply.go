@@ -29,6 +29,9 @@ type ApplyOptions struct {
 	// AllowOutOfOrder applies pending files older than the last applied version (added late,
 	// for example by a merged branch) instead of refusing them.
 	AllowOutOfOrder bool
+	// ConnectTimeout bounds connecting to a PostgreSQL server (default: the URL's
+	// connect_timeout, else database.DefaultConnectTimeout).
+	ConnectTimeout time.Duration
 	// Out receives human progress lines; nil discards them.
 	Out io.Writer
 }
@@ -89,6 +92,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	u = u.WithConnectTimeout(opts.ConnectTimeout)
 	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, opts: opts,
 		out: opts.Out, operator: operatorVersion(), stmts: make(map[string][]string, len(files))}
 	if r.out == nil {

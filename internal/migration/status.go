@@ -77,6 +77,18 @@ type Failure struct {
 // directory that fails verification or a history migrate would refuse is listed in Problems,
 // not returned as an error; errors are a missing directory and an unreachable database.
 func Status(ctx context.Context, rawURL, dirPath string) (*StatusReport, error) {
+	return StatusWith(ctx, rawURL, dirPath, StatusOptions{})
+}
+
+// StatusOptions configure StatusWith.
+type StatusOptions struct {
+	// ConnectTimeout bounds connecting to a PostgreSQL server (default: the URL's
+	// connect_timeout, else database.DefaultConnectTimeout).
+	ConnectTimeout time.Duration
+}
+
+// StatusWith is Status with options.
+func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions) (*StatusReport, error) {
 	var problems []string
 	dir, verr := VerifyDir(dirPath)
 	if verr != nil {
@@ -95,6 +107,7 @@ func Status(ctx context.Context, rawURL, dirPath string) (*StatusReport, error) 
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	u = u.WithConnectTimeout(opts.ConnectTimeout)
 	rep := &StatusReport{Database: u.Redacted(), Dialect: u.Dialect, Dir: dirPath, Applied: []FileStatus{}, Pending: []FileStatus{}}
 	db, err := openForRead(ctx, u)
 	if err != nil {

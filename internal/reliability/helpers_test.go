@@ -72,11 +72,22 @@ func start(t *testing.T, args ...string) *proc {
 
 func startIn(t *testing.T, dir string, extraEnv []string, args ...string) *proc {
 	t.Helper()
+	return startWith(t, dir, extraEnv, nil, args...)
+}
+
+// startAs starts kernia as the user uid (the test must run as root).
+func startAs(t *testing.T, uid uint32, args ...string) *proc {
+	t.Helper()
+	return startWith(t, "/", nil, &syscall.Credential{Uid: uid, Gid: uid}, args...)
+}
+
+func startWith(t *testing.T, dir string, extraEnv []string, cred *syscall.Credential, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(kerniaBin, args...), done: make(chan struct{})}
 	p.cmd.Dir = dir
 	p.cmd.Env = env(extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	p.begun = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start kernia %s: %v", strings.Join(args, " "), err)
@@ -408,4 +419,13 @@ func (tg *target) sqliteLocked(t *testing.T) bool {
 		return false
 	}
 	return true
+}
+
+// openPG opens a PostgreSQL connection pool the test closes at its end.
+func openPG(t *testing.T, u string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", u)
+	assert.NilError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -26,8 +26,22 @@ import (
 	"github.com/kernia/kernia/cli"
 )
 
+// exploding is a plugin with a bug: it panics with the database URL and the secret in the
+// panic's message.
+type exploding struct{ kernia.BasePlugin }
+
+func (exploding) ID() string { return "exploding" }
+
+func (exploding) Entities() []kernia.Entity {
+	panic("exploding plugin: url " + os.Getenv("KERNIA_DATABASE_URL") + " secret " + os.Getenv("KERNIA_SECRET"))
+}
+
 func main() {
-	os.Exit(cli.RunWith(kernia.New(kernia.Options{}), "example.com/reliability:Auth", os.Args[1:], os.Stdout, os.Stderr))
+	var opts kernia.Options
+	if os.Getenv("RELIABILITY_EXPLODING_PLUGIN") != "" {
+		opts.Plugins = []kernia.Plugin{exploding{}}
+	}
+	os.Exit(cli.RunWith(kernia.New(opts), "example.com/reliability:Auth", os.Args[1:], os.Stdout, os.Stderr))
 }
 `
 
