@@ -234,7 +234,7 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	}
 	err := runSafely(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {
-		fmt.Fprintf(stderr, "kernia: %s\n", redact(err.Error()))
+		fmt.Fprintf(stderr, "kernia: %s\n", redact(err.Error(), secrets(auth, args)))
 		if code := signalExit(ctx); code != 0 {
 			return code
 		}
