@@ -3,6 +3,7 @@ package plugintest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/compose"
+	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/migration"
 	"github.com/kernia/kernia/internal/moduletest"
@@ -146,6 +148,16 @@ func TestPipeline(t *testing.T) {
 		res, err := generator.Run(ctx, newAuth(migrations, enabled), generator.Options{Now: clock})
 		assert.NilError(t, err)
 		assert.Assert(t, res.UpToDate(), "%v", res.Changed)
+
+		// Disabling a plugin drops its tables and columns: refused without consent, and
+		// nothing is written.
+		before := moduletest.Snapshot(t, dir)
+		without := slices.DeleteFunc(slices.Clone(enabled), func(p kernia.Plugin) bool { return p.ID() == "organization" })
+		_, err = generator.Run(ctx, newAuth(migrations, without), generator.Options{Now: clock})
+		assert.Assert(t, errors.Is(err, diff.ErrDestructive), "%v", err)
+		assert.Check(t, is.Contains(err.Error(), "drops table members"))
+		assert.Check(t, is.Contains(err.Error(), "drops column sessions.active_organization_id"))
+		assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
 	})
 
 	t.Run("client", func(t *testing.T) {
