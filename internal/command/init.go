@@ -59,6 +59,9 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	if _, err := database.Parse(dbURL); err != nil {
 		return Usagef("init: --database-url: %v", err)
 	}
+	if env := os.Getenv(kernia.EnvDatabaseURL); f.DatabaseURL != "" && env != "" && env != f.DatabaseURL {
+		fmt.Fprintf(io.Stderr, "init: note: %s is already set (in the environment or an existing .env) to another database; it wins over the new .env until you unset it\n", kernia.EnvDatabaseURL)
+	}
 	secret, err := keyring.NewKey()
 	if err != nil {
 		return err
