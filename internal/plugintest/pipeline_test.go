@@ -312,7 +312,8 @@ func addedColumns(prev, next *compose.Plan) added {
 
 var (
 	createTable = regexp.MustCompile("(?m)^CREATE TABLE [`\"]([a-z_]+)[`\"]")
-	addColumn   = regexp.MustCompile("(?m)^ALTER TABLE [`\"]([a-z_]+)[`\"] ADD COLUMN [`\"]([a-z_]+)[`\"]")
+	alterLine   = regexp.MustCompile("(?m)^ALTER TABLE [`\"]([a-z_]+)[`\"] .*$")
+	addColumn   = regexp.MustCompile("ADD COLUMN [`\"]([a-z_]+)[`\"]")
 	alterTable  = regexp.MustCompile("(?m)^ALTER TABLE [`\"]([a-z_]+)[`\"]")
 	dropTable   = regexp.MustCompile("(?m)^DROP TABLE [`\"]([a-z_]+)[`\"]")
 	createIndex = regexp.MustCompile("(?m)^CREATE (?:UNIQUE )?INDEX [`\"][a-z_]+[`\"] ON [`\"]([a-z_]+)[`\"]")
@@ -342,8 +343,10 @@ func checkOnly(t *testing.T, sqlText, dialect string, a added, plugin string) {
 			assert.Check(t, touched(m[1]), "%s %s: touches table %s:\n%s", plugin, dialect, m[1], sqlText)
 		}
 	}
-	for _, m := range addColumn.FindAllStringSubmatch(sqlText, -1) {
-		assert.Check(t, a.columns[m[1]][m[2]], "%s %s: adds column %s.%s", plugin, dialect, m[1], m[2])
+	for _, line := range alterLine.FindAllStringSubmatch(sqlText, -1) {
+		for _, m := range addColumn.FindAllStringSubmatch(line[0], -1) {
+			assert.Check(t, a.columns[line[1]][m[1]], "%s %s: adds column %s.%s", plugin, dialect, line[1], m[1])
+		}
 	}
 	for table, cols := range a.columns {
 		for c := range cols {
