@@ -86,7 +86,7 @@ func TestLocks3_LongMigrationKeepsTheLockSecondRunnerExecutesNothing(t *testing.
 	dialects(t, func(t *testing.T, tg *target) {
 		dir := migrations(t, map[string]string{
 			"20260101000001_log.sql":  logTable,
-			"20260101000002_slow.sql": logged("slow", tg.sleep(t, 4)),
+			"20260101000002_slow.sql": logged("slow", tg.sleep(t, 5)),
 			"20260101000003_b.sql":    logged("b"),
 		})
 		first := start(t, "migrate", "--url", tg.url, "--dir", dir, "--lock-timeout", "1s")

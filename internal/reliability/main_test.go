@@ -60,6 +60,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "reliability: build the kernia command:", err)
 		return 1
 	}
+	if err := calibrate(); err != nil {
+		fmt.Fprintln(os.Stderr, "reliability: calibrate SQLite:", err)
+		return 1
+	}
 	return m.Run()
 }
 
