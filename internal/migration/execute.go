@@ -67,7 +67,10 @@ type fileRun struct {
 
 // inTx runs the file in one PostgreSQL transaction with its revision.
 func (x *fileRun) inTx(ctx context.Context) error {
-	tx, err := x.conn.BeginTx(ctx, nil)
+	// The transaction is not bound to ctx: database/sql would roll back a cancelled one on its
+	// own goroutine, racing the statements that follow on this connection (the unlock). Its
+	// statements use ctx, and every path below ends it explicitly.
+	tx, err := x.conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return x.fail(ctx, -1, fmt.Errorf("begin a transaction: %w", err))
 	}

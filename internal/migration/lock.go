@@ -26,10 +26,11 @@ const lockPollInterval = 100 * time.Millisecond
 // when the run's context is cancelled.
 const releaseTimeout = 10 * time.Second
 
-// lockHolderQuery finds the session holding PostgresLockKey.
+// lockHolderQuery finds the session holding PostgresLockKey on the database it runs on
+// (advisory locks are per database; pg_locks lists those of every database).
 var lockHolderQuery = fmt.Sprintf("SELECT a.pid, a.usename, a.application_name, a.client_addr, a.backend_start, a.state, a.query "+
 	"FROM pg_locks l JOIN pg_stat_activity a USING (pid) "+
-	"WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = %d AND l.objsubid = 1 AND l.granted", PostgresLockKey)
+	"WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = %d AND l.objsubid = 1 AND l.granted AND a.datname = current_database()", PostgresLockKey)
 
 // clientCheckInterval is how often the server checks, during a long statement of a run, that
 // the run's process is still connected (PostgreSQL 14 and later).
@@ -59,7 +60,7 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 			break
 		}
 		if !time.Now().Before(deadline) {
-			return nil, fmt.Errorf("migrate: %s is locked by another migration run (PostgreSQL advisory lock %d): gave up after %s (raise --lock-timeout to wait longer); find the holder with: %s",
+			return nil, fmt.Errorf("migrate: %s is locked by another migration run (PostgreSQL advisory lock %d): gave up after %s (raise --lock-timeout to wait longer); find the holder by running on that database: %s",
 				where, PostgresLockKey, timeout, lockHolderQuery)
 		}
 		select {

@@ -120,7 +120,7 @@ func TestFailures8_SIGINTRollsBackReleasesTheLockExit130(t *testing.T) {
 				assert.Check(t, r.elapsed < 2*time.Minute, "took %s", r.elapsed)
 				assert.Check(t, !contains(tg.tables(t), "slow"), "the interrupted file's table remains")
 				if tg.dialect == "postgres" {
-					assert.Check(t, !tg.advisoryLockHeld(t), "the lock is still held")
+					assert.Check(t, !tg.advisoryLockHeld(t), "the lock is still held: %s", r.stderr)
 					assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
 					assert.Equal(t, tg.count(t, "SELECT count(*) FROM a"), 0)
 				} else {

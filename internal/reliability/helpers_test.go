@@ -353,10 +353,12 @@ func (tg *target) intact(t *testing.T) {
 	assert.Check(t, !rows.Next(), "PRAGMA foreign_key_check reports violations")
 }
 
-// advisoryLockHeld reports whether a session holds Kernia's (and Atlas's) migration lock.
+// advisoryLockHeld reports whether a session holds Kernia's (and Atlas's) migration lock on the
+// target's database (advisory locks are per database).
 func (tg *target) advisoryLockHeld(t *testing.T) bool {
 	t.Helper()
-	return tg.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 2686470616 AND granted`) > 0
+	return tg.count(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 2686470616 AND objsubid = 1 AND granted `+
+		`AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
 }
 
 // migrations writes the migration files (name → content) into a new directory and hashes it

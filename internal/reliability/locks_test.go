@@ -61,7 +61,7 @@ func TestLocks2_LockTimeoutNamesTheLockAndItsHolder(t *testing.T) {
 		var want []string
 		if tg.dialect == "postgres" {
 			_, err = conn.ExecContext(t.Context(), "SELECT pg_advisory_lock(2686470616)")
-			want = []string{"locked by another migration run", "advisory lock 2686470616", "gave up after 2s", "pg_stat_activity", "pg_locks"}
+			want = []string{"locked by another migration run", "advisory lock 2686470616", "gave up after 2s", "find the holder by running on that database: "}
 		} else {
 			_, err = conn.ExecContext(t.Context(), "BEGIN IMMEDIATE")
 			want = []string{"database is locked by another migrate or writer", "gave up after 2s", "fuser " + tg.path}
@@ -70,6 +70,15 @@ func TestLocks2_LockTimeoutNamesTheLockAndItsHolder(t *testing.T) {
 		r := kernia(t, "migrate", "--url", tg.url, "--dir", dir, "--lock-timeout", "2s")
 		expect(t, r, 1, want...)
 		assert.Check(t, r.elapsed < 60*time.Second, "took %s", r.elapsed)
+		if tg.dialect == "postgres" {
+			// The query the message gives finds the session holding the lock.
+			_, query, _ := strings.Cut(r.stderr, "find the holder by running on that database: ")
+			var holder int
+			assert.NilError(t, tg.db.QueryRow(strings.TrimSpace(query)).Scan(&holder, new(any), new(any), new(any), new(any), new(any), new(any)))
+			var pid int
+			assert.NilError(t, conn.QueryRowContext(t.Context(), "SELECT pg_backend_pid()").Scan(&pid))
+			assert.Equal(t, holder, pid)
+		}
 		if tg.dialect == "sqlite" {
 			_, err = conn.ExecContext(t.Context(), "ROLLBACK")
 			assert.NilError(t, err)
