@@ -20,7 +20,15 @@ const (
 // signalCause is the cause of a context cancelled by a signal.
 type signalCause struct{ sig os.Signal }
 
-func (s signalCause) Error() string { return "interrupted by " + s.sig.String() }
+func (s signalCause) Error() string {
+	if s.sig == syscall.SIGTERM {
+		return "received SIGTERM"
+	}
+	return "received SIGINT"
+}
+
+// Unwrap makes the cause a context.Canceled.
+func (s signalCause) Unwrap() error { return context.Canceled }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM. After that signal
 // the process gets the default handling back, so a second Ctrl-C stops it at once.

@@ -121,7 +121,7 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 func (x *fileRun) inSavepoint(ctx context.Context) error {
 	if _, err := x.conn.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("migrate: interrupted before applying %s: %w: %s", x.file.Name(), ctx.Err(), x.kept())
+			return fmt.Errorf("migrate: interrupted before applying %s: %w: %s", x.file.Name(), context.Cause(ctx), x.kept())
 		}
 		return fmt.Errorf("migrate: %s: SAVEPOINT: %w", x.file.Name(), err)
 	}
@@ -176,7 +176,7 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error) error {
 			x.rev.Applied, len(x.stmts), kept)
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("migrate: interrupted while applying %s: %w: %s", x.file.Name(), ctx.Err(), undone)
+		return fmt.Errorf("migrate: interrupted while applying %s: %w: %s", x.file.Name(), context.Cause(ctx), undone)
 	}
 	// In a transaction nothing of this attempt stays: rev.Applied still counts only statements
 	// applied before it (none, unless an earlier attempt ran without a transaction), so the next

@@ -52,7 +52,7 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 		var ok bool
 		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", PostgresLockKey).Scan(&ok); err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, ctx.Err())
+				return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
 			}
 			return nil, fmt.Errorf("migrate: take the migration lock on %s: %w", where, err)
 		}
@@ -65,7 +65,7 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, ctx.Err())
+			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
 		case <-time.After(min(lockPollInterval, time.Until(deadline))):
 		}
 	}
@@ -106,7 +106,7 @@ func lockSQLite(ctx context.Context, conn *sql.Conn, path string, timeout time.D
 				path, timeout, path)
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("migrate: interrupted while waiting for the lock on sqlite %s: %w", path, ctx.Err())
+			return nil, fmt.Errorf("migrate: interrupted while waiting for the lock on sqlite %s: %w", path, context.Cause(ctx))
 		}
 		return nil, fmt.Errorf("migrate: sqlite %s: BEGIN IMMEDIATE: %w", path, err)
 	}

@@ -116,7 +116,7 @@ func TestFailures8_SIGINTRollsBackReleasesTheLockExit130(t *testing.T) {
 				}
 				p.signal(t, sig.sig)
 				r := p.wait(t)
-				expect(t, r, sig.code, "interrupted while applying 20260101000002_slow.sql", "the file was rolled back")
+				expect(t, r, sig.code, "interrupted while applying 20260101000002_slow.sql: received "+sig.name+": the file was rolled back")
 				assert.Check(t, r.elapsed < 2*time.Minute, "took %s", r.elapsed)
 				assert.Check(t, !contains(tg.tables(t), "slow"), "the interrupted file's table remains")
 				if tg.dialect == "postgres" {
