@@ -30,19 +30,28 @@ func (s signalCause) Error() string {
 // Unwrap makes the cause a context.Canceled.
 func (s signalCause) Unwrap() error { return context.Canceled }
 
-// interruptible returns a context cancelled by the first SIGINT or SIGTERM. After that signal
-// the process gets the default handling back, so a second Ctrl-C stops it at once.
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM. Later signals are
+// ignored while the command cleans up (a rollback and an unlock, each bounded in time): the
+// same Ctrl-C often arrives twice, from the terminal and forwarded by `go tool` or the loader,
+// and must not kill the process halfway through its clean-up. SIGKILL still works, and is safe.
 func interruptible() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	ch := make(chan os.Signal, 1)
+	ch := make(chan os.Signal, 4)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-ch:
-			signal.Stop(ch)
 			cancel(signalCause{sig})
 		case <-done:
+			return
+		}
+		for {
+			select {
+			case <-ch:
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"gotest.tools/v3/assert"
+
+	"github.com/kernia/kernia/internal/moduletest"
 )
 
 const (
@@ -234,4 +237,34 @@ func TestFailures12_RecordedFileMissingFromDirectory(t *testing.T) {
 		s := status(t, tg, dir)
 		assert.Check(t, len(s.Problems) == 1 && strings.Contains(s.Problems[0], want), "%v", s.Problems)
 	})
+}
+
+// Check 8 through `go tool kernia`, the way users run it: Ctrl-C in a terminal signals the
+// whole process group (go, the kernia tool, the loader program it runs), and go forwards the
+// signal again. The run still rolls back, releases the lock and exits 130.
+func TestFailures8_CtrlCThroughGoToolKernia(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds a module with go tool kernia")
+	}
+	dir := moduletest.New(t, "example.com/ctrlc", map[string]string{"auth/auth.go": "package auth\n\nimport \"github.com/kernia/kernia\"\n\nvar Auth = kernia.New(kernia.Options{})\n"})
+	tg := newTarget(t, "sqlite")
+	mdir := migrations(t, map[string]string{
+		"20260101000001_a.sql":    goodFile,
+		"20260101000002_slow.sql": "CREATE TABLE slow (id integer PRIMARY KEY);\n" + tg.sleep(t, 120),
+	})
+	p := &proc{cmd: exec.Command("go", "tool", "kernia", "migrate", "--url", tg.url, "--dir", mdir), done: make(chan struct{})}
+	p.cmd.Dir = dir
+	p.cmd.Env = env("GOFLAGS=-mod=mod")
+	p.run(t)
+	eventually(t, 3*time.Minute, "the runner applied its first file", func() bool {
+		return strings.Contains(p.stderrSoFar(), "applied 20260101000001_a.sql")
+	})
+	assert.NilError(t, syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)) // the whole group, as a terminal does
+	r := p.wait(t)
+	expect(t, r, 130, "interrupted while applying 20260101000002_slow.sql: received SIGINT: the file was rolled back")
+	assert.Check(t, !tg.sqliteLocked(t), "the lock is still held")
+	assert.Check(t, !contains(tg.tables(t), "slow"))
+	assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
+	tg.intact(t)
 }

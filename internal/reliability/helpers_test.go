@@ -86,11 +86,22 @@ func startWith(t *testing.T, dir string, extraEnv []string, cred *syscall.Creden
 	p := &proc{cmd: exec.Command(kerniaBin, args...), done: make(chan struct{})}
 	p.cmd.Dir = dir
 	p.cmd.Env = env(extraEnv...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	p.run(t)
+	return p
+}
+
+// run starts p.cmd in a new process group and collects its end.
+func (p *proc) run(t *testing.T) {
+	t.Helper()
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if p.cmd.SysProcAttr == nil {
+		p.cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	p.cmd.SysProcAttr.Setpgid = true
 	p.begun = time.Now()
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start kernia %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("start %s: %v", strings.Join(p.cmd.Args, " "), err)
 	}
 	go func() {
 		err := p.cmd.Wait()
@@ -112,11 +123,10 @@ func startWith(t *testing.T, dir string, extraEnv []string, cred *syscall.Creden
 		select {
 		case <-p.done:
 		default:
-			_ = p.cmd.Process.Kill()
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 			<-p.done
 		}
 	})
-	return p
 }
 
 // wait waits for the process (killing it after cmdBound) and checks it printed no secret.
@@ -125,7 +135,7 @@ func (p *proc) wait(t *testing.T) result {
 	select {
 	case <-p.done:
 	case <-time.After(cmdBound - time.Since(p.begun)):
-		_ = p.cmd.Process.Kill()
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 		t.Fatalf("kernia %s did not end within %s\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), cmdBound, p.res.stderr)
 	}
