@@ -123,7 +123,7 @@ func TestLocks3_LongMigrationKeepsTheLockSecondRunnerExecutesNothing(t *testing.
 // file leaves nothing of that file, the lock is released while the killed statement would still
 // be running (PostgreSQL ends the session of a dead client; SQLite's file lock dies with the
 // process), the SQLite file is intact, and the next runner applies the file.
-func TestLocks4_SIGKILLMidFileReleasesTheLockAndLeavesNothing(t *testing.T) {
+func TestLocks4and7_SIGKILLMidFileReleasesTheLockAndLeavesNothing(t *testing.T) {
 	t.Parallel()
 	dialects(t, func(t *testing.T, tg *target) {
 		// The killed file's slow statement runs as long as knobs says: a minute while the test
