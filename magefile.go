@@ -28,7 +28,7 @@ func Test() error {
 	return sh.RunV("scripts/test.sh")
 }
 
-// Bench measures generate, migrate and index coverage and prints medians (BENCH_RUNS, BENCH_USERS).
+// Bench measures generate, migrate and index coverage and prints medians (BENCH_RUNS, BENCH_USERS, BENCH_ONLY).
 func Bench(ctx context.Context) error {
 	root, err := os.Getwd()
 	if err != nil {
@@ -39,6 +39,7 @@ func Bench(ctx context.Context) error {
 		Runs:        envInt("BENCH_RUNS", 5),
 		Users:       envInt("BENCH_USERS", 100_000),
 		PostgresURL: pgtest.ServerURL(),
+		Only:        os.Getenv("BENCH_ONLY"),
 		Out:         os.Stdout,
 	})
 }

@@ -26,6 +26,8 @@ type Config struct {
 	PostgresURL string
 	// Users is the number of users seeded for index coverage.
 	Users int
+	// Only limits the run to one section: "generate", "migrate" or "indexes" ("" runs all).
+	Only string
 	// Out receives the report.
 	Out io.Writer
 }
@@ -85,16 +87,25 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer env.close()
-	gen, err := benchGenerate(ctx, env)
-	if err != nil {
-		return fmt.Errorf("bench generate: %w", err)
+	if cfg.Only == "" || cfg.Only == "generate" {
+		gen, err := benchGenerate(ctx, env)
+		if err != nil {
+			return fmt.Errorf("bench generate: %w", err)
+		}
+		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
+	} else if err := env.run(nil, "go", "tool", "kernia", "generate"); err != nil {
+		return err
 	}
-	table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	mig, err := benchMigrate(ctx, env)
-	if err != nil {
-		return fmt.Errorf("bench migrate: %w", err)
+	if cfg.Only == "" || cfg.Only == "migrate" {
+		mig, err := benchMigrate(ctx, env)
+		if err != nil {
+			return fmt.Errorf("bench migrate: %w", err)
+		}
+		table(cfg.Out, "migrate (the same files)", mig)
 	}
-	table(cfg.Out, "migrate (the same files)", mig)
+	if cfg.Only != "" && cfg.Only != "indexes" {
+		return nil
+	}
 	idx, err := benchIndexes(ctx, env)
 	if err != nil {
 		return fmt.Errorf("bench indexes: %w", err)

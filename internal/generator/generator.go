@@ -16,8 +16,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	entschema "entgo.io/ent/dialect/sql/schema"
 	"golang.org/x/mod/modfile"
 
 	"github.com/kernia/kernia"
@@ -142,20 +144,41 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 			return nil, err
 		}
 	}
-	out, err := codegen.Generate(cfg)
+	graph, err := codegen.NewGraph(cfg)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "ent codegen: %d files in %s\n", len(out.Files), time.Since(start).Round(time.Millisecond))
-	if err := writeClient(tx, out.Files); err != nil {
-		return nil, err
-	}
+	defer graph.Close()
 	name := opts.Name
 	if name == "" {
 		name = DefaultName
 	}
-	for _, d := range dialects {
-		m, err := diffDialect(ctx, auth, d, out, name, opts)
+	// Each dialect's diff needs only the graph's tables: run the diffs while Ent generates
+	// the client, which keeps both cores busy formatting.
+	diffs := make([]diffResult, len(dialects))
+	var wg sync.WaitGroup
+	for i, d := range dialects {
+		tables, err := graph.Tables()
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			diffs[i].m, diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts)
+		}()
+	}
+	files, genErr := graph.Files()
+	wg.Wait()
+	if genErr != nil {
+		return nil, genErr
+	}
+	fmt.Fprintf(log, "ent codegen and diffs: %d files in %s\n", len(files), time.Since(start).Round(time.Millisecond))
+	if err := writeClient(tx, files); err != nil {
+		return nil, err
+	}
+	for i, d := range dialects {
+		m, err := diffs[i].m, diffs[i].err
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +219,12 @@ type plannedMigration struct {
 	sum []byte
 }
 
-func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, out *codegen.Output, name string, opts Options) (*plannedMigration, error) {
+type diffResult struct {
+	m   *plannedMigration
+	err error
+}
+
+func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables []*entschema.Table, name string, opts Options) (*plannedMigration, error) {
 	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), auth.DatabaseURL())
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
@@ -206,7 +234,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, out *co
 	r, err := diff.Diff(ctx, diff.Options{
 		Dev:              dev,
 		Dir:              dir,
-		Tables:           out.Tables,
+		Tables:           tables,
 		Name:             name,
 		Now:              opts.Now,
 		AllowDestructive: opts.AllowDestructive,
