@@ -71,6 +71,30 @@ func timeN(n int, reset func() error, f func() error) ([]time.Duration, error) {
 	return out, nil
 }
 
+// timeAlternating times a and b n times each, alternately, after one untimed warm-up of
+// each, calling reset (untimed) before every run.
+func timeAlternating(n int, reset, a, b func() error) (as, bs []time.Duration, err error) {
+	for i := -1; i < n; i++ {
+		for j, f := range []func() error{a, b} {
+			if err := reset(); err != nil {
+				return nil, nil, err
+			}
+			start := time.Now()
+			if err := f(); err != nil {
+				return nil, nil, err
+			}
+			switch {
+			case i < 0:
+			case j == 0:
+				as = append(as, time.Since(start))
+			default:
+				bs = append(bs, time.Since(start))
+			}
+		}
+	}
+	return as, bs, nil
+}
+
 // Run runs every benchmark and prints the report.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Runs <= 0 {
@@ -93,8 +117,14 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	} else if err := env.run(nil, "go", "tool", "kernia", "generate"); err != nil {
-		return err
+	} else {
+		dev, err := env.newDatabase(ctx)
+		if err != nil {
+			return err
+		}
+		if err := env.run([]string{"KERNIA_DEV_URL=" + dev}, "go", "tool", "kernia", "generate"); err != nil {
+			return err
+		}
 	}
 	if cfg.Only == "" || cfg.Only == "migrate" {
 		mig, err := benchMigrate(ctx, env)
