@@ -14,6 +14,7 @@
 package kernia
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -117,28 +118,28 @@ func (a *Auth) Options() Options {
 func (a *Auth) Plugins() []Plugin { return slices.Clone(a.opts.Plugins) }
 
 // AppName returns the configured application name (default "kernia").
-func (a *Auth) AppName() string { return firstNonEmpty(a.opts.AppName, "kernia") }
+func (a *Auth) AppName() string { return cmp.Or(a.opts.AppName, "kernia") }
 
 // BaseURL returns the resolved base URL: Options, then $KERNIA_URL, then the default.
 func (a *Auth) BaseURL() string {
-	return firstNonEmpty(a.opts.BaseURL, os.Getenv(EnvURL), DefaultBaseURL)
+	return cmp.Or(a.opts.BaseURL, os.Getenv(EnvURL), DefaultBaseURL)
 }
 
 // BasePath returns the resolved base path.
-func (a *Auth) BasePath() string { return firstNonEmpty(a.opts.BasePath, DefaultBasePath) }
+func (a *Auth) BasePath() string { return cmp.Or(a.opts.BasePath, DefaultBasePath) }
 
 // DatabaseURL returns the resolved database URL: Options, then $KERNIA_DATABASE_URL, then the
 // default.
 func (a *Auth) DatabaseURL() string {
-	return firstNonEmpty(a.opts.DatabaseURL, os.Getenv(EnvDatabaseURL), DefaultDatabaseURL)
+	return cmp.Or(a.opts.DatabaseURL, os.Getenv(EnvDatabaseURL), DefaultDatabaseURL)
 }
 
 // DevURL returns the resolved dev database URL, or "" when none is configured.
-func (a *Auth) DevURL() string { return firstNonEmpty(a.opts.DevURL, os.Getenv(EnvDevURL)) }
+func (a *Auth) DevURL() string { return cmp.Or(a.opts.DevURL, os.Getenv(EnvDevURL)) }
 
 // MigrationsDir returns the parent directory of the per-dialect migration directories.
 func (a *Auth) MigrationsDir() string {
-	return firstNonEmpty(a.opts.MigrationsDir, DefaultMigrationsDir)
+	return cmp.Or(a.opts.MigrationsDir, DefaultMigrationsDir)
 }
 
 // Dialects returns the dialects migrations are written for: Options.Dialects, else the dialect
@@ -217,13 +218,4 @@ func validPluginID(id string) bool {
 		}
 	}
 	return true
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -219,7 +220,7 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	ctx, stop := interruptible()
 	defer stop()
 	if auth == nil && !c.standalone {
-		spec := firstNonEmpty(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
+		spec := cmp.Or(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
 		a, err := loader.ParseApp(spec)
 		if err != nil {
 			fmt.Fprintf(stderr, "kernia: %v\n", err)
@@ -250,13 +251,4 @@ func usage(w io.Writer) {
 	}
 	b.WriteString("\nRun kernia <command> --help for its flags. Every command but init and secret takes\n--app <package>:<Var>. Commands read .env from the module root without overriding the environment.\n")
 	fmt.Fprint(w, b.String())
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

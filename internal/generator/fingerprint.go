@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"entgo.io/ent/entc/load"
+
 	"github.com/kernia/kernia/internal/compose"
 )
 
@@ -21,8 +23,9 @@ const FingerprintFile = ".kernia/generate.fingerprint"
 
 // inputs are everything a generate run's output depends on.
 type inputs struct {
-	module        string
-	plan          *compose.Plan
+	module string
+	// schemas is the composed schema as Ent's loader would read it.
+	schemas       []*load.Schema
 	rendered      []compose.File
 	dialects      []string
 	migrationsDir string
@@ -59,11 +62,7 @@ func (in inputs) fingerprint() (string, error) {
 		}
 	}
 	put("kernia-generate-1", in.module, buildVersions(), in.migrationsDir)
-	schemas, err := in.plan.Schemas()
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(schemas)
+	b, err := json.Marshal(in.schemas)
 	if err != nil {
 		return "", fmt.Errorf("generate: fingerprint: %w", err)
 	}

@@ -107,7 +107,11 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	in := inputs{module: module, plan: plan, rendered: rendered, dialects: dialects, migrationsDir: auth.MigrationsDir()}
+	schemas, err := plan.Schemas()
+	if err != nil {
+		return nil, err
+	}
+	in := inputs{module: module, schemas: schemas, rendered: rendered, dialects: dialects, migrationsDir: auth.MigrationsDir()}
 	fp, err := in.fingerprint()
 	if err != nil {
 		return nil, err
@@ -140,9 +144,7 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if ok, err := onlyGenerated(SchemaDir); err != nil {
 		return nil, err
 	} else if ok {
-		if cfg.Schemas, err = plan.Schemas(); err != nil {
-			return nil, err
-		}
+		cfg.Schemas = schemas
 	}
 	graph, err := codegen.NewGraph(cfg)
 	if err != nil {
