@@ -11,8 +11,6 @@ package loader
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -80,10 +78,11 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	if err := writeIfChanged(filepath.Join(dir, "main.go"), src); err != nil {
 		return 0, fmt.Errorf("kernia: write the loader program: %w", err)
 	}
-	bin, err := binaryPath(root, app)
+	bin, release, err := binaryPath(root, app)
 	if err != nil {
 		return 0, err
 	}
+	defer release()
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./.kernia/loader")
 	build.Dir = root
 	var out bytes.Buffer
@@ -171,19 +170,6 @@ func render(importPath, v string) ([]byte, error) {
 	var b bytes.Buffer
 	err := programTemplate.Execute(&b, struct{ Import, Var string }{importPath, v})
 	return b.Bytes(), err
-}
-
-func binaryPath(root string, app App) (string, error) {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	sum := sha256.Sum256([]byte(root + "\x00" + app.String()))
-	dir := filepath.Join(cache, "kernia")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("kernia: create cache directory: %w", err)
-	}
-	return filepath.Join(dir, "loader-"+hex.EncodeToString(sum[:8])), nil
 }
 
 func writeIfChanged(p string, content []byte) error {
