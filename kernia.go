@@ -167,7 +167,25 @@ func DialectOf(url string) (string, error) {
 	case "postgres", "postgresql":
 		return Postgres, nil
 	}
+	if !validScheme(scheme) {
+		// Not a scheme (a password holding "://"?): never quote it.
+		return "", errors.New("database URL does not start with a valid scheme: use sqlite://file.db or postgres://user:pass@host:5432/db")
+	}
 	return "", fmt.Errorf("database URL has unsupported scheme %q: use sqlite://file.db or postgres://user:pass@host:5432/db", scheme)
+}
+
+// validScheme reports whether s is a URL scheme by RFC 3986 (a letter, then letters, digits,
+// '+', '-' or '.'), short enough to be one.
+func validScheme(s string) bool {
+	if s == "" || len(s) > 32 || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func validate(o Options) error {

@@ -103,27 +103,78 @@ func (u *URL) WithConnectTimeout(d time.Duration) *URL {
 	return &c
 }
 
-// checkPostgresURL refuses a PostgreSQL URL that does not parse, or whose user info holds a raw
-// '@' (parsers disagree on where such a password ends: pgx would take part of it as the host).
-// Its errors never quote the URL: a parser's message about a URL with user info can hold part
-// of the password (`invalid port ":<start of password>"`).
+// checkPostgresURL refuses a PostgreSQL URL whose user info is not exactly what RFC 3986
+// allows there: unreserved characters, sub-delims (! $ & ' ( ) * + , ; =), ':' and %XX escapes.
+// A raw '/', '?' or '#' ends the authority early, so parsers would read part of the password as
+// the host, port or database name and print it; a raw '@', '[', ']', space or stray '%' makes
+// parsers disagree on where the password ends. An '@' after the authority (in the path, query
+// or fragment) is refused for the same reason: it is how such a password looks. The URL is
+// then parsed by net/url, and the query strictly.
+//
+// Its errors never quote the URL or any part of its user info: a parser's message about a URL
+// with user info can hold part of the password (`invalid port ":<start of password>"`).
 func checkPostgresURL(raw string) error {
-	const fix = "percent-encode special characters in the user and password (% as %25, # as %23, @ as %40, / as %2F, ? as %3F)"
-	if _, err := url.Parse(raw); err != nil {
+	const fix = "percent-encode reserved characters in the user and password (@ as %40, : in the user as %3A, / as %2F, ? as %3F, # as %23, [ as %5B, ] as %5D, space as %20, % as %25)"
+	rest := raw[strings.Index(raw, "://")+3:]
+	authEnd := len(rest)
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authEnd = i
+	}
+	if strings.LastIndex(rest, "@") > authEnd {
+		return fmt.Errorf("postgres URL is malformed: it holds an '@' after the host, or a raw '/', '?' or '#' before the '@' that ends the user info: %s (an '@' in the path or query also needs %%40)", fix)
+	}
+	at := strings.LastIndex(rest[:authEnd], "@")
+	if at >= 0 {
+		userinfo := rest[:at]
+		if strings.Contains(userinfo, "@") {
+			return fmt.Errorf("postgres URL is malformed: its user info holds more than one '@': %s", fix)
+		}
+		if what := badUserinfo(userinfo); what != "" {
+			return fmt.Errorf("postgres URL is malformed: its user info holds %s: %s", what, fix)
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
 		var ue *url.Error
-		if errors.As(err, &ue) && !strings.Contains(raw, "@") {
+		if errors.As(err, &ue) && at < 0 {
 			return fmt.Errorf("postgres URL is malformed (%v)", ue.Err)
 		}
 		return fmt.Errorf("postgres URL is malformed: %s", fix)
 	}
-	rest := raw[strings.Index(raw, "://")+3:]
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
-	}
-	if strings.Count(rest, "@") > 1 {
-		return fmt.Errorf("postgres URL is malformed: its user info holds more than one '@': %s", fix)
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		return errors.New("postgres URL has a malformed query: percent-encode reserved characters in parameter values (& as %26, = as %3D, % as %25, space as %20) and separate parameters with '&'")
 	}
 	return nil
+}
+
+// badUserinfo describes the first character of a URL's user info that RFC 3986 does not allow
+// there raw, without quoting the user info; "" when every character is allowed.
+func badUserinfo(userinfo string) string {
+	for i := 0; i < len(userinfo); i++ {
+		c := userinfo[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:", c) >= 0:
+		case c == '%':
+			if i+2 >= len(userinfo) || !isHex(userinfo[i+1]) || !isHex(userinfo[i+2]) {
+				return "a '%' that does not start a %XX escape"
+			}
+			i += 2
+		case c == ' ':
+			return "a raw space"
+		case c < ' ' || c == 0x7f:
+			return "a control character"
+		case c >= 0x80:
+			return "a non-ASCII character"
+		default:
+			return fmt.Sprintf("a raw %q", string(c))
+		}
+	}
+	return ""
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // Redacted returns the URL with its password removed.
@@ -311,8 +362,12 @@ func pgErrorText(err error) string {
 // Redact removes passwords from a database URL or DSN: the user-info password of a URL,
 // password= query parameters, and password=... pairs of keyword/value DSNs. Other text is kept.
 func Redact(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		scheme, rest := s[:i+3], s[i+3:]
+	scheme, rest, ok := "", s, strings.Contains(s, "@") && !strings.Contains(strings.ToLower(s), "password=")
+	if i := strings.Index(s, "://"); i >= 0 && validScheme(s[:i]) {
+		scheme, rest, ok = s[:i+3], s[i+3:], true
+	}
+	// A URL without a (valid) scheme is redacted as user info up to its last '@'.
+	if ok {
 		// The authority ends at the first '/', '?' or '#' after the last '@'.
 		if at := strings.LastIndex(authority(rest), "@"); at >= 0 {
 			userinfo := rest[:at]
@@ -323,6 +378,14 @@ func Redact(s string) string {
 		s = scheme + rest
 	}
 	return redactParams(s)
+}
+
+// validScheme reports whether s is a URL scheme by RFC 3986.
+func validScheme(s string) bool {
+	if s == "" || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz0123456789+-.") == ""
 }
 
 // authority returns the part of rest before the path, query or fragment, allowing '/', '?' and
