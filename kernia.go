@@ -91,8 +91,15 @@ type Auth struct {
 
 // New returns the auth instance for opts. It never panics: invalid options are kept and
 // reported by Err and by every command that uses the instance.
-func New(opts Options) *Auth {
-	a := &Auth{opts: opts}
+func New(opts Options) (a *Auth) {
+	a = &Auth{opts: opts}
+	defer func() {
+		// A plugin whose ID or Requires panics: an error like any other, printed through
+		// the commands' redaction, never a crash in the application's package init.
+		if v := recover(); v != nil {
+			a.err = fmt.Errorf("kernia: a plugin panicked while the options were checked (a bug in the plugin): %v", v)
+		}
+	}()
 	a.err = validate(opts)
 	return a
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
+	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/plugins/builtin"
 )
 
@@ -168,7 +169,21 @@ func RunWith(auth *kernia.Auth, app string, args []string, stdout, stderr io.Wri
 	return run(auth, app, args, stdout, stderr)
 }
 
+// run runs a command with its standard output and standard error redacted (internal/redact):
+// every line the command, the loader program it runs, a panic or an error prints goes through
+// the same redaction by value.
 func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer) int {
+	name := ""
+	if len(args) > 0 {
+		name = args[0]
+	}
+	out := redact.NewOutputs(name, auth, args, stdout, stderr)
+	defer out.Flush()
+	return runCommand(auth, args, out)
+}
+
+func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
+	stdout, stderr := io.Writer(out.Stdout), io.Writer(out.Stderr)
 	if len(args) == 0 {
 		usage(stderr)
 		return ExitUsage
@@ -217,6 +232,7 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "kernia: %v\n", err)
 		return ExitFailure
 	}
+	out.Add(auth, args) // the secrets .env brought
 	ctx, stop := interruptible()
 	defer stop()
 	if auth == nil && !c.standalone {
@@ -233,9 +249,9 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 		}
 		return code
 	}
-	err := runSafely(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
+	err := redact.Recover(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {
-		fmt.Fprintf(stderr, "kernia: %s\n", redact(err.Error(), secrets(auth, args)))
+		fmt.Fprintf(stderr, "kernia: %s\n", out.All.String(err.Error()))
 		if code := signalExit(ctx); code != 0 {
 			return code
 		}

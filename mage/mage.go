@@ -9,6 +9,7 @@ package mage
 
 import (
 	"context"
+	"errors"
 	"os"
 	"time"
 
@@ -17,12 +18,13 @@ import (
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/mage/app"
 )
 
 // Generate composes core and plugin schemas, runs Ent codegen and writes a migration for what changed.
 func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive, json *bool) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("generate", func(auth *kernia.Auth, io command.IO) error {
 		return command.Generate(ctx, auth, command.GenerateFlags{
 			Name:             deref(name),
 			DryRun:           deref(dryRun),
@@ -35,7 +37,7 @@ func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive
 
 // Migrate applies pending migrations to KERNIA_DATABASE_URL, locked, checksummed, one transaction per file.
 func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool, connectTimeout *time.Duration) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("migrate", func(auth *kernia.Auth, io command.IO) error {
 		return command.Migrate(ctx, auth, command.MigrateFlags{
 			Dir:             deref(dir),
 			URL:             deref(url),
@@ -51,21 +53,21 @@ func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *t
 
 // Status prints applied and pending migrations and the last failure.
 func Status(ctx context.Context, dir, url *string, json *bool, connectTimeout *time.Duration) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("status", func(auth *kernia.Auth, io command.IO) error {
 		return command.Status(ctx, auth, command.StatusFlags{Dir: deref(dir), URL: deref(url), JSON: deref(json), ConnectTimeout: deref(connectTimeout)}, io)
 	})
 }
 
 // Hash rewrites atlas.sum after a deliberate manual edit of a migration directory.
 func Hash(dir *string) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("hash", func(auth *kernia.Auth, io command.IO) error {
 		return command.Hash(auth, command.HashFlags{Dir: deref(dir)}, io)
 	})
 }
 
 // Init scaffolds .env.example, .env, auth/auth.go and magefile.go in the module, never overwriting.
 func Init(ctx context.Context, plugins, databaseURL, dir *string, print *bool) error {
-	return runStandalone(func(io command.IO) error {
+	return runStandalone("init", func(io command.IO) error {
 		return command.Init(ctx, command.InitFlags{
 			Plugins:     deref(plugins),
 			DatabaseURL: deref(databaseURL),
@@ -77,45 +79,56 @@ func Init(ctx context.Context, plugins, databaseURL, dir *string, print *bool) e
 
 // Secret prints a fresh KERNIA_SECRET, or with -rotate a new KERNIA_SECRETS key ring.
 func Secret(rotate, json *bool) error {
-	return runStandalone(func(io command.IO) error {
+	return runStandalone("secret", func(io command.IO) error {
 		return command.Secret(command.SecretFlags{Rotate: deref(rotate), JSON: deref(json)}, io)
 	})
 }
 
 // Info shows versions, resolved settings, secret status, plugins, schema contributors, migrations and problems.
 func Info(ctx context.Context, json, strict *bool) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("info", func(auth *kernia.Auth, io command.IO) error {
 		return command.Info(ctx, auth, command.InfoFlags{JSON: deref(json), Strict: deref(strict)}, io)
 	})
 }
 
 // Check runs generate -check and info -strict: the one target CI runs.
 func Check(ctx context.Context, json *bool) error {
-	return run(func(auth *kernia.Auth, io command.IO) error {
+	return run("check", func(auth *kernia.Auth, io command.IO) error {
 		return command.Check(ctx, auth, command.CheckFlags{JSON: deref(json)}, io)
 	})
 }
 
-// run runs a command against the magefile's instance and maps its error to Mage's exit code.
-// The module's .env is read first, without overriding the environment.
-func run(f func(*kernia.Auth, command.IO) error) error { return do(true, f) }
+// run runs the command name against the magefile's instance and maps its error to Mage's exit
+// code. The module's .env is read first, without overriding the environment.
+func run(name string, f func(*kernia.Auth, command.IO) error) error { return do(name, true, f) }
 
 // runStandalone runs a command that needs no instance (init, secret).
-func runStandalone(f func(command.IO) error) error {
-	return do(false, func(_ *kernia.Auth, io command.IO) error { return f(io) })
+func runStandalone(name string, f func(command.IO) error) error {
+	return do(name, false, func(_ *kernia.Auth, io command.IO) error { return f(io) })
 }
 
-func do(needInstance bool, f func(*kernia.Auth, command.IO) error) error {
-	_, err := dotenv.Load(".")
-	var auth *kernia.Auth
-	if err == nil && needInstance {
-		auth, err = app.Instance()
-	}
-	if err == nil {
-		err = f(auth, command.IO{Stdout: os.Stdout, Stderr: os.Stderr})
-	}
+// do runs a command as the kernia CLI does: its output goes through the same redaction by
+// value (internal/redact), a panic becomes an error, and the error Mage prints is redacted too.
+func do(name string, needInstance bool, f func(*kernia.Auth, command.IO) error) error {
+	out := redact.NewOutputs(name, nil, os.Args[1:], os.Stdout, os.Stderr)
+	defer out.Flush()
+	err := redact.Recover(func() error {
+		if _, err := dotenv.Load("."); err != nil {
+			return err
+		}
+		var auth *kernia.Auth
+		if needInstance {
+			a, err := app.Instance()
+			if err != nil {
+				return err
+			}
+			auth = a
+		}
+		out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
+		return f(auth, command.IO{Stdout: out.Stdout, Stderr: out.Stderr})
+	})
 	if code := command.ExitCode(err); code != 0 {
-		return mg.Fatal(code, err)
+		return mg.Fatal(code, errors.New(out.All.String(err.Error())))
 	}
 	return nil
 }

@@ -24,10 +24,12 @@ package redact
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -322,3 +324,53 @@ func forms(pw string) []string {
 
 // passwordParam matches password=value in a query string or a keyword/value DSN, quoted or not.
 var passwordParam = regexp.MustCompile(`(?i)(?:^|[\s?&])password=('(?:[^'\\]|\\.)*'|[^\s&#]*)`)
+
+// Recover runs f, turning a panic into an error that carries the panic's value and stack, so
+// a bug (in Kernia or a plugin) is reported like any failure, through the same redaction.
+func Recover(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error (a bug in kernia or a plugin; please report it with this message): %v\n%s", v, debug.Stack())
+		}
+	}()
+	return f()
+}
+
+// Outputs wraps a command's standard output and standard error in Writers over the secrets of
+// the command (Collect): auth may be nil, args are the command's arguments. The standard
+// output of `secret` keeps the key ring (printing it is that command's job); everything else
+// is redacted. Add adds the secrets of a .env loaded later; Flush must be called at the end.
+type Outputs struct {
+	// Stdout and Stderr are the redacting writers.
+	Stdout, Stderr *Writer
+	// All holds every secret; Stderr redacts them and errors are scrubbed with it.
+	All *Set
+	out *Set
+}
+
+// NewOutputs returns the redacting writers of a command named name (the first argument).
+func NewOutputs(name string, auth *kernia.Auth, args []string, stdout, stderr io.Writer) *Outputs {
+	o := &Outputs{All: NewSet()}
+	o.out = o.All
+	if name == "secret" {
+		o.out = NewSet()
+	}
+	o.Stdout, o.Stderr = NewWriter(stdout, o.out), NewWriter(stderr, o.All)
+	o.Add(auth, args)
+	return o
+}
+
+// Add collects the secrets of auth and args (Collect) again, after the environment changed
+// (a .env loaded) or once the instance is known.
+func (o *Outputs) Add(auth *kernia.Auth, args []string) {
+	o.All.Add(Collect(auth, args, true)...)
+	if o.out != o.All {
+		o.out.Add(Collect(auth, args, false)...)
+	}
+}
+
+// Flush flushes both writers.
+func (o *Outputs) Flush() {
+	_ = o.Stdout.Flush()
+	_ = o.Stderr.Flush()
+}

@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/keyring"
+	"github.com/kernia/kernia/internal/redact"
 )
 
 // WriteJSON writes the report as indented JSON, scrubbed of sensitive values.
@@ -120,55 +117,14 @@ func orNone(s string) string {
 }
 
 // Sensitive returns the values that must never appear in output: every key of KERNIA_SECRETS
-// and KERNIA_SECRET, and the passwords of the database URLs of auth.
+// and KERNIA_SECRET, and the passwords of the database URLs of the environment and of auth
+// (internal/redact.Collect, the redaction every front end uses).
 func Sensitive(auth *kernia.Auth) []string {
-	var out []string
-	for _, name := range []string{keyring.EnvSecrets, keyring.EnvSecret} {
-		for _, k := range strings.Split(os.Getenv(name), ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				out = append(out, k)
-			}
-		}
-	}
-	for _, raw := range []string{auth.DatabaseURL(), auth.DevURL()} {
-		out = append(out, passwords(raw)...)
-	}
-	return out
+	return redact.Collect(auth, nil, true)
 }
 
-// passwords extracts the passwords of a database URL or DSN, raw and decoded.
-func passwords(raw string) []string {
-	var out []string
-	if u, err := url.Parse(raw); err == nil {
-		if p, ok := u.User.Password(); ok {
-			out = append(out, p, url.QueryEscape(p), url.PathEscape(p))
-		}
-		if p := u.Query().Get("password"); p != "" {
-			out = append(out, p)
-		}
-	}
-	for _, m := range passwordParam.FindAllStringSubmatch(raw, -1) {
-		v := m[1]
-		if strings.HasPrefix(v, "'") {
-			v = strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(strings.Trim(v, "'"))
-		}
-		if d, err := url.QueryUnescape(v); err == nil && d != v {
-			out = append(out, d)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-// passwordParam matches password=value in a query string or a keyword/value DSN, quoted or not.
-var passwordParam = regexp.MustCompile(`(?i)(?:^|[\s?&])password=('(?:[^'\\]|\\.)*'|[^\s&]*)`)
-
-// Scrub replaces every sensitive value of at least 3 characters in s with "xxxxx".
+// Scrub replaces every sensitive value of at least redact.MinLen characters in s with
+// redact.Marker, leaving no piece of overlapping values (internal/redact.String).
 func Scrub(s string, sensitive []string) string {
-	for _, v := range sensitive {
-		if len(v) >= 3 {
-			s = strings.ReplaceAll(s, v, "xxxxx")
-		}
-	}
-	return s
+	return redact.String(s, sensitive)
 }

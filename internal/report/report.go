@@ -6,7 +6,8 @@
 // (internal/database.Redact: URL user info, password= parameters, keyword/value DSNs); the
 // secret is described (set or missing, source, length, strength) and never printed; the other
 // settings printed are known to be safe. As a last guard, Scrub removes every secret key and
-// database password from the rendered output.
+// database password from the rendered output, with internal/redact: the same redaction by
+// value the kernia command and the Mage targets apply to everything they print.
 package report
 
 import (
