@@ -3,10 +3,16 @@ package diff
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/database"
@@ -114,6 +120,100 @@ func userTables(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, rows.Err()
 }
 
+// Temporary dev databases are named kernia_dev_<unix seconds of creation>_<host>_<pid>_<random>:
+// <host> is the first 8 hex digits of the SHA-256 of the creating machine's host name and <pid>
+// the creating process, so a later run can tell that one was left by a killed run.
+const tempPrefix = "kernia_dev_"
+
+// StaleAfter is the age after which a temporary dev database nobody is connected to is
+// dropped, whoever created it: a diff needs it for seconds.
+const StaleAfter = time.Hour
+
+var tempNameRE = regexp.MustCompile(`^kernia_dev_([0-9]{1,19})_([0-9a-f]{8})_([0-9]{1,10})_[0-9a-f]{6,}$`)
+
+// legacyNameRE matches the temporary databases of Kernia versions that named them
+// kernia_dev_<random>: they carry no creation time, and are dropped when nobody uses them.
+var legacyNameRE = regexp.MustCompile(`^kernia_dev_[0-9a-f]{12}$`)
+
+// tempName names a temporary dev database created now by this process.
+func tempName(now time.Time) string {
+	return fmt.Sprintf("%s%d_%s_%d_%s", tempPrefix, now.Unix(), hostTag(), os.Getpid(), randomSuffix())
+}
+
+// hostTag identifies this machine in temporary database names.
+func hostTag() string {
+	h, _ := os.Hostname()
+	sum := sha256.Sum256([]byte(h))
+	return hex.EncodeToString(sum[:4])
+}
+
+// stale reports whether the temporary dev database name, with connected sessions, was left
+// behind and may be dropped. It never is while a live run may use it: one created on this
+// machine is dropped once its process is gone; any other only after StaleAfter with nobody
+// connected (a diff holds its connection for the whole diff).
+func stale(name string, connected int, now time.Time, alive func(pid int) bool) bool {
+	if legacyNameRE.MatchString(name) {
+		return connected == 0
+	}
+	m := tempNameRE.FindStringSubmatch(name)
+	if m == nil {
+		return false
+	}
+	created, err1 := strconv.ParseInt(m[1], 10, 64)
+	pid, err2 := strconv.Atoi(m[3])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if m[2] == hostTag() && pid > 0 && !alive(pid) {
+		return true
+	}
+	return connected == 0 && now.Sub(time.Unix(created, 0)) > StaleAfter
+}
+
+// dropStale drops the temporary dev databases that runs killed before their clean-up left on
+// the server, among those the connected role owns. It is best effort: a database it cannot
+// drop is left for a later run, and what it dropped is returned.
+func dropStale(ctx context.Context, server *sql.DB, now time.Time) ([]string, error) {
+	rows, err := server.QueryContext(ctx, `SELECT d.datname,
+			(SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid())
+		FROM pg_database d
+		WHERE d.datname LIKE 'kernia\_dev\_%' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+		ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	type candidate struct {
+		name      string
+		connected int
+	}
+	var found []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.name, &c.connected); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		found = append(found, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var dropped []string
+	var errs []error
+	for _, c := range found {
+		if !stale(c.name, c.connected, now, processAlive) {
+			continue
+		}
+		if _, err := server.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+c.name+`" WITH (FORCE)`); err != nil {
+			errs = append(errs, fmt.Errorf("drop %s: %w", c.name, err))
+			continue
+		}
+		dropped = append(dropped, c.name)
+	}
+	return dropped, errors.Join(errs...)
+}
+
 func openTempDatabase(ctx context.Context, targetURL string) (*DevDB, error) {
 	u, err := database.Parse(targetURL)
 	if err != nil {
@@ -123,7 +223,9 @@ func openTempDatabase(ctx context.Context, targetURL string) (*DevDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff: no KERNIA_DEV_URL is set, and the server of the database URL cannot host a temporary dev database: %w", err)
 	}
-	name := "kernia_dev_" + randomSuffix()
+	// Best effort: a database left now is dropped by a later run.
+	_, _ = dropStale(ctx, server, time.Now())
+	name := tempName(time.Now())
 	if _, err := server.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
 		server.Close()
 		return nil, fmt.Errorf("diff: create a temporary dev database on %s: %w (grant CREATEDB, or set KERNIA_DEV_URL to an empty database)", u.Host(), err)
@@ -137,12 +239,20 @@ func openTempDatabase(ctx context.Context, targetURL string) (*DevDB, error) {
 		_, err := server.ExecContext(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
 		return err
 	}
+	host, _ := os.Hostname()
+	comment := fmt.Sprintf("temporary dev database of kernia generate (pid %d on %s, created %s); a later generate drops it if it is left behind", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	if _, err := server.ExecContext(ctx, `COMMENT ON DATABASE "`+name+`" IS `+quoteLiteral(comment)); err != nil {
+		return nil, errors.Join(fmt.Errorf("diff: temporary dev database: %w", err), drop())
+	}
 	db, err = database.Open(ctx, u.WithDatabase(name))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("diff: temporary dev database: %w", err), drop())
 	}
 	return &DevDB{Dialect: kernia.Postgres, DB: db, cleanup: drop}, nil
 }
+
+// quoteLiteral quotes s as a PostgreSQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func randomSuffix() string {
 	var b [6]byte
