@@ -5,6 +5,7 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,8 @@ type Options struct {
 	Now func() time.Time
 	// Log receives human progress lines (may be nil).
 	Log io.Writer
+	// LockWait bounds the wait for another generate in the module (default DefaultLockWait).
+	LockWait time.Duration
 }
 
 // Migration is a migration file planned for one dialect.
@@ -86,10 +89,24 @@ func (r *Result) UpToDate() bool { return len(r.Changed) == 0 && len(r.Migration
 var ErrDrift = errors.New("generated files are out of date")
 
 // Run runs the pipeline in the module whose root is the working directory.
+//
+// Runs in one module serialize on LockFile: a run that finds the lock held says so on Log,
+// waits (at most Options.LockWait, never past ctx), and then computes from the tree as the
+// other run left it. Before anything else, a run rolls back the journal of a run that was
+// killed (JournalFile). Cancelled (Ctrl-C) before its commit, a run restores every file it
+// changed and returns an *InterruptedError.
 func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err error) {
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
+	}
+	lock, err := acquireLock(ctx, log, cmp.Or(opts.LockWait, DefaultLockWait))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	if err := recoverInterrupted(log); err != nil {
+		return nil, err
 	}
 	plan, err := compose.Build(auth)
 	if err != nil {
@@ -120,12 +137,18 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 		fmt.Fprintln(log, "generate: inputs unchanged since the last run (fingerprint match): skipped codegen and diff")
 		return &Result{Cached: true}, nil
 	}
+	if err := interrupted(ctx); err != nil {
+		return nil, err
+	}
 	res := &Result{}
-	tx := filetx.Begin()
+	tx, err := filetx.BeginJournal(JournalFile)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
 	defer func() {
 		if !res.Written {
 			if rerr := tx.Rollback(); rerr != nil {
-				err = errors.Join(err, rerr)
+				err = fmt.Errorf("%w; restoring the files failed too: %w (the next generate finishes the restore from %s)", err, rerr, JournalFile)
 			}
 		}
 	}()
@@ -146,41 +169,38 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	} else if ok {
 		cfg.Schemas = schemas
 	}
-	graph, err := codegen.NewGraph(cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer graph.Close()
 	name := opts.Name
 	if name == "" {
 		name = DefaultName
 	}
-	// Each dialect's diff needs only the graph's tables: run the diffs while Ent generates
-	// the client, which keeps both cores busy formatting.
-	diffs := make([]diffResult, len(dialects))
-	var wg sync.WaitGroup
-	for i, d := range dialects {
-		tables, err := graph.Tables()
-		if err != nil {
-			return nil, err
+	// Ent's codegen takes no context: it runs aside, and an interrupt abandons it (it writes
+	// only into its own temporary directory) so the run ends promptly, as Mage requires.
+	done := make(chan generated, 1)
+	go func() { done <- generate(ctx, auth, cfg, dialects, name, opts) }()
+	var out generated
+	select {
+	case out = <-done:
+	case <-ctx.Done():
+		// Give the diffs a moment to drop their temporary dev databases (a later run drops
+		// what is left), within Mage's five seconds of grace.
+		select {
+		case <-done:
+		case <-time.After(interruptGrace):
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			diffs[i].m, diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts)
-		}()
+		return nil, interrupted(ctx)
 	}
-	files, genErr := graph.Files()
-	wg.Wait()
-	if genErr != nil {
-		return nil, genErr
+	if err := interrupted(ctx); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(log, "ent codegen and diffs: %d files in %s\n", len(files), time.Since(start).Round(time.Millisecond))
-	if err := writeClient(tx, files); err != nil {
+	if out.err != nil {
+		return nil, out.err
+	}
+	fmt.Fprintf(log, "ent codegen and diffs: %d files in %s\n", len(out.files), time.Since(start).Round(time.Millisecond))
+	if err := writeClient(tx, out.files); err != nil {
 		return nil, err
 	}
 	for i, d := range dialects {
-		m, err := diffs[i].m, diffs[i].err
+		m, err := out.diffs[i].m, out.diffs[i].err
 		if err != nil {
 			return nil, err
 		}
@@ -207,13 +227,75 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 		return res, fmt.Errorf("%w: %s; run generate and commit the result", ErrDrift, strings.Join(res.Changed, ", "))
 	}
 	if !opts.DryRun && !opts.Check {
-		tx.Commit()
+		// The last moment an interrupt undoes the run; after the commit it is complete.
+		if err := interrupted(ctx); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
 		res.Written = true
 		if fp, err := in.fingerprint(); err == nil {
 			storeFingerprint(fp)
 		}
 	}
 	return res, nil
+}
+
+// interruptGrace bounds how long an interrupted run waits for codegen and the diffs to end.
+const interruptGrace = 2 * time.Second
+
+// generated is the output of Ent's codegen and of every dialect's diff.
+type generated struct {
+	files map[string][]byte
+	diffs []diffResult
+	err   error
+}
+
+// generate builds the Ent graph and runs codegen while each dialect's diff, which needs only
+// the graph's tables, runs alongside: that keeps both cores busy formatting.
+func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialects []string, name string, opts Options) generated {
+	graph, err := codegen.NewGraph(cfg)
+	if err != nil {
+		return generated{err: err}
+	}
+	defer graph.Close()
+	out := generated{diffs: make([]diffResult, len(dialects))}
+	var wg sync.WaitGroup
+	for i, d := range dialects {
+		tables, err := graph.Tables()
+		if err != nil {
+			wg.Wait()
+			return generated{err: err}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out.diffs[i].m, out.diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts)
+		}()
+	}
+	out.files, out.err = graph.Files()
+	wg.Wait()
+	return out
+}
+
+// recoverInterrupted rolls back the journal a killed run left, and removes the fingerprint
+// cache's temporary file, before the run looks at the tree.
+func recoverInterrupted(log io.Writer) error {
+	_ = os.Remove(FingerprintFile + ".tmp")
+	rec, err := filetx.Recover(JournalFile)
+	if err != nil {
+		return fmt.Errorf("generate: an interrupted generate left %s, and rolling it back failed: %w; fix the cause and run generate again", JournalFile, err)
+	}
+	if rec == nil {
+		return nil
+	}
+	who := "an interrupted generate"
+	if rec.PID > 0 {
+		who += fmt.Sprintf(" (pid %d, started %s)", rec.PID, rec.Started.Local().Format(time.DateTime))
+	}
+	fmt.Fprintf(log, "generate: rolled back %s: restored %d files, removed %d temporary files\n", who, len(rec.Restored), len(rec.Temporary))
+	return nil
 }
 
 type plannedMigration struct {
