@@ -245,7 +245,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 		code, err := loader.Run(ctx, a, args, stdout, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
-			return ExitFailure
+			return cmp.Or(signalExit(ctx), ExitFailure)
 		}
 		return code
 	}

@@ -24,6 +24,8 @@ import (
 
 // Generate composes core and plugin schemas, runs Ent codegen and writes a migration for what changed.
 func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive, json *bool) error {
+	ctx, stop := sigintCause(ctx)
+	defer stop()
 	return run("generate", func(auth *kernia.Auth, io command.IO) error {
 		return command.Generate(ctx, auth, command.GenerateFlags{
 			Name:             deref(name),
@@ -127,7 +129,7 @@ func do(name string, needInstance bool, f func(*kernia.Auth, command.IO) error) 
 		out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
 		return f(auth, command.IO{Stdout: out.Stdout, Stderr: out.Stderr})
 	})
-	if code := command.ExitCode(err); code != 0 {
+	if code := exitCode(err); code != 0 {
 		return mg.Fatal(code, errors.New(out.All.String(err.Error())))
 	}
 	return nil

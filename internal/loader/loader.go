@@ -87,7 +87,19 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	build.Dir = root
 	var out bytes.Buffer
 	build.Stdout, build.Stderr = &out, &out
-	if err := build.Run(); err != nil {
+	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if
+	// it hangs. Nothing of the user's module is written until the program runs.
+	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
+	build.WaitDelay = 10 * time.Second
+	berr := build.Run()
+	if ctx.Err() != nil {
+		command := "kernia"
+		if len(args) > 0 {
+			command = args[0]
+		}
+		return 0, fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
+	}
+	if berr != nil {
 		return 0, explain(app, importPath, out.String())
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
