@@ -26,6 +26,9 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 	if f.DryRun && f.Check {
 		return Usagef("generate: --dry-run and --check are exclusive")
 	}
+	if err := generator.CheckName(f.Name); err != nil {
+		return &UsageError{Err: err}
+	}
 	res, err := generator.Run(ctx, auth, generator.Options{
 		Name:             f.Name,
 		DryRun:           f.DryRun,

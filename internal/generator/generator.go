@@ -100,6 +100,9 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if log == nil {
 		log = io.Discard
 	}
+	if err := CheckName(opts.Name); err != nil {
+		return nil, err
+	}
 	lock, err := acquireLock(ctx, log, cmp.Or(opts.LockWait, DefaultLockWait))
 	if err != nil {
 		return nil, err
@@ -328,6 +331,9 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 	}
 	if r.File == "" {
 		return nil, nil
+	}
+	if err := checkInside(dir, r.File); err != nil {
+		return nil, err
 	}
 	return &plannedMigration{
 		Migration: Migration{
