@@ -13,17 +13,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"golang.org/x/mod/modfile"
+	gomodule "golang.org/x/mod/module"
 )
 
 // DefaultApp is the instance used when neither --app nor $KERNIA_APP is set.
@@ -45,32 +48,103 @@ func (a App) String() string { return a.Package + ":" + a.Var }
 
 var identRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9_]*$`)
 
-// ParseApp parses "<package>:<Var>".
+// ErrBadApp marks an --app value that breaks the rules of ParseApp or resolves outside the
+// module: a usage mistake (exit status 2).
+var ErrBadApp = errors.New("bad --app value")
+
+// badAppError is an ErrBadApp with its own message.
+type badAppError struct{ msg string }
+
+func (e *badAppError) Error() string        { return e.msg }
+func (e *badAppError) Is(target error) bool { return target == ErrBadApp }
+
+func badApp(format string, args ...any) error {
+	return &badAppError{msg: fmt.Sprintf(format, args...)}
+}
+
+// appRule ends every error about the form of an --app value.
+const appRule = "want <package>:<Var>, where <package> is a Go import path (golang.org/x/mod/module rules: ASCII letters, digits and - . _ ~ between single slashes) or a ./relative directory of the module, and <Var> an exported Go identifier, e.g. ./auth:Auth or example.com/app/auth:Auth"
+
+// envApp is kernia.EnvApp (the loader does not import the root package).
+const envApp = "KERNIA_APP"
+
+// ParseApp parses "<package>:<Var>", the value of --app or $KERNIA_APP. The package must be a
+// Go import path valid by the rules of golang.org/x/mod/module, or a directory relative to the
+// working directory (".", "./dir", "../dir") whose segments follow the same rules; Var must be
+// an exported ASCII Go identifier. Nothing else is accepted, so the value can never change the
+// meaning of the loader program it ends up in. Errors wrap ErrBadApp.
 func ParseApp(s string) (App, error) {
+	bad := func(format string, args ...any) (App, error) {
+		return App{}, badApp("the auth instance %s (--app or $%s): %s; %s",
+			strconv.Quote(s), envApp, fmt.Sprintf(format, args...), appRule)
+	}
 	i := strings.LastIndex(s, ":")
 	if i <= 0 || i == len(s)-1 {
-		return App{}, fmt.Errorf("--app %q: want <package>:<Var>, e.g. ./auth:Auth", s)
+		return bad("no <package>:<Var> separator")
 	}
 	a := App{Package: s[:i], Var: s[i+1:]}
-	if !identRE.MatchString(a.Var) {
-		return App{}, fmt.Errorf("--app %q: %q is not an exported Go variable name", s, a.Var)
+	if !validVar(a.Var) {
+		return bad("%s is not an exported Go identifier", strconv.Quote(a.Var))
+	}
+	if err := checkPackage(a.Package); err != nil {
+		return bad("package %s: %v", strconv.Quote(a.Package), err)
 	}
 	return a, nil
 }
 
+// validVar reports whether v is an exported, ASCII Go identifier.
+func validVar(v string) bool {
+	return identRE.MatchString(v) && token.IsIdentifier(v) && token.IsExported(v)
+}
+
+// isRelative reports whether pkg names a directory relative to the working directory.
+func isRelative(pkg string) bool {
+	return pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../")
+}
+
+// checkPackage checks the package part of an --app value: an import path by module's rules,
+// or a relative directory whose segments (after any leading ".." segments) form one.
+func checkPackage(pkg string) error {
+	if !isRelative(pkg) {
+		return gomodule.CheckImportPath(pkg)
+	}
+	// Check the raw text first, so that nothing path.Clean removes (a doubled or trailing
+	// slash) can hide a byte from the check of the cleaned path below.
+	for _, r := range pkg {
+		if r != '/' && r != '.' && r != '-' && r != '_' && r != '~' &&
+			(r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return fmt.Errorf("character %s is not allowed in a directory", strconv.QuoteRune(r))
+		}
+	}
+	rest := path.Clean(pkg)
+	for rest == ".." || strings.HasPrefix(rest, "../") {
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, ".."), "/")
+	}
+	if rest == "" || rest == "." {
+		return nil
+	}
+	return gomodule.CheckImportPath(rest)
+}
+
 // Run builds the loader program for app in the module containing the working directory and
 // runs it with args, returning its exit code. Errors describe why the instance could not be
-// loaded.
+// loaded. A package that resolves outside the module (ErrBadApp) is a usage mistake: Run
+// reports it on stderr and returns exit status 2, having written and built nothing.
 func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) (int, error) {
 	root, modPath, err := module()
 	if err != nil {
 		return 0, err
 	}
 	importPath, err := resolve(app.Package, root, modPath)
-	if err != nil {
-		return 0, err
+	var src []byte
+	if err == nil {
+		src, err = render(importPath, app.Var)
 	}
-	src, err := render(importPath, app.Var)
+	if errors.Is(err, ErrBadApp) {
+		// A usage mistake: report it here (the caller maps errors to exit status 1).
+		fmt.Fprintln(stderr, err)
+		return 2, nil
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -134,31 +208,57 @@ func module() (root, modPath string, err error) {
 	return filepath.Dir(gomod), modfile.ModulePath(b), nil
 }
 
-// resolve turns a ./relative package directory into an import path.
+// resolve turns the package of a parsed --app value into the import path the loader program
+// imports. A ./relative directory must lie inside the module at root, also after resolving
+// symbolic links, and the import path it yields (module path included) must be valid. A
+// package outside the module, or an invalid result, is an ErrBadApp.
 func resolve(pkg, root, modPath string) (string, error) {
-	if pkg != "." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
+	if !isRelative(pkg) {
+		if err := gomodule.CheckImportPath(pkg); err != nil {
+			return "", badApp("kernia: --app package %s: %v", strconv.Quote(pkg), err)
+		}
 		return pkg, nil
 	}
 	abs, err := filepath.Abs(pkg)
 	if err != nil {
 		return "", err
 	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return "", fmt.Errorf("kernia: --app package %s is outside the module at %s. %s", pkg, root, Hint)
+	outside := badApp("kernia: --app package %s is outside the module at %s. %s", strconv.Quote(pkg), root, Hint)
+	if !inside(root, abs) {
+		return "", outside
 	}
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return "", fmt.Errorf("kernia: cannot load the auth instance: package directory %s does not exist. %s", pkg, Hint)
 	}
-	if rel == "." {
-		return modPath, nil
+	// A symbolic link inside the module may lead out of it: judge where it leads.
+	realRoot, err1 := filepath.EvalSymlinks(root)
+	realAbs, err2 := filepath.EvalSymlinks(abs)
+	if err1 != nil || err2 != nil || !inside(realRoot, realAbs) {
+		return "", outside
 	}
-	return path.Join(modPath, filepath.ToSlash(rel)), nil
+	rel, _ := filepath.Rel(root, abs)
+	importPath := modPath
+	if rel != "." {
+		importPath = path.Join(modPath, filepath.ToSlash(rel))
+	}
+	if err := gomodule.CheckImportPath(importPath); err != nil {
+		return "", badApp("kernia: --app package %s resolves to the import path %s, which is not valid (check the module line of go.mod): %v", strconv.Quote(pkg), strconv.Quote(importPath), err)
+	}
+	return importPath, nil
 }
 
+// inside reports whether the absolute path p is root or lies below it.
+func inside(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// programTemplate is the loader program. Every value in it is a Go string literal made by
+// strconv.Quote (ImportLit, NameLit) or an identifier render has checked (Var); no value
+// reaches a comment.
 var programTemplate = template.Must(template.New("loader").Parse(`// Code generated by kernia. DO NOT EDIT.
 
-// The kernia command builds and runs this program to use the auth instance {{ .Import }}.{{ .Var }}
+// The kernia command builds and runs this program to use the auth instance named by appName
 // with this module's own dependency versions.
 package main
 
@@ -168,19 +268,34 @@ import (
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/cli"
 
-	app "{{ .Import }}"
+	app {{ .ImportLit }}
 )
+
+// appName is the auth instance, as <import path>:<Var>.
+const appName = {{ .NameLit }}
 
 var instance *kernia.Auth = app.{{ .Var }}
 
 func main() {
-	os.Exit(cli.RunWith(instance, "{{ .Import }}:{{ .Var }}", os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.RunWith(instance, appName, os.Args[1:], os.Stdout, os.Stderr))
 }
 `))
 
+// render returns the loader program for the variable v of the package importPath. It checks
+// both again, so that no caller can splice arbitrary text into the program.
 func render(importPath, v string) ([]byte, error) {
+	if err := gomodule.CheckImportPath(importPath); err != nil {
+		return nil, badApp("kernia: loader program: import path %s: %v", strconv.Quote(importPath), err)
+	}
+	if !validVar(v) {
+		return nil, badApp("kernia: loader program: %s is not an exported Go identifier", strconv.Quote(v))
+	}
 	var b bytes.Buffer
-	err := programTemplate.Execute(&b, struct{ Import, Var string }{importPath, v})
+	err := programTemplate.Execute(&b, struct{ ImportLit, NameLit, Var string }{
+		ImportLit: strconv.Quote(importPath),
+		NameLit:   strconv.Quote(importPath + ":" + v),
+		Var:       v,
+	})
 	return b.Bytes(), err
 }
 
