@@ -34,6 +34,17 @@ type InitFlags struct {
 // secret, mode 0600), auth/auth.go, magefile.go and the .gitignore lines, and adds the Mage
 // tool to go.mod. It never overwrites a file: existing ones are skipped and listed.
 func Init(ctx context.Context, f InitFlags, io IO) error {
+	for _, v := range []struct{ what, value string }{
+		{"--plugins", f.Plugins},
+		{"--dir", f.Dir},
+		{"--database-url", f.DatabaseURL},
+		{"$" + kernia.EnvDatabaseURL, os.Getenv(kernia.EnvDatabaseURL)},
+		{"$" + kernia.EnvURL, os.Getenv(kernia.EnvURL)},
+	} {
+		if err := scaffold.CheckValue(v.what, v.value); err != nil {
+			return &UsageError{Err: err}
+		}
+	}
 	dir := f.Dir
 	if dir == "" {
 		dir = "."
@@ -56,8 +67,16 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 		fmt.Fprintf(io.Stderr, "init: adding plugin %s\n", a)
 	}
 	dbURL := firstSet(f.DatabaseURL, os.Getenv(kernia.EnvDatabaseURL), kernia.DefaultDatabaseURL)
+	// The parser and checks of migrate, status and info: init never writes a URL they refuse.
+	source := "--database-url"
+	if f.DatabaseURL == "" {
+		source = "$" + kernia.EnvDatabaseURL
+	}
 	if _, err := database.Parse(dbURL); err != nil {
-		return Usagef("init: --database-url: %v", err)
+		return Usagef("init: %s: %v", source, err)
+	}
+	if _, err := kernia.DialectOf(dbURL); err != nil {
+		return Usagef("init: %s: %v", source, err)
 	}
 	if env := os.Getenv(kernia.EnvDatabaseURL); f.DatabaseURL != "" && env != "" && env != f.DatabaseURL {
 		fmt.Fprintf(io.Stderr, "init: note: %s is already set (in the environment or an existing .env) to another database; it wins over the new .env until you unset it\n", kernia.EnvDatabaseURL)

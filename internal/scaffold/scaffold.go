@@ -8,16 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
 	"golang.org/x/mod/modfile"
+	gomodule "golang.org/x/mod/module"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/database"
@@ -156,13 +159,28 @@ func PluginSource(p kernia.Plugin) (Source, error) {
 	return s, nil
 }
 
-// Files renders the files of a new module. Plugins must be resolved (ResolvePlugins).
+// Files renders the files of a new module. Plugins must be resolved (ResolvePlugins). Every
+// value must pass CheckValue, and the module path must be a valid import path: values reach
+// .env lines and Go source only quoted (envValue, strconv.Quote).
 func Files(o Options, plugins []kernia.Plugin) ([]File, error) {
+	for _, v := range []struct{ what, value string }{
+		{"the module path of go.mod", o.ModulePath},
+		{"the database URL", o.DatabaseURL},
+		{"the base URL ($" + kernia.EnvURL + ")", o.BaseURL},
+		{"the secret", o.Secret},
+	} {
+		if err := CheckValue(v.what, v.value); err != nil {
+			return nil, err
+		}
+	}
+	if err := gomodule.CheckImportPath(o.ModulePath + "/auth"); err != nil {
+		return nil, fmt.Errorf("init: the module path %s of go.mod is not a valid import path (%v): fix the module line of go.mod", strconv.Quote(o.ModulePath), err)
+	}
 	auth, err := renderAuth(o, plugins)
 	if err != nil {
 		return nil, err
 	}
-	mage, err := renderGo(magefileTemplate, o)
+	mage, err := renderGo(magefileTemplate, struct{ AuthImport string }{strconv.Quote(o.ModulePath + "/auth")})
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +198,7 @@ func renderEnv(o Options, real bool) []byte {
 	if real {
 		b.WriteString("# Kernia settings for development, written by kernia init. Never commit this file.\n")
 		b.WriteString("# Variables already set in the environment win over these.\n")
-		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvSecret, o.Secret)
+		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvSecret, envValue(o.Secret))
 	} else {
 		b.WriteString("# Kernia settings: copy to .env for development (kernia init did), set them in the\n")
 		b.WriteString("# environment in production. Variables already set in the environment win over .env.\n\n")
@@ -191,16 +209,16 @@ func renderEnv(o Options, real bool) []byte {
 		fmt.Fprintf(&b, "# %s=\n\n", kernia.EnvSecrets)
 		b.WriteString("# The public URL of the application.\n")
 	}
-	fmt.Fprintf(&b, "%s=%s\n", kernia.EnvURL, o.BaseURL)
+	fmt.Fprintf(&b, "%s=%s\n", kernia.EnvURL, envValue(o.BaseURL))
 	if !real {
 		b.WriteString("\n# The database migrations are applied to (Atlas URL forms: sqlite://file.db,\n")
 		b.WriteString("# postgres://user:pass@host:5432/db?sslmode=disable).\n")
-		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, database.Redact(o.DatabaseURL))
+		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, envValue(database.Redact(o.DatabaseURL)))
 		b.WriteString("\n# Optional: an empty PostgreSQL database generate computes PostgreSQL migrations on\n")
 		b.WriteString("# (default: a temporary database on the server of KERNIA_DATABASE_URL).\n")
 		fmt.Fprintf(&b, "# %s=\n", kernia.EnvDevURL)
 	} else {
-		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, o.DatabaseURL)
+		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, envValue(o.DatabaseURL))
 	}
 	return []byte(b.String())
 }
@@ -212,7 +230,7 @@ package auth
 import (
 	"github.com/kernia/kernia"
 {{- range .Imports }}
-	"{{ . }}"
+	{{ . }}
 {{- end }}
 )
 
@@ -220,8 +238,8 @@ import (
 // (.env in development): the base URL from KERNIA_URL, the database from KERNIA_DATABASE_URL
 // and the secret from KERNIA_SECRET. Set a field to fix it for every environment.
 var Auth = kernia.New(kernia.Options{
-	AppName:  {{ printf "%q" .AppName }},
-	BasePath: {{ printf "%q" .BasePath }},
+	AppName:  {{ .AppName }},
+	BasePath: {{ .BasePath }},
 	Plugins: []kernia.Plugin{
 {{- range .Exprs }}
 		{{ . }},
@@ -234,14 +252,17 @@ func renderAuth(o Options, plugins []kernia.Plugin) ([]byte, error) {
 	data := struct {
 		AppName, BasePath string
 		Imports, Exprs    []string
-	}{AppName: path.Base(o.ModulePath), BasePath: kernia.DefaultBasePath}
+	}{AppName: strconv.Quote(path.Base(o.ModulePath)), BasePath: strconv.Quote(kernia.DefaultBasePath)}
 	for _, p := range plugins {
 		s, err := PluginSource(p)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(data.Imports, s.ImportPath) {
-			data.Imports = append(data.Imports, s.ImportPath)
+		if !token.IsIdentifier(s.Package) || gomodule.CheckImportPath(s.ImportPath) != nil {
+			return nil, fmt.Errorf("init: plugin %s: package %s (%s) cannot be imported by name", p.ID(), strconv.Quote(s.Package), strconv.Quote(s.ImportPath))
+		}
+		if lit := strconv.Quote(s.ImportPath); !slices.Contains(data.Imports, lit) {
+			data.Imports = append(data.Imports, lit)
 		}
 		data.Exprs = append(data.Exprs, s.Expr)
 	}
@@ -255,7 +276,7 @@ var magefileTemplate = template.Must(template.New("magefile").Parse(`//go:build 
 package main
 
 import (
-	"{{ .ModulePath }}/auth"
+	{{ .AuthImport }}
 	"github.com/kernia/kernia/mage/app"
 
 	//mage:import
