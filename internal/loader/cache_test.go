@@ -1,0 +1,376 @@
+package loader
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// nobody is the uid the tests give a directory "someone else" owns.
+const nobody = 65534
+
+// needRoot skips a test that must chown to another user, except in CI, where it fails.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Getuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("this test must run as root (it chowns a directory to another user); CI runs it as root")
+	}
+	t.Skip("needs root to chown a directory to another user")
+}
+
+// TestLoaderCache6_DirectoryOwnedByTheUserMode0700: the cache directory is created 0700; an
+// existing one is used only when it is a real directory of the current user, and is made
+// private; a directory of another user, a symlink, a file and a parent others can write to
+// are refused with a message that names the directory, the rule and the fix.
+func TestLoaderCache6_DirectoryOwnedByTheUserMode0700(t *testing.T) {
+	tests := []struct {
+		name  string
+		root  bool                           // needs root (chown)
+		setup func(t *testing.T, dir string) // prepares dir (absent before)
+		want  string                         // error substring; "" means accepted
+	}{
+		{name: "absent: created 0700", setup: func(*testing.T, string) {}},
+		{name: "existing 0700 of ours", setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Mkdir(dir, 0o700))
+		}},
+		{name: "existing 0777 of ours: made 0700", setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Mkdir(dir, 0o700))
+			assert.NilError(t, os.Chmod(dir, 0o777))
+		}},
+		{name: "existing 0755 of ours: made 0700", setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Mkdir(dir, 0o755))
+		}},
+		{name: "owned by another user", root: true, setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Mkdir(dir, 0o700))
+			assert.NilError(t, os.Chown(dir, nobody, nobody))
+		}, want: "is owned by uid 65534, not by you (uid " + strconv.Itoa(os.Getuid()) + ")"},
+		{name: "owned by another user, 0777", root: true, setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Mkdir(dir, 0o777))
+			assert.NilError(t, os.Chmod(dir, 0o777))
+			assert.NilError(t, os.Chown(dir, nobody, nobody))
+		}, want: "is owned by uid 65534"},
+		{name: "symlink to a directory of ours", setup: func(t *testing.T, dir string) {
+			target := t.TempDir()
+			assert.NilError(t, os.Symlink(target, dir))
+		}, want: "is a symlink, not a directory"},
+		{name: "symlink to another user's directory", root: true, setup: func(t *testing.T, dir string) {
+			target := t.TempDir()
+			assert.NilError(t, os.Chown(target, nobody, nobody))
+			assert.NilError(t, os.Symlink(target, dir))
+		}, want: "is a symlink"},
+		{name: "a regular file", setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.WriteFile(dir, []byte("x"), 0o600))
+		}, want: "is not a directory"},
+		{name: "parent writable by others without the sticky bit", setup: func(t *testing.T, dir string) {
+			assert.NilError(t, os.Chmod(filepath.Dir(dir), 0o777))
+		}, want: "is writable by other users without the sticky bit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.root {
+				needRoot(t)
+			}
+			parent := filepath.Join(t.TempDir(), "cache")
+			assert.NilError(t, os.Mkdir(parent, 0o700))
+			dir := filepath.Join(parent, "kernia")
+			tc.setup(t, dir)
+			got, err := privateDir(dir)
+			if tc.want != "" {
+				assert.ErrorContains(t, err, tc.want)
+				assert.ErrorContains(t, err, dir)         // names the directory
+				assert.ErrorContains(t, err, "remove it") // and the fix
+				return
+			}
+			assert.NilError(t, err)
+			assert.Equal(t, got, dir)
+			st, err := os.Lstat(dir)
+			assert.NilError(t, err)
+			assert.Check(t, st.IsDir())
+			assert.Check(t, is.Equal(st.Mode().Perm(), os.FileMode(0o700)))
+			uid, ok := fileOwner(st)
+			assert.Check(t, ok && uid == os.Getuid(), "owner %d", uid)
+		})
+	}
+}
+
+// TestLoaderCache6_NoUserCacheDirFallsBackToAPerUserDirectory: with no $HOME and no
+// $XDG_CACHE_HOME, or a home that cannot be created, the cache is <temp dir>/kernia-<uid>,
+// 0700, never a shared <temp dir>/kernia; a kernia-<uid> planted by another user is refused.
+func TestLoaderCache6_NoUserCacheDirFallsBackToAPerUserDirectory(t *testing.T) {
+	perUser := "kernia-" + strconv.Itoa(os.Getuid())
+	tests := []struct {
+		name    string
+		home    string // "" unsets HOME
+		planted bool   // another user created the per-user directory first
+		want    string
+	}{
+		{name: "no HOME"},
+		{name: "HOME that cannot be created", home: "file/home"}, // under a regular file
+		{name: "planted by another user", planted: true, want: "is owned by uid 65534"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.planted {
+				needRoot(t)
+			}
+			tmp := t.TempDir()
+			assert.NilError(t, os.Chmod(tmp, os.ModeSticky|0o777)) // like /tmp
+			t.Setenv("TMPDIR", tmp)
+			t.Setenv("XDG_CACHE_HOME", "")
+			if tc.home == "" {
+				t.Setenv("HOME", "")
+				os.Unsetenv("HOME")
+			} else {
+				// Not even root can create a directory under a regular file.
+				base := t.TempDir()
+				assert.NilError(t, os.WriteFile(filepath.Join(base, "file"), nil, 0o600))
+				t.Setenv("HOME", filepath.Join(base, tc.home))
+			}
+			want := filepath.Join(tmp, perUser)
+			if tc.planted {
+				assert.NilError(t, os.Mkdir(want, 0o777))
+				assert.NilError(t, os.Chown(want, nobody, nobody))
+			}
+			got, err := cacheDir()
+			if tc.want != "" {
+				assert.ErrorContains(t, err, tc.want)
+				assert.ErrorContains(t, err, want)
+				return
+			}
+			assert.NilError(t, err)
+			assert.Equal(t, got, want)
+			st, err := os.Lstat(got)
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(st.Mode().Perm(), os.FileMode(0o700)))
+			_, err = os.Lstat(filepath.Join(tmp, "kernia"))
+			assert.Check(t, os.IsNotExist(err), "a shared %s/kernia exists", tmp)
+		})
+	}
+}
+
+// TestLoaderCache6_BinaryPathUsesTheUserCacheAndMarksUse: binaryPath puts the binary in
+// $XDG_CACHE_HOME/kernia (made 0700), keyed by module root and instance, and sets the existing
+// binary's modification time to now.
+func TestLoaderCache6_BinaryPathUsesTheUserCacheAndMarksUse(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", xdg)
+	app := App{Package: "./auth", Var: "Auth"}
+	bin, release, err := binaryPath("/src/shop", app)
+	assert.NilError(t, err)
+	release()
+	assert.Equal(t, filepath.Dir(bin), filepath.Join(xdg, "kernia"))
+	assert.Check(t, binaryName.MatchString(filepath.Base(bin)), bin)
+	st, err := os.Stat(filepath.Dir(bin))
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(st.Mode().Perm(), os.FileMode(0o700)))
+
+	other, release, err := binaryPath("/src/other", app)
+	assert.NilError(t, err)
+	release()
+	assert.Check(t, other != bin, "two modules share a binary")
+
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	assert.NilError(t, os.WriteFile(bin, []byte("binary"), 0o755))
+	assert.NilError(t, os.Chtimes(bin, old, old))
+	again, release, err := binaryPath("/src/shop", app)
+	assert.NilError(t, err)
+	defer release()
+	assert.Equal(t, again, bin)
+	st, err = os.Stat(bin)
+	assert.NilError(t, err)
+	assert.Check(t, time.Since(st.ModTime()) < time.Hour, "not marked as used: mtime %s", st.ModTime())
+}
+
+// TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest: collection removes binaries unused
+// for CacheMaxAge and all but the CacheKeep most recently used, never the running one's, and
+// leaves files that are not loader binaries alone.
+func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	name := func(i int) string { return fmt.Sprintf("loader-%016x", i) }
+	tests := []struct {
+		name    string
+		ages    []time.Duration // binary i was last used ages[i] ago
+		keep    int             // index of the running binary, -1 for none
+		removed []int
+	}{
+		{name: "few and recent: nothing removed", ages: []time.Duration{0, day, 13 * day}, keep: -1},
+		{name: "older than 14 days removed", ages: []time.Duration{0, 13 * day, 15 * day, 100 * day}, keep: -1, removed: []int{2, 3}},
+		{
+			name: "twelve recent: the 8 newest kept",
+			ages: []time.Duration{0, 1 * time.Hour, 2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 5 * time.Hour, 6 * time.Hour, 7 * time.Hour, 8 * time.Hour, 9 * time.Hour, 10 * time.Hour, 11 * time.Hour},
+			keep: -1, removed: []int{8, 9, 10, 11},
+		},
+		{
+			name: "the running binary is kept even when old and beyond 8",
+			ages: []time.Duration{0, 1, 2, 3, 4, 5, 6, 7, 8, 30 * day},
+			keep: 9, removed: []int{8},
+		},
+		{name: "empty cache", keep: -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i, age := range tc.ages {
+				p := filepath.Join(dir, name(i))
+				assert.NilError(t, os.WriteFile(p, []byte("binary"), 0o755))
+				assert.NilError(t, os.Chtimes(p, now.Add(-age), now.Add(-age)))
+			}
+			// Not loader binaries: never touched, however old.
+			ancient := now.Add(-365 * day)
+			for _, other := range []string{".lock", "loader-notahexname", "notes.txt"} {
+				p := filepath.Join(dir, other)
+				assert.NilError(t, os.WriteFile(p, nil, 0o600))
+				assert.NilError(t, os.Chtimes(p, ancient, ancient))
+			}
+			keep := ""
+			if tc.keep >= 0 {
+				keep = name(tc.keep)
+			}
+			removed, err := collect(dir, keep, now)
+			assert.NilError(t, err)
+			var want []string
+			for _, i := range tc.removed {
+				want = append(want, name(i))
+			}
+			slices.Sort(removed)
+			assert.DeepEqual(t, removed, want)
+			for i := range tc.ages {
+				_, err := os.Stat(filepath.Join(dir, name(i)))
+				assert.Check(t, is.Equal(os.IsNotExist(err), slices.Contains(tc.removed, i)), name(i))
+			}
+			for _, other := range []string{".lock", "loader-notahexname", "notes.txt"} {
+				_, err := os.Stat(filepath.Join(dir, other))
+				assert.Check(t, err, other)
+			}
+		})
+	}
+}
+
+// TestLoaderCache6_InUseBinaryNeverRemovedMidRun: while another process is between its build
+// and the end of its loader program (it holds the cache lock shared), a run collects nothing,
+// not even that process's stale binary; once it has ended, the next run collects.
+func TestLoaderCache6_InUseBinaryNeverRemovedMidRun(t *testing.T) {
+	dir, err := privateDir(filepath.Join(t.TempDir(), "kernia"))
+	assert.NilError(t, err)
+	now := time.Now()
+	old := now.Add(-30 * 24 * time.Hour)
+	inUse := filepath.Join(dir, "loader-00000000000000aa")
+	assert.NilError(t, os.WriteFile(inUse, []byte("binary"), 0o755))
+
+	// The concurrent run: another process that takes the lock as binaryPath does and holds it
+	// until its stdin closes, like a run whose loader program is still going.
+	child := exec.Command(os.Args[0])
+	child.Env = append(os.Environ(), "KERNIA_CACHE_HELPER_DIR="+dir, "KERNIA_CACHE_HELPER_BIN="+inUse)
+	stdin, err := child.StdinPipe()
+	assert.NilError(t, err)
+	stdout, err := child.StdoutPipe()
+	assert.NilError(t, err)
+	child.Stderr = os.Stderr
+	assert.NilError(t, child.Start())
+	done := make(chan struct{}) // closed when the child has ended, with waitErr set
+	var waitErr error
+	go func() { waitErr = child.Wait(); close(done) }()
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			_ = child.Process.Kill()
+			<-done
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		ready <- line
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-ready:
+		assert.Equal(t, strings.TrimSpace(line), "holding")
+	case <-time.After(time.Minute):
+		t.Fatal("the helper run did not take the cache lock within a minute")
+	}
+	// Its binary now looks stale (unused for 30 days) and there are more than CacheKeep newer
+	// ones: collection would remove it, if it ran.
+	assert.NilError(t, os.Chtimes(inUse, old, old))
+	for i := range CacheKeep + 2 {
+		p := filepath.Join(dir, fmt.Sprintf("loader-%016x", i+1))
+		assert.NilError(t, os.WriteFile(p, []byte("binary"), 0o755))
+	}
+
+	// Runs during the other one: nothing is removed.
+	for i := range 3 {
+		release, err := useCache(dir, filepath.Join(dir, fmt.Sprintf("loader-%016x", 0x100+i)), now)
+		assert.NilError(t, err)
+		release()
+		_, err = os.Stat(inUse)
+		assert.NilError(t, err, "run %d removed the binary in use", i)
+	}
+	assert.Check(t, is.Len(binaries(t, dir), CacheKeep+3))
+
+	// The other run ends: the next run collects its stale binary and the surplus.
+	assert.NilError(t, stdin.Close())
+	select {
+	case <-done:
+		assert.NilError(t, waitErr)
+	case <-time.After(time.Minute):
+		t.Fatal("the helper run did not end within a minute")
+	}
+	release, err := useCache(dir, filepath.Join(dir, "loader-0000000000000100"), now)
+	assert.NilError(t, err)
+	release()
+	_, err = os.Stat(inUse)
+	assert.Check(t, os.IsNotExist(err), "the stale binary survived a run with no other run in progress")
+	assert.Check(t, is.Len(binaries(t, dir), CacheKeep))
+}
+
+// TestMain runs the concurrent run of TestLoaderCache6_InUseBinaryNeverRemovedMidRun when that
+// test starts the test binary as its helper, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("KERNIA_CACHE_HELPER_DIR"); dir != "" {
+		os.Exit(helperRun(dir, os.Getenv("KERNIA_CACHE_HELPER_BIN")))
+	}
+	os.Exit(m.Run())
+}
+
+// helperRun takes the cache lock as a run does, says so, and holds it until stdin closes.
+func helperRun(dir, bin string) int {
+	release, err := useCache(dir, bin, time.Now())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer release()
+	fmt.Println("holding")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+func binaries(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	assert.NilError(t, err)
+	var out []string
+	for _, e := range entries {
+		if binaryName.MatchString(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
