@@ -9,7 +9,6 @@
 package dotenv
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // FileName is the name of the file Load reads.
@@ -31,15 +31,29 @@ type Var struct {
 
 var keyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
-// Parse reads assignments from r in order. Errors name the line, never its value.
+// MaxSize bounds a .env file: larger files are refused, not truncated.
+const MaxSize = 1 << 20
+
+// ErrTooLarge is returned for input over MaxSize bytes.
+var ErrTooLarge = fmt.Errorf("larger than %d bytes (1 MiB): a .env file holds a few settings; move large values elsewhere", MaxSize)
+
+// Parse reads assignments from r in order. It reads at most MaxSize bytes (ErrTooLarge
+// beyond) and works in time linear in the input, however long its lines. Errors name the
+// line, never its value.
 func Parse(r io.Reader) ([]Var, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxSize {
+		return nil, ErrTooLarge
+	}
 	var vars []Var
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
+	rest := string(b)
+	for n := 1; rest != ""; n++ {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		line = strings.TrimSpace(line)
 		if n == 1 {
 			line = strings.TrimPrefix(line, "\ufeff")
 		}
@@ -57,9 +71,6 @@ func Parse(r io.Reader) ([]Var, error) {
 			return nil, fmt.Errorf("line %d (%s): %v", n, key, err)
 		}
 		vars = append(vars, Var{Key: key, Value: v})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
 	}
 	return vars, nil
 }
@@ -123,20 +134,105 @@ func Apply(vars []Var) ([]string, error) {
 	return set, nil
 }
 
-// LoadFile applies the .env file at path. A missing file is not an error.
+// LoadFile applies the .env file at path. A missing file is not an error; anything but a
+// regular file of at most MaxSize bytes inside the directory holding path is (see ReadFile).
 func LoadFile(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("dotenv: %w", err)
+		return nil, err
 	}
 	vars, err := Parse(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("dotenv: %s: %w", path, err)
 	}
 	return Apply(vars)
+}
+
+// ReadFile returns the content of the .env file at path, refusing (with an error naming the
+// file and the rule) anything but a regular file: a directory, a named pipe (FIFO; reading
+// one would block the command), a device or socket, a symbolic link that resolves outside
+// the directory holding path (the module root), and a file over MaxSize bytes. It opens the
+// file without blocking and checks what it opened, so a file swapped meanwhile cannot slip
+// through. A missing file gives an error satisfying errors.Is(err, fs.ErrNotExist).
+func ReadFile(path string) ([]byte, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("dotenv: %w", err)
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		if err := checkLink(path); err != nil {
+			return nil, err
+		}
+		if st, err = os.Stat(path); err != nil {
+			return nil, fmt.Errorf("dotenv: %s is a symbolic link that does not resolve (%v): point it at a file inside the module, or remove it", path, err)
+		}
+	}
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("dotenv: %w", err)
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("dotenv: %w", err)
+	}
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("dotenv: read %s: %w", path, err)
+	}
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("dotenv: %s: %w", path, ErrTooLarge)
+	}
+	return b, nil
+}
+
+// regular refuses anything but a regular file, naming what path is.
+func regular(path string, st fs.FileInfo) error {
+	if st.Mode().IsRegular() {
+		return nil
+	}
+	what := "not a regular file"
+	switch m := st.Mode(); {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		what = "a character device"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("dotenv: %s is %s: Kernia reads .env only from a regular file; replace it with one, or remove it", path, what)
+}
+
+// checkLink refuses a symbolic link at path that resolves outside the directory holding it.
+func checkLink(path string) error {
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	target, terr := filepath.EvalSymlinks(path)
+	if err != nil || terr != nil {
+		return fmt.Errorf("dotenv: %s is a symbolic link that does not resolve: point it at a file inside the module, or remove it", path)
+	}
+	rel, err := filepath.Rel(dir, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return fmt.Errorf("dotenv: %s is a symbolic link to %s, outside the module directory %s: Kernia reads .env only from inside the module; copy the file in instead", path, target, dir)
+	}
+	return nil
 }
 
 // Load applies the .env file at the root of the module containing dir (the nearest directory

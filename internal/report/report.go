@@ -244,7 +244,7 @@ func dotenvValues() map[string]string {
 	if !ok {
 		return out
 	}
-	b, err := os.ReadFile(filepath.Join(root, dotenv.FileName))
+	b, err := dotenv.ReadFile(filepath.Join(root, dotenv.FileName))
 	if err != nil {
 		return out
 	}
