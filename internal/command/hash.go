@@ -8,6 +8,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/migration"
 )
 
 // HashFlags are the flags of hash.
@@ -33,6 +34,9 @@ func Hash(auth *kernia.Auth, f HashFlags, io IO) error {
 	for _, path := range dirs {
 		if st, err := os.Stat(path); err != nil || !st.IsDir() {
 			return fmt.Errorf("hash: migration directory %s does not exist: pass --dir", path)
+		}
+		if err := migration.CheckEntries(path); err != nil {
+			return fmt.Errorf("hash: %w", err)
 		}
 		dir, err := migrate.NewLocalDir(path)
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	entschema "entgo.io/ent/dialect/sql/schema"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/migration"
 )
 
 // VersionFormat is the layout of migration versions: a UTC timestamp, as Atlas writes them.
@@ -117,6 +118,9 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 func readDir(path string) (migrate.Dir, []migrate.File, error) {
 	if _, err := os.Stat(path); os.IsNotExist(err) {
 		return &migrate.MemDir{}, nil, nil
+	}
+	if err := migration.CheckEntries(path); err != nil {
+		return nil, nil, fmt.Errorf("diff: %w", err)
 	}
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {

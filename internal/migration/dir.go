@@ -25,6 +25,9 @@ func VerifyDir(path string) (migrate.Dir, error) {
 	case !st.IsDir():
 		return nil, fmt.Errorf("migrate: migration directory %s is a file, not a directory: pass the directory holding the .sql files and atlas.sum with --dir", path)
 	}
+	if err := CheckEntries(path); err != nil {
+		return nil, err
+	}
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: migration directory %s: %w", path, err)

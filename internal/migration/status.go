@@ -90,6 +90,9 @@ type StatusOptions struct {
 // StatusWith is Status with options.
 func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions) (*StatusReport, error) {
 	var problems []string
+	if err := CheckEntries(dirPath); err != nil {
+		return nil, err // never read such a directory, not even to report on it
+	}
 	dir, verr := VerifyDir(dirPath)
 	if verr != nil {
 		ld, err := migrate.NewLocalDir(dirPath)

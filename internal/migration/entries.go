@@ -1,0 +1,81 @@
+package migration
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+)
+
+// CheckEntries refuses a migration directory whose migration files (*.sql, as Atlas reads
+// them) or atlas.sum are not regular files inside it, before anything reads them: a symbolic
+// link resolving outside the directory (its content would be hashed, run or printed as a
+// migration), a link that does not resolve, and a named pipe, device or socket (reading one
+// blocks or never ends). A symbolic link to a regular file inside the directory is accepted:
+// it is read as the file it points to, and atlas.sum pins its content like any other file's.
+// A directory that does not exist passes: the caller says what is missing. hash, migrate,
+// status, info and generate run it on every directory they read.
+func CheckEntries(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: read migration directory %s: %w", dir, err)
+	}
+	realDir := ""
+	for _, e := range entries {
+		name := e.Name()
+		if ok, _ := path.Match("*.sql", name); !ok && name != migrate.HashFileName {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			if realDir == "" {
+				if realDir, err = filepath.EvalSymlinks(dir); err == nil {
+					realDir, err = filepath.Abs(realDir)
+				}
+				if err != nil {
+					return fmt.Errorf("migrate: migration directory %s: %w", dir, err)
+				}
+			}
+			target, err := filepath.EvalSymlinks(p)
+			if err == nil {
+				target, err = filepath.Abs(target)
+			}
+			if err != nil {
+				return fmt.Errorf("migrate: %s is a symbolic link that does not resolve: a migration file must be a file inside %s; restore it or remove the link and run `kernia hash`", p, dir)
+			}
+			if rel, err := filepath.Rel(realDir, target); err != nil || rel == "." || rel == ".." || strings.Contains(rel, string(filepath.Separator)) || strings.HasPrefix(rel, "..") {
+				return fmt.Errorf("migrate: %s is a symbolic link to a file outside the migration directory %s: refused, nothing read or run; migration files must live in the directory (copy the file in, then run `kernia hash`)", p, dir)
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("migrate: %s: %w", p, err)
+			}
+			mode = st.Mode().Type()
+		}
+		if mode.IsRegular() {
+			continue
+		}
+		what := "not a regular file"
+		switch {
+		case mode.IsDir():
+			what = "a directory"
+		case mode&fs.ModeNamedPipe != 0:
+			what = "a named pipe (FIFO)"
+		case mode&fs.ModeDevice != 0 || mode&fs.ModeCharDevice != 0:
+			what = "a device"
+		case mode&fs.ModeSocket != 0:
+			what = "a socket"
+		}
+		return fmt.Errorf("migrate: %s is %s: every *.sql entry and atlas.sum of a migration directory must be a regular file; remove or rename it", p, what)
+	}
+	return nil
+}
