@@ -3,7 +3,6 @@ package keyring_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kernia/kernia/keyring"
 )
@@ -11,8 +10,9 @@ import (
 // Rotation: values signed before the rotation still verify; values signed by a key that was
 // dropped from the ring are rejected by key id.
 func Example() {
-	oldKey := strings.Repeat("0123456789abcdef", 4)
-	newKey := strings.Repeat("fedcba9876543210", 4)
+	// Keys as `kernia secret` prints them (never hard-code real ones).
+	oldKey := "72e7a84e55125daab489fa30c036659a1bca0536890c3fa072b95f286e07738c"
+	newKey := "64464e606bff3bfc0354e2671469b4b490cdb421986109248a169aba5d962311"
 
 	before, _ := keyring.Parse("KERNIA_SECRET", oldKey)
 	cookie, _ := before.Sign([]byte("session-42"))

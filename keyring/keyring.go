@@ -20,6 +20,11 @@
 // HMAC-SHA256 over "<payload>.<key id>" in unpadded base64url. Verify looks the key up by its id
 // and checks one MAC: a value signed by a key no longer in the ring is rejected with
 // ErrUnknownKey without trying the other keys.
+//
+// A signed value has exactly one valid encoding: Verify decodes strictly (RFC 4648 canonical
+// base64url without padding), so a value with padding, '+' or '/', whitespace or line breaks,
+// or a last character whose unused low bits are set is ErrMalformed, even where a lenient
+// decoder would return the same bytes.
 package keyring
 
 import (
@@ -30,7 +35,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 )
@@ -171,11 +175,11 @@ func (r *Ring) Verify(signed string) ([]byte, error) {
 		return nil, ErrMalformed
 	}
 	payload, id := body[:j], body[j+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := decode(sig)
 	if err != nil || len(got) != sha256.Size {
 		return nil, ErrMalformed
 	}
-	value, err := base64.RawURLEncoding.DecodeString(payload)
+	value, err := decode(payload)
 	if err != nil {
 		return nil, ErrMalformed
 	}
@@ -189,47 +193,26 @@ func (r *Ring) Verify(signed string) ([]byte, error) {
 	return value, nil
 }
 
+// strict is the one encoding Sign writes: unpadded base64url whose unused low bits in the last
+// character are zero.
+var strict = base64.RawURLEncoding.Strict()
+
+// decode decodes s, accepting only the encoding Sign writes, so a signed value has exactly one
+// valid spelling: no padding, no characters of other alphabets ('+', '/'), no line breaks or
+// other whitespace (which the base64 package skips even in strict mode), and no set bits
+// beyond the last byte.
+func decode(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return nil, ErrMalformed
+		}
+	}
+	return strict.DecodeString(s)
+}
+
 func mac(secret []byte, msg string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(msg))
 	return m.Sum(nil)
-}
-
-// Strength rates a key: "strong" when it has at least MinKeyLen characters and an estimated
-// entropy of at least 128 bits, else "weak". The estimate is length × log2 of the alphabet its characters come from (hex, base64,
-// printable ASCII), lowered for keys made of fewer than 10 distinct characters.
-func Strength(k string) string {
-	if len(k) >= MinKeyLen && EntropyBits(k) >= 128 {
-		return "strong"
-	}
-	return "weak"
-}
-
-// EntropyBits estimates the entropy of a key in bits, generously for random keys and harshly
-// for repetitive ones.
-func EntropyBits(k string) int {
-	if k == "" {
-		return 0
-	}
-	distinct := map[rune]bool{}
-	hexOnly, b64 := true, true
-	for _, c := range k {
-		distinct[c] = true
-		isHex := c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-		isB64 := isHex || c >= 'g' && c <= 'z' || c >= 'G' && c <= 'Z' || strings.ContainsRune("+/-_=", c)
-		hexOnly = hexOnly && isHex
-		b64 = b64 && isB64
-	}
-	perChar := 6.5 // printable ASCII
-	switch {
-	case hexOnly:
-		perChar = 4
-	case b64:
-		perChar = 6
-	}
-	// A random key uses most of its alphabet; one of few distinct characters is not random.
-	if d := len(distinct); d < 10 {
-		perChar = min(perChar, math.Log2(float64(d)))
-	}
-	return int(perChar * float64(len(k)))
 }
