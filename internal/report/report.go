@@ -219,7 +219,7 @@ func (r *Report) secret(env map[string]string) {
 	first = strings.TrimSpace(first)
 	r.Secret = Secret{Status: "set", Source: source("", name, env), Keys: ring.Len(), Length: len(first), Strength: keyring.Strength(first)}
 	if r.Secret.Strength != "strong" {
-		r.problem("secret: the signing key in %s is weak (about %d bits of entropy, want 128): replace it with `kernia secret --rotate`", name, keyring.EntropyBits(first))
+		r.problem("secret: the signing key in %s is weak: about %d bits of entropy, want at least %d characters and %d bits (repeated characters or blocks, sequences such as abcd or 0123 and keyboard runs count for little): replace it with `kernia secret --rotate`", name, keyring.EntropyBits(first), keyring.MinKeyLen, keyring.StrongBits)
 	}
 }
 

@@ -66,34 +66,6 @@ func TestBuildWithDatabaseDown(t *testing.T) {
 	assert.Equal(t, back.Plugins[0].ID, "two-factor")
 }
 
-func TestSecretStatus(t *testing.T) {
-	t.Chdir(t.TempDir())
-	weak := strings.Repeat("ab", 20)
-	for _, tc := range []struct {
-		secrets, secret string
-		status, problem string
-	}{
-		{"", strings.Repeat("0123456789abcdef", 4), "set", ""},
-		{"", weak, "set", "is weak"},
-		{strings.Repeat("0123456789abcdef", 4) + ",", "", "invalid", "key 2 is empty"},
-	} {
-		t.Setenv("KERNIA_SECRETS", tc.secrets)
-		t.Setenv("KERNIA_SECRET", tc.secret)
-		r := &Report{}
-		r.secret(map[string]string{})
-		assert.Check(t, is.Equal(r.Secret.Status, tc.status))
-		p := strings.Join(r.Problems, "\n")
-		if tc.problem == "" {
-			assert.Check(t, is.Len(r.Problems, 0))
-		} else {
-			assert.Check(t, is.Contains(p, tc.problem))
-		}
-		for _, v := range []string{weak, "0123456789abcdef0123"} {
-			assert.Check(t, !strings.Contains(p+r.Secret.Error, v))
-		}
-	}
-}
-
 func TestContributorsShowRenames(t *testing.T) {
 	t.Chdir(t.TempDir())
 	auth := kernia.New(kernia.Options{
