@@ -17,6 +17,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"gotest.tools/v3/assert"
 
+	"github.com/kernia/kernia/internal/moduletest"
 	"github.com/kernia/kernia/internal/pgtest"
 )
 
@@ -437,4 +438,147 @@ func TestGenerate3_StaleDevDatabasesDropped(t *testing.T) {
 	}
 	assert.DeepEqual(t, devOf(good.cmd.Process.Pid), []string(nil))
 	assert.Equal(t, len(tg.tables(t)), 0, "generate changed the target database")
+}
+
+// ctrlcAuth is the auth module of the Ctrl-C test before and after its configuration change.
+const (
+	ctrlcAuth = `package auth
+
+import "github.com/kernia/kernia"
+
+// Auth is the app's auth instance.
+var Auth = kernia.New(kernia.Options{})
+`
+	ctrlcAuthTwoFactor = `package auth
+
+import (
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/plugins/twofactor"
+)
+
+// Auth is the app's auth instance, now with two-factor authentication.
+var Auth = kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New()}})
+`
+	ctrlcMagefile = `//go:build mage
+
+package main
+
+import (
+	"example.com/ctrlc/auth"
+	"github.com/kernia/kernia/mage/app"
+
+	//mage:import
+	_ "github.com/kernia/kernia/mage"
+)
+
+func init() { app.Use(auth.Auth) }
+`
+)
+
+// loaderBuilding reports whether a process of the group pgid is building the loader program.
+func loaderBuilding(pgid int) bool {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), ".kernia/loader") || !strings.Contains(string(b), "build") {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+			return true
+		}
+	}
+	return false
+}
+
+// codegenRunning reports whether Ent's codegen has begun writing into its temporary
+// directory under tmp.
+func codegenRunning(tmp string) bool {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "kernia-codegen-*"))
+	for _, d := range dirs {
+		found := false
+		_ = filepath.WalkDir(d, func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				found = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// TestGenerate3_CtrlCDuringCodegenExit130NothingWritten sends SIGINT to the whole process
+// group, as a terminal's Ctrl-C does, at chosen moments of a generate that has a configuration
+// change to write: while `go tool kernia` builds the loader program, and while Ent's codegen
+// writes under `go tool kernia` and under `go tool mage`. Each run exits 130 saying it was
+// interrupted and that nothing was written, and leaves the module exactly as it was; a plain
+// generate afterwards writes the change, one migration.
+func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds a module with go tool kernia and go tool mage")
+	}
+	dir := moduletest.New(t, "example.com/ctrlc", map[string]string{"auth/auth.go": ctrlcAuth, "magefile.go": ctrlcMagefile})
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	assert.NilError(t, os.MkdirAll(tmp, 0o755))
+	tool := func(args ...string) *proc {
+		p := &proc{cmd: exec.Command("go", append([]string{"tool"}, args...)...), done: make(chan struct{})}
+		p.cmd.Dir = dir
+		p.cmd.Env = env("GOFLAGS=-mod=mod", "TMPDIR="+tmp)
+		p.run(t)
+		return p
+	}
+	expect(t, tool("kernia", "generate").wait(t), 0, "new sqlite migration")
+	expect(t, tool("mage", "-l").wait(t), 0) // compiles the magefile
+	writeFile(t, filepath.Join(dir, "auth", "auth.go"), ctrlcAuthTwoFactor)
+	before := files(t, dir)
+
+	for _, c := range []struct {
+		name   string
+		args   []string
+		moment func(p *proc) bool
+		delay  time.Duration
+		want   string
+	}{
+		{"go tool kernia, loader build begins", []string{"kernia", "generate"},
+			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, 0,
+			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
+		{"go tool kernia, loader build 1s in", []string{"kernia", "generate"},
+			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, time.Second,
+			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
+		{"go tool kernia, codegen begins", []string{"kernia", "generate"},
+			func(*proc) bool { return codegenRunning(tmp) }, 0,
+			"kernia: generate: interrupted (received SIGINT); nothing was written"},
+		{"go tool kernia, codegen 200ms in", []string{"kernia", "generate"},
+			func(*proc) bool { return codegenRunning(tmp) }, 200 * time.Millisecond,
+			"kernia: generate: interrupted (received SIGINT); nothing was written"},
+		{"go tool mage, codegen begins", []string{"mage", "generate"},
+			func(*proc) bool { return codegenRunning(tmp) }, 0,
+			"generate: interrupted (received SIGINT); nothing was written"},
+		{"go tool mage, codegen 200ms in", []string{"mage", "generate"},
+			func(*proc) bool { return codegenRunning(tmp) }, 200 * time.Millisecond,
+			"generate: interrupted (received SIGINT); nothing was written"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := tool(c.args...)
+			eventually(t, 3*time.Minute, "the moment to interrupt", func() bool { return p.exited() || c.moment(p) })
+			assert.Assert(t, !p.exited(), "the run ended before the moment:\n%s", p.stderrSoFar())
+			time.Sleep(c.delay)
+			assert.NilError(t, syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)) // the whole group, as a terminal does
+			r := p.wait(t)
+			expect(t, r, 130, c.want)
+			assert.Check(t, !strings.Contains(r.stderr, "ent codegen and diffs"), "codegen had finished:\n%s", r.stderr)
+			assert.DeepEqual(t, diffKeys(files(t, dir), before), []string(nil))
+			assert.Check(t, !exists(filepath.Join(dir, journalFile)), "journal left behind")
+			assert.DeepEqual(t, temporaries(t, dir), []string(nil))
+		})
+	}
+	r := tool("kernia", "generate").wait(t)
+	expect(t, r, 0, "wrote ent/schema/two_factor.go", "new sqlite migration")
+	assert.Equal(t, len(sqlFiles(t, filepath.Join(dir, sqliteMigrations))), 2)
+	checkSum(t, filepath.Join(dir, sqliteMigrations))
 }
