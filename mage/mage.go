@@ -118,15 +118,16 @@ func do(name string, needInstance bool, f func(*kernia.Auth, command.IO) error) 
 		if _, err := dotenv.Load("."); err != nil {
 			return err
 		}
-		var auth *kernia.Auth
-		if needInstance {
-			a, err := app.Instance()
-			if err != nil {
-				return err
-			}
-			auth = a
-		}
+		// The instance's options hold secrets too (database URLs), even for the commands
+		// that do not use it.
+		auth, err := app.Instance()
 		out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
+		switch {
+		case !needInstance:
+			auth = nil
+		case err != nil:
+			return err
+		}
 		return f(auth, command.IO{Stdout: out.Stdout, Stderr: out.Stderr})
 	})
 	if code := exitCode(err); code != 0 {

@@ -24,6 +24,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -31,6 +32,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -67,6 +69,7 @@ func (s *Set) Add(values ...string) {
 		if strings.ContainsAny(v, "\r\n") {
 			add = append(add, strings.FieldsFunc(v, func(r rune) bool { return r == '\r' || r == '\n' })...)
 		}
+		add = append(add, quoted(v)...)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -77,6 +80,22 @@ func (s *Set) Add(values ...string) {
 		}
 	}
 	slices.SortStableFunc(s.values, func(a, b string) int { return len(b) - len(a) })
+}
+
+// quoted returns v as it appears inside a JSON string (with and without HTML escaping:
+// encoding/json writes '&' as \u0026) and inside a Go-quoted string (%q, strconv.Quote).
+func quoted(v string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(v) == nil {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(b.String()), `"`), `"`))
+		}
+	}
+	q := strconv.Quote(v)
+	return append(out, q[1:len(q)-1])
 }
 
 // Values returns the values of the set, longest first.

@@ -111,3 +111,15 @@ func slicesContains(ss []string, s string) bool {
 	}
 	return false
 }
+
+func TestStringQuotedForms(t *testing.T) {
+	const secret = `Ks1&Ks2<Ks3"Ks4\Ks5`
+	for _, text := range []string{
+		`{"problem": "Ks1\u0026Ks2\u003cKs3\"Ks4\\Ks5"}`,
+		`{"problem": "Ks1&Ks2<Ks3\"Ks4\\Ks5"}`,
+		`plugin id "Ks1&Ks2<Ks3\"Ks4\\Ks5" is not kebab-case`,
+	} {
+		got := String(text, []string{secret})
+		assert.Check(t, !strings.Contains(got, "Ks"), "%s → %s", text, got)
+	}
+}
