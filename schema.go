@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // EntitySchema customizes one entity's table, as Better Auth's modelName, fields and
@@ -59,8 +60,13 @@ func ValidIdentifier(s string) bool { return len(s) <= 63 && identifierRE.MatchS
 func (s EntitySchema) validate(entity string) []error {
 	var errs []error
 	where := "kernia: Options.Schema[" + entity + "]"
-	if s.Table != "" && !ValidIdentifier(s.Table) {
+	switch {
+	case s.Table != "" && !ValidIdentifier(s.Table):
 		errs = append(errs, fmt.Errorf("%s.Table: %q is not a valid table name (lower-case snake_case, at most 63 bytes)", where, s.Table))
+	case strings.HasPrefix(strings.ToLower(s.Table), "sqlite_"):
+		errs = append(errs, fmt.Errorf("%s.Table: %q is reserved: SQLite reserves names starting with sqlite_ for its own tables; choose another name", where, s.Table))
+	case s.Table == "atlas_schema_revisions":
+		errs = append(errs, fmt.Errorf("%s.Table: %q is reserved: migrate records the applied migrations there; choose another name", where, s.Table))
 	}
 	for _, field := range slices.Sorted(maps.Keys(s.Columns)) {
 		if col := s.Columns[field]; !ValidIdentifier(col) {

@@ -26,8 +26,14 @@ func (c composed) Annotations() []schema.Annotation {
 
 // Schemas returns the plan as Ent's loader would load the rendered schema package, without
 // building and running a loader program: each entity is marshalled in-process from the same
-// core and plugin definitions the rendered files refer to.
+// core and plugin definitions the rendered files refer to. The first call after Build returns
+// the schemas Build's name checks marshalled; every later call marshals fresh ones, so no two
+// callers share them.
 func (p *Plan) Schemas() ([]*load.Schema, error) {
+	if s := p.marshalled; s != nil {
+		p.marshalled = nil
+		return s, nil
+	}
 	out := make([]*load.Schema, 0, len(p.Entities))
 	for _, e := range p.Entities {
 		c := composed{table: e.Table}

@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/entc/load"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/ent/core"
@@ -27,6 +28,8 @@ import (
 type Plan struct {
 	// Entities are sorted by name.
 	Entities []*Entity
+	// marshalled holds the schemas Build's checks marshalled, until Schemas hands them over.
+	marshalled []*load.Schema
 }
 
 // Entity is one composed entity (one table).
@@ -162,6 +165,9 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 			return nil, fmt.Errorf("compose: entities %s and %s both map to table %q", other, e.Name, e.Table)
 		}
 		tables[e.Table] = e.Name
+	}
+	if err := plan.checkNames(); err != nil {
+		return nil, err
 	}
 	return plan, nil
 }

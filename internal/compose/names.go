@@ -1,0 +1,182 @@
+package compose
+
+import (
+	"cmp"
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	entschema "entgo.io/ent/dialect/sql/schema"
+	"entgo.io/ent/entc/gen"
+)
+
+// MaxIdentifier is PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). PostgreSQL cuts
+// longer names silently, so a name over it would not be the name the migration asked for.
+const MaxIdentifier = 63
+
+// RevisionsTable is the migration history table Kernia (and Atlas) keep in the database.
+const RevisionsTable = "atlas_schema_revisions"
+
+// pgSystemColumns are the column names PostgreSQL reserves for system columns.
+var pgSystemColumns = []string{"cmax", "cmin", "ctid", "oid", "tableoid", "xmax", "xmin"}
+
+// reservedTable says why a dialect or Kernia reserves a table name, or "".
+func reservedTable(name string) string {
+	switch l := strings.ToLower(name); {
+	case strings.HasPrefix(l, "sqlite_"):
+		return "SQLite reserves names starting with sqlite_ for its own tables"
+	case l == RevisionsTable:
+		return "it is the table where migrate records the applied migrations"
+	}
+	return ""
+}
+
+// relation is a name in the namespace PostgreSQL (and SQLite) share among tables, indexes,
+// sequences and the primary keys' indexes: two of them with one name cannot coexist.
+type relation struct {
+	name string
+	// what describes it for errors: "table users", "index session_user_id of table sessions
+	// (columns user_id)".
+	what string
+}
+
+// checkNames refuses table, column and derived names the databases would reject, reserve or
+// alter: reserved table and column names, names over MaxIdentifier bytes, and the names Ent
+// derives for indexes, unique constraints and foreign keys when they collide or would be cut
+// by PostgreSQL. Ent shortens over-long explicit index and foreign-key names itself, with an
+// MD5 suffix (deterministic, so accepted); it does not shorten the implicit unique index of a
+// unique column (<table>_<column>_key), which is refused here instead.
+func (p *Plan) checkNames() error {
+	var errs []error
+	for _, e := range p.Entities {
+		if why := reservedTable(e.Table); why != "" {
+			errs = append(errs, fmt.Errorf("compose: entity %s: table name %q is reserved: %s; rename the table (Options.Schema[%q].Table)", e.Name, e.Table, why, e.Name))
+		}
+		if len(e.Table) > MaxIdentifier {
+			errs = append(errs, fmt.Errorf("compose: entity %s: table name %q is %d bytes, over PostgreSQL's %d-byte limit; rename the table (Options.Schema[%q].Table)", e.Name, e.Table, len(e.Table), MaxIdentifier, e.Name))
+		}
+		for _, c := range e.Columns {
+			if slices.Contains(pgSystemColumns, strings.ToLower(c.Name)) {
+				errs = append(errs, fmt.Errorf("compose: column %s.%s (from %s): PostgreSQL reserves %q for a system column; rename it (Options.Schema[%q].Columns)", e.Table, c.Name, c.Contributor, c.Name, e.Name))
+			}
+			if len(c.Name) > MaxIdentifier {
+				errs = append(errs, fmt.Errorf("compose: column %s.%s (from %s) is %d bytes, over PostgreSQL's %d-byte limit; rename it (Options.Schema[%q].Columns)", e.Table, c.Name, c.Contributor, len(c.Name), MaxIdentifier, e.Name))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	tables, err := p.tables()
+	if err != nil {
+		return err
+	}
+	return checkDerived(tables)
+}
+
+// tables returns the SQL tables Ent derives from the plan, as generate's diff gets them.
+func (p *Plan) tables() ([]*entschema.Table, error) {
+	schemas, err := p.Schemas()
+	if err != nil {
+		return nil, err
+	}
+	// Deriving the tables leaves the schemas as they were: hand them to the first caller of
+	// Schemas (generate), which would otherwise marshal them again (about 10 ms).
+	p.marshalled = schemas
+	storage, err := gen.NewStorage("sql")
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
+	}
+	g, err := gen.NewGraph(&gen.Config{Schema: "kernia/ent/schema", Package: "kernia/ent", Storage: storage}, schemas...)
+	if err != nil {
+		return nil, fmt.Errorf("compose: build the Ent graph: %w", err)
+	}
+	tables, err := g.Tables()
+	if err != nil {
+		// Ent refuses duplicate foreign-key names itself, naming the tables.
+		return nil, fmt.Errorf("compose: derive the tables: %w; rename one of the tables (Options.Schema[...].Table)", err)
+	}
+	return tables, nil
+}
+
+// checkDerived checks the index, unique-constraint and foreign-key names Ent derives.
+func checkDerived(tables []*entschema.Table) error {
+	slices.SortFunc(tables, func(a, b *entschema.Table) int { return cmp.Compare(a.Name, b.Name) })
+	var errs []error
+	seen := map[string]relation{}
+	claim := func(r relation) {
+		if prev, ok := seen[r.name]; ok {
+			errs = append(errs, fmt.Errorf("compose: the %s and the %s are both named %q, and the database keeps one namespace for them: rename one of the tables or columns (Options.Schema)", prev.what, r.what, r.name))
+			return
+		}
+		seen[r.name] = r
+	}
+	for _, t := range tables {
+		claim(relation{name: t.Name, what: "table " + t.Name})
+	}
+	fks := map[string]relation{}
+	for _, t := range tables {
+		if pk := t.Name + "_pkey"; len(pk) <= MaxIdentifier {
+			claim(relation{name: pk, what: "primary key of table " + t.Name})
+		}
+		for _, c := range t.PrimaryKey {
+			if seq := t.Name + "_" + c.Name + "_seq"; c.Increment && len(seq) <= MaxIdentifier {
+				claim(relation{name: seq, what: fmt.Sprintf("identity sequence of %s.%s", t.Name, c.Name)})
+			}
+		}
+		explicit := map[string]bool{}
+		for _, idx := range t.Indexes {
+			explicit[idx.Name] = true
+			name := symbol(idx.Name)
+			what := fmt.Sprintf("index %s of table %s (columns %s)", idx.Name, t.Name, columnNames(idx.Columns))
+			if name != idx.Name {
+				what += ", shortened by Ent to " + name
+			}
+			claim(relation{name: name, what: what})
+		}
+		for _, c := range t.Columns {
+			if !c.Unique || slices.ContainsFunc(t.PrimaryKey, func(pk *entschema.Column) bool { return pk.Name == c.Name }) {
+				continue
+			}
+			name := t.Name + "_" + c.Name + "_key"
+			if explicit[name] {
+				continue
+			}
+			if len(name) > MaxIdentifier {
+				errs = append(errs, fmt.Errorf("compose: the unique index of column %s.%s would be named %q (<table>_<column>_key), %d bytes: PostgreSQL cuts names over %d bytes, so the migration and the database would disagree; shorten the table or column name (Options.Schema)", t.Name, c.Name, name, len(name), MaxIdentifier))
+				continue
+			}
+			claim(relation{name: name, what: fmt.Sprintf("unique index of column %s.%s", t.Name, c.Name)})
+		}
+		for _, fk := range t.ForeignKeys {
+			name := symbol(fk.Symbol)
+			r := relation{name: name, what: fmt.Sprintf("foreign key %s of table %s (columns %s)", fk.Symbol, t.Name, columnNames(fk.Columns))}
+			if prev, ok := fks[name]; ok {
+				errs = append(errs, fmt.Errorf("compose: the %s and the %s are both named %q: rename one of the tables (Options.Schema)", prev.what, r.what, name))
+				continue
+			}
+			fks[name] = r
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// symbol is the name Ent's migration gives an index or foreign key on PostgreSQL: the name,
+// or, over MaxIdentifier bytes, its first 30 bytes and the MD5 of the whole name
+// (entgo.io/ent/dialect/sql/schema, Atlas.symbol).
+func symbol(name string) string {
+	if len(name) <= MaxIdentifier {
+		return name
+	}
+	return fmt.Sprintf("%s_%x", name[:MaxIdentifier-33], md5.Sum([]byte(name)))
+}
+
+func columnNames(cs []*entschema.Column) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
