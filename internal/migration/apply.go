@@ -125,6 +125,12 @@ type runner struct {
 	opts     ApplyOptions
 	out      io.Writer
 	operator string
+	// PostgreSQL: the pool the files' connections come from, and the run's lock.
+	db   *sql.DB
+	lock *pgLock
+	// SQLite: the migration connection's settings at the start of the run, restored after
+	// each file.
+	pragmas []pragma
 }
 
 // where names the database in messages, without its password.
@@ -145,23 +151,21 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 		return nil, err
 	}
 	defer db.Close()
+	if r.u.Dialect == "postgres" {
+		return r.applyPostgres(ctx, db)
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
 	}
 	defer conn.Close()
 	res = &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}}
-	if r.u.Dialect == "postgres" {
-		watchClient(ctx, conn)
-		unlock, err := lockPostgres(ctx, conn, r.where, r.opts.LockTimeout)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
-		return r.run(ctx, conn, res)
-	}
 	end, err := lockSQLite(ctx, conn, r.u.Path, r.opts.LockTimeout)
 	if err != nil {
+		return nil, err
+	}
+	if r.pragmas, err = readPragmas(ctx, conn); err != nil {
+		_ = end(false)
 		return nil, err
 	}
 	res, err = r.run(ctx, conn, res)
@@ -176,6 +180,37 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 		return res, errors.Join(err, cerr)
 	}
 	return res, err
+}
+
+// applyPostgres runs on three kinds of connection: the lock's (see pgLock), which runs nothing
+// else; the control connection, which reads and writes the history outside the files'
+// transactions; and one new connection per file, closed after it, so every file starts from
+// the server's defaults for the URL and nothing a file sets (SET, SET ROLE, temporary tables,
+// prepared statements, advisory locks) reaches the next file or the history writes.
+func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, error) {
+	// No idle connection is kept: a file's connection really closes when the file ends.
+	db.SetMaxIdleConns(0)
+	lockConn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
+	}
+	defer lockConn.Close()
+	lk, err := lockPostgres(ctx, lockConn, r.where, r.opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
+	ctl, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
+	}
+	defer ctl.Close()
+	if err := checkPooler(ctx, db, ctl, lk); err != nil {
+		return nil, err
+	}
+	watchClient(ctx, ctl)
+	r.db, r.lock = db, lk
+	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
 }
 
 // open connects. lockSQLite sets the SQLite migration connection's busy timeout and turns its
@@ -202,6 +237,9 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	if err != nil {
 		return res, err
 	}
+	if err := checkTxControl(dialect, p.pending); err != nil {
+		return res, err
+	}
 	if p.checkClean {
 		if err := checkClean(ctx, conn, dialect, r.where); err != nil {
 			return res, err
@@ -221,7 +259,7 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	}
 	if b := p.baseline; b != nil {
 		b.ExecutedAt, b.OperatorVersion = time.Now(), r.operator
-		if err := writeRevision(ctx, conn, dialect, b); err != nil {
+		if _, err := writeRevision(ctx, conn, dialect, b); err != nil {
 			return res, err
 		}
 		res.Baseline, res.To = b.Version, b.Version

@@ -116,6 +116,19 @@ func fileHash(sum migrate.HashFile, f migrate.File) string {
 
 // statements splits f into statements the way the Atlas CLI does for the dialect.
 func statements(dialect string, f migrate.File) ([]string, error) {
+	decls, err := scan(dialect, f)
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]string, len(decls))
+	for i, d := range decls {
+		stmts[i] = d.Text
+	}
+	return stmts, nil
+}
+
+// scan splits f into statements with their positions, as Atlas's driver for the dialect does.
+func scan(dialect string, f migrate.File) ([]*migrate.Stmt, error) {
 	opts := migrate.ScannerOptions{MatchBegin: true} // as Atlas's sqlite driver scans
 	if dialect == "postgres" {
 		// As Atlas's postgres driver scans.
@@ -125,11 +138,7 @@ func statements(dialect string, f migrate.File) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: cannot split %s into statements: %v: fix the file, then run `kernia hash`", f.Name(), err)
 	}
-	stmts := make([]string, len(decls))
-	for i, d := range decls {
-		stmts[i] = d.Text
-	}
-	return stmts, nil
+	return decls, nil
 }
 
 // noTx reports whether f asks to run without a transaction (`-- atlas:txmode none`).

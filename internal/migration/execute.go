@@ -12,6 +12,8 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/kernia/kernia/internal/database"
 )
 
@@ -24,8 +26,10 @@ const savepoint = "kernia_migrate_file"
 
 // applyFile runs one pending file and records it. prev is the file's earlier revision, if any;
 // a partially applied file (only possible without a transaction) resumes after the statements
-// it already applied. earlier is the number of files this run applied before it.
-func (r *runner) applyFile(ctx context.Context, conn *sql.Conn, f migrate.File, prev *migrate.Revision, earlier int) (AppliedFile, error) {
+// it already applied. earlier is the number of files this run applied before it. On
+// PostgreSQL, ctl is the run's control connection and the file runs on a new connection of its
+// own; on SQLite both are the run's connection.
+func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, prev *migrate.Revision, earlier int) (AppliedFile, error) {
 	stmts := r.stmts[f.Name()]
 	rev := &migrate.Revision{
 		Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
@@ -37,15 +41,15 @@ func (r *runner) applyFile(ctx context.Context, conn *sql.Conn, f migrate.File, 
 		}
 		rev.Applied, rev.PartialHashes = prev.Applied, prev.PartialHashes[:prev.Applied]
 	}
-	x := &fileRun{runner: r, conn: conn, file: f, stmts: stmts, rev: rev, earlier: earlier}
+	x := &fileRun{runner: r, conn: ctl, ctl: ctl, file: f, stmts: stmts, rev: rev, prev: prev, earlier: earlier, txStart: -1, failed: -1}
 	var err error
-	switch {
-	case r.u.Dialect == "sqlite":
+	if r.u.Dialect == "sqlite" {
 		err = x.inSavepoint(ctx)
-	case noTx(f):
-		err = x.withoutTx(ctx)
-	default:
-		err = x.inTx(ctx)
+		if rerr := restoreSQLiteSession(context.WithoutCancel(ctx), ctl, r.pragmas); rerr != nil && err == nil {
+			err = fmt.Errorf("migrate: %s is applied, but the connection's settings could not be restored after it (%v): stopped before the next file; run migrate again", f.Name(), rerr)
+		}
+	} else {
+		err = x.onOwnConnection(ctx)
 	}
 	if err != nil {
 		return AppliedFile{}, err
@@ -57,63 +61,243 @@ func (r *runner) applyFile(ctx context.Context, conn *sql.Conn, f migrate.File, 
 // fileRun is the execution of one file.
 type fileRun struct {
 	*runner
-	conn     *sql.Conn
+	conn     *sql.Conn // runs the file's statements
+	ctl      *sql.Conn // reads and writes the history outside the file's transaction
 	file     migrate.File
 	stmts    []string
 	rev      *migrate.Revision
+	prev     *migrate.Revision
 	earlier  int
 	executed int // statements executed by this run
+	// txmode none files: the statements recorded as applied, the statement that opened the
+	// file's own open transaction (-1: none), the failing statement (-1: none), and whether its
+	// outcome is unknown (the connection broke).
+	recorded, txStart, failed int
+	unsure                    bool
+}
+
+// onOwnConnection runs a PostgreSQL file on a new connection, closed when the file ends, once
+// the run has checked it still holds the lock.
+func (x *fileRun) onOwnConnection(ctx context.Context) error {
+	if err := x.lock.held(ctx); err != nil {
+		return x.fail(ctx, -1, err, "nothing of the file was applied")
+	}
+	conn, err := x.db.Conn(ctx)
+	if err != nil {
+		return x.fail(ctx, -1, fmt.Errorf("open a connection: %w", err), "nothing of the file was applied")
+	}
+	defer conn.Close()
+	watchClient(ctx, conn)
+	x.conn = conn
+	if noTx(x.file) {
+		return x.withoutTx(ctx)
+	}
+	return x.inTx(ctx)
 }
 
 // inTx runs the file in one PostgreSQL transaction with its revision.
 func (x *fileRun) inTx(ctx context.Context) error {
+	const notCommitted = "its transaction was not committed, so nothing of it is applied"
 	// The transaction is not bound to ctx: database/sql would roll back a cancelled one on its
-	// own goroutine, racing the statements that follow on this connection (the unlock). Its
-	// statements use ctx, and every path below ends it explicitly.
+	// own goroutine, racing the statements that follow. Its statements use ctx, and every path
+	// below ends it explicitly (or closes its connection, which ends it too).
 	tx, err := x.conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("begin a transaction: %w", err))
+		return x.fail(ctx, -1, fmt.Errorf("begin a transaction: %w", err), "nothing of the file was applied")
+	}
+	rollback := func() string {
+		if err := tx.Rollback(); err != nil {
+			return notCommitted + " (PostgreSQL ends an uncommitted transaction when its connection closes)"
+		}
+		return "the file was rolled back (nothing of it is applied)"
 	}
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
 		if _, err := tx.ExecContext(ctx, x.stmts[i]); err != nil {
-			_ = tx.Rollback()
-			return x.fail(ctx, i, err)
+			return x.fail(ctx, i, err, rollback())
 		}
 	}
 	x.succeed()
-	if err := writeRevision(ctx, tx, x.u.Dialect, x.rev); err != nil {
-		_ = tx.Rollback()
-		return x.fail(ctx, -1, err)
+	if err := resetSession(ctx, tx); err != nil {
+		return x.fail(ctx, -1, err, rollback())
+	}
+	written, err := writeRevision(ctx, tx, x.u.Dialect, x.rev)
+	if err == nil && !written {
+		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
+	}
+	if err != nil {
+		return x.fail(ctx, -1, err, rollback())
+	}
+	if err := x.lock.held(ctx); err != nil {
+		return x.fail(ctx, -1, err, rollback())
 	}
 	if err := tx.Commit(); err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("commit: %w", err))
+		if connectionLost(err) {
+			return x.fail(ctx, -1, fmt.Errorf("commit: %w", err), "the connection broke during COMMIT, so PostgreSQL either committed the file together with its record in "+RevisionsTable+", or neither: the next run applies the file only if it is not recorded")
+		}
+		return x.fail(ctx, -1, fmt.Errorf("commit: %w", err), "the commit failed, so PostgreSQL rolled the file back (nothing of it is applied)")
 	}
 	return nil
 }
 
 // withoutTx runs a `-- atlas:txmode none` file statement by statement on PostgreSQL, recording
-// the progress after each one as the Atlas CLI does.
+// the progress on the control connection after each statement that ends outside a transaction,
+// as the Atlas CLI does. Statements inside a transaction the file opens itself (BEGIN …
+// COMMIT) are recorded together when it commits; if the file fails inside it, it is rolled
+// back and the next run resumes at its BEGIN.
 func (x *fileRun) withoutTx(ctx context.Context) error {
 	sums := stmtHashes(x.stmts)
+	x.recorded = x.rev.Applied
+	if x.prev == nil {
+		// A first record before the first statement: a run killed during it leaves a record
+		// that the next run resumes from (and that lets it clean up after it).
+		if err := x.record(ctx); err != nil {
+			return x.fail(ctx, -1, err, "")
+		}
+	}
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
+		if err := x.lock.held(ctx); err != nil {
+			x.endOwnTx(false)
+			return x.fail(ctx, -1, err, "")
+		}
+		if i == x.rev.Applied && x.prev != nil && x.prev.Applied == i {
+			if err := x.dropLeftover(ctx, x.stmts[i]); err != nil {
+				return x.fail(ctx, -1, err, "")
+			}
+		}
 		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
-			return x.fail(ctx, i, err)
+			if x.txStart < 0 && txStatus(x.conn) != 'I' {
+				x.txStart = i
+			}
+			x.failed, x.unsure = i, connectionLost(err)
+			x.endOwnTx(x.unsure)
+			return x.fail(ctx, i, err, "")
 		}
 		x.executed++
+		if txStatus(x.conn) != 'I' {
+			if x.txStart < 0 {
+				x.txStart = i
+			}
+			continue
+		}
+		x.txStart = -1
+		for j := len(x.rev.PartialHashes); j <= i; j++ {
+			x.rev.PartialHashes = append(x.rev.PartialHashes, "h1:"+sums[j])
+		}
 		x.rev.Applied = i + 1
-		x.rev.PartialHashes = append(x.rev.PartialHashes, "h1:"+sums[i])
 		x.rev.ExecutionTime = time.Since(x.rev.ExecutedAt)
 		if i+1 < len(x.stmts) {
-			if err := writeRevision(ctx, x.conn, x.u.Dialect, x.rev); err != nil {
-				return x.fail(ctx, -1, err)
+			if err := x.record(ctx); err != nil {
+				return x.fail(ctx, -1, err, "")
 			}
 		}
 	}
+	if x.txStart >= 0 {
+		x.failed = len(x.stmts) - 1
+		x.endOwnTx(false)
+		return x.fail(ctx, -1, fmt.Errorf("the file ends inside the transaction its statement %d opened (BEGIN without COMMIT)", x.txStart+1), "")
+	}
+	applied, partial := x.rev.Applied, x.rev.PartialHashes
 	x.succeed()
-	if err := writeRevision(ctx, x.conn, x.u.Dialect, x.rev); err != nil {
-		return x.fail(ctx, -1, err)
+	if err := x.record(ctx); err != nil {
+		x.rev.Applied, x.rev.PartialHashes = applied, partial
+		return x.fail(ctx, -1, err, "")
 	}
 	return nil
+}
+
+// record writes the file's revision on the control connection, unless it is complete already.
+func (x *fileRun) record(ctx context.Context) error {
+	written, err := writeRevision(ctx, x.ctl, x.u.Dialect, x.rev)
+	if err == nil && !written {
+		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
+	}
+	if err == nil {
+		x.recorded = x.rev.Applied
+	}
+	return err
+}
+
+// endOwnTx rolls back the transaction a txmode none file opened itself, if it is still open,
+// and notes whether it is known to be rolled back.
+func (x *fileRun) endOwnTx(lost bool) {
+	if x.txStart < 0 {
+		return
+	}
+	if lost {
+		x.unsure = true
+		return
+	}
+	switch st := txStatus(x.conn); st {
+	case 'T', 'E':
+		ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+		defer cancel()
+		if _, err := x.conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			x.unsure = true
+		}
+	case 'I': // a failed COMMIT ends the transaction, rolled back
+	default:
+		x.unsure = true
+	}
+}
+
+// noTxUndone says what stays of a txmode none file after a failure, once the failure was
+// recorded (or not).
+func (x *fileRun) noTxUndone() string {
+	s := fmt.Sprintf("the file runs without a transaction (-- atlas:txmode none): its first %d of %d statements stay applied and the next run resumes after them",
+		x.recorded, len(x.stmts))
+	if x.rev.Applied > x.recorded {
+		s += fmt.Sprintf("; statements %d to %d ran too, but their progress could not be recorded: the next run executes them again", x.recorded+1, x.rev.Applied)
+	}
+	w := ""
+	if x.failed >= 0 {
+		w = firstWord(x.stmts[x.failed])
+	}
+	switch {
+	case x.txStart >= 0 && x.unsure && (w == "COMMIT" || w == "END"):
+		s += fmt.Sprintf("; statements %d to %d ran in the file's own transaction and the connection broke during its COMMIT: if PostgreSQL committed them, the next run executes them again", x.txStart+1, x.failed+1)
+	case x.txStart >= 0 && x.unsure:
+		s += fmt.Sprintf("; statements %d to %d ran in the file's own transaction, which was not committed, so PostgreSQL rolls it back (nothing of them is applied)", x.txStart+1, max(x.failed, x.txStart)+1)
+	case x.txStart >= 0:
+		s += fmt.Sprintf("; statements %d to %d ran in the file's own transaction, which was rolled back (nothing of them is applied)", x.txStart+1, max(x.failed, x.txStart)+1)
+	case x.failed >= 0 && x.unsure:
+		s += fmt.Sprintf("; statement %d was running when the connection broke: if the server finished it first, it is applied but not recorded, and the next run executes it again", x.failed+1)
+	}
+	return s
+}
+
+// firstWord returns a statement's first keyword, upper-cased.
+func firstWord(stmt string) string {
+	if w := firstWords(stmt, 1); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// dropLeftover drops the INVALID index that stmt, a CREATE INDEX CONCURRENTLY at which the
+// file resumes, left behind when an earlier run failed or stopped in it.
+func (x *fileRun) dropLeftover(ctx context.Context, stmt string) error {
+	index, err := invalidIndex(ctx, x.conn, stmt)
+	if err != nil || index == "" {
+		return err
+	}
+	if _, err := x.conn.ExecContext(ctx, dropIndexSQL(index)); err != nil {
+		return fmt.Errorf("drop the INVALID index %s left by an earlier failed run of %q: %w", index, snippet(stmt), err)
+	}
+	x.printf("dropped the INVALID index %s that an earlier run's failed CREATE INDEX CONCURRENTLY left behind; running the statement again", index)
+	return nil
+}
+
+// txStatus returns the PostgreSQL connection's transaction status: 'I' idle, 'T' in a
+// transaction, 'E' in a failed transaction; 0 when it cannot be read.
+func txStatus(conn *sql.Conn) byte {
+	var st byte
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stdlib.Conn); ok && !c.Conn().IsClosed() {
+			st = c.Conn().PgConn().TxStatus()
+		}
+		return nil
+	})
+	return st
 }
 
 // inSavepoint runs the file inside a savepoint of the SQLite run's transaction, and releases
@@ -127,18 +311,22 @@ func (x *fileRun) inSavepoint(ctx context.Context) error {
 	}
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
 		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
-			return x.fail(ctx, i, err)
+			return x.fail(ctx, i, err, "")
 		}
 	}
 	if err := foreignKeyCheck(ctx, x.conn); err != nil {
-		return x.fail(ctx, -2, err)
+		return x.fail(ctx, -2, err, "")
 	}
 	x.succeed()
-	if err := writeRevision(ctx, x.conn, x.u.Dialect, x.rev); err != nil {
-		return x.fail(ctx, -1, err)
+	written, err := writeRevision(ctx, x.conn, x.u.Dialect, x.rev)
+	if err == nil && !written {
+		err = fmt.Errorf("version %s is already recorded as applied", x.rev.Version)
+	}
+	if err != nil {
+		return x.fail(ctx, -1, err, "")
 	}
 	if _, err := x.conn.ExecContext(ctx, "RELEASE "+savepoint); err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("RELEASE: %w", err))
+		return x.fail(ctx, -1, fmt.Errorf("RELEASE: %w", err), "")
 	}
 	return nil
 }
@@ -152,10 +340,11 @@ func (x *fileRun) succeed() {
 	x.rev.ExecutionTime = time.Since(x.rev.ExecutedAt)
 }
 
-// fail undoes the file, records the failure (unless the run was interrupted) and explains it.
+// fail records the failure (unless the run was interrupted or lost its lock) and explains it.
 // stmt is the index of the failing statement, -1 for a failure outside the file's statements,
-// -2 for a failed foreign-key check.
-func (x *fileRun) fail(ctx context.Context, stmt int, cause error) error {
+// -2 for a failed foreign-key check. undone says what stays of the file (PostgreSQL; SQLite
+// rolls the file back to its savepoint here).
+func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string) error {
 	dialect := x.u.Dialect
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
@@ -168,19 +357,17 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error) error {
 			return fmt.Errorf("migrate: %s failed (%v) and SQLite rolled back the whole run's transaction (%v): %w: no file of this run was applied; fix the cause and run migrate again",
 				x.file.Name(), dbErrorText(cause), dbErrorText(err), errRunLost)
 		}
+		undone = "the file was rolled back (nothing of it is applied)"
 	}
-	kept := x.kept()
-	undone := "the file was rolled back (nothing of it is applied); " + kept
-	if noTx(x.file) && dialect == "postgres" {
-		undone = fmt.Sprintf("the file runs without a transaction (-- atlas:txmode none): its first %d of %d statements stay applied and the next run resumes after them; %s",
-			x.rev.Applied, len(x.stmts), kept)
-	}
+	noTxFile := dialect == "postgres" && noTx(x.file) && undone == ""
 	if ctx.Err() != nil {
-		return fmt.Errorf("migrate: interrupted while applying %s: %w: %s", x.file.Name(), context.Cause(ctx), undone)
+		if noTxFile {
+			undone = x.noTxUndone()
+		}
+		return fmt.Errorf("migrate: interrupted while applying %s: %w: %s; %s", x.file.Name(), context.Cause(ctx), undone, x.kept())
 	}
-	// In a transaction nothing of this attempt stays: rev.Applied still counts only statements
-	// applied before it (none, unless an earlier attempt ran without a transaction), so the next
-	// run executes the file from there again.
+	lost := connectionLost(cause)
+	lockLost := errors.Is(cause, errLockLost)
 	x.rev.ExecutionTime = time.Since(x.rev.ExecutedAt)
 	x.rev.Error = dbErrorText(cause)
 	var what string
@@ -194,11 +381,36 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error) error {
 	default:
 		what = fmt.Sprintf("%s failed: %s", x.file.Name(), x.rev.Error)
 	}
-	var recErr error
-	if err := writeRevision(cleanup, x.conn, dialect, x.rev); err != nil {
-		recErr = fmt.Errorf("the failure could not be recorded: %w", err)
+	var notes []error
+	if stmt >= 0 && dialect == "postgres" && !lost {
+		if index, err := invalidIndex(cleanup, x.ctl, x.stmts[stmt]); err == nil && index != "" {
+			what += "; " + leftoverNote(index)
+		}
 	}
-	return errors.Join(fmt.Errorf("migrate: %s; %s: fix the file, run `kernia hash`, and run migrate again", what, undone), recErr)
+	switch {
+	case lockLost:
+		// Without the lock the run writes nothing: another run may be applying this file.
+	case dialect == "postgres" && x.lock.held(cleanup) != nil:
+		lockLost = true
+	default:
+		if _, err := writeRevision(cleanup, x.ctl, dialect, x.rev); err != nil {
+			notes = append(notes, fmt.Errorf("the failure could not be recorded: %w", err))
+		} else {
+			x.recorded = x.rev.Applied
+		}
+	}
+	if noTxFile {
+		undone = x.noTxUndone()
+	}
+	undone += "; " + x.kept()
+	next := "fix the file, run `kernia hash`, and run migrate again"
+	switch {
+	case lost:
+		next = "the connection to the database broke, which is no fault of the file: once the database is reachable, run migrate again (a plain rerun is enough)"
+	case lockLost:
+		next = "the run lost the migration lock (its connection ended), so it stopped without recording anything more; another run may have applied the file since: run migrate again (a plain rerun is enough), it applies only what is not recorded as applied"
+	}
+	return errors.Join(append([]error{fmt.Errorf("migrate: %s; %s: %s", what, undone, next)}, notes...)...)
 }
 
 // kept says what stays of the run when a file fails.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // PostgresLockKey is the key of the PostgreSQL session advisory lock Apply holds for a run:
@@ -42,40 +44,113 @@ const clientCheckInterval = "1s"
 // instead of when the statement ends. Best effort: older servers lack the setting.
 func watchClient(ctx context.Context, conn *sql.Conn) {
 	_, _ = conn.ExecContext(ctx, "SELECT set_config('client_connection_check_interval', $1, false) "+
-		"WHERE current_setting('server_version_num')::int >= 140000", clientCheckInterval)
+		"WHERE current_setting('server_version_num')::int >= 140000", simple, clientCheckInterval)
 }
 
-// lockPostgres takes the advisory lock on conn, polling until timeout, and returns its release.
-func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout time.Duration) (func(), error) {
+// pgLock is a run's PostgreSQL migration lock: a transaction-level advisory lock (key
+// PostgresLockKey) taken by a transaction that stays open, on a connection of its own, for the
+// whole run. Migration files never run on that connection, so none can release the lock
+// (pg_advisory_unlock_all) or see it; and since an open transaction pins its server session,
+// even a pooler in transaction pooling mode cannot hand the lock's session to another client,
+// nor keep the lock after the run: it ends with the transaction, or with the connection when
+// the runner dies. Session-level and transaction-level requests for one key conflict, so the
+// lock still serialises runs against the Atlas CLI's session lock.
+type pgLock struct {
+	conn  *sql.Conn
+	pid   int // the lock's server process
+	where string
+}
+
+// errLockLost marks a run that no longer holds the migration lock.
+var errLockLost = errors.New("the migration lock was lost")
+
+// lockPostgres opens the lock's transaction on conn and takes the advisory lock in it, polling
+// until timeout.
+func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout time.Duration) (*pgLock, error) {
+	l := &pgLock{conn: conn, where: where}
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("migrate: take the migration lock on %s: begin the lock's transaction: %w%s", where, err, poolerHint(err))
+	}
+	// The lock's transaction stays idle between files: servers configured to end idle
+	// transactions (or long ones, PostgreSQL 17) must not end it. It holds no snapshot and no
+	// transaction id, so it delays neither VACUUM nor CREATE INDEX CONCURRENTLY.
+	_, err := conn.ExecContext(ctx, "SELECT set_config('idle_in_transaction_session_timeout', '0', true), "+
+		"set_config('statement_timeout', '0', true), "+
+		"CASE WHEN current_setting('server_version_num')::int >= 170000 THEN set_config('transaction_timeout', '0', true) END")
+	if err == nil {
+		watchClient(ctx, conn)
+		err = conn.QueryRowContext(ctx, "SELECT pg_backend_pid()", simple).Scan(&l.pid)
+	}
+	if err != nil {
+		l.release()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("migrate: take the migration lock on %s: %w%s", where, err, poolerHint(err))
+	}
 	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", PostgresLockKey).Scan(&ok); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", simple, PostgresLockKey).Scan(&ok); err != nil {
+			l.release()
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
 			}
-			return nil, fmt.Errorf("migrate: take the migration lock on %s: %w", where, err)
+			return nil, fmt.Errorf("migrate: take the migration lock on %s: %w%s", where, err, poolerHint(err))
 		}
 		if ok {
-			break
+			return l, nil
 		}
 		if !time.Now().Before(deadline) {
+			l.release()
 			return nil, fmt.Errorf("migrate: %s is locked by another migration run (PostgreSQL advisory lock %d): gave up after %s (raise --lock-timeout to wait longer); find the holder by running on that database: %s",
 				where, PostgresLockKey, timeout, lockHolderQuery)
 		}
 		select {
 		case <-ctx.Done():
+			l.release()
 			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
 		case <-time.After(min(lockPollInterval, time.Until(deadline))):
 		}
 	}
-	return func() {
-		// Best effort: closing the connection, which Apply does right after, ends the session
-		// and so releases the lock too (also when a cancelled query broke the connection).
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", PostgresLockKey)
-	}, nil
+}
+
+// simple makes pgx send a query with the simple protocol, which ends its portal with the query.
+// Every statement on the lock's connection uses it: an extended-protocol portal stays open in
+// the idle transaction with its snapshot, and CREATE INDEX CONCURRENTLY in a file would wait for
+// that snapshot forever (seen: the build waited on the lock connection's virtualxid).
+const simple = pgx.QueryExecModeSimpleProtocol
+
+// heldLockQuery counts the migration locks the connection's own server process holds.
+var heldLockQuery = fmt.Sprintf("SELECT pg_backend_pid(), count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' "+
+	"AND classid = 0 AND objid = %d AND objsubid = 1 AND granted", PostgresLockKey)
+
+// held checks that the run still holds the lock: its connection is alive, still on the same
+// server process, and that process holds the lock. A run checks it before each file and
+// before committing one, and writes nothing once it fails.
+func (l *pgLock) held(ctx context.Context) error {
+	var pid, n int
+	if err := l.conn.QueryRowContext(ctx, heldLockQuery, simple).Scan(&pid, &n); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+		}
+		return fmt.Errorf("%w: the lock's connection to %s failed (%s), so another run may have taken the lock since", errLockLost, l.where, dbErrorText(err))
+	}
+	if pid != l.pid || n == 0 {
+		return fmt.Errorf("%w: the lock's session on %s (server process %d) no longer holds it (now process %d, %d locks)", errLockLost, l.where, l.pid, pid, n)
+	}
+	return nil
+}
+
+// release ends the lock's transaction, and so the lock. Best effort: closing the connection,
+// which Apply does right after, ends the session and the transaction too.
+func (l *pgLock) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
 }
 
 // lockSQLite begins the run's BEGIN IMMEDIATE transaction on conn, which holds SQLite's write

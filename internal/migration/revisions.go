@@ -138,13 +138,21 @@ func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.R
 	return revs, nil
 }
 
-// writeRevision inserts r, or replaces the row of its version.
-func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Revision) error {
+// unfinished is the condition under which writeRevision replaces a version's row: the row is
+// not a completed revision (a baseline, a revision marked resolved, or a file whose statements
+// all ran). So no write of a run, whether a failure, a progress record or a success, ever
+// overwrites a revision another run completed, even one that lost the migration lock.
+const unfinished = `WHERE NOT ("atlas_schema_revisions"."type" = 1 OR ("atlas_schema_revisions"."type" & 4) <> 0 ` +
+	`OR "atlas_schema_revisions"."applied" >= "atlas_schema_revisions"."total")`
+
+// writeRevision inserts r, or replaces the row of its version unless that row records a
+// completed revision. written is false when it left a completed revision in place.
+func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Revision) (written bool, err error) {
 	var partial any
 	if len(r.PartialHashes) > 0 {
 		b, err := json.Marshal(r.PartialHashes)
 		if err != nil {
-			return err
+			return false, err
 		}
 		partial = string(b)
 	}
@@ -158,13 +166,17 @@ func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Re
 		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
 		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
 		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
-		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version"`)
-	_, err := q.ExecContext(ctx, query, r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
+		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version" `+unfinished)
+	res, err := q.ExecContext(ctx, query, r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
 		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion)
 	if err != nil {
-		return fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
+		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
+	}
+	return n > 0, nil
 }
 
 // deleteRevision removes the row of a version.
