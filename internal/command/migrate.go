@@ -94,6 +94,9 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 		if lf.Statement != "" {
 			fmt.Fprintf(io.Stdout, "  statement: %s\n", lf.Statement)
 		}
+		if lf.Leftover != "" {
+			fmt.Fprintf(io.Stdout, "  left behind: %s\n", lf.Leftover)
+		}
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(io.Stdout, "problem: %s\n", p)

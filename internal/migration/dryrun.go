@@ -27,6 +27,9 @@ func (r *runner) dryRun(ctx context.Context) (*ApplyResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := checkTxControl(r.u.Dialect, p.pending); err != nil {
+		return res, err
+	}
 	if p.checkClean && db != nil {
 		if err := checkClean(ctx, db, r.u.Dialect, r.where); err != nil {
 			return res, err

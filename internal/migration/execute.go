@@ -45,6 +45,7 @@ func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, p
 	var err error
 	if r.u.Dialect == "sqlite" {
 		err = x.inSavepoint(ctx)
+		// Also after a failure: pragmas are not rolled back with the savepoint.
 		if rerr := restoreSQLiteSession(context.WithoutCancel(ctx), ctl, r.pragmas); rerr != nil && err == nil {
 			err = fmt.Errorf("migrate: %s is applied, but the connection's settings could not be restored after it (%v): stopped before the next file; run migrate again", f.Name(), rerr)
 		}
@@ -313,6 +314,11 @@ func (x *fileRun) inSavepoint(ctx context.Context) error {
 		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
 			return x.fail(ctx, i, err, "")
 		}
+	}
+	// Before the revision is written: a file that set query_only, say, must not stop its own
+	// record.
+	if err := restoreSQLiteSession(ctx, x.conn, x.pragmas); err != nil {
+		return x.fail(ctx, -1, fmt.Errorf("restore the connection's settings after the file: %w", err), "")
 	}
 	if err := foreignKeyCheck(ctx, x.conn); err != nil {
 		return x.fail(ctx, -2, err, "")

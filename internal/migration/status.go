@@ -69,6 +69,9 @@ type Failure struct {
 	// transaction), out of Total.
 	Applied int `json:"applied"`
 	Total   int `json:"total"`
+	// Leftover describes what the failed statement left behind that a rollback did not undo
+	// (an INVALID index of a failed CREATE INDEX CONCURRENTLY) and how it is cleaned up.
+	Leftover string `json:"leftover,omitempty"`
 }
 
 // Status reports which files of the migration directory at dirPath are applied to the
@@ -138,6 +141,18 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 			n = len(stmts)
 		}
 		rep.Pending = append(rep.Pending, FileStatus{Version: f.Version(), Description: f.Desc(), Name: f.Name(), Statements: n})
+	}
+	if lf := rep.LastFailure; lf != nil && db != nil && u.Dialect == "postgres" && lf.Statement != "" {
+		index, err := invalidIndex(ctx, db, lf.Statement)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %s: %w", where(u), err)
+		}
+		if index != "" {
+			lf.Leftover = leftoverNote(index)
+		}
+	}
+	if err := checkTxControl(u.Dialect, h.pending()); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if _, err := h.plan(ApplyOptions{}); err != nil {
 		problems = append(problems, err.Error())
