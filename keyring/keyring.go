@@ -10,7 +10,9 @@
 //
 // A key is its text, used as bytes (`kernia secret` prints 64 hex characters: 32 random bytes).
 // A key shorter than MinKeyLen characters, an empty key (a stray comma) and a key listed twice
-// are errors that name the key's position, never its value.
+// are errors that name the key's position, never its value. Strength rates a key "strong" or
+// "weak" from EntropyBits, an estimate that counts repetition, sequences and keyboard runs for
+// little (`kernia info` reports it; `info --strict` refuses a weak signing key).
 //
 // # Signed values
 //
