@@ -166,7 +166,7 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 			}
 		}
 		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
-			if x.txStart < 0 && txStatus(x.conn) != 'I' {
+			if st := txStatus(x.conn); x.txStart < 0 && (st == 'T' || st == 'E') {
 				x.txStart = i
 			}
 			x.failed, x.unsure = i, connectionLost(err)
@@ -174,7 +174,7 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 			return x.fail(ctx, i, err, "")
 		}
 		x.executed++
-		if txStatus(x.conn) != 'I' {
+		if st := txStatus(x.conn); st == 'T' || st == 'E' {
 			if x.txStart < 0 {
 				x.txStart = i
 			}
