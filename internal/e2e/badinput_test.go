@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,4 +87,126 @@ func edit(t *testing.T, path string, change func(string) string) func() {
 	assert.NilError(t, err)
 	assert.NilError(t, os.WriteFile(path, []byte(change(string(orig))), 0o644))
 	return func() { assert.NilError(t, os.WriteFile(path, orig, 0o644)) }
+}
+
+// hostileApps are --app / KERNIA_APP values that try to become code in the loader program,
+// reach outside the module or hide bytes; each is refused with exit 2 and nothing written,
+// built or run.
+var hostileApps = []struct {
+	value string
+	want  string
+}{
+	{`x";func init(){os.WriteFile("pwned",nil,0o644)}//:Auth`, "want <package>:<Var>"},
+	{"example.com/bad/auth\";func init(){os.WriteFile(\"pwned\",nil,0o644)}//:Auth", "want <package>:<Var>"},
+	{"./auth\nfunc init() { os.WriteFile(\"pwned\", nil, 0o644) }\n//:Auth", "want <package>:<Var>"},
+	{"./auth:Auth\nfunc init(){}", "want <package>:<Var>"},
+	{"./au\"th:Auth", "want <package>:<Var>"},
+	{"./au`th:Auth", "want <package>:<Var>"},
+	{"./auth*/:Auth", "want <package>:<Var>"},
+	{"./au th:Auth", "want <package>:<Var>"},
+	{"./au\\th:Auth", "want <package>:<Var>"},
+	{"./au\x1bth:Auth", "want <package>:<Var>"},
+	{"./auth\u202e:Auth", "want <package>:<Var>"},
+	{"./аuth:Auth", "want <package>:<Var>"}, // Cyrillic а
+	{"./auth\u200b:Auth", "want <package>:<Var>"},
+	{"./auth:Auth\u200b", "want <package>:<Var>"},
+	{"./auth:auth", "want <package>:<Var>"},
+	{"/etc:Auth", "want <package>:<Var>"},
+	{"/tmp/x:Auth", "want <package>:<Var>"},
+	{"../:Auth", "outside the module"},
+	{"..:Auth", "outside the module"},
+	{"../../../../etc:Auth", "outside the module"},
+	{"./escape:Auth", "outside the module"}, // a symbolic link to a package outside
+}
+
+// TestInputs1_AppValueNeverBecomesCode: every hostile --app or KERNIA_APP value gets exit 2
+// and one message naming the value (quoted) and the rule; no loader program is written, built
+// or run, so its code never runs.
+func TestInputs1_AppValueNeverBecomesCode(t *testing.T) {
+	dir := moduletest.New(t, "example.com/bad", map[string]string{"auth/auth.go": sqliteAuthGo})
+	// ./escape leads to a package outside the module that would compile.
+	outside := t.TempDir()
+	assert.NilError(t, os.WriteFile(filepath.Join(outside, "x.go"), []byte(sqliteAuthGo), 0o644))
+	assert.NilError(t, os.Symlink(outside, filepath.Join(dir, "escape")))
+	run := func(env []string, args ...string) *icmd.Result {
+		cmd := icmd.Command("go", append([]string{"tool", "kernia"}, args...)...)
+		return icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), append([]string{"GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP="}, env...)...)...))
+	}
+	for _, tc := range hostileApps {
+		t.Run(strconv.Quote(tc.value), func(t *testing.T) {
+			for _, res := range []*icmd.Result{
+				run(nil, "info", "--app", tc.value),
+				run([]string{"KERNIA_APP=" + tc.value}, "generate"),
+			} {
+				res.Assert(t, icmd.Expected{ExitCode: 2})
+				assert.Check(t, is.Contains(res.Stderr(), tc.want))
+				if tc.want == "want <package>:<Var>" {
+					assert.Check(t, is.Contains(res.Stderr(), strconv.Quote(tc.value)))
+				}
+				assert.Check(t, !strings.ContainsAny(strings.TrimSuffix(res.Stderr(), "\n"), "\x1b\u202e\u200b"), "raw control characters in %q", res.Stderr())
+				for _, p := range []string{".kernia/loader", "pwned", "ent", "kernia.db"} {
+					_, err := os.Lstat(filepath.Join(dir, p))
+					assert.Check(t, os.IsNotExist(err), "%s exists", p)
+				}
+			}
+		})
+	}
+	// The rule still lets the ordinary forms through.
+	run(nil, "info", "--app", "./auth:Auth").Assert(t, icmd.Success)
+	run(nil, "info", "--app", "example.com/bad/auth:Auth").Assert(t, icmd.Success)
+}
+
+const schemaNamesAuthGo = `package auth
+
+import "github.com/kernia/kernia"
+
+// Collides renames the verifications table to the name Ent gives the index of sessions.user_id.
+var Collides = kernia.New(kernia.Options{
+	Schema: map[string]kernia.EntitySchema{"Verification": {Table: "session_user_id"}},
+})
+
+// Cut gives sessions a name whose unique index on token PostgreSQL would cut at 63 bytes.
+var Cut = kernia.New(kernia.Options{
+	Schema: map[string]kernia.EntitySchema{"Session": {Table: "` + "sessions_of_the_application_that_has_a_very_long_table_name" + `"}},
+})
+
+// Reserved names a table as SQLite's own.
+var Reserved = kernia.New(kernia.Options{
+	Schema: map[string]kernia.EntitySchema{"User": {Table: "sqlite_users"}},
+})
+`
+
+// TestInputs4_SchemaNamesRefusedByEveryCommand: Options.Schema names that collide with a
+// derived index name, that PostgreSQL would cut, or that SQLite reserves are refused by
+// generate, check and info, with an error naming both sides and no panic; nothing is written.
+func TestInputs4_SchemaNamesRefusedByEveryCommand(t *testing.T) {
+	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": schemaNamesAuthGo})
+	run := func(args ...string) *icmd.Result {
+		cmd := icmd.Command("go", append([]string{"tool", "kernia"}, args...)...)
+		return icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...))
+	}
+	tests := []struct {
+		app  string
+		want []string
+	}{
+		{app: "./auth:Collides", want: []string{"table session_user_id", "index session_user_id of table sessions (columns user_id)"}},
+		{app: "./auth:Cut", want: []string{"sessions_of_the_application_that_has_a_very_long_table_name_token_key", "PostgreSQL cuts names over 63 bytes"}},
+		{app: "./auth:Reserved", want: []string{"sqlite_users", "SQLite reserves"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.app, func(t *testing.T) {
+			for _, args := range [][]string{{"generate"}, {"generate", "--dry-run"}, {"check"}, {"info"}, {"info", "--json"}} {
+				res := run(append(args, "--app", tc.app)...)
+				assert.Check(t, res.ExitCode != 0 || args[0] == "info", "%v: exit 0", args)
+				for _, w := range tc.want {
+					assert.Check(t, is.Contains(res.Combined(), w), "%v", args)
+				}
+				assert.Check(t, !strings.Contains(res.Combined(), "panic"), res.Combined())
+			}
+			for _, p := range []string{"ent", "kernia.db"} {
+				_, err := os.Stat(filepath.Join(dir, p))
+				assert.Check(t, os.IsNotExist(err), "%s exists", p)
+			}
+		})
+	}
 }
