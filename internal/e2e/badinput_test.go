@@ -210,3 +210,58 @@ func TestInputs4_SchemaNamesRefusedByEveryCommand(t *testing.T) {
 		})
 	}
 }
+
+const nameMagefileGo = `//go:build mage
+
+package main
+
+import (
+	"example.com/names/auth"
+	"github.com/kernia/kernia/mage/app"
+
+	//mage:import
+	_ "github.com/kernia/kernia/mage"
+)
+
+func init() { app.Use(auth.Auth) }
+`
+
+// TestInputs2_NameThroughMageAndKernia: --name values that would leave the migration
+// directory or break the naming rule are usage errors (exit 2) under go tool mage and go tool
+// kernia alike, and nothing is written anywhere in or beside the module.
+func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
+	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": sqliteAuthGo, "magefile.go": nameMagefileGo})
+	env := icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...)
+	parent := filepath.Dir(dir)
+	beside := func() []string {
+		entries, err := os.ReadDir(parent)
+		assert.NilError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	before, besideBefore := moduletest.Snapshot(t, dir), beside()
+	for _, name := range []string{"../../x", "a/b", "A", "x.sql", strings.Repeat("n", 200)} {
+		t.Run(strconv.Quote(name), func(t *testing.T) {
+			for _, args := range [][]string{
+				{"tool", "mage", "generate", "-name=" + name},
+				{"tool", "kernia", "generate", "--name", name},
+			} {
+				res := icmd.RunCmd(icmd.Command("go", args...), icmd.Dir(dir), env)
+				res.Assert(t, icmd.Expected{ExitCode: 2})
+				assert.Check(t, is.Contains(res.Stderr(), "[a-z0-9_]+"), args)
+			}
+		})
+	}
+	after := moduletest.Snapshot(t, dir)
+	for p := range after {
+		// The loader program and Mage's own build state are not outputs of generate.
+		if strings.HasPrefix(p, ".kernia/") {
+			delete(after, p)
+		}
+	}
+	assert.DeepEqual(t, after, before)
+	assert.DeepEqual(t, beside(), besideBefore)
+}
