@@ -27,10 +27,10 @@ var hostileApps = []string{
 	"./au th:Auth",
 	"./au\tth:Auth",
 	"./au\rth:Auth",
-	"./auth\u202e:Auth",       // right-to-left override
-	"./аuth:Auth",             // Cyrillic а
-	"./auth\u200b:Auth",       // zero-width space
-	"example.com/аpp:Auth",    // Cyrillic а in an import path
+	"./auth\u202e:Auth",    // right-to-left override
+	"./аuth:Auth",          // Cyrillic а
+	"./auth\u200b:Auth",    // zero-width space
+	"example.com/аpp:Auth", // Cyrillic а in an import path
 	"example.com/app\u00a0:Auth",
 	"/etc:Auth",
 	"/tmp/evil:Auth",
