@@ -1,7 +1,6 @@
 package migration
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,13 +17,13 @@ import (
 // migration), a link that does not resolve, and a named pipe, device or socket (reading one
 // blocks or never ends). A symbolic link to a regular file inside the directory is accepted:
 // it is read as the file it points to, and atlas.sum pins its content like any other file's.
-// A directory that does not exist passes: the caller says what is missing. hash, migrate,
-// status, info and generate run it on every directory they read.
+// A path that does not exist or is not a directory passes: the caller says what is wrong
+// with it. hash, migrate, status, info and generate run it on every directory they read.
 func CheckEntries(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil
 	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("migrate: read migration directory %s: %w", dir, err)
 	}

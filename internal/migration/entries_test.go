@@ -77,5 +77,9 @@ func TestCheckEntriesAcceptsALinkInside(t *testing.T) {
 	assert.NilError(t, migration.CheckEntries(dir))
 	_, err := migration.VerifyDir(dir)
 	assert.NilError(t, err)
+	// A missing path or a file is left to the caller, which explains it.
 	assert.NilError(t, migration.CheckEntries(filepath.Join(dir, "missing")))
+	assert.NilError(t, migration.CheckEntries(filepath.Join(dir, "shared.txt")))
+	_, err = migration.Status(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "x.db"), filepath.Join(dir, "shared.txt"))
+	assert.Check(t, is.ErrorContains(err, "is a file, not a directory"))
 }
