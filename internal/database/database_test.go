@@ -34,6 +34,9 @@ func TestParseErrorsNeverShowThePassword(t *testing.T) {
 	tests := []struct{ url, want string }{
 		{"mysql://root:s3cret@db/app", `unsupported scheme "mysql"`},
 		{"root:s3cret@db/app", "has no scheme"},
+		{"root:s3cret@db://app", "does not start with a valid scheme"},
+		{"postgres://alice:s3cret@db/app?application_name=s3cret@x", "an '@' after the host"},
+		{"postgres://alice:s3cret@db/app?a=1;b=s3cret", "malformed query"},
 		{"postgres://alice:s3cr%t@db/app", "percent-encode"},
 		{"postgres://alice:s3cret@db:notaport/app", "postgres URL"},
 		{"sqlite://", "has no file path"},

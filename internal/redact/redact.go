@@ -50,7 +50,6 @@ const Marker = "[redacted]"
 type Set struct {
 	mu     sync.RWMutex
 	values []string // unique, at least MinLen bytes, longest first
-	maxLen int
 }
 
 // NewSet returns a set holding values.
@@ -76,7 +75,6 @@ func (s *Set) Add(values ...string) {
 	for _, v := range add {
 		if len(v) >= MinLen && !slices.Contains(s.values, v) {
 			s.values = append(s.values, v)
-			s.maxLen = max(s.maxLen, len(v))
 		}
 	}
 	slices.SortStableFunc(s.values, func(a, b string) int { return len(b) - len(a) })
