@@ -6,10 +6,13 @@
 // to `atlas migrate apply` on the same database), refuses a history that no longer matches the
 // directory, and runs each pending file in a transaction where the dialect allows.
 //
-// PostgreSQL: a session advisory lock (key PostgresLockKey, the key the Atlas CLI uses) on one
-// dedicated connection; each file runs in its own transaction on that connection, except files
-// starting with the Atlas directive `-- atlas:txmode none`, whose statements run one by one and
-// whose progress is recorded after each statement.
+// PostgreSQL: an advisory lock (key PostgresLockKey, the key the Atlas CLI uses) held by a
+// transaction that stays open for the run on a connection no file runs on. Each file runs on a
+// new connection of its own, in its own transaction, with its session reset before it commits;
+// files starting with the Atlas directive `-- atlas:txmode none` run statement by statement,
+// their progress recorded after each statement. A file that controls transactions itself
+// outside txmode none is refused before anything runs, and so is a URL reaching the server
+// through a pooler in transaction pooling mode.
 //
 // SQLite: the whole run is one BEGIN IMMEDIATE transaction on one dedicated connection with
 // foreign keys off (Atlas's table rebuilds need them off, and SQLite ignores the pragma inside a

@@ -11,9 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// PostgresLockKey is the key of the PostgreSQL session advisory lock Apply holds for a run:
-// FNV-1 32-bit of "atlas_migrate_execute", the key `atlas migrate apply` takes, so Kernia and the
-// Atlas CLI serialise against each other. In pg_locks it shows as locktype 'advisory',
+// PostgresLockKey is the key of the PostgreSQL advisory lock Apply holds for a run (see pgLock):
+// FNV-1 32-bit of "atlas_migrate_execute", the key `atlas migrate apply` takes (as a session
+// lock), so Kernia and the Atlas CLI serialise against each other. In pg_locks it shows as locktype 'advisory',
 // classid 0, objid 2686470616, objsubid 1.
 const PostgresLockKey int64 = 2686470616
 

@@ -75,7 +75,7 @@ func revisionsTableExists(ctx context.Context, q querier, dialect string) (bool,
 		exists = n > 0
 	}
 	if err != nil {
-		return false, fmt.Errorf("migrate: look up the %s table: %w", RevisionsTable, err)
+		return false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
 	}
 	return exists, nil
 }
@@ -101,7 +101,7 @@ func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.R
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM "atlas_schema_revisions" ORDER BY "version"`)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: read %s: %w", RevisionsTable, err)
+		return nil, fmt.Errorf("migrate: read %s: %w%s", RevisionsTable, err, poolerHint(err))
 	}
 	defer rows.Close()
 	var revs []*migrate.Revision
