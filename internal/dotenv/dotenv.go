@@ -16,7 +16,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 )
@@ -29,7 +28,16 @@ type Var struct {
 	Key, Value string
 }
 
-var keyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+// validKey reports whether k matches [A-Za-z_][A-Za-z0-9_.]*.
+func validKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || i > 0 && ('0' <= c && c <= '9' || c == '.')) {
+			return false
+		}
+	}
+	return k != ""
+}
 
 // MaxSize bounds a .env file: larger files are refused, not truncated.
 const MaxSize = 1 << 20
@@ -63,7 +71,7 @@ func Parse(r io.Reader) ([]Var, error) {
 		line = strings.TrimPrefix(line, "export ")
 		key, value, ok := strings.Cut(line, "=")
 		key = strings.TrimSpace(key)
-		if !ok || !keyRE.MatchString(key) {
+		if !ok || !validKey(key) {
 			return nil, fmt.Errorf("line %d: want KEY=value", n)
 		}
 		v, err := unquote(strings.TrimSpace(value))
