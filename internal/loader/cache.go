@@ -157,8 +157,9 @@ func useCache(dir, bin string, now time.Time) (release func(), err error) {
 }
 
 // collect removes from dir the loader binaries not used since now-CacheMaxAge, then all but
-// the CacheKeep most recently used; keep is never removed. The caller holds the exclusive lock.
-// It returns the names removed.
+// the CacheKeep most recently used, counting keep (the running binary, which is never removed)
+// as one of them whether it exists yet or not. The caller holds the exclusive lock. It returns
+// the names removed.
 func collect(dir, keep string, now time.Time) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -189,8 +190,14 @@ func collect(dir, keep string, now time.Time) ([]string, error) {
 	var removed []string
 	var errs []error
 	kept := 0
+	if keep != "" {
+		kept = 1 // the run's own binary, there or about to be built, is one of the CacheKeep
+	}
 	for _, b := range bins {
-		if b.name == keep || (kept < CacheKeep && now.Sub(b.used) <= CacheMaxAge) {
+		if b.name == keep {
+			continue
+		}
+		if kept < CacheKeep && now.Sub(b.used) <= CacheMaxAge {
 			kept++
 			continue
 		}

@@ -15,6 +15,8 @@ import (
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/kernia/kernia/internal/moduletest"
 )
 
 // nobody is the uid the tests give a directory "someone else" owns.
@@ -216,9 +218,14 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 			keep: -1, removed: []int{8, 9, 10, 11},
 		},
 		{
-			name: "the running binary is kept even when old and beyond 8",
+			name: "the running binary is kept even when old, and counts as one of the 8",
 			ages: []time.Duration{0, 1, 2, 3, 4, 5, 6, 7, 8, 30 * day},
-			keep: 9, removed: []int{8},
+			keep: 9, removed: []int{7, 8},
+		},
+		{
+			name: "the running binary not built yet counts as one of the 8",
+			ages: []time.Duration{0, 1, 2, 3, 4, 5, 6, 7, 8},
+			keep: 100, removed: []int{7, 8},
 		},
 		{name: "empty cache", keep: -1},
 	}
@@ -337,7 +344,70 @@ func TestLoaderCache6_InUseBinaryNeverRemovedMidRun(t *testing.T) {
 	release()
 	_, err = os.Stat(inUse)
 	assert.Check(t, os.IsNotExist(err), "the stale binary survived a run with no other run in progress")
-	assert.Check(t, is.Len(binaries(t, dir), CacheKeep))
+	// The run's own binary, not built here, is the CacheKeep-th.
+	assert.Check(t, is.Len(binaries(t, dir), CacheKeep-1))
+}
+
+// TestLoaderCache6_RealRunUsesAPrivateBoundedCache: `go tool kernia info` in a fresh module,
+// with a loader cache that is 0777 and holds 12 binaries of other modules (one unused for 30
+// days), leaves the cache 0700 with its own binary, freshly used, and the 7 most recently used
+// others.
+func TestLoaderCache6_RealRunUsesAPrivateBoundedCache(t *testing.T) {
+	dir := moduletest.New(t, "example.com/cached", map[string]string{"auth/auth.go": `package auth
+
+import "github.com/kernia/kernia"
+
+// Auth is the instance.
+var Auth = kernia.New(kernia.Options{})
+`})
+	xdg := t.TempDir()
+	cache := filepath.Join(xdg, "kernia")
+	assert.NilError(t, os.Mkdir(cache, 0o700))
+	assert.NilError(t, os.Chmod(cache, 0o777))
+	now := time.Now()
+	var others []string // most recently used first
+	for i := range 12 {
+		name := fmt.Sprintf("loader-%016x", i+1)
+		p := filepath.Join(cache, name)
+		assert.NilError(t, os.WriteFile(p, []byte("binary"), 0o755))
+		used := now.Add(-time.Duration(i+1) * time.Hour)
+		if i == 0 {
+			used = now.Add(-30 * 24 * time.Hour) // the newest name, but stale
+		}
+		assert.NilError(t, os.Chtimes(p, used, used))
+		if i > 0 {
+			others = append(others, name)
+		}
+	}
+	cmd := moduletest.Command(dir, "go", "tool", "kernia", "info", "--json")
+	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+xdg, "KERNIA_SECRET=", "KERNIA_SECRETS=", "KERNIA_APP=")
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); ok && exit.ExitCode() == 1 {
+		err = nil // info exits 1 for problems (no secret here); the cache is what this test checks
+	}
+	assert.NilError(t, err, string(out))
+	assert.Check(t, is.Contains(string(out), `"status": "missing"`), string(out))
+
+	st, err := os.Lstat(cache)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(st.Mode().Perm(), os.FileMode(0o700)))
+	got := binaries(t, cache)
+	assert.Check(t, is.Len(got, CacheKeep), "%v", got)
+	var own string
+	for _, name := range got {
+		if !slices.Contains(others, name) {
+			own = name
+		}
+	}
+	assert.Assert(t, own != "", "the run's own binary is not in the cache: %v", got)
+	st, err = os.Stat(filepath.Join(cache, own))
+	assert.NilError(t, err)
+	assert.Check(t, st.Size() > 1<<20, "the run's binary is %d bytes", st.Size())
+	assert.Check(t, now.Sub(st.ModTime()) < time.Hour, "the run's binary was last used at %s", st.ModTime())
+	for _, name := range others[:CacheKeep-1] {
+		assert.Check(t, slices.Contains(got, name), "%s (recently used) was removed", name)
+	}
+	assert.Check(t, !slices.Contains(got, "loader-0000000000000001"), "the stale binary was kept")
 }
 
 // TestMain runs the concurrent run of TestLoaderCache6_InUseBinaryNeverRemovedMidRun when that
