@@ -14,6 +14,8 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/kernia/kernia/internal/dotenv"
 )
 
 // inputModule creates a directory holding a go.mod (module example.com/inputs) inside a
@@ -135,14 +137,35 @@ func TestInputs3_InitRefusesInjectedLinesAndURLsMigrateRejects(t *testing.T) {
 	}
 }
 
-// TestInputs3_InitValuesReadBackExactly: a valid URL holding characters a .env reader treats
-// specially is written quoted and read back exactly by the commands that load .env.
+// TestInputs3_InitValuesReadBackExactly: valid values holding characters a .env reader treats
+// specially (blanks, #, quotes) are written quoted, and read back exactly.
 func TestInputs3_InitValuesReadBackExactly(t *testing.T) {
 	_, dir := inputModule(t)
-	u := "sqlite://my kernia #1.db"
-	r := kerniaIn(t, dir, nil, "init", "--print", "--database-url", u)
+	dbURL := "sqlite://my kernia #1's.db"
+	baseURL := "http://localhost:3000/app #x"
+	extra := []string{"KERNIA_URL=" + baseURL, "GOPROXY=off", "GOFLAGS=-mod=mod"}
+	r := kerniaIn(t, dir, extra, "init", "--print", "--database-url", dbURL)
 	expect(t, r, 0)
-	assert.Check(t, is.Contains(r.stdout, "KERNIA_DATABASE_URL='"+u+"'"))
+	assert.Check(t, is.Contains(r.stdout, `KERNIA_DATABASE_URL="sqlite://my kernia #1's.db"`))
+	// Written for real (adding the Mage tool may fail offline: the files are written first).
+	r = kerniaIn(t, dir, extra, "init", "--database-url", dbURL)
+	assert.Check(t, r.code == 0 || strings.Contains(r.stderr, "The files are written"), r.stderr)
+	for name, want := range map[string]map[string]string{
+		".env":         {"KERNIA_DATABASE_URL": dbURL, "KERNIA_URL": baseURL},
+		".env.example": {"KERNIA_DATABASE_URL": dbURL, "KERNIA_URL": baseURL, "KERNIA_SECRET": ""},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		assert.NilError(t, err)
+		vars, err := dotenv.Parse(bytes.NewReader(b))
+		assert.NilError(t, err, name)
+		got := map[string]string{}
+		for _, v := range vars {
+			got[v.Key] = v.Value
+		}
+		for k, v := range want {
+			assert.Check(t, is.Equal(got[k], v), "%s: %s", name, k)
+		}
+	}
 }
 
 // TestInputs5_DotenvOnlyARegularFileInsideTheModule: a .env that is a FIFO (which must not
