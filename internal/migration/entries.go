@@ -15,8 +15,9 @@ import (
 // them) or atlas.sum are not regular files inside it, before anything reads them: a symbolic
 // link resolving outside the directory (its content would be hashed, run or printed as a
 // migration), a link that does not resolve, and a named pipe, device or socket (reading one
-// blocks or never ends). A symbolic link to a regular file inside the directory is accepted:
-// it is read as the file it points to, and atlas.sum pins its content like any other file's.
+// blocks or never ends). A symbolic link to a regular file directly inside the directory is
+// accepted: it is read as the file it points to, and atlas.sum pins its content like any
+// other file's.
 // A path that does not exist or is not a directory passes: the caller says what is wrong
 // with it. hash, migrate, status, info and generate run it on every directory they read.
 func CheckEntries(dir string) error {
@@ -51,7 +52,7 @@ func CheckEntries(dir string) error {
 			if err != nil {
 				return fmt.Errorf("migrate: %s is a symbolic link that does not resolve: a migration file must be a file inside %s; restore it or remove the link and run `kernia hash`", p, dir)
 			}
-			if rel, err := filepath.Rel(realDir, target); err != nil || rel == "." || rel == ".." || strings.Contains(rel, string(filepath.Separator)) || strings.HasPrefix(rel, "..") {
+			if rel, err := filepath.Rel(realDir, target); err != nil || rel == "." || rel == ".." || strings.Contains(rel, string(filepath.Separator)) {
 				return fmt.Errorf("migrate: %s is a symbolic link to a file outside the migration directory %s: refused, nothing read or run; migration files must live in the directory (copy the file in, then run `kernia hash`)", p, dir)
 			}
 			st, err := os.Stat(p)
