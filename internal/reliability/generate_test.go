@@ -238,7 +238,8 @@ func straced(t *testing.T, dir string, strace []string, args ...string) (*proc, 
 // TestGenerate3_TwoConcurrentRunsYieldOneMigration: a run that finds another generate holding
 // the module's lock says so, naming its pid, waits, and then computes from the tree the other
 // left, so two runs for one change write one migration; a --check waiting meanwhile sees only
-// the complete tree. Then four runs started at once: still one migration.
+// the complete tree. Ctrl-C ends the wait (exit 130). Four runs started at once: still one
+// migration.
 func TestGenerate3_TwoConcurrentRunsYieldOneMigration(t *testing.T) {
 	t.Parallel()
 	needStrace(t)
@@ -264,6 +265,23 @@ func TestGenerate3_TwoConcurrentRunsYieldOneMigration(t *testing.T) {
 		assert.Equal(t, strings.Count(r2.stderr, "waiting for another generate"), 1, r2.stderr)
 		assert.Equal(t, len(sqlFiles(t, filepath.Join(dir, sqliteMigrations))), 1)
 		checkSum(t, filepath.Join(dir, sqliteMigrations))
+	})
+	t.Run("Ctrl-C while waiting", func(t *testing.T) {
+		dir := bareModule(t)
+		first, _ := straced(t, dir, []string{"-e", "trace=renameat,rename", "-e", "inject=renameat,rename:delay_enter=1500000:when=1"}, "generate")
+		eventually(t, time.Minute, "the first run holds the lock", func() bool {
+			b, _ := os.ReadFile(filepath.Join(dir, lockFile))
+			return len(b) > 0 || first.exited()
+		})
+		second := startIn(t, dir, nil, "generate")
+		eventually(t, time.Minute, "the second run waits", func() bool {
+			return strings.Contains(second.stderrSoFar(), "waiting for another generate") || second.exited()
+		})
+		assert.Assert(t, !first.exited(), "the first run ended before the second was interrupted")
+		second.signal(t, syscall.SIGINT)
+		expect(t, second.wait(t), 130, "kernia: generate: interrupted (received SIGINT) while waiting for another generate; nothing was written")
+		expect(t, first.wait(t), 0, "new sqlite migration")
+		assert.Equal(t, len(sqlFiles(t, filepath.Join(dir, sqliteMigrations))), 1)
 	})
 	t.Run("four at once", func(t *testing.T) {
 		dir := staleTree(t)
