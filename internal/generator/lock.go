@@ -16,7 +16,8 @@ import (
 const (
 	// LockFile is locked (flock, exclusive) for the whole of every generate run, --check
 	// and --dry-run included: they too write the schema package while Ent loads it, and must
-	// not read a half-written tree. It holds the holder's process id.
+	// not read a half-written tree. It holds the holder's process id while held, and is
+	// empty otherwise.
 	LockFile = ".kernia/generate.lock"
 	// JournalFile holds the originals of every file a run is changing, until the run commits
 	// or rolls back. Found by the next run, it is rolled back before anything else.
@@ -89,11 +90,13 @@ func holder(f *os.File) string {
 	return "pid " + strconv.Itoa(pid)
 }
 
-// release unlocks (closing the file releases the lock; so does the death of the process).
+// release empties the lock file, so the tree is the same after every run, and unlocks
+// (closing the file releases the lock; so does the death of the process).
 func (l *moduleLock) release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
+	_ = l.f.Truncate(0)
 	err := l.f.Close()
 	l.f = nil
 	return err

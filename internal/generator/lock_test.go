@@ -60,6 +60,9 @@ func TestLockWaitsSaysWhoAndIsInterruptible(t *testing.T) {
 	again, err := acquireLock(context.Background(), &log, time.Minute)
 	assert.NilError(t, err)
 	assert.NilError(t, <-released)
-	assert.Assert(t, strings.HasPrefix(log.String(), "generate: waiting"), log.String())
 	assert.NilError(t, again.release())
+	b, err = os.ReadFile(LockFile)
+	assert.NilError(t, err)
+	assert.Equal(t, string(b), "", "a released lock file still names a holder")
+	assert.Assert(t, strings.HasPrefix(log.String(), "generate: waiting"), log.String())
 }
