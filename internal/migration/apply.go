@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -125,8 +126,8 @@ type runner struct {
 	opts     ApplyOptions
 	out      io.Writer
 	operator string
-	// PostgreSQL: the pool the files' connections come from, and the run's lock.
-	db   *sql.DB
+	// PostgreSQL: the connection the files run on, and the run's lock.
+	work *sql.Conn
 	lock *pgLock
 	// SQLite: the migration connection's settings at the start of the run, restored after
 	// each file.
@@ -182,34 +183,42 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 	return res, err
 }
 
-// applyPostgres runs on three kinds of connection: the lock's (see pgLock), which runs nothing
-// else; the control connection, which reads and writes the history outside the files'
-// transactions; and one new connection per file, closed after it, so every file starts from
-// the server's defaults for the URL and nothing a file sets (SET, SET ROLE, temporary tables,
-// prepared statements, advisory locks) reaches the next file or the history writes.
+// applyPostgres runs on three connections, opened at once: the lock's (see pgLock), which
+// runs nothing else; the control connection, which reads and writes the history outside the
+// files' transactions; and the work connection, which runs the files, one after the other,
+// each from a clean session: before a file's transaction commits its session is reset
+// (resetSession), and after each file DISCARD ALL ends everything the file left in the session
+// (settings, role, temporary tables, prepared statements, cursors, LISTEN, advisory locks). So
+// nothing a file sets reaches the next file or the history writes. Kernia's own statements on
+// the work connection use the simple protocol, so DISCARD ALL drops no statement it prepared.
 func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, error) {
-	// No idle connection is kept: a file's connection really closes when the file ends.
-	db.SetMaxIdleConns(0)
-	lockConn, err := db.Conn(ctx)
-	if err != nil {
+	conns := make([]*sql.Conn, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() { conns[i], errs[i] = db.Conn(ctx) })
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			defer c.Close()
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
 	}
-	defer lockConn.Close()
+	lockConn, ctl, work := conns[0], conns[1], conns[2]
 	lk, err := lockPostgres(ctx, lockConn, r.where, r.opts.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
 	defer lk.release()
-	ctl, err := db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
-	}
-	defer ctl.Close()
-	if err := checkPooler(ctx, db, ctl, lk); err != nil {
+	if err := checkPooler(ctx, ctl, work, lk); err != nil {
 		return nil, err
 	}
 	watchClient(ctx, ctl)
-	r.db, r.lock = db, lk
+	watchClient(ctx, work)
+	r.work, r.lock = work, lk
 	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
 }
 

@@ -27,8 +27,8 @@ const savepoint = "kernia_migrate_file"
 // applyFile runs one pending file and records it. prev is the file's earlier revision, if any;
 // a partially applied file (only possible without a transaction) resumes after the statements
 // it already applied. earlier is the number of files this run applied before it. On
-// PostgreSQL, ctl is the run's control connection and the file runs on a new connection of its
-// own; on SQLite both are the run's connection.
+// PostgreSQL, ctl is the run's control connection and the file runs on the work connection; on
+// SQLite both are the run's connection.
 func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, prev *migrate.Revision, earlier int) (AppliedFile, error) {
 	stmts := r.stmts[f.Name()]
 	rev := &migrate.Revision{
@@ -50,7 +50,7 @@ func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, p
 			err = fmt.Errorf("migrate: %s is applied, but the connection's settings could not be restored after it (%v): stopped before the next file; run migrate again", f.Name(), rerr)
 		}
 	} else {
-		err = x.onOwnConnection(ctx)
+		err = x.onWorkConnection(ctx)
 	}
 	if err != nil {
 		return AppliedFile{}, err
@@ -77,23 +77,27 @@ type fileRun struct {
 	unsure                    bool
 }
 
-// onOwnConnection runs a PostgreSQL file on a new connection, closed when the file ends, once
-// the run has checked it still holds the lock.
-func (x *fileRun) onOwnConnection(ctx context.Context) error {
+// onWorkConnection runs a PostgreSQL file on the run's work connection, once the run has checked
+// it still holds the lock, and then ends the file's session state with DISCARD ALL.
+func (x *fileRun) onWorkConnection(ctx context.Context) error {
 	if err := x.lock.held(ctx); err != nil {
 		return x.fail(ctx, -1, err, "nothing of the file was applied")
 	}
-	conn, err := x.db.Conn(ctx)
-	if err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("open a connection: %w", err), "nothing of the file was applied")
-	}
-	defer conn.Close()
-	watchClient(ctx, conn)
-	x.conn = conn
+	x.conn = x.work
+	var err error
 	if noTx(x.file) {
-		return x.withoutTx(ctx)
+		err = x.withoutTx(ctx)
+	} else {
+		err = x.inTx(ctx)
 	}
-	return x.inTx(ctx)
+	if err != nil {
+		return err // the run stops here
+	}
+	if _, err := x.conn.ExecContext(ctx, "DISCARD ALL"); err != nil {
+		return fmt.Errorf("migrate: %s is applied, but its session could not be reset afterwards (DISCARD ALL: %v): stopped before the next file; run migrate again", x.file.Name(), dbErrorText(err))
+	}
+	watchClient(ctx, x.conn)
+	return nil
 }
 
 // inTx runs the file in one PostgreSQL transaction with its revision.

@@ -57,7 +57,7 @@ func invalidIndex(ctx context.Context, q querier, stmt string) (string, error) {
 		return "", nil
 	}
 	var name string
-	err := q.QueryRowContext(ctx, invalidIndexQuery, identName(index), table).Scan(&name)
+	err := q.QueryRowContext(ctx, invalidIndexQuery, simple, identName(index), table).Scan(&name)
 	switch {
 	case err == sql.ErrNoRows:
 		return "", nil

@@ -76,14 +76,15 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 	}
 	// The lock's transaction stays idle between files: servers configured to end idle
 	// transactions (or long ones, PostgreSQL 17) must not end it. It holds no snapshot and no
-	// transaction id, so it delays neither VACUUM nor CREATE INDEX CONCURRENTLY.
-	_, err := conn.ExecContext(ctx, "SELECT set_config('idle_in_transaction_session_timeout', '0', true), "+
+	// transaction id, so it delays neither VACUUM nor CREATE INDEX CONCURRENTLY. One statement
+	// sets that up, asks the server to watch the client (see watchClient), and makes the first
+	// attempt at the lock.
+	var ok bool
+	err := conn.QueryRowContext(ctx, "SELECT set_config('idle_in_transaction_session_timeout', '0', true), "+
 		"set_config('statement_timeout', '0', true), "+
-		"CASE WHEN current_setting('server_version_num')::int >= 170000 THEN set_config('transaction_timeout', '0', true) END")
-	if err == nil {
-		watchClient(ctx, conn)
-		err = conn.QueryRowContext(ctx, "SELECT pg_backend_pid()", simple).Scan(&l.pid)
-	}
+		"CASE WHEN current_setting('server_version_num')::int >= 170000 THEN set_config('transaction_timeout', '0', true) END, "+
+		"CASE WHEN current_setting('server_version_num')::int >= 140000 THEN set_config('client_connection_check_interval', $1, false) END, "+
+		"pg_backend_pid(), pg_try_advisory_xact_lock($2)", simple, clientCheckInterval, PostgresLockKey).Scan(new(any), new(any), new(any), new(any), &l.pid, &ok)
 	if err != nil {
 		l.release()
 		if ctx.Err() != nil {
@@ -92,18 +93,7 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 		return nil, fmt.Errorf("migrate: take the migration lock on %s: %w%s", where, err, poolerHint(err))
 	}
 	deadline := time.Now().Add(timeout)
-	for {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", simple, PostgresLockKey).Scan(&ok); err != nil {
-			l.release()
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
-			}
-			return nil, fmt.Errorf("migrate: take the migration lock on %s: %w%s", where, err, poolerHint(err))
-		}
-		if ok {
-			return l, nil
-		}
+	for !ok {
 		if !time.Now().Before(deadline) {
 			l.release()
 			return nil, fmt.Errorf("migrate: %s is locked by another migration run (PostgreSQL advisory lock %d): gave up after %s (raise --lock-timeout to wait longer); find the holder by running on that database: %s",
@@ -115,7 +105,15 @@ func lockPostgres(ctx context.Context, conn *sql.Conn, where string, timeout tim
 			return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
 		case <-time.After(min(lockPollInterval, time.Until(deadline))):
 		}
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock($1)", simple, PostgresLockKey).Scan(&ok); err != nil {
+			l.release()
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("migrate: interrupted while waiting for the migration lock on %s: %w", where, context.Cause(ctx))
+			}
+			return nil, fmt.Errorf("migrate: take the migration lock on %s: %w%s", where, err, poolerHint(err))
+		}
 	}
+	return l, nil
 }
 
 // simple makes pgx send a query with the simple protocol, which ends its portal with the query.
@@ -128,19 +126,23 @@ const simple = pgx.QueryExecModeSimpleProtocol
 var heldLockQuery = fmt.Sprintf("SELECT pg_backend_pid(), count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' "+
 	"AND classid = 0 AND objid = %d AND objsubid = 1 AND granted", PostgresLockKey)
 
-// held checks that the run still holds the lock: its connection is alive, still on the same
-// server process, and that process holds the lock. A run checks it before each file and
-// before committing one, and writes nothing once it fails.
+// held checks that the run still holds the lock: the lock's connection answers, from the same
+// server process, inside its transaction (a statement in an ended or failed transaction
+// fails). checkPooler checked once in pg_locks that this process holds the lock; a
+// transaction-level lock is released only with its transaction. A run checks it before each
+// file, each statement of a txmode none file and each commit, and writes nothing once it fails.
 func (l *pgLock) held(ctx context.Context) error {
-	var pid, n int
-	if err := l.conn.QueryRowContext(ctx, heldLockQuery, simple).Scan(&pid, &n); err != nil {
+	var pid int
+	var inTx bool
+	err := l.conn.QueryRowContext(ctx, "SELECT pg_backend_pid(), now() = statement_timestamp() IS NOT TRUE", simple).Scan(&pid, &inTx)
+	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 		}
 		return fmt.Errorf("%w: the lock's connection to %s failed (%s), so another run may have taken the lock since", errLockLost, l.where, dbErrorText(err))
 	}
-	if pid != l.pid || n == 0 {
-		return fmt.Errorf("%w: the lock's session on %s (server process %d) no longer holds it (now process %d, %d locks)", errLockLost, l.where, l.pid, pid, n)
+	if pid != l.pid || !inTx {
+		return fmt.Errorf("%w: the lock's session on %s (server process %d) is no longer in the lock's transaction (now process %d)", errLockLost, l.where, l.pid, pid)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // probeRounds is how many times checkPooler compares the server processes of two connections.
-const probeRounds = 3
+const probeRounds = 2
 
 // checkPooler refuses to migrate through a connection pooler that does not keep each client
 // connection on one server session (PgBouncer with pool_mode = transaction or statement, and
@@ -24,13 +24,9 @@ const probeRounds = 3
 // process a few times, each statement on its own, and refuses when a connection's process
 // changes or the two share one (a pooler in transaction mode hands an idle server connection
 // to the next client that asks: most recently used first, so the second connection gets the
-// first one's). It then checks that the lock is held by the lock connection's own process.
-func checkPooler(ctx context.Context, db *sql.DB, ctl *sql.Conn, lk *pgLock) error {
-	probe, err := db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: %s: open a connection: %w", lk.where, err)
-	}
-	defer probe.Close()
+// first one's). It then checks in pg_locks that the lock is held by the lock connection's own
+// process.
+func checkPooler(ctx context.Context, ctl, probe *sql.Conn, lk *pgLock) error {
 	last := map[*sql.Conn]int{}
 	for range probeRounds {
 		for _, c := range []*sql.Conn{ctl, probe} {
@@ -50,8 +46,12 @@ func checkPooler(ctx context.Context, db *sql.DB, ctl *sql.Conn, lk *pgLock) err
 			return poolerError(lk.where, fmt.Sprintf("two open connections ran in the same server session (process %d)", last[ctl]))
 		}
 	}
-	if err := lk.held(ctx); err != nil {
-		return fmt.Errorf("migrate: %w; nothing was applied%s", err, poolerHint(err))
+	var pid, n int
+	if err := lk.conn.QueryRowContext(ctx, heldLockQuery, simple).Scan(&pid, &n); err != nil {
+		return fmt.Errorf("migrate: %s: check the migration lock: %w; nothing was applied%s", lk.where, err, poolerHint(err))
+	}
+	if pid != lk.pid || n == 0 {
+		return poolerError(lk.where, fmt.Sprintf("the migration lock's connection moved from server process %d to %d (holding %d locks)", lk.pid, pid, n))
 	}
 	return nil
 }

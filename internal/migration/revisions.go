@@ -167,8 +167,14 @@ func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Re
 		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
 		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
 		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version" `+unfinished)
-	res, err := q.ExecContext(ctx, query, r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
-		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion)
+	args := []any{r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
+		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}
+	if dialect == "postgres" {
+		// The simple protocol: on the work connection, DISCARD ALL after each file would drop a
+		// statement pgx prepared and cached.
+		args = append([]any{simple}, args...)
+	}
+	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
 	}

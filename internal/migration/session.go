@@ -24,15 +24,14 @@ import (
 // resetSessionSQL returns a PostgreSQL session to the defaults it had when it connected: the
 // role, every setting changed with SET or SET LOCAL (search_path, statement_timeout,
 // lock_timeout…). Run inside a file's transaction, before its revision is written, so the
-// revision lands in the run's schema as the run's user, and nothing leaks past the commit.
-var resetSessionSQL = []string{"SET SESSION AUTHORIZATION DEFAULT", "RESET ALL"}
+// revision lands in the run's schema as the run's user, and nothing leaks past the commit. One
+// simple-protocol query, one round trip.
+const resetSessionSQL = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL"
 
 // resetSession resets a PostgreSQL session with resetSessionSQL on q.
 func resetSession(ctx context.Context, q querier) error {
-	for _, stmt := range resetSessionSQL {
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("reset the session after the file (%s): %w", stmt, err)
-		}
+	if _, err := q.ExecContext(ctx, resetSessionSQL); err != nil {
+		return fmt.Errorf("reset the session after the file (%s): %w", resetSessionSQL, err)
 	}
 	return nil
 }
