@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/template"
 	"time"
 
@@ -185,12 +186,25 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
+		// Ended by SIGINT or SIGTERM itself: the signal came while the program was starting,
+		// before it could handle one, so it had done nothing.
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) {
+			fmt.Fprintf(stderr, "kernia: %s: interrupted (received %s) while the loader program was starting; nothing was written\n", args[0], signalName(ws.Signal()))
+			return 128 + int(ws.Signal()), nil
+		}
 		return exit.ExitCode(), nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("kernia: run the loader program: %w", err)
 	}
 	return 0, nil
+}
+
+func signalName(sig syscall.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
 }
 
 // module returns the root directory and module path of the module containing the working

@@ -546,6 +546,22 @@ func loaderBuilding(pgid int) bool {
 	return false
 }
 
+// loaderStarted reports whether the loader program of the group pgid has started.
+func loaderStarted(pgid int) bool {
+	exes, _ := filepath.Glob("/proc/[0-9]*/exe")
+	for _, p := range exes {
+		target, err := os.Readlink(p)
+		if err != nil || !strings.HasPrefix(filepath.Base(target), "loader-") {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+			return true
+		}
+	}
+	return false
+}
+
 // codegenRunning reports whether Ent's codegen has begun writing into its temporary
 // directory under tmp.
 func codegenRunning(tmp string) bool {
@@ -605,6 +621,9 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 		{"go tool kernia, loader build 1s in", []string{"kernia", "generate"},
 			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, time.Second,
 			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
+		{"go tool kernia, loader program starts", []string{"kernia", "generate"},
+			func(p *proc) bool { return loaderStarted(p.cmd.Process.Pid) }, 0,
+			"generate: interrupted (received SIGINT)"},
 		{"go tool kernia, codegen begins", []string{"kernia", "generate"},
 			func(*proc) bool { return codegenRunning(tmp) }, 0,
 			"kernia: generate: interrupted (received SIGINT); nothing was written"},
