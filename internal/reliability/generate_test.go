@@ -422,6 +422,25 @@ func TestGenerate3_SIGKILLAtAnyInstantNextRunRepairs(t *testing.T) {
 			expect(t, kerniaIn(t, dir, nil, "generate"), 0, "nothing changed")
 		})
 	}
+	// The repair itself killed while it restores the originals (its first renames), then
+	// killed again: the journal stays until a restore completes, and the third run repairs.
+	t.Run("repair killed too", func(t *testing.T) {
+		dir := copyTree(t, start)
+		kill := func(opts ...string) result {
+			p, _ := straced(t, dir, append([]string{"-e", "trace=renameat", "-e", "inject=renameat:signal=SIGKILL:when=1"}, opts...), "generate")
+			return p.wait(t)
+		}
+		assert.Check(t, kill("-P", "ent/client.go").signaled)
+		assert.Assert(t, exists(filepath.Join(dir, journalFile)))
+		for range 2 {
+			assert.Check(t, kill().signaled)
+			assert.Assert(t, exists(filepath.Join(dir, journalFile)), "the journal went before the restore was complete")
+		}
+		expect(t, kerniaIn(t, dir, nil, "generate"), 0, "generate: rolled back an interrupted generate")
+		assert.DeepEqual(t, normalized(t, dir), want)
+		assert.DeepEqual(t, temporaries(t, dir), []string(nil))
+		assert.Check(t, !exists(filepath.Join(dir, journalFile)), "journal left behind")
+	})
 	t.Logf("%d kill points: %d killed (%d half-written and repaired from the journal, %d before any change, %d after the commit)", len(points), killed, halfWritten, untouched, finished)
 	if ran == len(points) { // not when -run picked some
 		assert.Check(t, halfWritten >= 5, "only %d kills hit the write phase", halfWritten)
