@@ -1,7 +1,10 @@
 package reliability_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -95,4 +98,56 @@ func TestLeftovers6_LostConnectionSaysRerun(t *testing.T) {
 			assert.DeepEqual(t, tg.applied(t), []string{"20260101000001", "20260101000002"})
 		})
 	}
+}
+
+// Issue 9, case 6: a runner killed (SIGKILL) while its CREATE INDEX CONCURRENTLY waits leaves an
+// INVALID index behind; the next plain run, resuming the txmode none file at that statement,
+// drops it and builds the index, valid, with no manual step.
+func TestLeftovers6_KilledConcurrentIndexBuildRecovered(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t, "postgres")
+	dir := migrations(t, map[string]string{
+		"20260101000001_users.sql": "CREATE TABLE users (email text NOT NULL);\n",
+		"20260101000002_index.sql": "-- atlas:txmode none\n\nCREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);\n",
+	})
+	// An open transaction that wrote to the table makes the concurrent build wait for it, after
+	// the build has created its (still INVALID) index.
+	expect(t, kernia(t, "migrate", "--url", tg.url, "--dir", migrationsPrefix(t, dir, "20260101000001_users.sql")), 0)
+	blocker, err := tg.db.Begin()
+	assert.NilError(t, err)
+	defer blocker.Rollback()
+	_, err = blocker.Exec("INSERT INTO users (email) VALUES ('a@example.com')")
+	assert.NilError(t, err)
+
+	p := start(t, "migrate", "--url", tg.url, "--dir", dir)
+	invalid := `SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('users_email') AND NOT indisvalid`
+	eventually(t, time.Minute, "the concurrent build waits with its INVALID index", func() bool {
+		return tg.running(t, "CREATE UNIQUE INDEX CONCURRENTLY") && tg.count(t, invalid) == 1
+	})
+	p.signal(t, syscall.SIGKILL)
+	r := p.wait(t)
+	assert.Check(t, r.signaled, "kernia was not killed")
+	// The server notices the dead runner within about a second (client_connection_check_interval)
+	// and cancels the waiting build; only then does the blocking transaction end.
+	eventually(t, time.Minute, "the server ends the killed runner's build", func() bool { return !tg.running(t, "CREATE UNIQUE INDEX CONCURRENTLY") })
+	assert.NilError(t, blocker.Rollback())
+	assert.Equal(t, tg.count(t, invalid), 1, "the killed build left no INVALID index: the test proves nothing")
+
+	again := kernia(t, "migrate", "--url", tg.url, "--dir", dir)
+	expect(t, again, 0, "dropped the INVALID index users_email", "applied 20260101000002_index.sql")
+	assert.Equal(t, tg.count(t, `SELECT count(*) FROM pg_index WHERE indexrelid = to_regclass('users_email') AND indisvalid`), 1)
+	assert.DeepEqual(t, tg.applied(t), []string{"20260101000001", "20260101000002"})
+}
+
+// migrationsPrefix copies the named files of the migration directory dir into a new, hashed
+// directory.
+func migrationsPrefix(t *testing.T, dir string, names ...string) string {
+	t.Helper()
+	files := map[string]string{}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		assert.NilError(t, err)
+		files[n] = string(b)
+	}
+	return migrations(t, files)
 }
