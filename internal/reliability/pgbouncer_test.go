@@ -45,12 +45,7 @@ func startPgBouncer(t *testing.T, poolMode string, settings []string, extraDatab
 		}
 		t.Skipf("pgbouncer is not installed (apt-get install pgbouncer): %v", err)
 	}
-	server, err := url.Parse(pgtest.ServerURL())
-	assert.NilError(t, err)
-	host, port := server.Hostname(), server.Port()
-	if port == "" {
-		port = "5432"
-	}
+	host, port := serverHostPort(t)
 	// A free loopback port: taken, then handed to PgBouncer.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	assert.NilError(t, err)
@@ -120,6 +115,17 @@ func startPgBouncer(t *testing.T, poolMode string, settings []string, extraDatab
 	return b
 }
 
+// serverHostPort returns the host and port of the test server.
+func serverHostPort(t *testing.T) (string, string) {
+	t.Helper()
+	server := mustURL(t, pgtest.ServerURL())
+	port := server.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return server.Hostname(), port
+}
+
 // url returns the URL of database name through PgBouncer.
 func (b *pgbouncer) url(name string) string {
 	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(b.port) + "/" + name + "?sslmode=disable"
@@ -142,7 +148,8 @@ func TestPoolers5_PgBouncerTransactionPooling(t *testing.T) {
 			t.Parallel()
 			tg := newTarget(t, "postgres")
 			name := strings.TrimPrefix(mustURL(t, tg.url).Path, "/")
-			b := startPgBouncer(t, "transaction", tc.settings, "session_"+name+" = host=127.0.0.1 port=5432 dbname="+name+" pool_mode=session")
+			host, port := serverHostPort(t)
+			b := startPgBouncer(t, "transaction", tc.settings, "session_"+name+" = host="+host+" port="+port+" dbname="+name+" pool_mode=session")
 			dir := migrations(t, map[string]string{
 				"20260101000001_log.sql": logTable,
 				"20260101000002_a.sql":   logged("a"),
