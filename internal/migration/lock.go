@@ -134,7 +134,7 @@ var heldLockQuery = fmt.Sprintf("SELECT pg_backend_pid(), count(*) FROM pg_locks
 func (l *pgLock) held(ctx context.Context) error {
 	var pid int
 	var inTx bool
-	err := l.conn.QueryRowContext(ctx, "SELECT pg_backend_pid(), now() = statement_timestamp() IS NOT TRUE", simple).Scan(&pid, &inTx)
+	err := l.conn.QueryRowContext(ctx, "SELECT pg_backend_pid(), (now() = statement_timestamp()) IS NOT TRUE", simple).Scan(&pid, &inTx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
