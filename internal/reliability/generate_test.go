@@ -215,7 +215,7 @@ func needStrace(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("strace"); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("strace is required under CI=true (apt-get install strace)")
+			t.Fatal("strace is required under CI=true (scripts/ensure-test-tools.sh installs it)")
 		}
 		t.Skip("strace is not installed")
 	}

@@ -41,7 +41,7 @@ func startPgBouncer(t *testing.T, poolMode string, settings []string, extraDatab
 	}
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgbouncer is not installed under CI=true (scripts/ensure-pgbouncer.sh installs it): %v", err)
+			t.Fatalf("pgbouncer is not installed under CI=true (scripts/ensure-test-tools.sh installs it): %v", err)
 		}
 		t.Skipf("pgbouncer is not installed (apt-get install pgbouncer): %v", err)
 	}
