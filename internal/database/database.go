@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,8 +47,13 @@ type URL struct {
 	raw string
 }
 
-// Parse parses a database URL. Its errors never contain the URL's password.
+// Parse parses a database URL. Its errors never contain the URL's password. A URL holding a
+// control character (a newline, a tab, a NUL…) is refused for every dialect: no database URL
+// needs one, and a newline would let a URL written to .env by init add lines of its own.
 func Parse(raw string) (*URL, error) {
+	if i := strings.IndexFunc(raw, unicode.IsControl); i >= 0 {
+		return nil, fmt.Errorf("database URL holds a control character (%U at byte %d): remove it, or percent-encode it if it is part of the password", []rune(raw[i:])[0], i)
+	}
 	dialect, err := kernia.DialectOf(raw)
 	if err != nil {
 		return nil, err

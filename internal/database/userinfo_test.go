@@ -2,6 +2,7 @@ package database
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -187,5 +188,32 @@ func TestRedactEveryAcceptedForm(t *testing.T) {
 	}
 	if got := Redact("kuser:Secr3tPart@127.0.0.1/db"); strings.Contains(got, "Secr") {
 		t.Errorf("Redact of a URL without a scheme keeps the password: %s", got)
+	}
+}
+
+// TestParseRefusesControlCharacters: no dialect's URL may hold a control character (init would
+// write a newline into .env as a line of its own), and the error quotes no part of the URL.
+func TestParseRefusesControlCharacters(t *testing.T) {
+	for _, raw := range []string{
+		"sqlite://a.db\nKERNIA_SECRET=Secr3tPart",
+		"sqlite://a.db\r",
+		"sqlite://a\x00.db",
+		"sqlite://a.db?_pragma=foreign_keys(1)\t",
+		"postgres://kuser:Secr3tPart\n@127.0.0.1/db",
+		"postgres://kuser:Secr3tPart@127.0.0.1/db\x7f",
+		"postgres://kuser:Secr3tPart@127.0.0.1/db?sslmode=disable\u0085",
+	} {
+		t.Run(strconv.Quote(raw), func(t *testing.T) {
+			_, err := Parse(raw)
+			if err == nil {
+				t.Fatal("Parse accepted it")
+			}
+			if !strings.Contains(err.Error(), "control character") {
+				t.Errorf("the error does not name the rule: %v", err)
+			}
+			if strings.Contains(err.Error(), "Secr") || strings.Contains(err.Error(), "a.db") {
+				t.Errorf("the error quotes the URL: %v", err)
+			}
+		})
 	}
 }
