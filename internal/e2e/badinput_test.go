@@ -265,3 +265,30 @@ func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
 	assert.DeepEqual(t, after, before)
 	assert.DeepEqual(t, beside(), besideBefore)
 }
+
+// TestInputs7_KerniaDirectoryLinkNeverFollowed: a repository that commits .kernia (or
+// .kernia/loader) as a symbolic link cannot make go tool kernia write its loader program
+// outside the module: the command is refused, naming the link, and the link's target stays
+// empty.
+func TestInputs7_KerniaDirectoryLinkNeverFollowed(t *testing.T) {
+	for _, link := range []string{".kernia", ".kernia/loader"} {
+		t.Run(link, func(t *testing.T) {
+			dir := moduletest.New(t, "example.com/linked", map[string]string{"auth/auth.go": sqliteAuthGo})
+			outside := t.TempDir()
+			if link == ".kernia/loader" {
+				assert.NilError(t, os.Mkdir(filepath.Join(dir, ".kernia"), 0o755))
+			}
+			assert.NilError(t, os.Symlink(outside, filepath.Join(dir, link)))
+			for _, args := range [][]string{{"info"}, {"generate"}, {"migrate", "--dry-run"}} {
+				cmd := icmd.Command("go", append([]string{"tool", "kernia"}, args...)...)
+				res := icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...))
+				res.Assert(t, icmd.Expected{ExitCode: 1})
+				assert.Check(t, is.Contains(res.Stderr(), filepath.Join(dir, link)+" is a symbolic link"))
+				assert.Check(t, is.Contains(res.Stderr(), "remove the link"))
+				entries, err := os.ReadDir(outside)
+				assert.NilError(t, err)
+				assert.Check(t, len(entries) == 0, "%v wrote through the link: %v", args, entries)
+			}
+		})
+	}
+}

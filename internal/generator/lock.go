@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kernia/kernia/internal/workdir"
 )
 
 // Files under the module root that serialize generate runs and let a run undo one that was
@@ -39,8 +40,8 @@ func acquireLock(ctx context.Context, log io.Writer, wait time.Duration) (*modul
 	if log == nil {
 		log = io.Discard
 	}
-	if err := os.MkdirAll(filepath.Dir(LockFile), 0o755); err != nil {
-		return nil, fmt.Errorf("generate: create %s: %w", filepath.Dir(LockFile), err)
+	if _, err := workdir.Ensure("."); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
 	}
 	f, err := os.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

@@ -28,6 +28,8 @@ import (
 
 	"golang.org/x/mod/modfile"
 	gomodule "golang.org/x/mod/module"
+
+	"github.com/kernia/kernia/internal/workdir"
 )
 
 // DefaultApp is the instance used when neither --app nor $KERNIA_APP is set.
@@ -149,7 +151,10 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return 0, err
 	}
-	dir := filepath.Join(root, ".kernia", "loader")
+	dir, err := workdir.Ensure(root, "loader")
+	if err != nil {
+		return 0, fmt.Errorf("kernia: the loader program's directory: %w", err)
+	}
 	if err := writeIfChanged(filepath.Join(dir, "main.go"), src); err != nil {
 		return 0, fmt.Errorf("kernia: write the loader program: %w", err)
 	}
@@ -317,10 +322,8 @@ func writeIfChanged(p string, content []byte) error {
 	if cur, err := os.ReadFile(p); err == nil && bytes.Equal(cur, content) {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".main.go.tmp*")
+	removeStaleTemps(filepath.Dir(p))
+	tmp, err := os.CreateTemp(filepath.Dir(p), tempPattern)
 	if err != nil {
 		return err
 	}
@@ -331,6 +334,24 @@ func writeIfChanged(p string, content []byte) error {
 	}
 	tmp.Close()
 	return os.Rename(tmp.Name(), p)
+}
+
+// tempPattern names the temporary file the loader program is written to before it is renamed
+// into place.
+const tempPattern = ".main.go.tmp*"
+
+// staleTemp is the age past which a temporary loader file is taken to be left by a killed run:
+// a live run renames its own within milliseconds.
+const staleTemp = 10 * time.Minute
+
+// removeStaleTemps removes the temporary loader files that killed runs left in dir.
+func removeStaleTemps(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+	for _, m := range matches {
+		if st, err := os.Lstat(m); err == nil && st.Mode().IsRegular() && time.Since(st.ModTime()) > staleTemp {
+			_ = os.Remove(m)
+		}
+	}
 }
 
 // explain turns the loader's build output into one clear message.
