@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kernia/kernia/internal/flock"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -137,4 +138,14 @@ func interrupted(ctx context.Context) error {
 		return nil
 	}
 	return &InterruptedError{Cause: context.Cause(ctx)}
+}
+
+// tryLock takes the exclusive lock on f without waiting, reporting false while another run
+// holds it. A platform without flock has no lock to take: runs are not serialized there (the
+// README says so), and the journal still lets the next run undo a killed one.
+func tryLock(f *os.File) (bool, error) {
+	if !flock.Supported {
+		return true, nil
+	}
+	return flock.TryExclusive(f)
 }

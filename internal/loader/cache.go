@@ -36,6 +36,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/kernia/kernia/internal/flock"
 )
 
 // Bounds of the loader cache.
@@ -139,7 +141,11 @@ func useCache(dir, bin string, now time.Time) (release func(), err error) {
 	if err := os.Chtimes(bin, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("kernia: mark the loader binary %s as used: %w", bin, err)
 	}
-	exclusive, err := tryLockExclusive(f)
+	if !flock.Supported {
+		// Without file locks no run could know that a binary is not in use: never collect.
+		return func() { f.Close() }, nil
+	}
+	exclusive, err := flock.TryExclusive(f)
 	if err != nil {
 		return nil, fmt.Errorf("kernia: lock the loader cache: %w", err)
 	}
@@ -150,7 +156,7 @@ func useCache(dir, bin string, now time.Time) (release func(), err error) {
 	}
 	// Shared from here to release (a conversion when exclusive; else it waits for a
 	// collecting run to finish).
-	if err := lockShared(f); err != nil {
+	if err := flock.Shared(f); err != nil {
 		return nil, fmt.Errorf("kernia: lock the loader cache: %w", err)
 	}
 	return func() { f.Close() }, nil

@@ -3,9 +3,7 @@
 package loader
 
 import (
-	"errors"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
@@ -19,32 +17,4 @@ func fileOwner(st fs.FileInfo) (int, bool) {
 		return 0, false
 	}
 	return int(s.Uid), true
-}
-
-// tryLockExclusive takes an exclusive flock on f without waiting; false when another process
-// holds a lock on it.
-func tryLockExclusive(f *os.File) (bool, error) {
-	for range 100 { // EINTR is retried, a bounded number of times
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return true, nil
-		case errors.Is(err, syscall.EWOULDBLOCK):
-			return false, nil
-		case !errors.Is(err, syscall.EINTR):
-			return false, err
-		}
-	}
-	return false, syscall.EINTR
-}
-
-// lockShared takes (or converts to) a shared flock on f, waiting for an exclusive holder.
-func lockShared(f *os.File) error {
-	for range 100 {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-	return syscall.EINTR
 }
