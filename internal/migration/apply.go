@@ -95,7 +95,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	}
 	u = u.WithConnectTimeout(opts.ConnectTimeout)
 	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, opts: opts,
-		out: opts.Out, operator: operatorVersion(), stmts: make(map[string][]string, len(files))}
+		out: opts.Out, operator: operatorVersion(), splits: newSplits(u.Dialect), stmts: make(map[string][]string, len(files))}
 	if r.out == nil {
 		r.out = io.Discard
 	}
@@ -105,7 +105,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	// Split every file before connecting: one that cannot be split stops the run before it
 	// changes anything.
 	for _, f := range files {
-		if r.stmts[f.Name()], err = statements(u.Dialect, f); err != nil {
+		if r.stmts[f.Name()], err = r.splits.texts(f); err != nil {
 			return nil, err
 		}
 	}
@@ -122,6 +122,7 @@ type runner struct {
 	dir      string
 	files    []migrate.File
 	sum      migrate.HashFile
+	splits   *splits
 	stmts    map[string][]string // by file name
 	opts     ApplyOptions
 	out      io.Writer
@@ -246,7 +247,7 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	if err != nil {
 		return res, err
 	}
-	if err := checkTxControl(dialect, p.pending); err != nil {
+	if err := checkTxControl(r.splits, p.pending); err != nil {
 		return res, err
 	}
 	if p.checkClean {

@@ -27,7 +27,7 @@ func (r *runner) dryRun(ctx context.Context) (*ApplyResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := checkTxControl(r.u.Dialect, p.pending); err != nil {
+	if err := checkTxControl(r.splits, p.pending); err != nil {
 		return res, err
 	}
 	if p.checkClean && db != nil {

@@ -135,10 +135,11 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 			rep.LastFailure = h.failure(r)
 		}
 	}
+	sp := newSplits(u.Dialect)
 	for _, f := range h.pending() {
 		n := 0
-		if stmts, err := statements(u.Dialect, f); err == nil {
-			n = len(stmts)
+		if decls, err := sp.of(f); err == nil {
+			n = len(decls)
 		}
 		rep.Pending = append(rep.Pending, FileStatus{Version: f.Version(), Description: f.Desc(), Name: f.Name(), Statements: n})
 	}
@@ -151,7 +152,7 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 			lf.Leftover = leftoverNote(index)
 		}
 	}
-	if err := checkTxControl(u.Dialect, h.pending()); err != nil {
+	if err := checkTxControl(sp, h.pending()); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if _, err := h.plan(ApplyOptions{}); err != nil {

@@ -33,12 +33,13 @@ type txControl struct {
 
 // checkTxControl refuses the first of files (the pending ones) holding a statement that controls
 // a transaction Kernia owns, naming the file and line.
-func checkTxControl(dialect string, files []migrate.File) error {
+func checkTxControl(sp *splits, files []migrate.File) error {
+	dialect := sp.dialect
 	for _, f := range files {
 		if dialect == "postgres" && noTx(f) {
 			continue
 		}
-		decls, err := scan(dialect, f)
+		decls, err := sp.of(f)
 		if err != nil {
 			return err
 		}
