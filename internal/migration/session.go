@@ -9,9 +9,11 @@ import (
 
 // Every file starts from the same session state.
 //
-// PostgreSQL: each file runs on a new connection, closed when the file ends (see
-// applyPostgres), and before a file's transaction commits its session is reset (resetSession),
-// so nothing it set stays on the server session even where a pooler would hand it on.
+// PostgreSQL: the files run one after the other on one work connection that nothing else uses
+// (see applyPostgres). Before a file's transaction commits its session is reset
+// (resetSession), so its revision is written as the run's user in the run's schema, and after
+// the file DISCARD ALL ends whatever else it left in the session (temporary tables, prepared
+// statements, advisory locks, LISTEN), so the next file starts from a fresh session.
 //
 // SQLite: the whole run is one transaction on one connection, so a file's settings would reach
 // the next file. After each file the run restores the per-connection settings a file can change
