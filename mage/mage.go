@@ -38,7 +38,7 @@ func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive
 }
 
 // Migrate applies pending migrations to KERNIA_DATABASE_URL, locked, checksummed, one transaction per file.
-func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool, connectTimeout *time.Duration) error {
+func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, baseline *string, allowOutOfOrder, json *bool, connectTimeout, ddlLockTimeout *time.Duration) error {
 	return run("migrate", func(auth *kernia.Auth, io command.IO) error {
 		return command.Migrate(ctx, auth, command.MigrateFlags{
 			Dir:             deref(dir),
@@ -48,6 +48,7 @@ func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *t
 			Baseline:        deref(baseline),
 			AllowOutOfOrder: deref(allowOutOfOrder),
 			ConnectTimeout:  deref(connectTimeout),
+			DDLLockTimeout:  deref(ddlLockTimeout),
 			JSON:            deref(json),
 		}, io)
 	})

@@ -23,6 +23,9 @@ type MigrateFlags struct {
 	// ConnectTimeout bounds connecting to a PostgreSQL server (0: the URL's connect_timeout,
 	// else 10 s).
 	ConnectTimeout time.Duration
+	// DDLLockTimeout is the lock_timeout of every PostgreSQL migration statement (0: 5 s); a
+	// statement that waits longer for a lock is retried a few times, then the run fails.
+	DDLLockTimeout time.Duration
 	JSON           bool
 }
 
@@ -38,12 +41,16 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 	if f.ConnectTimeout < 0 {
 		return Usagef("migrate: --connect-timeout must not be negative")
 	}
+	if f.DDLLockTimeout < 0 || (f.DDLLockTimeout > 0 && f.DDLLockTimeout < time.Millisecond) {
+		return Usagef("migrate: --ddl-lock-timeout is %s: it must be at least 1ms (default 5s)", f.DDLLockTimeout)
+	}
 	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{
 		DryRun:          f.DryRun,
 		LockTimeout:     f.LockTimeout,
 		Baseline:        f.Baseline,
 		AllowOutOfOrder: f.AllowOutOfOrder,
 		ConnectTimeout:  f.ConnectTimeout,
+		DDLLockTimeout:  f.DDLLockTimeout,
 		Out:             io.Stderr,
 	})
 	if f.JSON && res != nil {

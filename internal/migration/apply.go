@@ -33,6 +33,13 @@ type ApplyOptions struct {
 	// ConnectTimeout bounds connecting to a PostgreSQL server (default: the URL's
 	// connect_timeout, else database.DefaultConnectTimeout).
 	ConnectTimeout time.Duration
+	// DDLLockTimeout is the lock_timeout each PostgreSQL file's statements run under (default
+	// DefaultDDLLockTimeout when zero): a statement that waits longer for a lock fails with
+	// SQLSTATE 55P03 instead of queueing every later query on its table behind it.
+	DDLLockTimeout time.Duration
+	// DDLAttempts is how many times a statement that timed out waiting for a lock is tried
+	// before the run fails (default DefaultDDLAttempts when zero). See ddllock.go.
+	DDLAttempts int
 	// Out receives human progress lines; nil discards them.
 	Out io.Writer
 }
@@ -101,6 +108,12 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	}
 	if r.opts.LockTimeout <= 0 {
 		r.opts.LockTimeout = DefaultLockTimeout
+	}
+	if r.opts.DDLLockTimeout <= 0 {
+		r.opts.DDLLockTimeout = DefaultDDLLockTimeout
+	}
+	if r.opts.DDLAttempts <= 0 {
+		r.opts.DDLAttempts = DefaultDDLAttempts
 	}
 	// Split every file before connecting: one that cannot be split stops the run before it
 	// changes anything.

@@ -100,8 +100,33 @@ func (x *fileRun) onWorkConnection(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs the file in one PostgreSQL transaction with its revision.
+// inTx runs the file in one PostgreSQL transaction with its revision, under lock_timeout; a
+// statement that timed out waiting for a lock rolls the transaction back, and the whole file is
+// tried again, at most DDLAttempts times.
 func (x *fileRun) inTx(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		err := x.inTxAttempt(ctx, attempt)
+		var retry *retryFile
+		if !errors.As(err, &retry) {
+			return err
+		}
+		if werr := x.waitBeforeRetry(ctx, x.file.Name(), retry.stmt, len(x.stmts), x.stmts[retry.stmt], attempt); werr != nil {
+			return x.fail(ctx, -1, werr, "the file was rolled back (nothing of it is applied)")
+		}
+		if err := x.lock.held(ctx); err != nil {
+			return x.fail(ctx, -1, err, "the file was rolled back (nothing of it is applied)")
+		}
+	}
+}
+
+// retryFile asks inTx to try the file again from its first statement: statement stmt timed
+// out waiting for a lock, and the file's transaction is rolled back.
+type retryFile struct{ stmt int }
+
+func (*retryFile) Error() string { return "retry the file" }
+
+// inTxAttempt runs the file once; attempt counts from 1.
+func (x *fileRun) inTxAttempt(ctx context.Context, attempt int) error {
 	const notCommitted = "its transaction was not committed, so nothing of it is applied"
 	// The transaction is not bound to ctx: database/sql would roll back a cancelled one on its
 	// own goroutine, racing the statements that follow. Its statements use ctx, and every path
@@ -116,8 +141,17 @@ func (x *fileRun) inTx(ctx context.Context) error {
 		}
 		return "the file was rolled back (nothing of it is applied)"
 	}
+	if _, err := tx.ExecContext(ctx, lockTimeoutSQL(x.opts.DDLLockTimeout, true)); err != nil {
+		return x.fail(ctx, -1, fmt.Errorf("set lock_timeout: %w", err), rollback())
+	}
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
 		if _, err := tx.ExecContext(ctx, x.stmts[i]); err != nil {
+			if lockNotAvailable(err) && ctx.Err() == nil {
+				if attempt < x.opts.DDLAttempts && tx.Rollback() == nil {
+					return &retryFile{stmt: i}
+				}
+				err = &ddlLockError{attempts: attempt, timeout: x.opts.DDLLockTimeout, err: err}
+			}
 			return x.fail(ctx, i, err, rollback())
 		}
 	}
@@ -159,17 +193,41 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 			return x.fail(ctx, -1, err, "")
 		}
 	}
+	if _, err := x.conn.ExecContext(ctx, lockTimeoutSQL(x.opts.DDLLockTimeout, false)); err != nil {
+		return x.fail(ctx, -1, fmt.Errorf("set lock_timeout: %w", err), "")
+	}
+	attempt := 1
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
 		if err := x.lock.held(ctx); err != nil {
 			x.endOwnTx(false)
 			return x.fail(ctx, -1, err, "")
 		}
-		if i == x.rev.Applied && x.prev != nil && x.prev.Applied == i {
-			if err := x.dropLeftover(ctx, x.stmts[i]); err != nil {
+		var err error
+		if (i == x.rev.Applied && x.prev != nil && x.prev.Applied == i) || attempt > 1 {
+			// Dropping the leftover waits for locks too (DROP INDEX CONCURRENTLY): a timeout
+			// there is one more attempt of the statement.
+			if err = x.dropLeftover(ctx, x.stmts[i]); err != nil && !lockNotAvailable(err) {
 				return x.fail(ctx, -1, err, "")
 			}
 		}
-		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
+		if err == nil {
+			_, err = x.conn.ExecContext(ctx, x.stmts[i])
+		}
+		// A statement that timed out waiting for a lock outside a transaction of the file's
+		// own is tried again alone: the statements before it stay applied and recorded.
+		if err != nil && lockNotAvailable(err) && ctx.Err() == nil && x.txStart < 0 && txStatus(x.conn) == 'I' {
+			if attempt < x.opts.DDLAttempts {
+				if werr := x.waitBeforeRetry(ctx, x.file.Name(), i, len(x.stmts), x.stmts[i], attempt); werr != nil {
+					return x.fail(ctx, -1, werr, "")
+				}
+				attempt++
+				i--
+				continue
+			}
+			err = &ddlLockError{attempts: attempt, timeout: x.opts.DDLLockTimeout, err: err}
+		}
+		attempt = 1
+		if err != nil {
 			if st := txStatus(x.conn); x.txStart < 0 && (st == 'T' || st == 'E') {
 				x.txStart = i
 			}
