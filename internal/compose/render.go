@@ -53,6 +53,7 @@ type entityData struct {
 	Imports      []importSpec
 	Mixins       []string
 	Contributors string
+	Record       string
 }
 
 var entityTemplate = template.Must(template.New("entity").Parse(`{{ .Header }}
@@ -90,12 +91,15 @@ func ({{ .Entity.Name }}) Annotations() []schema.Annotation {
 		entsql.Table({{ printf "%q" .Entity.Table }}),
 	}
 }
-`))
+
+// The identity record of {{ .Entity.Name }}: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+{{ .Record }}`))
 
 func renderEntity(e *Entity) ([]byte, error) {
 	aliases := map[string]string{} // import path -> alias
 	used := map[string]bool{"ent": true, "entsql": true, "schema": true}
-	d := entityData{Header: Header, Entity: e}
+	d := entityData{Header: Header, Entity: e, Record: record(e)}
 	imp := func(path, pkg string) string {
 		alias, ok := aliases[path]
 		if !ok {
