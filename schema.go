@@ -11,11 +11,18 @@ import (
 // EntitySchema customizes one entity's table, as Better Auth's modelName, fields and
 // additionalFields do. Options.Schema holds one per entity name ("User", "TwoFactor").
 type EntitySchema struct {
-	// Table renames the table (Better Auth's modelName), e.g. "app_users".
+	// Table renames the table (Better Auth's modelName), e.g. "app_users". Changing it on a
+	// schema already generated renames the table in the next migration (ALTER TABLE … RENAME
+	// TO, its rows kept), never a drop and a create: generate reads the entity's previous
+	// table from the committed ent/schema files.
 	Table string
 	// Columns renames columns: field name → column name (Better Auth's fields), e.g.
 	// {"email": "email_address"}. The generated client keeps the field's Go name; foreign
-	// keys and indexes follow the new column name.
+	// keys and indexes follow the new column name. Changing it on a schema already generated
+	// renames the column (ALTER TABLE … RENAME COLUMN, its rows kept, its indexes renamed
+	// after it). Refused: a rename onto a column the committed schema has for another field
+	// (dropped or renamed in the same change: a chain or a swap; split it into two generate
+	// runs), and renaming a column a plugin contributes once it is generated (keep its name).
 	Columns map[string]string
 	// Fields adds typed fields (Better Auth's additionalFields).
 	Fields []Field
