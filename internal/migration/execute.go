@@ -475,6 +475,8 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string
 	switch {
 	case lost:
 		next = "the connection to the database broke, which is no fault of the file: once the database is reachable, run migrate again (a plain rerun is enough)"
+	case errors.As(cause, new(*ddlLockError)):
+		next = "the file is not at fault: once the session holding the lock ends, run migrate again (a plain rerun is enough)"
 	case lockLost:
 		next = "the run lost the migration lock (its connection ended), so it stopped without recording anything more; another run may have applied the file since: run migrate again (a plain rerun is enough), it applies only what is not recorded as applied"
 	}
