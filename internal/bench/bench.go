@@ -26,7 +26,12 @@ type Config struct {
 	PostgresURL string
 	// Users is the number of users seeded for index coverage.
 	Users int
-	// Only limits the run to one section: "generate", "migrate" or "indexes" ("" runs all).
+	// LoginUsers is the number of users (and sessions) seeded for the logins case.
+	LoginUsers int
+	// LoginRuns is the number of runs of each migration strategy in the logins case.
+	LoginRuns int
+	// Only limits the run to one section: "generate", "migrate", "indexes" or "logins" ("" runs
+	// all).
 	Only string
 	// Out receives the report.
 	Out io.Writer
@@ -103,6 +108,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Users <= 0 {
 		cfg.Users = 100_000
 	}
+	if cfg.LoginUsers <= 0 {
+		cfg.LoginUsers = 1_000_000
+	}
+	if cfg.LoginRuns <= 0 {
+		cfg.LoginRuns = 2
+	}
+	switch cfg.Only {
+	case "", "generate", "migrate", "indexes", "logins":
+	default:
+		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, migrate, indexes or logins (or leave it empty for all)", cfg.Only)
+	}
 	cpu := cpuModel()
 	fmt.Fprintf(cfg.Out, "kernia bench: %d CPUs (%s), %s %s/%s, medians of %d runs after a warm-up\n\n",
 		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.Runs)
@@ -117,7 +133,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	} else {
+	} else if cfg.Only != "logins" { // logins generates its own migrations
 		dev, err := env.newDatabase(ctx)
 		if err != nil {
 			return err
@@ -133,9 +149,21 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		table(cfg.Out, "migrate (the same files)", mig)
 	}
-	if cfg.Only != "" && cfg.Only != "indexes" {
-		return nil
+	if cfg.Only == "" || cfg.Only == "indexes" {
+		if err := printIndexes(ctx, env); err != nil {
+			return err
+		}
 	}
+	if cfg.Only == "" || cfg.Only == "logins" {
+		if err := benchLogins(ctx, env); err != nil {
+			return fmt.Errorf("bench logins: %w", err)
+		}
+	}
+	return nil
+}
+
+func printIndexes(ctx context.Context, env *env) error {
+	cfg := env.cfg
 	idx, err := benchIndexes(ctx, env)
 	if err != nil {
 		return fmt.Errorf("bench indexes: %w", err)
@@ -151,6 +179,7 @@ func Run(ctx context.Context, cfg Config) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.name, r.plan, yes)
 	}
 	tw.Flush()
+	fmt.Fprintln(cfg.Out)
 	return nil
 }
 
