@@ -219,8 +219,25 @@ func benchLogins(ctx context.Context, e *env) error {
 	fmt.Fprintf(w, "logins during a migration (PostgreSQL, %d users and %d sessions; %d logins/s on %d connections, open loop)\n", users, users, loginRate, loginWorkers)
 	fmt.Fprintf(w, "  seed: %s: rows %s (INSERT … SELECT generate_series, before any index), indexes and keys %s, ANALYZE %s; each run clones it (CREATE DATABASE … TEMPLATE)\n",
 		round(seeded.total()), round(seeded.insert), round(seeded.rebuild), round(seeded.analyze))
-	fmt.Fprintf(w, "  kernia: %s\n", strings.Join(kerniaFiles, ", "))
-	fmt.Fprintf(w, "  naive: %d statements in one transaction\n", len(naiveStmts))
+	for _, name := range kerniaFiles {
+		b, err := os.ReadFile(filepath.Join(afterDir, name))
+		if err != nil {
+			return err
+		}
+		f := migrate.NewLocalFile(name, b)
+		stmts, err := f.Stmts()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		mode := "one transaction"
+		if slices.Contains(f.Directive("txmode"), "none") {
+			mode = "txmode none"
+		}
+		fmt.Fprintf(w, "  kernia %s (%s):\n", name, mode)
+		printStmts(w, stmts)
+	}
+	fmt.Fprintf(w, "  naive (Atlas's plan for the same change, one transaction):\n")
+	printStmts(w, naiveStmts)
 
 	results := make([][]loginRun, len(strategies))
 	var clones []time.Duration
@@ -292,6 +309,17 @@ func benchLogins(ctx context.Context, e *env) error {
 	}
 	table(w, "migration duration (under the load)", durations)
 	return nil
+}
+
+// printStmts prints statements one a line, indented, the long ones cut.
+func printStmts(w io.Writer, stmts []string) {
+	for _, st := range stmts {
+		st = strings.TrimSuffix(strings.Join(strings.Fields(st), " "), ";")
+		if r := []rune(st); len(r) > 120 {
+			st = string(r[:119]) + "…"
+		}
+		fmt.Fprintf(w, "    %s\n", st)
+	}
 }
 
 // loginRound runs the load on a fresh database: warm-up, quiet phase, then the migration, and
