@@ -40,7 +40,7 @@ const (
 	// loginWarmup is excluded from every figure: fresh connections, cold caches.
 	loginWarmup = 2 * time.Second
 	// loginQuiet is the load measured before the migration starts.
-	loginQuiet = 5 * time.Second
+	loginQuiet = 10 * time.Second
 	// loginTail keeps the load running after the migration ended, so that requests it
 	// stalled complete and count.
 	loginTail = time.Second
