@@ -43,6 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// AllowDestructive permits dropping tables and columns.
 	AllowDestructive bool
+	// Renames are the tables and columns renamed since the committed schema (rename.go).
+	Renames Renames
 }
 
 // Result is the planned migration.
@@ -78,10 +80,15 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	renames, err := renameChanges(current, desired, opts.Renames) // rename.go: current takes the new names
+	if err != nil {
+		return nil, err
+	}
 	changes, err := drv.SchemaDiff(current, desired)
 	if err != nil {
 		return nil, fmt.Errorf("diff: compare schemas: %w", err)
 	}
+	changes = append(renames, changes...)
 	res := &Result{Destructive: destructive(changes), Warnings: requiredWithoutDefault(changes)}
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))

@@ -55,6 +55,8 @@ type Options struct {
 	Log io.Writer
 	// LockWait bounds the wait for another generate in the module (default DefaultLockWait).
 	LockWait time.Duration
+	// renames are the renames since the committed schema, which Run derives (compose.Renames).
+	renames diff.Renames
 }
 
 // Migration is a migration file planned for one dialect.
@@ -119,6 +121,16 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err != nil {
 		return nil, err
 	}
+	// Renames come from the committed schema's identity records: read them before it is rewritten.
+	prev, err := compose.ReadIdentities(SchemaDir)
+	if err != nil {
+		return nil, err
+	}
+	renames, err := plan.Renames(prev)
+	if err != nil {
+		return nil, err
+	}
+	opts.renames = diff.Renames(renames)
 	module, err := modulePath(auth)
 	if err != nil {
 		return nil, err
@@ -325,6 +337,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 		Name:             name,
 		Now:              opts.Now,
 		AllowDestructive: opts.AllowDestructive,
+		Renames:          opts.renames,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
