@@ -3,6 +3,11 @@ package compose_test
 import (
 	"testing"
 
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
@@ -126,4 +131,60 @@ func TestRenames1_ParseIdentityMalformed(t *testing.T) {
 			assert.Check(t, is.ErrorContains(err, tc.want))
 		})
 	}
+}
+
+// tabled is a plugin whose entity Gadget names its own table through its mixin.
+type tabled struct {
+	kernia.BasePlugin
+	mixin ent.Mixin
+}
+
+func (tabled) ID() string { return "tabled" }
+func (p tabled) Entities() []kernia.Entity {
+	return []kernia.Entity{{Name: "Gadget", Mixin: p.mixin}}
+}
+
+// GadgetV1 leaves the table to Ent (gadgets).
+type GadgetV1 struct{ mixin.Schema }
+
+// Fields of Gadget.
+func (GadgetV1) Fields() []ent.Field { return []ent.Field{field.String("label")} }
+
+// GadgetV2 names table plugin_gadgets.
+type GadgetV2 struct{ GadgetV1 }
+
+// Annotations of GadgetV2.
+func (GadgetV2) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Table("plugin_gadgets")}
+}
+
+// GadgetBad names an invalid table.
+type GadgetBad struct{ GadgetV1 }
+
+// Annotations of GadgetBad.
+func (GadgetBad) Annotations() []schema.Annotation {
+	return []schema.Annotation{&entsql.Annotation{Table: "Bad Name"}}
+}
+
+func TestRenames1_PluginOwnTable(t *testing.T) {
+	build := func(m ent.Mixin) (*compose.Plan, error) {
+		return compose.Build(kernia.New(kernia.Options{Plugins: []kernia.Plugin{tabled{mixin: m}}}))
+	}
+	v1, err := build(GadgetV1{})
+	assert.NilError(t, err)
+	v2, err := build(GadgetV2{})
+	assert.NilError(t, err)
+	tables := func(p *compose.Plan) (out []string) {
+		for _, e := range p.Entities {
+			out = append(out, e.Table)
+		}
+		return out
+	}
+	assert.Check(t, is.Contains(tables(v1), "gadgets"))
+	assert.Check(t, is.Contains(tables(v2), "plugin_gadgets"))
+	r, err := v2.Renames(v1.Identities())
+	assert.NilError(t, err)
+	assert.DeepEqual(t, r.Tables, map[string]string{"gadgets": "plugin_gadgets"})
+	_, err = build(GadgetBad{})
+	assert.Check(t, is.ErrorContains(err, `tabled: the mixin of Gadget names table "Bad Name", which is not a valid table name`))
 }

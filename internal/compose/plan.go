@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/entc/load"
 
@@ -104,9 +105,13 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 		if err != nil {
 			return err
 		}
+		table, err := ownTable(m, e.Name)
+		if err != nil {
+			return err
+		}
 		byName[e.Name] = &Entity{
 			Name:   e.Name,
-			Table:  TableName(e.Name),
+			Table:  table,
 			Owner:  contributor,
 			Mixins: []Mixin{m},
 		}
@@ -177,6 +182,35 @@ func TableName(entity string) string {
 	plural := gen.Funcs["plural"].(func(string) string)
 	snake := gen.Funcs["snake"].(func(string) string)
 	return snake(plural(entity))
+}
+
+// ownTable returns the table an entity's owner names with an entsql.Table annotation on the
+// entity's mixin (a plugin that renames its own table between versions changes it, and the
+// next generate renames the table), else the table Ent derives from the entity name.
+// Options.Schema's Table still overrides it.
+func ownTable(m Mixin, entity string) (string, error) {
+	annotations, err := safeCall(m, "Annotations", m.value.Annotations)
+	if err != nil {
+		return "", err
+	}
+	table := ""
+	for _, a := range annotations {
+		switch a := a.(type) {
+		case entsql.Annotation:
+			table = cmp.Or(a.Table, table)
+		case *entsql.Annotation:
+			if a != nil {
+				table = cmp.Or(a.Table, table)
+			}
+		}
+	}
+	if table == "" {
+		return TableName(entity), nil
+	}
+	if !kernia.ValidIdentifier(table) {
+		return "", fmt.Errorf("compose: %s: the mixin of %s names table %q, which is not a valid table name (lower-case snake_case, at most 63 bytes)", m.Contributor, entity, table)
+	}
+	return table, nil
 }
 
 // customize applies an entity's Options.Schema: table name, column renames, added fields.

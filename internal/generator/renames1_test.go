@@ -9,6 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
@@ -307,6 +313,100 @@ func TestRenames1_BadInputWritesNothing(t *testing.T) {
 				assert.Check(t, is.Contains(err.Error(), w))
 			}
 			assert.DeepEqual(t, moduletest.Snapshot(t, dir), snap)
+		})
+	}
+}
+
+// widgets is a plugin whose entity Widget names its own table; version 2 renames it.
+type widgets struct {
+	kernia.BasePlugin
+	version int
+}
+
+func (widgets) ID() string { return "widgets" }
+func (p widgets) Entities() []kernia.Entity {
+	if p.version == 2 {
+		return []kernia.Entity{{Name: "Widget", Mixin: WidgetV2{}}}
+	}
+	return []kernia.Entity{{Name: "Widget", Mixin: WidgetV1{}}}
+}
+
+// WidgetV1 is Widget as version 1 of the plugin stores it, in table widgets.
+type WidgetV1 struct{ mixin.Schema }
+
+// Fields of Widget.
+func (WidgetV1) Fields() []ent.Field {
+	return []ent.Field{field.String("id"), field.String("label")}
+}
+
+// Indexes of Widget.
+func (WidgetV1) Indexes() []ent.Index { return []ent.Index{index.Fields("label")} }
+
+// Annotations of Widget: version 1's table.
+func (WidgetV1) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Table("widgets")}
+}
+
+// WidgetV2 is Widget as version 2 of the plugin stores it, in table gadgets.
+type WidgetV2 struct{ WidgetV1 }
+
+// Annotations of Widget: version 2's table.
+func (WidgetV2) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Table("gadgets")}
+}
+
+// TestRenames1_PluginRenamesItsTable: a plugin whose new version names its entity's table
+// differently gets ALTER TABLE … RENAME TO, on SQLite and PostgreSQL databases holding rows,
+// every row kept, and the next generate finds nothing to do.
+func TestRenames1_PluginRenamesItsTable(t *testing.T) {
+	for _, tg := range renameTargets {
+		t.Run(tg.dialect, func(t *testing.T) {
+			dir := newModule(t)
+			dev := tg.dev(t)
+			url := tg.url(t, dir)
+			ctx := context.Background()
+			migrations := filepath.Join(dir, "ent/migrate/migrations", tg.dialect)
+			at := func(version int) *kernia.Auth {
+				return kernia.New(kernia.Options{DevURL: dev, Dialects: []string{tg.dialect}, Plugins: []kernia.Plugin{widgets{version: version}}})
+			}
+			res, err := generator.Run(ctx, at(1), generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Check(t, is.Contains(res.Migrations[0].SQL, "widgets"))
+			_, err = migration.Apply(ctx, url, migrations, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			db, _, err := sqldb.Open(ctx, url)
+			assert.NilError(t, err)
+			defer db.Close()
+			want := []string{"w1|one", "w2|two", "w3|three"}
+			for _, r := range want {
+				id, label, _ := strings.Cut(r, "|")
+				_, err := db.Exec(fmt.Sprintf(`INSERT INTO widgets (id, label) VALUES ('%s', '%s')`, id, label))
+				assert.NilError(t, err)
+			}
+
+			res, err = generator.Run(ctx, at(2), generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Equal(t, len(res.Migrations), 1)
+			q := map[string]string{kernia.SQLite: "`", kernia.Postgres: `"`}[tg.dialect]
+			assert.Check(t, is.Contains(res.Migrations[0].SQL, "ALTER TABLE "+q+"widgets"+q+" RENAME TO "+q+"gadgets"+q))
+			assert.Check(t, !strings.Contains(res.Migrations[0].SQL, "DROP TABLE"), res.Migrations[0].SQL)
+			_, err = migration.Apply(ctx, url, migrations, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			rows, err := db.Query(`SELECT id, label FROM gadgets ORDER BY id`)
+			assert.NilError(t, err)
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var id, label string
+				assert.NilError(t, rows.Scan(&id, &label))
+				got = append(got, id+"|"+label)
+			}
+			assert.NilError(t, rows.Err())
+			assert.DeepEqual(t, got, want)
+
+			again, err := generator.Run(ctx, at(2), generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Assert(t, again.UpToDate(), "the generate after the rename changed %v: %+v", again.Changed, again.Migrations)
 		})
 	}
 }
