@@ -39,8 +39,15 @@ type Options struct {
 	Tables []*entschema.Table
 	// Name names the migration file (<version>_<name>.sql).
 	Name string
-	// Now is the clock that versions the file (default time.Now).
+	// Now is the clock that versions the file (default time.Now) when Version is empty.
 	Now func() time.Time
+	// Version versions the file: generate computes it once per run (NextVersion) so that every
+	// dialect's file of the run shares it. Empty: from Now, past the directory's newest file.
+	Version string
+	// Kernia names the Kernia in the file's header (default migration.OperatorVersion()).
+	Kernia string
+	// Owners attributes tables and columns to plugins in the file's header.
+	Owners Owners
 	// AllowDestructive permits dropping tables and columns.
 	AllowDestructive bool
 	// Renames are the tables and columns renamed since the committed schema (rename.go).
@@ -99,17 +106,21 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	plan, err := drv.PlanChanges(ctx, opts.Name, changes, func(o *migrate.PlanOptions) {
 		noQualifier := ""
 		o.SchemaQualifier = &noQualifier
+		o.Indent = Indent
 	})
 	if err != nil {
 		return nil, fmt.Errorf("diff: plan changes: %w", err)
 	}
-	plan.Version = nextVersion(opts.Now, files)
+	if plan.Version, err = fileVersion(opts, files); err != nil {
+		return nil, err
+	}
+	reviewable(plan)
 	formatted, err := migrate.DefaultFormatter.Format(plan)
 	if err != nil || len(formatted) != 1 {
 		return nil, fmt.Errorf("diff: format migration: %v", err)
 	}
 	f := formatted[0]
-	res.File, res.SQL = f.Name(), f.Bytes()
+	res.File, res.SQL = f.Name(), WithHeader(f.Bytes(), header(opts, changes, files, res.Destructive))
 	sum, err := migrate.NewHashFile(append(files, migrate.NewLocalFile(res.File, res.SQL)))
 	if err != nil {
 		return nil, fmt.Errorf("diff: hash migration directory: %w", err)
@@ -239,6 +250,21 @@ func requiredWithoutDefault(changes []atlas.Change) []string {
 		}
 	}
 	return out
+}
+
+// fileVersion returns opts.Version, which must come after the directory's newest version, or
+// the next version from opts.Now.
+func fileVersion(opts Options, files []migrate.File) (string, error) {
+	if opts.Version == "" {
+		return nextVersion(opts.Now, files), nil
+	}
+	if _, err := time.Parse(VersionFormat, opts.Version); err != nil {
+		return "", fmt.Errorf("diff: version %q is not a UTC timestamp of the form %s", opts.Version, VersionFormat)
+	}
+	if len(files) > 0 && opts.Version <= files[len(files)-1].Version() {
+		return "", fmt.Errorf("diff: version %s does not come after %s, the newest file of %s: compute it with NextVersion over every dialect's directory", opts.Version, files[len(files)-1].Name(), opts.Dir)
+	}
+	return opts.Version, nil
 }
 
 // nextVersion returns the clock's UTC timestamp, moved past the newest existing version so

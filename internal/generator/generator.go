@@ -190,8 +190,12 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	}
 	// Ent's codegen takes no context: it runs aside, and an interrupt abandons it (it writes
 	// only into its own temporary directory) so the run ends promptly, as Mage requires.
+	shared, err := sharedDiffOptions(auth, plan, dialects, opts)
+	if err != nil {
+		return nil, err
+	}
 	done := make(chan generated, 1)
-	go func() { done <- generate(ctx, auth, cfg, dialects, name, opts) }()
+	go func() { done <- generate(ctx, auth, cfg, dialects, name, opts, shared) }()
 	var out generated
 	select {
 	case out = <-done:
@@ -269,7 +273,7 @@ type generated struct {
 
 // generate builds the Ent graph and runs codegen while each dialect's diff, which needs only
 // the graph's tables, runs alongside: that keeps both cores busy formatting.
-func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialects []string, name string, opts Options) generated {
+func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialects []string, name string, opts Options, shared diff.Options) generated {
 	graph, err := codegen.NewGraph(cfg)
 	if err != nil {
 		return generated{err: err}
@@ -286,7 +290,7 @@ func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialec
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out.diffs[i].m, out.diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts)
+			out.diffs[i].m, out.diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts, shared)
 		}()
 	}
 	out.files, out.err = graph.Files()
@@ -323,7 +327,33 @@ type diffResult struct {
 	err error
 }
 
-func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables []*entschema.Table, name string, opts Options) (*plannedMigration, error) {
+// sharedDiffOptions returns what every dialect's diff of one run shares: one version, computed
+// once (after the lock, from opts.Now) past the newest file of every dialect's directory, and
+// the contributors of the tables and columns for the files' headers.
+func sharedDiffOptions(auth *kernia.Auth, plan *compose.Plan, dialects []string, opts Options) (diff.Options, error) {
+	dirs := make([]string, len(dialects))
+	for i, d := range dialects {
+		dirs[i] = filepath.Join(auth.MigrationsDir(), d)
+	}
+	version, err := diff.NextVersion(opts.Now, dirs...)
+	if err != nil {
+		return diff.Options{}, fmt.Errorf("generate: %w", err)
+	}
+	owners := diff.Owners{Tables: map[string]string{}, Columns: map[string]map[string]string{}}
+	for _, e := range plan.Entities {
+		owners.Tables[e.Table] = e.Owner
+		owners.Columns[e.Table] = map[string]string{}
+		for _, c := range e.Columns {
+			owners.Columns[e.Table][c.Name] = c.Contributor
+		}
+	}
+	for _, p := range auth.Plugins() {
+		owners.Plugins = append(owners.Plugins, p.ID())
+	}
+	return diff.Options{Version: version, Owners: owners}, nil
+}
+
+func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables []*entschema.Table, name string, opts Options, shared diff.Options) (*plannedMigration, error) {
 	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), auth.DatabaseURL())
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
@@ -336,6 +366,8 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 		Tables:           tables,
 		Name:             name,
 		Now:              opts.Now,
+		Version:          shared.Version,
+		Owners:           shared.Owners,
 		AllowDestructive: opts.AllowDestructive,
 		Renames:          opts.renames,
 	})

@@ -26,3 +26,7 @@ func operatorVersion() string {
 	}
 	return "Kernia " + v
 }
+
+// OperatorVersion names the running Kernia as revisions record it ("Kernia v0.4.0", "Kernia
+// (devel)"); generate writes it into each migration file's header.
+func OperatorVersion() string { return operatorVersion() }
