@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -159,12 +160,23 @@ type reviewFile struct {
 	SQL  []byte
 }
 
-// filesOf returns the files a diff planned, in order.
+// filesOf returns the files a diff planned, in order. It reads the Result by reflection so
+// that it holds both while Result has one file (File, SQL) and once it has several (Files, for
+// the online DDL's second file): the two changes land in separate commits.
 func filesOf(res *Result) []reviewFile {
-	if res.File == "" {
-		return nil
+	v := reflect.ValueOf(res).Elem()
+	if files := v.FieldByName("Files"); files.IsValid() {
+		var out []reviewFile
+		for i := range files.Len() {
+			f := files.Index(i)
+			out = append(out, reviewFile{f.FieldByName("Name").String(), f.FieldByName("SQL").Bytes()})
+		}
+		return out
 	}
-	return []reviewFile{{res.File, res.SQL}}
+	if name := v.FieldByName("File").String(); name != "" {
+		return []reviewFile{{name, v.FieldByName("SQL").Bytes()}}
+	}
+	return nil
 }
 
 func diffOnDev(t *testing.T, dialect, devURL string, opts Options) *Result {
