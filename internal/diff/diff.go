@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,10 +57,11 @@ type Options struct {
 
 // Result is the planned migration.
 type Result struct {
-	// File is the new file's name, "" when nothing changed.
-	File string
-	// SQL is the new file's content.
-	SQL []byte
+	// Files are the new files, in the order they apply; none when nothing changed. On
+	// PostgreSQL a change to existing tables can take two: a transactional file, then a
+	// `-- atlas:txmode none` file with the concurrent index builds and constraint validations
+	// (see online.go).
+	Files []File
 	// Sum is the content of atlas.sum including the new file.
 	Sum []byte
 	// Destructive describes each dropped table or column.
@@ -67,6 +69,14 @@ type Result struct {
 	// Warnings describe changes that fail on tables holding rows: required columns added to
 	// an existing table without a default.
 	Warnings []string
+}
+
+// File is a new migration file.
+type File struct {
+	// Name is the file's name, <version>_<name>.sql.
+	Name string
+	// SQL is the file's content.
+	SQL []byte
 }
 
 // ErrDestructive is returned when the plan drops a table or column and destructive changes
@@ -103,7 +113,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if len(changes) == 0 {
 		return res, nil
 	}
-	plan, err := drv.PlanChanges(ctx, opts.Name, changes, func(o *migrate.PlanOptions) {
+	plans, err := planOnline(ctx, drv, opts.Dev.Dialect, opts.Name, changes, func(o *migrate.PlanOptions) {
 		noQualifier := ""
 		o.SchemaQualifier = &noQualifier
 		o.Indent = Indent
@@ -111,17 +121,31 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff: plan changes: %w", err)
 	}
-	if plan.Version, err = fileVersion(opts, files); err != nil {
+	version, err := fileVersion(opts, files)
+	if err != nil {
 		return nil, err
 	}
-	reviewable(plan)
-	formatted, err := migrate.DefaultFormatter.Format(plan)
-	if err != nil || len(formatted) != 1 {
-		return nil, fmt.Errorf("diff: format migration: %v", err)
+	all := slices.Clone(files)
+	for i, p := range plans {
+		plan := p.plan
+		// The files of one diff take consecutive versions (a second apart), in plan order.
+		if plan.Version, err = laterVersion(version, i); err != nil {
+			return nil, err
+		}
+		reviewable(plan)
+		formatted, err := migrate.DefaultFormatter.Format(plan)
+		if err != nil || len(formatted) != 1 {
+			return nil, fmt.Errorf("diff: format migration: %v", err)
+		}
+		content := formatted[0].Bytes()
+		if p.online {
+			content = withTxModeNone(content)
+		}
+		f := File{Name: formatted[0].Name(), SQL: WithHeader(content, header(opts, changes, files, res.Destructive))}
+		res.Files = append(res.Files, f)
+		all = append(all, migrate.NewLocalFile(f.Name, f.SQL))
 	}
-	f := formatted[0]
-	res.File, res.SQL = f.Name(), WithHeader(f.Bytes(), header(opts, changes, files, res.Destructive))
-	sum, err := migrate.NewHashFile(append(files, migrate.NewLocalFile(res.File, res.SQL)))
+	sum, err := migrate.NewHashFile(all)
 	if err != nil {
 		return nil, fmt.Errorf("diff: hash migration directory: %w", err)
 	}

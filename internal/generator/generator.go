@@ -227,14 +227,16 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 			fmt.Fprintf(log, "%s: no schema changes\n", d)
 			continue
 		}
-		res.Migrations = append(res.Migrations, m.Migration)
-		for _, w := range m.Warnings {
-			fmt.Fprintf(log, "warning: %s: %s\n", d, w)
+		for _, f := range m.files {
+			res.Migrations = append(res.Migrations, f)
+			for _, w := range f.Warnings {
+				fmt.Fprintf(log, "warning: %s: %s\n", d, w)
+			}
+			if _, err := tx.Write(filepath.FromSlash(f.Path), []byte(f.SQL), 0o644); err != nil {
+				return nil, err
+			}
 		}
-		if _, err := tx.Write(filepath.FromSlash(m.Path), []byte(m.SQL), 0o644); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Write(filepath.Join(filepath.Dir(filepath.FromSlash(m.Path)), "atlas.sum"), m.sum, 0o644); err != nil {
+		if _, err := tx.Write(filepath.Join(filepath.Dir(filepath.FromSlash(m.files[0].Path)), "atlas.sum"), m.sum, 0o644); err != nil {
 			return nil, err
 		}
 	}
@@ -317,9 +319,11 @@ func recoverInterrupted(log io.Writer) error {
 	return nil
 }
 
+// plannedMigration is a dialect's new migration files (on PostgreSQL a change to existing
+// tables can take two, see internal/diff's online.go) and its new atlas.sum.
 type plannedMigration struct {
-	Migration
-	sum []byte
+	files []Migration
+	sum   []byte
 }
 
 type diffResult struct {
@@ -374,22 +378,21 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
 	}
-	if r.File == "" {
+	if len(r.Files) == 0 {
 		return nil, nil
 	}
-	if err := checkInside(dir, r.File); err != nil {
-		return nil, err
+	pm := &plannedMigration{sum: r.Sum}
+	for i, f := range r.Files {
+		if err := checkInside(dir, f.Name); err != nil {
+			return nil, err
+		}
+		m := Migration{Dialect: dialect, Path: filepath.ToSlash(filepath.Join(dir, f.Name)), SQL: string(f.SQL)}
+		if i == 0 {
+			m.Destructive, m.Warnings = r.Destructive, r.Warnings
+		}
+		pm.files = append(pm.files, m)
 	}
-	return &plannedMigration{
-		Migration: Migration{
-			Dialect:     dialect,
-			Path:        filepath.ToSlash(filepath.Join(dir, r.File)),
-			SQL:         string(r.SQL),
-			Destructive: r.Destructive,
-			Warnings:    r.Warnings,
-		},
-		sum: r.Sum,
-	}, nil
+	return pm, nil
 }
 
 // writeSchema writes the composed schema files and removes Kernia's stale ones. A file of the

@@ -1,0 +1,105 @@
+package diff
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/postgres"
+	atlas "ariga.io/atlas/sql/schema"
+	"gotest.tools/v3/assert"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/pgtest"
+)
+
+// TestOnline3_SplitPlan plans hand-built PostgreSQL changes and checks each file's statements:
+// a table that exists gets its indexes CONCURRENTLY in a txmode none file, a unique constraint
+// through a concurrent unique index taken over with UNIQUE USING INDEX, its foreign keys NOT
+// VALID and then validated; a new table keeps the plain form in one file.
+func TestOnline3_SplitPlan(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.NewDatabase(t))
+	assert.NilError(t, err)
+	defer db.Close()
+	drv, err := postgres.Open(db)
+	assert.NilError(t, err)
+	users := func() *atlas.Table {
+		return atlas.NewTable("users").AddColumns(atlas.NewIntColumn("id", "bigint"), atlas.NewStringColumn("email", "text"), atlas.NewIntColumn("org_id", "bigint"))
+	}
+	orgs := atlas.NewTable("orgs").AddColumns(atlas.NewIntColumn("id", "bigint"))
+	orgs.SetPrimaryKey(atlas.NewPrimaryKey(orgs.Columns[0]))
+	tests := []struct {
+		name    string
+		changes func() []atlas.Change
+		want    [][]string // each file's statements
+	}{
+		{
+			name: "index on an existing table",
+			changes: func() []atlas.Change {
+				u := users()
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.AddIndex{I: atlas.NewIndex("users_email").AddColumns(u.Columns[1])}}}}
+			},
+			want: [][]string{{`CREATE INDEX CONCURRENTLY "users_email" ON "users" ("email")`}},
+		},
+		{
+			name: "unique constraint on an existing table",
+			changes: func() []atlas.Change {
+				u := users()
+				idx := atlas.NewUniqueIndex("users_email_key").AddColumns(u.Columns[1]).AddAttrs(postgres.UniqueConstraint("users_email_key"))
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.AddIndex{I: idx}}}}
+			},
+			want: [][]string{{
+				`CREATE UNIQUE INDEX CONCURRENTLY "users_email_key" ON "users" ("email")`,
+				`ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE USING INDEX "users_email_key"`,
+			}},
+		},
+		{
+			name: "column and foreign key on an existing table",
+			changes: func() []atlas.Change {
+				u := users()
+				fk := atlas.NewForeignKey("users_orgs").AddColumns(u.Columns[2]).SetRefTable(orgs).AddRefColumns(orgs.Columns[0])
+				fk.Table = u
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("nick", "text")}, &atlas.AddForeignKey{F: fk}}}}
+			},
+			want: [][]string{
+				{`ALTER TABLE "users" ADD COLUMN "nick" text NULL, ADD CONSTRAINT "users_orgs" FOREIGN KEY ("org_id") REFERENCES "orgs" ("id") NOT VALID`},
+				{`ALTER TABLE "users" VALIDATE CONSTRAINT "users_orgs"`},
+			},
+		},
+		{
+			name: "new table keeps the plain form",
+			changes: func() []atlas.Change {
+				u := users()
+				u.AddIndexes(atlas.NewUniqueIndex("users_email_key").AddColumns(u.Columns[1]))
+				u.AddForeignKeys(atlas.NewForeignKey("users_orgs").AddColumns(u.Columns[2]).SetRefTable(orgs).AddRefColumns(orgs.Columns[0]))
+				return []atlas.Change{&atlas.AddTable{T: u}}
+			},
+			want: [][]string{{
+				`CREATE TABLE "users" ("id" bigint NOT NULL, "email" text NOT NULL, "org_id" bigint NOT NULL, CONSTRAINT "users_orgs" FOREIGN KEY ("org_id") REFERENCES "orgs" ("id"))`,
+				`CREATE UNIQUE INDEX "users_email_key" ON "users" ("email")`,
+			}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files, err := planOnline(ctx, drv, kernia.Postgres, "kernia", tc.changes(), func(o *migrate.PlanOptions) {
+				noQualifier := ""
+				o.SchemaQualifier = &noQualifier
+			})
+			assert.NilError(t, err)
+			var got [][]string
+			for i, f := range files {
+				assert.Equal(t, f.online, strings.Contains(tc.name, "existing") && i == len(files)-1, "file %d runs without a transaction", i+1)
+				var stmts []string
+				for _, c := range f.plan.Changes {
+					stmts = append(stmts, c.Cmd)
+				}
+				got = append(got, stmts)
+			}
+			assert.DeepEqual(t, got, tc.want)
+		})
+	}
+}
