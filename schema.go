@@ -40,7 +40,10 @@ const (
 	FieldJSON   FieldType = "json"
 )
 
-// DefaultNow is the Default of a time field set to the insertion time.
+// DefaultNow is the Default of a time field set to the insertion time. It is a database
+// default, DEFAULT CURRENT_TIMESTAMP (PostgreSQL timestamptz, SQLite datetime), beside the
+// generated client's own time.Now: raw-SQL inserts get it, and adding a required DefaultNow
+// field to a table with rows fills the column of every existing row with the migration's time.
 const DefaultNow = "now"
 
 // Field is an additional field of an entity.
@@ -54,7 +57,9 @@ type Field struct {
 	// Unique adds a unique constraint.
 	Unique bool
 	// Default is the value of the field when an insert leaves it unset: a string, an int or
-	// a bool matching Type, or DefaultNow for time fields. JSON fields have no default.
+	// a bool matching Type, or DefaultNow for time fields. JSON fields have no default. It is
+	// the column's database default too (DEFAULT 'x', DEFAULT 0, DEFAULT false, DEFAULT
+	// CURRENT_TIMESTAMP), which is what lets a required field be added to a table with rows.
 	Default any
 }
 

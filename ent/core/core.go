@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/field"
 
 	"github.com/kernia/kernia"
@@ -57,12 +58,26 @@ func ID() ent.Field {
 	return field.String("id").DefaultFunc(NewID).Immutable().NotEmpty()
 }
 
-// CreatedAt returns the creation time field, set on insert.
-func CreatedAt() ent.Field {
-	return field.Time("created_at").Default(time.Now).Immutable()
+// DatabaseNow returns the annotation that gives a time column the database default
+// CURRENT_TIMESTAMP (PostgreSQL `timestamptz DEFAULT CURRENT_TIMESTAMP`, SQLite `datetime
+// DEFAULT CURRENT_TIMESTAMP`), as Better Auth's SQL has. Fields that carry it keep their Go-side
+// Default(time.Now) too: the generated client sets the time itself, while raw-SQL writers, a
+// backfill and the ALTER TABLE that adds the column to a table with rows get the database's.
+//
+// SQLite's CURRENT_TIMESTAMP is UTC text without a zone ("2006-01-02 15:04:05"); the SQLite
+// driver reads it back as the same instant as the client's own writes.
+func DatabaseNow() *entsql.Annotation {
+	return entsql.Default("CURRENT_TIMESTAMP")
 }
 
-// UpdatedAt returns the update time field, set on insert and on every update.
+// CreatedAt returns the creation time field, set on insert (by the client, or by the
+// database's CURRENT_TIMESTAMP when an insert leaves it out).
+func CreatedAt() ent.Field {
+	return field.Time("created_at").Default(time.Now).Immutable().Annotations(DatabaseNow())
+}
+
+// UpdatedAt returns the update time field, set on insert (by the client, or by the database's
+// CURRENT_TIMESTAMP when an insert leaves it out) and by the client on every update.
 func UpdatedAt() ent.Field {
-	return field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now)
+	return field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).Annotations(DatabaseNow())
 }

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/ent/core"
 )
 
 // Rename wraps a mixin and stores the named fields under new column names.
@@ -78,7 +79,7 @@ func build(f kernia.Field) ent.Field {
 	case kernia.FieldTime:
 		b := field.Time(f.Name)
 		if f.Default == kernia.DefaultNow {
-			b = b.Default(time.Now)
+			b = b.Default(time.Now).Annotations(core.DatabaseNow())
 		}
 		return finish(b, f)
 	case kernia.FieldJSON:

@@ -256,8 +256,13 @@ func destructive(changes []atlas.Change) []string {
 	return out
 }
 
-// requiredWithoutDefault describes the NOT NULL columns without a default that changes add to
-// existing tables: applying them fails once the table has rows.
+// requiredWithoutDefault describes the NOT NULL columns without a database default that
+// changes add to tables existing before the migration (a ModifyTable: a new table has no rows
+// to fill). Applying such a column fails once the table has rows (PostgreSQL's ALTER TABLE and
+// SQLite's table copy both hit NOT NULL), so the generator refuses them. A Go-side default
+// (kernia.DefaultNow before it had a database default, a DefaultFunc) does not count: the
+// database cannot call it for the existing rows. A field with kernia.DefaultNow or a literal
+// default has a database default and is never reported.
 func requiredWithoutDefault(changes []atlas.Change) []string {
 	var out []string
 	for _, c := range changes {
@@ -270,7 +275,16 @@ func requiredWithoutDefault(changes []atlas.Change) []string {
 			if !ok || ac.C.Type == nil || ac.C.Type.Null || ac.C.Default != nil {
 				continue
 			}
-			out = append(out, fmt.Sprintf("adds required column %s.%s without a default: applying it fails if %s has rows; give the field a default or make it optional", mt.T.Name, ac.C.Name, mt.T.Name))
+			example := `Default: "..."`
+			switch ac.C.Type.Type.(type) {
+			case *atlas.TimeType:
+				example = "Default: kernia.DefaultNow"
+			case *atlas.BoolType:
+				example = "Default: false"
+			case *atlas.IntegerType:
+				example = "Default: 0"
+			}
+			out = append(out, fmt.Sprintf("adds required column %[1]s.%[2]s without a database default to table %[1]s, which exists before this migration and may hold rows: the migration would fail on the first row; either give the field a default (%[3]s in its kernia.Field, or the plugin field's Default), or make it optional (Optional: true), generate and migrate, backfill %[1]s.%[2]s, then make it required", mt.T.Name, ac.C.Name, example))
 		}
 	}
 	return out

@@ -67,7 +67,9 @@ type Migration struct {
 	SQL  string `json:"sql"`
 	// Destructive lists the drops it contains.
 	Destructive []string `json:"destructive,omitempty"`
-	// Warnings lists changes that fail on tables holding rows.
+	// Warnings lists changes worth a look that do not stop the run. Changes that fail on
+	// tables holding rows (a required column without a database default added to an existing
+	// table) are not warnings: Run refuses them with ErrRequiredWithoutDefault.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -89,6 +91,12 @@ func (r *Result) UpToDate() bool { return len(r.Changed) == 0 && len(r.Migration
 
 // ErrDrift is returned by Check when the committed files differ from what generate writes.
 var ErrDrift = errors.New("generated files are out of date")
+
+// ErrRequiredWithoutDefault is returned, and nothing is written, when a migration would add a
+// required column without a database default to a table that exists before it: the migration
+// would fail on the table's first row. --allow-destructive does not override it (the change
+// destroys nothing; it cannot be applied). A new table may have such columns.
+var ErrRequiredWithoutDefault = errors.New("refused")
 
 // Run runs the pipeline in the module whose root is the working directory.
 //
@@ -378,6 +386,10 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
 	}
+	if len(r.Warnings) > 0 {
+		// diff reports as warnings the changes that fail on tables holding rows.
+		return nil, fmt.Errorf("generate %s: %w: %s", dialect, ErrRequiredWithoutDefault, strings.Join(r.Warnings, "; "))
+	}
 	if len(r.Files) == 0 {
 		return nil, nil
 	}
@@ -388,7 +400,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 		}
 		m := Migration{Dialect: dialect, Path: filepath.ToSlash(filepath.Join(dir, f.Name)), SQL: string(f.SQL)}
 		if i == 0 {
-			m.Destructive, m.Warnings = r.Destructive, r.Warnings
+			m.Destructive = r.Destructive
 		}
 		pm.files = append(pm.files, m)
 	}

@@ -299,41 +299,6 @@ func TestCustomizedSchemaReachesTheDatabase(t *testing.T) {
 	}
 }
 
-// TestRequiredColumnWithoutDefaultIsReported: adding a required column without a default to
-// a table is reported with the table and column at generate time, and applying it to a table
-// with rows fails naming them, leaving the rows.
-func TestRequiredColumnWithoutDefaultIsReported(t *testing.T) {
-	dir := newModule(t)
-	base := kernia.Options{Dialects: []string{kernia.SQLite}}
-	_, err := generator.Run(context.Background(), kernia.New(base), generator.Options{Now: clock})
-	assert.NilError(t, err)
-	url := "sqlite://" + filepath.Join(dir, "app.db")
-	migrations := filepath.Join(dir, "ent/migrate/migrations/sqlite")
-	_, err = migration.Apply(context.Background(), url, migrations, migration.ApplyOptions{})
-	assert.NilError(t, err)
-	db, _, err := sqldb.Open(context.Background(), url)
-	assert.NilError(t, err)
-	defer db.Close()
-	_, err = db.Exec(`INSERT INTO users (id, name, email, email_verified, created_at, updated_at) VALUES ('u1', 'Ada', 'ada@example.com', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`)
-	assert.NilError(t, err)
-
-	withCompany := base
-	withCompany.Schema = map[string]kernia.EntitySchema{"User": {Fields: []kernia.Field{{Name: "company", Type: kernia.FieldString}}}}
-	var log strings.Builder
-	res, err := generator.Run(context.Background(), kernia.New(withCompany), generator.Options{Now: clock, Log: &log})
-	assert.NilError(t, err)
-	assert.Equal(t, len(res.Migrations), 1)
-	assert.DeepEqual(t, res.Migrations[0].Warnings, []string{"adds required column users.company without a default: applying it fails if users has rows; give the field a default or make it optional"})
-	assert.Check(t, is.Contains(log.String(), "warning: sqlite: adds required column users.company"))
-
-	_, err = migration.Apply(context.Background(), url, migrations, migration.ApplyOptions{})
-	assert.ErrorContains(t, err, "company")
-	assert.ErrorContains(t, err, "users")
-	var n int
-	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM users`).Scan(&n))
-	assert.Equal(t, n, 1)
-}
-
 // TestInProcessSchemasMatchEntsLoader: the schemas generate marshals in-process are exactly
 // what Ent's loader reads from the rendered ent/schema package.
 func TestInProcessSchemasMatchEntsLoader(t *testing.T) {

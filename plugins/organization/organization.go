@@ -265,7 +265,7 @@ func (TeamMember) Fields() []ent.Field {
 		field.String("team_id"),
 		field.String("user_id"),
 		field.String("membership_key").Optional().Nillable().Unique(),
-		field.Time("created_at").Optional().Nillable().Default(time.Now).Immutable(),
+		field.Time("created_at").Optional().Nillable().Default(time.Now).Immutable().Annotations(core.DatabaseNow()),
 	}
 }
 

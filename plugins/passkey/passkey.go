@@ -63,7 +63,7 @@ func (Passkey) Fields() []ent.Field {
 		field.String("device_type"),
 		field.Bool("backed_up"),
 		field.String("transports").Optional().Nillable(),
-		field.Time("created_at").Optional().Nillable().Default(time.Now).Immutable(),
+		field.Time("created_at").Optional().Nillable().Default(time.Now).Immutable().Annotations(core.DatabaseNow()),
 		field.String("aaguid").Optional().Nillable(),
 	}
 }
