@@ -29,8 +29,8 @@ var (
 		{Name: "remaining", Type: field.TypeInt, Nullable: true},
 		{Name: "last_request", Type: field.TypeTime, Nullable: true},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "permissions", Type: field.TypeString, Nullable: true},
 		{Name: "metadata", Type: field.TypeString, Nullable: true},
 	}
@@ -70,8 +70,8 @@ var (
 		{Name: "refresh_token_expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "scope", Type: field.TypeString, Nullable: true},
 		{Name: "password", Type: field.TypeString, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "user_id", Type: field.TypeString},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
@@ -112,7 +112,7 @@ var (
 		{Name: "role", Type: field.TypeString, Nullable: true},
 		{Name: "status", Type: field.TypeString, Default: "pending"},
 		{Name: "expires_at", Type: field.TypeTime},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "team_id", Type: field.TypeString, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString},
 		{Name: "inviter_id", Type: field.TypeString},
@@ -159,7 +159,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "public_key", Type: field.TypeString},
 		{Name: "private_key", Type: field.TypeString},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "alg", Type: field.TypeString, Nullable: true},
 		{Name: "crv", Type: field.TypeString, Nullable: true},
@@ -181,7 +181,7 @@ var (
 	MembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
 		{Name: "role", Type: field.TypeString, Default: "member"},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "organization_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString},
 	}
@@ -223,7 +223,7 @@ var (
 		{Name: "name", Type: field.TypeString},
 		{Name: "slug", Type: field.TypeString, Unique: true},
 		{Name: "logo", Type: field.TypeString, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "metadata", Type: field.TypeString, Nullable: true},
 		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
 	}
@@ -245,7 +245,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "role", Type: field.TypeString},
 		{Name: "permission", Type: field.TypeString},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "updated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString},
 	}
@@ -280,7 +280,7 @@ var (
 		{Name: "device_type", Type: field.TypeString},
 		{Name: "backed_up", Type: field.TypeBool},
 		{Name: "transports", Type: field.TypeString, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
 		{Name: "aaguid", Type: field.TypeString, Nullable: true},
 		{Name: "user_id", Type: field.TypeString},
 	}
@@ -311,7 +311,7 @@ var (
 		{Name: "connection_id", Type: field.TypeString},
 		{Name: "connection_key", Type: field.TypeString, Unique: true},
 		{Name: "provisioning_domain_id", Type: field.TypeString},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "decommissioned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "decommission_status", Type: field.TypeString, Default: "active"},
 		{Name: "decommission_cursor_user_id", Type: field.TypeString, Nullable: true},
@@ -346,8 +346,8 @@ var (
 		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "external_id_key", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "order_key", Type: field.TypeString, Unique: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 	}
 	// ScimGroupsTable holds the schema information for the "scim_groups" table.
 	ScimGroupsTable = &schema.Table{
@@ -372,7 +372,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "connection_id", Type: field.TypeString},
 		{Name: "membership_key", Type: field.TypeString, Unique: true},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "group_id", Type: field.TypeString},
 		{Name: "scim_user_id", Type: field.TypeString},
 	}
@@ -463,7 +463,7 @@ var (
 		{Name: "provisioning_domain_id", Type: field.TypeString},
 		{Name: "status", Type: field.TypeString},
 		{Name: "revision", Type: field.TypeInt},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "created_by", Type: field.TypeString},
 		{Name: "decommission_started_at", Type: field.TypeTime, Nullable: true},
 		{Name: "decommission_started_by", Type: field.TypeString, Nullable: true},
@@ -491,7 +491,7 @@ var (
 		{Name: "type", Type: field.TypeString},
 		{Name: "actor_id", Type: field.TypeString},
 		{Name: "credential_id", Type: field.TypeString, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "connection_record_id", Type: field.TypeString},
 	}
 	// ScimManagedConnectionEventsTable holds the schema information for the "scim_managed_connection_events" table.
@@ -525,7 +525,7 @@ var (
 		{Name: "status", Type: field.TypeString},
 		{Name: "serialized_scopes", Type: field.TypeString},
 		{Name: "expires_at", Type: field.TypeTime},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "created_by", Type: field.TypeString},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
@@ -564,8 +564,8 @@ var (
 		{Name: "source_value", Type: field.TypeString, Nullable: true},
 		{Name: "role", Type: field.TypeString},
 		{Name: "grant_key", Type: field.TypeString, Unique: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "scim_user_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString},
 	}
@@ -616,8 +616,8 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "profile_source_id", Type: field.TypeString, Nullable: true},
 		{Name: "revision", Type: field.TypeInt},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "user_id", Type: field.TypeString, Unique: true},
 	}
 	// ScimSubjectsTable holds the schema information for the "scim_subjects" table.
@@ -662,8 +662,8 @@ var (
 		{Name: "external_id_key", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "active", Type: field.TypeBool},
 		{Name: "order_key", Type: field.TypeString, Unique: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "user_id", Type: field.TypeString},
 	}
 	// ScimUsersTable holds the schema information for the "scim_users" table.
@@ -745,8 +745,8 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "token", Type: field.TypeString, Unique: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "ip_address", Type: field.TypeString, Nullable: true},
 		{Name: "user_agent", Type: field.TypeString, Nullable: true},
 		{Name: "active_organization_id", Type: field.TypeString, Nullable: true},
@@ -823,7 +823,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "name", Type: field.TypeString},
 		{Name: "member_count", Type: field.TypeInt, Default: 0},
-		{Name: "created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "updated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString},
 	}
@@ -852,7 +852,7 @@ var (
 	TeamMembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
 		{Name: "membership_key", Type: field.TypeString, Unique: true, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
 		{Name: "team_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString},
 	}
@@ -931,8 +931,8 @@ var (
 		{Name: "email", Type: field.TypeString, Unique: true},
 		{Name: "email_verified", Type: field.TypeBool, Default: false},
 		{Name: "image", Type: field.TypeString, Nullable: true},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 		{Name: "two_factor_enabled", Type: field.TypeBool, Nullable: true, Default: false},
 		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
 		{Name: "phone_number", Type: field.TypeString, Unique: true, Nullable: true},
@@ -964,8 +964,8 @@ var (
 		{Name: "identifier", Type: field.TypeString},
 		{Name: "value", Type: field.TypeString},
 		{Name: "expires_at", Type: field.TypeTime},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
 	}
 	// VerificationsTable holds the schema information for the "verifications" table.
 	VerificationsTable = &schema.Table{

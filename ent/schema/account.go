@@ -30,3 +30,21 @@ func (Account) Annotations() []schema.Annotation {
 		entsql.Table("accounts"),
 	}
 }
+
+// The identity record of Account: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Account table=accounts
+// kernia:field id column=id contributor=core
+// kernia:field issuer column=issuer contributor=core
+// kernia:field account_id column=account_id contributor=core
+// kernia:field provider_id column=provider_id contributor=core
+// kernia:field user_id column=user_id contributor=core
+// kernia:field access_token column=access_token contributor=core
+// kernia:field refresh_token column=refresh_token contributor=core
+// kernia:field id_token column=id_token contributor=core
+// kernia:field access_token_expires_at column=access_token_expires_at contributor=core
+// kernia:field refresh_token_expires_at column=refresh_token_expires_at contributor=core
+// kernia:field scope column=scope contributor=core
+// kernia:field password column=password contributor=core
+// kernia:field created_at column=created_at contributor=core
+// kernia:field updated_at column=updated_at contributor=core

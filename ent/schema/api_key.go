@@ -30,3 +30,29 @@ func (APIKey) Annotations() []schema.Annotation {
 		entsql.Table("api_keys"),
 	}
 }
+
+// The identity record of APIKey: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity APIKey table=api_keys
+// kernia:field id column=id contributor=api-key
+// kernia:field config_id column=config_id contributor=api-key
+// kernia:field name column=name contributor=api-key
+// kernia:field start column=start contributor=api-key
+// kernia:field reference_id column=reference_id contributor=api-key
+// kernia:field prefix column=prefix contributor=api-key
+// kernia:field key column=key contributor=api-key
+// kernia:field refill_interval column=refill_interval contributor=api-key
+// kernia:field refill_amount column=refill_amount contributor=api-key
+// kernia:field last_refill_at column=last_refill_at contributor=api-key
+// kernia:field enabled column=enabled contributor=api-key
+// kernia:field rate_limit_enabled column=rate_limit_enabled contributor=api-key
+// kernia:field rate_limit_time_window column=rate_limit_time_window contributor=api-key
+// kernia:field rate_limit_max column=rate_limit_max contributor=api-key
+// kernia:field request_count column=request_count contributor=api-key
+// kernia:field remaining column=remaining contributor=api-key
+// kernia:field last_request column=last_request contributor=api-key
+// kernia:field expires_at column=expires_at contributor=api-key
+// kernia:field created_at column=created_at contributor=api-key
+// kernia:field updated_at column=updated_at contributor=api-key
+// kernia:field permissions column=permissions contributor=api-key
+// kernia:field metadata column=metadata contributor=api-key

@@ -31,3 +31,16 @@ func (Invitation) Annotations() []schema.Annotation {
 		entsql.Table("invitations"),
 	}
 }
+
+// The identity record of Invitation: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Invitation table=invitations
+// kernia:field id column=id contributor=organization
+// kernia:field organization_id column=organization_id contributor=organization
+// kernia:field email column=email contributor=organization
+// kernia:field role column=role contributor=organization
+// kernia:field status column=status contributor=organization
+// kernia:field expires_at column=expires_at contributor=organization
+// kernia:field created_at column=created_at contributor=organization
+// kernia:field inviter_id column=inviter_id contributor=organization
+// kernia:field team_id column=team_id contributor=organization

@@ -30,3 +30,14 @@ func (JSONWebKey) Annotations() []schema.Annotation {
 		entsql.Table("json_web_keys"),
 	}
 }
+
+// The identity record of JSONWebKey: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity JSONWebKey table=json_web_keys
+// kernia:field id column=id contributor=jwt
+// kernia:field public_key column=public_key contributor=jwt
+// kernia:field private_key column=private_key contributor=jwt
+// kernia:field created_at column=created_at contributor=jwt
+// kernia:field expires_at column=expires_at contributor=jwt
+// kernia:field alg column=alg contributor=jwt
+// kernia:field crv column=crv contributor=jwt

@@ -30,3 +30,12 @@ func (Member) Annotations() []schema.Annotation {
 		entsql.Table("members"),
 	}
 }
+
+// The identity record of Member: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Member table=members
+// kernia:field id column=id contributor=organization
+// kernia:field organization_id column=organization_id contributor=organization
+// kernia:field user_id column=user_id contributor=organization
+// kernia:field role column=role contributor=organization
+// kernia:field created_at column=created_at contributor=organization

@@ -34,3 +34,14 @@ func (Organization) Annotations() []schema.Annotation {
 		entsql.Table("organizations"),
 	}
 }
+
+// The identity record of Organization: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Organization table=organizations
+// kernia:field id column=id contributor=organization
+// kernia:field name column=name contributor=organization
+// kernia:field slug column=slug contributor=organization
+// kernia:field logo column=logo contributor=organization
+// kernia:field created_at column=created_at contributor=organization
+// kernia:field metadata column=metadata contributor=organization
+// kernia:field stripe_customer_id column=stripe_customer_id contributor=stripe

@@ -30,3 +30,13 @@ func (OrganizationRole) Annotations() []schema.Annotation {
 		entsql.Table("organization_roles"),
 	}
 }
+
+// The identity record of OrganizationRole: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity OrganizationRole table=organization_roles
+// kernia:field id column=id contributor=organization
+// kernia:field organization_id column=organization_id contributor=organization
+// kernia:field role column=role contributor=organization
+// kernia:field permission column=permission contributor=organization
+// kernia:field created_at column=created_at contributor=organization
+// kernia:field updated_at column=updated_at contributor=organization

@@ -30,3 +30,18 @@ func (Passkey) Annotations() []schema.Annotation {
 		entsql.Table("passkeys"),
 	}
 }
+
+// The identity record of Passkey: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Passkey table=passkeys
+// kernia:field id column=id contributor=passkey
+// kernia:field name column=name contributor=passkey
+// kernia:field public_key column=public_key contributor=passkey
+// kernia:field user_id column=user_id contributor=passkey
+// kernia:field credential_id column=credential_id contributor=passkey
+// kernia:field counter column=counter contributor=passkey
+// kernia:field device_type column=device_type contributor=passkey
+// kernia:field backed_up column=backed_up contributor=passkey
+// kernia:field transports column=transports contributor=passkey
+// kernia:field created_at column=created_at contributor=passkey
+// kernia:field aaguid column=aaguid contributor=passkey

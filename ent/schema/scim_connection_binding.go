@@ -30,3 +30,21 @@ func (SCIMConnectionBinding) Annotations() []schema.Annotation {
 		entsql.Table("scim_connection_bindings"),
 	}
 }
+
+// The identity record of SCIMConnectionBinding: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMConnectionBinding table=scim_connection_bindings
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field connection_key column=connection_key contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field decommissioned_at column=decommissioned_at contributor=scim
+// kernia:field decommission_status column=decommission_status contributor=scim
+// kernia:field decommission_cursor_user_id column=decommission_cursor_user_id contributor=scim
+// kernia:field decommission_reconciled_user_count column=decommission_reconciled_user_count contributor=scim
+// kernia:field decommission_batch_count column=decommission_batch_count contributor=scim
+// kernia:field decommission_revision column=decommission_revision contributor=scim
+// kernia:field decommission_completed_at column=decommission_completed_at contributor=scim
+// kernia:field decommission_lease_id column=decommission_lease_id contributor=scim
+// kernia:field decommission_lease_expires_at column=decommission_lease_expires_at contributor=scim

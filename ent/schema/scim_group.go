@@ -30,3 +30,18 @@ func (SCIMGroup) Annotations() []schema.Annotation {
 		entsql.Table("scim_groups"),
 	}
 }
+
+// The identity record of SCIMGroup: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMGroup table=scim_groups
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field revision column=revision contributor=scim
+// kernia:field display_name column=display_name contributor=scim
+// kernia:field display_name_key column=display_name_key contributor=scim
+// kernia:field external_id column=external_id contributor=scim
+// kernia:field external_id_key column=external_id_key contributor=scim
+// kernia:field order_key column=order_key contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field updated_at column=updated_at contributor=scim

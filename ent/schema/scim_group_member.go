@@ -30,3 +30,13 @@ func (SCIMGroupMember) Annotations() []schema.Annotation {
 		entsql.Table("scim_group_members"),
 	}
 }
+
+// The identity record of SCIMGroupMember: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMGroupMember table=scim_group_members
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field group_id column=group_id contributor=scim
+// kernia:field scim_user_id column=scim_user_id contributor=scim
+// kernia:field membership_key column=membership_key contributor=scim
+// kernia:field created_at column=created_at contributor=scim

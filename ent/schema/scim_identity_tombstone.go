@@ -30,3 +30,15 @@ func (SCIMIdentityTombstone) Annotations() []schema.Annotation {
 		entsql.Table("scim_identity_tombstones"),
 	}
 }
+
+// The identity record of SCIMIdentityTombstone: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMIdentityTombstone table=scim_identity_tombstones
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field external_id column=external_id contributor=scim
+// kernia:field external_id_key column=external_id_key contributor=scim
+// kernia:field user_id column=user_id contributor=scim
+// kernia:field profile column=profile contributor=scim
+// kernia:field deleted_at column=deleted_at contributor=scim

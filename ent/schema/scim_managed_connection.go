@@ -30,3 +30,19 @@ func (SCIMManagedConnection) Annotations() []schema.Annotation {
 		entsql.Table("scim_managed_connections"),
 	}
 }
+
+// The identity record of SCIMManagedConnection: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMManagedConnection table=scim_managed_connections
+// kernia:field id column=id contributor=scim
+// kernia:field creation_request_id column=creation_request_id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field status column=status contributor=scim
+// kernia:field revision column=revision contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field created_by column=created_by contributor=scim
+// kernia:field decommission_started_at column=decommission_started_at contributor=scim
+// kernia:field decommission_started_by column=decommission_started_by contributor=scim
+// kernia:field decommissioned_at column=decommissioned_at contributor=scim
+// kernia:field decommissioned_by column=decommissioned_by contributor=scim

@@ -30,3 +30,15 @@ func (SCIMManagedConnectionEvent) Annotations() []schema.Annotation {
 		entsql.Table("scim_managed_connection_events"),
 	}
 }
+
+// The identity record of SCIMManagedConnectionEvent: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMManagedConnectionEvent table=scim_managed_connection_events
+// kernia:field id column=id contributor=scim
+// kernia:field connection_record_id column=connection_record_id contributor=scim
+// kernia:field event_key column=event_key contributor=scim
+// kernia:field sequence column=sequence contributor=scim
+// kernia:field type column=type contributor=scim
+// kernia:field actor_id column=actor_id contributor=scim
+// kernia:field credential_id column=credential_id contributor=scim
+// kernia:field created_at column=created_at contributor=scim

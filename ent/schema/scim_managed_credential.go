@@ -30,3 +30,22 @@ func (SCIMManagedCredential) Annotations() []schema.Annotation {
 		entsql.Table("scim_managed_credentials"),
 	}
 }
+
+// The identity record of SCIMManagedCredential: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMManagedCredential table=scim_managed_credentials
+// kernia:field id column=id contributor=scim
+// kernia:field connection_record_id column=connection_record_id contributor=scim
+// kernia:field credential_id column=credential_id contributor=scim
+// kernia:field token_digest column=token_digest contributor=scim
+// kernia:field hash_version column=hash_version contributor=scim
+// kernia:field active_slot_key column=active_slot_key contributor=scim
+// kernia:field status column=status contributor=scim
+// kernia:field serialized_scopes column=serialized_scopes contributor=scim
+// kernia:field expires_at column=expires_at contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field created_by column=created_by contributor=scim
+// kernia:field last_used_at column=last_used_at contributor=scim
+// kernia:field revoked_at column=revoked_at contributor=scim
+// kernia:field revoked_by column=revoked_by contributor=scim
+// kernia:field decommissioned_at column=decommissioned_at contributor=scim

@@ -30,3 +30,19 @@ func (SCIMProjectionGrant) Annotations() []schema.Annotation {
 		entsql.Table("scim_projection_grants"),
 	}
 }
+
+// The identity record of SCIMProjectionGrant: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMProjectionGrant table=scim_projection_grants
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field scim_user_id column=scim_user_id contributor=scim
+// kernia:field user_id column=user_id contributor=scim
+// kernia:field source_kind column=source_kind contributor=scim
+// kernia:field source_id column=source_id contributor=scim
+// kernia:field source_value column=source_value contributor=scim
+// kernia:field role column=role contributor=scim
+// kernia:field grant_key column=grant_key contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field updated_at column=updated_at contributor=scim

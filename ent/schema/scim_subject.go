@@ -30,3 +30,13 @@ func (SCIMSubject) Annotations() []schema.Annotation {
 		entsql.Table("scim_subjects"),
 	}
 }
+
+// The identity record of SCIMSubject: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMSubject table=scim_subjects
+// kernia:field id column=id contributor=scim
+// kernia:field user_id column=user_id contributor=scim
+// kernia:field profile_source_id column=profile_source_id contributor=scim
+// kernia:field revision column=revision contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field updated_at column=updated_at contributor=scim

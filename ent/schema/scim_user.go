@@ -30,3 +30,29 @@ func (SCIMUser) Annotations() []schema.Annotation {
 		entsql.Table("scim_users"),
 	}
 }
+
+// The identity record of SCIMUser: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SCIMUser table=scim_users
+// kernia:field id column=id contributor=scim
+// kernia:field connection_id column=connection_id contributor=scim
+// kernia:field provisioning_domain_id column=provisioning_domain_id contributor=scim
+// kernia:field user_id column=user_id contributor=scim
+// kernia:field connection_user_key column=connection_user_key contributor=scim
+// kernia:field user_name column=user_name contributor=scim
+// kernia:field user_name_key column=user_name_key contributor=scim
+// kernia:field primary_email column=primary_email contributor=scim
+// kernia:field work_email_value_index column=work_email_value_index contributor=scim
+// kernia:field email_value_index column=email_value_index contributor=scim
+// kernia:field display_name column=display_name contributor=scim
+// kernia:field formatted_name column=formatted_name contributor=scim
+// kernia:field given_name column=given_name contributor=scim
+// kernia:field family_name column=family_name contributor=scim
+// kernia:field serialized_emails column=serialized_emails contributor=scim
+// kernia:field serialized_attributes column=serialized_attributes contributor=scim
+// kernia:field external_id column=external_id contributor=scim
+// kernia:field external_id_key column=external_id_key contributor=scim
+// kernia:field active column=active contributor=scim
+// kernia:field order_key column=order_key contributor=scim
+// kernia:field created_at column=created_at contributor=scim
+// kernia:field updated_at column=updated_at contributor=scim

@@ -35,3 +35,18 @@ func (Session) Annotations() []schema.Annotation {
 		entsql.Table("sessions"),
 	}
 }
+
+// The identity record of Session: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Session table=sessions
+// kernia:field id column=id contributor=core
+// kernia:field expires_at column=expires_at contributor=core
+// kernia:field token column=token contributor=core
+// kernia:field created_at column=created_at contributor=core
+// kernia:field updated_at column=updated_at contributor=core
+// kernia:field ip_address column=ip_address contributor=core
+// kernia:field user_agent column=user_agent contributor=core
+// kernia:field user_id column=user_id contributor=core
+// kernia:field active_organization_id column=active_organization_id contributor=organization
+// kernia:field active_team_id column=active_team_id contributor=organization
+// kernia:field impersonated_by column=impersonated_by contributor=admin

@@ -31,3 +31,16 @@ func (SSOProvider) Annotations() []schema.Annotation {
 		entsql.Table("sso_providers"),
 	}
 }
+
+// The identity record of SSOProvider: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity SSOProvider table=sso_providers
+// kernia:field id column=id contributor=sso
+// kernia:field issuer column=issuer contributor=sso
+// kernia:field oidc_config column=oidc_config contributor=sso
+// kernia:field saml_config column=saml_config contributor=sso
+// kernia:field user_id column=user_id contributor=sso
+// kernia:field provider_id column=provider_id contributor=sso
+// kernia:field organization_id column=organization_id contributor=sso
+// kernia:field domain column=domain contributor=sso
+// kernia:field domain_verified column=domain_verified contributor=sso

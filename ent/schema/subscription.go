@@ -30,3 +30,24 @@ func (Subscription) Annotations() []schema.Annotation {
 		entsql.Table("subscriptions"),
 	}
 }
+
+// The identity record of Subscription: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Subscription table=subscriptions
+// kernia:field id column=id contributor=stripe
+// kernia:field plan column=plan contributor=stripe
+// kernia:field reference_id column=reference_id contributor=stripe
+// kernia:field stripe_customer_id column=stripe_customer_id contributor=stripe
+// kernia:field stripe_subscription_id column=stripe_subscription_id contributor=stripe
+// kernia:field status column=status contributor=stripe
+// kernia:field period_start column=period_start contributor=stripe
+// kernia:field period_end column=period_end contributor=stripe
+// kernia:field trial_start column=trial_start contributor=stripe
+// kernia:field trial_end column=trial_end contributor=stripe
+// kernia:field cancel_at_period_end column=cancel_at_period_end contributor=stripe
+// kernia:field cancel_at column=cancel_at contributor=stripe
+// kernia:field canceled_at column=canceled_at contributor=stripe
+// kernia:field ended_at column=ended_at contributor=stripe
+// kernia:field seats column=seats contributor=stripe
+// kernia:field billing_interval column=billing_interval contributor=stripe
+// kernia:field stripe_schedule_id column=stripe_schedule_id contributor=stripe

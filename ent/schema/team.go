@@ -30,3 +30,13 @@ func (Team) Annotations() []schema.Annotation {
 		entsql.Table("teams"),
 	}
 }
+
+// The identity record of Team: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Team table=teams
+// kernia:field id column=id contributor=organization
+// kernia:field name column=name contributor=organization
+// kernia:field member_count column=member_count contributor=organization
+// kernia:field organization_id column=organization_id contributor=organization
+// kernia:field created_at column=created_at contributor=organization
+// kernia:field updated_at column=updated_at contributor=organization

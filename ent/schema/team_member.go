@@ -30,3 +30,12 @@ func (TeamMember) Annotations() []schema.Annotation {
 		entsql.Table("team_members"),
 	}
 }
+
+// The identity record of TeamMember: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity TeamMember table=team_members
+// kernia:field id column=id contributor=organization
+// kernia:field team_id column=team_id contributor=organization
+// kernia:field user_id column=user_id contributor=organization
+// kernia:field membership_key column=membership_key contributor=organization
+// kernia:field created_at column=created_at contributor=organization

@@ -30,3 +30,14 @@ func (TwoFactor) Annotations() []schema.Annotation {
 		entsql.Table("two_factors"),
 	}
 }
+
+// The identity record of TwoFactor: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity TwoFactor table=two_factors
+// kernia:field id column=id contributor=two-factor
+// kernia:field secret column=secret contributor=two-factor
+// kernia:field backup_codes column=backup_codes contributor=two-factor
+// kernia:field user_id column=user_id contributor=two-factor
+// kernia:field verified column=verified contributor=two-factor
+// kernia:field failed_verification_count column=failed_verification_count contributor=two-factor
+// kernia:field locked_until column=locked_until contributor=two-factor

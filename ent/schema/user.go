@@ -52,3 +52,25 @@ func (User) Annotations() []schema.Annotation {
 		entsql.Table("users"),
 	}
 }
+
+// The identity record of User: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity User table=users
+// kernia:field id column=id contributor=core
+// kernia:field name column=name contributor=core
+// kernia:field email column=email contributor=core
+// kernia:field email_verified column=email_verified contributor=core
+// kernia:field image column=image contributor=core
+// kernia:field created_at column=created_at contributor=core
+// kernia:field updated_at column=updated_at contributor=core
+// kernia:field two_factor_enabled column=two_factor_enabled contributor=two-factor
+// kernia:field stripe_customer_id column=stripe_customer_id contributor=stripe
+// kernia:field phone_number column=phone_number contributor=phone-number
+// kernia:field phone_number_verified column=phone_number_verified contributor=phone-number
+// kernia:field role column=role contributor=admin
+// kernia:field banned column=banned contributor=admin
+// kernia:field ban_reason column=ban_reason contributor=admin
+// kernia:field ban_expires column=ban_expires contributor=admin
+// kernia:field username column=username contributor=username
+// kernia:field display_username column=display_username contributor=username
+// kernia:field is_anonymous column=is_anonymous contributor=anonymous

@@ -30,3 +30,13 @@ func (Verification) Annotations() []schema.Annotation {
 		entsql.Table("verifications"),
 	}
 }
+
+// The identity record of Verification: its table and, per field, its column and contributor.
+// The next generate reads it back to tell a renamed table or column from a drop and an add.
+// kernia:entity Verification table=verifications
+// kernia:field id column=id contributor=core
+// kernia:field identifier column=identifier contributor=core
+// kernia:field value column=value contributor=core
+// kernia:field expires_at column=expires_at contributor=core
+// kernia:field created_at column=created_at contributor=core
+// kernia:field updated_at column=updated_at contributor=core
