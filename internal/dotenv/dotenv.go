@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/kernia/kernia/internal/filekind"
 )
 
 // FileName is the name of the file Load reads.
@@ -210,20 +212,7 @@ func regular(path string, st fs.FileInfo) error {
 	if st.Mode().IsRegular() {
 		return nil
 	}
-	what := "not a regular file"
-	switch m := st.Mode(); {
-	case m.IsDir():
-		what = "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
-	case m&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case m&fs.ModeDevice != 0:
-		what = "a device"
-	case m&fs.ModeSocket != 0:
-		what = "a socket"
-	}
-	return fmt.Errorf("dotenv: %s is %s: Kernia reads .env only from a regular file; replace it with one, or remove it", path, what)
+	return fmt.Errorf("dotenv: %s is %s: Kernia reads .env only from a regular file; replace it with one, or remove it", path, filekind.Of(st.Mode()))
 }
 
 // checkLink refuses a symbolic link at path that resolves outside the directory holding it.

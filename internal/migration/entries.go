@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia/internal/filekind"
 )
 
 // CheckEntries refuses a migration directory whose migration files (*.sql, as Atlas reads
@@ -64,18 +66,7 @@ func CheckEntries(dir string) error {
 		if mode.IsRegular() {
 			continue
 		}
-		what := "not a regular file"
-		switch {
-		case mode.IsDir():
-			what = "a directory"
-		case mode&fs.ModeNamedPipe != 0:
-			what = "a named pipe (FIFO)"
-		case mode&fs.ModeDevice != 0 || mode&fs.ModeCharDevice != 0:
-			what = "a device"
-		case mode&fs.ModeSocket != 0:
-			what = "a socket"
-		}
-		return fmt.Errorf("migrate: %s is %s: every *.sql entry and atlas.sum of a migration directory must be a regular file; remove or rename it", p, what)
+		return fmt.Errorf("migrate: %s is %s: every *.sql entry and atlas.sum of a migration directory must be a regular file; remove or rename it", p, filekind.Of(mode))
 	}
 	return nil
 }

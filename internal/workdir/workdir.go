@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/kernia/kernia/internal/filekind"
 )
 
 // Name is the directory's name under the module root.
@@ -41,23 +43,8 @@ func Ensure(root string, sub ...string) (string, error) {
 			return "", fmt.Errorf("%s is a symbolic link: Kernia writes its own files there and does not follow links out of the module; remove the link (.kernia/ belongs in .gitignore, never in the repository)", dir)
 		}
 		if !st.IsDir() {
-			return "", fmt.Errorf("%s is not a directory (%s): Kernia keeps its own files there; remove it", dir, kind(st.Mode()))
+			return "", fmt.Errorf("%s is not a directory (%s): Kernia keeps its own files there; remove it", dir, filekind.Of(st.Mode()))
 		}
 	}
 	return dir, nil
-}
-
-// kind names a file mode's type for a message.
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return "a regular file"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }

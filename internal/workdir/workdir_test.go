@@ -51,7 +51,7 @@ func TestEnsureRefusesWhatIsNotARealDirectory(t *testing.T) {
 		}, "is not a directory (a regular file)"},
 		{".kernia is a FIFO", func(t *testing.T, root, _ string) {
 			assert.NilError(t, syscall.Mkfifo(filepath.Join(root, ".kernia"), 0o644))
-		}, "is not a directory (a FIFO)"},
+		}, "is not a directory (a named pipe (FIFO))"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
