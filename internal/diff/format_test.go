@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +113,7 @@ func TestReviewable4_GoldenFilesReplayAndKeepRows(t *testing.T) {
 				opts := Options{Dir: dir, Tables: step.tables(), Name: "kernia", Version: step.version,
 					Kernia: "Kernia v1.2.3", Owners: step.owners, AllowDestructive: step.destructive != nil}
 				res := diffOnDev(t, dialect, devURL, opts)
-				files := filesOf(res)
+				files := res.Files
 				assert.Assert(t, len(files) > 0)
 				assert.Equal(t, files[0].Name, step.version+"_kernia.sql")
 				assert.DeepEqual(t, res.Destructive, step.destructive)
@@ -141,7 +140,7 @@ func TestReviewable4_GoldenFilesReplayAndKeepRows(t *testing.T) {
 
 				// The next diff, which replays the formatted files on the dev database, finds nothing.
 				again := diffOnDev(t, dialect, devURL, opts)
-				assert.Equal(t, len(filesOf(again)), 0, "the replayed files differ from the schema: %v", filesOf(again))
+				assert.Equal(t, len(again.Files), 0, "the replayed files differ from the schema: %v", again.Files)
 
 				_, err := migration.Apply(ctx, target, dir, migration.ApplyOptions{})
 				assert.NilError(t, err, "apply %v", files)
@@ -152,31 +151,6 @@ func TestReviewable4_GoldenFilesReplayAndKeepRows(t *testing.T) {
 			}
 		})
 	}
-}
-
-// reviewFile is a file of a Result.
-type reviewFile struct {
-	Name string
-	SQL  []byte
-}
-
-// filesOf returns the files a diff planned, in order. It reads the Result by reflection so
-// that it holds both while Result has one file (File, SQL) and once it has several (Files, for
-// the online DDL's second file): the two changes land in separate commits.
-func filesOf(res *Result) []reviewFile {
-	v := reflect.ValueOf(res).Elem()
-	if files := v.FieldByName("Files"); files.IsValid() {
-		var out []reviewFile
-		for i := range files.Len() {
-			f := files.Index(i)
-			out = append(out, reviewFile{f.FieldByName("Name").String(), f.FieldByName("SQL").Bytes()})
-		}
-		return out
-	}
-	if name := v.FieldByName("File").String(); name != "" {
-		return []reviewFile{{name, v.FieldByName("SQL").Bytes()}}
-	}
-	return nil
 }
 
 func diffOnDev(t *testing.T, dialect, devURL string, opts Options) *Result {
@@ -193,7 +167,7 @@ func diffOnDev(t *testing.T, dialect, devURL string, opts Options) *Result {
 // checkReadsAsAtlasDoes reads the directory with Atlas's own code, as the Atlas CLI does.
 func checkReadsAsAtlasDoes(t *testing.T, dir string, res *Result) {
 	t.Helper()
-	files := filesOf(res)
+	files := res.Files
 	ld, err := migrate.NewLocalDir(dir)
 	assert.NilError(t, err)
 	assert.NilError(t, migrate.Validate(ld), "atlas.sum does not validate")
