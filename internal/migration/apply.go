@@ -88,20 +88,17 @@ type ApplyResult struct {
 // lock). Cancelling ctx rolls back the current file and releases the lock. No error contains
 // the URL's password.
 func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*ApplyResult, error) {
-	dir, err := VerifyDir(dirPath)
+	d, err := loadDir(dirPath, true)
 	if err != nil {
 		return nil, err
 	}
-	files, sum, err := migrationFiles(dir)
-	if err != nil {
-		return nil, err
-	}
+	files, sum := d.files, d.sum
 	u, err := database.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	u = u.WithConnectTimeout(opts.ConnectTimeout)
-	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, opts: opts,
+	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, sums: sumIndex(sum), opts: opts,
 		out: opts.Out, operator: operatorVersion(), splits: newSplits(u.Dialect), stmts: make(map[string][]string, len(files))}
 	if r.out == nil {
 		r.out = io.Discard
@@ -135,6 +132,7 @@ type runner struct {
 	dir      string
 	files    []migrate.File
 	sum      migrate.HashFile
+	sums     map[string]string // sum by file name
 	splits   *splits
 	stmts    map[string][]string // by file name
 	opts     ApplyOptions

@@ -3,6 +3,7 @@ package migration
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,26 @@ import (
 // rehashing, and two files sharing a version are errors that name the file and the fix. It
 // touches no database, so Apply runs it before connecting.
 func VerifyDir(path string) (migrate.Dir, error) {
+	d, err := loadDir(path, true)
+	if err != nil {
+		return nil, err
+	}
+	return d.dir, nil
+}
+
+// loadedDir is a migration directory VerifyDir accepts, read once: its files in order and their
+// atlas.sum entries.
+type loadedDir struct {
+	dir   migrate.Dir
+	files []migrate.File
+	sum   migrate.HashFile
+}
+
+// loadDir is VerifyDir returning what it read. It reads every file once and hashes the
+// directory once (migrate.Validate, then Files and NewHashFile again, read and hashed it three
+// and two times); only a directory that fails the check is verified again the Atlas way, so its
+// error is Validate's. checkEntries false skips CheckEntries, which the caller ran.
+func loadDir(path string, checkEntries bool) (*loadedDir, error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -25,29 +46,68 @@ func VerifyDir(path string) (migrate.Dir, error) {
 	case !st.IsDir():
 		return nil, fmt.Errorf("migrate: migration directory %s is a file, not a directory: pass the directory holding the .sql files and atlas.sum with --dir", path)
 	}
-	if err := CheckEntries(path); err != nil {
-		return nil, err
+	if checkEntries {
+		if err := CheckEntries(path); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: migration directory %s: %w", path, err)
 	}
-	if err := migrate.Validate(dir); err != nil {
-		return nil, checksumError(path, err)
+	d, ok := readVerified(dir)
+	if !ok {
+		// Atlas's own check, for its error (or, if the directory changed meanwhile, a clean
+		// second read).
+		if err := migrate.Validate(dir); err != nil {
+			return nil, checksumError(path, err)
+		}
+		if d.files, d.sum, err = migrationFiles(dir); err != nil {
+			return nil, err
+		}
 	}
-	files, err := dir.Files()
-	if err != nil {
-		return nil, fmt.Errorf("migrate: read migration directory %s: %w", path, err)
-	}
-	seen := make(map[string]string, len(files))
-	for _, f := range files {
+	seen := make(map[string]string, len(d.files))
+	for _, f := range d.files {
 		if other, ok := seen[f.Version()]; ok {
 			return nil, fmt.Errorf("migrate: %s and %s in %s share version %s: a version identifies one file in atlas_schema_revisions; give the newer file a later version (rename it) and run `kernia hash`",
 				other, f.Name(), path, f.Version())
 		}
 		seen[f.Version()] = f.Name()
 	}
-	return dir, nil
+	return d, nil
+}
+
+// readVerified reads dir's files and atlas.sum once and reports whether they pass
+// migrate.Validate's test: atlas.sum's entries sum to what the files hash to, or there is
+// neither atlas.sum nor a file.
+func readVerified(dir migrate.Dir) (d *loadedDir, ok bool) {
+	d = &loadedDir{dir: dir}
+	files, err := dir.Files()
+	if err != nil {
+		return d, false
+	}
+	sum, err := migrate.NewHashFile(files)
+	if err != nil {
+		return d, false
+	}
+	d.files, d.sum = files, sum
+	f, err := dir.Open(migrate.HashFileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return d, len(files) == 0
+	}
+	if err != nil {
+		return d, false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return d, false
+	}
+	var recorded migrate.HashFile
+	if err := recorded.UnmarshalText(b); err != nil {
+		return d, false
+	}
+	return d, recorded.Sum() == sum.Sum()
 }
 
 // checksumError explains a failed migrate.Validate and how to fix it. The Atlas error stays
@@ -105,13 +165,10 @@ func migrationFiles(dir migrate.Dir) ([]migrate.File, migrate.HashFile, error) {
 	return files, sum, nil
 }
 
-// fileHash returns f's entry in atlas.sum ("" for a file excluded by `atlas:sum ignore`).
-func fileHash(sum migrate.HashFile, f migrate.File) string {
-	h, err := sum.SumByName(f.Name())
-	if err != nil {
-		return ""
-	}
-	return h
+// fileHash returns f's entry in atlas.sum ("" for a file excluded by `atlas:sum ignore`), from
+// an index of its entries (sumIndex: HashFile.SumByName scans every entry).
+func fileHash(sums map[string]string, f migrate.File) string {
+	return sums[f.Name()]
 }
 
 // splits holds the statements of the files of one run, each file split once: Atlas's scanner

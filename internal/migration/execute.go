@@ -33,7 +33,7 @@ func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, p
 	stmts := r.stmts[f.Name()]
 	rev := &migrate.Revision{
 		Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
-		Total: len(stmts), Hash: fileHash(r.sum, f), OperatorVersion: r.operator, ExecutedAt: time.Now(),
+		Total: len(stmts), Hash: fileHash(r.sums, f), OperatorVersion: r.operator, ExecutedAt: time.Now(),
 	}
 	if prev != nil && prev.Applied > 0 {
 		if err := checkPartial(f, stmts, prev); err != nil {

@@ -15,13 +15,27 @@ type history struct {
 	revs  []*migrate.Revision // ordered by version
 	byVer map[string]*migrate.Revision
 	file  map[string]migrate.File // by version
+	// sums indexes sum by file name; a file missing from it is excluded by `atlas:sum ignore`.
+	sums map[string]string
+	// cur and base are current() and baseline(), computed once.
+	cur, base string
+	// fed counts the files written into an atlas.sum hash chain by check (a work counter for
+	// the test that the check is linear in the history).
+	fed int
 }
 
 func newHistory(dir string, files []migrate.File, sum migrate.HashFile, revs []*migrate.Revision) *history {
 	h := &history{dir: dir, files: files, sum: sum, revs: revs,
-		byVer: make(map[string]*migrate.Revision, len(revs)), file: make(map[string]migrate.File, len(files))}
+		byVer: make(map[string]*migrate.Revision, len(revs)), file: make(map[string]migrate.File, len(files)),
+		sums: sumIndex(sum)}
 	for _, r := range revs {
 		h.byVer[r.Version] = r
+		if done(r) && r.Version > h.cur {
+			h.cur = r.Version
+		}
+		if r.Type == migrate.RevisionTypeBaseline && r.Version > h.base {
+			h.base = r.Version
+		}
 	}
 	for _, f := range files {
 		h.file[f.Version()] = f
@@ -30,26 +44,10 @@ func newHistory(dir string, files []migrate.File, sum migrate.HashFile, revs []*
 }
 
 // current returns the highest applied version ("" when none).
-func (h *history) current() string {
-	cur := ""
-	for _, r := range h.revs {
-		if done(r) && r.Version > cur {
-			cur = r.Version
-		}
-	}
-	return cur
-}
+func (h *history) current() string { return h.cur }
 
 // baseline returns the highest baseline version ("" when none).
-func (h *history) baseline() string {
-	b := ""
-	for _, r := range h.revs {
-		if r.Type == migrate.RevisionTypeBaseline && r.Version > b {
-			b = r.Version
-		}
-	}
-	return b
-}
+func (h *history) baseline() string { return h.base }
 
 // started reports whether any revision applied a statement or marks a baseline.
 func (h *history) started() bool {
@@ -108,11 +106,12 @@ func (h *history) check() error {
 		return fmt.Errorf("migrate: %s recorded as applied in %s, but no file of that version is in %s: restore it (git checkout): applied migrations are append-only, never delete or rename them",
 			plural(missing, "version", "versions")+" "+strings.Join(missing, ", ")+" "+plural(missing, "is", "are"), RevisionsTable, h.dir)
 	}
+	sums := h.appliedSums()
 	for _, r := range h.revs {
-		if !done(r) || !r.Type.Has(migrate.RevisionTypeExecute) || r.Hash == "" {
+		if !hashChecked(r) {
 			continue
 		}
-		want, ok := h.expectedHash(r)
+		want, ok := sums[r.Version]
 		if ok && want != r.Hash {
 			return fmt.Errorf("migrate: applied file %s/%s was edited after it was applied to this database on %s (its content no longer matches the hash recorded in %s, even if atlas.sum was rehashed)%s: applied migrations are append-only: restore the file (git checkout) and put the change in a new migration (generate)",
 				h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), RevisionsTable, h.baselineHint(r))
@@ -121,11 +120,21 @@ func (h *history) check() error {
 	return nil
 }
 
+// hashChecked reports whether check compares r's recorded hash with its file: an applied
+// revision that executed a file and recorded its hash.
+func hashChecked(r *migrate.Revision) bool {
+	return done(r) && r.Type.Has(migrate.RevisionTypeExecute) && r.Hash != ""
+}
+
 // expectedHash recomputes the atlas.sum entry r's file had when it was applied. Atlas's entries
 // are cumulative (each hashes the names and contents of every file up to it), so the entry is
 // rebuilt over the files that preceded r's file then: those applied before it, and those the
 // baseline skipped. Files added out of order later, and pending ones, are left out. ok is false
 // when the file is excluded from atlas.sum.
+//
+// It hashes every file up to r's, so calling it for each revision is quadratic: check uses
+// appliedSums, which gives the same entries in one pass, and falls back on expectedHash only
+// for a directory whose versions do not increase with its file names.
 func (h *history) expectedHash(r *migrate.Revision) (string, bool) {
 	base := h.baseline()
 	var prefix []migrate.File
@@ -143,6 +152,7 @@ func (h *history) expectedHash(r *migrate.Revision) (string, bool) {
 			prefix = append(prefix, f)
 		}
 	}
+	h.fed += len(prefix)
 	sum, err := migrate.NewHashFile(prefix)
 	if err != nil {
 		return "", false

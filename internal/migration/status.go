@@ -96,18 +96,19 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 	if err := CheckEntries(dirPath); err != nil {
 		return nil, err // never read such a directory, not even to report on it
 	}
-	dir, verr := VerifyDir(dirPath)
-	if verr != nil {
+	var files []migrate.File
+	var sum migrate.HashFile
+	if d, verr := loadDir(dirPath, false); verr == nil {
+		files, sum = d.files, d.sum
+	} else {
 		ld, err := migrate.NewLocalDir(dirPath)
 		if err != nil {
 			return nil, verr // no directory at all
 		}
-		dir = ld
 		problems = append(problems, verr.Error())
-	}
-	files, sum, err := migrationFiles(dir)
-	if err != nil {
-		return nil, err
+		if files, sum, err = migrationFiles(ld); err != nil {
+			return nil, err
+		}
 	}
 	u, err := database.Parse(rawURL)
 	if err != nil {
