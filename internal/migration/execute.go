@@ -193,8 +193,8 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 			return x.fail(ctx, -1, err, "")
 		}
 	}
-	if _, err := x.conn.ExecContext(ctx, lockTimeoutSQL(x.opts.DDLLockTimeout, false)); err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("set lock_timeout: %w", err), "")
+	if _, err := x.conn.ExecContext(ctx, onlineSessionSQL(x.opts.DDLLockTimeout)); err != nil {
+		return x.fail(ctx, -1, fmt.Errorf("set lock_timeout and max_parallel_maintenance_workers: %w", err), "")
 	}
 	attempt := 1
 	for i := x.rev.Applied; i < len(x.stmts); i++ {

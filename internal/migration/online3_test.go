@@ -227,3 +227,40 @@ func userRows(t *testing.T, db *sql.DB) []string {
 	assert.NilError(t, rows.Err())
 	return out
 }
+
+// TestOnline3_OnlineBuildsWithoutParallelWorkers proves that the statements of a txmode none
+// file (where Kernia puts CREATE INDEX CONCURRENTLY on tables the application uses) run with
+// max_parallel_maintenance_workers = 0, so an index build leaves the other cores to the
+// application, while a transactional file keeps the server's setting; and that the setting
+// does not outlive its file on the run's connection.
+func TestOnline3_OnlineBuildsWithoutParallelWorkers(t *testing.T) {
+	d := dialects[1]
+	ctx := context.Background()
+	rawURL := d.newURL(t)
+	capture := func(table string) string {
+		return fmt.Sprintf("CREATE TABLE %s AS SELECT current_setting('max_parallel_maintenance_workers') AS workers, current_setting('lock_timeout') AS lock_timeout;\n", table)
+	}
+	dir := writeDir(t,
+		mfile{"20250101000001_tx.sql", capture("in_tx")},
+		mfile{"20250101000002_online.sql", "-- atlas:txmode none\n\n" + capture("online") + "CREATE INDEX CONCURRENTLY online_workers ON online (workers);\n"},
+		mfile{"20250101000003_after.sql", "-- atlas:txmode none\n\n" + capture("after_online")},
+		mfile{"20250101000004_tx_after.sql", capture("tx_after")},
+	)
+	db := openDB(t, rawURL)
+	var server string
+	assert.NilError(t, db.QueryRowContext(ctx, "SHOW max_parallel_maintenance_workers").Scan(&server))
+	assert.Assert(t, server != "0", "the test needs a server whose default is not 0")
+	_, err := migration.Apply(ctx, rawURL, dir, migration.ApplyOptions{DDLLockTimeout: 1500 * time.Millisecond})
+	assert.NilError(t, err)
+	for _, tc := range []struct{ table, workers, lockTimeout string }{
+		{"in_tx", server, "1500ms"},
+		{"online", "0", "1500ms"},
+		{"after_online", "0", "1500ms"},
+		{"tx_after", server, "1500ms"},
+	} {
+		var workers, lockTimeout string
+		assert.NilError(t, db.QueryRowContext(ctx, "SELECT workers, lock_timeout FROM "+tc.table).Scan(&workers, &lockTimeout))
+		assert.Check(t, is.Equal(workers, tc.workers), tc.table)
+		assert.Check(t, is.Equal(lockTimeout, tc.lockTimeout), tc.table)
+	}
+}
