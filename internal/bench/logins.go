@@ -177,9 +177,10 @@ type loginStrategy struct {
 
 // loginRun is one measured run of a strategy.
 type loginRun struct {
-	quiet, during []sample
-	duration      time.Duration
-	overran       bool // the load stopped before the migration ended
+	migStart, migEnd time.Time
+	quiet, during    []sample
+	duration         time.Duration
+	overran          bool // the load stopped before the migration ended
 }
 
 func benchLogins(ctx context.Context, e *env) error {
@@ -239,6 +240,9 @@ func benchLogins(ctx context.Context, e *env) error {
 	fmt.Fprintf(w, "  naive (Atlas's plan for the same change, one transaction):\n")
 	printStmts(w, naiveStmts)
 
+	// BENCH_TRACE prints each run's slow sign-ins (traceRun) and has the server log every
+	// statement of the clone, to line them up with the migration's statements.
+	trace := os.Getenv("BENCH_TRACE") != ""
 	results := make([][]loginRun, len(strategies))
 	var clones []time.Duration
 	for r := range runs {
@@ -254,7 +258,15 @@ func benchLogins(ctx context.Context, e *env) error {
 				return err
 			}
 			clones = append(clones, time.Since(cloneStart))
+			if trace {
+				if _, err := e.server.ExecContext(ctx, "ALTER DATABASE "+name+" SET log_min_duration_statement = 0"); err != nil {
+					return err
+				}
+			}
 			run, err := loginRound(ctx, url, users, strategies[j])
+			if trace {
+				traceRun(w, strategies[j].name, run)
+			}
 			if _, derr := e.server.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
 				err = derr
 			}
@@ -378,7 +390,7 @@ func loginRound(ctx context.Context, url string, users int, s loginStrategy) (lo
 	<-loadDone
 	quiet, during := phases(samples, warmEnd, migStart, migEnd)
 	overran := len(samples) == n && sch.at(n-1).Before(migEnd)
-	return loginRun{quiet: quiet, during: during, duration: migEnd.Sub(migStart), overran: overran}, nil
+	return loginRun{migStart: migStart, migEnd: migEnd, quiet: quiet, during: during, duration: migEnd.Sub(migStart), overran: overran}, nil
 }
 
 // login makes the queries a sign-in makes: the user by email, a new session, the user's
@@ -714,4 +726,16 @@ func copyDir(src, dst string) error {
 		}
 	}
 	return nil
+}
+
+// traceRun prints, for BENCH_TRACE, the sign-ins of the migration phase slower than 2× the
+// quiet p99, each with its due time relative to the migration's start.
+func traceRun(w io.Writer, name string, run loginRun) {
+	q := summarise(run.quiet)
+	fmt.Fprintf(w, "  trace %s: migration %s → %s (%s); quiet p50 %s p99 %s\n", name, run.migStart.Format("15:04:05.000"), run.migEnd.Format("15:04:05.000"), round(run.duration), round(q.p50), round(q.p99))
+	for _, s := range run.during {
+		if s.latency() > 2*q.p99 {
+			fmt.Fprintf(w, "    due %+8.1f ms  done %+8.1f ms  latency %6.1f ms %v\n", float64(s.due.Sub(run.migStart).Microseconds())/1000, float64(s.done.Sub(run.migStart).Microseconds())/1000, float64(s.latency().Microseconds())/1000, s.err)
+		}
+	}
 }
