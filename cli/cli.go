@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
+	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/plugins/builtin"
 )
 
@@ -50,7 +52,7 @@ var commands = []cmd{
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.InitFlags
 			fs.StringVar(&f.Plugins, "plugins", "", "comma-separated built-in plugin ids to enable ("+strings.Join(builtin.IDs(), ", ")+")")
-			fs.StringVar(&f.DatabaseURL, "database-url", "", "database URL written to .env (default $KERNIA_DATABASE_URL, else sqlite://kernia.db)")
+			fs.StringVar(&f.DatabaseURL, "database-url", "", "database URL written to .env; its dialect goes to Options.Dialects in auth/auth.go (default $KERNIA_DATABASE_URL, else sqlite://kernia.db)")
 			fs.StringVar(&f.Dir, "dir", "", "a directory of the module to initialise (default: the current directory)")
 			fs.BoolVar(&f.Print, "print", false, "write nothing; print every file for manual copying")
 			return func(ctx context.Context, _ *kernia.Auth, io command.IO) error { return command.Init(ctx, f, io) }
@@ -133,6 +135,17 @@ var commands = []cmd{
 		},
 	},
 	{
+		name:       "version",
+		summary:    "print Kernia's version, the Go version that built it and the module path",
+		usage:      "kernia version [--json]",
+		standalone: true,
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.VersionFlags
+			fs.BoolVar(&f.JSON, "json", false, "print {\"version\", \"go_version\", \"module_path\"} on stdout")
+			return func(_ context.Context, _ *kernia.Auth, io command.IO) error { return command.Version(f, io) }
+		},
+	},
+	{
 		name:    "info",
 		summary: "show versions, resolved settings, secret status, plugins, schema contributors, migrations and problems",
 		usage:   "kernia info [--json] [--strict]",
@@ -193,6 +206,8 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return ExitOK
+	case "--version", "-version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	var c *cmd
 	for i := range commands {
@@ -206,32 +221,51 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 		return ExitUsage
 	}
 	fs := flag.NewFlagSet("kernia "+c.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package spells flags with one dash; Kernia's usage lines, flag lists and
+	// errors spell them --flag everywhere, so parse errors and the flag list are printed here.
+	fs.SetOutput(io.Discard)
 	appFlag, appUsage := new(string), ""
 	if !c.standalone {
 		fs.StringVar(appFlag, "app", "", "auth instance as <package>:<Var> (default $KERNIA_APP, else "+loader.DefaultApp+")")
 		appUsage = " [--app PKG:VAR]"
 	}
 	runCmd := c.flags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nUsage: %s%s\n\nFlags:\n", c.summary, c.usage, appUsage)
-		fs.PrintDefaults()
+	help := func(w io.Writer) {
+		fmt.Fprintf(w, "%s\n\nUsage: %s%s\n\nFlags:\n", c.summary, c.usage, appUsage)
+		printFlags(w, fs)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			help(stdout)
 			return ExitOK
 		}
+		fmt.Fprintf(stderr, "kernia %s: %s\n\n", c.name, doubleDash(err.Error()))
+		help(stderr)
 		return ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kernia %s: unexpected argument %q\n", c.name, fs.Arg(0))
 		return ExitUsage
 	}
+	// Every command but init and secret runs from the module root (the nearest go.mod), so
+	// --app, ent/, the migration directories, .env and relative sqlite:// paths mean the same
+	// from any directory of the module; the loader program inherits it. init resolves the
+	// module of --dir itself.
+	if !c.standalone {
+		if root, ok := workdir.ModuleRoot("."); ok {
+			if err := os.Chdir(root); err != nil {
+				fmt.Fprintf(stderr, "kernia: change to the module root %s: %v\n", root, err)
+				return ExitFailure
+			}
+		}
+	}
 	// The module's .env feeds the environment tier of the configuration; the loader program
-	// inherits the result.
-	if _, err := dotenv.Load("."); err != nil {
-		fmt.Fprintf(stderr, "kernia: %v\n", err)
-		return ExitFailure
+	// inherits the result. version needs none of it (and works beside a broken .env).
+	if c.name != "version" {
+		if _, err := dotenv.Load("."); err != nil {
+			fmt.Fprintf(stderr, "kernia: %v\n", err)
+			return ExitFailure
+		}
 	}
 	out.Add(auth, args) // the secrets .env brought
 	ctx, stop := interruptible()
@@ -266,6 +300,30 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun kernia <command> --help for its flags. Every command but init and secret takes\n--app <package>:<Var>. Commands read .env from the module root without overriding the environment.\n")
+	b.WriteString("\nRun kernia <command> --help for its flags, kernia --version for the version. Every command\nbut init, secret and version takes --app <package>:<Var> and runs from the module root (the\nnearest go.mod), whatever directory of the module it is started in. Commands read .env from\nthe module root without overriding the environment.\n")
 	fmt.Fprint(w, b.String())
 }
+
+// printFlags lists the flags of fs as --name VALUE, each with its usage and default.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, use := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(use, "\n", "\n    \t"))
+		switch f.DefValue {
+		case "", "false", "0", "0s":
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// dashRE finds a flag name the flag package spelled with one dash in its errors.
+var dashRE = regexp.MustCompile(`(: |flag |for )-([A-Za-z])`)
+
+// doubleDash respells the flag package's -flag as --flag in a parse error.
+func doubleDash(msg string) string { return dashRE.ReplaceAllString(msg, "$1--$2") }

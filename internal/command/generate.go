@@ -29,6 +29,7 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 	if err := generator.CheckName(f.Name); err != nil {
 		return &UsageError{Err: err}
 	}
+	warnDialects(out.Stderr, auth)
 	res, err := generator.Run(ctx, auth, generator.Options{
 		Name:             f.Name,
 		DryRun:           f.DryRun,

@@ -25,6 +25,7 @@ var ErrProblems = errors.New("the configuration has problems")
 // Info prints the report of the resolved configuration on Stdout. It always prints the whole
 // report; with Strict it then fails if the report lists a problem.
 func Info(ctx context.Context, auth *kernia.Auth, f InfoFlags, io IO) error {
+	warnDialects(io.Stderr, auth)
 	rep := report.Build(ctx, auth, report.Options{})
 	sensitive := report.Sensitive(auth)
 	var err error
@@ -54,6 +55,7 @@ type CheckFlags struct {
 // Check is the CI gate: generate --check (nothing would change) plus info --strict (no
 // problem). Both always run; it fails if either does.
 func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
+	warnDialects(io.Stderr, auth)
 	fmt.Fprintln(io.Stderr, "check: generate --check")
 	res, genErr := generator.Run(ctx, auth, generator.Options{Check: true, Log: io.Stderr})
 	if res != nil && !f.JSON {

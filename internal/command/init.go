@@ -75,7 +75,8 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	if _, err := database.Parse(dbURL); err != nil {
 		return Usagef("init: %s: %v", source, err)
 	}
-	if _, err := kernia.DialectOf(dbURL); err != nil {
+	dialect, err := kernia.DialectOf(dbURL)
+	if err != nil {
 		return Usagef("init: %s: %v", source, err)
 	}
 	if env := os.Getenv(kernia.EnvDatabaseURL); f.DatabaseURL != "" && env != "" && env != f.DatabaseURL {
@@ -90,6 +91,8 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 		DatabaseURL: dbURL,
 		BaseURL:     firstSet(os.Getenv(kernia.EnvURL), kernia.DefaultBaseURL),
 		Secret:      secret,
+		// Committed configuration decides the dialects, never .env alone.
+		Dialects: []string{dialect},
 	}, plugins)
 	if err != nil {
 		return err
@@ -130,6 +133,24 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	if err != nil {
 		return err
 	}
+	requested := ""
+	if f.DatabaseURL != "" {
+		requested = dialect
+	}
+	manual := false
+	for _, o := range outcomes {
+		if o.Path != scaffold.AuthFile || o.Action != "skipped" {
+			continue
+		}
+		updated, hand, err := amendAuth(root, plugins, requested, io)
+		if err != nil {
+			return err
+		}
+		if updated {
+			wrote++
+		}
+		manual = hand
+	}
 	for _, o := range outcomes {
 		if o.Path == scaffold.Magefile && o.Action == "skipped" && !wiredMagefile(filepath.Join(root, scaffold.Magefile)) {
 			fmt.Fprintf(io.Stderr, "init: %s exists: to get Kernia's targets, import \"github.com/kernia/kernia/mage/app\" and, under a //mage:import comment, _ \"github.com/kernia/kernia/mage\", and call app.Use(auth.Auth) in an init function\n", scaffold.Magefile)
@@ -151,8 +172,80 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	if ok, _ := scaffold.HasTool(root, "github.com/kernia/kernia/cmd/kernia"); !ok {
 		fmt.Fprintln(io.Stderr, "init: add the kernia tool to go.mod: go get -tool github.com/kernia/kernia/cmd/kernia")
 	}
-	fmt.Fprintln(io.Stderr, "Next: go tool kernia generate (or go tool mage generate), review and commit ent/ and the migration, then go tool kernia migrate.")
+	next := "Next: "
+	if manual {
+		next = "Next: add the lines above to " + scaffold.AuthFile + ", then "
+	}
+	fmt.Fprintln(io.Stderr, next+"go tool kernia generate (or go tool mage generate), review and commit ent/ and the migration, then go tool kernia migrate.")
 	return nil
+}
+
+// amendAuth handles an auth/auth.go that exists when init is asked for plugins (and, with
+// --database-url, a dialect) it does not enable: it rewrites the file when it is still Kernia's
+// unmodified scaffold (byte for byte what init writes for the values it holds), and otherwise
+// leaves it alone and prints the exact lines to add (manual true).
+func amendAuth(root string, plugins []kernia.Plugin, dialect string, io IO) (updated, manual bool, err error) {
+	p := filepath.Join(root, filepath.FromSlash(scaffold.AuthFile))
+	st, err := os.Lstat(p)
+	if err != nil || !st.Mode().IsRegular() {
+		return false, false, nil // not a file init could read: skipped, as listed
+	}
+	cur, err := os.ReadFile(p)
+	if err != nil {
+		return false, false, fmt.Errorf("init: read %s: %w", scaffold.AuthFile, err)
+	}
+	u, err := scaffold.PlanAuthUpdate(cur, plugins, dialect)
+	if err != nil {
+		return false, false, err
+	}
+	missing := describeMissing(u)
+	switch {
+	case missing == "":
+		if ids := pluginIDs(plugins); len(ids) > 0 {
+			fmt.Fprintf(io.Stderr, "init: %s enables %s already\n", scaffold.AuthFile, strings.Join(ids, ", "))
+		}
+		return false, false, nil
+	case u.Content != nil:
+		if err := scaffold.Rewrite(root, scaffold.AuthFile, cur, u.Content); err != nil {
+			return false, false, err
+		}
+		fmt.Fprintf(io.Stderr, "updated  %s: added %s (it was Kernia's unmodified scaffold, so rewriting it is safe; review the change)\n", scaffold.AuthFile, missing)
+		return true, false, nil
+	}
+	lines, err := u.Lines()
+	if err != nil {
+		return false, false, err
+	}
+	fmt.Fprintf(io.Stderr, "init: %s is not Kernia's unmodified scaffold (it was edited), so init left it alone and did not add %s. Add these lines to it:\n", scaffold.AuthFile, missing)
+	for _, l := range lines {
+		fmt.Fprintf(io.Stderr, "    %s\n", l)
+	}
+	return false, true, nil
+}
+
+// describeMissing names what an AuthUpdate adds: "plugin jwt", "plugins a, b and dialect
+// postgres", or "" for nothing.
+func describeMissing(u scaffold.AuthUpdate) string {
+	var parts []string
+	switch ids := pluginIDs(u.Plugins); len(ids) {
+	case 0:
+	case 1:
+		parts = append(parts, "plugin "+ids[0])
+	default:
+		parts = append(parts, "plugins "+strings.Join(ids, ", "))
+	}
+	if len(u.Dialects) > 0 {
+		parts = append(parts, "dialect "+strings.Join(u.Dialects, ", ")+" (Options.Dialects)")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func pluginIDs(plugins []kernia.Plugin) []string {
+	ids := make([]string, 0, len(plugins))
+	for _, p := range plugins {
+		ids = append(ids, p.ID())
+	}
+	return ids
 }
 
 // wiredMagefile reports whether an existing magefile imports Kernia's targets.

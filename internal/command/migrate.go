@@ -2,8 +2,10 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kernia/kernia"
@@ -83,7 +85,10 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 		return err
 	}
 	if f.JSON {
-		return printJSON(io.Stdout, rep)
+		if err := printJSON(io.Stdout, rep); err != nil {
+			return err
+		}
+		return statusError(rep)
 	}
 	fmt.Fprintf(io.Stdout, "database:  %s\ndirectory: %s\ncurrent:   %s\n", rep.Database, rep.Dir, orNone(rep.Current))
 	for _, a := range rep.Applied {
@@ -108,7 +113,24 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 	for _, p := range rep.Problems {
 		fmt.Fprintf(io.Stdout, "problem: %s\n", p)
 	}
-	return nil
+	return statusError(rep)
+}
+
+// ErrStatusProblems is returned by status (exit status 1) when its report lists a problem:
+// a history migrate would refuse (an applied file edited, missing or unknown, a checksum
+// mismatch) or a failed migrate no later run has fixed. Pending files are not a problem.
+var ErrStatusProblems = errors.New("status: the migration history has problems")
+
+func statusError(rep *migration.StatusReport) error {
+	var what []string
+	if lf := rep.LastFailure; lf != nil {
+		what = append(what, fmt.Sprintf("the last migrate failed on %s and no later run has fixed it", lf.Version))
+	}
+	what = append(what, rep.Problems...)
+	if len(what) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (%d): %s", ErrStatusProblems, len(what), strings.Join(what, "; "))
 }
 
 // target resolves the database URL (flag, Options, environment, default) and the migration

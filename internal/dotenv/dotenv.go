@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/kernia/kernia/internal/filekind"
+	"github.com/kernia/kernia/internal/workdir"
 )
 
 // FileName is the name of the file Load reads.
@@ -242,20 +243,6 @@ func Load(dir string) ([]string, error) {
 	return LoadFile(filepath.Join(root, FileName))
 }
 
-// ModuleRoot returns the nearest directory at or above dir that holds go.mod.
-func ModuleRoot(dir string) (string, bool) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", false
-	}
-	for {
-		if st, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !st.IsDir() {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
+// ModuleRoot returns the nearest directory at or above dir that holds go.mod
+// (workdir.ModuleRoot, the resolver every command uses).
+func ModuleRoot(dir string) (string, bool) { return workdir.ModuleRoot(dir) }

@@ -26,7 +26,6 @@ import (
 	"text/template"
 	"time"
 
-	"golang.org/x/mod/modfile"
 	gomodule "golang.org/x/mod/module"
 
 	"github.com/kernia/kernia/internal/workdir"
@@ -36,7 +35,7 @@ import (
 const DefaultApp = "./auth:Auth"
 
 // Hint ends every load error.
-const Hint = "Run kernia from your module's root (where go.mod is), or pass --app <package>:<Var>, e.g. --app ./internal/auth:Auth or --app example.com/app/auth:Auth."
+const Hint = "A ./relative --app package is relative to the module root (where go.mod is), from whatever directory of the module kernia runs; pass --app <package>:<Var>, e.g. --app ./internal/auth:Auth or --app example.com/app/auth:Auth."
 
 // App names an auth instance: a package and an exported package-level variable.
 type App struct {
@@ -213,18 +212,13 @@ func signalName(sig syscall.Signal) string {
 }
 
 // module returns the root directory and module path of the module containing the working
-// directory.
+// directory, by the resolver every command uses (workdir.Module).
 func module() (root, modPath string, err error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(out))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		return "", "", errors.New("kernia: not inside a Go module: run kernia from your module's root (where go.mod is), or create one with go mod init")
-	}
-	b, err := os.ReadFile(gomod)
+	root, modPath, err = workdir.Module(".")
 	if err != nil {
-		return "", "", fmt.Errorf("kernia: read %s: %w", gomod, err)
+		return "", "", fmt.Errorf("kernia: %w", err)
 	}
-	return filepath.Dir(gomod), modfile.ModulePath(b), nil
+	return root, modPath, nil
 }
 
 // resolve turns the package of a parsed --app value into the import path the loader program

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
-	"go/token"
 	"io/fs"
 	"os"
 	"path"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/database"
+	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/plugins/builtin"
 )
 
@@ -36,9 +36,30 @@ const (
 	Gitignore  = ".gitignore"
 )
 
-// IgnoreLines are the lines init makes sure .gitignore holds: the loader's work directory and
-// the file holding the secret.
-var IgnoreLines = []string{".kernia/", ".env"}
+// IgnoreLines are the lines init makes sure .gitignore holds: the loader's work directory, the
+// file holding the secret, and the default SQLite database with its write-ahead log and
+// shared-memory files (a clone without .env falls back to it).
+var IgnoreLines = []string{".kernia/", ".env", "kernia.db", "kernia.db-wal", "kernia.db-shm"}
+
+// ignoreLines returns IgnoreLines plus, for a SQLite database URL naming another relative file
+// inside the module, that file and its -wal and -shm files.
+func ignoreLines(dbURL string) []string {
+	lines := slices.Clone(IgnoreLines)
+	u, err := database.Parse(dbURL)
+	if err != nil || u.Dialect != kernia.SQLite || u.Path == "" || u.Path == ":memory:" || filepath.IsAbs(u.Path) {
+		return lines
+	}
+	p := path.Clean(filepath.ToSlash(u.Path))
+	if p == "." || p == ".." || strings.HasPrefix(p, "../") || !plainEnvValue.MatchString(p) {
+		return lines
+	}
+	for _, l := range []string{p, p + "-wal", p + "-shm"} {
+		if !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
 
 // Options describe the module to scaffold.
 type Options struct {
@@ -50,6 +71,9 @@ type Options struct {
 	BaseURL string
 	// Secret is the fresh KERNIA_SECRET for .env.
 	Secret string
+	// Dialects go to Options.Dialects of auth/auth.go: the committed list of the dialects
+	// migrations are written for (empty: the line is left out).
+	Dialects []string
 }
 
 // File is a file to write.
@@ -62,30 +86,20 @@ type File struct {
 	Lines []string
 }
 
-// Module finds the Go module containing dir: its root directory and module path.
+// Module finds the Go module containing dir (workdir.Module): its root directory and module
+// path.
 func Module(dir string) (root, modPath string, err error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", "", err
-	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", "", fmt.Errorf("init: %s is not a directory", dir)
 	}
-	for d := abs; ; {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			mp := modfile.ModulePath(b)
-			if mp == "" {
-				return "", "", fmt.Errorf("init: %s has no module line", filepath.Join(d, "go.mod"))
-			}
-			return d, mp, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", "", fmt.Errorf("init: %s is not inside a Go module: create one first (go mod init example.com/yourapp), then go get -tool github.com/kernia/kernia/cmd/kernia", abs)
-		}
-		d = parent
+	root, modPath, err = workdir.Module(dir)
+	if errors.Is(err, workdir.ErrNoModule) {
+		return "", "", fmt.Errorf("init: %w, then go get -tool github.com/kernia/kernia/cmd/kernia", err)
 	}
+	if err != nil {
+		return "", "", fmt.Errorf("init: %w", err)
+	}
+	return root, modPath, nil
 }
 
 // ResolvePlugins turns plugin ids into built-in plugins, adding the plugins they require (after
@@ -176,7 +190,7 @@ func Files(o Options, plugins []kernia.Plugin) ([]File, error) {
 	if err := gomodule.CheckImportPath(o.ModulePath + "/auth"); err != nil {
 		return nil, fmt.Errorf("init: the module path %s of go.mod is not a valid import path (%v): fix the module line of go.mod", strconv.Quote(o.ModulePath), err)
 	}
-	auth, err := renderAuth(o, plugins)
+	auth, err := RenderAuth(AuthConfig{AppName: path.Base(o.ModulePath), Dialects: o.Dialects, Plugins: plugins})
 	if err != nil {
 		return nil, err
 	}
@@ -184,12 +198,13 @@ func Files(o Options, plugins []kernia.Plugin) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	ignore := ignoreLines(o.DatabaseURL)
 	return []File{
 		{Path: EnvExample, Content: renderEnv(o, false), Mode: 0o644},
 		{Path: Env, Content: renderEnv(o, true), Mode: 0o600},
 		{Path: AuthFile, Content: auth, Mode: 0o644},
 		{Path: Magefile, Content: mage, Mode: 0o644},
-		{Path: Gitignore, Content: []byte(strings.Join(IgnoreLines, "\n") + "\n"), Mode: 0o644, Lines: IgnoreLines},
+		{Path: Gitignore, Content: []byte(strings.Join(ignore, "\n") + "\n"), Mode: 0o644, Lines: ignore},
 	}, nil
 }
 
@@ -221,53 +236,6 @@ func renderEnv(o Options, real bool) []byte {
 		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, envValue(o.DatabaseURL))
 	}
 	return []byte(b.String())
-}
-
-var authTemplate = template.Must(template.New("auth").Parse(`// Package auth configures the application's Kernia auth instance. The kernia command loads it
-// as ./auth:Auth; the mage targets get it from magefile.go.
-package auth
-
-import (
-	"github.com/kernia/kernia"
-{{- range .Imports }}
-	{{ . }}
-{{- end }}
-)
-
-// Auth is the application's auth instance. Settings left out here come from the environment
-// (.env in development): the base URL from KERNIA_URL, the database from KERNIA_DATABASE_URL
-// and the secret from KERNIA_SECRET. Set a field to fix it for every environment.
-var Auth = kernia.New(kernia.Options{
-	AppName:  {{ .AppName }},
-	BasePath: {{ .BasePath }},
-	Plugins: []kernia.Plugin{
-{{- range .Exprs }}
-		{{ . }},
-{{- end }}
-	},
-})
-`))
-
-func renderAuth(o Options, plugins []kernia.Plugin) ([]byte, error) {
-	data := struct {
-		AppName, BasePath string
-		Imports, Exprs    []string
-	}{AppName: strconv.Quote(path.Base(o.ModulePath)), BasePath: strconv.Quote(kernia.DefaultBasePath)}
-	for _, p := range plugins {
-		s, err := PluginSource(p)
-		if err != nil {
-			return nil, err
-		}
-		if !token.IsIdentifier(s.Package) || gomodule.CheckImportPath(s.ImportPath) != nil {
-			return nil, fmt.Errorf("init: plugin %s: package %s (%s) cannot be imported by name", p.ID(), strconv.Quote(s.Package), strconv.Quote(s.ImportPath))
-		}
-		if lit := strconv.Quote(s.ImportPath); !slices.Contains(data.Imports, lit) {
-			data.Imports = append(data.Imports, lit)
-		}
-		data.Exprs = append(data.Exprs, s.Expr)
-	}
-	slices.Sort(data.Imports)
-	return renderGo(authTemplate, data)
 }
 
 var magefileTemplate = template.Must(template.New("magefile").Parse(`//go:build mage
@@ -374,7 +342,7 @@ func appendLines(p string, f File) (Outcome, error) {
 		}
 	}
 	if len(missing) == 0 {
-		return Outcome{Path: f.Path, Action: "skipped", Detail: "already ignores " + strings.Join(f.Lines, " and ")}, nil
+		return Outcome{Path: f.Path, Action: "skipped", Detail: "already ignores " + strings.Join(f.Lines, ", ")}, nil
 	}
 	var b bytes.Buffer
 	if len(cur) > 0 && !bytes.HasSuffix(cur, []byte("\n")) {

@@ -46,7 +46,7 @@ func TestWriteNeverOverwrites(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(root, AuthFile))
 	assert.DeepEqual(t, got, mine)
 	gi, _ := os.ReadFile(filepath.Join(root, Gitignore))
-	assert.Equal(t, string(gi), "node_modules\n.env\n.kernia/\n")
+	assert.Equal(t, string(gi), "node_modules\n.env\n.kernia/\nkernia.db\nkernia.db-wal\nkernia.db-shm\n")
 	st, err := os.Stat(filepath.Join(root, Env))
 	assert.NilError(t, err)
 	assert.Equal(t, st.Mode().Perm(), os.FileMode(0o600))

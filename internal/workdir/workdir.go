@@ -1,5 +1,6 @@
-// Package workdir owns a module's .kernia directory, where Kernia keeps what it writes for
-// itself: the loader program (.kernia/loader) and generate's lock, journal and fingerprint.
+// Package workdir finds a module's root (ModuleRoot, the one resolver every command uses) and
+// owns its .kernia directory, where Kernia keeps what it writes for itself: the loader program
+// (.kernia/loader) and generate's lock, journal and fingerprint.
 //
 // The directory is git-ignored (init puts it in .gitignore), yet a repository can still
 // commit a .kernia that is a symbolic link. Kernia never follows one: a link there would send
