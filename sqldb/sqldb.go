@@ -1,10 +1,34 @@
-// Package sqldb opens an application's database from a Kernia database URL with the settings
-// Kernia's own commands use: pgx for PostgreSQL (10 s connect timeout), modernc.org/sqlite for
-// SQLite with foreign keys on in every pooled connection, a busy timeout, WAL and SQLite time
-// formatting. Hand the result to the generated Ent client:
+// Package sqldb opens an application's database with the settings Kernia's own commands use,
+// and tells the application whether that database has every migration applied.
 //
-//	db, dialect, err := sqldb.Open(ctx, os.Getenv("KERNIA_DATABASE_URL"))
+// Settings: pgx for PostgreSQL (10 s connect timeout), modernc.org/sqlite for SQLite with
+// foreign keys on in every pooled connection, a busy timeout, WAL and SQLite time formatting.
+//
+// # At start-up
+//
+// FromEnv finds the database the way every kernia command does: it reads the module's .env
+// (without overriding the environment), takes KERNIA_DATABASE_URL (else sqlite://kernia.db),
+// resolves a relative SQLite path against the module root, and refuses a SQLite file that does
+// not exist instead of creating an empty one. Ready then checks the database against the
+// migration directories the binary embeds, reading only:
+//
+//	//go:embed ent/migrate/migrations
+//	var migrationFiles embed.FS
+//
+//	db, dialect, err := sqldb.FromEnv(ctx)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	migrations, _ := fs.Sub(migrationFiles, "ent/migrate/migrations")
+//	if err := sqldb.Ready(ctx, db, dialect, migrations); err != nil {
+//		log.Fatal(err) // database is missing 1 migration: 20261201112330_kernia.sql; run `go tool kernia migrate`
+//	}
 //	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect, db)))
+//
+// A health endpoint can call Ready on every request and render the lists of a *NotReadyError.
+//
+// Open is the lower-level door: it opens exactly the URL it is given, and creates a missing
+// SQLite file.
 package sqldb
 
 import (
@@ -18,12 +42,19 @@ import (
 )
 
 // Open opens and pings the database at rawURL and returns it with its Ent dialect name
-// (dialect.SQLite or dialect.Postgres). Errors never contain the URL's password.
+// (dialect.SQLite or dialect.Postgres). A relative SQLite path is taken from the working
+// directory and a missing SQLite file is created; FromEnv does neither. Errors never contain
+// the URL's password.
 func Open(ctx context.Context, rawURL string) (*sql.DB, string, error) {
 	u, err := database.Parse(rawURL)
 	if err != nil {
 		return nil, "", err
 	}
+	return open(ctx, u)
+}
+
+// open opens a parsed URL and names its Ent dialect.
+func open(ctx context.Context, u *database.URL) (*sql.DB, string, error) {
 	db, err := database.Open(ctx, u)
 	if err != nil {
 		return nil, "", err

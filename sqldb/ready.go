@@ -1,0 +1,195 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/migration"
+)
+
+// NotReadyError is Ready's answer for a database that does not match the migration directory.
+// Its lists are never nil, so a health endpoint can render them as they are (as JSON, lists
+// are [] rather than null).
+type NotReadyError struct {
+	// Dialect is the Kernia dialect checked: "sqlite" or "postgres".
+	Dialect string `json:"dialect"`
+	// Pending lists the files of the directory not applied to the database, in order.
+	Pending []string `json:"pending"`
+	// Failed lists the pending files whose last attempt failed (see `kernia status`).
+	Failed []string `json:"failed"`
+	// Edited names the first applied file, in version order, whose content changed after it
+	// was applied (its hash no longer matches the one recorded in the revisions table, even if
+	// atlas.sum was rehashed). atlas.sum's hashes are cumulative, so an edit changes the hash of
+	// every later file too: whether those were edited as well shows once this one is restored.
+	Edited []string `json:"edited"`
+	// Unknown lists, as <version>_<description>.sql, the versions applied to the database that
+	// the directory does not hold: the database was migrated by a newer build, or a file was
+	// deleted.
+	Unknown []string `json:"unknown"`
+}
+
+// Error says what is pending, edited or unknown, and how to fix each.
+func (e *NotReadyError) Error() string {
+	var parts []string
+	if n := len(e.Pending); n > 0 {
+		s := fmt.Sprintf("database is missing %d %s: %s; run `go tool kernia migrate`",
+			n, plural(n, "migration", "migrations"), strings.Join(e.Pending, ", "))
+		if len(e.Failed) > 0 {
+			s += fmt.Sprintf(" (the last attempt at %s failed: `go tool kernia status` shows the error)", strings.Join(e.Failed, ", "))
+		}
+		parts = append(parts, s)
+	}
+	if n := len(e.Edited); n > 0 {
+		parts = append(parts, fmt.Sprintf("applied %s %s %s edited after %s applied to this database (the hash recorded in %s no longer matches): applied migrations are append-only; restore the %s (git checkout) and put the change in a new migration",
+			plural(n, "migration", "migrations"), strings.Join(e.Edited, ", "), plural(n, "was", "were"), plural(n, "it was", "they were"),
+			migration.RevisionsTable, plural(n, "file", "files")))
+	}
+	if n := len(e.Unknown); n > 0 {
+		parts = append(parts, fmt.Sprintf("database has %d applied %s that this program's migration directory does not hold: %s; it was migrated by a newer build (run that build) or the %s deleted (restore %s)",
+			n, plural(n, "migration", "migrations"), strings.Join(e.Unknown, ", "), plural(n, "file was", "files were"), plural(n, "it", "them")))
+	}
+	if len(parts) == 0 {
+		return "sqldb: database not ready (" + e.Dialect + ")"
+	}
+	return "sqldb: " + e.Dialect + " database not ready: " + strings.Join(parts, "; ")
+}
+
+// Ready reports whether db has exactly the migrations of migrations/<dialect> applied: every
+// file applied, none applied edited since, none applied that the directory does not hold. It
+// returns nil when the database is ready, a *NotReadyError listing what is pending, edited or
+// unknown when it is not, and another error when the directory is broken (atlas.sum does not
+// match its files) or the database cannot be read.
+//
+// migrations is the parent of the per-dialect directories, laid out as
+// ent/migrate/migrations is (sqlite/, postgres/, each with its .sql files and atlas.sum): an
+// embed.FS of it (through fs.Sub) lets a deployed binary check its database without any file
+// beside it. dialect is the name FromEnv or Open returned (Ent's "sqlite3" or "postgres"), or
+// Kernia's ("sqlite").
+//
+// Ready only reads: it takes no lock, creates no table, and on PostgreSQL runs its queries in a
+// READ ONLY transaction. A database with no revisions table has every file pending. It is
+// cheap enough for a health endpoint (it hashes the embedded files and reads one table).
+func Ready(ctx context.Context, db *sql.DB, dialect string, migrations fs.FS) error {
+	d, err := kerniaDialect(dialect)
+	if err != nil {
+		return err
+	}
+	files, sum, err := readDir(migrations, d)
+	if err != nil {
+		return err
+	}
+	revs, err := readRevisions(ctx, db, d)
+	if err != nil {
+		return err
+	}
+	e := compare(files, sum, revs)
+	e.Dialect = d
+	if len(e.Pending)+len(e.Edited)+len(e.Unknown) == 0 {
+		return nil
+	}
+	return e
+}
+
+// kerniaDialect maps Ent's and Kernia's dialect names to Kernia's, which names the directory.
+func kerniaDialect(name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "sqlite", "sqlite3":
+		return kernia.SQLite, nil
+	case "postgres", "postgresql", "pgx":
+		return kernia.Postgres, nil
+	}
+	return "", fmt.Errorf("sqldb: Ready: unknown dialect %q: pass the dialect FromEnv or Open returned (sqlite3 or postgres)", name)
+}
+
+// readDir reads migrations/<dialect> and checks it against its atlas.sum, as migrate does
+// before it connects.
+func readDir(migrations fs.FS, dialect string) ([]migrate.File, migrate.HashFile, error) {
+	if migrations == nil {
+		return nil, nil, errors.New("sqldb: Ready: no migration directory: pass the embedded ent/migrate/migrations (fs.Sub of an embed.FS)")
+	}
+	st, err := fs.Stat(migrations, dialect)
+	if err != nil || !st.IsDir() {
+		hint := "pass the parent of the per-dialect directories (ent/migrate/migrations, through fs.Sub of the embed.FS), and make sure the configuration lists the dialect (Options.Dialects) and generate has run"
+		if _, err := fs.Stat(migrations, migrate.HashFileName); err == nil {
+			hint = "it holds atlas.sum at its root, so it is one dialect's directory: pass its parent (ent/migrate/migrations), which holds one directory per dialect"
+		}
+		return nil, nil, fmt.Errorf("sqldb: Ready: the migration directories hold no %s directory: %s", dialect, hint)
+	}
+	sub, err := fs.Sub(migrations, dialect)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqldb: Ready: %s: %w", dialect, err)
+	}
+	dir := fsDir{sub}
+	if err := migrate.Validate(dir); err != nil {
+		return nil, nil, fmt.Errorf("sqldb: Ready: the %s migration directory this program holds does not match its atlas.sum (%w): a file was edited, added or removed without rehashing; restore it or run `go tool kernia hash`, then rebuild", dialect, err)
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqldb: Ready: read the %s migration directory: %w", dialect, err)
+	}
+	seen := map[string]string{}
+	for _, f := range files {
+		if other, ok := seen[f.Version()]; ok {
+			return nil, nil, fmt.Errorf("sqldb: Ready: %s and %s in the %s migration directory share version %s: give the newer file a later version and run `go tool kernia hash`", other, f.Name(), dialect, f.Version())
+		}
+		seen[f.Version()] = f.Name()
+	}
+	sum, err := migrate.NewHashFile(files)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqldb: Ready: hash the %s migration directory: %w", dialect, err)
+	}
+	return files, sum, nil
+}
+
+// fsDir is a read-only Atlas migration directory over an fs.FS, read as Atlas reads a local
+// directory: the *.sql files in name order, and atlas.sum.
+type fsDir struct{ fs.FS }
+
+var _ migrate.Dir = fsDir{}
+
+// WriteFile refuses: Ready never writes.
+func (fsDir) WriteFile(name string, _ []byte) error {
+	return fmt.Errorf("sqldb: write %s: the migration directory is read-only", name)
+}
+
+// Files returns the migration files in name order.
+func (d fsDir) Files() ([]migrate.File, error) {
+	names, err := fs.Glob(d.FS, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	files := make([]migrate.File, 0, len(names))
+	for _, n := range names {
+		b, err := fs.ReadFile(d.FS, n)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", n, err)
+		}
+		files = append(files, migrate.NewLocalFile(n, b))
+	}
+	return files, nil
+}
+
+// Checksum returns the atlas.sum the files would have.
+func (d fsDir) Checksum() (migrate.HashFile, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, err
+	}
+	return migrate.NewHashFile(files)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
