@@ -19,7 +19,7 @@ type Account struct {
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
 	// Issuer holds the value of the "issuer" field.
-	Issuer string `json:"issuer,omitempty"`
+	Issuer *string `json:"issuer,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
 	// ProviderID holds the value of the "provider_id" field.
@@ -104,7 +104,8 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field issuer", values[i])
 			} else if value.Valid {
-				_m.Issuer = value.String
+				_m.Issuer = new(string)
+				*_m.Issuer = value.String
 			}
 		case account.FieldAccountID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -226,8 +227,10 @@ func (_m *Account) String() string {
 	var builder strings.Builder
 	builder.WriteString("Account(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
-	builder.WriteString("issuer=")
-	builder.WriteString(_m.Issuer)
+	if v := _m.Issuer; v != nil {
+		builder.WriteString("issuer=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(_m.AccountID)

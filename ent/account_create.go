@@ -27,6 +27,14 @@ func (_c *AccountCreate) SetIssuer(v string) *AccountCreate {
 	return _c
 }
 
+// SetNillableIssuer sets the "issuer" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableIssuer(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetIssuer(*v)
+	}
+	return _c
+}
+
 // SetAccountID sets the "account_id" field.
 func (_c *AccountCreate) SetAccountID(v string) *AccountCreate {
 	_c.mutation.SetAccountID(v)
@@ -241,9 +249,6 @@ func (_c *AccountCreate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AccountCreate) check() error {
-	if _, ok := _c.mutation.Issuer(); !ok {
-		return &ValidationError{Name: "issuer", err: errors.New(`ent: missing required field "Account.issuer"`)}
-	}
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "Account.account_id"`)}
 	}
@@ -304,7 +309,7 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.Issuer(); ok {
 		_spec.SetField(account.FieldIssuer, field.TypeString, value)
-		_node.Issuer = value
+		_node.Issuer = &value
 	}
 	if value, ok := _c.mutation.AccountID(); ok {
 		_spec.SetField(account.FieldAccountID, field.TypeString, value)

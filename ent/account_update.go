@@ -43,6 +43,12 @@ func (_u *AccountUpdate) SetNillableIssuer(v *string) *AccountUpdate {
 	return _u
 }
 
+// ClearIssuer clears the value of the "issuer" field.
+func (_u *AccountUpdate) ClearIssuer() *AccountUpdate {
+	_u.mutation.ClearIssuer()
+	return _u
+}
+
 // SetAccountID sets the "account_id" field.
 func (_u *AccountUpdate) SetAccountID(v string) *AccountUpdate {
 	_u.mutation.SetAccountID(v)
@@ -306,6 +312,9 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Issuer(); ok {
 		_spec.SetField(account.FieldIssuer, field.TypeString, value)
 	}
+	if _u.mutation.IssuerCleared() {
+		_spec.ClearField(account.FieldIssuer, field.TypeString)
+	}
 	if value, ok := _u.mutation.AccountID(); ok {
 		_spec.SetField(account.FieldAccountID, field.TypeString, value)
 	}
@@ -417,6 +426,12 @@ func (_u *AccountUpdateOne) SetNillableIssuer(v *string) *AccountUpdateOne {
 	if v != nil {
 		_u.SetIssuer(*v)
 	}
+	return _u
+}
+
+// ClearIssuer clears the value of the "issuer" field.
+func (_u *AccountUpdateOne) ClearIssuer() *AccountUpdateOne {
+	_u.mutation.ClearIssuer()
 	return _u
 }
 
@@ -712,6 +727,9 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.Issuer(); ok {
 		_spec.SetField(account.FieldIssuer, field.TypeString, value)
+	}
+	if _u.mutation.IssuerCleared() {
+		_spec.ClearField(account.FieldIssuer, field.TypeString)
 	}
 	if value, ok := _u.mutation.AccountID(); ok {
 		_spec.SetField(account.FieldAccountID, field.TypeString, value)

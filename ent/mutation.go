@@ -2150,7 +2150,7 @@ func (m *AccountMutation) Issuer() (r string, exists bool) {
 // OldIssuer returns the old "issuer" field's value of the Account entity.
 // If the Account object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AccountMutation) OldIssuer(ctx context.Context) (v string, err error) {
+func (m *AccountMutation) OldIssuer(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldIssuer is only allowed on UpdateOne operations")
 	}
@@ -2164,9 +2164,22 @@ func (m *AccountMutation) OldIssuer(ctx context.Context) (v string, err error) {
 	return oldValue.Issuer, nil
 }
 
+// ClearIssuer clears the value of the "issuer" field.
+func (m *AccountMutation) ClearIssuer() {
+	m.issuer = nil
+	m.clearedFields[account.FieldIssuer] = struct{}{}
+}
+
+// IssuerCleared returns if the "issuer" field was cleared in this mutation.
+func (m *AccountMutation) IssuerCleared() bool {
+	_, ok := m.clearedFields[account.FieldIssuer]
+	return ok
+}
+
 // ResetIssuer resets all changes to the "issuer" field.
 func (m *AccountMutation) ResetIssuer() {
 	m.issuer = nil
+	delete(m.clearedFields, account.FieldIssuer)
 }
 
 // SetAccountID sets the "account_id" field.
@@ -2992,6 +3005,9 @@ func (m *AccountMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *AccountMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(account.FieldIssuer) {
+		fields = append(fields, account.FieldIssuer)
+	}
 	if m.FieldCleared(account.FieldAccessToken) {
 		fields = append(fields, account.FieldAccessToken)
 	}
@@ -3027,6 +3043,9 @@ func (m *AccountMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *AccountMutation) ClearField(name string) error {
 	switch name {
+	case account.FieldIssuer:
+		m.ClearIssuer()
+		return nil
 	case account.FieldAccessToken:
 		m.ClearAccessToken()
 		return nil

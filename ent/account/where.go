@@ -185,6 +185,16 @@ func IssuerHasSuffix(v string) predicate.Account {
 	return predicate.Account(sql.FieldHasSuffix(FieldIssuer, v))
 }
 
+// IssuerIsNil applies the IsNil predicate on the "issuer" field.
+func IssuerIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldIssuer))
+}
+
+// IssuerNotNil applies the NotNil predicate on the "issuer" field.
+func IssuerNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldIssuer))
+}
+
 // IssuerEqualFold applies the EqualFold predicate on the "issuer" field.
 func IssuerEqualFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldEqualFold(FieldIssuer, v))

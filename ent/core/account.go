@@ -17,12 +17,14 @@ func (Account) Type() {}
 
 // Fields of Account. Tokens and the password hash are Sensitive: Ent never prints them.
 //
-// issuer arrived in Better Auth 1.7.0 with a unique (issuer, account_id) index: the same
-// provider account id from two issuers is two identities.
+// issuer arrived in Better Auth 1.7.0 with a unique (issuer, account_id) index and left again
+// in 1.7.3; Better Auth 1.7.25 never writes it and refuses a database where it is NOT NULL. It
+// stays, nullable and without the index, so databases migrated while it was required keep
+// their values and migrate without a drop (DROP NOT NULL, DROP INDEX).
 func (Account) Fields() []ent.Field {
 	return []ent.Field{
 		ID(),
-		field.String("issuer"),
+		field.String("issuer").Optional().Nillable(),
 		field.String("account_id"),
 		field.String("provider_id"),
 		field.String("user_id"),
@@ -45,12 +47,10 @@ func (Account) Edges() []ent.Edge {
 	}
 }
 
-// Indexes of Account: accounts by user, by provider and provider account id (sign-in), and
-// one identity per issuer.
+// Indexes of Account: accounts by user, and by provider and provider account id (sign-in).
 func (Account) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id"),
 		index.Fields("provider_id", "account_id"),
-		index.Fields("issuer", "account_id").Unique(),
 	}
 }

@@ -60,7 +60,7 @@ var (
 	// AccountsColumns holds the columns for the "accounts" table.
 	AccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
-		{Name: "issuer", Type: field.TypeString},
+		{Name: "issuer", Type: field.TypeString, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 		{Name: "provider_id", Type: field.TypeString},
 		{Name: "access_token", Type: field.TypeString, Nullable: true},
@@ -97,11 +97,6 @@ var (
 				Name:    "account_provider_id_account_id",
 				Unique:  false,
 				Columns: []*schema.Column{AccountsColumns[3], AccountsColumns[2]},
-			},
-			{
-				Name:    "account_issuer_account_id",
-				Unique:  true,
-				Columns: []*schema.Column{AccountsColumns[1], AccountsColumns[2]},
 			},
 		},
 	}
