@@ -22,6 +22,12 @@ import (
 //     waits. It is built CONCURRENTLY instead, which allows writes, and which PostgreSQL runs
 //     only outside a transaction: in a second file marked `-- atlas:txmode none` (a unique
 //     constraint is such a unique index: Ent declares unique fields as unique indexes).
+//   - DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: it waits behind every open
+//     transaction on it, and every query waits behind it. It is dropped CONCURRENTLY in the
+//     second file instead (before the builds, so an index rebuilt under the same name, an
+//     index whose columns or uniqueness change, is dropped and built again there), unless the
+//     migration also drops one of its columns (the column's DROP takes the index with it) or
+//     it backs a unique constraint (ALTER TABLE … DROP CONSTRAINT, a catalog change).
 //   - ALTER TABLE … ADD FOREIGN KEY scans the whole table under SHARE ROW EXCLUSIVE locks on
 //     both tables. It is added NOT VALID in the first file (a catalog change, immediate) and
 //     checked by ALTER TABLE … VALIDATE CONSTRAINT in the second, which takes only SHARE UPDATE
@@ -66,10 +72,17 @@ func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, c
 		joinConstraints(plan)
 		files = append(files, onlineFile{plan: plan})
 	}
-	if len(s.indexes) == 0 && len(s.late) == 0 && len(s.validate) == 0 && len(s.uniques) == 0 {
+	if len(s.drops) == 0 && len(s.indexes) == 0 && len(s.late) == 0 && len(s.validate) == 0 && len(s.uniques) == 0 {
 		return files, nil
 	}
 	online := &migrate.Plan{Name: name}
+	if len(s.drops) > 0 {
+		plan, err := drv.PlanChanges(ctx, name, s.drops, opts...)
+		if err != nil {
+			return nil, err
+		}
+		online.Changes = append(online.Changes, plan.Changes...)
+	}
 	for i, group := range [][]atlas.Change{s.indexes, s.late} {
 		if len(group) > 0 {
 			plan, err := drv.PlanChanges(ctx, name, group, opts...)
@@ -104,6 +117,9 @@ type onlineSplit struct {
 	// tx runs in the transactional file: every change, less the indexes built concurrently,
 	// with the foreign keys on existing tables marked NOT VALID.
 	tx []atlas.Change
+	// drops are the DROP INDEX CONCURRENTLY of indexes on existing tables, first in the
+	// second file.
+	drops []atlas.Change
 	// indexes are the CREATE INDEX CONCURRENTLY builds on existing tables.
 	indexes []atlas.Change
 	// late are the foreign keys (NOT VALID) that reference a unique index built concurrently:
@@ -142,9 +158,25 @@ func splitOnline(changes []atlas.Change) onlineSplit {
 			s.tx = append(s.tx, c)
 			continue
 		}
-		var kept, indexes, late []atlas.Change
+		var kept, drops, indexes, late []atlas.Change
+		dropped := droppedColumns(mt)
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
+			case *atlas.DropIndex:
+				if slices.ContainsFunc(tc.I.Attrs, isUniqueConstraint) || slices.ContainsFunc(indexColumns(tc.I), dropped) {
+					kept = append(kept, tc)
+					continue
+				}
+				drops = append(drops, &atlas.DropIndex{I: tc.I, Extra: append(slices.Clip(tc.Extra), &postgres.Concurrently{})})
+			case *atlas.ModifyIndex:
+				if slices.ContainsFunc(tc.From.Attrs, isUniqueConstraint) || slices.ContainsFunc(tc.To.Attrs, isUniqueConstraint) ||
+					slices.ContainsFunc(indexColumns(tc.From), dropped) || tc.Change&^atlas.ChangeComment == atlas.NoChange {
+					kept = append(kept, tc)
+					continue
+				}
+				// Rebuilt: dropped, then built again, both without blocking writes.
+				drops = append(drops, &atlas.DropIndex{I: tc.From, Extra: []atlas.Clause{&postgres.Concurrently{}}})
+				indexes = append(indexes, &atlas.AddIndex{I: tc.To, Extra: []atlas.Clause{&postgres.Concurrently{}}})
 			case *atlas.AddIndex:
 				idx := tc.I
 				if i := slices.IndexFunc(idx.Attrs, isUniqueConstraint); i >= 0 {
@@ -170,6 +202,9 @@ func splitOnline(changes []atlas.Change) onlineSplit {
 		}
 		if len(kept) > 0 {
 			s.tx = append(s.tx, &atlas.ModifyTable{T: mt.T, Changes: kept})
+		}
+		if len(drops) > 0 {
+			s.drops = append(s.drops, &atlas.ModifyTable{T: mt.T, Changes: drops})
 		}
 		if len(indexes) > 0 {
 			s.indexes = append(s.indexes, &atlas.ModifyTable{T: mt.T, Changes: indexes})
@@ -213,6 +248,17 @@ func referencesNewUnique(fk *atlas.ForeignKey, uniques map[string][][]string) bo
 		}
 	}
 	return false
+}
+
+// droppedColumns returns a function reporting whether the table change drops the named column.
+func droppedColumns(mt *atlas.ModifyTable) func(string) bool {
+	var names []string
+	for _, c := range mt.Changes {
+		if dc, ok := c.(*atlas.DropColumn); ok {
+			names = append(names, dc.C.Name)
+		}
+	}
+	return func(name string) bool { return slices.Contains(names, name) }
 }
 
 // indexColumns returns the names of an index's column parts.

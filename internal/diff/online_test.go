@@ -70,6 +70,44 @@ func TestOnline3_SplitPlan(t *testing.T) {
 			},
 		},
 		{
+			name: "index dropped on an existing table",
+			changes: func() []atlas.Change {
+				u := users()
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.DropIndex{I: atlas.NewIndex("users_email").AddColumns(u.Columns[1])}}}}
+			},
+			want: [][]string{{`DROP INDEX CONCURRENTLY "users_email"`}},
+		},
+		{
+			name: "index rebuilt on an existing table (now unique): dropped, then built, both concurrently",
+			changes: func() []atlas.Change {
+				u := users()
+				from := atlas.NewIndex("users_email").AddColumns(u.Columns[1])
+				to := atlas.NewUniqueIndex("users_email").AddColumns(u.Columns[1])
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("nick", "text")}, &atlas.ModifyIndex{From: from, To: to, Change: atlas.ChangeUnique}}}}
+			},
+			want: [][]string{
+				{`ALTER TABLE "users" ADD COLUMN "nick" text NULL`},
+				{`DROP INDEX CONCURRENTLY "users_email"`, `CREATE UNIQUE INDEX CONCURRENTLY "users_email" ON "users" ("email")`},
+			},
+		},
+		{
+			name: "unique constraint dropped: a catalog change, in the transaction",
+			changes: func() []atlas.Change {
+				u := users()
+				idx := atlas.NewUniqueIndex("users_email_key").AddColumns(u.Columns[1]).AddAttrs(postgres.UniqueConstraint("users_email_key"))
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.DropIndex{I: idx}}}}
+			},
+			want: [][]string{{`ALTER TABLE "users" DROP CONSTRAINT "users_email_key"`}},
+		},
+		{
+			name: "index dropped with its column: the column's drop takes it, in the transaction",
+			changes: func() []atlas.Change {
+				u := users()
+				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.DropIndex{I: atlas.NewIndex("users_email").AddColumns(u.Columns[1])}, &atlas.DropColumn{C: u.Columns[1]}}}}
+			},
+			want: [][]string{{`ALTER TABLE "users" DROP COLUMN "email"`}},
+		},
+		{
 			name: "new table keeps the plain form",
 			changes: func() []atlas.Change {
 				u := users()
