@@ -117,20 +117,17 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 }
 
 // ErrStatusProblems is returned by status (exit status 1) when its report lists a problem:
-// a history migrate would refuse (an applied file edited, missing or unknown, a checksum
-// mismatch) or a failed migrate no later run has fixed. Pending files are not a problem.
+// what migrate would refuse (an applied file edited or missing, a revision of a file the
+// directory does not hold, an atlas.sum mismatch, a database with tables but no history).
+// Pending files are not a problem, nor is a failed run alone: its file is still pending and
+// the next migrate retries it (status shows the failure; migrate exits 1 when it fails again).
 var ErrStatusProblems = errors.New("status: the migration history has problems")
 
 func statusError(rep *migration.StatusReport) error {
-	var what []string
-	if lf := rep.LastFailure; lf != nil {
-		what = append(what, fmt.Sprintf("the last migrate failed on %s and no later run has fixed it", lf.Version))
-	}
-	what = append(what, rep.Problems...)
-	if len(what) == 0 {
+	if len(rep.Problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w (%d): %s", ErrStatusProblems, len(what), strings.Join(what, "; "))
+	return fmt.Errorf("%w (%d): %s", ErrStatusProblems, len(rep.Problems), strings.Join(rep.Problems, "; "))
 }
 
 // target resolves the database URL (flag, Options, environment, default) and the migration

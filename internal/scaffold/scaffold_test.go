@@ -22,6 +22,7 @@ func files(t *testing.T, ids ...string) []File {
 		DatabaseURL: "postgres://app:s3cret@127.0.0.1:5432/shop?sslmode=disable",
 		BaseURL:     "http://localhost:3000",
 		Secret:      strings.Repeat("ab12", 16),
+		Dialects:    []string{"postgres", "sqlite"},
 	}, plugins)
 	assert.NilError(t, err)
 	return fs
@@ -72,6 +73,7 @@ func TestFilesContent(t *testing.T) {
 	assert.Check(t, !strings.Contains(byPath[EnvExample], "ab12ab12"))
 	assert.Check(t, is.Contains(byPath[AuthFile], `"github.com/kernia/kernia/plugins/twofactor"`))
 	assert.Check(t, is.Contains(byPath[AuthFile], "twofactor.New(),"))
+	assert.Check(t, is.Contains(byPath[AuthFile], "Dialects: []string{kernia.Postgres, kernia.SQLite},"), "the dialects are committed code")
 	assert.Check(t, !strings.Contains(byPath[AuthFile], "s3cret"))
 	assert.Check(t, is.Contains(byPath[Magefile], `"example.com/shop/auth"`))
 	assert.Check(t, is.Contains(byPath[Magefile], "app.Use(auth.Auth)"))
