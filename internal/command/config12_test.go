@@ -180,7 +180,9 @@ func TestInitOnAnInitialisedModule(t *testing.T) {
 		{name: "a dialect for the scaffold", flags: InitFlags{DatabaseURL: "postgres://u:pw@127.0.0.1:5432/shop"},
 			stderr:   []string{"updated  auth/auth.go: added dialect postgres (Options.Dialects)"},
 			contains: []string{"Dialects: []string{kernia.SQLite, kernia.Postgres},"}},
-		{name: "an edited file", flags: InitFlags{Plugins: "admin,username"}, edit: func(s string) string { return strings.Replace(s, "BasePath:", "BaseURL: \"https://shop.example.com\",\n\tBasePath:", 1) },
+		{name: "an edited file", flags: InitFlags{Plugins: "admin,username"}, edit: func(s string) string {
+			return strings.Replace(s, "BasePath:", "BaseURL: \"https://shop.example.com\",\n\tBasePath:", 1)
+		},
 			stderr: []string{
 				"init: auth/auth.go is not Kernia's unmodified scaffold (it was edited), so init left it alone and did not add plugins admin, username. Add these lines to it:",
 				`    in the import block:      "github.com/kernia/kernia/plugins/admin"`,
