@@ -81,6 +81,12 @@ type Options struct {
 	// Schema renames tables and columns and adds fields, per entity name ("User",
 	// "TwoFactor"): Better Auth's modelName, fields and additionalFields.
 	Schema map[string]EntitySchema
+	// DatabaseRateLimit adds the core RateLimit entity (table rate_limits: key unique, count,
+	// last_request in Unix milliseconds), where the rate limiter keeps its counters: Better
+	// Auth's rateLimit with storage "database". Off by default (Better Auth's default storage
+	// is memory, which needs no table); turning it off again drops the table, which generate
+	// refuses without --allow-destructive. Options.Schema["RateLimit"] renames it.
+	DatabaseRateLimit bool
 }
 
 // Auth is a configured auth instance. Build it with New.

@@ -17,12 +17,21 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/devicecode"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/jsonwebkey"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthclientassertion"
+	"github.com/kernia/kernia/ent/oauthclientresource"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
+	"github.com/kernia/kernia/ent/oauthresource"
 	"github.com/kernia/kernia/ent/organization"
 	"github.com/kernia/kernia/ent/organizationrole"
 	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/ratelimit"
 	"github.com/kernia/kernia/ent/scimconnectionbinding"
 	"github.com/kernia/kernia/ent/scimgroup"
 	"github.com/kernia/kernia/ent/scimgroupmember"
@@ -41,6 +50,7 @@ import (
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // Client is the client that holds all ent builders.
@@ -52,18 +62,36 @@ type Client struct {
 	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// DeviceCode is the client for interacting with the DeviceCode builders.
+	DeviceCode *DeviceCodeClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// JSONWebKey is the client for interacting with the JSONWebKey builders.
 	JSONWebKey *JSONWebKeyClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// OAuthAccessToken is the client for interacting with the OAuthAccessToken builders.
+	OAuthAccessToken *OAuthAccessTokenClient
+	// OAuthClient is the client for interacting with the OAuthClient builders.
+	OAuthClient *OAuthClientClient
+	// OAuthClientAssertion is the client for interacting with the OAuthClientAssertion builders.
+	OAuthClientAssertion *OAuthClientAssertionClient
+	// OAuthClientResource is the client for interacting with the OAuthClientResource builders.
+	OAuthClientResource *OAuthClientResourceClient
+	// OAuthConsent is the client for interacting with the OAuthConsent builders.
+	OAuthConsent *OAuthConsentClient
+	// OAuthRefreshToken is the client for interacting with the OAuthRefreshToken builders.
+	OAuthRefreshToken *OAuthRefreshTokenClient
+	// OAuthResource is the client for interacting with the OAuthResource builders.
+	OAuthResource *OAuthResourceClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// OrganizationRole is the client for interacting with the OrganizationRole builders.
 	OrganizationRole *OrganizationRoleClient
 	// Passkey is the client for interacting with the Passkey builders.
 	Passkey *PasskeyClient
+	// RateLimit is the client for interacting with the RateLimit builders.
+	RateLimit *RateLimitClient
 	// SCIMConnectionBinding is the client for interacting with the SCIMConnectionBinding builders.
 	SCIMConnectionBinding *SCIMConnectionBindingClient
 	// SCIMGroup is the client for interacting with the SCIMGroup builders.
@@ -100,6 +128,8 @@ type Client struct {
 	User *UserClient
 	// Verification is the client for interacting with the Verification builders.
 	Verification *VerificationClient
+	// WalletAddress is the client for interacting with the WalletAddress builders.
+	WalletAddress *WalletAddressClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -113,12 +143,21 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
+	c.DeviceCode = NewDeviceCodeClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.JSONWebKey = NewJSONWebKeyClient(c.config)
 	c.Member = NewMemberClient(c.config)
+	c.OAuthAccessToken = NewOAuthAccessTokenClient(c.config)
+	c.OAuthClient = NewOAuthClientClient(c.config)
+	c.OAuthClientAssertion = NewOAuthClientAssertionClient(c.config)
+	c.OAuthClientResource = NewOAuthClientResourceClient(c.config)
+	c.OAuthConsent = NewOAuthConsentClient(c.config)
+	c.OAuthRefreshToken = NewOAuthRefreshTokenClient(c.config)
+	c.OAuthResource = NewOAuthResourceClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.OrganizationRole = NewOrganizationRoleClient(c.config)
 	c.Passkey = NewPasskeyClient(c.config)
+	c.RateLimit = NewRateLimitClient(c.config)
 	c.SCIMConnectionBinding = NewSCIMConnectionBindingClient(c.config)
 	c.SCIMGroup = NewSCIMGroupClient(c.config)
 	c.SCIMGroupMember = NewSCIMGroupMemberClient(c.config)
@@ -137,6 +176,7 @@ func (c *Client) init() {
 	c.TwoFactor = NewTwoFactorClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Verification = NewVerificationClient(c.config)
+	c.WalletAddress = NewWalletAddressClient(c.config)
 }
 
 type (
@@ -231,12 +271,21 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:                     cfg,
 		APIKey:                     NewAPIKeyClient(cfg),
 		Account:                    NewAccountClient(cfg),
+		DeviceCode:                 NewDeviceCodeClient(cfg),
 		Invitation:                 NewInvitationClient(cfg),
 		JSONWebKey:                 NewJSONWebKeyClient(cfg),
 		Member:                     NewMemberClient(cfg),
+		OAuthAccessToken:           NewOAuthAccessTokenClient(cfg),
+		OAuthClient:                NewOAuthClientClient(cfg),
+		OAuthClientAssertion:       NewOAuthClientAssertionClient(cfg),
+		OAuthClientResource:        NewOAuthClientResourceClient(cfg),
+		OAuthConsent:               NewOAuthConsentClient(cfg),
+		OAuthRefreshToken:          NewOAuthRefreshTokenClient(cfg),
+		OAuthResource:              NewOAuthResourceClient(cfg),
 		Organization:               NewOrganizationClient(cfg),
 		OrganizationRole:           NewOrganizationRoleClient(cfg),
 		Passkey:                    NewPasskeyClient(cfg),
+		RateLimit:                  NewRateLimitClient(cfg),
 		SCIMConnectionBinding:      NewSCIMConnectionBindingClient(cfg),
 		SCIMGroup:                  NewSCIMGroupClient(cfg),
 		SCIMGroupMember:            NewSCIMGroupMemberClient(cfg),
@@ -255,6 +304,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		TwoFactor:                  NewTwoFactorClient(cfg),
 		User:                       NewUserClient(cfg),
 		Verification:               NewVerificationClient(cfg),
+		WalletAddress:              NewWalletAddressClient(cfg),
 	}, nil
 }
 
@@ -276,12 +326,21 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:                     cfg,
 		APIKey:                     NewAPIKeyClient(cfg),
 		Account:                    NewAccountClient(cfg),
+		DeviceCode:                 NewDeviceCodeClient(cfg),
 		Invitation:                 NewInvitationClient(cfg),
 		JSONWebKey:                 NewJSONWebKeyClient(cfg),
 		Member:                     NewMemberClient(cfg),
+		OAuthAccessToken:           NewOAuthAccessTokenClient(cfg),
+		OAuthClient:                NewOAuthClientClient(cfg),
+		OAuthClientAssertion:       NewOAuthClientAssertionClient(cfg),
+		OAuthClientResource:        NewOAuthClientResourceClient(cfg),
+		OAuthConsent:               NewOAuthConsentClient(cfg),
+		OAuthRefreshToken:          NewOAuthRefreshTokenClient(cfg),
+		OAuthResource:              NewOAuthResourceClient(cfg),
 		Organization:               NewOrganizationClient(cfg),
 		OrganizationRole:           NewOrganizationRoleClient(cfg),
 		Passkey:                    NewPasskeyClient(cfg),
+		RateLimit:                  NewRateLimitClient(cfg),
 		SCIMConnectionBinding:      NewSCIMConnectionBindingClient(cfg),
 		SCIMGroup:                  NewSCIMGroupClient(cfg),
 		SCIMGroupMember:            NewSCIMGroupMemberClient(cfg),
@@ -300,6 +359,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		TwoFactor:                  NewTwoFactorClient(cfg),
 		User:                       NewUserClient(cfg),
 		Verification:               NewVerificationClient(cfg),
+		WalletAddress:              NewWalletAddressClient(cfg),
 	}, nil
 }
 
@@ -329,12 +389,15 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.Invitation, c.JSONWebKey, c.Member, c.Organization,
-		c.OrganizationRole, c.Passkey, c.SCIMConnectionBinding, c.SCIMGroup,
-		c.SCIMGroupMember, c.SCIMIdentityTombstone, c.SCIMManagedConnection,
-		c.SCIMManagedConnectionEvent, c.SCIMManagedCredential, c.SCIMProjectionGrant,
-		c.SCIMSubject, c.SCIMUser, c.SSOProvider, c.Session, c.Subscription, c.Team,
-		c.TeamMember, c.TwoFactor, c.User, c.Verification,
+		c.APIKey, c.Account, c.DeviceCode, c.Invitation, c.JSONWebKey, c.Member,
+		c.OAuthAccessToken, c.OAuthClient, c.OAuthClientAssertion,
+		c.OAuthClientResource, c.OAuthConsent, c.OAuthRefreshToken, c.OAuthResource,
+		c.Organization, c.OrganizationRole, c.Passkey, c.RateLimit,
+		c.SCIMConnectionBinding, c.SCIMGroup, c.SCIMGroupMember,
+		c.SCIMIdentityTombstone, c.SCIMManagedConnection, c.SCIMManagedConnectionEvent,
+		c.SCIMManagedCredential, c.SCIMProjectionGrant, c.SCIMSubject, c.SCIMUser,
+		c.SSOProvider, c.Session, c.Subscription, c.Team, c.TeamMember, c.TwoFactor,
+		c.User, c.Verification, c.WalletAddress,
 	} {
 		n.Use(hooks...)
 	}
@@ -344,12 +407,15 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.Invitation, c.JSONWebKey, c.Member, c.Organization,
-		c.OrganizationRole, c.Passkey, c.SCIMConnectionBinding, c.SCIMGroup,
-		c.SCIMGroupMember, c.SCIMIdentityTombstone, c.SCIMManagedConnection,
-		c.SCIMManagedConnectionEvent, c.SCIMManagedCredential, c.SCIMProjectionGrant,
-		c.SCIMSubject, c.SCIMUser, c.SSOProvider, c.Session, c.Subscription, c.Team,
-		c.TeamMember, c.TwoFactor, c.User, c.Verification,
+		c.APIKey, c.Account, c.DeviceCode, c.Invitation, c.JSONWebKey, c.Member,
+		c.OAuthAccessToken, c.OAuthClient, c.OAuthClientAssertion,
+		c.OAuthClientResource, c.OAuthConsent, c.OAuthRefreshToken, c.OAuthResource,
+		c.Organization, c.OrganizationRole, c.Passkey, c.RateLimit,
+		c.SCIMConnectionBinding, c.SCIMGroup, c.SCIMGroupMember,
+		c.SCIMIdentityTombstone, c.SCIMManagedConnection, c.SCIMManagedConnectionEvent,
+		c.SCIMManagedCredential, c.SCIMProjectionGrant, c.SCIMSubject, c.SCIMUser,
+		c.SSOProvider, c.Session, c.Subscription, c.Team, c.TeamMember, c.TwoFactor,
+		c.User, c.Verification, c.WalletAddress,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -362,18 +428,36 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIKey.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *DeviceCodeMutation:
+		return c.DeviceCode.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
 	case *JSONWebKeyMutation:
 		return c.JSONWebKey.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
+	case *OAuthAccessTokenMutation:
+		return c.OAuthAccessToken.mutate(ctx, m)
+	case *OAuthClientMutation:
+		return c.OAuthClient.mutate(ctx, m)
+	case *OAuthClientAssertionMutation:
+		return c.OAuthClientAssertion.mutate(ctx, m)
+	case *OAuthClientResourceMutation:
+		return c.OAuthClientResource.mutate(ctx, m)
+	case *OAuthConsentMutation:
+		return c.OAuthConsent.mutate(ctx, m)
+	case *OAuthRefreshTokenMutation:
+		return c.OAuthRefreshToken.mutate(ctx, m)
+	case *OAuthResourceMutation:
+		return c.OAuthResource.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *OrganizationRoleMutation:
 		return c.OrganizationRole.mutate(ctx, m)
 	case *PasskeyMutation:
 		return c.Passkey.mutate(ctx, m)
+	case *RateLimitMutation:
+		return c.RateLimit.mutate(ctx, m)
 	case *SCIMConnectionBindingMutation:
 		return c.SCIMConnectionBinding.mutate(ctx, m)
 	case *SCIMGroupMutation:
@@ -410,6 +494,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	case *VerificationMutation:
 		return c.Verification.mutate(ctx, m)
+	case *WalletAddressMutation:
+		return c.WalletAddress.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -694,6 +780,139 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 		return (&AccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Account mutation op: %q", m.Op())
+	}
+}
+
+// DeviceCodeClient is a client for the DeviceCode schema.
+type DeviceCodeClient struct {
+	config
+}
+
+// NewDeviceCodeClient returns a client for the DeviceCode from the given config.
+func NewDeviceCodeClient(c config) *DeviceCodeClient {
+	return &DeviceCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `devicecode.Hooks(f(g(h())))`.
+func (c *DeviceCodeClient) Use(hooks ...Hook) {
+	c.hooks.DeviceCode = append(c.hooks.DeviceCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `devicecode.Intercept(f(g(h())))`.
+func (c *DeviceCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DeviceCode = append(c.inters.DeviceCode, interceptors...)
+}
+
+// Create returns a builder for creating a DeviceCode entity.
+func (c *DeviceCodeClient) Create() *DeviceCodeCreate {
+	mutation := newDeviceCodeMutation(c.config, OpCreate)
+	return &DeviceCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DeviceCode entities.
+func (c *DeviceCodeClient) CreateBulk(builders ...*DeviceCodeCreate) *DeviceCodeCreateBulk {
+	return &DeviceCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeviceCodeClient) MapCreateBulk(slice any, setFunc func(*DeviceCodeCreate, int)) *DeviceCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeviceCodeCreateBulk{err: fmt.Errorf("calling to DeviceCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeviceCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeviceCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DeviceCode.
+func (c *DeviceCodeClient) Update() *DeviceCodeUpdate {
+	mutation := newDeviceCodeMutation(c.config, OpUpdate)
+	return &DeviceCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeviceCodeClient) UpdateOne(_m *DeviceCode) *DeviceCodeUpdateOne {
+	mutation := newDeviceCodeMutation(c.config, OpUpdateOne, withDeviceCode(_m))
+	return &DeviceCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeviceCodeClient) UpdateOneID(id string) *DeviceCodeUpdateOne {
+	mutation := newDeviceCodeMutation(c.config, OpUpdateOne, withDeviceCodeID(id))
+	return &DeviceCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DeviceCode.
+func (c *DeviceCodeClient) Delete() *DeviceCodeDelete {
+	mutation := newDeviceCodeMutation(c.config, OpDelete)
+	return &DeviceCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeviceCodeClient) DeleteOne(_m *DeviceCode) *DeviceCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeviceCodeClient) DeleteOneID(id string) *DeviceCodeDeleteOne {
+	builder := c.Delete().Where(devicecode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeviceCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for DeviceCode.
+func (c *DeviceCodeClient) Query() *DeviceCodeQuery {
+	return &DeviceCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDeviceCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DeviceCode entity by its id.
+func (c *DeviceCodeClient) Get(ctx context.Context, id string) (*DeviceCode, error) {
+	return c.Query().Where(devicecode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeviceCodeClient) GetX(ctx context.Context, id string) *DeviceCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DeviceCodeClient) Hooks() []Hook {
+	return c.hooks.DeviceCode
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeviceCodeClient) Interceptors() []Interceptor {
+	return c.inters.DeviceCode
+}
+
+func (c *DeviceCodeClient) mutate(ctx context.Context, m *DeviceCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeviceCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeviceCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeviceCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeviceCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DeviceCode mutation op: %q", m.Op())
 	}
 }
 
@@ -1157,6 +1376,1065 @@ func (c *MemberClient) mutate(ctx context.Context, m *MemberMutation) (Value, er
 		return (&MemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Member mutation op: %q", m.Op())
+	}
+}
+
+// OAuthAccessTokenClient is a client for the OAuthAccessToken schema.
+type OAuthAccessTokenClient struct {
+	config
+}
+
+// NewOAuthAccessTokenClient returns a client for the OAuthAccessToken from the given config.
+func NewOAuthAccessTokenClient(c config) *OAuthAccessTokenClient {
+	return &OAuthAccessTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthaccesstoken.Hooks(f(g(h())))`.
+func (c *OAuthAccessTokenClient) Use(hooks ...Hook) {
+	c.hooks.OAuthAccessToken = append(c.hooks.OAuthAccessToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthaccesstoken.Intercept(f(g(h())))`.
+func (c *OAuthAccessTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthAccessToken = append(c.inters.OAuthAccessToken, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthAccessToken entity.
+func (c *OAuthAccessTokenClient) Create() *OAuthAccessTokenCreate {
+	mutation := newOAuthAccessTokenMutation(c.config, OpCreate)
+	return &OAuthAccessTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthAccessToken entities.
+func (c *OAuthAccessTokenClient) CreateBulk(builders ...*OAuthAccessTokenCreate) *OAuthAccessTokenCreateBulk {
+	return &OAuthAccessTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthAccessTokenClient) MapCreateBulk(slice any, setFunc func(*OAuthAccessTokenCreate, int)) *OAuthAccessTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthAccessTokenCreateBulk{err: fmt.Errorf("calling to OAuthAccessTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthAccessTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthAccessTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthAccessToken.
+func (c *OAuthAccessTokenClient) Update() *OAuthAccessTokenUpdate {
+	mutation := newOAuthAccessTokenMutation(c.config, OpUpdate)
+	return &OAuthAccessTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthAccessTokenClient) UpdateOne(_m *OAuthAccessToken) *OAuthAccessTokenUpdateOne {
+	mutation := newOAuthAccessTokenMutation(c.config, OpUpdateOne, withOAuthAccessToken(_m))
+	return &OAuthAccessTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthAccessTokenClient) UpdateOneID(id string) *OAuthAccessTokenUpdateOne {
+	mutation := newOAuthAccessTokenMutation(c.config, OpUpdateOne, withOAuthAccessTokenID(id))
+	return &OAuthAccessTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthAccessToken.
+func (c *OAuthAccessTokenClient) Delete() *OAuthAccessTokenDelete {
+	mutation := newOAuthAccessTokenMutation(c.config, OpDelete)
+	return &OAuthAccessTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthAccessTokenClient) DeleteOne(_m *OAuthAccessToken) *OAuthAccessTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthAccessTokenClient) DeleteOneID(id string) *OAuthAccessTokenDeleteOne {
+	builder := c.Delete().Where(oauthaccesstoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthAccessTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthAccessToken.
+func (c *OAuthAccessTokenClient) Query() *OAuthAccessTokenQuery {
+	return &OAuthAccessTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthAccessToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthAccessToken entity by its id.
+func (c *OAuthAccessTokenClient) Get(ctx context.Context, id string) (*OAuthAccessToken, error) {
+	return c.Query().Where(oauthaccesstoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthAccessTokenClient) GetX(ctx context.Context, id string) *OAuthAccessToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a OAuthAccessToken.
+func (c *OAuthAccessTokenClient) QueryUser(_m *OAuthAccessToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthaccesstoken.Table, oauthaccesstoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthaccesstoken.UserTable, oauthaccesstoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a OAuthAccessToken.
+func (c *OAuthAccessTokenClient) QuerySession(_m *OAuthAccessToken) *SessionQuery {
+	query := (&SessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthaccesstoken.Table, oauthaccesstoken.FieldID, id),
+			sqlgraph.To(session.Table, session.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthaccesstoken.SessionTable, oauthaccesstoken.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRefreshToken queries the refresh_token edge of a OAuthAccessToken.
+func (c *OAuthAccessTokenClient) QueryRefreshToken(_m *OAuthAccessToken) *OAuthRefreshTokenQuery {
+	query := (&OAuthRefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthaccesstoken.Table, oauthaccesstoken.FieldID, id),
+			sqlgraph.To(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthaccesstoken.RefreshTokenTable, oauthaccesstoken.RefreshTokenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthAccessTokenClient) Hooks() []Hook {
+	return c.hooks.OAuthAccessToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthAccessTokenClient) Interceptors() []Interceptor {
+	return c.inters.OAuthAccessToken
+}
+
+func (c *OAuthAccessTokenClient) mutate(ctx context.Context, m *OAuthAccessTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthAccessTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthAccessTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthAccessTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthAccessTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthAccessToken mutation op: %q", m.Op())
+	}
+}
+
+// OAuthClientClient is a client for the OAuthClient schema.
+type OAuthClientClient struct {
+	config
+}
+
+// NewOAuthClientClient returns a client for the OAuthClient from the given config.
+func NewOAuthClientClient(c config) *OAuthClientClient {
+	return &OAuthClientClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthclient.Hooks(f(g(h())))`.
+func (c *OAuthClientClient) Use(hooks ...Hook) {
+	c.hooks.OAuthClient = append(c.hooks.OAuthClient, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthclient.Intercept(f(g(h())))`.
+func (c *OAuthClientClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthClient = append(c.inters.OAuthClient, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthClient entity.
+func (c *OAuthClientClient) Create() *OAuthClientCreate {
+	mutation := newOAuthClientMutation(c.config, OpCreate)
+	return &OAuthClientCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthClient entities.
+func (c *OAuthClientClient) CreateBulk(builders ...*OAuthClientCreate) *OAuthClientCreateBulk {
+	return &OAuthClientCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthClientClient) MapCreateBulk(slice any, setFunc func(*OAuthClientCreate, int)) *OAuthClientCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthClientCreateBulk{err: fmt.Errorf("calling to OAuthClientClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthClientCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthClientCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthClient.
+func (c *OAuthClientClient) Update() *OAuthClientUpdate {
+	mutation := newOAuthClientMutation(c.config, OpUpdate)
+	return &OAuthClientUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthClientClient) UpdateOne(_m *OAuthClient) *OAuthClientUpdateOne {
+	mutation := newOAuthClientMutation(c.config, OpUpdateOne, withOAuthClient(_m))
+	return &OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthClientClient) UpdateOneID(id string) *OAuthClientUpdateOne {
+	mutation := newOAuthClientMutation(c.config, OpUpdateOne, withOAuthClientID(id))
+	return &OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthClient.
+func (c *OAuthClientClient) Delete() *OAuthClientDelete {
+	mutation := newOAuthClientMutation(c.config, OpDelete)
+	return &OAuthClientDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthClientClient) DeleteOne(_m *OAuthClient) *OAuthClientDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthClientClient) DeleteOneID(id string) *OAuthClientDeleteOne {
+	builder := c.Delete().Where(oauthclient.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthClientDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthClient.
+func (c *OAuthClientClient) Query() *OAuthClientQuery {
+	return &OAuthClientQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthClient},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthClient entity by its id.
+func (c *OAuthClientClient) Get(ctx context.Context, id string) (*OAuthClient, error) {
+	return c.Query().Where(oauthclient.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthClientClient) GetX(ctx context.Context, id string) *OAuthClient {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a OAuthClient.
+func (c *OAuthClientClient) QueryUser(_m *OAuthClient) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthclient.Table, oauthclient.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthclient.UserTable, oauthclient.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthClientClient) Hooks() []Hook {
+	return c.hooks.OAuthClient
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthClientClient) Interceptors() []Interceptor {
+	return c.inters.OAuthClient
+}
+
+func (c *OAuthClientClient) mutate(ctx context.Context, m *OAuthClientMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthClientCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthClientUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthClientDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthClient mutation op: %q", m.Op())
+	}
+}
+
+// OAuthClientAssertionClient is a client for the OAuthClientAssertion schema.
+type OAuthClientAssertionClient struct {
+	config
+}
+
+// NewOAuthClientAssertionClient returns a client for the OAuthClientAssertion from the given config.
+func NewOAuthClientAssertionClient(c config) *OAuthClientAssertionClient {
+	return &OAuthClientAssertionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthclientassertion.Hooks(f(g(h())))`.
+func (c *OAuthClientAssertionClient) Use(hooks ...Hook) {
+	c.hooks.OAuthClientAssertion = append(c.hooks.OAuthClientAssertion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthclientassertion.Intercept(f(g(h())))`.
+func (c *OAuthClientAssertionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthClientAssertion = append(c.inters.OAuthClientAssertion, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthClientAssertion entity.
+func (c *OAuthClientAssertionClient) Create() *OAuthClientAssertionCreate {
+	mutation := newOAuthClientAssertionMutation(c.config, OpCreate)
+	return &OAuthClientAssertionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthClientAssertion entities.
+func (c *OAuthClientAssertionClient) CreateBulk(builders ...*OAuthClientAssertionCreate) *OAuthClientAssertionCreateBulk {
+	return &OAuthClientAssertionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthClientAssertionClient) MapCreateBulk(slice any, setFunc func(*OAuthClientAssertionCreate, int)) *OAuthClientAssertionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthClientAssertionCreateBulk{err: fmt.Errorf("calling to OAuthClientAssertionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthClientAssertionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthClientAssertionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthClientAssertion.
+func (c *OAuthClientAssertionClient) Update() *OAuthClientAssertionUpdate {
+	mutation := newOAuthClientAssertionMutation(c.config, OpUpdate)
+	return &OAuthClientAssertionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthClientAssertionClient) UpdateOne(_m *OAuthClientAssertion) *OAuthClientAssertionUpdateOne {
+	mutation := newOAuthClientAssertionMutation(c.config, OpUpdateOne, withOAuthClientAssertion(_m))
+	return &OAuthClientAssertionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthClientAssertionClient) UpdateOneID(id string) *OAuthClientAssertionUpdateOne {
+	mutation := newOAuthClientAssertionMutation(c.config, OpUpdateOne, withOAuthClientAssertionID(id))
+	return &OAuthClientAssertionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthClientAssertion.
+func (c *OAuthClientAssertionClient) Delete() *OAuthClientAssertionDelete {
+	mutation := newOAuthClientAssertionMutation(c.config, OpDelete)
+	return &OAuthClientAssertionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthClientAssertionClient) DeleteOne(_m *OAuthClientAssertion) *OAuthClientAssertionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthClientAssertionClient) DeleteOneID(id string) *OAuthClientAssertionDeleteOne {
+	builder := c.Delete().Where(oauthclientassertion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthClientAssertionDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthClientAssertion.
+func (c *OAuthClientAssertionClient) Query() *OAuthClientAssertionQuery {
+	return &OAuthClientAssertionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthClientAssertion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthClientAssertion entity by its id.
+func (c *OAuthClientAssertionClient) Get(ctx context.Context, id string) (*OAuthClientAssertion, error) {
+	return c.Query().Where(oauthclientassertion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthClientAssertionClient) GetX(ctx context.Context, id string) *OAuthClientAssertion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthClientAssertionClient) Hooks() []Hook {
+	return c.hooks.OAuthClientAssertion
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthClientAssertionClient) Interceptors() []Interceptor {
+	return c.inters.OAuthClientAssertion
+}
+
+func (c *OAuthClientAssertionClient) mutate(ctx context.Context, m *OAuthClientAssertionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthClientAssertionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthClientAssertionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthClientAssertionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthClientAssertionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthClientAssertion mutation op: %q", m.Op())
+	}
+}
+
+// OAuthClientResourceClient is a client for the OAuthClientResource schema.
+type OAuthClientResourceClient struct {
+	config
+}
+
+// NewOAuthClientResourceClient returns a client for the OAuthClientResource from the given config.
+func NewOAuthClientResourceClient(c config) *OAuthClientResourceClient {
+	return &OAuthClientResourceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthclientresource.Hooks(f(g(h())))`.
+func (c *OAuthClientResourceClient) Use(hooks ...Hook) {
+	c.hooks.OAuthClientResource = append(c.hooks.OAuthClientResource, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthclientresource.Intercept(f(g(h())))`.
+func (c *OAuthClientResourceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthClientResource = append(c.inters.OAuthClientResource, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthClientResource entity.
+func (c *OAuthClientResourceClient) Create() *OAuthClientResourceCreate {
+	mutation := newOAuthClientResourceMutation(c.config, OpCreate)
+	return &OAuthClientResourceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthClientResource entities.
+func (c *OAuthClientResourceClient) CreateBulk(builders ...*OAuthClientResourceCreate) *OAuthClientResourceCreateBulk {
+	return &OAuthClientResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthClientResourceClient) MapCreateBulk(slice any, setFunc func(*OAuthClientResourceCreate, int)) *OAuthClientResourceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthClientResourceCreateBulk{err: fmt.Errorf("calling to OAuthClientResourceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthClientResourceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthClientResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthClientResource.
+func (c *OAuthClientResourceClient) Update() *OAuthClientResourceUpdate {
+	mutation := newOAuthClientResourceMutation(c.config, OpUpdate)
+	return &OAuthClientResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthClientResourceClient) UpdateOne(_m *OAuthClientResource) *OAuthClientResourceUpdateOne {
+	mutation := newOAuthClientResourceMutation(c.config, OpUpdateOne, withOAuthClientResource(_m))
+	return &OAuthClientResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthClientResourceClient) UpdateOneID(id string) *OAuthClientResourceUpdateOne {
+	mutation := newOAuthClientResourceMutation(c.config, OpUpdateOne, withOAuthClientResourceID(id))
+	return &OAuthClientResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthClientResource.
+func (c *OAuthClientResourceClient) Delete() *OAuthClientResourceDelete {
+	mutation := newOAuthClientResourceMutation(c.config, OpDelete)
+	return &OAuthClientResourceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthClientResourceClient) DeleteOne(_m *OAuthClientResource) *OAuthClientResourceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthClientResourceClient) DeleteOneID(id string) *OAuthClientResourceDeleteOne {
+	builder := c.Delete().Where(oauthclientresource.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthClientResourceDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthClientResource.
+func (c *OAuthClientResourceClient) Query() *OAuthClientResourceQuery {
+	return &OAuthClientResourceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthClientResource},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthClientResource entity by its id.
+func (c *OAuthClientResourceClient) Get(ctx context.Context, id string) (*OAuthClientResource, error) {
+	return c.Query().Where(oauthclientresource.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthClientResourceClient) GetX(ctx context.Context, id string) *OAuthClientResource {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthClientResourceClient) Hooks() []Hook {
+	return c.hooks.OAuthClientResource
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthClientResourceClient) Interceptors() []Interceptor {
+	return c.inters.OAuthClientResource
+}
+
+func (c *OAuthClientResourceClient) mutate(ctx context.Context, m *OAuthClientResourceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthClientResourceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthClientResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthClientResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthClientResourceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthClientResource mutation op: %q", m.Op())
+	}
+}
+
+// OAuthConsentClient is a client for the OAuthConsent schema.
+type OAuthConsentClient struct {
+	config
+}
+
+// NewOAuthConsentClient returns a client for the OAuthConsent from the given config.
+func NewOAuthConsentClient(c config) *OAuthConsentClient {
+	return &OAuthConsentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthconsent.Hooks(f(g(h())))`.
+func (c *OAuthConsentClient) Use(hooks ...Hook) {
+	c.hooks.OAuthConsent = append(c.hooks.OAuthConsent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthconsent.Intercept(f(g(h())))`.
+func (c *OAuthConsentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthConsent = append(c.inters.OAuthConsent, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthConsent entity.
+func (c *OAuthConsentClient) Create() *OAuthConsentCreate {
+	mutation := newOAuthConsentMutation(c.config, OpCreate)
+	return &OAuthConsentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthConsent entities.
+func (c *OAuthConsentClient) CreateBulk(builders ...*OAuthConsentCreate) *OAuthConsentCreateBulk {
+	return &OAuthConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthConsentClient) MapCreateBulk(slice any, setFunc func(*OAuthConsentCreate, int)) *OAuthConsentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthConsentCreateBulk{err: fmt.Errorf("calling to OAuthConsentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthConsentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthConsent.
+func (c *OAuthConsentClient) Update() *OAuthConsentUpdate {
+	mutation := newOAuthConsentMutation(c.config, OpUpdate)
+	return &OAuthConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthConsentClient) UpdateOne(_m *OAuthConsent) *OAuthConsentUpdateOne {
+	mutation := newOAuthConsentMutation(c.config, OpUpdateOne, withOAuthConsent(_m))
+	return &OAuthConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthConsentClient) UpdateOneID(id string) *OAuthConsentUpdateOne {
+	mutation := newOAuthConsentMutation(c.config, OpUpdateOne, withOAuthConsentID(id))
+	return &OAuthConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthConsent.
+func (c *OAuthConsentClient) Delete() *OAuthConsentDelete {
+	mutation := newOAuthConsentMutation(c.config, OpDelete)
+	return &OAuthConsentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthConsentClient) DeleteOne(_m *OAuthConsent) *OAuthConsentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthConsentClient) DeleteOneID(id string) *OAuthConsentDeleteOne {
+	builder := c.Delete().Where(oauthconsent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthConsentDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthConsent.
+func (c *OAuthConsentClient) Query() *OAuthConsentQuery {
+	return &OAuthConsentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthConsent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthConsent entity by its id.
+func (c *OAuthConsentClient) Get(ctx context.Context, id string) (*OAuthConsent, error) {
+	return c.Query().Where(oauthconsent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthConsentClient) GetX(ctx context.Context, id string) *OAuthConsent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a OAuthConsent.
+func (c *OAuthConsentClient) QueryUser(_m *OAuthConsent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthconsent.Table, oauthconsent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthconsent.UserTable, oauthconsent.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthConsentClient) Hooks() []Hook {
+	return c.hooks.OAuthConsent
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthConsentClient) Interceptors() []Interceptor {
+	return c.inters.OAuthConsent
+}
+
+func (c *OAuthConsentClient) mutate(ctx context.Context, m *OAuthConsentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthConsentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthConsentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthConsent mutation op: %q", m.Op())
+	}
+}
+
+// OAuthRefreshTokenClient is a client for the OAuthRefreshToken schema.
+type OAuthRefreshTokenClient struct {
+	config
+}
+
+// NewOAuthRefreshTokenClient returns a client for the OAuthRefreshToken from the given config.
+func NewOAuthRefreshTokenClient(c config) *OAuthRefreshTokenClient {
+	return &OAuthRefreshTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthrefreshtoken.Hooks(f(g(h())))`.
+func (c *OAuthRefreshTokenClient) Use(hooks ...Hook) {
+	c.hooks.OAuthRefreshToken = append(c.hooks.OAuthRefreshToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthrefreshtoken.Intercept(f(g(h())))`.
+func (c *OAuthRefreshTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthRefreshToken = append(c.inters.OAuthRefreshToken, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthRefreshToken entity.
+func (c *OAuthRefreshTokenClient) Create() *OAuthRefreshTokenCreate {
+	mutation := newOAuthRefreshTokenMutation(c.config, OpCreate)
+	return &OAuthRefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthRefreshToken entities.
+func (c *OAuthRefreshTokenClient) CreateBulk(builders ...*OAuthRefreshTokenCreate) *OAuthRefreshTokenCreateBulk {
+	return &OAuthRefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthRefreshTokenClient) MapCreateBulk(slice any, setFunc func(*OAuthRefreshTokenCreate, int)) *OAuthRefreshTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthRefreshTokenCreateBulk{err: fmt.Errorf("calling to OAuthRefreshTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthRefreshTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthRefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) Update() *OAuthRefreshTokenUpdate {
+	mutation := newOAuthRefreshTokenMutation(c.config, OpUpdate)
+	return &OAuthRefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthRefreshTokenClient) UpdateOne(_m *OAuthRefreshToken) *OAuthRefreshTokenUpdateOne {
+	mutation := newOAuthRefreshTokenMutation(c.config, OpUpdateOne, withOAuthRefreshToken(_m))
+	return &OAuthRefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthRefreshTokenClient) UpdateOneID(id string) *OAuthRefreshTokenUpdateOne {
+	mutation := newOAuthRefreshTokenMutation(c.config, OpUpdateOne, withOAuthRefreshTokenID(id))
+	return &OAuthRefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) Delete() *OAuthRefreshTokenDelete {
+	mutation := newOAuthRefreshTokenMutation(c.config, OpDelete)
+	return &OAuthRefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthRefreshTokenClient) DeleteOne(_m *OAuthRefreshToken) *OAuthRefreshTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthRefreshTokenClient) DeleteOneID(id string) *OAuthRefreshTokenDeleteOne {
+	builder := c.Delete().Where(oauthrefreshtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthRefreshTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) Query() *OAuthRefreshTokenQuery {
+	return &OAuthRefreshTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthRefreshToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthRefreshToken entity by its id.
+func (c *OAuthRefreshTokenClient) Get(ctx context.Context, id string) (*OAuthRefreshToken, error) {
+	return c.Query().Where(oauthrefreshtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthRefreshTokenClient) GetX(ctx context.Context, id string) *OAuthRefreshToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) QueryUser(_m *OAuthRefreshToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthrefreshtoken.UserTable, oauthrefreshtoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) QuerySession(_m *OAuthRefreshToken) *SessionQuery {
+	query := (&SessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID, id),
+			sqlgraph.To(session.Table, session.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauthrefreshtoken.SessionTable, oauthrefreshtoken.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAccessTokens queries the access_tokens edge of a OAuthRefreshToken.
+func (c *OAuthRefreshTokenClient) QueryAccessTokens(_m *OAuthRefreshToken) *OAuthAccessTokenQuery {
+	query := (&OAuthAccessTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID, id),
+			sqlgraph.To(oauthaccesstoken.Table, oauthaccesstoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauthrefreshtoken.AccessTokensTable, oauthrefreshtoken.AccessTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthRefreshTokenClient) Hooks() []Hook {
+	return c.hooks.OAuthRefreshToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthRefreshTokenClient) Interceptors() []Interceptor {
+	return c.inters.OAuthRefreshToken
+}
+
+func (c *OAuthRefreshTokenClient) mutate(ctx context.Context, m *OAuthRefreshTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthRefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthRefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthRefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthRefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthRefreshToken mutation op: %q", m.Op())
+	}
+}
+
+// OAuthResourceClient is a client for the OAuthResource schema.
+type OAuthResourceClient struct {
+	config
+}
+
+// NewOAuthResourceClient returns a client for the OAuthResource from the given config.
+func NewOAuthResourceClient(c config) *OAuthResourceClient {
+	return &OAuthResourceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauthresource.Hooks(f(g(h())))`.
+func (c *OAuthResourceClient) Use(hooks ...Hook) {
+	c.hooks.OAuthResource = append(c.hooks.OAuthResource, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauthresource.Intercept(f(g(h())))`.
+func (c *OAuthResourceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OAuthResource = append(c.inters.OAuthResource, interceptors...)
+}
+
+// Create returns a builder for creating a OAuthResource entity.
+func (c *OAuthResourceClient) Create() *OAuthResourceCreate {
+	mutation := newOAuthResourceMutation(c.config, OpCreate)
+	return &OAuthResourceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OAuthResource entities.
+func (c *OAuthResourceClient) CreateBulk(builders ...*OAuthResourceCreate) *OAuthResourceCreateBulk {
+	return &OAuthResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OAuthResourceClient) MapCreateBulk(slice any, setFunc func(*OAuthResourceCreate, int)) *OAuthResourceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OAuthResourceCreateBulk{err: fmt.Errorf("calling to OAuthResourceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OAuthResourceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OAuthResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OAuthResource.
+func (c *OAuthResourceClient) Update() *OAuthResourceUpdate {
+	mutation := newOAuthResourceMutation(c.config, OpUpdate)
+	return &OAuthResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OAuthResourceClient) UpdateOne(_m *OAuthResource) *OAuthResourceUpdateOne {
+	mutation := newOAuthResourceMutation(c.config, OpUpdateOne, withOAuthResource(_m))
+	return &OAuthResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OAuthResourceClient) UpdateOneID(id string) *OAuthResourceUpdateOne {
+	mutation := newOAuthResourceMutation(c.config, OpUpdateOne, withOAuthResourceID(id))
+	return &OAuthResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OAuthResource.
+func (c *OAuthResourceClient) Delete() *OAuthResourceDelete {
+	mutation := newOAuthResourceMutation(c.config, OpDelete)
+	return &OAuthResourceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OAuthResourceClient) DeleteOne(_m *OAuthResource) *OAuthResourceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OAuthResourceClient) DeleteOneID(id string) *OAuthResourceDeleteOne {
+	builder := c.Delete().Where(oauthresource.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OAuthResourceDeleteOne{builder}
+}
+
+// Query returns a query builder for OAuthResource.
+func (c *OAuthResourceClient) Query() *OAuthResourceQuery {
+	return &OAuthResourceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOAuthResource},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OAuthResource entity by its id.
+func (c *OAuthResourceClient) Get(ctx context.Context, id string) (*OAuthResource, error) {
+	return c.Query().Where(oauthresource.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OAuthResourceClient) GetX(ctx context.Context, id string) *OAuthResource {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OAuthResourceClient) Hooks() []Hook {
+	return c.hooks.OAuthResource
+}
+
+// Interceptors returns the client interceptors.
+func (c *OAuthResourceClient) Interceptors() []Interceptor {
+	return c.inters.OAuthResource
+}
+
+func (c *OAuthResourceClient) mutate(ctx context.Context, m *OAuthResourceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OAuthResourceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OAuthResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OAuthResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OAuthResourceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OAuthResource mutation op: %q", m.Op())
 	}
 }
 
@@ -1652,6 +2930,139 @@ func (c *PasskeyClient) mutate(ctx context.Context, m *PasskeyMutation) (Value, 
 		return (&PasskeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Passkey mutation op: %q", m.Op())
+	}
+}
+
+// RateLimitClient is a client for the RateLimit schema.
+type RateLimitClient struct {
+	config
+}
+
+// NewRateLimitClient returns a client for the RateLimit from the given config.
+func NewRateLimitClient(c config) *RateLimitClient {
+	return &RateLimitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ratelimit.Hooks(f(g(h())))`.
+func (c *RateLimitClient) Use(hooks ...Hook) {
+	c.hooks.RateLimit = append(c.hooks.RateLimit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ratelimit.Intercept(f(g(h())))`.
+func (c *RateLimitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RateLimit = append(c.inters.RateLimit, interceptors...)
+}
+
+// Create returns a builder for creating a RateLimit entity.
+func (c *RateLimitClient) Create() *RateLimitCreate {
+	mutation := newRateLimitMutation(c.config, OpCreate)
+	return &RateLimitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RateLimit entities.
+func (c *RateLimitClient) CreateBulk(builders ...*RateLimitCreate) *RateLimitCreateBulk {
+	return &RateLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RateLimitClient) MapCreateBulk(slice any, setFunc func(*RateLimitCreate, int)) *RateLimitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RateLimitCreateBulk{err: fmt.Errorf("calling to RateLimitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RateLimitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RateLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RateLimit.
+func (c *RateLimitClient) Update() *RateLimitUpdate {
+	mutation := newRateLimitMutation(c.config, OpUpdate)
+	return &RateLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RateLimitClient) UpdateOne(_m *RateLimit) *RateLimitUpdateOne {
+	mutation := newRateLimitMutation(c.config, OpUpdateOne, withRateLimit(_m))
+	return &RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RateLimitClient) UpdateOneID(id string) *RateLimitUpdateOne {
+	mutation := newRateLimitMutation(c.config, OpUpdateOne, withRateLimitID(id))
+	return &RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RateLimit.
+func (c *RateLimitClient) Delete() *RateLimitDelete {
+	mutation := newRateLimitMutation(c.config, OpDelete)
+	return &RateLimitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RateLimitClient) DeleteOne(_m *RateLimit) *RateLimitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RateLimitClient) DeleteOneID(id string) *RateLimitDeleteOne {
+	builder := c.Delete().Where(ratelimit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RateLimitDeleteOne{builder}
+}
+
+// Query returns a query builder for RateLimit.
+func (c *RateLimitClient) Query() *RateLimitQuery {
+	return &RateLimitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRateLimit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RateLimit entity by its id.
+func (c *RateLimitClient) Get(ctx context.Context, id string) (*RateLimit, error) {
+	return c.Query().Where(ratelimit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RateLimitClient) GetX(ctx context.Context, id string) *RateLimit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RateLimitClient) Hooks() []Hook {
+	return c.hooks.RateLimit
+}
+
+// Interceptors returns the client interceptors.
+func (c *RateLimitClient) Interceptors() []Interceptor {
+	return c.inters.RateLimit
+}
+
+func (c *RateLimitClient) mutate(ctx context.Context, m *RateLimitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RateLimitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RateLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RateLimitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RateLimit mutation op: %q", m.Op())
 	}
 }
 
@@ -3482,6 +4893,38 @@ func (c *SessionClient) QueryUser(_m *Session) *UserQuery {
 	return query
 }
 
+// QueryOauthRefreshTokens queries the oauth_refresh_tokens edge of a Session.
+func (c *SessionClient) QueryOauthRefreshTokens(_m *Session) *OAuthRefreshTokenQuery {
+	query := (&OAuthRefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, id),
+			sqlgraph.To(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, session.OauthRefreshTokensTable, session.OauthRefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthAccessTokens queries the oauth_access_tokens edge of a Session.
+func (c *SessionClient) QueryOauthAccessTokens(_m *Session) *OAuthAccessTokenQuery {
+	query := (&OAuthAccessTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, id),
+			sqlgraph.To(oauthaccesstoken.Table, oauthaccesstoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, session.OauthAccessTokensTable, session.OauthAccessTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *SessionClient) Hooks() []Hook {
 	return c.hooks.Session
@@ -4419,6 +5862,86 @@ func (c *UserClient) QueryScimIdentityTombstones(_m *User) *SCIMIdentityTombston
 	return query
 }
 
+// QueryWalletAddresses queries the wallet_addresses edge of a User.
+func (c *UserClient) QueryWalletAddresses(_m *User) *WalletAddressQuery {
+	query := (&WalletAddressClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(walletaddress.Table, walletaddress.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.WalletAddressesTable, user.WalletAddressesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthClients queries the oauth_clients edge of a User.
+func (c *UserClient) QueryOauthClients(_m *User) *OAuthClientQuery {
+	query := (&OAuthClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthClientsTable, user.OauthClientsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthRefreshTokens queries the oauth_refresh_tokens edge of a User.
+func (c *UserClient) QueryOauthRefreshTokens(_m *User) *OAuthRefreshTokenQuery {
+	query := (&OAuthRefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthRefreshTokensTable, user.OauthRefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthAccessTokens queries the oauth_access_tokens edge of a User.
+func (c *UserClient) QueryOauthAccessTokens(_m *User) *OAuthAccessTokenQuery {
+	query := (&OAuthAccessTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauthaccesstoken.Table, oauthaccesstoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthAccessTokensTable, user.OauthAccessTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauthConsents queries the oauth_consents edge of a User.
+func (c *UserClient) QueryOauthConsents(_m *User) *OAuthConsentQuery {
+	query := (&OAuthConsentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauthconsent.Table, oauthconsent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthConsentsTable, user.OauthConsentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -4577,22 +6100,175 @@ func (c *VerificationClient) mutate(ctx context.Context, m *VerificationMutation
 	}
 }
 
+// WalletAddressClient is a client for the WalletAddress schema.
+type WalletAddressClient struct {
+	config
+}
+
+// NewWalletAddressClient returns a client for the WalletAddress from the given config.
+func NewWalletAddressClient(c config) *WalletAddressClient {
+	return &WalletAddressClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `walletaddress.Hooks(f(g(h())))`.
+func (c *WalletAddressClient) Use(hooks ...Hook) {
+	c.hooks.WalletAddress = append(c.hooks.WalletAddress, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `walletaddress.Intercept(f(g(h())))`.
+func (c *WalletAddressClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WalletAddress = append(c.inters.WalletAddress, interceptors...)
+}
+
+// Create returns a builder for creating a WalletAddress entity.
+func (c *WalletAddressClient) Create() *WalletAddressCreate {
+	mutation := newWalletAddressMutation(c.config, OpCreate)
+	return &WalletAddressCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WalletAddress entities.
+func (c *WalletAddressClient) CreateBulk(builders ...*WalletAddressCreate) *WalletAddressCreateBulk {
+	return &WalletAddressCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WalletAddressClient) MapCreateBulk(slice any, setFunc func(*WalletAddressCreate, int)) *WalletAddressCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WalletAddressCreateBulk{err: fmt.Errorf("calling to WalletAddressClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WalletAddressCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WalletAddressCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WalletAddress.
+func (c *WalletAddressClient) Update() *WalletAddressUpdate {
+	mutation := newWalletAddressMutation(c.config, OpUpdate)
+	return &WalletAddressUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WalletAddressClient) UpdateOne(_m *WalletAddress) *WalletAddressUpdateOne {
+	mutation := newWalletAddressMutation(c.config, OpUpdateOne, withWalletAddress(_m))
+	return &WalletAddressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WalletAddressClient) UpdateOneID(id string) *WalletAddressUpdateOne {
+	mutation := newWalletAddressMutation(c.config, OpUpdateOne, withWalletAddressID(id))
+	return &WalletAddressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WalletAddress.
+func (c *WalletAddressClient) Delete() *WalletAddressDelete {
+	mutation := newWalletAddressMutation(c.config, OpDelete)
+	return &WalletAddressDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WalletAddressClient) DeleteOne(_m *WalletAddress) *WalletAddressDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WalletAddressClient) DeleteOneID(id string) *WalletAddressDeleteOne {
+	builder := c.Delete().Where(walletaddress.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WalletAddressDeleteOne{builder}
+}
+
+// Query returns a query builder for WalletAddress.
+func (c *WalletAddressClient) Query() *WalletAddressQuery {
+	return &WalletAddressQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWalletAddress},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WalletAddress entity by its id.
+func (c *WalletAddressClient) Get(ctx context.Context, id string) (*WalletAddress, error) {
+	return c.Query().Where(walletaddress.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WalletAddressClient) GetX(ctx context.Context, id string) *WalletAddress {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a WalletAddress.
+func (c *WalletAddressClient) QueryUser(_m *WalletAddress) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(walletaddress.Table, walletaddress.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, walletaddress.UserTable, walletaddress.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WalletAddressClient) Hooks() []Hook {
+	return c.hooks.WalletAddress
+}
+
+// Interceptors returns the client interceptors.
+func (c *WalletAddressClient) Interceptors() []Interceptor {
+	return c.inters.WalletAddress
+}
+
+func (c *WalletAddressClient) mutate(ctx context.Context, m *WalletAddressMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WalletAddressCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WalletAddressUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WalletAddressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WalletAddressDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WalletAddress mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, Invitation, JSONWebKey, Member, Organization, OrganizationRole,
-		Passkey, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
+		APIKey, Account, DeviceCode, Invitation, JSONWebKey, Member, OAuthAccessToken,
+		OAuthClient, OAuthClientAssertion, OAuthClientResource, OAuthConsent,
+		OAuthRefreshToken, OAuthResource, Organization, OrganizationRole, Passkey,
+		RateLimit, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
 		SCIMIdentityTombstone, SCIMManagedConnection, SCIMManagedConnectionEvent,
 		SCIMManagedCredential, SCIMProjectionGrant, SCIMSubject, SCIMUser, SSOProvider,
-		Session, Subscription, Team, TeamMember, TwoFactor, User,
-		Verification []ent.Hook
+		Session, Subscription, Team, TeamMember, TwoFactor, User, Verification,
+		WalletAddress []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, Invitation, JSONWebKey, Member, Organization, OrganizationRole,
-		Passkey, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
+		APIKey, Account, DeviceCode, Invitation, JSONWebKey, Member, OAuthAccessToken,
+		OAuthClient, OAuthClientAssertion, OAuthClientResource, OAuthConsent,
+		OAuthRefreshToken, OAuthResource, Organization, OrganizationRole, Passkey,
+		RateLimit, SCIMConnectionBinding, SCIMGroup, SCIMGroupMember,
 		SCIMIdentityTombstone, SCIMManagedConnection, SCIMManagedConnectionEvent,
 		SCIMManagedCredential, SCIMProjectionGrant, SCIMSubject, SCIMUser, SSOProvider,
-		Session, Subscription, Team, TeamMember, TwoFactor, User,
-		Verification []ent.Interceptor
+		Session, Subscription, Team, TeamMember, TwoFactor, User, Verification,
+		WalletAddress []ent.Interceptor
 	}
 )

@@ -14,12 +14,21 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/devicecode"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/jsonwebkey"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthclientassertion"
+	"github.com/kernia/kernia/ent/oauthclientresource"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
+	"github.com/kernia/kernia/ent/oauthresource"
 	"github.com/kernia/kernia/ent/organization"
 	"github.com/kernia/kernia/ent/organizationrole"
 	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/ratelimit"
 	"github.com/kernia/kernia/ent/scimconnectionbinding"
 	"github.com/kernia/kernia/ent/scimgroup"
 	"github.com/kernia/kernia/ent/scimgroupmember"
@@ -38,6 +47,7 @@ import (
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -100,12 +110,21 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:                     apikey.ValidColumn,
 			account.Table:                    account.ValidColumn,
+			devicecode.Table:                 devicecode.ValidColumn,
 			invitation.Table:                 invitation.ValidColumn,
 			jsonwebkey.Table:                 jsonwebkey.ValidColumn,
 			member.Table:                     member.ValidColumn,
+			oauthaccesstoken.Table:           oauthaccesstoken.ValidColumn,
+			oauthclient.Table:                oauthclient.ValidColumn,
+			oauthclientassertion.Table:       oauthclientassertion.ValidColumn,
+			oauthclientresource.Table:        oauthclientresource.ValidColumn,
+			oauthconsent.Table:               oauthconsent.ValidColumn,
+			oauthrefreshtoken.Table:          oauthrefreshtoken.ValidColumn,
+			oauthresource.Table:              oauthresource.ValidColumn,
 			organization.Table:               organization.ValidColumn,
 			organizationrole.Table:           organizationrole.ValidColumn,
 			passkey.Table:                    passkey.ValidColumn,
+			ratelimit.Table:                  ratelimit.ValidColumn,
 			scimconnectionbinding.Table:      scimconnectionbinding.ValidColumn,
 			scimgroup.Table:                  scimgroup.ValidColumn,
 			scimgroupmember.Table:            scimgroupmember.ValidColumn,
@@ -124,6 +143,7 @@ func checkColumn(t, c string) error {
 			twofactor.Table:                  twofactor.ValidColumn,
 			user.Table:                       user.ValidColumn,
 			verification.Table:               verification.ValidColumn,
+			walletaddress.Table:              walletaddress.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -13,13 +13,22 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/devicecode"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/jsonwebkey"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthclientassertion"
+	"github.com/kernia/kernia/ent/oauthclientresource"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
+	"github.com/kernia/kernia/ent/oauthresource"
 	"github.com/kernia/kernia/ent/organization"
 	"github.com/kernia/kernia/ent/organizationrole"
 	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
+	"github.com/kernia/kernia/ent/ratelimit"
 	"github.com/kernia/kernia/ent/scimconnectionbinding"
 	"github.com/kernia/kernia/ent/scimgroup"
 	"github.com/kernia/kernia/ent/scimgroupmember"
@@ -38,6 +47,7 @@ import (
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 const (
@@ -51,12 +61,21 @@ const (
 	// Node types.
 	TypeAPIKey                     = "APIKey"
 	TypeAccount                    = "Account"
+	TypeDeviceCode                 = "DeviceCode"
 	TypeInvitation                 = "Invitation"
 	TypeJSONWebKey                 = "JSONWebKey"
 	TypeMember                     = "Member"
+	TypeOAuthAccessToken           = "OAuthAccessToken"
+	TypeOAuthClient                = "OAuthClient"
+	TypeOAuthClientAssertion       = "OAuthClientAssertion"
+	TypeOAuthClientResource        = "OAuthClientResource"
+	TypeOAuthConsent               = "OAuthConsent"
+	TypeOAuthRefreshToken          = "OAuthRefreshToken"
+	TypeOAuthResource              = "OAuthResource"
 	TypeOrganization               = "Organization"
 	TypeOrganizationRole           = "OrganizationRole"
 	TypePasskey                    = "Passkey"
+	TypeRateLimit                  = "RateLimit"
 	TypeSCIMConnectionBinding      = "SCIMConnectionBinding"
 	TypeSCIMGroup                  = "SCIMGroup"
 	TypeSCIMGroupMember            = "SCIMGroupMember"
@@ -75,6 +94,7 @@ const (
 	TypeTwoFactor                  = "TwoFactor"
 	TypeUser                       = "User"
 	TypeVerification               = "Verification"
+	TypeWalletAddress              = "WalletAddress"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -3192,6 +3212,905 @@ func (m *AccountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Account edge %s", name)
 }
 
+// DeviceCodeMutation represents an operation that mutates the DeviceCode nodes in the graph.
+type DeviceCodeMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	device_code         *string
+	user_code           *string
+	user_id             *string
+	expires_at          *time.Time
+	status              *string
+	last_polled_at      *time.Time
+	polling_interval    *int
+	addpolling_interval *int
+	client_id           *string
+	scope               *string
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*DeviceCode, error)
+	predicates          []predicate.DeviceCode
+}
+
+var _ ent.Mutation = (*DeviceCodeMutation)(nil)
+
+// devicecodeOption allows management of the mutation configuration using functional options.
+type devicecodeOption func(*DeviceCodeMutation)
+
+// newDeviceCodeMutation creates new mutation for the DeviceCode entity.
+func newDeviceCodeMutation(c config, op Op, opts ...devicecodeOption) *DeviceCodeMutation {
+	m := &DeviceCodeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeviceCode,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeviceCodeID sets the ID field of the mutation.
+func withDeviceCodeID(id string) devicecodeOption {
+	return func(m *DeviceCodeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DeviceCode
+		)
+		m.oldValue = func(ctx context.Context) (*DeviceCode, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DeviceCode.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeviceCode sets the old DeviceCode of the mutation.
+func withDeviceCode(node *DeviceCode) devicecodeOption {
+	return func(m *DeviceCodeMutation) {
+		m.oldValue = func(context.Context) (*DeviceCode, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeviceCodeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeviceCodeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DeviceCode entities.
+func (m *DeviceCodeMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeviceCodeMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeviceCodeMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DeviceCode.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDeviceCode sets the "device_code" field.
+func (m *DeviceCodeMutation) SetDeviceCode(s string) {
+	m.device_code = &s
+}
+
+// DeviceCode returns the value of the "device_code" field in the mutation.
+func (m *DeviceCodeMutation) DeviceCode() (r string, exists bool) {
+	v := m.device_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeviceCode returns the old "device_code" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldDeviceCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeviceCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeviceCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeviceCode: %w", err)
+	}
+	return oldValue.DeviceCode, nil
+}
+
+// ResetDeviceCode resets all changes to the "device_code" field.
+func (m *DeviceCodeMutation) ResetDeviceCode() {
+	m.device_code = nil
+}
+
+// SetUserCode sets the "user_code" field.
+func (m *DeviceCodeMutation) SetUserCode(s string) {
+	m.user_code = &s
+}
+
+// UserCode returns the value of the "user_code" field in the mutation.
+func (m *DeviceCodeMutation) UserCode() (r string, exists bool) {
+	v := m.user_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserCode returns the old "user_code" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldUserCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserCode: %w", err)
+	}
+	return oldValue.UserCode, nil
+}
+
+// ResetUserCode resets all changes to the "user_code" field.
+func (m *DeviceCodeMutation) ResetUserCode() {
+	m.user_code = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DeviceCodeMutation) SetUserID(s string) {
+	m.user_id = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DeviceCodeMutation) UserID() (r string, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *DeviceCodeMutation) ClearUserID() {
+	m.user_id = nil
+	m.clearedFields[devicecode.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *DeviceCodeMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[devicecode.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DeviceCodeMutation) ResetUserID() {
+	m.user_id = nil
+	delete(m.clearedFields, devicecode.FieldUserID)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *DeviceCodeMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *DeviceCodeMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *DeviceCodeMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DeviceCodeMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DeviceCodeMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DeviceCodeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetLastPolledAt sets the "last_polled_at" field.
+func (m *DeviceCodeMutation) SetLastPolledAt(t time.Time) {
+	m.last_polled_at = &t
+}
+
+// LastPolledAt returns the value of the "last_polled_at" field in the mutation.
+func (m *DeviceCodeMutation) LastPolledAt() (r time.Time, exists bool) {
+	v := m.last_polled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastPolledAt returns the old "last_polled_at" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldLastPolledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastPolledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastPolledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastPolledAt: %w", err)
+	}
+	return oldValue.LastPolledAt, nil
+}
+
+// ClearLastPolledAt clears the value of the "last_polled_at" field.
+func (m *DeviceCodeMutation) ClearLastPolledAt() {
+	m.last_polled_at = nil
+	m.clearedFields[devicecode.FieldLastPolledAt] = struct{}{}
+}
+
+// LastPolledAtCleared returns if the "last_polled_at" field was cleared in this mutation.
+func (m *DeviceCodeMutation) LastPolledAtCleared() bool {
+	_, ok := m.clearedFields[devicecode.FieldLastPolledAt]
+	return ok
+}
+
+// ResetLastPolledAt resets all changes to the "last_polled_at" field.
+func (m *DeviceCodeMutation) ResetLastPolledAt() {
+	m.last_polled_at = nil
+	delete(m.clearedFields, devicecode.FieldLastPolledAt)
+}
+
+// SetPollingInterval sets the "polling_interval" field.
+func (m *DeviceCodeMutation) SetPollingInterval(i int) {
+	m.polling_interval = &i
+	m.addpolling_interval = nil
+}
+
+// PollingInterval returns the value of the "polling_interval" field in the mutation.
+func (m *DeviceCodeMutation) PollingInterval() (r int, exists bool) {
+	v := m.polling_interval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPollingInterval returns the old "polling_interval" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldPollingInterval(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPollingInterval is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPollingInterval requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPollingInterval: %w", err)
+	}
+	return oldValue.PollingInterval, nil
+}
+
+// AddPollingInterval adds i to the "polling_interval" field.
+func (m *DeviceCodeMutation) AddPollingInterval(i int) {
+	if m.addpolling_interval != nil {
+		*m.addpolling_interval += i
+	} else {
+		m.addpolling_interval = &i
+	}
+}
+
+// AddedPollingInterval returns the value that was added to the "polling_interval" field in this mutation.
+func (m *DeviceCodeMutation) AddedPollingInterval() (r int, exists bool) {
+	v := m.addpolling_interval
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPollingInterval clears the value of the "polling_interval" field.
+func (m *DeviceCodeMutation) ClearPollingInterval() {
+	m.polling_interval = nil
+	m.addpolling_interval = nil
+	m.clearedFields[devicecode.FieldPollingInterval] = struct{}{}
+}
+
+// PollingIntervalCleared returns if the "polling_interval" field was cleared in this mutation.
+func (m *DeviceCodeMutation) PollingIntervalCleared() bool {
+	_, ok := m.clearedFields[devicecode.FieldPollingInterval]
+	return ok
+}
+
+// ResetPollingInterval resets all changes to the "polling_interval" field.
+func (m *DeviceCodeMutation) ResetPollingInterval() {
+	m.polling_interval = nil
+	m.addpolling_interval = nil
+	delete(m.clearedFields, devicecode.FieldPollingInterval)
+}
+
+// SetClientID sets the "client_id" field.
+func (m *DeviceCodeMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *DeviceCodeMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldClientID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ClearClientID clears the value of the "client_id" field.
+func (m *DeviceCodeMutation) ClearClientID() {
+	m.client_id = nil
+	m.clearedFields[devicecode.FieldClientID] = struct{}{}
+}
+
+// ClientIDCleared returns if the "client_id" field was cleared in this mutation.
+func (m *DeviceCodeMutation) ClientIDCleared() bool {
+	_, ok := m.clearedFields[devicecode.FieldClientID]
+	return ok
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *DeviceCodeMutation) ResetClientID() {
+	m.client_id = nil
+	delete(m.clearedFields, devicecode.FieldClientID)
+}
+
+// SetScope sets the "scope" field.
+func (m *DeviceCodeMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *DeviceCodeMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the DeviceCode entity.
+// If the DeviceCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceCodeMutation) OldScope(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ClearScope clears the value of the "scope" field.
+func (m *DeviceCodeMutation) ClearScope() {
+	m.scope = nil
+	m.clearedFields[devicecode.FieldScope] = struct{}{}
+}
+
+// ScopeCleared returns if the "scope" field was cleared in this mutation.
+func (m *DeviceCodeMutation) ScopeCleared() bool {
+	_, ok := m.clearedFields[devicecode.FieldScope]
+	return ok
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *DeviceCodeMutation) ResetScope() {
+	m.scope = nil
+	delete(m.clearedFields, devicecode.FieldScope)
+}
+
+// Where appends a list predicates to the DeviceCodeMutation builder.
+func (m *DeviceCodeMutation) Where(ps ...predicate.DeviceCode) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeviceCodeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeviceCodeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DeviceCode, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeviceCodeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeviceCodeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DeviceCode).
+func (m *DeviceCodeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeviceCodeMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.device_code != nil {
+		fields = append(fields, devicecode.FieldDeviceCode)
+	}
+	if m.user_code != nil {
+		fields = append(fields, devicecode.FieldUserCode)
+	}
+	if m.user_id != nil {
+		fields = append(fields, devicecode.FieldUserID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, devicecode.FieldExpiresAt)
+	}
+	if m.status != nil {
+		fields = append(fields, devicecode.FieldStatus)
+	}
+	if m.last_polled_at != nil {
+		fields = append(fields, devicecode.FieldLastPolledAt)
+	}
+	if m.polling_interval != nil {
+		fields = append(fields, devicecode.FieldPollingInterval)
+	}
+	if m.client_id != nil {
+		fields = append(fields, devicecode.FieldClientID)
+	}
+	if m.scope != nil {
+		fields = append(fields, devicecode.FieldScope)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeviceCodeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case devicecode.FieldDeviceCode:
+		return m.DeviceCode()
+	case devicecode.FieldUserCode:
+		return m.UserCode()
+	case devicecode.FieldUserID:
+		return m.UserID()
+	case devicecode.FieldExpiresAt:
+		return m.ExpiresAt()
+	case devicecode.FieldStatus:
+		return m.Status()
+	case devicecode.FieldLastPolledAt:
+		return m.LastPolledAt()
+	case devicecode.FieldPollingInterval:
+		return m.PollingInterval()
+	case devicecode.FieldClientID:
+		return m.ClientID()
+	case devicecode.FieldScope:
+		return m.Scope()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeviceCodeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case devicecode.FieldDeviceCode:
+		return m.OldDeviceCode(ctx)
+	case devicecode.FieldUserCode:
+		return m.OldUserCode(ctx)
+	case devicecode.FieldUserID:
+		return m.OldUserID(ctx)
+	case devicecode.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case devicecode.FieldStatus:
+		return m.OldStatus(ctx)
+	case devicecode.FieldLastPolledAt:
+		return m.OldLastPolledAt(ctx)
+	case devicecode.FieldPollingInterval:
+		return m.OldPollingInterval(ctx)
+	case devicecode.FieldClientID:
+		return m.OldClientID(ctx)
+	case devicecode.FieldScope:
+		return m.OldScope(ctx)
+	}
+	return nil, fmt.Errorf("unknown DeviceCode field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceCodeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case devicecode.FieldDeviceCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeviceCode(v)
+		return nil
+	case devicecode.FieldUserCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserCode(v)
+		return nil
+	case devicecode.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case devicecode.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case devicecode.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case devicecode.FieldLastPolledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastPolledAt(v)
+		return nil
+	case devicecode.FieldPollingInterval:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPollingInterval(v)
+		return nil
+	case devicecode.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case devicecode.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceCode field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeviceCodeMutation) AddedFields() []string {
+	var fields []string
+	if m.addpolling_interval != nil {
+		fields = append(fields, devicecode.FieldPollingInterval)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeviceCodeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case devicecode.FieldPollingInterval:
+		return m.AddedPollingInterval()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceCodeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case devicecode.FieldPollingInterval:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPollingInterval(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceCode numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeviceCodeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(devicecode.FieldUserID) {
+		fields = append(fields, devicecode.FieldUserID)
+	}
+	if m.FieldCleared(devicecode.FieldLastPolledAt) {
+		fields = append(fields, devicecode.FieldLastPolledAt)
+	}
+	if m.FieldCleared(devicecode.FieldPollingInterval) {
+		fields = append(fields, devicecode.FieldPollingInterval)
+	}
+	if m.FieldCleared(devicecode.FieldClientID) {
+		fields = append(fields, devicecode.FieldClientID)
+	}
+	if m.FieldCleared(devicecode.FieldScope) {
+		fields = append(fields, devicecode.FieldScope)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeviceCodeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeviceCodeMutation) ClearField(name string) error {
+	switch name {
+	case devicecode.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case devicecode.FieldLastPolledAt:
+		m.ClearLastPolledAt()
+		return nil
+	case devicecode.FieldPollingInterval:
+		m.ClearPollingInterval()
+		return nil
+	case devicecode.FieldClientID:
+		m.ClearClientID()
+		return nil
+	case devicecode.FieldScope:
+		m.ClearScope()
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceCode nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeviceCodeMutation) ResetField(name string) error {
+	switch name {
+	case devicecode.FieldDeviceCode:
+		m.ResetDeviceCode()
+		return nil
+	case devicecode.FieldUserCode:
+		m.ResetUserCode()
+		return nil
+	case devicecode.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case devicecode.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case devicecode.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case devicecode.FieldLastPolledAt:
+		m.ResetLastPolledAt()
+		return nil
+	case devicecode.FieldPollingInterval:
+		m.ResetPollingInterval()
+		return nil
+	case devicecode.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case devicecode.FieldScope:
+		m.ResetScope()
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceCode field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeviceCodeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeviceCodeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeviceCodeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeviceCodeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeviceCodeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeviceCodeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeviceCodeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DeviceCode unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeviceCodeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DeviceCode edge %s", name)
+}
+
 // InvitationMutation represents an operation that mutates the Invitation nodes in the graph.
 type InvitationMutation struct {
 	config
@@ -5297,6 +6216,9183 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Member edge %s", name)
+}
+
+// OAuthAccessTokenMutation represents an operation that mutates the OAuthAccessToken nodes in the graph.
+type OAuthAccessTokenMutation struct {
+	config
+	op                               Op
+	typ                              string
+	id                               *string
+	token                            *string
+	client_id                        *string
+	reference_id                     *string
+	authorization_code_id            *string
+	resources                        *[]string
+	appendresources                  []string
+	requested_user_info_claims       *[]string
+	appendrequested_user_info_claims []string
+	expires_at                       *time.Time
+	created_at                       *time.Time
+	revoked                          *time.Time
+	confirmation                     *map[string]interface{}
+	scopes                           *[]string
+	appendscopes                     []string
+	clearedFields                    map[string]struct{}
+	user                             *string
+	cleareduser                      bool
+	session                          *string
+	clearedsession                   bool
+	refresh_token                    *string
+	clearedrefresh_token             bool
+	done                             bool
+	oldValue                         func(context.Context) (*OAuthAccessToken, error)
+	predicates                       []predicate.OAuthAccessToken
+}
+
+var _ ent.Mutation = (*OAuthAccessTokenMutation)(nil)
+
+// oauthaccesstokenOption allows management of the mutation configuration using functional options.
+type oauthaccesstokenOption func(*OAuthAccessTokenMutation)
+
+// newOAuthAccessTokenMutation creates new mutation for the OAuthAccessToken entity.
+func newOAuthAccessTokenMutation(c config, op Op, opts ...oauthaccesstokenOption) *OAuthAccessTokenMutation {
+	m := &OAuthAccessTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthAccessToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthAccessTokenID sets the ID field of the mutation.
+func withOAuthAccessTokenID(id string) oauthaccesstokenOption {
+	return func(m *OAuthAccessTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthAccessToken
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthAccessToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthAccessToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthAccessToken sets the old OAuthAccessToken of the mutation.
+func withOAuthAccessToken(node *OAuthAccessToken) oauthaccesstokenOption {
+	return func(m *OAuthAccessTokenMutation) {
+		m.oldValue = func(context.Context) (*OAuthAccessToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthAccessTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthAccessTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthAccessToken entities.
+func (m *OAuthAccessTokenMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthAccessTokenMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthAccessTokenMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthAccessToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetToken sets the "token" field.
+func (m *OAuthAccessTokenMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *OAuthAccessTokenMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *OAuthAccessTokenMutation) ResetToken() {
+	m.token = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthAccessTokenMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthAccessTokenMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *OAuthAccessTokenMutation) SetSessionID(s string) {
+	m.session = &s
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) SessionID() (r string, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldSessionID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *OAuthAccessTokenMutation) ClearSessionID() {
+	m.session = nil
+	m.clearedFields[oauthaccesstoken.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *OAuthAccessTokenMutation) ResetSessionID() {
+	m.session = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldSessionID)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OAuthAccessTokenMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *OAuthAccessTokenMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[oauthaccesstoken.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OAuthAccessTokenMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldUserID)
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *OAuthAccessTokenMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldReferenceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ClearReferenceID clears the value of the "reference_id" field.
+func (m *OAuthAccessTokenMutation) ClearReferenceID() {
+	m.reference_id = nil
+	m.clearedFields[oauthaccesstoken.FieldReferenceID] = struct{}{}
+}
+
+// ReferenceIDCleared returns if the "reference_id" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) ReferenceIDCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldReferenceID]
+	return ok
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *OAuthAccessTokenMutation) ResetReferenceID() {
+	m.reference_id = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldReferenceID)
+}
+
+// SetAuthorizationCodeID sets the "authorization_code_id" field.
+func (m *OAuthAccessTokenMutation) SetAuthorizationCodeID(s string) {
+	m.authorization_code_id = &s
+}
+
+// AuthorizationCodeID returns the value of the "authorization_code_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) AuthorizationCodeID() (r string, exists bool) {
+	v := m.authorization_code_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorizationCodeID returns the old "authorization_code_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldAuthorizationCodeID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorizationCodeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorizationCodeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorizationCodeID: %w", err)
+	}
+	return oldValue.AuthorizationCodeID, nil
+}
+
+// ClearAuthorizationCodeID clears the value of the "authorization_code_id" field.
+func (m *OAuthAccessTokenMutation) ClearAuthorizationCodeID() {
+	m.authorization_code_id = nil
+	m.clearedFields[oauthaccesstoken.FieldAuthorizationCodeID] = struct{}{}
+}
+
+// AuthorizationCodeIDCleared returns if the "authorization_code_id" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) AuthorizationCodeIDCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldAuthorizationCodeID]
+	return ok
+}
+
+// ResetAuthorizationCodeID resets all changes to the "authorization_code_id" field.
+func (m *OAuthAccessTokenMutation) ResetAuthorizationCodeID() {
+	m.authorization_code_id = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldAuthorizationCodeID)
+}
+
+// SetResources sets the "resources" field.
+func (m *OAuthAccessTokenMutation) SetResources(s []string) {
+	m.resources = &s
+	m.appendresources = nil
+}
+
+// Resources returns the value of the "resources" field in the mutation.
+func (m *OAuthAccessTokenMutation) Resources() (r []string, exists bool) {
+	v := m.resources
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResources returns the old "resources" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldResources(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResources is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResources requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResources: %w", err)
+	}
+	return oldValue.Resources, nil
+}
+
+// AppendResources adds s to the "resources" field.
+func (m *OAuthAccessTokenMutation) AppendResources(s []string) {
+	m.appendresources = append(m.appendresources, s...)
+}
+
+// AppendedResources returns the list of values that were appended to the "resources" field in this mutation.
+func (m *OAuthAccessTokenMutation) AppendedResources() ([]string, bool) {
+	if len(m.appendresources) == 0 {
+		return nil, false
+	}
+	return m.appendresources, true
+}
+
+// ClearResources clears the value of the "resources" field.
+func (m *OAuthAccessTokenMutation) ClearResources() {
+	m.resources = nil
+	m.appendresources = nil
+	m.clearedFields[oauthaccesstoken.FieldResources] = struct{}{}
+}
+
+// ResourcesCleared returns if the "resources" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) ResourcesCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldResources]
+	return ok
+}
+
+// ResetResources resets all changes to the "resources" field.
+func (m *OAuthAccessTokenMutation) ResetResources() {
+	m.resources = nil
+	m.appendresources = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldResources)
+}
+
+// SetRequestedUserInfoClaims sets the "requested_user_info_claims" field.
+func (m *OAuthAccessTokenMutation) SetRequestedUserInfoClaims(s []string) {
+	m.requested_user_info_claims = &s
+	m.appendrequested_user_info_claims = nil
+}
+
+// RequestedUserInfoClaims returns the value of the "requested_user_info_claims" field in the mutation.
+func (m *OAuthAccessTokenMutation) RequestedUserInfoClaims() (r []string, exists bool) {
+	v := m.requested_user_info_claims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedUserInfoClaims returns the old "requested_user_info_claims" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldRequestedUserInfoClaims(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedUserInfoClaims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedUserInfoClaims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedUserInfoClaims: %w", err)
+	}
+	return oldValue.RequestedUserInfoClaims, nil
+}
+
+// AppendRequestedUserInfoClaims adds s to the "requested_user_info_claims" field.
+func (m *OAuthAccessTokenMutation) AppendRequestedUserInfoClaims(s []string) {
+	m.appendrequested_user_info_claims = append(m.appendrequested_user_info_claims, s...)
+}
+
+// AppendedRequestedUserInfoClaims returns the list of values that were appended to the "requested_user_info_claims" field in this mutation.
+func (m *OAuthAccessTokenMutation) AppendedRequestedUserInfoClaims() ([]string, bool) {
+	if len(m.appendrequested_user_info_claims) == 0 {
+		return nil, false
+	}
+	return m.appendrequested_user_info_claims, true
+}
+
+// ClearRequestedUserInfoClaims clears the value of the "requested_user_info_claims" field.
+func (m *OAuthAccessTokenMutation) ClearRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	m.clearedFields[oauthaccesstoken.FieldRequestedUserInfoClaims] = struct{}{}
+}
+
+// RequestedUserInfoClaimsCleared returns if the "requested_user_info_claims" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) RequestedUserInfoClaimsCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldRequestedUserInfoClaims]
+	return ok
+}
+
+// ResetRequestedUserInfoClaims resets all changes to the "requested_user_info_claims" field.
+func (m *OAuthAccessTokenMutation) ResetRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldRequestedUserInfoClaims)
+}
+
+// SetRefreshID sets the "refresh_id" field.
+func (m *OAuthAccessTokenMutation) SetRefreshID(s string) {
+	m.refresh_token = &s
+}
+
+// RefreshID returns the value of the "refresh_id" field in the mutation.
+func (m *OAuthAccessTokenMutation) RefreshID() (r string, exists bool) {
+	v := m.refresh_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefreshID returns the old "refresh_id" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldRefreshID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefreshID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefreshID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefreshID: %w", err)
+	}
+	return oldValue.RefreshID, nil
+}
+
+// ClearRefreshID clears the value of the "refresh_id" field.
+func (m *OAuthAccessTokenMutation) ClearRefreshID() {
+	m.refresh_token = nil
+	m.clearedFields[oauthaccesstoken.FieldRefreshID] = struct{}{}
+}
+
+// RefreshIDCleared returns if the "refresh_id" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) RefreshIDCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldRefreshID]
+	return ok
+}
+
+// ResetRefreshID resets all changes to the "refresh_id" field.
+func (m *OAuthAccessTokenMutation) ResetRefreshID() {
+	m.refresh_token = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldRefreshID)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OAuthAccessTokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OAuthAccessTokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OAuthAccessTokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthAccessTokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthAccessTokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthAccessTokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetRevoked sets the "revoked" field.
+func (m *OAuthAccessTokenMutation) SetRevoked(t time.Time) {
+	m.revoked = &t
+}
+
+// Revoked returns the value of the "revoked" field in the mutation.
+func (m *OAuthAccessTokenMutation) Revoked() (r time.Time, exists bool) {
+	v := m.revoked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevoked returns the old "revoked" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldRevoked(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevoked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevoked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevoked: %w", err)
+	}
+	return oldValue.Revoked, nil
+}
+
+// ClearRevoked clears the value of the "revoked" field.
+func (m *OAuthAccessTokenMutation) ClearRevoked() {
+	m.revoked = nil
+	m.clearedFields[oauthaccesstoken.FieldRevoked] = struct{}{}
+}
+
+// RevokedCleared returns if the "revoked" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) RevokedCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldRevoked]
+	return ok
+}
+
+// ResetRevoked resets all changes to the "revoked" field.
+func (m *OAuthAccessTokenMutation) ResetRevoked() {
+	m.revoked = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldRevoked)
+}
+
+// SetConfirmation sets the "confirmation" field.
+func (m *OAuthAccessTokenMutation) SetConfirmation(value map[string]interface{}) {
+	m.confirmation = &value
+}
+
+// Confirmation returns the value of the "confirmation" field in the mutation.
+func (m *OAuthAccessTokenMutation) Confirmation() (r map[string]interface{}, exists bool) {
+	v := m.confirmation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfirmation returns the old "confirmation" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldConfirmation(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfirmation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfirmation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfirmation: %w", err)
+	}
+	return oldValue.Confirmation, nil
+}
+
+// ClearConfirmation clears the value of the "confirmation" field.
+func (m *OAuthAccessTokenMutation) ClearConfirmation() {
+	m.confirmation = nil
+	m.clearedFields[oauthaccesstoken.FieldConfirmation] = struct{}{}
+}
+
+// ConfirmationCleared returns if the "confirmation" field was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) ConfirmationCleared() bool {
+	_, ok := m.clearedFields[oauthaccesstoken.FieldConfirmation]
+	return ok
+}
+
+// ResetConfirmation resets all changes to the "confirmation" field.
+func (m *OAuthAccessTokenMutation) ResetConfirmation() {
+	m.confirmation = nil
+	delete(m.clearedFields, oauthaccesstoken.FieldConfirmation)
+}
+
+// SetScopes sets the "scopes" field.
+func (m *OAuthAccessTokenMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *OAuthAccessTokenMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the OAuthAccessToken entity.
+// If the OAuthAccessToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthAccessTokenMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *OAuthAccessTokenMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *OAuthAccessTokenMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *OAuthAccessTokenMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *OAuthAccessTokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauthaccesstoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *OAuthAccessTokenMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *OAuthAccessTokenMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *OAuthAccessTokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearSession clears the "session" edge to the Session entity.
+func (m *OAuthAccessTokenMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[oauthaccesstoken.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the Session entity was cleared.
+func (m *OAuthAccessTokenMutation) SessionCleared() bool {
+	return m.SessionIDCleared() || m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *OAuthAccessTokenMutation) SessionIDs() (ids []string) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *OAuthAccessTokenMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
+}
+
+// SetRefreshTokenID sets the "refresh_token" edge to the OAuthRefreshToken entity by id.
+func (m *OAuthAccessTokenMutation) SetRefreshTokenID(id string) {
+	m.refresh_token = &id
+}
+
+// ClearRefreshToken clears the "refresh_token" edge to the OAuthRefreshToken entity.
+func (m *OAuthAccessTokenMutation) ClearRefreshToken() {
+	m.clearedrefresh_token = true
+	m.clearedFields[oauthaccesstoken.FieldRefreshID] = struct{}{}
+}
+
+// RefreshTokenCleared reports if the "refresh_token" edge to the OAuthRefreshToken entity was cleared.
+func (m *OAuthAccessTokenMutation) RefreshTokenCleared() bool {
+	return m.RefreshIDCleared() || m.clearedrefresh_token
+}
+
+// RefreshTokenID returns the "refresh_token" edge ID in the mutation.
+func (m *OAuthAccessTokenMutation) RefreshTokenID() (id string, exists bool) {
+	if m.refresh_token != nil {
+		return *m.refresh_token, true
+	}
+	return
+}
+
+// RefreshTokenIDs returns the "refresh_token" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RefreshTokenID instead. It exists only for internal usage by the builders.
+func (m *OAuthAccessTokenMutation) RefreshTokenIDs() (ids []string) {
+	if id := m.refresh_token; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRefreshToken resets all changes to the "refresh_token" edge.
+func (m *OAuthAccessTokenMutation) ResetRefreshToken() {
+	m.refresh_token = nil
+	m.clearedrefresh_token = false
+}
+
+// Where appends a list predicates to the OAuthAccessTokenMutation builder.
+func (m *OAuthAccessTokenMutation) Where(ps ...predicate.OAuthAccessToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthAccessTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthAccessTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthAccessToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthAccessTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthAccessTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthAccessToken).
+func (m *OAuthAccessTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthAccessTokenMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.token != nil {
+		fields = append(fields, oauthaccesstoken.FieldToken)
+	}
+	if m.client_id != nil {
+		fields = append(fields, oauthaccesstoken.FieldClientID)
+	}
+	if m.session != nil {
+		fields = append(fields, oauthaccesstoken.FieldSessionID)
+	}
+	if m.user != nil {
+		fields = append(fields, oauthaccesstoken.FieldUserID)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, oauthaccesstoken.FieldReferenceID)
+	}
+	if m.authorization_code_id != nil {
+		fields = append(fields, oauthaccesstoken.FieldAuthorizationCodeID)
+	}
+	if m.resources != nil {
+		fields = append(fields, oauthaccesstoken.FieldResources)
+	}
+	if m.requested_user_info_claims != nil {
+		fields = append(fields, oauthaccesstoken.FieldRequestedUserInfoClaims)
+	}
+	if m.refresh_token != nil {
+		fields = append(fields, oauthaccesstoken.FieldRefreshID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, oauthaccesstoken.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthaccesstoken.FieldCreatedAt)
+	}
+	if m.revoked != nil {
+		fields = append(fields, oauthaccesstoken.FieldRevoked)
+	}
+	if m.confirmation != nil {
+		fields = append(fields, oauthaccesstoken.FieldConfirmation)
+	}
+	if m.scopes != nil {
+		fields = append(fields, oauthaccesstoken.FieldScopes)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthAccessTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthaccesstoken.FieldToken:
+		return m.Token()
+	case oauthaccesstoken.FieldClientID:
+		return m.ClientID()
+	case oauthaccesstoken.FieldSessionID:
+		return m.SessionID()
+	case oauthaccesstoken.FieldUserID:
+		return m.UserID()
+	case oauthaccesstoken.FieldReferenceID:
+		return m.ReferenceID()
+	case oauthaccesstoken.FieldAuthorizationCodeID:
+		return m.AuthorizationCodeID()
+	case oauthaccesstoken.FieldResources:
+		return m.Resources()
+	case oauthaccesstoken.FieldRequestedUserInfoClaims:
+		return m.RequestedUserInfoClaims()
+	case oauthaccesstoken.FieldRefreshID:
+		return m.RefreshID()
+	case oauthaccesstoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case oauthaccesstoken.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthaccesstoken.FieldRevoked:
+		return m.Revoked()
+	case oauthaccesstoken.FieldConfirmation:
+		return m.Confirmation()
+	case oauthaccesstoken.FieldScopes:
+		return m.Scopes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthAccessTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthaccesstoken.FieldToken:
+		return m.OldToken(ctx)
+	case oauthaccesstoken.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthaccesstoken.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case oauthaccesstoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauthaccesstoken.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case oauthaccesstoken.FieldAuthorizationCodeID:
+		return m.OldAuthorizationCodeID(ctx)
+	case oauthaccesstoken.FieldResources:
+		return m.OldResources(ctx)
+	case oauthaccesstoken.FieldRequestedUserInfoClaims:
+		return m.OldRequestedUserInfoClaims(ctx)
+	case oauthaccesstoken.FieldRefreshID:
+		return m.OldRefreshID(ctx)
+	case oauthaccesstoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case oauthaccesstoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthaccesstoken.FieldRevoked:
+		return m.OldRevoked(ctx)
+	case oauthaccesstoken.FieldConfirmation:
+		return m.OldConfirmation(ctx)
+	case oauthaccesstoken.FieldScopes:
+		return m.OldScopes(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthAccessToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthAccessTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthaccesstoken.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case oauthaccesstoken.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthaccesstoken.FieldSessionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case oauthaccesstoken.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauthaccesstoken.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case oauthaccesstoken.FieldAuthorizationCodeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorizationCodeID(v)
+		return nil
+	case oauthaccesstoken.FieldResources:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResources(v)
+		return nil
+	case oauthaccesstoken.FieldRequestedUserInfoClaims:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedUserInfoClaims(v)
+		return nil
+	case oauthaccesstoken.FieldRefreshID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefreshID(v)
+		return nil
+	case oauthaccesstoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case oauthaccesstoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthaccesstoken.FieldRevoked:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevoked(v)
+		return nil
+	case oauthaccesstoken.FieldConfirmation:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfirmation(v)
+		return nil
+	case oauthaccesstoken.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthAccessToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthAccessTokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthAccessTokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthAccessTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthAccessToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthAccessTokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthaccesstoken.FieldSessionID) {
+		fields = append(fields, oauthaccesstoken.FieldSessionID)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldUserID) {
+		fields = append(fields, oauthaccesstoken.FieldUserID)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldReferenceID) {
+		fields = append(fields, oauthaccesstoken.FieldReferenceID)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldAuthorizationCodeID) {
+		fields = append(fields, oauthaccesstoken.FieldAuthorizationCodeID)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldResources) {
+		fields = append(fields, oauthaccesstoken.FieldResources)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldRequestedUserInfoClaims) {
+		fields = append(fields, oauthaccesstoken.FieldRequestedUserInfoClaims)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldRefreshID) {
+		fields = append(fields, oauthaccesstoken.FieldRefreshID)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldRevoked) {
+		fields = append(fields, oauthaccesstoken.FieldRevoked)
+	}
+	if m.FieldCleared(oauthaccesstoken.FieldConfirmation) {
+		fields = append(fields, oauthaccesstoken.FieldConfirmation)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthAccessTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthAccessTokenMutation) ClearField(name string) error {
+	switch name {
+	case oauthaccesstoken.FieldSessionID:
+		m.ClearSessionID()
+		return nil
+	case oauthaccesstoken.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case oauthaccesstoken.FieldReferenceID:
+		m.ClearReferenceID()
+		return nil
+	case oauthaccesstoken.FieldAuthorizationCodeID:
+		m.ClearAuthorizationCodeID()
+		return nil
+	case oauthaccesstoken.FieldResources:
+		m.ClearResources()
+		return nil
+	case oauthaccesstoken.FieldRequestedUserInfoClaims:
+		m.ClearRequestedUserInfoClaims()
+		return nil
+	case oauthaccesstoken.FieldRefreshID:
+		m.ClearRefreshID()
+		return nil
+	case oauthaccesstoken.FieldRevoked:
+		m.ClearRevoked()
+		return nil
+	case oauthaccesstoken.FieldConfirmation:
+		m.ClearConfirmation()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthAccessToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthAccessTokenMutation) ResetField(name string) error {
+	switch name {
+	case oauthaccesstoken.FieldToken:
+		m.ResetToken()
+		return nil
+	case oauthaccesstoken.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthaccesstoken.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case oauthaccesstoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauthaccesstoken.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case oauthaccesstoken.FieldAuthorizationCodeID:
+		m.ResetAuthorizationCodeID()
+		return nil
+	case oauthaccesstoken.FieldResources:
+		m.ResetResources()
+		return nil
+	case oauthaccesstoken.FieldRequestedUserInfoClaims:
+		m.ResetRequestedUserInfoClaims()
+		return nil
+	case oauthaccesstoken.FieldRefreshID:
+		m.ResetRefreshID()
+		return nil
+	case oauthaccesstoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case oauthaccesstoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthaccesstoken.FieldRevoked:
+		m.ResetRevoked()
+		return nil
+	case oauthaccesstoken.FieldConfirmation:
+		m.ResetConfirmation()
+		return nil
+	case oauthaccesstoken.FieldScopes:
+		m.ResetScopes()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthAccessToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthAccessTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.user != nil {
+		edges = append(edges, oauthaccesstoken.EdgeUser)
+	}
+	if m.session != nil {
+		edges = append(edges, oauthaccesstoken.EdgeSession)
+	}
+	if m.refresh_token != nil {
+		edges = append(edges, oauthaccesstoken.EdgeRefreshToken)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthAccessTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauthaccesstoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauthaccesstoken.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauthaccesstoken.EdgeRefreshToken:
+		if id := m.refresh_token; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthAccessTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthAccessTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthAccessTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.cleareduser {
+		edges = append(edges, oauthaccesstoken.EdgeUser)
+	}
+	if m.clearedsession {
+		edges = append(edges, oauthaccesstoken.EdgeSession)
+	}
+	if m.clearedrefresh_token {
+		edges = append(edges, oauthaccesstoken.EdgeRefreshToken)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthAccessTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauthaccesstoken.EdgeUser:
+		return m.cleareduser
+	case oauthaccesstoken.EdgeSession:
+		return m.clearedsession
+	case oauthaccesstoken.EdgeRefreshToken:
+		return m.clearedrefresh_token
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthAccessTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case oauthaccesstoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauthaccesstoken.EdgeSession:
+		m.ClearSession()
+		return nil
+	case oauthaccesstoken.EdgeRefreshToken:
+		m.ClearRefreshToken()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthAccessToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthAccessTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case oauthaccesstoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauthaccesstoken.EdgeSession:
+		m.ResetSession()
+		return nil
+	case oauthaccesstoken.EdgeRefreshToken:
+		m.ResetRefreshToken()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthAccessToken edge %s", name)
+}
+
+// OAuthClientMutation represents an operation that mutates the OAuthClient nodes in the graph.
+type OAuthClientMutation struct {
+	config
+	op                                  Op
+	typ                                 string
+	id                                  *string
+	client_id                           *string
+	client_secret                       *string
+	client_discovery_id                 *string
+	disabled                            *bool
+	skip_consent                        *bool
+	enable_end_session                  *bool
+	subject_type                        *string
+	scopes                              *[]string
+	appendscopes                        []string
+	client_credentials_scopes           *[]string
+	appendclient_credentials_scopes     []string
+	created_at                          *time.Time
+	updated_at                          *time.Time
+	name                                *string
+	uri                                 *string
+	icon                                *string
+	contacts                            *[]string
+	appendcontacts                      []string
+	tos                                 *string
+	policy                              *string
+	software_id                         *string
+	software_version                    *string
+	software_statement                  *string
+	redirect_uris                       *[]string
+	appendredirect_uris                 []string
+	post_logout_redirect_uris           *[]string
+	appendpost_logout_redirect_uris     []string
+	backchannel_logout_uri              *string
+	backchannel_logout_session_required *bool
+	token_endpoint_auth_method          *string
+	application_type                    *string
+	jwks                                *string
+	jwks_uri                            *string
+	grant_types                         *[]string
+	appendgrant_types                   []string
+	response_types                      *[]string
+	appendresponse_types                []string
+	require_pkce                        *bool
+	dpop_bound_access_tokens            *bool
+	reference_id                        *string
+	metadata                            *map[string]interface{}
+	clearedFields                       map[string]struct{}
+	user                                *string
+	cleareduser                         bool
+	done                                bool
+	oldValue                            func(context.Context) (*OAuthClient, error)
+	predicates                          []predicate.OAuthClient
+}
+
+var _ ent.Mutation = (*OAuthClientMutation)(nil)
+
+// oauthclientOption allows management of the mutation configuration using functional options.
+type oauthclientOption func(*OAuthClientMutation)
+
+// newOAuthClientMutation creates new mutation for the OAuthClient entity.
+func newOAuthClientMutation(c config, op Op, opts ...oauthclientOption) *OAuthClientMutation {
+	m := &OAuthClientMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthClient,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthClientID sets the ID field of the mutation.
+func withOAuthClientID(id string) oauthclientOption {
+	return func(m *OAuthClientMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthClient
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthClient, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthClient.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthClient sets the old OAuthClient of the mutation.
+func withOAuthClient(node *OAuthClient) oauthclientOption {
+	return func(m *OAuthClientMutation) {
+		m.oldValue = func(context.Context) (*OAuthClient, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthClientMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthClientMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthClient entities.
+func (m *OAuthClientMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthClientMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthClientMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthClient.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthClientMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthClientMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthClientMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetClientSecret sets the "client_secret" field.
+func (m *OAuthClientMutation) SetClientSecret(s string) {
+	m.client_secret = &s
+}
+
+// ClientSecret returns the value of the "client_secret" field in the mutation.
+func (m *OAuthClientMutation) ClientSecret() (r string, exists bool) {
+	v := m.client_secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientSecret returns the old "client_secret" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldClientSecret(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientSecret: %w", err)
+	}
+	return oldValue.ClientSecret, nil
+}
+
+// ClearClientSecret clears the value of the "client_secret" field.
+func (m *OAuthClientMutation) ClearClientSecret() {
+	m.client_secret = nil
+	m.clearedFields[oauthclient.FieldClientSecret] = struct{}{}
+}
+
+// ClientSecretCleared returns if the "client_secret" field was cleared in this mutation.
+func (m *OAuthClientMutation) ClientSecretCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldClientSecret]
+	return ok
+}
+
+// ResetClientSecret resets all changes to the "client_secret" field.
+func (m *OAuthClientMutation) ResetClientSecret() {
+	m.client_secret = nil
+	delete(m.clearedFields, oauthclient.FieldClientSecret)
+}
+
+// SetClientDiscoveryID sets the "client_discovery_id" field.
+func (m *OAuthClientMutation) SetClientDiscoveryID(s string) {
+	m.client_discovery_id = &s
+}
+
+// ClientDiscoveryID returns the value of the "client_discovery_id" field in the mutation.
+func (m *OAuthClientMutation) ClientDiscoveryID() (r string, exists bool) {
+	v := m.client_discovery_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientDiscoveryID returns the old "client_discovery_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldClientDiscoveryID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientDiscoveryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientDiscoveryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientDiscoveryID: %w", err)
+	}
+	return oldValue.ClientDiscoveryID, nil
+}
+
+// ClearClientDiscoveryID clears the value of the "client_discovery_id" field.
+func (m *OAuthClientMutation) ClearClientDiscoveryID() {
+	m.client_discovery_id = nil
+	m.clearedFields[oauthclient.FieldClientDiscoveryID] = struct{}{}
+}
+
+// ClientDiscoveryIDCleared returns if the "client_discovery_id" field was cleared in this mutation.
+func (m *OAuthClientMutation) ClientDiscoveryIDCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldClientDiscoveryID]
+	return ok
+}
+
+// ResetClientDiscoveryID resets all changes to the "client_discovery_id" field.
+func (m *OAuthClientMutation) ResetClientDiscoveryID() {
+	m.client_discovery_id = nil
+	delete(m.clearedFields, oauthclient.FieldClientDiscoveryID)
+}
+
+// SetDisabled sets the "disabled" field.
+func (m *OAuthClientMutation) SetDisabled(b bool) {
+	m.disabled = &b
+}
+
+// Disabled returns the value of the "disabled" field in the mutation.
+func (m *OAuthClientMutation) Disabled() (r bool, exists bool) {
+	v := m.disabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisabled returns the old "disabled" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldDisabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisabled: %w", err)
+	}
+	return oldValue.Disabled, nil
+}
+
+// ClearDisabled clears the value of the "disabled" field.
+func (m *OAuthClientMutation) ClearDisabled() {
+	m.disabled = nil
+	m.clearedFields[oauthclient.FieldDisabled] = struct{}{}
+}
+
+// DisabledCleared returns if the "disabled" field was cleared in this mutation.
+func (m *OAuthClientMutation) DisabledCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldDisabled]
+	return ok
+}
+
+// ResetDisabled resets all changes to the "disabled" field.
+func (m *OAuthClientMutation) ResetDisabled() {
+	m.disabled = nil
+	delete(m.clearedFields, oauthclient.FieldDisabled)
+}
+
+// SetSkipConsent sets the "skip_consent" field.
+func (m *OAuthClientMutation) SetSkipConsent(b bool) {
+	m.skip_consent = &b
+}
+
+// SkipConsent returns the value of the "skip_consent" field in the mutation.
+func (m *OAuthClientMutation) SkipConsent() (r bool, exists bool) {
+	v := m.skip_consent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkipConsent returns the old "skip_consent" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSkipConsent(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkipConsent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkipConsent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkipConsent: %w", err)
+	}
+	return oldValue.SkipConsent, nil
+}
+
+// ClearSkipConsent clears the value of the "skip_consent" field.
+func (m *OAuthClientMutation) ClearSkipConsent() {
+	m.skip_consent = nil
+	m.clearedFields[oauthclient.FieldSkipConsent] = struct{}{}
+}
+
+// SkipConsentCleared returns if the "skip_consent" field was cleared in this mutation.
+func (m *OAuthClientMutation) SkipConsentCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldSkipConsent]
+	return ok
+}
+
+// ResetSkipConsent resets all changes to the "skip_consent" field.
+func (m *OAuthClientMutation) ResetSkipConsent() {
+	m.skip_consent = nil
+	delete(m.clearedFields, oauthclient.FieldSkipConsent)
+}
+
+// SetEnableEndSession sets the "enable_end_session" field.
+func (m *OAuthClientMutation) SetEnableEndSession(b bool) {
+	m.enable_end_session = &b
+}
+
+// EnableEndSession returns the value of the "enable_end_session" field in the mutation.
+func (m *OAuthClientMutation) EnableEndSession() (r bool, exists bool) {
+	v := m.enable_end_session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnableEndSession returns the old "enable_end_session" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldEnableEndSession(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnableEndSession is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnableEndSession requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnableEndSession: %w", err)
+	}
+	return oldValue.EnableEndSession, nil
+}
+
+// ClearEnableEndSession clears the value of the "enable_end_session" field.
+func (m *OAuthClientMutation) ClearEnableEndSession() {
+	m.enable_end_session = nil
+	m.clearedFields[oauthclient.FieldEnableEndSession] = struct{}{}
+}
+
+// EnableEndSessionCleared returns if the "enable_end_session" field was cleared in this mutation.
+func (m *OAuthClientMutation) EnableEndSessionCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldEnableEndSession]
+	return ok
+}
+
+// ResetEnableEndSession resets all changes to the "enable_end_session" field.
+func (m *OAuthClientMutation) ResetEnableEndSession() {
+	m.enable_end_session = nil
+	delete(m.clearedFields, oauthclient.FieldEnableEndSession)
+}
+
+// SetSubjectType sets the "subject_type" field.
+func (m *OAuthClientMutation) SetSubjectType(s string) {
+	m.subject_type = &s
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *OAuthClientMutation) SubjectType() (r string, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSubjectType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ClearSubjectType clears the value of the "subject_type" field.
+func (m *OAuthClientMutation) ClearSubjectType() {
+	m.subject_type = nil
+	m.clearedFields[oauthclient.FieldSubjectType] = struct{}{}
+}
+
+// SubjectTypeCleared returns if the "subject_type" field was cleared in this mutation.
+func (m *OAuthClientMutation) SubjectTypeCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldSubjectType]
+	return ok
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *OAuthClientMutation) ResetSubjectType() {
+	m.subject_type = nil
+	delete(m.clearedFields, oauthclient.FieldSubjectType)
+}
+
+// SetScopes sets the "scopes" field.
+func (m *OAuthClientMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *OAuthClientMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *OAuthClientMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *OAuthClientMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (m *OAuthClientMutation) ClearScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	m.clearedFields[oauthclient.FieldScopes] = struct{}{}
+}
+
+// ScopesCleared returns if the "scopes" field was cleared in this mutation.
+func (m *OAuthClientMutation) ScopesCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldScopes]
+	return ok
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *OAuthClientMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	delete(m.clearedFields, oauthclient.FieldScopes)
+}
+
+// SetClientCredentialsScopes sets the "client_credentials_scopes" field.
+func (m *OAuthClientMutation) SetClientCredentialsScopes(s []string) {
+	m.client_credentials_scopes = &s
+	m.appendclient_credentials_scopes = nil
+}
+
+// ClientCredentialsScopes returns the value of the "client_credentials_scopes" field in the mutation.
+func (m *OAuthClientMutation) ClientCredentialsScopes() (r []string, exists bool) {
+	v := m.client_credentials_scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientCredentialsScopes returns the old "client_credentials_scopes" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldClientCredentialsScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientCredentialsScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientCredentialsScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientCredentialsScopes: %w", err)
+	}
+	return oldValue.ClientCredentialsScopes, nil
+}
+
+// AppendClientCredentialsScopes adds s to the "client_credentials_scopes" field.
+func (m *OAuthClientMutation) AppendClientCredentialsScopes(s []string) {
+	m.appendclient_credentials_scopes = append(m.appendclient_credentials_scopes, s...)
+}
+
+// AppendedClientCredentialsScopes returns the list of values that were appended to the "client_credentials_scopes" field in this mutation.
+func (m *OAuthClientMutation) AppendedClientCredentialsScopes() ([]string, bool) {
+	if len(m.appendclient_credentials_scopes) == 0 {
+		return nil, false
+	}
+	return m.appendclient_credentials_scopes, true
+}
+
+// ClearClientCredentialsScopes clears the value of the "client_credentials_scopes" field.
+func (m *OAuthClientMutation) ClearClientCredentialsScopes() {
+	m.client_credentials_scopes = nil
+	m.appendclient_credentials_scopes = nil
+	m.clearedFields[oauthclient.FieldClientCredentialsScopes] = struct{}{}
+}
+
+// ClientCredentialsScopesCleared returns if the "client_credentials_scopes" field was cleared in this mutation.
+func (m *OAuthClientMutation) ClientCredentialsScopesCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldClientCredentialsScopes]
+	return ok
+}
+
+// ResetClientCredentialsScopes resets all changes to the "client_credentials_scopes" field.
+func (m *OAuthClientMutation) ResetClientCredentialsScopes() {
+	m.client_credentials_scopes = nil
+	m.appendclient_credentials_scopes = nil
+	delete(m.clearedFields, oauthclient.FieldClientCredentialsScopes)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OAuthClientMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OAuthClientMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *OAuthClientMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[oauthclient.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *OAuthClientMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OAuthClientMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, oauthclient.FieldUserID)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthClientMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthClientMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldCreatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ClearCreatedAt clears the value of the "created_at" field.
+func (m *OAuthClientMutation) ClearCreatedAt() {
+	m.created_at = nil
+	m.clearedFields[oauthclient.FieldCreatedAt] = struct{}{}
+}
+
+// CreatedAtCleared returns if the "created_at" field was cleared in this mutation.
+func (m *OAuthClientMutation) CreatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldCreatedAt]
+	return ok
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthClientMutation) ResetCreatedAt() {
+	m.created_at = nil
+	delete(m.clearedFields, oauthclient.FieldCreatedAt)
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OAuthClientMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OAuthClientMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ClearUpdatedAt clears the value of the "updated_at" field.
+func (m *OAuthClientMutation) ClearUpdatedAt() {
+	m.updated_at = nil
+	m.clearedFields[oauthclient.FieldUpdatedAt] = struct{}{}
+}
+
+// UpdatedAtCleared returns if the "updated_at" field was cleared in this mutation.
+func (m *OAuthClientMutation) UpdatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldUpdatedAt]
+	return ok
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OAuthClientMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+	delete(m.clearedFields, oauthclient.FieldUpdatedAt)
+}
+
+// SetName sets the "name" field.
+func (m *OAuthClientMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *OAuthClientMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *OAuthClientMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[oauthclient.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *OAuthClientMutation) NameCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *OAuthClientMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, oauthclient.FieldName)
+}
+
+// SetURI sets the "uri" field.
+func (m *OAuthClientMutation) SetURI(s string) {
+	m.uri = &s
+}
+
+// URI returns the value of the "uri" field in the mutation.
+func (m *OAuthClientMutation) URI() (r string, exists bool) {
+	v := m.uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldURI returns the old "uri" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldURI(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldURI: %w", err)
+	}
+	return oldValue.URI, nil
+}
+
+// ClearURI clears the value of the "uri" field.
+func (m *OAuthClientMutation) ClearURI() {
+	m.uri = nil
+	m.clearedFields[oauthclient.FieldURI] = struct{}{}
+}
+
+// URICleared returns if the "uri" field was cleared in this mutation.
+func (m *OAuthClientMutation) URICleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldURI]
+	return ok
+}
+
+// ResetURI resets all changes to the "uri" field.
+func (m *OAuthClientMutation) ResetURI() {
+	m.uri = nil
+	delete(m.clearedFields, oauthclient.FieldURI)
+}
+
+// SetIcon sets the "icon" field.
+func (m *OAuthClientMutation) SetIcon(s string) {
+	m.icon = &s
+}
+
+// Icon returns the value of the "icon" field in the mutation.
+func (m *OAuthClientMutation) Icon() (r string, exists bool) {
+	v := m.icon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIcon returns the old "icon" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldIcon(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIcon is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIcon requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIcon: %w", err)
+	}
+	return oldValue.Icon, nil
+}
+
+// ClearIcon clears the value of the "icon" field.
+func (m *OAuthClientMutation) ClearIcon() {
+	m.icon = nil
+	m.clearedFields[oauthclient.FieldIcon] = struct{}{}
+}
+
+// IconCleared returns if the "icon" field was cleared in this mutation.
+func (m *OAuthClientMutation) IconCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldIcon]
+	return ok
+}
+
+// ResetIcon resets all changes to the "icon" field.
+func (m *OAuthClientMutation) ResetIcon() {
+	m.icon = nil
+	delete(m.clearedFields, oauthclient.FieldIcon)
+}
+
+// SetContacts sets the "contacts" field.
+func (m *OAuthClientMutation) SetContacts(s []string) {
+	m.contacts = &s
+	m.appendcontacts = nil
+}
+
+// Contacts returns the value of the "contacts" field in the mutation.
+func (m *OAuthClientMutation) Contacts() (r []string, exists bool) {
+	v := m.contacts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContacts returns the old "contacts" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldContacts(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContacts: %w", err)
+	}
+	return oldValue.Contacts, nil
+}
+
+// AppendContacts adds s to the "contacts" field.
+func (m *OAuthClientMutation) AppendContacts(s []string) {
+	m.appendcontacts = append(m.appendcontacts, s...)
+}
+
+// AppendedContacts returns the list of values that were appended to the "contacts" field in this mutation.
+func (m *OAuthClientMutation) AppendedContacts() ([]string, bool) {
+	if len(m.appendcontacts) == 0 {
+		return nil, false
+	}
+	return m.appendcontacts, true
+}
+
+// ClearContacts clears the value of the "contacts" field.
+func (m *OAuthClientMutation) ClearContacts() {
+	m.contacts = nil
+	m.appendcontacts = nil
+	m.clearedFields[oauthclient.FieldContacts] = struct{}{}
+}
+
+// ContactsCleared returns if the "contacts" field was cleared in this mutation.
+func (m *OAuthClientMutation) ContactsCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldContacts]
+	return ok
+}
+
+// ResetContacts resets all changes to the "contacts" field.
+func (m *OAuthClientMutation) ResetContacts() {
+	m.contacts = nil
+	m.appendcontacts = nil
+	delete(m.clearedFields, oauthclient.FieldContacts)
+}
+
+// SetTos sets the "tos" field.
+func (m *OAuthClientMutation) SetTos(s string) {
+	m.tos = &s
+}
+
+// Tos returns the value of the "tos" field in the mutation.
+func (m *OAuthClientMutation) Tos() (r string, exists bool) {
+	v := m.tos
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTos returns the old "tos" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldTos(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTos is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTos requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTos: %w", err)
+	}
+	return oldValue.Tos, nil
+}
+
+// ClearTos clears the value of the "tos" field.
+func (m *OAuthClientMutation) ClearTos() {
+	m.tos = nil
+	m.clearedFields[oauthclient.FieldTos] = struct{}{}
+}
+
+// TosCleared returns if the "tos" field was cleared in this mutation.
+func (m *OAuthClientMutation) TosCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldTos]
+	return ok
+}
+
+// ResetTos resets all changes to the "tos" field.
+func (m *OAuthClientMutation) ResetTos() {
+	m.tos = nil
+	delete(m.clearedFields, oauthclient.FieldTos)
+}
+
+// SetPolicy sets the "policy" field.
+func (m *OAuthClientMutation) SetPolicy(s string) {
+	m.policy = &s
+}
+
+// Policy returns the value of the "policy" field in the mutation.
+func (m *OAuthClientMutation) Policy() (r string, exists bool) {
+	v := m.policy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicy returns the old "policy" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldPolicy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicy: %w", err)
+	}
+	return oldValue.Policy, nil
+}
+
+// ClearPolicy clears the value of the "policy" field.
+func (m *OAuthClientMutation) ClearPolicy() {
+	m.policy = nil
+	m.clearedFields[oauthclient.FieldPolicy] = struct{}{}
+}
+
+// PolicyCleared returns if the "policy" field was cleared in this mutation.
+func (m *OAuthClientMutation) PolicyCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldPolicy]
+	return ok
+}
+
+// ResetPolicy resets all changes to the "policy" field.
+func (m *OAuthClientMutation) ResetPolicy() {
+	m.policy = nil
+	delete(m.clearedFields, oauthclient.FieldPolicy)
+}
+
+// SetSoftwareID sets the "software_id" field.
+func (m *OAuthClientMutation) SetSoftwareID(s string) {
+	m.software_id = &s
+}
+
+// SoftwareID returns the value of the "software_id" field in the mutation.
+func (m *OAuthClientMutation) SoftwareID() (r string, exists bool) {
+	v := m.software_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSoftwareID returns the old "software_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSoftwareID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSoftwareID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSoftwareID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSoftwareID: %w", err)
+	}
+	return oldValue.SoftwareID, nil
+}
+
+// ClearSoftwareID clears the value of the "software_id" field.
+func (m *OAuthClientMutation) ClearSoftwareID() {
+	m.software_id = nil
+	m.clearedFields[oauthclient.FieldSoftwareID] = struct{}{}
+}
+
+// SoftwareIDCleared returns if the "software_id" field was cleared in this mutation.
+func (m *OAuthClientMutation) SoftwareIDCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldSoftwareID]
+	return ok
+}
+
+// ResetSoftwareID resets all changes to the "software_id" field.
+func (m *OAuthClientMutation) ResetSoftwareID() {
+	m.software_id = nil
+	delete(m.clearedFields, oauthclient.FieldSoftwareID)
+}
+
+// SetSoftwareVersion sets the "software_version" field.
+func (m *OAuthClientMutation) SetSoftwareVersion(s string) {
+	m.software_version = &s
+}
+
+// SoftwareVersion returns the value of the "software_version" field in the mutation.
+func (m *OAuthClientMutation) SoftwareVersion() (r string, exists bool) {
+	v := m.software_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSoftwareVersion returns the old "software_version" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSoftwareVersion(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSoftwareVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSoftwareVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSoftwareVersion: %w", err)
+	}
+	return oldValue.SoftwareVersion, nil
+}
+
+// ClearSoftwareVersion clears the value of the "software_version" field.
+func (m *OAuthClientMutation) ClearSoftwareVersion() {
+	m.software_version = nil
+	m.clearedFields[oauthclient.FieldSoftwareVersion] = struct{}{}
+}
+
+// SoftwareVersionCleared returns if the "software_version" field was cleared in this mutation.
+func (m *OAuthClientMutation) SoftwareVersionCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldSoftwareVersion]
+	return ok
+}
+
+// ResetSoftwareVersion resets all changes to the "software_version" field.
+func (m *OAuthClientMutation) ResetSoftwareVersion() {
+	m.software_version = nil
+	delete(m.clearedFields, oauthclient.FieldSoftwareVersion)
+}
+
+// SetSoftwareStatement sets the "software_statement" field.
+func (m *OAuthClientMutation) SetSoftwareStatement(s string) {
+	m.software_statement = &s
+}
+
+// SoftwareStatement returns the value of the "software_statement" field in the mutation.
+func (m *OAuthClientMutation) SoftwareStatement() (r string, exists bool) {
+	v := m.software_statement
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSoftwareStatement returns the old "software_statement" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldSoftwareStatement(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSoftwareStatement is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSoftwareStatement requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSoftwareStatement: %w", err)
+	}
+	return oldValue.SoftwareStatement, nil
+}
+
+// ClearSoftwareStatement clears the value of the "software_statement" field.
+func (m *OAuthClientMutation) ClearSoftwareStatement() {
+	m.software_statement = nil
+	m.clearedFields[oauthclient.FieldSoftwareStatement] = struct{}{}
+}
+
+// SoftwareStatementCleared returns if the "software_statement" field was cleared in this mutation.
+func (m *OAuthClientMutation) SoftwareStatementCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldSoftwareStatement]
+	return ok
+}
+
+// ResetSoftwareStatement resets all changes to the "software_statement" field.
+func (m *OAuthClientMutation) ResetSoftwareStatement() {
+	m.software_statement = nil
+	delete(m.clearedFields, oauthclient.FieldSoftwareStatement)
+}
+
+// SetRedirectUris sets the "redirect_uris" field.
+func (m *OAuthClientMutation) SetRedirectUris(s []string) {
+	m.redirect_uris = &s
+	m.appendredirect_uris = nil
+}
+
+// RedirectUris returns the value of the "redirect_uris" field in the mutation.
+func (m *OAuthClientMutation) RedirectUris() (r []string, exists bool) {
+	v := m.redirect_uris
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRedirectUris returns the old "redirect_uris" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldRedirectUris(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRedirectUris is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRedirectUris requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRedirectUris: %w", err)
+	}
+	return oldValue.RedirectUris, nil
+}
+
+// AppendRedirectUris adds s to the "redirect_uris" field.
+func (m *OAuthClientMutation) AppendRedirectUris(s []string) {
+	m.appendredirect_uris = append(m.appendredirect_uris, s...)
+}
+
+// AppendedRedirectUris returns the list of values that were appended to the "redirect_uris" field in this mutation.
+func (m *OAuthClientMutation) AppendedRedirectUris() ([]string, bool) {
+	if len(m.appendredirect_uris) == 0 {
+		return nil, false
+	}
+	return m.appendredirect_uris, true
+}
+
+// ResetRedirectUris resets all changes to the "redirect_uris" field.
+func (m *OAuthClientMutation) ResetRedirectUris() {
+	m.redirect_uris = nil
+	m.appendredirect_uris = nil
+}
+
+// SetPostLogoutRedirectUris sets the "post_logout_redirect_uris" field.
+func (m *OAuthClientMutation) SetPostLogoutRedirectUris(s []string) {
+	m.post_logout_redirect_uris = &s
+	m.appendpost_logout_redirect_uris = nil
+}
+
+// PostLogoutRedirectUris returns the value of the "post_logout_redirect_uris" field in the mutation.
+func (m *OAuthClientMutation) PostLogoutRedirectUris() (r []string, exists bool) {
+	v := m.post_logout_redirect_uris
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostLogoutRedirectUris returns the old "post_logout_redirect_uris" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldPostLogoutRedirectUris(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostLogoutRedirectUris is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostLogoutRedirectUris requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostLogoutRedirectUris: %w", err)
+	}
+	return oldValue.PostLogoutRedirectUris, nil
+}
+
+// AppendPostLogoutRedirectUris adds s to the "post_logout_redirect_uris" field.
+func (m *OAuthClientMutation) AppendPostLogoutRedirectUris(s []string) {
+	m.appendpost_logout_redirect_uris = append(m.appendpost_logout_redirect_uris, s...)
+}
+
+// AppendedPostLogoutRedirectUris returns the list of values that were appended to the "post_logout_redirect_uris" field in this mutation.
+func (m *OAuthClientMutation) AppendedPostLogoutRedirectUris() ([]string, bool) {
+	if len(m.appendpost_logout_redirect_uris) == 0 {
+		return nil, false
+	}
+	return m.appendpost_logout_redirect_uris, true
+}
+
+// ClearPostLogoutRedirectUris clears the value of the "post_logout_redirect_uris" field.
+func (m *OAuthClientMutation) ClearPostLogoutRedirectUris() {
+	m.post_logout_redirect_uris = nil
+	m.appendpost_logout_redirect_uris = nil
+	m.clearedFields[oauthclient.FieldPostLogoutRedirectUris] = struct{}{}
+}
+
+// PostLogoutRedirectUrisCleared returns if the "post_logout_redirect_uris" field was cleared in this mutation.
+func (m *OAuthClientMutation) PostLogoutRedirectUrisCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldPostLogoutRedirectUris]
+	return ok
+}
+
+// ResetPostLogoutRedirectUris resets all changes to the "post_logout_redirect_uris" field.
+func (m *OAuthClientMutation) ResetPostLogoutRedirectUris() {
+	m.post_logout_redirect_uris = nil
+	m.appendpost_logout_redirect_uris = nil
+	delete(m.clearedFields, oauthclient.FieldPostLogoutRedirectUris)
+}
+
+// SetBackchannelLogoutURI sets the "backchannel_logout_uri" field.
+func (m *OAuthClientMutation) SetBackchannelLogoutURI(s string) {
+	m.backchannel_logout_uri = &s
+}
+
+// BackchannelLogoutURI returns the value of the "backchannel_logout_uri" field in the mutation.
+func (m *OAuthClientMutation) BackchannelLogoutURI() (r string, exists bool) {
+	v := m.backchannel_logout_uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBackchannelLogoutURI returns the old "backchannel_logout_uri" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldBackchannelLogoutURI(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBackchannelLogoutURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBackchannelLogoutURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBackchannelLogoutURI: %w", err)
+	}
+	return oldValue.BackchannelLogoutURI, nil
+}
+
+// ClearBackchannelLogoutURI clears the value of the "backchannel_logout_uri" field.
+func (m *OAuthClientMutation) ClearBackchannelLogoutURI() {
+	m.backchannel_logout_uri = nil
+	m.clearedFields[oauthclient.FieldBackchannelLogoutURI] = struct{}{}
+}
+
+// BackchannelLogoutURICleared returns if the "backchannel_logout_uri" field was cleared in this mutation.
+func (m *OAuthClientMutation) BackchannelLogoutURICleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldBackchannelLogoutURI]
+	return ok
+}
+
+// ResetBackchannelLogoutURI resets all changes to the "backchannel_logout_uri" field.
+func (m *OAuthClientMutation) ResetBackchannelLogoutURI() {
+	m.backchannel_logout_uri = nil
+	delete(m.clearedFields, oauthclient.FieldBackchannelLogoutURI)
+}
+
+// SetBackchannelLogoutSessionRequired sets the "backchannel_logout_session_required" field.
+func (m *OAuthClientMutation) SetBackchannelLogoutSessionRequired(b bool) {
+	m.backchannel_logout_session_required = &b
+}
+
+// BackchannelLogoutSessionRequired returns the value of the "backchannel_logout_session_required" field in the mutation.
+func (m *OAuthClientMutation) BackchannelLogoutSessionRequired() (r bool, exists bool) {
+	v := m.backchannel_logout_session_required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBackchannelLogoutSessionRequired returns the old "backchannel_logout_session_required" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldBackchannelLogoutSessionRequired(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBackchannelLogoutSessionRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBackchannelLogoutSessionRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBackchannelLogoutSessionRequired: %w", err)
+	}
+	return oldValue.BackchannelLogoutSessionRequired, nil
+}
+
+// ClearBackchannelLogoutSessionRequired clears the value of the "backchannel_logout_session_required" field.
+func (m *OAuthClientMutation) ClearBackchannelLogoutSessionRequired() {
+	m.backchannel_logout_session_required = nil
+	m.clearedFields[oauthclient.FieldBackchannelLogoutSessionRequired] = struct{}{}
+}
+
+// BackchannelLogoutSessionRequiredCleared returns if the "backchannel_logout_session_required" field was cleared in this mutation.
+func (m *OAuthClientMutation) BackchannelLogoutSessionRequiredCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldBackchannelLogoutSessionRequired]
+	return ok
+}
+
+// ResetBackchannelLogoutSessionRequired resets all changes to the "backchannel_logout_session_required" field.
+func (m *OAuthClientMutation) ResetBackchannelLogoutSessionRequired() {
+	m.backchannel_logout_session_required = nil
+	delete(m.clearedFields, oauthclient.FieldBackchannelLogoutSessionRequired)
+}
+
+// SetTokenEndpointAuthMethod sets the "token_endpoint_auth_method" field.
+func (m *OAuthClientMutation) SetTokenEndpointAuthMethod(s string) {
+	m.token_endpoint_auth_method = &s
+}
+
+// TokenEndpointAuthMethod returns the value of the "token_endpoint_auth_method" field in the mutation.
+func (m *OAuthClientMutation) TokenEndpointAuthMethod() (r string, exists bool) {
+	v := m.token_endpoint_auth_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenEndpointAuthMethod returns the old "token_endpoint_auth_method" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldTokenEndpointAuthMethod(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenEndpointAuthMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenEndpointAuthMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenEndpointAuthMethod: %w", err)
+	}
+	return oldValue.TokenEndpointAuthMethod, nil
+}
+
+// ClearTokenEndpointAuthMethod clears the value of the "token_endpoint_auth_method" field.
+func (m *OAuthClientMutation) ClearTokenEndpointAuthMethod() {
+	m.token_endpoint_auth_method = nil
+	m.clearedFields[oauthclient.FieldTokenEndpointAuthMethod] = struct{}{}
+}
+
+// TokenEndpointAuthMethodCleared returns if the "token_endpoint_auth_method" field was cleared in this mutation.
+func (m *OAuthClientMutation) TokenEndpointAuthMethodCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldTokenEndpointAuthMethod]
+	return ok
+}
+
+// ResetTokenEndpointAuthMethod resets all changes to the "token_endpoint_auth_method" field.
+func (m *OAuthClientMutation) ResetTokenEndpointAuthMethod() {
+	m.token_endpoint_auth_method = nil
+	delete(m.clearedFields, oauthclient.FieldTokenEndpointAuthMethod)
+}
+
+// SetApplicationType sets the "application_type" field.
+func (m *OAuthClientMutation) SetApplicationType(s string) {
+	m.application_type = &s
+}
+
+// ApplicationType returns the value of the "application_type" field in the mutation.
+func (m *OAuthClientMutation) ApplicationType() (r string, exists bool) {
+	v := m.application_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApplicationType returns the old "application_type" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldApplicationType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApplicationType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApplicationType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApplicationType: %w", err)
+	}
+	return oldValue.ApplicationType, nil
+}
+
+// ClearApplicationType clears the value of the "application_type" field.
+func (m *OAuthClientMutation) ClearApplicationType() {
+	m.application_type = nil
+	m.clearedFields[oauthclient.FieldApplicationType] = struct{}{}
+}
+
+// ApplicationTypeCleared returns if the "application_type" field was cleared in this mutation.
+func (m *OAuthClientMutation) ApplicationTypeCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldApplicationType]
+	return ok
+}
+
+// ResetApplicationType resets all changes to the "application_type" field.
+func (m *OAuthClientMutation) ResetApplicationType() {
+	m.application_type = nil
+	delete(m.clearedFields, oauthclient.FieldApplicationType)
+}
+
+// SetJwks sets the "jwks" field.
+func (m *OAuthClientMutation) SetJwks(s string) {
+	m.jwks = &s
+}
+
+// Jwks returns the value of the "jwks" field in the mutation.
+func (m *OAuthClientMutation) Jwks() (r string, exists bool) {
+	v := m.jwks
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJwks returns the old "jwks" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldJwks(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJwks is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJwks requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJwks: %w", err)
+	}
+	return oldValue.Jwks, nil
+}
+
+// ClearJwks clears the value of the "jwks" field.
+func (m *OAuthClientMutation) ClearJwks() {
+	m.jwks = nil
+	m.clearedFields[oauthclient.FieldJwks] = struct{}{}
+}
+
+// JwksCleared returns if the "jwks" field was cleared in this mutation.
+func (m *OAuthClientMutation) JwksCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldJwks]
+	return ok
+}
+
+// ResetJwks resets all changes to the "jwks" field.
+func (m *OAuthClientMutation) ResetJwks() {
+	m.jwks = nil
+	delete(m.clearedFields, oauthclient.FieldJwks)
+}
+
+// SetJwksURI sets the "jwks_uri" field.
+func (m *OAuthClientMutation) SetJwksURI(s string) {
+	m.jwks_uri = &s
+}
+
+// JwksURI returns the value of the "jwks_uri" field in the mutation.
+func (m *OAuthClientMutation) JwksURI() (r string, exists bool) {
+	v := m.jwks_uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJwksURI returns the old "jwks_uri" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldJwksURI(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJwksURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJwksURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJwksURI: %w", err)
+	}
+	return oldValue.JwksURI, nil
+}
+
+// ClearJwksURI clears the value of the "jwks_uri" field.
+func (m *OAuthClientMutation) ClearJwksURI() {
+	m.jwks_uri = nil
+	m.clearedFields[oauthclient.FieldJwksURI] = struct{}{}
+}
+
+// JwksURICleared returns if the "jwks_uri" field was cleared in this mutation.
+func (m *OAuthClientMutation) JwksURICleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldJwksURI]
+	return ok
+}
+
+// ResetJwksURI resets all changes to the "jwks_uri" field.
+func (m *OAuthClientMutation) ResetJwksURI() {
+	m.jwks_uri = nil
+	delete(m.clearedFields, oauthclient.FieldJwksURI)
+}
+
+// SetGrantTypes sets the "grant_types" field.
+func (m *OAuthClientMutation) SetGrantTypes(s []string) {
+	m.grant_types = &s
+	m.appendgrant_types = nil
+}
+
+// GrantTypes returns the value of the "grant_types" field in the mutation.
+func (m *OAuthClientMutation) GrantTypes() (r []string, exists bool) {
+	v := m.grant_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrantTypes returns the old "grant_types" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldGrantTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrantTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrantTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrantTypes: %w", err)
+	}
+	return oldValue.GrantTypes, nil
+}
+
+// AppendGrantTypes adds s to the "grant_types" field.
+func (m *OAuthClientMutation) AppendGrantTypes(s []string) {
+	m.appendgrant_types = append(m.appendgrant_types, s...)
+}
+
+// AppendedGrantTypes returns the list of values that were appended to the "grant_types" field in this mutation.
+func (m *OAuthClientMutation) AppendedGrantTypes() ([]string, bool) {
+	if len(m.appendgrant_types) == 0 {
+		return nil, false
+	}
+	return m.appendgrant_types, true
+}
+
+// ClearGrantTypes clears the value of the "grant_types" field.
+func (m *OAuthClientMutation) ClearGrantTypes() {
+	m.grant_types = nil
+	m.appendgrant_types = nil
+	m.clearedFields[oauthclient.FieldGrantTypes] = struct{}{}
+}
+
+// GrantTypesCleared returns if the "grant_types" field was cleared in this mutation.
+func (m *OAuthClientMutation) GrantTypesCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldGrantTypes]
+	return ok
+}
+
+// ResetGrantTypes resets all changes to the "grant_types" field.
+func (m *OAuthClientMutation) ResetGrantTypes() {
+	m.grant_types = nil
+	m.appendgrant_types = nil
+	delete(m.clearedFields, oauthclient.FieldGrantTypes)
+}
+
+// SetResponseTypes sets the "response_types" field.
+func (m *OAuthClientMutation) SetResponseTypes(s []string) {
+	m.response_types = &s
+	m.appendresponse_types = nil
+}
+
+// ResponseTypes returns the value of the "response_types" field in the mutation.
+func (m *OAuthClientMutation) ResponseTypes() (r []string, exists bool) {
+	v := m.response_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponseTypes returns the old "response_types" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldResponseTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponseTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponseTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponseTypes: %w", err)
+	}
+	return oldValue.ResponseTypes, nil
+}
+
+// AppendResponseTypes adds s to the "response_types" field.
+func (m *OAuthClientMutation) AppendResponseTypes(s []string) {
+	m.appendresponse_types = append(m.appendresponse_types, s...)
+}
+
+// AppendedResponseTypes returns the list of values that were appended to the "response_types" field in this mutation.
+func (m *OAuthClientMutation) AppendedResponseTypes() ([]string, bool) {
+	if len(m.appendresponse_types) == 0 {
+		return nil, false
+	}
+	return m.appendresponse_types, true
+}
+
+// ClearResponseTypes clears the value of the "response_types" field.
+func (m *OAuthClientMutation) ClearResponseTypes() {
+	m.response_types = nil
+	m.appendresponse_types = nil
+	m.clearedFields[oauthclient.FieldResponseTypes] = struct{}{}
+}
+
+// ResponseTypesCleared returns if the "response_types" field was cleared in this mutation.
+func (m *OAuthClientMutation) ResponseTypesCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldResponseTypes]
+	return ok
+}
+
+// ResetResponseTypes resets all changes to the "response_types" field.
+func (m *OAuthClientMutation) ResetResponseTypes() {
+	m.response_types = nil
+	m.appendresponse_types = nil
+	delete(m.clearedFields, oauthclient.FieldResponseTypes)
+}
+
+// SetRequirePkce sets the "require_pkce" field.
+func (m *OAuthClientMutation) SetRequirePkce(b bool) {
+	m.require_pkce = &b
+}
+
+// RequirePkce returns the value of the "require_pkce" field in the mutation.
+func (m *OAuthClientMutation) RequirePkce() (r bool, exists bool) {
+	v := m.require_pkce
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequirePkce returns the old "require_pkce" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldRequirePkce(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequirePkce is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequirePkce requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequirePkce: %w", err)
+	}
+	return oldValue.RequirePkce, nil
+}
+
+// ClearRequirePkce clears the value of the "require_pkce" field.
+func (m *OAuthClientMutation) ClearRequirePkce() {
+	m.require_pkce = nil
+	m.clearedFields[oauthclient.FieldRequirePkce] = struct{}{}
+}
+
+// RequirePkceCleared returns if the "require_pkce" field was cleared in this mutation.
+func (m *OAuthClientMutation) RequirePkceCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldRequirePkce]
+	return ok
+}
+
+// ResetRequirePkce resets all changes to the "require_pkce" field.
+func (m *OAuthClientMutation) ResetRequirePkce() {
+	m.require_pkce = nil
+	delete(m.clearedFields, oauthclient.FieldRequirePkce)
+}
+
+// SetDpopBoundAccessTokens sets the "dpop_bound_access_tokens" field.
+func (m *OAuthClientMutation) SetDpopBoundAccessTokens(b bool) {
+	m.dpop_bound_access_tokens = &b
+}
+
+// DpopBoundAccessTokens returns the value of the "dpop_bound_access_tokens" field in the mutation.
+func (m *OAuthClientMutation) DpopBoundAccessTokens() (r bool, exists bool) {
+	v := m.dpop_bound_access_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpopBoundAccessTokens returns the old "dpop_bound_access_tokens" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldDpopBoundAccessTokens(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpopBoundAccessTokens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpopBoundAccessTokens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpopBoundAccessTokens: %w", err)
+	}
+	return oldValue.DpopBoundAccessTokens, nil
+}
+
+// ClearDpopBoundAccessTokens clears the value of the "dpop_bound_access_tokens" field.
+func (m *OAuthClientMutation) ClearDpopBoundAccessTokens() {
+	m.dpop_bound_access_tokens = nil
+	m.clearedFields[oauthclient.FieldDpopBoundAccessTokens] = struct{}{}
+}
+
+// DpopBoundAccessTokensCleared returns if the "dpop_bound_access_tokens" field was cleared in this mutation.
+func (m *OAuthClientMutation) DpopBoundAccessTokensCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldDpopBoundAccessTokens]
+	return ok
+}
+
+// ResetDpopBoundAccessTokens resets all changes to the "dpop_bound_access_tokens" field.
+func (m *OAuthClientMutation) ResetDpopBoundAccessTokens() {
+	m.dpop_bound_access_tokens = nil
+	delete(m.clearedFields, oauthclient.FieldDpopBoundAccessTokens)
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *OAuthClientMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *OAuthClientMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldReferenceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ClearReferenceID clears the value of the "reference_id" field.
+func (m *OAuthClientMutation) ClearReferenceID() {
+	m.reference_id = nil
+	m.clearedFields[oauthclient.FieldReferenceID] = struct{}{}
+}
+
+// ReferenceIDCleared returns if the "reference_id" field was cleared in this mutation.
+func (m *OAuthClientMutation) ReferenceIDCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldReferenceID]
+	return ok
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *OAuthClientMutation) ResetReferenceID() {
+	m.reference_id = nil
+	delete(m.clearedFields, oauthclient.FieldReferenceID)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *OAuthClientMutation) SetMetadata(value map[string]interface{}) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *OAuthClientMutation) Metadata() (r map[string]interface{}, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the OAuthClient entity.
+// If the OAuthClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientMutation) OldMetadata(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *OAuthClientMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[oauthclient.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *OAuthClientMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[oauthclient.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *OAuthClientMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, oauthclient.FieldMetadata)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *OAuthClientMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauthclient.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *OAuthClientMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *OAuthClientMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *OAuthClientMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the OAuthClientMutation builder.
+func (m *OAuthClientMutation) Where(ps ...predicate.OAuthClient) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthClientMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthClientMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthClient, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthClientMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthClientMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthClient).
+func (m *OAuthClientMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthClientMutation) Fields() []string {
+	fields := make([]string, 0, 35)
+	if m.client_id != nil {
+		fields = append(fields, oauthclient.FieldClientID)
+	}
+	if m.client_secret != nil {
+		fields = append(fields, oauthclient.FieldClientSecret)
+	}
+	if m.client_discovery_id != nil {
+		fields = append(fields, oauthclient.FieldClientDiscoveryID)
+	}
+	if m.disabled != nil {
+		fields = append(fields, oauthclient.FieldDisabled)
+	}
+	if m.skip_consent != nil {
+		fields = append(fields, oauthclient.FieldSkipConsent)
+	}
+	if m.enable_end_session != nil {
+		fields = append(fields, oauthclient.FieldEnableEndSession)
+	}
+	if m.subject_type != nil {
+		fields = append(fields, oauthclient.FieldSubjectType)
+	}
+	if m.scopes != nil {
+		fields = append(fields, oauthclient.FieldScopes)
+	}
+	if m.client_credentials_scopes != nil {
+		fields = append(fields, oauthclient.FieldClientCredentialsScopes)
+	}
+	if m.user != nil {
+		fields = append(fields, oauthclient.FieldUserID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthclient.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, oauthclient.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, oauthclient.FieldName)
+	}
+	if m.uri != nil {
+		fields = append(fields, oauthclient.FieldURI)
+	}
+	if m.icon != nil {
+		fields = append(fields, oauthclient.FieldIcon)
+	}
+	if m.contacts != nil {
+		fields = append(fields, oauthclient.FieldContacts)
+	}
+	if m.tos != nil {
+		fields = append(fields, oauthclient.FieldTos)
+	}
+	if m.policy != nil {
+		fields = append(fields, oauthclient.FieldPolicy)
+	}
+	if m.software_id != nil {
+		fields = append(fields, oauthclient.FieldSoftwareID)
+	}
+	if m.software_version != nil {
+		fields = append(fields, oauthclient.FieldSoftwareVersion)
+	}
+	if m.software_statement != nil {
+		fields = append(fields, oauthclient.FieldSoftwareStatement)
+	}
+	if m.redirect_uris != nil {
+		fields = append(fields, oauthclient.FieldRedirectUris)
+	}
+	if m.post_logout_redirect_uris != nil {
+		fields = append(fields, oauthclient.FieldPostLogoutRedirectUris)
+	}
+	if m.backchannel_logout_uri != nil {
+		fields = append(fields, oauthclient.FieldBackchannelLogoutURI)
+	}
+	if m.backchannel_logout_session_required != nil {
+		fields = append(fields, oauthclient.FieldBackchannelLogoutSessionRequired)
+	}
+	if m.token_endpoint_auth_method != nil {
+		fields = append(fields, oauthclient.FieldTokenEndpointAuthMethod)
+	}
+	if m.application_type != nil {
+		fields = append(fields, oauthclient.FieldApplicationType)
+	}
+	if m.jwks != nil {
+		fields = append(fields, oauthclient.FieldJwks)
+	}
+	if m.jwks_uri != nil {
+		fields = append(fields, oauthclient.FieldJwksURI)
+	}
+	if m.grant_types != nil {
+		fields = append(fields, oauthclient.FieldGrantTypes)
+	}
+	if m.response_types != nil {
+		fields = append(fields, oauthclient.FieldResponseTypes)
+	}
+	if m.require_pkce != nil {
+		fields = append(fields, oauthclient.FieldRequirePkce)
+	}
+	if m.dpop_bound_access_tokens != nil {
+		fields = append(fields, oauthclient.FieldDpopBoundAccessTokens)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, oauthclient.FieldReferenceID)
+	}
+	if m.metadata != nil {
+		fields = append(fields, oauthclient.FieldMetadata)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthClientMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthclient.FieldClientID:
+		return m.ClientID()
+	case oauthclient.FieldClientSecret:
+		return m.ClientSecret()
+	case oauthclient.FieldClientDiscoveryID:
+		return m.ClientDiscoveryID()
+	case oauthclient.FieldDisabled:
+		return m.Disabled()
+	case oauthclient.FieldSkipConsent:
+		return m.SkipConsent()
+	case oauthclient.FieldEnableEndSession:
+		return m.EnableEndSession()
+	case oauthclient.FieldSubjectType:
+		return m.SubjectType()
+	case oauthclient.FieldScopes:
+		return m.Scopes()
+	case oauthclient.FieldClientCredentialsScopes:
+		return m.ClientCredentialsScopes()
+	case oauthclient.FieldUserID:
+		return m.UserID()
+	case oauthclient.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthclient.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case oauthclient.FieldName:
+		return m.Name()
+	case oauthclient.FieldURI:
+		return m.URI()
+	case oauthclient.FieldIcon:
+		return m.Icon()
+	case oauthclient.FieldContacts:
+		return m.Contacts()
+	case oauthclient.FieldTos:
+		return m.Tos()
+	case oauthclient.FieldPolicy:
+		return m.Policy()
+	case oauthclient.FieldSoftwareID:
+		return m.SoftwareID()
+	case oauthclient.FieldSoftwareVersion:
+		return m.SoftwareVersion()
+	case oauthclient.FieldSoftwareStatement:
+		return m.SoftwareStatement()
+	case oauthclient.FieldRedirectUris:
+		return m.RedirectUris()
+	case oauthclient.FieldPostLogoutRedirectUris:
+		return m.PostLogoutRedirectUris()
+	case oauthclient.FieldBackchannelLogoutURI:
+		return m.BackchannelLogoutURI()
+	case oauthclient.FieldBackchannelLogoutSessionRequired:
+		return m.BackchannelLogoutSessionRequired()
+	case oauthclient.FieldTokenEndpointAuthMethod:
+		return m.TokenEndpointAuthMethod()
+	case oauthclient.FieldApplicationType:
+		return m.ApplicationType()
+	case oauthclient.FieldJwks:
+		return m.Jwks()
+	case oauthclient.FieldJwksURI:
+		return m.JwksURI()
+	case oauthclient.FieldGrantTypes:
+		return m.GrantTypes()
+	case oauthclient.FieldResponseTypes:
+		return m.ResponseTypes()
+	case oauthclient.FieldRequirePkce:
+		return m.RequirePkce()
+	case oauthclient.FieldDpopBoundAccessTokens:
+		return m.DpopBoundAccessTokens()
+	case oauthclient.FieldReferenceID:
+		return m.ReferenceID()
+	case oauthclient.FieldMetadata:
+		return m.Metadata()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthClientMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthclient.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthclient.FieldClientSecret:
+		return m.OldClientSecret(ctx)
+	case oauthclient.FieldClientDiscoveryID:
+		return m.OldClientDiscoveryID(ctx)
+	case oauthclient.FieldDisabled:
+		return m.OldDisabled(ctx)
+	case oauthclient.FieldSkipConsent:
+		return m.OldSkipConsent(ctx)
+	case oauthclient.FieldEnableEndSession:
+		return m.OldEnableEndSession(ctx)
+	case oauthclient.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case oauthclient.FieldScopes:
+		return m.OldScopes(ctx)
+	case oauthclient.FieldClientCredentialsScopes:
+		return m.OldClientCredentialsScopes(ctx)
+	case oauthclient.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauthclient.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthclient.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case oauthclient.FieldName:
+		return m.OldName(ctx)
+	case oauthclient.FieldURI:
+		return m.OldURI(ctx)
+	case oauthclient.FieldIcon:
+		return m.OldIcon(ctx)
+	case oauthclient.FieldContacts:
+		return m.OldContacts(ctx)
+	case oauthclient.FieldTos:
+		return m.OldTos(ctx)
+	case oauthclient.FieldPolicy:
+		return m.OldPolicy(ctx)
+	case oauthclient.FieldSoftwareID:
+		return m.OldSoftwareID(ctx)
+	case oauthclient.FieldSoftwareVersion:
+		return m.OldSoftwareVersion(ctx)
+	case oauthclient.FieldSoftwareStatement:
+		return m.OldSoftwareStatement(ctx)
+	case oauthclient.FieldRedirectUris:
+		return m.OldRedirectUris(ctx)
+	case oauthclient.FieldPostLogoutRedirectUris:
+		return m.OldPostLogoutRedirectUris(ctx)
+	case oauthclient.FieldBackchannelLogoutURI:
+		return m.OldBackchannelLogoutURI(ctx)
+	case oauthclient.FieldBackchannelLogoutSessionRequired:
+		return m.OldBackchannelLogoutSessionRequired(ctx)
+	case oauthclient.FieldTokenEndpointAuthMethod:
+		return m.OldTokenEndpointAuthMethod(ctx)
+	case oauthclient.FieldApplicationType:
+		return m.OldApplicationType(ctx)
+	case oauthclient.FieldJwks:
+		return m.OldJwks(ctx)
+	case oauthclient.FieldJwksURI:
+		return m.OldJwksURI(ctx)
+	case oauthclient.FieldGrantTypes:
+		return m.OldGrantTypes(ctx)
+	case oauthclient.FieldResponseTypes:
+		return m.OldResponseTypes(ctx)
+	case oauthclient.FieldRequirePkce:
+		return m.OldRequirePkce(ctx)
+	case oauthclient.FieldDpopBoundAccessTokens:
+		return m.OldDpopBoundAccessTokens(ctx)
+	case oauthclient.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case oauthclient.FieldMetadata:
+		return m.OldMetadata(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthclient.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthclient.FieldClientSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientSecret(v)
+		return nil
+	case oauthclient.FieldClientDiscoveryID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientDiscoveryID(v)
+		return nil
+	case oauthclient.FieldDisabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisabled(v)
+		return nil
+	case oauthclient.FieldSkipConsent:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkipConsent(v)
+		return nil
+	case oauthclient.FieldEnableEndSession:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnableEndSession(v)
+		return nil
+	case oauthclient.FieldSubjectType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case oauthclient.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	case oauthclient.FieldClientCredentialsScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientCredentialsScopes(v)
+		return nil
+	case oauthclient.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauthclient.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthclient.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case oauthclient.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case oauthclient.FieldURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetURI(v)
+		return nil
+	case oauthclient.FieldIcon:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIcon(v)
+		return nil
+	case oauthclient.FieldContacts:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContacts(v)
+		return nil
+	case oauthclient.FieldTos:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTos(v)
+		return nil
+	case oauthclient.FieldPolicy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicy(v)
+		return nil
+	case oauthclient.FieldSoftwareID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSoftwareID(v)
+		return nil
+	case oauthclient.FieldSoftwareVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSoftwareVersion(v)
+		return nil
+	case oauthclient.FieldSoftwareStatement:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSoftwareStatement(v)
+		return nil
+	case oauthclient.FieldRedirectUris:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRedirectUris(v)
+		return nil
+	case oauthclient.FieldPostLogoutRedirectUris:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostLogoutRedirectUris(v)
+		return nil
+	case oauthclient.FieldBackchannelLogoutURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBackchannelLogoutURI(v)
+		return nil
+	case oauthclient.FieldBackchannelLogoutSessionRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBackchannelLogoutSessionRequired(v)
+		return nil
+	case oauthclient.FieldTokenEndpointAuthMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenEndpointAuthMethod(v)
+		return nil
+	case oauthclient.FieldApplicationType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApplicationType(v)
+		return nil
+	case oauthclient.FieldJwks:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJwks(v)
+		return nil
+	case oauthclient.FieldJwksURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJwksURI(v)
+		return nil
+	case oauthclient.FieldGrantTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrantTypes(v)
+		return nil
+	case oauthclient.FieldResponseTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponseTypes(v)
+		return nil
+	case oauthclient.FieldRequirePkce:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequirePkce(v)
+		return nil
+	case oauthclient.FieldDpopBoundAccessTokens:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpopBoundAccessTokens(v)
+		return nil
+	case oauthclient.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case oauthclient.FieldMetadata:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthClientMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthClientMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthClient numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthClientMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthclient.FieldClientSecret) {
+		fields = append(fields, oauthclient.FieldClientSecret)
+	}
+	if m.FieldCleared(oauthclient.FieldClientDiscoveryID) {
+		fields = append(fields, oauthclient.FieldClientDiscoveryID)
+	}
+	if m.FieldCleared(oauthclient.FieldDisabled) {
+		fields = append(fields, oauthclient.FieldDisabled)
+	}
+	if m.FieldCleared(oauthclient.FieldSkipConsent) {
+		fields = append(fields, oauthclient.FieldSkipConsent)
+	}
+	if m.FieldCleared(oauthclient.FieldEnableEndSession) {
+		fields = append(fields, oauthclient.FieldEnableEndSession)
+	}
+	if m.FieldCleared(oauthclient.FieldSubjectType) {
+		fields = append(fields, oauthclient.FieldSubjectType)
+	}
+	if m.FieldCleared(oauthclient.FieldScopes) {
+		fields = append(fields, oauthclient.FieldScopes)
+	}
+	if m.FieldCleared(oauthclient.FieldClientCredentialsScopes) {
+		fields = append(fields, oauthclient.FieldClientCredentialsScopes)
+	}
+	if m.FieldCleared(oauthclient.FieldUserID) {
+		fields = append(fields, oauthclient.FieldUserID)
+	}
+	if m.FieldCleared(oauthclient.FieldCreatedAt) {
+		fields = append(fields, oauthclient.FieldCreatedAt)
+	}
+	if m.FieldCleared(oauthclient.FieldUpdatedAt) {
+		fields = append(fields, oauthclient.FieldUpdatedAt)
+	}
+	if m.FieldCleared(oauthclient.FieldName) {
+		fields = append(fields, oauthclient.FieldName)
+	}
+	if m.FieldCleared(oauthclient.FieldURI) {
+		fields = append(fields, oauthclient.FieldURI)
+	}
+	if m.FieldCleared(oauthclient.FieldIcon) {
+		fields = append(fields, oauthclient.FieldIcon)
+	}
+	if m.FieldCleared(oauthclient.FieldContacts) {
+		fields = append(fields, oauthclient.FieldContacts)
+	}
+	if m.FieldCleared(oauthclient.FieldTos) {
+		fields = append(fields, oauthclient.FieldTos)
+	}
+	if m.FieldCleared(oauthclient.FieldPolicy) {
+		fields = append(fields, oauthclient.FieldPolicy)
+	}
+	if m.FieldCleared(oauthclient.FieldSoftwareID) {
+		fields = append(fields, oauthclient.FieldSoftwareID)
+	}
+	if m.FieldCleared(oauthclient.FieldSoftwareVersion) {
+		fields = append(fields, oauthclient.FieldSoftwareVersion)
+	}
+	if m.FieldCleared(oauthclient.FieldSoftwareStatement) {
+		fields = append(fields, oauthclient.FieldSoftwareStatement)
+	}
+	if m.FieldCleared(oauthclient.FieldPostLogoutRedirectUris) {
+		fields = append(fields, oauthclient.FieldPostLogoutRedirectUris)
+	}
+	if m.FieldCleared(oauthclient.FieldBackchannelLogoutURI) {
+		fields = append(fields, oauthclient.FieldBackchannelLogoutURI)
+	}
+	if m.FieldCleared(oauthclient.FieldBackchannelLogoutSessionRequired) {
+		fields = append(fields, oauthclient.FieldBackchannelLogoutSessionRequired)
+	}
+	if m.FieldCleared(oauthclient.FieldTokenEndpointAuthMethod) {
+		fields = append(fields, oauthclient.FieldTokenEndpointAuthMethod)
+	}
+	if m.FieldCleared(oauthclient.FieldApplicationType) {
+		fields = append(fields, oauthclient.FieldApplicationType)
+	}
+	if m.FieldCleared(oauthclient.FieldJwks) {
+		fields = append(fields, oauthclient.FieldJwks)
+	}
+	if m.FieldCleared(oauthclient.FieldJwksURI) {
+		fields = append(fields, oauthclient.FieldJwksURI)
+	}
+	if m.FieldCleared(oauthclient.FieldGrantTypes) {
+		fields = append(fields, oauthclient.FieldGrantTypes)
+	}
+	if m.FieldCleared(oauthclient.FieldResponseTypes) {
+		fields = append(fields, oauthclient.FieldResponseTypes)
+	}
+	if m.FieldCleared(oauthclient.FieldRequirePkce) {
+		fields = append(fields, oauthclient.FieldRequirePkce)
+	}
+	if m.FieldCleared(oauthclient.FieldDpopBoundAccessTokens) {
+		fields = append(fields, oauthclient.FieldDpopBoundAccessTokens)
+	}
+	if m.FieldCleared(oauthclient.FieldReferenceID) {
+		fields = append(fields, oauthclient.FieldReferenceID)
+	}
+	if m.FieldCleared(oauthclient.FieldMetadata) {
+		fields = append(fields, oauthclient.FieldMetadata)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthClientMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthClientMutation) ClearField(name string) error {
+	switch name {
+	case oauthclient.FieldClientSecret:
+		m.ClearClientSecret()
+		return nil
+	case oauthclient.FieldClientDiscoveryID:
+		m.ClearClientDiscoveryID()
+		return nil
+	case oauthclient.FieldDisabled:
+		m.ClearDisabled()
+		return nil
+	case oauthclient.FieldSkipConsent:
+		m.ClearSkipConsent()
+		return nil
+	case oauthclient.FieldEnableEndSession:
+		m.ClearEnableEndSession()
+		return nil
+	case oauthclient.FieldSubjectType:
+		m.ClearSubjectType()
+		return nil
+	case oauthclient.FieldScopes:
+		m.ClearScopes()
+		return nil
+	case oauthclient.FieldClientCredentialsScopes:
+		m.ClearClientCredentialsScopes()
+		return nil
+	case oauthclient.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case oauthclient.FieldCreatedAt:
+		m.ClearCreatedAt()
+		return nil
+	case oauthclient.FieldUpdatedAt:
+		m.ClearUpdatedAt()
+		return nil
+	case oauthclient.FieldName:
+		m.ClearName()
+		return nil
+	case oauthclient.FieldURI:
+		m.ClearURI()
+		return nil
+	case oauthclient.FieldIcon:
+		m.ClearIcon()
+		return nil
+	case oauthclient.FieldContacts:
+		m.ClearContacts()
+		return nil
+	case oauthclient.FieldTos:
+		m.ClearTos()
+		return nil
+	case oauthclient.FieldPolicy:
+		m.ClearPolicy()
+		return nil
+	case oauthclient.FieldSoftwareID:
+		m.ClearSoftwareID()
+		return nil
+	case oauthclient.FieldSoftwareVersion:
+		m.ClearSoftwareVersion()
+		return nil
+	case oauthclient.FieldSoftwareStatement:
+		m.ClearSoftwareStatement()
+		return nil
+	case oauthclient.FieldPostLogoutRedirectUris:
+		m.ClearPostLogoutRedirectUris()
+		return nil
+	case oauthclient.FieldBackchannelLogoutURI:
+		m.ClearBackchannelLogoutURI()
+		return nil
+	case oauthclient.FieldBackchannelLogoutSessionRequired:
+		m.ClearBackchannelLogoutSessionRequired()
+		return nil
+	case oauthclient.FieldTokenEndpointAuthMethod:
+		m.ClearTokenEndpointAuthMethod()
+		return nil
+	case oauthclient.FieldApplicationType:
+		m.ClearApplicationType()
+		return nil
+	case oauthclient.FieldJwks:
+		m.ClearJwks()
+		return nil
+	case oauthclient.FieldJwksURI:
+		m.ClearJwksURI()
+		return nil
+	case oauthclient.FieldGrantTypes:
+		m.ClearGrantTypes()
+		return nil
+	case oauthclient.FieldResponseTypes:
+		m.ClearResponseTypes()
+		return nil
+	case oauthclient.FieldRequirePkce:
+		m.ClearRequirePkce()
+		return nil
+	case oauthclient.FieldDpopBoundAccessTokens:
+		m.ClearDpopBoundAccessTokens()
+		return nil
+	case oauthclient.FieldReferenceID:
+		m.ClearReferenceID()
+		return nil
+	case oauthclient.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthClientMutation) ResetField(name string) error {
+	switch name {
+	case oauthclient.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthclient.FieldClientSecret:
+		m.ResetClientSecret()
+		return nil
+	case oauthclient.FieldClientDiscoveryID:
+		m.ResetClientDiscoveryID()
+		return nil
+	case oauthclient.FieldDisabled:
+		m.ResetDisabled()
+		return nil
+	case oauthclient.FieldSkipConsent:
+		m.ResetSkipConsent()
+		return nil
+	case oauthclient.FieldEnableEndSession:
+		m.ResetEnableEndSession()
+		return nil
+	case oauthclient.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case oauthclient.FieldScopes:
+		m.ResetScopes()
+		return nil
+	case oauthclient.FieldClientCredentialsScopes:
+		m.ResetClientCredentialsScopes()
+		return nil
+	case oauthclient.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauthclient.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthclient.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case oauthclient.FieldName:
+		m.ResetName()
+		return nil
+	case oauthclient.FieldURI:
+		m.ResetURI()
+		return nil
+	case oauthclient.FieldIcon:
+		m.ResetIcon()
+		return nil
+	case oauthclient.FieldContacts:
+		m.ResetContacts()
+		return nil
+	case oauthclient.FieldTos:
+		m.ResetTos()
+		return nil
+	case oauthclient.FieldPolicy:
+		m.ResetPolicy()
+		return nil
+	case oauthclient.FieldSoftwareID:
+		m.ResetSoftwareID()
+		return nil
+	case oauthclient.FieldSoftwareVersion:
+		m.ResetSoftwareVersion()
+		return nil
+	case oauthclient.FieldSoftwareStatement:
+		m.ResetSoftwareStatement()
+		return nil
+	case oauthclient.FieldRedirectUris:
+		m.ResetRedirectUris()
+		return nil
+	case oauthclient.FieldPostLogoutRedirectUris:
+		m.ResetPostLogoutRedirectUris()
+		return nil
+	case oauthclient.FieldBackchannelLogoutURI:
+		m.ResetBackchannelLogoutURI()
+		return nil
+	case oauthclient.FieldBackchannelLogoutSessionRequired:
+		m.ResetBackchannelLogoutSessionRequired()
+		return nil
+	case oauthclient.FieldTokenEndpointAuthMethod:
+		m.ResetTokenEndpointAuthMethod()
+		return nil
+	case oauthclient.FieldApplicationType:
+		m.ResetApplicationType()
+		return nil
+	case oauthclient.FieldJwks:
+		m.ResetJwks()
+		return nil
+	case oauthclient.FieldJwksURI:
+		m.ResetJwksURI()
+		return nil
+	case oauthclient.FieldGrantTypes:
+		m.ResetGrantTypes()
+		return nil
+	case oauthclient.FieldResponseTypes:
+		m.ResetResponseTypes()
+		return nil
+	case oauthclient.FieldRequirePkce:
+		m.ResetRequirePkce()
+		return nil
+	case oauthclient.FieldDpopBoundAccessTokens:
+		m.ResetDpopBoundAccessTokens()
+		return nil
+	case oauthclient.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case oauthclient.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthClientMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, oauthclient.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthClientMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauthclient.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthClientMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthClientMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthClientMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, oauthclient.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthClientMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauthclient.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthClientMutation) ClearEdge(name string) error {
+	switch name {
+	case oauthclient.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthClientMutation) ResetEdge(name string) error {
+	switch name {
+	case oauthclient.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClient edge %s", name)
+}
+
+// OAuthClientAssertionMutation represents an operation that mutates the OAuthClientAssertion nodes in the graph.
+type OAuthClientAssertionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OAuthClientAssertion, error)
+	predicates    []predicate.OAuthClientAssertion
+}
+
+var _ ent.Mutation = (*OAuthClientAssertionMutation)(nil)
+
+// oauthclientassertionOption allows management of the mutation configuration using functional options.
+type oauthclientassertionOption func(*OAuthClientAssertionMutation)
+
+// newOAuthClientAssertionMutation creates new mutation for the OAuthClientAssertion entity.
+func newOAuthClientAssertionMutation(c config, op Op, opts ...oauthclientassertionOption) *OAuthClientAssertionMutation {
+	m := &OAuthClientAssertionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthClientAssertion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthClientAssertionID sets the ID field of the mutation.
+func withOAuthClientAssertionID(id string) oauthclientassertionOption {
+	return func(m *OAuthClientAssertionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthClientAssertion
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthClientAssertion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthClientAssertion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthClientAssertion sets the old OAuthClientAssertion of the mutation.
+func withOAuthClientAssertion(node *OAuthClientAssertion) oauthclientassertionOption {
+	return func(m *OAuthClientAssertionMutation) {
+		m.oldValue = func(context.Context) (*OAuthClientAssertion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthClientAssertionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthClientAssertionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthClientAssertion entities.
+func (m *OAuthClientAssertionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthClientAssertionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthClientAssertionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthClientAssertion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OAuthClientAssertionMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OAuthClientAssertionMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the OAuthClientAssertion entity.
+// If the OAuthClientAssertion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientAssertionMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OAuthClientAssertionMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the OAuthClientAssertionMutation builder.
+func (m *OAuthClientAssertionMutation) Where(ps ...predicate.OAuthClientAssertion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthClientAssertionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthClientAssertionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthClientAssertion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthClientAssertionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthClientAssertionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthClientAssertion).
+func (m *OAuthClientAssertionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthClientAssertionMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.expires_at != nil {
+		fields = append(fields, oauthclientassertion.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthClientAssertionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthclientassertion.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthClientAssertionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthclientassertion.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthClientAssertion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientAssertionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthclientassertion.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClientAssertion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthClientAssertionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthClientAssertionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientAssertionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthClientAssertion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthClientAssertionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthClientAssertionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthClientAssertionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OAuthClientAssertion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthClientAssertionMutation) ResetField(name string) error {
+	switch name {
+	case oauthclientassertion.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClientAssertion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthClientAssertionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthClientAssertionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthClientAssertionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthClientAssertionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthClientAssertionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthClientAssertionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthClientAssertionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OAuthClientAssertion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthClientAssertionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OAuthClientAssertion edge %s", name)
+}
+
+// OAuthClientResourceMutation represents an operation that mutates the OAuthClientResource nodes in the graph.
+type OAuthClientResourceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	client_id     *string
+	resource_id   *string
+	metadata      *map[string]interface{}
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OAuthClientResource, error)
+	predicates    []predicate.OAuthClientResource
+}
+
+var _ ent.Mutation = (*OAuthClientResourceMutation)(nil)
+
+// oauthclientresourceOption allows management of the mutation configuration using functional options.
+type oauthclientresourceOption func(*OAuthClientResourceMutation)
+
+// newOAuthClientResourceMutation creates new mutation for the OAuthClientResource entity.
+func newOAuthClientResourceMutation(c config, op Op, opts ...oauthclientresourceOption) *OAuthClientResourceMutation {
+	m := &OAuthClientResourceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthClientResource,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthClientResourceID sets the ID field of the mutation.
+func withOAuthClientResourceID(id string) oauthclientresourceOption {
+	return func(m *OAuthClientResourceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthClientResource
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthClientResource, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthClientResource.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthClientResource sets the old OAuthClientResource of the mutation.
+func withOAuthClientResource(node *OAuthClientResource) oauthclientresourceOption {
+	return func(m *OAuthClientResourceMutation) {
+		m.oldValue = func(context.Context) (*OAuthClientResource, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthClientResourceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthClientResourceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthClientResource entities.
+func (m *OAuthClientResourceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthClientResourceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthClientResourceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthClientResource.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthClientResourceMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthClientResourceMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthClientResource entity.
+// If the OAuthClientResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientResourceMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthClientResourceMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetResourceID sets the "resource_id" field.
+func (m *OAuthClientResourceMutation) SetResourceID(s string) {
+	m.resource_id = &s
+}
+
+// ResourceID returns the value of the "resource_id" field in the mutation.
+func (m *OAuthClientResourceMutation) ResourceID() (r string, exists bool) {
+	v := m.resource_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResourceID returns the old "resource_id" field's value of the OAuthClientResource entity.
+// If the OAuthClientResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientResourceMutation) OldResourceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResourceID: %w", err)
+	}
+	return oldValue.ResourceID, nil
+}
+
+// ResetResourceID resets all changes to the "resource_id" field.
+func (m *OAuthClientResourceMutation) ResetResourceID() {
+	m.resource_id = nil
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *OAuthClientResourceMutation) SetMetadata(value map[string]interface{}) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *OAuthClientResourceMutation) Metadata() (r map[string]interface{}, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the OAuthClientResource entity.
+// If the OAuthClientResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientResourceMutation) OldMetadata(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *OAuthClientResourceMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[oauthclientresource.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *OAuthClientResourceMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[oauthclientresource.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *OAuthClientResourceMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, oauthclientresource.FieldMetadata)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthClientResourceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthClientResourceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthClientResource entity.
+// If the OAuthClientResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthClientResourceMutation) OldCreatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ClearCreatedAt clears the value of the "created_at" field.
+func (m *OAuthClientResourceMutation) ClearCreatedAt() {
+	m.created_at = nil
+	m.clearedFields[oauthclientresource.FieldCreatedAt] = struct{}{}
+}
+
+// CreatedAtCleared returns if the "created_at" field was cleared in this mutation.
+func (m *OAuthClientResourceMutation) CreatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthclientresource.FieldCreatedAt]
+	return ok
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthClientResourceMutation) ResetCreatedAt() {
+	m.created_at = nil
+	delete(m.clearedFields, oauthclientresource.FieldCreatedAt)
+}
+
+// Where appends a list predicates to the OAuthClientResourceMutation builder.
+func (m *OAuthClientResourceMutation) Where(ps ...predicate.OAuthClientResource) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthClientResourceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthClientResourceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthClientResource, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthClientResourceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthClientResourceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthClientResource).
+func (m *OAuthClientResourceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthClientResourceMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.client_id != nil {
+		fields = append(fields, oauthclientresource.FieldClientID)
+	}
+	if m.resource_id != nil {
+		fields = append(fields, oauthclientresource.FieldResourceID)
+	}
+	if m.metadata != nil {
+		fields = append(fields, oauthclientresource.FieldMetadata)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthclientresource.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthClientResourceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthclientresource.FieldClientID:
+		return m.ClientID()
+	case oauthclientresource.FieldResourceID:
+		return m.ResourceID()
+	case oauthclientresource.FieldMetadata:
+		return m.Metadata()
+	case oauthclientresource.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthClientResourceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthclientresource.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthclientresource.FieldResourceID:
+		return m.OldResourceID(ctx)
+	case oauthclientresource.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case oauthclientresource.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthClientResource field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientResourceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthclientresource.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthclientresource.FieldResourceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResourceID(v)
+		return nil
+	case oauthclientresource.FieldMetadata:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case oauthclientresource.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClientResource field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthClientResourceMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthClientResourceMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthClientResourceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthClientResource numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthClientResourceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthclientresource.FieldMetadata) {
+		fields = append(fields, oauthclientresource.FieldMetadata)
+	}
+	if m.FieldCleared(oauthclientresource.FieldCreatedAt) {
+		fields = append(fields, oauthclientresource.FieldCreatedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthClientResourceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthClientResourceMutation) ClearField(name string) error {
+	switch name {
+	case oauthclientresource.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case oauthclientresource.FieldCreatedAt:
+		m.ClearCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClientResource nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthClientResourceMutation) ResetField(name string) error {
+	switch name {
+	case oauthclientresource.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthclientresource.FieldResourceID:
+		m.ResetResourceID()
+		return nil
+	case oauthclientresource.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case oauthclientresource.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthClientResource field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthClientResourceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthClientResourceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthClientResourceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthClientResourceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthClientResourceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthClientResourceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthClientResourceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OAuthClientResource unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthClientResourceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OAuthClientResource edge %s", name)
+}
+
+// OAuthConsentMutation represents an operation that mutates the OAuthConsent nodes in the graph.
+type OAuthConsentMutation struct {
+	config
+	op                               Op
+	typ                              string
+	id                               *string
+	client_id                        *string
+	reference_id                     *string
+	resources                        *[]string
+	appendresources                  []string
+	requested_user_info_claims       *[]string
+	appendrequested_user_info_claims []string
+	scopes                           *[]string
+	appendscopes                     []string
+	created_at                       *time.Time
+	updated_at                       *time.Time
+	clearedFields                    map[string]struct{}
+	user                             *string
+	cleareduser                      bool
+	done                             bool
+	oldValue                         func(context.Context) (*OAuthConsent, error)
+	predicates                       []predicate.OAuthConsent
+}
+
+var _ ent.Mutation = (*OAuthConsentMutation)(nil)
+
+// oauthconsentOption allows management of the mutation configuration using functional options.
+type oauthconsentOption func(*OAuthConsentMutation)
+
+// newOAuthConsentMutation creates new mutation for the OAuthConsent entity.
+func newOAuthConsentMutation(c config, op Op, opts ...oauthconsentOption) *OAuthConsentMutation {
+	m := &OAuthConsentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthConsent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthConsentID sets the ID field of the mutation.
+func withOAuthConsentID(id string) oauthconsentOption {
+	return func(m *OAuthConsentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthConsent
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthConsent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthConsent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthConsent sets the old OAuthConsent of the mutation.
+func withOAuthConsent(node *OAuthConsent) oauthconsentOption {
+	return func(m *OAuthConsentMutation) {
+		m.oldValue = func(context.Context) (*OAuthConsent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthConsentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthConsentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthConsent entities.
+func (m *OAuthConsentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthConsentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthConsentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthConsent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthConsentMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthConsentMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthConsentMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OAuthConsentMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OAuthConsentMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *OAuthConsentMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[oauthconsent.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *OAuthConsentMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[oauthconsent.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OAuthConsentMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, oauthconsent.FieldUserID)
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *OAuthConsentMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *OAuthConsentMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldReferenceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ClearReferenceID clears the value of the "reference_id" field.
+func (m *OAuthConsentMutation) ClearReferenceID() {
+	m.reference_id = nil
+	m.clearedFields[oauthconsent.FieldReferenceID] = struct{}{}
+}
+
+// ReferenceIDCleared returns if the "reference_id" field was cleared in this mutation.
+func (m *OAuthConsentMutation) ReferenceIDCleared() bool {
+	_, ok := m.clearedFields[oauthconsent.FieldReferenceID]
+	return ok
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *OAuthConsentMutation) ResetReferenceID() {
+	m.reference_id = nil
+	delete(m.clearedFields, oauthconsent.FieldReferenceID)
+}
+
+// SetResources sets the "resources" field.
+func (m *OAuthConsentMutation) SetResources(s []string) {
+	m.resources = &s
+	m.appendresources = nil
+}
+
+// Resources returns the value of the "resources" field in the mutation.
+func (m *OAuthConsentMutation) Resources() (r []string, exists bool) {
+	v := m.resources
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResources returns the old "resources" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldResources(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResources is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResources requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResources: %w", err)
+	}
+	return oldValue.Resources, nil
+}
+
+// AppendResources adds s to the "resources" field.
+func (m *OAuthConsentMutation) AppendResources(s []string) {
+	m.appendresources = append(m.appendresources, s...)
+}
+
+// AppendedResources returns the list of values that were appended to the "resources" field in this mutation.
+func (m *OAuthConsentMutation) AppendedResources() ([]string, bool) {
+	if len(m.appendresources) == 0 {
+		return nil, false
+	}
+	return m.appendresources, true
+}
+
+// ClearResources clears the value of the "resources" field.
+func (m *OAuthConsentMutation) ClearResources() {
+	m.resources = nil
+	m.appendresources = nil
+	m.clearedFields[oauthconsent.FieldResources] = struct{}{}
+}
+
+// ResourcesCleared returns if the "resources" field was cleared in this mutation.
+func (m *OAuthConsentMutation) ResourcesCleared() bool {
+	_, ok := m.clearedFields[oauthconsent.FieldResources]
+	return ok
+}
+
+// ResetResources resets all changes to the "resources" field.
+func (m *OAuthConsentMutation) ResetResources() {
+	m.resources = nil
+	m.appendresources = nil
+	delete(m.clearedFields, oauthconsent.FieldResources)
+}
+
+// SetRequestedUserInfoClaims sets the "requested_user_info_claims" field.
+func (m *OAuthConsentMutation) SetRequestedUserInfoClaims(s []string) {
+	m.requested_user_info_claims = &s
+	m.appendrequested_user_info_claims = nil
+}
+
+// RequestedUserInfoClaims returns the value of the "requested_user_info_claims" field in the mutation.
+func (m *OAuthConsentMutation) RequestedUserInfoClaims() (r []string, exists bool) {
+	v := m.requested_user_info_claims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedUserInfoClaims returns the old "requested_user_info_claims" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldRequestedUserInfoClaims(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedUserInfoClaims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedUserInfoClaims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedUserInfoClaims: %w", err)
+	}
+	return oldValue.RequestedUserInfoClaims, nil
+}
+
+// AppendRequestedUserInfoClaims adds s to the "requested_user_info_claims" field.
+func (m *OAuthConsentMutation) AppendRequestedUserInfoClaims(s []string) {
+	m.appendrequested_user_info_claims = append(m.appendrequested_user_info_claims, s...)
+}
+
+// AppendedRequestedUserInfoClaims returns the list of values that were appended to the "requested_user_info_claims" field in this mutation.
+func (m *OAuthConsentMutation) AppendedRequestedUserInfoClaims() ([]string, bool) {
+	if len(m.appendrequested_user_info_claims) == 0 {
+		return nil, false
+	}
+	return m.appendrequested_user_info_claims, true
+}
+
+// ClearRequestedUserInfoClaims clears the value of the "requested_user_info_claims" field.
+func (m *OAuthConsentMutation) ClearRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	m.clearedFields[oauthconsent.FieldRequestedUserInfoClaims] = struct{}{}
+}
+
+// RequestedUserInfoClaimsCleared returns if the "requested_user_info_claims" field was cleared in this mutation.
+func (m *OAuthConsentMutation) RequestedUserInfoClaimsCleared() bool {
+	_, ok := m.clearedFields[oauthconsent.FieldRequestedUserInfoClaims]
+	return ok
+}
+
+// ResetRequestedUserInfoClaims resets all changes to the "requested_user_info_claims" field.
+func (m *OAuthConsentMutation) ResetRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	delete(m.clearedFields, oauthconsent.FieldRequestedUserInfoClaims)
+}
+
+// SetScopes sets the "scopes" field.
+func (m *OAuthConsentMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *OAuthConsentMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *OAuthConsentMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *OAuthConsentMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *OAuthConsentMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthConsentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthConsentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthConsentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OAuthConsentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OAuthConsentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OAuthConsent entity.
+// If the OAuthConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthConsentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OAuthConsentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *OAuthConsentMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauthconsent.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *OAuthConsentMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *OAuthConsentMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *OAuthConsentMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the OAuthConsentMutation builder.
+func (m *OAuthConsentMutation) Where(ps ...predicate.OAuthConsent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthConsentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthConsentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthConsent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthConsentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthConsentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthConsent).
+func (m *OAuthConsentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthConsentMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.client_id != nil {
+		fields = append(fields, oauthconsent.FieldClientID)
+	}
+	if m.user != nil {
+		fields = append(fields, oauthconsent.FieldUserID)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, oauthconsent.FieldReferenceID)
+	}
+	if m.resources != nil {
+		fields = append(fields, oauthconsent.FieldResources)
+	}
+	if m.requested_user_info_claims != nil {
+		fields = append(fields, oauthconsent.FieldRequestedUserInfoClaims)
+	}
+	if m.scopes != nil {
+		fields = append(fields, oauthconsent.FieldScopes)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthconsent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, oauthconsent.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthConsentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthconsent.FieldClientID:
+		return m.ClientID()
+	case oauthconsent.FieldUserID:
+		return m.UserID()
+	case oauthconsent.FieldReferenceID:
+		return m.ReferenceID()
+	case oauthconsent.FieldResources:
+		return m.Resources()
+	case oauthconsent.FieldRequestedUserInfoClaims:
+		return m.RequestedUserInfoClaims()
+	case oauthconsent.FieldScopes:
+		return m.Scopes()
+	case oauthconsent.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthconsent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthConsentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthconsent.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthconsent.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauthconsent.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case oauthconsent.FieldResources:
+		return m.OldResources(ctx)
+	case oauthconsent.FieldRequestedUserInfoClaims:
+		return m.OldRequestedUserInfoClaims(ctx)
+	case oauthconsent.FieldScopes:
+		return m.OldScopes(ctx)
+	case oauthconsent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthconsent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthConsent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthConsentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthconsent.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthconsent.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauthconsent.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case oauthconsent.FieldResources:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResources(v)
+		return nil
+	case oauthconsent.FieldRequestedUserInfoClaims:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedUserInfoClaims(v)
+		return nil
+	case oauthconsent.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	case oauthconsent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthconsent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthConsent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthConsentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthConsentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthConsentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthConsent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthConsentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthconsent.FieldUserID) {
+		fields = append(fields, oauthconsent.FieldUserID)
+	}
+	if m.FieldCleared(oauthconsent.FieldReferenceID) {
+		fields = append(fields, oauthconsent.FieldReferenceID)
+	}
+	if m.FieldCleared(oauthconsent.FieldResources) {
+		fields = append(fields, oauthconsent.FieldResources)
+	}
+	if m.FieldCleared(oauthconsent.FieldRequestedUserInfoClaims) {
+		fields = append(fields, oauthconsent.FieldRequestedUserInfoClaims)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthConsentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthConsentMutation) ClearField(name string) error {
+	switch name {
+	case oauthconsent.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case oauthconsent.FieldReferenceID:
+		m.ClearReferenceID()
+		return nil
+	case oauthconsent.FieldResources:
+		m.ClearResources()
+		return nil
+	case oauthconsent.FieldRequestedUserInfoClaims:
+		m.ClearRequestedUserInfoClaims()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthConsent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthConsentMutation) ResetField(name string) error {
+	switch name {
+	case oauthconsent.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthconsent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauthconsent.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case oauthconsent.FieldResources:
+		m.ResetResources()
+		return nil
+	case oauthconsent.FieldRequestedUserInfoClaims:
+		m.ResetRequestedUserInfoClaims()
+		return nil
+	case oauthconsent.FieldScopes:
+		m.ResetScopes()
+		return nil
+	case oauthconsent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthconsent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthConsent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthConsentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, oauthconsent.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthConsentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauthconsent.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthConsentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthConsentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthConsentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, oauthconsent.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthConsentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauthconsent.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthConsentMutation) ClearEdge(name string) error {
+	switch name {
+	case oauthconsent.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthConsent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthConsentMutation) ResetEdge(name string) error {
+	switch name {
+	case oauthconsent.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthConsent edge %s", name)
+}
+
+// OAuthRefreshTokenMutation represents an operation that mutates the OAuthRefreshToken nodes in the graph.
+type OAuthRefreshTokenMutation struct {
+	config
+	op                               Op
+	typ                              string
+	id                               *string
+	token                            *string
+	client_id                        *string
+	reference_id                     *string
+	authorization_code_id            *string
+	resources                        *[]string
+	appendresources                  []string
+	requested_user_info_claims       *[]string
+	appendrequested_user_info_claims []string
+	expires_at                       *time.Time
+	created_at                       *time.Time
+	revoked                          *time.Time
+	rotated_at                       *time.Time
+	rotation_replay_response         *string
+	rotation_replay_expires_at       *time.Time
+	auth_time                        *time.Time
+	confirmation                     *map[string]interface{}
+	scopes                           *[]string
+	appendscopes                     []string
+	clearedFields                    map[string]struct{}
+	user                             *string
+	cleareduser                      bool
+	session                          *string
+	clearedsession                   bool
+	access_tokens                    map[string]struct{}
+	removedaccess_tokens             map[string]struct{}
+	clearedaccess_tokens             bool
+	done                             bool
+	oldValue                         func(context.Context) (*OAuthRefreshToken, error)
+	predicates                       []predicate.OAuthRefreshToken
+}
+
+var _ ent.Mutation = (*OAuthRefreshTokenMutation)(nil)
+
+// oauthrefreshtokenOption allows management of the mutation configuration using functional options.
+type oauthrefreshtokenOption func(*OAuthRefreshTokenMutation)
+
+// newOAuthRefreshTokenMutation creates new mutation for the OAuthRefreshToken entity.
+func newOAuthRefreshTokenMutation(c config, op Op, opts ...oauthrefreshtokenOption) *OAuthRefreshTokenMutation {
+	m := &OAuthRefreshTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthRefreshToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthRefreshTokenID sets the ID field of the mutation.
+func withOAuthRefreshTokenID(id string) oauthrefreshtokenOption {
+	return func(m *OAuthRefreshTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthRefreshToken
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthRefreshToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthRefreshToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthRefreshToken sets the old OAuthRefreshToken of the mutation.
+func withOAuthRefreshToken(node *OAuthRefreshToken) oauthrefreshtokenOption {
+	return func(m *OAuthRefreshTokenMutation) {
+		m.oldValue = func(context.Context) (*OAuthRefreshToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthRefreshTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthRefreshTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthRefreshToken entities.
+func (m *OAuthRefreshTokenMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthRefreshTokenMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthRefreshTokenMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthRefreshToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetToken sets the "token" field.
+func (m *OAuthRefreshTokenMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *OAuthRefreshTokenMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *OAuthRefreshTokenMutation) ResetToken() {
+	m.token = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *OAuthRefreshTokenMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *OAuthRefreshTokenMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *OAuthRefreshTokenMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *OAuthRefreshTokenMutation) SetSessionID(s string) {
+	m.session = &s
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *OAuthRefreshTokenMutation) SessionID() (r string, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldSessionID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *OAuthRefreshTokenMutation) ClearSessionID() {
+	m.session = nil
+	m.clearedFields[oauthrefreshtoken.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *OAuthRefreshTokenMutation) ResetSessionID() {
+	m.session = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldSessionID)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OAuthRefreshTokenMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OAuthRefreshTokenMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OAuthRefreshTokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetReferenceID sets the "reference_id" field.
+func (m *OAuthRefreshTokenMutation) SetReferenceID(s string) {
+	m.reference_id = &s
+}
+
+// ReferenceID returns the value of the "reference_id" field in the mutation.
+func (m *OAuthRefreshTokenMutation) ReferenceID() (r string, exists bool) {
+	v := m.reference_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferenceID returns the old "reference_id" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldReferenceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferenceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferenceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferenceID: %w", err)
+	}
+	return oldValue.ReferenceID, nil
+}
+
+// ClearReferenceID clears the value of the "reference_id" field.
+func (m *OAuthRefreshTokenMutation) ClearReferenceID() {
+	m.reference_id = nil
+	m.clearedFields[oauthrefreshtoken.FieldReferenceID] = struct{}{}
+}
+
+// ReferenceIDCleared returns if the "reference_id" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) ReferenceIDCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldReferenceID]
+	return ok
+}
+
+// ResetReferenceID resets all changes to the "reference_id" field.
+func (m *OAuthRefreshTokenMutation) ResetReferenceID() {
+	m.reference_id = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldReferenceID)
+}
+
+// SetAuthorizationCodeID sets the "authorization_code_id" field.
+func (m *OAuthRefreshTokenMutation) SetAuthorizationCodeID(s string) {
+	m.authorization_code_id = &s
+}
+
+// AuthorizationCodeID returns the value of the "authorization_code_id" field in the mutation.
+func (m *OAuthRefreshTokenMutation) AuthorizationCodeID() (r string, exists bool) {
+	v := m.authorization_code_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorizationCodeID returns the old "authorization_code_id" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldAuthorizationCodeID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorizationCodeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorizationCodeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorizationCodeID: %w", err)
+	}
+	return oldValue.AuthorizationCodeID, nil
+}
+
+// ClearAuthorizationCodeID clears the value of the "authorization_code_id" field.
+func (m *OAuthRefreshTokenMutation) ClearAuthorizationCodeID() {
+	m.authorization_code_id = nil
+	m.clearedFields[oauthrefreshtoken.FieldAuthorizationCodeID] = struct{}{}
+}
+
+// AuthorizationCodeIDCleared returns if the "authorization_code_id" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) AuthorizationCodeIDCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldAuthorizationCodeID]
+	return ok
+}
+
+// ResetAuthorizationCodeID resets all changes to the "authorization_code_id" field.
+func (m *OAuthRefreshTokenMutation) ResetAuthorizationCodeID() {
+	m.authorization_code_id = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldAuthorizationCodeID)
+}
+
+// SetResources sets the "resources" field.
+func (m *OAuthRefreshTokenMutation) SetResources(s []string) {
+	m.resources = &s
+	m.appendresources = nil
+}
+
+// Resources returns the value of the "resources" field in the mutation.
+func (m *OAuthRefreshTokenMutation) Resources() (r []string, exists bool) {
+	v := m.resources
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResources returns the old "resources" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldResources(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResources is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResources requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResources: %w", err)
+	}
+	return oldValue.Resources, nil
+}
+
+// AppendResources adds s to the "resources" field.
+func (m *OAuthRefreshTokenMutation) AppendResources(s []string) {
+	m.appendresources = append(m.appendresources, s...)
+}
+
+// AppendedResources returns the list of values that were appended to the "resources" field in this mutation.
+func (m *OAuthRefreshTokenMutation) AppendedResources() ([]string, bool) {
+	if len(m.appendresources) == 0 {
+		return nil, false
+	}
+	return m.appendresources, true
+}
+
+// ClearResources clears the value of the "resources" field.
+func (m *OAuthRefreshTokenMutation) ClearResources() {
+	m.resources = nil
+	m.appendresources = nil
+	m.clearedFields[oauthrefreshtoken.FieldResources] = struct{}{}
+}
+
+// ResourcesCleared returns if the "resources" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) ResourcesCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldResources]
+	return ok
+}
+
+// ResetResources resets all changes to the "resources" field.
+func (m *OAuthRefreshTokenMutation) ResetResources() {
+	m.resources = nil
+	m.appendresources = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldResources)
+}
+
+// SetRequestedUserInfoClaims sets the "requested_user_info_claims" field.
+func (m *OAuthRefreshTokenMutation) SetRequestedUserInfoClaims(s []string) {
+	m.requested_user_info_claims = &s
+	m.appendrequested_user_info_claims = nil
+}
+
+// RequestedUserInfoClaims returns the value of the "requested_user_info_claims" field in the mutation.
+func (m *OAuthRefreshTokenMutation) RequestedUserInfoClaims() (r []string, exists bool) {
+	v := m.requested_user_info_claims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedUserInfoClaims returns the old "requested_user_info_claims" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldRequestedUserInfoClaims(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedUserInfoClaims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedUserInfoClaims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedUserInfoClaims: %w", err)
+	}
+	return oldValue.RequestedUserInfoClaims, nil
+}
+
+// AppendRequestedUserInfoClaims adds s to the "requested_user_info_claims" field.
+func (m *OAuthRefreshTokenMutation) AppendRequestedUserInfoClaims(s []string) {
+	m.appendrequested_user_info_claims = append(m.appendrequested_user_info_claims, s...)
+}
+
+// AppendedRequestedUserInfoClaims returns the list of values that were appended to the "requested_user_info_claims" field in this mutation.
+func (m *OAuthRefreshTokenMutation) AppendedRequestedUserInfoClaims() ([]string, bool) {
+	if len(m.appendrequested_user_info_claims) == 0 {
+		return nil, false
+	}
+	return m.appendrequested_user_info_claims, true
+}
+
+// ClearRequestedUserInfoClaims clears the value of the "requested_user_info_claims" field.
+func (m *OAuthRefreshTokenMutation) ClearRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	m.clearedFields[oauthrefreshtoken.FieldRequestedUserInfoClaims] = struct{}{}
+}
+
+// RequestedUserInfoClaimsCleared returns if the "requested_user_info_claims" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) RequestedUserInfoClaimsCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldRequestedUserInfoClaims]
+	return ok
+}
+
+// ResetRequestedUserInfoClaims resets all changes to the "requested_user_info_claims" field.
+func (m *OAuthRefreshTokenMutation) ResetRequestedUserInfoClaims() {
+	m.requested_user_info_claims = nil
+	m.appendrequested_user_info_claims = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldRequestedUserInfoClaims)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OAuthRefreshTokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OAuthRefreshTokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OAuthRefreshTokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthRefreshTokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthRefreshTokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthRefreshTokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetRevoked sets the "revoked" field.
+func (m *OAuthRefreshTokenMutation) SetRevoked(t time.Time) {
+	m.revoked = &t
+}
+
+// Revoked returns the value of the "revoked" field in the mutation.
+func (m *OAuthRefreshTokenMutation) Revoked() (r time.Time, exists bool) {
+	v := m.revoked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevoked returns the old "revoked" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldRevoked(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevoked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevoked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevoked: %w", err)
+	}
+	return oldValue.Revoked, nil
+}
+
+// ClearRevoked clears the value of the "revoked" field.
+func (m *OAuthRefreshTokenMutation) ClearRevoked() {
+	m.revoked = nil
+	m.clearedFields[oauthrefreshtoken.FieldRevoked] = struct{}{}
+}
+
+// RevokedCleared returns if the "revoked" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) RevokedCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldRevoked]
+	return ok
+}
+
+// ResetRevoked resets all changes to the "revoked" field.
+func (m *OAuthRefreshTokenMutation) ResetRevoked() {
+	m.revoked = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldRevoked)
+}
+
+// SetRotatedAt sets the "rotated_at" field.
+func (m *OAuthRefreshTokenMutation) SetRotatedAt(t time.Time) {
+	m.rotated_at = &t
+}
+
+// RotatedAt returns the value of the "rotated_at" field in the mutation.
+func (m *OAuthRefreshTokenMutation) RotatedAt() (r time.Time, exists bool) {
+	v := m.rotated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRotatedAt returns the old "rotated_at" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldRotatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRotatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRotatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRotatedAt: %w", err)
+	}
+	return oldValue.RotatedAt, nil
+}
+
+// ClearRotatedAt clears the value of the "rotated_at" field.
+func (m *OAuthRefreshTokenMutation) ClearRotatedAt() {
+	m.rotated_at = nil
+	m.clearedFields[oauthrefreshtoken.FieldRotatedAt] = struct{}{}
+}
+
+// RotatedAtCleared returns if the "rotated_at" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) RotatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldRotatedAt]
+	return ok
+}
+
+// ResetRotatedAt resets all changes to the "rotated_at" field.
+func (m *OAuthRefreshTokenMutation) ResetRotatedAt() {
+	m.rotated_at = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldRotatedAt)
+}
+
+// SetRotationReplayResponse sets the "rotation_replay_response" field.
+func (m *OAuthRefreshTokenMutation) SetRotationReplayResponse(s string) {
+	m.rotation_replay_response = &s
+}
+
+// RotationReplayResponse returns the value of the "rotation_replay_response" field in the mutation.
+func (m *OAuthRefreshTokenMutation) RotationReplayResponse() (r string, exists bool) {
+	v := m.rotation_replay_response
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRotationReplayResponse returns the old "rotation_replay_response" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldRotationReplayResponse(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRotationReplayResponse is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRotationReplayResponse requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRotationReplayResponse: %w", err)
+	}
+	return oldValue.RotationReplayResponse, nil
+}
+
+// ClearRotationReplayResponse clears the value of the "rotation_replay_response" field.
+func (m *OAuthRefreshTokenMutation) ClearRotationReplayResponse() {
+	m.rotation_replay_response = nil
+	m.clearedFields[oauthrefreshtoken.FieldRotationReplayResponse] = struct{}{}
+}
+
+// RotationReplayResponseCleared returns if the "rotation_replay_response" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) RotationReplayResponseCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldRotationReplayResponse]
+	return ok
+}
+
+// ResetRotationReplayResponse resets all changes to the "rotation_replay_response" field.
+func (m *OAuthRefreshTokenMutation) ResetRotationReplayResponse() {
+	m.rotation_replay_response = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldRotationReplayResponse)
+}
+
+// SetRotationReplayExpiresAt sets the "rotation_replay_expires_at" field.
+func (m *OAuthRefreshTokenMutation) SetRotationReplayExpiresAt(t time.Time) {
+	m.rotation_replay_expires_at = &t
+}
+
+// RotationReplayExpiresAt returns the value of the "rotation_replay_expires_at" field in the mutation.
+func (m *OAuthRefreshTokenMutation) RotationReplayExpiresAt() (r time.Time, exists bool) {
+	v := m.rotation_replay_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRotationReplayExpiresAt returns the old "rotation_replay_expires_at" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldRotationReplayExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRotationReplayExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRotationReplayExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRotationReplayExpiresAt: %w", err)
+	}
+	return oldValue.RotationReplayExpiresAt, nil
+}
+
+// ClearRotationReplayExpiresAt clears the value of the "rotation_replay_expires_at" field.
+func (m *OAuthRefreshTokenMutation) ClearRotationReplayExpiresAt() {
+	m.rotation_replay_expires_at = nil
+	m.clearedFields[oauthrefreshtoken.FieldRotationReplayExpiresAt] = struct{}{}
+}
+
+// RotationReplayExpiresAtCleared returns if the "rotation_replay_expires_at" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) RotationReplayExpiresAtCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldRotationReplayExpiresAt]
+	return ok
+}
+
+// ResetRotationReplayExpiresAt resets all changes to the "rotation_replay_expires_at" field.
+func (m *OAuthRefreshTokenMutation) ResetRotationReplayExpiresAt() {
+	m.rotation_replay_expires_at = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldRotationReplayExpiresAt)
+}
+
+// SetAuthTime sets the "auth_time" field.
+func (m *OAuthRefreshTokenMutation) SetAuthTime(t time.Time) {
+	m.auth_time = &t
+}
+
+// AuthTime returns the value of the "auth_time" field in the mutation.
+func (m *OAuthRefreshTokenMutation) AuthTime() (r time.Time, exists bool) {
+	v := m.auth_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthTime returns the old "auth_time" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldAuthTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthTime: %w", err)
+	}
+	return oldValue.AuthTime, nil
+}
+
+// ClearAuthTime clears the value of the "auth_time" field.
+func (m *OAuthRefreshTokenMutation) ClearAuthTime() {
+	m.auth_time = nil
+	m.clearedFields[oauthrefreshtoken.FieldAuthTime] = struct{}{}
+}
+
+// AuthTimeCleared returns if the "auth_time" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) AuthTimeCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldAuthTime]
+	return ok
+}
+
+// ResetAuthTime resets all changes to the "auth_time" field.
+func (m *OAuthRefreshTokenMutation) ResetAuthTime() {
+	m.auth_time = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldAuthTime)
+}
+
+// SetConfirmation sets the "confirmation" field.
+func (m *OAuthRefreshTokenMutation) SetConfirmation(value map[string]interface{}) {
+	m.confirmation = &value
+}
+
+// Confirmation returns the value of the "confirmation" field in the mutation.
+func (m *OAuthRefreshTokenMutation) Confirmation() (r map[string]interface{}, exists bool) {
+	v := m.confirmation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfirmation returns the old "confirmation" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldConfirmation(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfirmation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfirmation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfirmation: %w", err)
+	}
+	return oldValue.Confirmation, nil
+}
+
+// ClearConfirmation clears the value of the "confirmation" field.
+func (m *OAuthRefreshTokenMutation) ClearConfirmation() {
+	m.confirmation = nil
+	m.clearedFields[oauthrefreshtoken.FieldConfirmation] = struct{}{}
+}
+
+// ConfirmationCleared returns if the "confirmation" field was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) ConfirmationCleared() bool {
+	_, ok := m.clearedFields[oauthrefreshtoken.FieldConfirmation]
+	return ok
+}
+
+// ResetConfirmation resets all changes to the "confirmation" field.
+func (m *OAuthRefreshTokenMutation) ResetConfirmation() {
+	m.confirmation = nil
+	delete(m.clearedFields, oauthrefreshtoken.FieldConfirmation)
+}
+
+// SetScopes sets the "scopes" field.
+func (m *OAuthRefreshTokenMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *OAuthRefreshTokenMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the OAuthRefreshToken entity.
+// If the OAuthRefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthRefreshTokenMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *OAuthRefreshTokenMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *OAuthRefreshTokenMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *OAuthRefreshTokenMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *OAuthRefreshTokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauthrefreshtoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *OAuthRefreshTokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *OAuthRefreshTokenMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *OAuthRefreshTokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearSession clears the "session" edge to the Session entity.
+func (m *OAuthRefreshTokenMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[oauthrefreshtoken.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the Session entity was cleared.
+func (m *OAuthRefreshTokenMutation) SessionCleared() bool {
+	return m.SessionIDCleared() || m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *OAuthRefreshTokenMutation) SessionIDs() (ids []string) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *OAuthRefreshTokenMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
+}
+
+// AddAccessTokenIDs adds the "access_tokens" edge to the OAuthAccessToken entity by ids.
+func (m *OAuthRefreshTokenMutation) AddAccessTokenIDs(ids ...string) {
+	if m.access_tokens == nil {
+		m.access_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.access_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAccessTokens clears the "access_tokens" edge to the OAuthAccessToken entity.
+func (m *OAuthRefreshTokenMutation) ClearAccessTokens() {
+	m.clearedaccess_tokens = true
+}
+
+// AccessTokensCleared reports if the "access_tokens" edge to the OAuthAccessToken entity was cleared.
+func (m *OAuthRefreshTokenMutation) AccessTokensCleared() bool {
+	return m.clearedaccess_tokens
+}
+
+// RemoveAccessTokenIDs removes the "access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (m *OAuthRefreshTokenMutation) RemoveAccessTokenIDs(ids ...string) {
+	if m.removedaccess_tokens == nil {
+		m.removedaccess_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.access_tokens, ids[i])
+		m.removedaccess_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAccessTokens returns the removed IDs of the "access_tokens" edge to the OAuthAccessToken entity.
+func (m *OAuthRefreshTokenMutation) RemovedAccessTokensIDs() (ids []string) {
+	for id := range m.removedaccess_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AccessTokensIDs returns the "access_tokens" edge IDs in the mutation.
+func (m *OAuthRefreshTokenMutation) AccessTokensIDs() (ids []string) {
+	for id := range m.access_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAccessTokens resets all changes to the "access_tokens" edge.
+func (m *OAuthRefreshTokenMutation) ResetAccessTokens() {
+	m.access_tokens = nil
+	m.clearedaccess_tokens = false
+	m.removedaccess_tokens = nil
+}
+
+// Where appends a list predicates to the OAuthRefreshTokenMutation builder.
+func (m *OAuthRefreshTokenMutation) Where(ps ...predicate.OAuthRefreshToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthRefreshTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthRefreshTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthRefreshToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthRefreshTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthRefreshTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthRefreshToken).
+func (m *OAuthRefreshTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthRefreshTokenMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.token != nil {
+		fields = append(fields, oauthrefreshtoken.FieldToken)
+	}
+	if m.client_id != nil {
+		fields = append(fields, oauthrefreshtoken.FieldClientID)
+	}
+	if m.session != nil {
+		fields = append(fields, oauthrefreshtoken.FieldSessionID)
+	}
+	if m.user != nil {
+		fields = append(fields, oauthrefreshtoken.FieldUserID)
+	}
+	if m.reference_id != nil {
+		fields = append(fields, oauthrefreshtoken.FieldReferenceID)
+	}
+	if m.authorization_code_id != nil {
+		fields = append(fields, oauthrefreshtoken.FieldAuthorizationCodeID)
+	}
+	if m.resources != nil {
+		fields = append(fields, oauthrefreshtoken.FieldResources)
+	}
+	if m.requested_user_info_claims != nil {
+		fields = append(fields, oauthrefreshtoken.FieldRequestedUserInfoClaims)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, oauthrefreshtoken.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthrefreshtoken.FieldCreatedAt)
+	}
+	if m.revoked != nil {
+		fields = append(fields, oauthrefreshtoken.FieldRevoked)
+	}
+	if m.rotated_at != nil {
+		fields = append(fields, oauthrefreshtoken.FieldRotatedAt)
+	}
+	if m.rotation_replay_response != nil {
+		fields = append(fields, oauthrefreshtoken.FieldRotationReplayResponse)
+	}
+	if m.rotation_replay_expires_at != nil {
+		fields = append(fields, oauthrefreshtoken.FieldRotationReplayExpiresAt)
+	}
+	if m.auth_time != nil {
+		fields = append(fields, oauthrefreshtoken.FieldAuthTime)
+	}
+	if m.confirmation != nil {
+		fields = append(fields, oauthrefreshtoken.FieldConfirmation)
+	}
+	if m.scopes != nil {
+		fields = append(fields, oauthrefreshtoken.FieldScopes)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthRefreshTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthrefreshtoken.FieldToken:
+		return m.Token()
+	case oauthrefreshtoken.FieldClientID:
+		return m.ClientID()
+	case oauthrefreshtoken.FieldSessionID:
+		return m.SessionID()
+	case oauthrefreshtoken.FieldUserID:
+		return m.UserID()
+	case oauthrefreshtoken.FieldReferenceID:
+		return m.ReferenceID()
+	case oauthrefreshtoken.FieldAuthorizationCodeID:
+		return m.AuthorizationCodeID()
+	case oauthrefreshtoken.FieldResources:
+		return m.Resources()
+	case oauthrefreshtoken.FieldRequestedUserInfoClaims:
+		return m.RequestedUserInfoClaims()
+	case oauthrefreshtoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case oauthrefreshtoken.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthrefreshtoken.FieldRevoked:
+		return m.Revoked()
+	case oauthrefreshtoken.FieldRotatedAt:
+		return m.RotatedAt()
+	case oauthrefreshtoken.FieldRotationReplayResponse:
+		return m.RotationReplayResponse()
+	case oauthrefreshtoken.FieldRotationReplayExpiresAt:
+		return m.RotationReplayExpiresAt()
+	case oauthrefreshtoken.FieldAuthTime:
+		return m.AuthTime()
+	case oauthrefreshtoken.FieldConfirmation:
+		return m.Confirmation()
+	case oauthrefreshtoken.FieldScopes:
+		return m.Scopes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthRefreshTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthrefreshtoken.FieldToken:
+		return m.OldToken(ctx)
+	case oauthrefreshtoken.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauthrefreshtoken.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case oauthrefreshtoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauthrefreshtoken.FieldReferenceID:
+		return m.OldReferenceID(ctx)
+	case oauthrefreshtoken.FieldAuthorizationCodeID:
+		return m.OldAuthorizationCodeID(ctx)
+	case oauthrefreshtoken.FieldResources:
+		return m.OldResources(ctx)
+	case oauthrefreshtoken.FieldRequestedUserInfoClaims:
+		return m.OldRequestedUserInfoClaims(ctx)
+	case oauthrefreshtoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case oauthrefreshtoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthrefreshtoken.FieldRevoked:
+		return m.OldRevoked(ctx)
+	case oauthrefreshtoken.FieldRotatedAt:
+		return m.OldRotatedAt(ctx)
+	case oauthrefreshtoken.FieldRotationReplayResponse:
+		return m.OldRotationReplayResponse(ctx)
+	case oauthrefreshtoken.FieldRotationReplayExpiresAt:
+		return m.OldRotationReplayExpiresAt(ctx)
+	case oauthrefreshtoken.FieldAuthTime:
+		return m.OldAuthTime(ctx)
+	case oauthrefreshtoken.FieldConfirmation:
+		return m.OldConfirmation(ctx)
+	case oauthrefreshtoken.FieldScopes:
+		return m.OldScopes(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthRefreshToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthRefreshTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthrefreshtoken.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case oauthrefreshtoken.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauthrefreshtoken.FieldSessionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case oauthrefreshtoken.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauthrefreshtoken.FieldReferenceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferenceID(v)
+		return nil
+	case oauthrefreshtoken.FieldAuthorizationCodeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorizationCodeID(v)
+		return nil
+	case oauthrefreshtoken.FieldResources:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResources(v)
+		return nil
+	case oauthrefreshtoken.FieldRequestedUserInfoClaims:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedUserInfoClaims(v)
+		return nil
+	case oauthrefreshtoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case oauthrefreshtoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthrefreshtoken.FieldRevoked:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevoked(v)
+		return nil
+	case oauthrefreshtoken.FieldRotatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRotatedAt(v)
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayResponse:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRotationReplayResponse(v)
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRotationReplayExpiresAt(v)
+		return nil
+	case oauthrefreshtoken.FieldAuthTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthTime(v)
+		return nil
+	case oauthrefreshtoken.FieldConfirmation:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfirmation(v)
+		return nil
+	case oauthrefreshtoken.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthRefreshTokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthRefreshTokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthRefreshTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthRefreshTokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthrefreshtoken.FieldSessionID) {
+		fields = append(fields, oauthrefreshtoken.FieldSessionID)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldReferenceID) {
+		fields = append(fields, oauthrefreshtoken.FieldReferenceID)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldAuthorizationCodeID) {
+		fields = append(fields, oauthrefreshtoken.FieldAuthorizationCodeID)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldResources) {
+		fields = append(fields, oauthrefreshtoken.FieldResources)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldRequestedUserInfoClaims) {
+		fields = append(fields, oauthrefreshtoken.FieldRequestedUserInfoClaims)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldRevoked) {
+		fields = append(fields, oauthrefreshtoken.FieldRevoked)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldRotatedAt) {
+		fields = append(fields, oauthrefreshtoken.FieldRotatedAt)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldRotationReplayResponse) {
+		fields = append(fields, oauthrefreshtoken.FieldRotationReplayResponse)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldRotationReplayExpiresAt) {
+		fields = append(fields, oauthrefreshtoken.FieldRotationReplayExpiresAt)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldAuthTime) {
+		fields = append(fields, oauthrefreshtoken.FieldAuthTime)
+	}
+	if m.FieldCleared(oauthrefreshtoken.FieldConfirmation) {
+		fields = append(fields, oauthrefreshtoken.FieldConfirmation)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthRefreshTokenMutation) ClearField(name string) error {
+	switch name {
+	case oauthrefreshtoken.FieldSessionID:
+		m.ClearSessionID()
+		return nil
+	case oauthrefreshtoken.FieldReferenceID:
+		m.ClearReferenceID()
+		return nil
+	case oauthrefreshtoken.FieldAuthorizationCodeID:
+		m.ClearAuthorizationCodeID()
+		return nil
+	case oauthrefreshtoken.FieldResources:
+		m.ClearResources()
+		return nil
+	case oauthrefreshtoken.FieldRequestedUserInfoClaims:
+		m.ClearRequestedUserInfoClaims()
+		return nil
+	case oauthrefreshtoken.FieldRevoked:
+		m.ClearRevoked()
+		return nil
+	case oauthrefreshtoken.FieldRotatedAt:
+		m.ClearRotatedAt()
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayResponse:
+		m.ClearRotationReplayResponse()
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayExpiresAt:
+		m.ClearRotationReplayExpiresAt()
+		return nil
+	case oauthrefreshtoken.FieldAuthTime:
+		m.ClearAuthTime()
+		return nil
+	case oauthrefreshtoken.FieldConfirmation:
+		m.ClearConfirmation()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthRefreshTokenMutation) ResetField(name string) error {
+	switch name {
+	case oauthrefreshtoken.FieldToken:
+		m.ResetToken()
+		return nil
+	case oauthrefreshtoken.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauthrefreshtoken.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case oauthrefreshtoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauthrefreshtoken.FieldReferenceID:
+		m.ResetReferenceID()
+		return nil
+	case oauthrefreshtoken.FieldAuthorizationCodeID:
+		m.ResetAuthorizationCodeID()
+		return nil
+	case oauthrefreshtoken.FieldResources:
+		m.ResetResources()
+		return nil
+	case oauthrefreshtoken.FieldRequestedUserInfoClaims:
+		m.ResetRequestedUserInfoClaims()
+		return nil
+	case oauthrefreshtoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case oauthrefreshtoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthrefreshtoken.FieldRevoked:
+		m.ResetRevoked()
+		return nil
+	case oauthrefreshtoken.FieldRotatedAt:
+		m.ResetRotatedAt()
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayResponse:
+		m.ResetRotationReplayResponse()
+		return nil
+	case oauthrefreshtoken.FieldRotationReplayExpiresAt:
+		m.ResetRotationReplayExpiresAt()
+		return nil
+	case oauthrefreshtoken.FieldAuthTime:
+		m.ResetAuthTime()
+		return nil
+	case oauthrefreshtoken.FieldConfirmation:
+		m.ResetConfirmation()
+		return nil
+	case oauthrefreshtoken.FieldScopes:
+		m.ResetScopes()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthRefreshTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.user != nil {
+		edges = append(edges, oauthrefreshtoken.EdgeUser)
+	}
+	if m.session != nil {
+		edges = append(edges, oauthrefreshtoken.EdgeSession)
+	}
+	if m.access_tokens != nil {
+		edges = append(edges, oauthrefreshtoken.EdgeAccessTokens)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthRefreshTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauthrefreshtoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauthrefreshtoken.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauthrefreshtoken.EdgeAccessTokens:
+		ids := make([]ent.Value, 0, len(m.access_tokens))
+		for id := range m.access_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthRefreshTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedaccess_tokens != nil {
+		edges = append(edges, oauthrefreshtoken.EdgeAccessTokens)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthRefreshTokenMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case oauthrefreshtoken.EdgeAccessTokens:
+		ids := make([]ent.Value, 0, len(m.removedaccess_tokens))
+		for id := range m.removedaccess_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.cleareduser {
+		edges = append(edges, oauthrefreshtoken.EdgeUser)
+	}
+	if m.clearedsession {
+		edges = append(edges, oauthrefreshtoken.EdgeSession)
+	}
+	if m.clearedaccess_tokens {
+		edges = append(edges, oauthrefreshtoken.EdgeAccessTokens)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthRefreshTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauthrefreshtoken.EdgeUser:
+		return m.cleareduser
+	case oauthrefreshtoken.EdgeSession:
+		return m.clearedsession
+	case oauthrefreshtoken.EdgeAccessTokens:
+		return m.clearedaccess_tokens
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthRefreshTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case oauthrefreshtoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauthrefreshtoken.EdgeSession:
+		m.ClearSession()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthRefreshTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case oauthrefreshtoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauthrefreshtoken.EdgeSession:
+		m.ResetSession()
+		return nil
+	case oauthrefreshtoken.EdgeAccessTokens:
+		m.ResetAccessTokens()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthRefreshToken edge %s", name)
+}
+
+// OAuthResourceMutation represents an operation that mutates the OAuthResource nodes in the graph.
+type OAuthResourceMutation struct {
+	config
+	op                                Op
+	typ                               string
+	id                                *string
+	identifier                        *string
+	name                              *string
+	access_token_ttl                  *int
+	addaccess_token_ttl               *int
+	refresh_token_ttl                 *int
+	addrefresh_token_ttl              *int
+	signing_algorithm                 *string
+	signing_key_id                    *string
+	allowed_scopes                    *[]string
+	appendallowed_scopes              []string
+	custom_claims                     *map[string]interface{}
+	dpop_bound_access_tokens_required *bool
+	disabled                          *bool
+	created_at                        *time.Time
+	updated_at                        *time.Time
+	policy_version                    *int
+	addpolicy_version                 *int
+	metadata                          *map[string]interface{}
+	clearedFields                     map[string]struct{}
+	done                              bool
+	oldValue                          func(context.Context) (*OAuthResource, error)
+	predicates                        []predicate.OAuthResource
+}
+
+var _ ent.Mutation = (*OAuthResourceMutation)(nil)
+
+// oauthresourceOption allows management of the mutation configuration using functional options.
+type oauthresourceOption func(*OAuthResourceMutation)
+
+// newOAuthResourceMutation creates new mutation for the OAuthResource entity.
+func newOAuthResourceMutation(c config, op Op, opts ...oauthresourceOption) *OAuthResourceMutation {
+	m := &OAuthResourceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOAuthResource,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOAuthResourceID sets the ID field of the mutation.
+func withOAuthResourceID(id string) oauthresourceOption {
+	return func(m *OAuthResourceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OAuthResource
+		)
+		m.oldValue = func(ctx context.Context) (*OAuthResource, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OAuthResource.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOAuthResource sets the old OAuthResource of the mutation.
+func withOAuthResource(node *OAuthResource) oauthresourceOption {
+	return func(m *OAuthResourceMutation) {
+		m.oldValue = func(context.Context) (*OAuthResource, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OAuthResourceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OAuthResourceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OAuthResource entities.
+func (m *OAuthResourceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OAuthResourceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OAuthResourceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OAuthResource.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetIdentifier sets the "identifier" field.
+func (m *OAuthResourceMutation) SetIdentifier(s string) {
+	m.identifier = &s
+}
+
+// Identifier returns the value of the "identifier" field in the mutation.
+func (m *OAuthResourceMutation) Identifier() (r string, exists bool) {
+	v := m.identifier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentifier returns the old "identifier" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldIdentifier(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentifier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentifier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentifier: %w", err)
+	}
+	return oldValue.Identifier, nil
+}
+
+// ResetIdentifier resets all changes to the "identifier" field.
+func (m *OAuthResourceMutation) ResetIdentifier() {
+	m.identifier = nil
+}
+
+// SetName sets the "name" field.
+func (m *OAuthResourceMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *OAuthResourceMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *OAuthResourceMutation) ResetName() {
+	m.name = nil
+}
+
+// SetAccessTokenTTL sets the "access_token_ttl" field.
+func (m *OAuthResourceMutation) SetAccessTokenTTL(i int) {
+	m.access_token_ttl = &i
+	m.addaccess_token_ttl = nil
+}
+
+// AccessTokenTTL returns the value of the "access_token_ttl" field in the mutation.
+func (m *OAuthResourceMutation) AccessTokenTTL() (r int, exists bool) {
+	v := m.access_token_ttl
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessTokenTTL returns the old "access_token_ttl" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldAccessTokenTTL(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessTokenTTL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessTokenTTL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessTokenTTL: %w", err)
+	}
+	return oldValue.AccessTokenTTL, nil
+}
+
+// AddAccessTokenTTL adds i to the "access_token_ttl" field.
+func (m *OAuthResourceMutation) AddAccessTokenTTL(i int) {
+	if m.addaccess_token_ttl != nil {
+		*m.addaccess_token_ttl += i
+	} else {
+		m.addaccess_token_ttl = &i
+	}
+}
+
+// AddedAccessTokenTTL returns the value that was added to the "access_token_ttl" field in this mutation.
+func (m *OAuthResourceMutation) AddedAccessTokenTTL() (r int, exists bool) {
+	v := m.addaccess_token_ttl
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAccessTokenTTL clears the value of the "access_token_ttl" field.
+func (m *OAuthResourceMutation) ClearAccessTokenTTL() {
+	m.access_token_ttl = nil
+	m.addaccess_token_ttl = nil
+	m.clearedFields[oauthresource.FieldAccessTokenTTL] = struct{}{}
+}
+
+// AccessTokenTTLCleared returns if the "access_token_ttl" field was cleared in this mutation.
+func (m *OAuthResourceMutation) AccessTokenTTLCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldAccessTokenTTL]
+	return ok
+}
+
+// ResetAccessTokenTTL resets all changes to the "access_token_ttl" field.
+func (m *OAuthResourceMutation) ResetAccessTokenTTL() {
+	m.access_token_ttl = nil
+	m.addaccess_token_ttl = nil
+	delete(m.clearedFields, oauthresource.FieldAccessTokenTTL)
+}
+
+// SetRefreshTokenTTL sets the "refresh_token_ttl" field.
+func (m *OAuthResourceMutation) SetRefreshTokenTTL(i int) {
+	m.refresh_token_ttl = &i
+	m.addrefresh_token_ttl = nil
+}
+
+// RefreshTokenTTL returns the value of the "refresh_token_ttl" field in the mutation.
+func (m *OAuthResourceMutation) RefreshTokenTTL() (r int, exists bool) {
+	v := m.refresh_token_ttl
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefreshTokenTTL returns the old "refresh_token_ttl" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldRefreshTokenTTL(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefreshTokenTTL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefreshTokenTTL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefreshTokenTTL: %w", err)
+	}
+	return oldValue.RefreshTokenTTL, nil
+}
+
+// AddRefreshTokenTTL adds i to the "refresh_token_ttl" field.
+func (m *OAuthResourceMutation) AddRefreshTokenTTL(i int) {
+	if m.addrefresh_token_ttl != nil {
+		*m.addrefresh_token_ttl += i
+	} else {
+		m.addrefresh_token_ttl = &i
+	}
+}
+
+// AddedRefreshTokenTTL returns the value that was added to the "refresh_token_ttl" field in this mutation.
+func (m *OAuthResourceMutation) AddedRefreshTokenTTL() (r int, exists bool) {
+	v := m.addrefresh_token_ttl
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRefreshTokenTTL clears the value of the "refresh_token_ttl" field.
+func (m *OAuthResourceMutation) ClearRefreshTokenTTL() {
+	m.refresh_token_ttl = nil
+	m.addrefresh_token_ttl = nil
+	m.clearedFields[oauthresource.FieldRefreshTokenTTL] = struct{}{}
+}
+
+// RefreshTokenTTLCleared returns if the "refresh_token_ttl" field was cleared in this mutation.
+func (m *OAuthResourceMutation) RefreshTokenTTLCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldRefreshTokenTTL]
+	return ok
+}
+
+// ResetRefreshTokenTTL resets all changes to the "refresh_token_ttl" field.
+func (m *OAuthResourceMutation) ResetRefreshTokenTTL() {
+	m.refresh_token_ttl = nil
+	m.addrefresh_token_ttl = nil
+	delete(m.clearedFields, oauthresource.FieldRefreshTokenTTL)
+}
+
+// SetSigningAlgorithm sets the "signing_algorithm" field.
+func (m *OAuthResourceMutation) SetSigningAlgorithm(s string) {
+	m.signing_algorithm = &s
+}
+
+// SigningAlgorithm returns the value of the "signing_algorithm" field in the mutation.
+func (m *OAuthResourceMutation) SigningAlgorithm() (r string, exists bool) {
+	v := m.signing_algorithm
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSigningAlgorithm returns the old "signing_algorithm" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldSigningAlgorithm(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSigningAlgorithm is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSigningAlgorithm requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSigningAlgorithm: %w", err)
+	}
+	return oldValue.SigningAlgorithm, nil
+}
+
+// ClearSigningAlgorithm clears the value of the "signing_algorithm" field.
+func (m *OAuthResourceMutation) ClearSigningAlgorithm() {
+	m.signing_algorithm = nil
+	m.clearedFields[oauthresource.FieldSigningAlgorithm] = struct{}{}
+}
+
+// SigningAlgorithmCleared returns if the "signing_algorithm" field was cleared in this mutation.
+func (m *OAuthResourceMutation) SigningAlgorithmCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldSigningAlgorithm]
+	return ok
+}
+
+// ResetSigningAlgorithm resets all changes to the "signing_algorithm" field.
+func (m *OAuthResourceMutation) ResetSigningAlgorithm() {
+	m.signing_algorithm = nil
+	delete(m.clearedFields, oauthresource.FieldSigningAlgorithm)
+}
+
+// SetSigningKeyID sets the "signing_key_id" field.
+func (m *OAuthResourceMutation) SetSigningKeyID(s string) {
+	m.signing_key_id = &s
+}
+
+// SigningKeyID returns the value of the "signing_key_id" field in the mutation.
+func (m *OAuthResourceMutation) SigningKeyID() (r string, exists bool) {
+	v := m.signing_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSigningKeyID returns the old "signing_key_id" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldSigningKeyID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSigningKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSigningKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSigningKeyID: %w", err)
+	}
+	return oldValue.SigningKeyID, nil
+}
+
+// ClearSigningKeyID clears the value of the "signing_key_id" field.
+func (m *OAuthResourceMutation) ClearSigningKeyID() {
+	m.signing_key_id = nil
+	m.clearedFields[oauthresource.FieldSigningKeyID] = struct{}{}
+}
+
+// SigningKeyIDCleared returns if the "signing_key_id" field was cleared in this mutation.
+func (m *OAuthResourceMutation) SigningKeyIDCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldSigningKeyID]
+	return ok
+}
+
+// ResetSigningKeyID resets all changes to the "signing_key_id" field.
+func (m *OAuthResourceMutation) ResetSigningKeyID() {
+	m.signing_key_id = nil
+	delete(m.clearedFields, oauthresource.FieldSigningKeyID)
+}
+
+// SetAllowedScopes sets the "allowed_scopes" field.
+func (m *OAuthResourceMutation) SetAllowedScopes(s []string) {
+	m.allowed_scopes = &s
+	m.appendallowed_scopes = nil
+}
+
+// AllowedScopes returns the value of the "allowed_scopes" field in the mutation.
+func (m *OAuthResourceMutation) AllowedScopes() (r []string, exists bool) {
+	v := m.allowed_scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllowedScopes returns the old "allowed_scopes" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldAllowedScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllowedScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllowedScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllowedScopes: %w", err)
+	}
+	return oldValue.AllowedScopes, nil
+}
+
+// AppendAllowedScopes adds s to the "allowed_scopes" field.
+func (m *OAuthResourceMutation) AppendAllowedScopes(s []string) {
+	m.appendallowed_scopes = append(m.appendallowed_scopes, s...)
+}
+
+// AppendedAllowedScopes returns the list of values that were appended to the "allowed_scopes" field in this mutation.
+func (m *OAuthResourceMutation) AppendedAllowedScopes() ([]string, bool) {
+	if len(m.appendallowed_scopes) == 0 {
+		return nil, false
+	}
+	return m.appendallowed_scopes, true
+}
+
+// ClearAllowedScopes clears the value of the "allowed_scopes" field.
+func (m *OAuthResourceMutation) ClearAllowedScopes() {
+	m.allowed_scopes = nil
+	m.appendallowed_scopes = nil
+	m.clearedFields[oauthresource.FieldAllowedScopes] = struct{}{}
+}
+
+// AllowedScopesCleared returns if the "allowed_scopes" field was cleared in this mutation.
+func (m *OAuthResourceMutation) AllowedScopesCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldAllowedScopes]
+	return ok
+}
+
+// ResetAllowedScopes resets all changes to the "allowed_scopes" field.
+func (m *OAuthResourceMutation) ResetAllowedScopes() {
+	m.allowed_scopes = nil
+	m.appendallowed_scopes = nil
+	delete(m.clearedFields, oauthresource.FieldAllowedScopes)
+}
+
+// SetCustomClaims sets the "custom_claims" field.
+func (m *OAuthResourceMutation) SetCustomClaims(value map[string]interface{}) {
+	m.custom_claims = &value
+}
+
+// CustomClaims returns the value of the "custom_claims" field in the mutation.
+func (m *OAuthResourceMutation) CustomClaims() (r map[string]interface{}, exists bool) {
+	v := m.custom_claims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomClaims returns the old "custom_claims" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldCustomClaims(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomClaims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomClaims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomClaims: %w", err)
+	}
+	return oldValue.CustomClaims, nil
+}
+
+// ClearCustomClaims clears the value of the "custom_claims" field.
+func (m *OAuthResourceMutation) ClearCustomClaims() {
+	m.custom_claims = nil
+	m.clearedFields[oauthresource.FieldCustomClaims] = struct{}{}
+}
+
+// CustomClaimsCleared returns if the "custom_claims" field was cleared in this mutation.
+func (m *OAuthResourceMutation) CustomClaimsCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldCustomClaims]
+	return ok
+}
+
+// ResetCustomClaims resets all changes to the "custom_claims" field.
+func (m *OAuthResourceMutation) ResetCustomClaims() {
+	m.custom_claims = nil
+	delete(m.clearedFields, oauthresource.FieldCustomClaims)
+}
+
+// SetDpopBoundAccessTokensRequired sets the "dpop_bound_access_tokens_required" field.
+func (m *OAuthResourceMutation) SetDpopBoundAccessTokensRequired(b bool) {
+	m.dpop_bound_access_tokens_required = &b
+}
+
+// DpopBoundAccessTokensRequired returns the value of the "dpop_bound_access_tokens_required" field in the mutation.
+func (m *OAuthResourceMutation) DpopBoundAccessTokensRequired() (r bool, exists bool) {
+	v := m.dpop_bound_access_tokens_required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpopBoundAccessTokensRequired returns the old "dpop_bound_access_tokens_required" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldDpopBoundAccessTokensRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpopBoundAccessTokensRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpopBoundAccessTokensRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpopBoundAccessTokensRequired: %w", err)
+	}
+	return oldValue.DpopBoundAccessTokensRequired, nil
+}
+
+// ClearDpopBoundAccessTokensRequired clears the value of the "dpop_bound_access_tokens_required" field.
+func (m *OAuthResourceMutation) ClearDpopBoundAccessTokensRequired() {
+	m.dpop_bound_access_tokens_required = nil
+	m.clearedFields[oauthresource.FieldDpopBoundAccessTokensRequired] = struct{}{}
+}
+
+// DpopBoundAccessTokensRequiredCleared returns if the "dpop_bound_access_tokens_required" field was cleared in this mutation.
+func (m *OAuthResourceMutation) DpopBoundAccessTokensRequiredCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldDpopBoundAccessTokensRequired]
+	return ok
+}
+
+// ResetDpopBoundAccessTokensRequired resets all changes to the "dpop_bound_access_tokens_required" field.
+func (m *OAuthResourceMutation) ResetDpopBoundAccessTokensRequired() {
+	m.dpop_bound_access_tokens_required = nil
+	delete(m.clearedFields, oauthresource.FieldDpopBoundAccessTokensRequired)
+}
+
+// SetDisabled sets the "disabled" field.
+func (m *OAuthResourceMutation) SetDisabled(b bool) {
+	m.disabled = &b
+}
+
+// Disabled returns the value of the "disabled" field in the mutation.
+func (m *OAuthResourceMutation) Disabled() (r bool, exists bool) {
+	v := m.disabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisabled returns the old "disabled" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldDisabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisabled: %w", err)
+	}
+	return oldValue.Disabled, nil
+}
+
+// ClearDisabled clears the value of the "disabled" field.
+func (m *OAuthResourceMutation) ClearDisabled() {
+	m.disabled = nil
+	m.clearedFields[oauthresource.FieldDisabled] = struct{}{}
+}
+
+// DisabledCleared returns if the "disabled" field was cleared in this mutation.
+func (m *OAuthResourceMutation) DisabledCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldDisabled]
+	return ok
+}
+
+// ResetDisabled resets all changes to the "disabled" field.
+func (m *OAuthResourceMutation) ResetDisabled() {
+	m.disabled = nil
+	delete(m.clearedFields, oauthresource.FieldDisabled)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OAuthResourceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OAuthResourceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldCreatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ClearCreatedAt clears the value of the "created_at" field.
+func (m *OAuthResourceMutation) ClearCreatedAt() {
+	m.created_at = nil
+	m.clearedFields[oauthresource.FieldCreatedAt] = struct{}{}
+}
+
+// CreatedAtCleared returns if the "created_at" field was cleared in this mutation.
+func (m *OAuthResourceMutation) CreatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldCreatedAt]
+	return ok
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OAuthResourceMutation) ResetCreatedAt() {
+	m.created_at = nil
+	delete(m.clearedFields, oauthresource.FieldCreatedAt)
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OAuthResourceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OAuthResourceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ClearUpdatedAt clears the value of the "updated_at" field.
+func (m *OAuthResourceMutation) ClearUpdatedAt() {
+	m.updated_at = nil
+	m.clearedFields[oauthresource.FieldUpdatedAt] = struct{}{}
+}
+
+// UpdatedAtCleared returns if the "updated_at" field was cleared in this mutation.
+func (m *OAuthResourceMutation) UpdatedAtCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldUpdatedAt]
+	return ok
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OAuthResourceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+	delete(m.clearedFields, oauthresource.FieldUpdatedAt)
+}
+
+// SetPolicyVersion sets the "policy_version" field.
+func (m *OAuthResourceMutation) SetPolicyVersion(i int) {
+	m.policy_version = &i
+	m.addpolicy_version = nil
+}
+
+// PolicyVersion returns the value of the "policy_version" field in the mutation.
+func (m *OAuthResourceMutation) PolicyVersion() (r int, exists bool) {
+	v := m.policy_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyVersion returns the old "policy_version" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldPolicyVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyVersion: %w", err)
+	}
+	return oldValue.PolicyVersion, nil
+}
+
+// AddPolicyVersion adds i to the "policy_version" field.
+func (m *OAuthResourceMutation) AddPolicyVersion(i int) {
+	if m.addpolicy_version != nil {
+		*m.addpolicy_version += i
+	} else {
+		m.addpolicy_version = &i
+	}
+}
+
+// AddedPolicyVersion returns the value that was added to the "policy_version" field in this mutation.
+func (m *OAuthResourceMutation) AddedPolicyVersion() (r int, exists bool) {
+	v := m.addpolicy_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPolicyVersion clears the value of the "policy_version" field.
+func (m *OAuthResourceMutation) ClearPolicyVersion() {
+	m.policy_version = nil
+	m.addpolicy_version = nil
+	m.clearedFields[oauthresource.FieldPolicyVersion] = struct{}{}
+}
+
+// PolicyVersionCleared returns if the "policy_version" field was cleared in this mutation.
+func (m *OAuthResourceMutation) PolicyVersionCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldPolicyVersion]
+	return ok
+}
+
+// ResetPolicyVersion resets all changes to the "policy_version" field.
+func (m *OAuthResourceMutation) ResetPolicyVersion() {
+	m.policy_version = nil
+	m.addpolicy_version = nil
+	delete(m.clearedFields, oauthresource.FieldPolicyVersion)
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *OAuthResourceMutation) SetMetadata(value map[string]interface{}) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *OAuthResourceMutation) Metadata() (r map[string]interface{}, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the OAuthResource entity.
+// If the OAuthResource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OAuthResourceMutation) OldMetadata(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *OAuthResourceMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[oauthresource.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *OAuthResourceMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[oauthresource.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *OAuthResourceMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, oauthresource.FieldMetadata)
+}
+
+// Where appends a list predicates to the OAuthResourceMutation builder.
+func (m *OAuthResourceMutation) Where(ps ...predicate.OAuthResource) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OAuthResourceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OAuthResourceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OAuthResource, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OAuthResourceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OAuthResourceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OAuthResource).
+func (m *OAuthResourceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OAuthResourceMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.identifier != nil {
+		fields = append(fields, oauthresource.FieldIdentifier)
+	}
+	if m.name != nil {
+		fields = append(fields, oauthresource.FieldName)
+	}
+	if m.access_token_ttl != nil {
+		fields = append(fields, oauthresource.FieldAccessTokenTTL)
+	}
+	if m.refresh_token_ttl != nil {
+		fields = append(fields, oauthresource.FieldRefreshTokenTTL)
+	}
+	if m.signing_algorithm != nil {
+		fields = append(fields, oauthresource.FieldSigningAlgorithm)
+	}
+	if m.signing_key_id != nil {
+		fields = append(fields, oauthresource.FieldSigningKeyID)
+	}
+	if m.allowed_scopes != nil {
+		fields = append(fields, oauthresource.FieldAllowedScopes)
+	}
+	if m.custom_claims != nil {
+		fields = append(fields, oauthresource.FieldCustomClaims)
+	}
+	if m.dpop_bound_access_tokens_required != nil {
+		fields = append(fields, oauthresource.FieldDpopBoundAccessTokensRequired)
+	}
+	if m.disabled != nil {
+		fields = append(fields, oauthresource.FieldDisabled)
+	}
+	if m.created_at != nil {
+		fields = append(fields, oauthresource.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, oauthresource.FieldUpdatedAt)
+	}
+	if m.policy_version != nil {
+		fields = append(fields, oauthresource.FieldPolicyVersion)
+	}
+	if m.metadata != nil {
+		fields = append(fields, oauthresource.FieldMetadata)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OAuthResourceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauthresource.FieldIdentifier:
+		return m.Identifier()
+	case oauthresource.FieldName:
+		return m.Name()
+	case oauthresource.FieldAccessTokenTTL:
+		return m.AccessTokenTTL()
+	case oauthresource.FieldRefreshTokenTTL:
+		return m.RefreshTokenTTL()
+	case oauthresource.FieldSigningAlgorithm:
+		return m.SigningAlgorithm()
+	case oauthresource.FieldSigningKeyID:
+		return m.SigningKeyID()
+	case oauthresource.FieldAllowedScopes:
+		return m.AllowedScopes()
+	case oauthresource.FieldCustomClaims:
+		return m.CustomClaims()
+	case oauthresource.FieldDpopBoundAccessTokensRequired:
+		return m.DpopBoundAccessTokensRequired()
+	case oauthresource.FieldDisabled:
+		return m.Disabled()
+	case oauthresource.FieldCreatedAt:
+		return m.CreatedAt()
+	case oauthresource.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case oauthresource.FieldPolicyVersion:
+		return m.PolicyVersion()
+	case oauthresource.FieldMetadata:
+		return m.Metadata()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OAuthResourceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauthresource.FieldIdentifier:
+		return m.OldIdentifier(ctx)
+	case oauthresource.FieldName:
+		return m.OldName(ctx)
+	case oauthresource.FieldAccessTokenTTL:
+		return m.OldAccessTokenTTL(ctx)
+	case oauthresource.FieldRefreshTokenTTL:
+		return m.OldRefreshTokenTTL(ctx)
+	case oauthresource.FieldSigningAlgorithm:
+		return m.OldSigningAlgorithm(ctx)
+	case oauthresource.FieldSigningKeyID:
+		return m.OldSigningKeyID(ctx)
+	case oauthresource.FieldAllowedScopes:
+		return m.OldAllowedScopes(ctx)
+	case oauthresource.FieldCustomClaims:
+		return m.OldCustomClaims(ctx)
+	case oauthresource.FieldDpopBoundAccessTokensRequired:
+		return m.OldDpopBoundAccessTokensRequired(ctx)
+	case oauthresource.FieldDisabled:
+		return m.OldDisabled(ctx)
+	case oauthresource.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case oauthresource.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case oauthresource.FieldPolicyVersion:
+		return m.OldPolicyVersion(ctx)
+	case oauthresource.FieldMetadata:
+		return m.OldMetadata(ctx)
+	}
+	return nil, fmt.Errorf("unknown OAuthResource field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthResourceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauthresource.FieldIdentifier:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentifier(v)
+		return nil
+	case oauthresource.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case oauthresource.FieldAccessTokenTTL:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessTokenTTL(v)
+		return nil
+	case oauthresource.FieldRefreshTokenTTL:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefreshTokenTTL(v)
+		return nil
+	case oauthresource.FieldSigningAlgorithm:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSigningAlgorithm(v)
+		return nil
+	case oauthresource.FieldSigningKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSigningKeyID(v)
+		return nil
+	case oauthresource.FieldAllowedScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllowedScopes(v)
+		return nil
+	case oauthresource.FieldCustomClaims:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomClaims(v)
+		return nil
+	case oauthresource.FieldDpopBoundAccessTokensRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpopBoundAccessTokensRequired(v)
+		return nil
+	case oauthresource.FieldDisabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisabled(v)
+		return nil
+	case oauthresource.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case oauthresource.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case oauthresource.FieldPolicyVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyVersion(v)
+		return nil
+	case oauthresource.FieldMetadata:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthResource field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OAuthResourceMutation) AddedFields() []string {
+	var fields []string
+	if m.addaccess_token_ttl != nil {
+		fields = append(fields, oauthresource.FieldAccessTokenTTL)
+	}
+	if m.addrefresh_token_ttl != nil {
+		fields = append(fields, oauthresource.FieldRefreshTokenTTL)
+	}
+	if m.addpolicy_version != nil {
+		fields = append(fields, oauthresource.FieldPolicyVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OAuthResourceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case oauthresource.FieldAccessTokenTTL:
+		return m.AddedAccessTokenTTL()
+	case oauthresource.FieldRefreshTokenTTL:
+		return m.AddedRefreshTokenTTL()
+	case oauthresource.FieldPolicyVersion:
+		return m.AddedPolicyVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OAuthResourceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case oauthresource.FieldAccessTokenTTL:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccessTokenTTL(v)
+		return nil
+	case oauthresource.FieldRefreshTokenTTL:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefreshTokenTTL(v)
+		return nil
+	case oauthresource.FieldPolicyVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPolicyVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthResource numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OAuthResourceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauthresource.FieldAccessTokenTTL) {
+		fields = append(fields, oauthresource.FieldAccessTokenTTL)
+	}
+	if m.FieldCleared(oauthresource.FieldRefreshTokenTTL) {
+		fields = append(fields, oauthresource.FieldRefreshTokenTTL)
+	}
+	if m.FieldCleared(oauthresource.FieldSigningAlgorithm) {
+		fields = append(fields, oauthresource.FieldSigningAlgorithm)
+	}
+	if m.FieldCleared(oauthresource.FieldSigningKeyID) {
+		fields = append(fields, oauthresource.FieldSigningKeyID)
+	}
+	if m.FieldCleared(oauthresource.FieldAllowedScopes) {
+		fields = append(fields, oauthresource.FieldAllowedScopes)
+	}
+	if m.FieldCleared(oauthresource.FieldCustomClaims) {
+		fields = append(fields, oauthresource.FieldCustomClaims)
+	}
+	if m.FieldCleared(oauthresource.FieldDpopBoundAccessTokensRequired) {
+		fields = append(fields, oauthresource.FieldDpopBoundAccessTokensRequired)
+	}
+	if m.FieldCleared(oauthresource.FieldDisabled) {
+		fields = append(fields, oauthresource.FieldDisabled)
+	}
+	if m.FieldCleared(oauthresource.FieldCreatedAt) {
+		fields = append(fields, oauthresource.FieldCreatedAt)
+	}
+	if m.FieldCleared(oauthresource.FieldUpdatedAt) {
+		fields = append(fields, oauthresource.FieldUpdatedAt)
+	}
+	if m.FieldCleared(oauthresource.FieldPolicyVersion) {
+		fields = append(fields, oauthresource.FieldPolicyVersion)
+	}
+	if m.FieldCleared(oauthresource.FieldMetadata) {
+		fields = append(fields, oauthresource.FieldMetadata)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OAuthResourceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OAuthResourceMutation) ClearField(name string) error {
+	switch name {
+	case oauthresource.FieldAccessTokenTTL:
+		m.ClearAccessTokenTTL()
+		return nil
+	case oauthresource.FieldRefreshTokenTTL:
+		m.ClearRefreshTokenTTL()
+		return nil
+	case oauthresource.FieldSigningAlgorithm:
+		m.ClearSigningAlgorithm()
+		return nil
+	case oauthresource.FieldSigningKeyID:
+		m.ClearSigningKeyID()
+		return nil
+	case oauthresource.FieldAllowedScopes:
+		m.ClearAllowedScopes()
+		return nil
+	case oauthresource.FieldCustomClaims:
+		m.ClearCustomClaims()
+		return nil
+	case oauthresource.FieldDpopBoundAccessTokensRequired:
+		m.ClearDpopBoundAccessTokensRequired()
+		return nil
+	case oauthresource.FieldDisabled:
+		m.ClearDisabled()
+		return nil
+	case oauthresource.FieldCreatedAt:
+		m.ClearCreatedAt()
+		return nil
+	case oauthresource.FieldUpdatedAt:
+		m.ClearUpdatedAt()
+		return nil
+	case oauthresource.FieldPolicyVersion:
+		m.ClearPolicyVersion()
+		return nil
+	case oauthresource.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthResource nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OAuthResourceMutation) ResetField(name string) error {
+	switch name {
+	case oauthresource.FieldIdentifier:
+		m.ResetIdentifier()
+		return nil
+	case oauthresource.FieldName:
+		m.ResetName()
+		return nil
+	case oauthresource.FieldAccessTokenTTL:
+		m.ResetAccessTokenTTL()
+		return nil
+	case oauthresource.FieldRefreshTokenTTL:
+		m.ResetRefreshTokenTTL()
+		return nil
+	case oauthresource.FieldSigningAlgorithm:
+		m.ResetSigningAlgorithm()
+		return nil
+	case oauthresource.FieldSigningKeyID:
+		m.ResetSigningKeyID()
+		return nil
+	case oauthresource.FieldAllowedScopes:
+		m.ResetAllowedScopes()
+		return nil
+	case oauthresource.FieldCustomClaims:
+		m.ResetCustomClaims()
+		return nil
+	case oauthresource.FieldDpopBoundAccessTokensRequired:
+		m.ResetDpopBoundAccessTokensRequired()
+		return nil
+	case oauthresource.FieldDisabled:
+		m.ResetDisabled()
+		return nil
+	case oauthresource.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case oauthresource.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case oauthresource.FieldPolicyVersion:
+		m.ResetPolicyVersion()
+		return nil
+	case oauthresource.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown OAuthResource field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OAuthResourceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OAuthResourceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OAuthResourceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OAuthResourceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OAuthResourceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OAuthResourceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OAuthResourceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OAuthResource unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OAuthResourceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OAuthResource edge %s", name)
 }
 
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
@@ -7912,6 +18008,515 @@ func (m *PasskeyMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Passkey edge %s", name)
+}
+
+// RateLimitMutation represents an operation that mutates the RateLimit nodes in the graph.
+type RateLimitMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	key             *string
+	count           *int
+	addcount        *int
+	last_request    *int64
+	addlast_request *int64
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*RateLimit, error)
+	predicates      []predicate.RateLimit
+}
+
+var _ ent.Mutation = (*RateLimitMutation)(nil)
+
+// ratelimitOption allows management of the mutation configuration using functional options.
+type ratelimitOption func(*RateLimitMutation)
+
+// newRateLimitMutation creates new mutation for the RateLimit entity.
+func newRateLimitMutation(c config, op Op, opts ...ratelimitOption) *RateLimitMutation {
+	m := &RateLimitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRateLimit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRateLimitID sets the ID field of the mutation.
+func withRateLimitID(id string) ratelimitOption {
+	return func(m *RateLimitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RateLimit
+		)
+		m.oldValue = func(ctx context.Context) (*RateLimit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RateLimit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRateLimit sets the old RateLimit of the mutation.
+func withRateLimit(node *RateLimit) ratelimitOption {
+	return func(m *RateLimitMutation) {
+		m.oldValue = func(context.Context) (*RateLimit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RateLimitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RateLimitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RateLimit entities.
+func (m *RateLimitMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RateLimitMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RateLimitMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RateLimit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *RateLimitMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *RateLimitMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the RateLimit entity.
+// If the RateLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RateLimitMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *RateLimitMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetCount sets the "count" field.
+func (m *RateLimitMutation) SetCount(i int) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *RateLimitMutation) Count() (r int, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the RateLimit entity.
+// If the RateLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RateLimitMutation) OldCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *RateLimitMutation) AddCount(i int) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *RateLimitMutation) AddedCount() (r int, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *RateLimitMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// SetLastRequest sets the "last_request" field.
+func (m *RateLimitMutation) SetLastRequest(i int64) {
+	m.last_request = &i
+	m.addlast_request = nil
+}
+
+// LastRequest returns the value of the "last_request" field in the mutation.
+func (m *RateLimitMutation) LastRequest() (r int64, exists bool) {
+	v := m.last_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastRequest returns the old "last_request" field's value of the RateLimit entity.
+// If the RateLimit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RateLimitMutation) OldLastRequest(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastRequest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastRequest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastRequest: %w", err)
+	}
+	return oldValue.LastRequest, nil
+}
+
+// AddLastRequest adds i to the "last_request" field.
+func (m *RateLimitMutation) AddLastRequest(i int64) {
+	if m.addlast_request != nil {
+		*m.addlast_request += i
+	} else {
+		m.addlast_request = &i
+	}
+}
+
+// AddedLastRequest returns the value that was added to the "last_request" field in this mutation.
+func (m *RateLimitMutation) AddedLastRequest() (r int64, exists bool) {
+	v := m.addlast_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastRequest resets all changes to the "last_request" field.
+func (m *RateLimitMutation) ResetLastRequest() {
+	m.last_request = nil
+	m.addlast_request = nil
+}
+
+// Where appends a list predicates to the RateLimitMutation builder.
+func (m *RateLimitMutation) Where(ps ...predicate.RateLimit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RateLimitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RateLimitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RateLimit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RateLimitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RateLimitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RateLimit).
+func (m *RateLimitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RateLimitMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.key != nil {
+		fields = append(fields, ratelimit.FieldKey)
+	}
+	if m.count != nil {
+		fields = append(fields, ratelimit.FieldCount)
+	}
+	if m.last_request != nil {
+		fields = append(fields, ratelimit.FieldLastRequest)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RateLimitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ratelimit.FieldKey:
+		return m.Key()
+	case ratelimit.FieldCount:
+		return m.Count()
+	case ratelimit.FieldLastRequest:
+		return m.LastRequest()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RateLimitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ratelimit.FieldKey:
+		return m.OldKey(ctx)
+	case ratelimit.FieldCount:
+		return m.OldCount(ctx)
+	case ratelimit.FieldLastRequest:
+		return m.OldLastRequest(ctx)
+	}
+	return nil, fmt.Errorf("unknown RateLimit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RateLimitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ratelimit.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case ratelimit.FieldCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	case ratelimit.FieldLastRequest:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastRequest(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RateLimit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RateLimitMutation) AddedFields() []string {
+	var fields []string
+	if m.addcount != nil {
+		fields = append(fields, ratelimit.FieldCount)
+	}
+	if m.addlast_request != nil {
+		fields = append(fields, ratelimit.FieldLastRequest)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RateLimitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ratelimit.FieldCount:
+		return m.AddedCount()
+	case ratelimit.FieldLastRequest:
+		return m.AddedLastRequest()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RateLimitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ratelimit.FieldCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	case ratelimit.FieldLastRequest:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastRequest(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RateLimit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RateLimitMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RateLimitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RateLimitMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RateLimit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RateLimitMutation) ResetField(name string) error {
+	switch name {
+	case ratelimit.FieldKey:
+		m.ResetKey()
+		return nil
+	case ratelimit.FieldCount:
+		m.ResetCount()
+		return nil
+	case ratelimit.FieldLastRequest:
+		m.ResetLastRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown RateLimit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RateLimitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RateLimitMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RateLimitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RateLimitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RateLimitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RateLimitMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RateLimitMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RateLimit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RateLimitMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RateLimit edge %s", name)
 }
 
 // SCIMConnectionBindingMutation represents an operation that mutates the SCIMConnectionBinding nodes in the graph.
@@ -18796,24 +29401,30 @@ func (m *SSOProviderMutation) ResetEdge(name string) error {
 // SessionMutation represents an operation that mutates the Session nodes in the graph.
 type SessionMutation struct {
 	config
-	op                     Op
-	typ                    string
-	id                     *string
-	expires_at             *time.Time
-	token                  *string
-	created_at             *time.Time
-	updated_at             *time.Time
-	ip_address             *string
-	user_agent             *string
-	active_organization_id *string
-	active_team_id         *string
-	impersonated_by        *string
-	clearedFields          map[string]struct{}
-	user                   *string
-	cleareduser            bool
-	done                   bool
-	oldValue               func(context.Context) (*Session, error)
-	predicates             []predicate.Session
+	op                          Op
+	typ                         string
+	id                          *string
+	expires_at                  *time.Time
+	token                       *string
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	ip_address                  *string
+	user_agent                  *string
+	active_organization_id      *string
+	active_team_id              *string
+	impersonated_by             *string
+	clearedFields               map[string]struct{}
+	user                        *string
+	cleareduser                 bool
+	oauth_refresh_tokens        map[string]struct{}
+	removedoauth_refresh_tokens map[string]struct{}
+	clearedoauth_refresh_tokens bool
+	oauth_access_tokens         map[string]struct{}
+	removedoauth_access_tokens  map[string]struct{}
+	clearedoauth_access_tokens  bool
+	done                        bool
+	oldValue                    func(context.Context) (*Session, error)
+	predicates                  []predicate.Session
 }
 
 var _ ent.Mutation = (*SessionMutation)(nil)
@@ -19372,6 +29983,114 @@ func (m *SessionMutation) ResetUser() {
 	m.cleareduser = false
 }
 
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by ids.
+func (m *SessionMutation) AddOauthRefreshTokenIDs(ids ...string) {
+	if m.oauth_refresh_tokens == nil {
+		m.oauth_refresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthRefreshTokens clears the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity.
+func (m *SessionMutation) ClearOauthRefreshTokens() {
+	m.clearedoauth_refresh_tokens = true
+}
+
+// OauthRefreshTokensCleared reports if the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity was cleared.
+func (m *SessionMutation) OauthRefreshTokensCleared() bool {
+	return m.clearedoauth_refresh_tokens
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (m *SessionMutation) RemoveOauthRefreshTokenIDs(ids ...string) {
+	if m.removedoauth_refresh_tokens == nil {
+		m.removedoauth_refresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_refresh_tokens, ids[i])
+		m.removedoauth_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthRefreshTokens returns the removed IDs of the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity.
+func (m *SessionMutation) RemovedOauthRefreshTokensIDs() (ids []string) {
+	for id := range m.removedoauth_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthRefreshTokensIDs returns the "oauth_refresh_tokens" edge IDs in the mutation.
+func (m *SessionMutation) OauthRefreshTokensIDs() (ids []string) {
+	for id := range m.oauth_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthRefreshTokens resets all changes to the "oauth_refresh_tokens" edge.
+func (m *SessionMutation) ResetOauthRefreshTokens() {
+	m.oauth_refresh_tokens = nil
+	m.clearedoauth_refresh_tokens = false
+	m.removedoauth_refresh_tokens = nil
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by ids.
+func (m *SessionMutation) AddOauthAccessTokenIDs(ids ...string) {
+	if m.oauth_access_tokens == nil {
+		m.oauth_access_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_access_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthAccessTokens clears the "oauth_access_tokens" edge to the OAuthAccessToken entity.
+func (m *SessionMutation) ClearOauthAccessTokens() {
+	m.clearedoauth_access_tokens = true
+}
+
+// OauthAccessTokensCleared reports if the "oauth_access_tokens" edge to the OAuthAccessToken entity was cleared.
+func (m *SessionMutation) OauthAccessTokensCleared() bool {
+	return m.clearedoauth_access_tokens
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (m *SessionMutation) RemoveOauthAccessTokenIDs(ids ...string) {
+	if m.removedoauth_access_tokens == nil {
+		m.removedoauth_access_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_access_tokens, ids[i])
+		m.removedoauth_access_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthAccessTokens returns the removed IDs of the "oauth_access_tokens" edge to the OAuthAccessToken entity.
+func (m *SessionMutation) RemovedOauthAccessTokensIDs() (ids []string) {
+	for id := range m.removedoauth_access_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthAccessTokensIDs returns the "oauth_access_tokens" edge IDs in the mutation.
+func (m *SessionMutation) OauthAccessTokensIDs() (ids []string) {
+	for id := range m.oauth_access_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthAccessTokens resets all changes to the "oauth_access_tokens" edge.
+func (m *SessionMutation) ResetOauthAccessTokens() {
+	m.oauth_access_tokens = nil
+	m.clearedoauth_access_tokens = false
+	m.removedoauth_access_tokens = nil
+}
+
 // Where appends a list predicates to the SessionMutation builder.
 func (m *SessionMutation) Where(ps ...predicate.Session) {
 	m.predicates = append(m.predicates, ps...)
@@ -19691,9 +30410,15 @@ func (m *SessionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *SessionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.user != nil {
 		edges = append(edges, session.EdgeUser)
+	}
+	if m.oauth_refresh_tokens != nil {
+		edges = append(edges, session.EdgeOauthRefreshTokens)
+	}
+	if m.oauth_access_tokens != nil {
+		edges = append(edges, session.EdgeOauthAccessTokens)
 	}
 	return edges
 }
@@ -19706,27 +30431,65 @@ func (m *SessionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.user; id != nil {
 			return []ent.Value{*id}
 		}
+	case session.EdgeOauthRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.oauth_refresh_tokens))
+		for id := range m.oauth_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case session.EdgeOauthAccessTokens:
+		ids := make([]ent.Value, 0, len(m.oauth_access_tokens))
+		for id := range m.oauth_access_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SessionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
+	if m.removedoauth_refresh_tokens != nil {
+		edges = append(edges, session.EdgeOauthRefreshTokens)
+	}
+	if m.removedoauth_access_tokens != nil {
+		edges = append(edges, session.EdgeOauthAccessTokens)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *SessionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case session.EdgeOauthRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth_refresh_tokens))
+		for id := range m.removedoauth_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case session.EdgeOauthAccessTokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth_access_tokens))
+		for id := range m.removedoauth_access_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *SessionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.cleareduser {
 		edges = append(edges, session.EdgeUser)
+	}
+	if m.clearedoauth_refresh_tokens {
+		edges = append(edges, session.EdgeOauthRefreshTokens)
+	}
+	if m.clearedoauth_access_tokens {
+		edges = append(edges, session.EdgeOauthAccessTokens)
 	}
 	return edges
 }
@@ -19737,6 +30500,10 @@ func (m *SessionMutation) EdgeCleared(name string) bool {
 	switch name {
 	case session.EdgeUser:
 		return m.cleareduser
+	case session.EdgeOauthRefreshTokens:
+		return m.clearedoauth_refresh_tokens
+	case session.EdgeOauthAccessTokens:
+		return m.clearedoauth_access_tokens
 	}
 	return false
 }
@@ -19758,6 +30525,12 @@ func (m *SessionMutation) ResetEdge(name string) error {
 	switch name {
 	case session.EdgeUser:
 		m.ResetUser()
+		return nil
+	case session.EdgeOauthRefreshTokens:
+		m.ResetOauthRefreshTokens()
+		return nil
+	case session.EdgeOauthAccessTokens:
+		m.ResetOauthAccessTokens()
 		return nil
 	}
 	return fmt.Errorf("unknown Session edge %s", name)
@@ -23348,6 +34121,7 @@ type UserMutation struct {
 	username                        *string
 	display_username                *string
 	is_anonymous                    *bool
+	last_login_method               *string
 	clearedFields                   map[string]struct{}
 	sessions                        map[string]struct{}
 	removedsessions                 map[string]struct{}
@@ -23384,6 +34158,21 @@ type UserMutation struct {
 	scim_identity_tombstones        map[string]struct{}
 	removedscim_identity_tombstones map[string]struct{}
 	clearedscim_identity_tombstones bool
+	wallet_addresses                map[string]struct{}
+	removedwallet_addresses         map[string]struct{}
+	clearedwallet_addresses         bool
+	oauth_clients                   map[string]struct{}
+	removedoauth_clients            map[string]struct{}
+	clearedoauth_clients            bool
+	oauth_refresh_tokens            map[string]struct{}
+	removedoauth_refresh_tokens     map[string]struct{}
+	clearedoauth_refresh_tokens     bool
+	oauth_access_tokens             map[string]struct{}
+	removedoauth_access_tokens      map[string]struct{}
+	clearedoauth_access_tokens      bool
+	oauth_consents                  map[string]struct{}
+	removedoauth_consents           map[string]struct{}
+	clearedoauth_consents           bool
 	done                            bool
 	oldValue                        func(context.Context) (*User, error)
 	predicates                      []predicate.User
@@ -24261,6 +35050,55 @@ func (m *UserMutation) ResetIsAnonymous() {
 	delete(m.clearedFields, user.FieldIsAnonymous)
 }
 
+// SetLastLoginMethod sets the "last_login_method" field.
+func (m *UserMutation) SetLastLoginMethod(s string) {
+	m.last_login_method = &s
+}
+
+// LastLoginMethod returns the value of the "last_login_method" field in the mutation.
+func (m *UserMutation) LastLoginMethod() (r string, exists bool) {
+	v := m.last_login_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastLoginMethod returns the old "last_login_method" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldLastLoginMethod(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastLoginMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastLoginMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastLoginMethod: %w", err)
+	}
+	return oldValue.LastLoginMethod, nil
+}
+
+// ClearLastLoginMethod clears the value of the "last_login_method" field.
+func (m *UserMutation) ClearLastLoginMethod() {
+	m.last_login_method = nil
+	m.clearedFields[user.FieldLastLoginMethod] = struct{}{}
+}
+
+// LastLoginMethodCleared returns if the "last_login_method" field was cleared in this mutation.
+func (m *UserMutation) LastLoginMethodCleared() bool {
+	_, ok := m.clearedFields[user.FieldLastLoginMethod]
+	return ok
+}
+
+// ResetLastLoginMethod resets all changes to the "last_login_method" field.
+func (m *UserMutation) ResetLastLoginMethod() {
+	m.last_login_method = nil
+	delete(m.clearedFields, user.FieldLastLoginMethod)
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by ids.
 func (m *UserMutation) AddSessionIDs(ids ...string) {
 	if m.sessions == nil {
@@ -24894,6 +35732,276 @@ func (m *UserMutation) ResetScimIdentityTombstones() {
 	m.removedscim_identity_tombstones = nil
 }
 
+// AddWalletAddressIDs adds the "wallet_addresses" edge to the WalletAddress entity by ids.
+func (m *UserMutation) AddWalletAddressIDs(ids ...string) {
+	if m.wallet_addresses == nil {
+		m.wallet_addresses = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.wallet_addresses[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWalletAddresses clears the "wallet_addresses" edge to the WalletAddress entity.
+func (m *UserMutation) ClearWalletAddresses() {
+	m.clearedwallet_addresses = true
+}
+
+// WalletAddressesCleared reports if the "wallet_addresses" edge to the WalletAddress entity was cleared.
+func (m *UserMutation) WalletAddressesCleared() bool {
+	return m.clearedwallet_addresses
+}
+
+// RemoveWalletAddressIDs removes the "wallet_addresses" edge to the WalletAddress entity by IDs.
+func (m *UserMutation) RemoveWalletAddressIDs(ids ...string) {
+	if m.removedwallet_addresses == nil {
+		m.removedwallet_addresses = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.wallet_addresses, ids[i])
+		m.removedwallet_addresses[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWalletAddresses returns the removed IDs of the "wallet_addresses" edge to the WalletAddress entity.
+func (m *UserMutation) RemovedWalletAddressesIDs() (ids []string) {
+	for id := range m.removedwallet_addresses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WalletAddressesIDs returns the "wallet_addresses" edge IDs in the mutation.
+func (m *UserMutation) WalletAddressesIDs() (ids []string) {
+	for id := range m.wallet_addresses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWalletAddresses resets all changes to the "wallet_addresses" edge.
+func (m *UserMutation) ResetWalletAddresses() {
+	m.wallet_addresses = nil
+	m.clearedwallet_addresses = false
+	m.removedwallet_addresses = nil
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by ids.
+func (m *UserMutation) AddOauthClientIDs(ids ...string) {
+	if m.oauth_clients == nil {
+		m.oauth_clients = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_clients[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthClients clears the "oauth_clients" edge to the OAuthClient entity.
+func (m *UserMutation) ClearOauthClients() {
+	m.clearedoauth_clients = true
+}
+
+// OauthClientsCleared reports if the "oauth_clients" edge to the OAuthClient entity was cleared.
+func (m *UserMutation) OauthClientsCleared() bool {
+	return m.clearedoauth_clients
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (m *UserMutation) RemoveOauthClientIDs(ids ...string) {
+	if m.removedoauth_clients == nil {
+		m.removedoauth_clients = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_clients, ids[i])
+		m.removedoauth_clients[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthClients returns the removed IDs of the "oauth_clients" edge to the OAuthClient entity.
+func (m *UserMutation) RemovedOauthClientsIDs() (ids []string) {
+	for id := range m.removedoauth_clients {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthClientsIDs returns the "oauth_clients" edge IDs in the mutation.
+func (m *UserMutation) OauthClientsIDs() (ids []string) {
+	for id := range m.oauth_clients {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthClients resets all changes to the "oauth_clients" edge.
+func (m *UserMutation) ResetOauthClients() {
+	m.oauth_clients = nil
+	m.clearedoauth_clients = false
+	m.removedoauth_clients = nil
+}
+
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by ids.
+func (m *UserMutation) AddOauthRefreshTokenIDs(ids ...string) {
+	if m.oauth_refresh_tokens == nil {
+		m.oauth_refresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthRefreshTokens clears the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity.
+func (m *UserMutation) ClearOauthRefreshTokens() {
+	m.clearedoauth_refresh_tokens = true
+}
+
+// OauthRefreshTokensCleared reports if the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity was cleared.
+func (m *UserMutation) OauthRefreshTokensCleared() bool {
+	return m.clearedoauth_refresh_tokens
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (m *UserMutation) RemoveOauthRefreshTokenIDs(ids ...string) {
+	if m.removedoauth_refresh_tokens == nil {
+		m.removedoauth_refresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_refresh_tokens, ids[i])
+		m.removedoauth_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthRefreshTokens returns the removed IDs of the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity.
+func (m *UserMutation) RemovedOauthRefreshTokensIDs() (ids []string) {
+	for id := range m.removedoauth_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthRefreshTokensIDs returns the "oauth_refresh_tokens" edge IDs in the mutation.
+func (m *UserMutation) OauthRefreshTokensIDs() (ids []string) {
+	for id := range m.oauth_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthRefreshTokens resets all changes to the "oauth_refresh_tokens" edge.
+func (m *UserMutation) ResetOauthRefreshTokens() {
+	m.oauth_refresh_tokens = nil
+	m.clearedoauth_refresh_tokens = false
+	m.removedoauth_refresh_tokens = nil
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by ids.
+func (m *UserMutation) AddOauthAccessTokenIDs(ids ...string) {
+	if m.oauth_access_tokens == nil {
+		m.oauth_access_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_access_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthAccessTokens clears the "oauth_access_tokens" edge to the OAuthAccessToken entity.
+func (m *UserMutation) ClearOauthAccessTokens() {
+	m.clearedoauth_access_tokens = true
+}
+
+// OauthAccessTokensCleared reports if the "oauth_access_tokens" edge to the OAuthAccessToken entity was cleared.
+func (m *UserMutation) OauthAccessTokensCleared() bool {
+	return m.clearedoauth_access_tokens
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (m *UserMutation) RemoveOauthAccessTokenIDs(ids ...string) {
+	if m.removedoauth_access_tokens == nil {
+		m.removedoauth_access_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_access_tokens, ids[i])
+		m.removedoauth_access_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthAccessTokens returns the removed IDs of the "oauth_access_tokens" edge to the OAuthAccessToken entity.
+func (m *UserMutation) RemovedOauthAccessTokensIDs() (ids []string) {
+	for id := range m.removedoauth_access_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthAccessTokensIDs returns the "oauth_access_tokens" edge IDs in the mutation.
+func (m *UserMutation) OauthAccessTokensIDs() (ids []string) {
+	for id := range m.oauth_access_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthAccessTokens resets all changes to the "oauth_access_tokens" edge.
+func (m *UserMutation) ResetOauthAccessTokens() {
+	m.oauth_access_tokens = nil
+	m.clearedoauth_access_tokens = false
+	m.removedoauth_access_tokens = nil
+}
+
+// AddOauthConsentIDs adds the "oauth_consents" edge to the OAuthConsent entity by ids.
+func (m *UserMutation) AddOauthConsentIDs(ids ...string) {
+	if m.oauth_consents == nil {
+		m.oauth_consents = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.oauth_consents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauthConsents clears the "oauth_consents" edge to the OAuthConsent entity.
+func (m *UserMutation) ClearOauthConsents() {
+	m.clearedoauth_consents = true
+}
+
+// OauthConsentsCleared reports if the "oauth_consents" edge to the OAuthConsent entity was cleared.
+func (m *UserMutation) OauthConsentsCleared() bool {
+	return m.clearedoauth_consents
+}
+
+// RemoveOauthConsentIDs removes the "oauth_consents" edge to the OAuthConsent entity by IDs.
+func (m *UserMutation) RemoveOauthConsentIDs(ids ...string) {
+	if m.removedoauth_consents == nil {
+		m.removedoauth_consents = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth_consents, ids[i])
+		m.removedoauth_consents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauthConsents returns the removed IDs of the "oauth_consents" edge to the OAuthConsent entity.
+func (m *UserMutation) RemovedOauthConsentsIDs() (ids []string) {
+	for id := range m.removedoauth_consents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OauthConsentsIDs returns the "oauth_consents" edge IDs in the mutation.
+func (m *UserMutation) OauthConsentsIDs() (ids []string) {
+	for id := range m.oauth_consents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauthConsents resets all changes to the "oauth_consents" edge.
+func (m *UserMutation) ResetOauthConsents() {
+	m.oauth_consents = nil
+	m.clearedoauth_consents = false
+	m.removedoauth_consents = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -24928,7 +36036,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.name != nil {
 		fields = append(fields, user.FieldName)
 	}
@@ -24980,6 +36088,9 @@ func (m *UserMutation) Fields() []string {
 	if m.is_anonymous != nil {
 		fields = append(fields, user.FieldIsAnonymous)
 	}
+	if m.last_login_method != nil {
+		fields = append(fields, user.FieldLastLoginMethod)
+	}
 	return fields
 }
 
@@ -25022,6 +36133,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.DisplayUsername()
 	case user.FieldIsAnonymous:
 		return m.IsAnonymous()
+	case user.FieldLastLoginMethod:
+		return m.LastLoginMethod()
 	}
 	return nil, false
 }
@@ -25065,6 +36178,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldDisplayUsername(ctx)
 	case user.FieldIsAnonymous:
 		return m.OldIsAnonymous(ctx)
+	case user.FieldLastLoginMethod:
+		return m.OldLastLoginMethod(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -25193,6 +36308,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIsAnonymous(v)
 		return nil
+	case user.FieldLastLoginMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastLoginMethod(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -25259,6 +36381,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldIsAnonymous) {
 		fields = append(fields, user.FieldIsAnonymous)
 	}
+	if m.FieldCleared(user.FieldLastLoginMethod) {
+		fields = append(fields, user.FieldLastLoginMethod)
+	}
 	return fields
 }
 
@@ -25308,6 +36433,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldIsAnonymous:
 		m.ClearIsAnonymous()
+		return nil
+	case user.FieldLastLoginMethod:
+		m.ClearLastLoginMethod()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -25368,13 +36496,16 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldIsAnonymous:
 		m.ResetIsAnonymous()
 		return nil
+	case user.FieldLastLoginMethod:
+		m.ResetLastLoginMethod()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.sessions != nil {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -25410,6 +36541,21 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.scim_identity_tombstones != nil {
 		edges = append(edges, user.EdgeScimIdentityTombstones)
+	}
+	if m.wallet_addresses != nil {
+		edges = append(edges, user.EdgeWalletAddresses)
+	}
+	if m.oauth_clients != nil {
+		edges = append(edges, user.EdgeOauthClients)
+	}
+	if m.oauth_refresh_tokens != nil {
+		edges = append(edges, user.EdgeOauthRefreshTokens)
+	}
+	if m.oauth_access_tokens != nil {
+		edges = append(edges, user.EdgeOauthAccessTokens)
+	}
+	if m.oauth_consents != nil {
+		edges = append(edges, user.EdgeOauthConsents)
 	}
 	return edges
 }
@@ -25488,13 +36634,43 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeWalletAddresses:
+		ids := make([]ent.Value, 0, len(m.wallet_addresses))
+		for id := range m.wallet_addresses {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthClients:
+		ids := make([]ent.Value, 0, len(m.oauth_clients))
+		for id := range m.oauth_clients {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.oauth_refresh_tokens))
+		for id := range m.oauth_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthAccessTokens:
+		ids := make([]ent.Value, 0, len(m.oauth_access_tokens))
+		for id := range m.oauth_access_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthConsents:
+		ids := make([]ent.Value, 0, len(m.oauth_consents))
+		for id := range m.oauth_consents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.removedsessions != nil {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -25527,6 +36703,21 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedscim_identity_tombstones != nil {
 		edges = append(edges, user.EdgeScimIdentityTombstones)
+	}
+	if m.removedwallet_addresses != nil {
+		edges = append(edges, user.EdgeWalletAddresses)
+	}
+	if m.removedoauth_clients != nil {
+		edges = append(edges, user.EdgeOauthClients)
+	}
+	if m.removedoauth_refresh_tokens != nil {
+		edges = append(edges, user.EdgeOauthRefreshTokens)
+	}
+	if m.removedoauth_access_tokens != nil {
+		edges = append(edges, user.EdgeOauthAccessTokens)
+	}
+	if m.removedoauth_consents != nil {
+		edges = append(edges, user.EdgeOauthConsents)
 	}
 	return edges
 }
@@ -25601,13 +36792,43 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeWalletAddresses:
+		ids := make([]ent.Value, 0, len(m.removedwallet_addresses))
+		for id := range m.removedwallet_addresses {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthClients:
+		ids := make([]ent.Value, 0, len(m.removedoauth_clients))
+		for id := range m.removedoauth_clients {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth_refresh_tokens))
+		for id := range m.removedoauth_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthAccessTokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth_access_tokens))
+		for id := range m.removedoauth_access_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauthConsents:
+		ids := make([]ent.Value, 0, len(m.removedoauth_consents))
+		for id := range m.removedoauth_consents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.clearedsessions {
 		edges = append(edges, user.EdgeSessions)
 	}
@@ -25644,6 +36865,21 @@ func (m *UserMutation) ClearedEdges() []string {
 	if m.clearedscim_identity_tombstones {
 		edges = append(edges, user.EdgeScimIdentityTombstones)
 	}
+	if m.clearedwallet_addresses {
+		edges = append(edges, user.EdgeWalletAddresses)
+	}
+	if m.clearedoauth_clients {
+		edges = append(edges, user.EdgeOauthClients)
+	}
+	if m.clearedoauth_refresh_tokens {
+		edges = append(edges, user.EdgeOauthRefreshTokens)
+	}
+	if m.clearedoauth_access_tokens {
+		edges = append(edges, user.EdgeOauthAccessTokens)
+	}
+	if m.clearedoauth_consents {
+		edges = append(edges, user.EdgeOauthConsents)
+	}
 	return edges
 }
 
@@ -25675,6 +36911,16 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedscim_projection_grants
 	case user.EdgeScimIdentityTombstones:
 		return m.clearedscim_identity_tombstones
+	case user.EdgeWalletAddresses:
+		return m.clearedwallet_addresses
+	case user.EdgeOauthClients:
+		return m.clearedoauth_clients
+	case user.EdgeOauthRefreshTokens:
+		return m.clearedoauth_refresh_tokens
+	case user.EdgeOauthAccessTokens:
+		return m.clearedoauth_access_tokens
+	case user.EdgeOauthConsents:
+		return m.clearedoauth_consents
 	}
 	return false
 }
@@ -25729,6 +36975,21 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeScimIdentityTombstones:
 		m.ResetScimIdentityTombstones()
+		return nil
+	case user.EdgeWalletAddresses:
+		m.ResetWalletAddresses()
+		return nil
+	case user.EdgeOauthClients:
+		m.ResetOauthClients()
+		return nil
+	case user.EdgeOauthRefreshTokens:
+		m.ResetOauthRefreshTokens()
+		return nil
+	case user.EdgeOauthAccessTokens:
+		m.ResetOauthAccessTokens()
+		return nil
+	case user.EdgeOauthConsents:
+		m.ResetOauthConsents()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
@@ -26280,4 +37541,642 @@ func (m *VerificationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *VerificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Verification edge %s", name)
+}
+
+// WalletAddressMutation represents an operation that mutates the WalletAddress nodes in the graph.
+type WalletAddressMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	address       *string
+	chain_id      *int
+	addchain_id   *int
+	is_primary    *bool
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *string
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*WalletAddress, error)
+	predicates    []predicate.WalletAddress
+}
+
+var _ ent.Mutation = (*WalletAddressMutation)(nil)
+
+// walletaddressOption allows management of the mutation configuration using functional options.
+type walletaddressOption func(*WalletAddressMutation)
+
+// newWalletAddressMutation creates new mutation for the WalletAddress entity.
+func newWalletAddressMutation(c config, op Op, opts ...walletaddressOption) *WalletAddressMutation {
+	m := &WalletAddressMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWalletAddress,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWalletAddressID sets the ID field of the mutation.
+func withWalletAddressID(id string) walletaddressOption {
+	return func(m *WalletAddressMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WalletAddress
+		)
+		m.oldValue = func(ctx context.Context) (*WalletAddress, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WalletAddress.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWalletAddress sets the old WalletAddress of the mutation.
+func withWalletAddress(node *WalletAddress) walletaddressOption {
+	return func(m *WalletAddressMutation) {
+		m.oldValue = func(context.Context) (*WalletAddress, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WalletAddressMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WalletAddressMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WalletAddress entities.
+func (m *WalletAddressMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WalletAddressMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WalletAddressMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WalletAddress.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *WalletAddressMutation) SetUserID(s string) {
+	m.user = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *WalletAddressMutation) UserID() (r string, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the WalletAddress entity.
+// If the WalletAddress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalletAddressMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *WalletAddressMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *WalletAddressMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *WalletAddressMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the WalletAddress entity.
+// If the WalletAddress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalletAddressMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *WalletAddressMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetChainID sets the "chain_id" field.
+func (m *WalletAddressMutation) SetChainID(i int) {
+	m.chain_id = &i
+	m.addchain_id = nil
+}
+
+// ChainID returns the value of the "chain_id" field in the mutation.
+func (m *WalletAddressMutation) ChainID() (r int, exists bool) {
+	v := m.chain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChainID returns the old "chain_id" field's value of the WalletAddress entity.
+// If the WalletAddress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalletAddressMutation) OldChainID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChainID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChainID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChainID: %w", err)
+	}
+	return oldValue.ChainID, nil
+}
+
+// AddChainID adds i to the "chain_id" field.
+func (m *WalletAddressMutation) AddChainID(i int) {
+	if m.addchain_id != nil {
+		*m.addchain_id += i
+	} else {
+		m.addchain_id = &i
+	}
+}
+
+// AddedChainID returns the value that was added to the "chain_id" field in this mutation.
+func (m *WalletAddressMutation) AddedChainID() (r int, exists bool) {
+	v := m.addchain_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChainID resets all changes to the "chain_id" field.
+func (m *WalletAddressMutation) ResetChainID() {
+	m.chain_id = nil
+	m.addchain_id = nil
+}
+
+// SetIsPrimary sets the "is_primary" field.
+func (m *WalletAddressMutation) SetIsPrimary(b bool) {
+	m.is_primary = &b
+}
+
+// IsPrimary returns the value of the "is_primary" field in the mutation.
+func (m *WalletAddressMutation) IsPrimary() (r bool, exists bool) {
+	v := m.is_primary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIsPrimary returns the old "is_primary" field's value of the WalletAddress entity.
+// If the WalletAddress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalletAddressMutation) OldIsPrimary(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIsPrimary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIsPrimary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIsPrimary: %w", err)
+	}
+	return oldValue.IsPrimary, nil
+}
+
+// ResetIsPrimary resets all changes to the "is_primary" field.
+func (m *WalletAddressMutation) ResetIsPrimary() {
+	m.is_primary = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WalletAddressMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WalletAddressMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WalletAddress entity.
+// If the WalletAddress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalletAddressMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WalletAddressMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *WalletAddressMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[walletaddress.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *WalletAddressMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *WalletAddressMutation) UserIDs() (ids []string) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *WalletAddressMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the WalletAddressMutation builder.
+func (m *WalletAddressMutation) Where(ps ...predicate.WalletAddress) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WalletAddressMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WalletAddressMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WalletAddress, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WalletAddressMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WalletAddressMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WalletAddress).
+func (m *WalletAddressMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WalletAddressMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.user != nil {
+		fields = append(fields, walletaddress.FieldUserID)
+	}
+	if m.address != nil {
+		fields = append(fields, walletaddress.FieldAddress)
+	}
+	if m.chain_id != nil {
+		fields = append(fields, walletaddress.FieldChainID)
+	}
+	if m.is_primary != nil {
+		fields = append(fields, walletaddress.FieldIsPrimary)
+	}
+	if m.created_at != nil {
+		fields = append(fields, walletaddress.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WalletAddressMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case walletaddress.FieldUserID:
+		return m.UserID()
+	case walletaddress.FieldAddress:
+		return m.Address()
+	case walletaddress.FieldChainID:
+		return m.ChainID()
+	case walletaddress.FieldIsPrimary:
+		return m.IsPrimary()
+	case walletaddress.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WalletAddressMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case walletaddress.FieldUserID:
+		return m.OldUserID(ctx)
+	case walletaddress.FieldAddress:
+		return m.OldAddress(ctx)
+	case walletaddress.FieldChainID:
+		return m.OldChainID(ctx)
+	case walletaddress.FieldIsPrimary:
+		return m.OldIsPrimary(ctx)
+	case walletaddress.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WalletAddress field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WalletAddressMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case walletaddress.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case walletaddress.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case walletaddress.FieldChainID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChainID(v)
+		return nil
+	case walletaddress.FieldIsPrimary:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIsPrimary(v)
+		return nil
+	case walletaddress.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WalletAddress field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WalletAddressMutation) AddedFields() []string {
+	var fields []string
+	if m.addchain_id != nil {
+		fields = append(fields, walletaddress.FieldChainID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WalletAddressMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case walletaddress.FieldChainID:
+		return m.AddedChainID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WalletAddressMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case walletaddress.FieldChainID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChainID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WalletAddress numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WalletAddressMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WalletAddressMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WalletAddressMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WalletAddress nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WalletAddressMutation) ResetField(name string) error {
+	switch name {
+	case walletaddress.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case walletaddress.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case walletaddress.FieldChainID:
+		m.ResetChainID()
+		return nil
+	case walletaddress.FieldIsPrimary:
+		m.ResetIsPrimary()
+		return nil
+	case walletaddress.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WalletAddress field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WalletAddressMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, walletaddress.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WalletAddressMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case walletaddress.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WalletAddressMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WalletAddressMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WalletAddressMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, walletaddress.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WalletAddressMutation) EdgeCleared(name string) bool {
+	switch name {
+	case walletaddress.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WalletAddressMutation) ClearEdge(name string) error {
+	switch name {
+	case walletaddress.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown WalletAddress unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WalletAddressMutation) ResetEdge(name string) error {
+	switch name {
+	case walletaddress.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown WalletAddress edge %s", name)
 }

@@ -7,12 +7,21 @@ import (
 
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/apikey"
+	"github.com/kernia/kernia/ent/devicecode"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/jsonwebkey"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthclientassertion"
+	"github.com/kernia/kernia/ent/oauthclientresource"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
+	"github.com/kernia/kernia/ent/oauthresource"
 	"github.com/kernia/kernia/ent/organization"
 	"github.com/kernia/kernia/ent/organizationrole"
 	"github.com/kernia/kernia/ent/passkey"
+	"github.com/kernia/kernia/ent/ratelimit"
 	"github.com/kernia/kernia/ent/schema"
 	"github.com/kernia/kernia/ent/scimconnectionbinding"
 	"github.com/kernia/kernia/ent/scimgroup"
@@ -32,6 +41,7 @@ import (
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
 	"github.com/kernia/kernia/ent/verification"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -104,6 +114,17 @@ func init() {
 	account.DefaultID = accountDescID.Default.(func() string)
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = accountDescID.Validators[0].(func(string) error)
+	devicecodeMixin := schema.DeviceCode{}.Mixin()
+	devicecodeMixinFields0 := devicecodeMixin[0].Fields()
+	_ = devicecodeMixinFields0
+	devicecodeFields := schema.DeviceCode{}.Fields()
+	_ = devicecodeFields
+	// devicecodeDescID is the schema descriptor for id field.
+	devicecodeDescID := devicecodeMixinFields0[0].Descriptor()
+	// devicecode.DefaultID holds the default value on creation for the id field.
+	devicecode.DefaultID = devicecodeDescID.Default.(func() string)
+	// devicecode.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	devicecode.IDValidator = devicecodeDescID.Validators[0].(func(string) error)
 	invitationMixin := schema.Invitation{}.Mixin()
 	invitationMixinFields0 := invitationMixin[0].Fields()
 	_ = invitationMixinFields0
@@ -157,6 +178,149 @@ func init() {
 	member.DefaultID = memberDescID.Default.(func() string)
 	// member.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	member.IDValidator = memberDescID.Validators[0].(func(string) error)
+	oauthaccesstokenMixin := schema.OAuthAccessToken{}.Mixin()
+	oauthaccesstokenMixinFields0 := oauthaccesstokenMixin[0].Fields()
+	_ = oauthaccesstokenMixinFields0
+	oauthaccesstokenFields := schema.OAuthAccessToken{}.Fields()
+	_ = oauthaccesstokenFields
+	// oauthaccesstokenDescCreatedAt is the schema descriptor for created_at field.
+	oauthaccesstokenDescCreatedAt := oauthaccesstokenMixinFields0[11].Descriptor()
+	// oauthaccesstoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthaccesstoken.DefaultCreatedAt = oauthaccesstokenDescCreatedAt.Default.(func() time.Time)
+	// oauthaccesstokenDescID is the schema descriptor for id field.
+	oauthaccesstokenDescID := oauthaccesstokenMixinFields0[0].Descriptor()
+	// oauthaccesstoken.DefaultID holds the default value on creation for the id field.
+	oauthaccesstoken.DefaultID = oauthaccesstokenDescID.Default.(func() string)
+	// oauthaccesstoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthaccesstoken.IDValidator = oauthaccesstokenDescID.Validators[0].(func(string) error)
+	oauthclientMixin := schema.OAuthClient{}.Mixin()
+	oauthclientMixinFields0 := oauthclientMixin[0].Fields()
+	_ = oauthclientMixinFields0
+	oauthclientFields := schema.OAuthClient{}.Fields()
+	_ = oauthclientFields
+	// oauthclientDescDisabled is the schema descriptor for disabled field.
+	oauthclientDescDisabled := oauthclientMixinFields0[4].Descriptor()
+	// oauthclient.DefaultDisabled holds the default value on creation for the disabled field.
+	oauthclient.DefaultDisabled = oauthclientDescDisabled.Default.(bool)
+	// oauthclientDescClientCredentialsScopes is the schema descriptor for client_credentials_scopes field.
+	oauthclientDescClientCredentialsScopes := oauthclientMixinFields0[9].Descriptor()
+	// oauthclient.DefaultClientCredentialsScopes holds the default value on creation for the client_credentials_scopes field.
+	oauthclient.DefaultClientCredentialsScopes = oauthclientDescClientCredentialsScopes.Default.([]string)
+	// oauthclientDescCreatedAt is the schema descriptor for created_at field.
+	oauthclientDescCreatedAt := oauthclientMixinFields0[11].Descriptor()
+	// oauthclient.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthclient.DefaultCreatedAt = oauthclientDescCreatedAt.Default.(func() time.Time)
+	// oauthclientDescUpdatedAt is the schema descriptor for updated_at field.
+	oauthclientDescUpdatedAt := oauthclientMixinFields0[12].Descriptor()
+	// oauthclient.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	oauthclient.DefaultUpdatedAt = oauthclientDescUpdatedAt.Default.(func() time.Time)
+	// oauthclient.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	oauthclient.UpdateDefaultUpdatedAt = oauthclientDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// oauthclientDescDpopBoundAccessTokens is the schema descriptor for dpop_bound_access_tokens field.
+	oauthclientDescDpopBoundAccessTokens := oauthclientMixinFields0[33].Descriptor()
+	// oauthclient.DefaultDpopBoundAccessTokens holds the default value on creation for the dpop_bound_access_tokens field.
+	oauthclient.DefaultDpopBoundAccessTokens = oauthclientDescDpopBoundAccessTokens.Default.(bool)
+	// oauthclientDescID is the schema descriptor for id field.
+	oauthclientDescID := oauthclientMixinFields0[0].Descriptor()
+	// oauthclient.DefaultID holds the default value on creation for the id field.
+	oauthclient.DefaultID = oauthclientDescID.Default.(func() string)
+	// oauthclient.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthclient.IDValidator = oauthclientDescID.Validators[0].(func(string) error)
+	oauthclientassertionMixin := schema.OAuthClientAssertion{}.Mixin()
+	oauthclientassertionMixinFields0 := oauthclientassertionMixin[0].Fields()
+	_ = oauthclientassertionMixinFields0
+	oauthclientassertionFields := schema.OAuthClientAssertion{}.Fields()
+	_ = oauthclientassertionFields
+	// oauthclientassertionDescID is the schema descriptor for id field.
+	oauthclientassertionDescID := oauthclientassertionMixinFields0[0].Descriptor()
+	// oauthclientassertion.DefaultID holds the default value on creation for the id field.
+	oauthclientassertion.DefaultID = oauthclientassertionDescID.Default.(func() string)
+	// oauthclientassertion.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthclientassertion.IDValidator = oauthclientassertionDescID.Validators[0].(func(string) error)
+	oauthclientresourceMixin := schema.OAuthClientResource{}.Mixin()
+	oauthclientresourceMixinFields0 := oauthclientresourceMixin[0].Fields()
+	_ = oauthclientresourceMixinFields0
+	oauthclientresourceFields := schema.OAuthClientResource{}.Fields()
+	_ = oauthclientresourceFields
+	// oauthclientresourceDescCreatedAt is the schema descriptor for created_at field.
+	oauthclientresourceDescCreatedAt := oauthclientresourceMixinFields0[4].Descriptor()
+	// oauthclientresource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthclientresource.DefaultCreatedAt = oauthclientresourceDescCreatedAt.Default.(func() time.Time)
+	// oauthclientresourceDescID is the schema descriptor for id field.
+	oauthclientresourceDescID := oauthclientresourceMixinFields0[0].Descriptor()
+	// oauthclientresource.DefaultID holds the default value on creation for the id field.
+	oauthclientresource.DefaultID = oauthclientresourceDescID.Default.(func() string)
+	// oauthclientresource.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthclientresource.IDValidator = oauthclientresourceDescID.Validators[0].(func(string) error)
+	oauthconsentMixin := schema.OAuthConsent{}.Mixin()
+	oauthconsentMixinFields0 := oauthconsentMixin[0].Fields()
+	_ = oauthconsentMixinFields0
+	oauthconsentFields := schema.OAuthConsent{}.Fields()
+	_ = oauthconsentFields
+	// oauthconsentDescCreatedAt is the schema descriptor for created_at field.
+	oauthconsentDescCreatedAt := oauthconsentMixinFields0[7].Descriptor()
+	// oauthconsent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthconsent.DefaultCreatedAt = oauthconsentDescCreatedAt.Default.(func() time.Time)
+	// oauthconsentDescUpdatedAt is the schema descriptor for updated_at field.
+	oauthconsentDescUpdatedAt := oauthconsentMixinFields0[8].Descriptor()
+	// oauthconsent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	oauthconsent.DefaultUpdatedAt = oauthconsentDescUpdatedAt.Default.(func() time.Time)
+	// oauthconsent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	oauthconsent.UpdateDefaultUpdatedAt = oauthconsentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// oauthconsentDescID is the schema descriptor for id field.
+	oauthconsentDescID := oauthconsentMixinFields0[0].Descriptor()
+	// oauthconsent.DefaultID holds the default value on creation for the id field.
+	oauthconsent.DefaultID = oauthconsentDescID.Default.(func() string)
+	// oauthconsent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthconsent.IDValidator = oauthconsentDescID.Validators[0].(func(string) error)
+	oauthrefreshtokenMixin := schema.OAuthRefreshToken{}.Mixin()
+	oauthrefreshtokenMixinFields0 := oauthrefreshtokenMixin[0].Fields()
+	_ = oauthrefreshtokenMixinFields0
+	oauthrefreshtokenFields := schema.OAuthRefreshToken{}.Fields()
+	_ = oauthrefreshtokenFields
+	// oauthrefreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	oauthrefreshtokenDescCreatedAt := oauthrefreshtokenMixinFields0[10].Descriptor()
+	// oauthrefreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthrefreshtoken.DefaultCreatedAt = oauthrefreshtokenDescCreatedAt.Default.(func() time.Time)
+	// oauthrefreshtokenDescID is the schema descriptor for id field.
+	oauthrefreshtokenDescID := oauthrefreshtokenMixinFields0[0].Descriptor()
+	// oauthrefreshtoken.DefaultID holds the default value on creation for the id field.
+	oauthrefreshtoken.DefaultID = oauthrefreshtokenDescID.Default.(func() string)
+	// oauthrefreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthrefreshtoken.IDValidator = oauthrefreshtokenDescID.Validators[0].(func(string) error)
+	oauthresourceMixin := schema.OAuthResource{}.Mixin()
+	oauthresourceMixinFields0 := oauthresourceMixin[0].Fields()
+	_ = oauthresourceMixinFields0
+	oauthresourceFields := schema.OAuthResource{}.Fields()
+	_ = oauthresourceFields
+	// oauthresourceDescDpopBoundAccessTokensRequired is the schema descriptor for dpop_bound_access_tokens_required field.
+	oauthresourceDescDpopBoundAccessTokensRequired := oauthresourceMixinFields0[9].Descriptor()
+	// oauthresource.DefaultDpopBoundAccessTokensRequired holds the default value on creation for the dpop_bound_access_tokens_required field.
+	oauthresource.DefaultDpopBoundAccessTokensRequired = oauthresourceDescDpopBoundAccessTokensRequired.Default.(bool)
+	// oauthresourceDescDisabled is the schema descriptor for disabled field.
+	oauthresourceDescDisabled := oauthresourceMixinFields0[10].Descriptor()
+	// oauthresource.DefaultDisabled holds the default value on creation for the disabled field.
+	oauthresource.DefaultDisabled = oauthresourceDescDisabled.Default.(bool)
+	// oauthresourceDescCreatedAt is the schema descriptor for created_at field.
+	oauthresourceDescCreatedAt := oauthresourceMixinFields0[11].Descriptor()
+	// oauthresource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	oauthresource.DefaultCreatedAt = oauthresourceDescCreatedAt.Default.(func() time.Time)
+	// oauthresourceDescUpdatedAt is the schema descriptor for updated_at field.
+	oauthresourceDescUpdatedAt := oauthresourceMixinFields0[12].Descriptor()
+	// oauthresource.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	oauthresource.DefaultUpdatedAt = oauthresourceDescUpdatedAt.Default.(func() time.Time)
+	// oauthresource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	oauthresource.UpdateDefaultUpdatedAt = oauthresourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// oauthresourceDescPolicyVersion is the schema descriptor for policy_version field.
+	oauthresourceDescPolicyVersion := oauthresourceMixinFields0[13].Descriptor()
+	// oauthresource.DefaultPolicyVersion holds the default value on creation for the policy_version field.
+	oauthresource.DefaultPolicyVersion = oauthresourceDescPolicyVersion.Default.(int)
+	// oauthresourceDescID is the schema descriptor for id field.
+	oauthresourceDescID := oauthresourceMixinFields0[0].Descriptor()
+	// oauthresource.DefaultID holds the default value on creation for the id field.
+	oauthresource.DefaultID = oauthresourceDescID.Default.(func() string)
+	// oauthresource.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	oauthresource.IDValidator = oauthresourceDescID.Validators[0].(func(string) error)
 	organizationMixin := schema.Organization{}.Mixin()
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
@@ -206,6 +370,21 @@ func init() {
 	passkey.DefaultID = passkeyDescID.Default.(func() string)
 	// passkey.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	passkey.IDValidator = passkeyDescID.Validators[0].(func(string) error)
+	ratelimitMixin := schema.RateLimit{}.Mixin()
+	ratelimitMixinFields0 := ratelimitMixin[0].Fields()
+	_ = ratelimitMixinFields0
+	ratelimitFields := schema.RateLimit{}.Fields()
+	_ = ratelimitFields
+	// ratelimitDescLastRequest is the schema descriptor for last_request field.
+	ratelimitDescLastRequest := ratelimitMixinFields0[3].Descriptor()
+	// ratelimit.DefaultLastRequest holds the default value on creation for the last_request field.
+	ratelimit.DefaultLastRequest = ratelimitDescLastRequest.Default.(func() int64)
+	// ratelimitDescID is the schema descriptor for id field.
+	ratelimitDescID := ratelimitMixinFields0[0].Descriptor()
+	// ratelimit.DefaultID holds the default value on creation for the id field.
+	ratelimit.DefaultID = ratelimitDescID.Default.(func() string)
+	// ratelimit.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	ratelimit.IDValidator = ratelimitDescID.Validators[0].(func(string) error)
 	scimconnectionbindingMixin := schema.SCIMConnectionBinding{}.Mixin()
 	scimconnectionbindingMixinFields0 := scimconnectionbindingMixin[0].Fields()
 	_ = scimconnectionbindingMixinFields0
@@ -568,4 +747,23 @@ func init() {
 	verification.DefaultID = verificationDescID.Default.(func() string)
 	// verification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	verification.IDValidator = verificationDescID.Validators[0].(func(string) error)
+	walletaddressMixin := schema.WalletAddress{}.Mixin()
+	walletaddressMixinFields0 := walletaddressMixin[0].Fields()
+	_ = walletaddressMixinFields0
+	walletaddressFields := schema.WalletAddress{}.Fields()
+	_ = walletaddressFields
+	// walletaddressDescIsPrimary is the schema descriptor for is_primary field.
+	walletaddressDescIsPrimary := walletaddressMixinFields0[4].Descriptor()
+	// walletaddress.DefaultIsPrimary holds the default value on creation for the is_primary field.
+	walletaddress.DefaultIsPrimary = walletaddressDescIsPrimary.Default.(bool)
+	// walletaddressDescCreatedAt is the schema descriptor for created_at field.
+	walletaddressDescCreatedAt := walletaddressMixinFields0[5].Descriptor()
+	// walletaddress.DefaultCreatedAt holds the default value on creation for the created_at field.
+	walletaddress.DefaultCreatedAt = walletaddressDescCreatedAt.Default.(func() time.Time)
+	// walletaddressDescID is the schema descriptor for id field.
+	walletaddressDescID := walletaddressMixinFields0[0].Descriptor()
+	// walletaddress.DefaultID holds the default value on creation for the id field.
+	walletaddress.DefaultID = walletaddressDescID.Default.(func() string)
+	// walletaddress.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	walletaddress.IDValidator = walletaddressDescID.Validators[0].(func(string) error)
 }

@@ -48,9 +48,13 @@ type Session struct {
 type SessionEdges struct {
 	// User holds the value of the user edge.
 	User *User `json:"user,omitempty"`
+	// OauthRefreshTokens holds the value of the oauth_refresh_tokens edge.
+	OauthRefreshTokens []*OAuthRefreshToken `json:"oauth_refresh_tokens,omitempty"`
+	// OauthAccessTokens holds the value of the oauth_access_tokens edge.
+	OauthAccessTokens []*OAuthAccessToken `json:"oauth_access_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
 }
 
 // UserOrErr returns the User value or an error if the edge
@@ -62,6 +66,24 @@ func (e SessionEdges) UserOrErr() (*User, error) {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "user"}
+}
+
+// OauthRefreshTokensOrErr returns the OauthRefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e SessionEdges) OauthRefreshTokensOrErr() ([]*OAuthRefreshToken, error) {
+	if e.loadedTypes[1] {
+		return e.OauthRefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_refresh_tokens"}
+}
+
+// OauthAccessTokensOrErr returns the OauthAccessTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e SessionEdges) OauthAccessTokensOrErr() ([]*OAuthAccessToken, error) {
+	if e.loadedTypes[2] {
+		return e.OauthAccessTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_access_tokens"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -175,6 +197,16 @@ func (_m *Session) Value(name string) (ent.Value, error) {
 // QueryUser queries the "user" edge of the Session entity.
 func (_m *Session) QueryUser() *UserQuery {
 	return NewSessionClient(_m.config).QueryUser(_m)
+}
+
+// QueryOauthRefreshTokens queries the "oauth_refresh_tokens" edge of the Session entity.
+func (_m *Session) QueryOauthRefreshTokens() *OAuthRefreshTokenQuery {
+	return NewSessionClient(_m.config).QueryOauthRefreshTokens(_m)
+}
+
+// QueryOauthAccessTokens queries the "oauth_access_tokens" edge of the Session entity.
+func (_m *Session) QueryOauthAccessTokens() *OAuthAccessTokenQuery {
+	return NewSessionClient(_m.config).QueryOauthAccessTokens(_m)
 }
 
 // Update returns a builder for updating this Session.

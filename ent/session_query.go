@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -11,6 +12,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
 	"github.com/kernia/kernia/ent/predicate"
 	"github.com/kernia/kernia/ent/session"
 	"github.com/kernia/kernia/ent/user"
@@ -19,11 +22,13 @@ import (
 // SessionQuery is the builder for querying Session entities.
 type SessionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []session.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Session
-	withUser   *UserQuery
+	ctx                    *QueryContext
+	order                  []session.OrderOption
+	inters                 []Interceptor
+	predicates             []predicate.Session
+	withUser               *UserQuery
+	withOauthRefreshTokens *OAuthRefreshTokenQuery
+	withOauthAccessTokens  *OAuthAccessTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -75,6 +80,50 @@ func (_q *SessionQuery) QueryUser() *UserQuery {
 			sqlgraph.From(session.Table, session.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, session.UserTable, session.UserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthRefreshTokens chains the current query on the "oauth_refresh_tokens" edge.
+func (_q *SessionQuery) QueryOauthRefreshTokens() *OAuthRefreshTokenQuery {
+	query := (&OAuthRefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, selector),
+			sqlgraph.To(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, session.OauthRefreshTokensTable, session.OauthRefreshTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthAccessTokens chains the current query on the "oauth_access_tokens" edge.
+func (_q *SessionQuery) QueryOauthAccessTokens() *OAuthAccessTokenQuery {
+	query := (&OAuthAccessTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, selector),
+			sqlgraph.To(oauthaccesstoken.Table, oauthaccesstoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, session.OauthAccessTokensTable, session.OauthAccessTokensColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -269,12 +318,14 @@ func (_q *SessionQuery) Clone() *SessionQuery {
 		return nil
 	}
 	return &SessionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]session.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Session{}, _q.predicates...),
-		withUser:   _q.withUser.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]session.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Session{}, _q.predicates...),
+		withUser:               _q.withUser.Clone(),
+		withOauthRefreshTokens: _q.withOauthRefreshTokens.Clone(),
+		withOauthAccessTokens:  _q.withOauthAccessTokens.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -289,6 +340,28 @@ func (_q *SessionQuery) WithUser(opts ...func(*UserQuery)) *SessionQuery {
 		opt(query)
 	}
 	_q.withUser = query
+	return _q
+}
+
+// WithOauthRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SessionQuery) WithOauthRefreshTokens(opts ...func(*OAuthRefreshTokenQuery)) *SessionQuery {
+	query := (&OAuthRefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthRefreshTokens = query
+	return _q
+}
+
+// WithOauthAccessTokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_access_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SessionQuery) WithOauthAccessTokens(opts ...func(*OAuthAccessTokenQuery)) *SessionQuery {
+	query := (&OAuthAccessTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthAccessTokens = query
 	return _q
 }
 
@@ -370,8 +443,10 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 	var (
 		nodes       = []*Session{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [3]bool{
 			_q.withUser != nil,
+			_q.withOauthRefreshTokens != nil,
+			_q.withOauthAccessTokens != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -395,6 +470,24 @@ func (_q *SessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sess
 	if query := _q.withUser; query != nil {
 		if err := _q.loadUser(ctx, query, nodes, nil,
 			func(n *Session, e *User) { n.Edges.User = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthRefreshTokens; query != nil {
+		if err := _q.loadOauthRefreshTokens(ctx, query, nodes,
+			func(n *Session) { n.Edges.OauthRefreshTokens = []*OAuthRefreshToken{} },
+			func(n *Session, e *OAuthRefreshToken) {
+				n.Edges.OauthRefreshTokens = append(n.Edges.OauthRefreshTokens, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthAccessTokens; query != nil {
+		if err := _q.loadOauthAccessTokens(ctx, query, nodes,
+			func(n *Session) { n.Edges.OauthAccessTokens = []*OAuthAccessToken{} },
+			func(n *Session, e *OAuthAccessToken) {
+				n.Edges.OauthAccessTokens = append(n.Edges.OauthAccessTokens, e)
+			}); err != nil {
 			return nil, err
 		}
 	}
@@ -427,6 +520,72 @@ func (_q *SessionQuery) loadUser(ctx context.Context, query *UserQuery, nodes []
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *SessionQuery) loadOauthRefreshTokens(ctx context.Context, query *OAuthRefreshTokenQuery, nodes []*Session, init func(*Session), assign func(*Session, *OAuthRefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Session)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthrefreshtoken.FieldSessionID)
+	}
+	query.Where(predicate.OAuthRefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(session.OauthRefreshTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SessionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "session_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "session_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *SessionQuery) loadOauthAccessTokens(ctx context.Context, query *OAuthAccessTokenQuery, nodes []*Session, init func(*Session), assign func(*Session, *OAuthAccessToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Session)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthaccesstoken.FieldSessionID)
+	}
+	query.Where(predicate.OAuthAccessToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(session.OauthAccessTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SessionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "session_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "session_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
 	"github.com/kernia/kernia/ent/predicate"
 	"github.com/kernia/kernia/ent/session"
 	"github.com/kernia/kernia/ent/user"
@@ -182,6 +184,36 @@ func (_u *SessionUpdate) SetUser(v *User) *SessionUpdate {
 	return _u.SetUserID(v.ID)
 }
 
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (_u *SessionUpdate) AddOauthRefreshTokenIDs(ids ...string) *SessionUpdate {
+	_u.mutation.AddOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthRefreshTokens adds the "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *SessionUpdate) AddOauthRefreshTokens(v ...*OAuthRefreshToken) *SessionUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthRefreshTokenIDs(ids...)
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (_u *SessionUpdate) AddOauthAccessTokenIDs(ids ...string) *SessionUpdate {
+	_u.mutation.AddOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthAccessTokens adds the "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *SessionUpdate) AddOauthAccessTokens(v ...*OAuthAccessToken) *SessionUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthAccessTokenIDs(ids...)
+}
+
 // Mutation returns the SessionMutation object of the builder.
 func (_u *SessionUpdate) Mutation() *SessionMutation {
 	return _u.mutation
@@ -191,6 +223,48 @@ func (_u *SessionUpdate) Mutation() *SessionMutation {
 func (_u *SessionUpdate) ClearUser() *SessionUpdate {
 	_u.mutation.ClearUser()
 	return _u
+}
+
+// ClearOauthRefreshTokens clears all "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *SessionUpdate) ClearOauthRefreshTokens() *SessionUpdate {
+	_u.mutation.ClearOauthRefreshTokens()
+	return _u
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to OAuthRefreshToken entities by IDs.
+func (_u *SessionUpdate) RemoveOauthRefreshTokenIDs(ids ...string) *SessionUpdate {
+	_u.mutation.RemoveOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthRefreshTokens removes "oauth_refresh_tokens" edges to OAuthRefreshToken entities.
+func (_u *SessionUpdate) RemoveOauthRefreshTokens(v ...*OAuthRefreshToken) *SessionUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthRefreshTokenIDs(ids...)
+}
+
+// ClearOauthAccessTokens clears all "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *SessionUpdate) ClearOauthAccessTokens() *SessionUpdate {
+	_u.mutation.ClearOauthAccessTokens()
+	return _u
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to OAuthAccessToken entities by IDs.
+func (_u *SessionUpdate) RemoveOauthAccessTokenIDs(ids ...string) *SessionUpdate {
+	_u.mutation.RemoveOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthAccessTokens removes "oauth_access_tokens" edges to OAuthAccessToken entities.
+func (_u *SessionUpdate) RemoveOauthAccessTokens(v ...*OAuthAccessToken) *SessionUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthAccessTokenIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -310,6 +384,96 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthAccessTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthAccessTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -490,6 +654,36 @@ func (_u *SessionUpdateOne) SetUser(v *User) *SessionUpdateOne {
 	return _u.SetUserID(v.ID)
 }
 
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (_u *SessionUpdateOne) AddOauthRefreshTokenIDs(ids ...string) *SessionUpdateOne {
+	_u.mutation.AddOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthRefreshTokens adds the "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *SessionUpdateOne) AddOauthRefreshTokens(v ...*OAuthRefreshToken) *SessionUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthRefreshTokenIDs(ids...)
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (_u *SessionUpdateOne) AddOauthAccessTokenIDs(ids ...string) *SessionUpdateOne {
+	_u.mutation.AddOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthAccessTokens adds the "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *SessionUpdateOne) AddOauthAccessTokens(v ...*OAuthAccessToken) *SessionUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthAccessTokenIDs(ids...)
+}
+
 // Mutation returns the SessionMutation object of the builder.
 func (_u *SessionUpdateOne) Mutation() *SessionMutation {
 	return _u.mutation
@@ -499,6 +693,48 @@ func (_u *SessionUpdateOne) Mutation() *SessionMutation {
 func (_u *SessionUpdateOne) ClearUser() *SessionUpdateOne {
 	_u.mutation.ClearUser()
 	return _u
+}
+
+// ClearOauthRefreshTokens clears all "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *SessionUpdateOne) ClearOauthRefreshTokens() *SessionUpdateOne {
+	_u.mutation.ClearOauthRefreshTokens()
+	return _u
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to OAuthRefreshToken entities by IDs.
+func (_u *SessionUpdateOne) RemoveOauthRefreshTokenIDs(ids ...string) *SessionUpdateOne {
+	_u.mutation.RemoveOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthRefreshTokens removes "oauth_refresh_tokens" edges to OAuthRefreshToken entities.
+func (_u *SessionUpdateOne) RemoveOauthRefreshTokens(v ...*OAuthRefreshToken) *SessionUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthRefreshTokenIDs(ids...)
+}
+
+// ClearOauthAccessTokens clears all "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *SessionUpdateOne) ClearOauthAccessTokens() *SessionUpdateOne {
+	_u.mutation.ClearOauthAccessTokens()
+	return _u
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to OAuthAccessToken entities by IDs.
+func (_u *SessionUpdateOne) RemoveOauthAccessTokenIDs(ids ...string) *SessionUpdateOne {
+	_u.mutation.RemoveOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthAccessTokens removes "oauth_access_tokens" edges to OAuthAccessToken entities.
+func (_u *SessionUpdateOne) RemoveOauthAccessTokens(v ...*OAuthAccessToken) *SessionUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthAccessTokenIDs(ids...)
 }
 
 // Where appends a list predicates to the SessionUpdate builder.
@@ -648,6 +884,96 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthRefreshTokensTable,
+			Columns: []string{session.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthAccessTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthAccessTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   session.OauthAccessTokensTable,
+			Columns: []string{session.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

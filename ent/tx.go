@@ -16,18 +16,36 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// DeviceCode is the client for interacting with the DeviceCode builders.
+	DeviceCode *DeviceCodeClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// JSONWebKey is the client for interacting with the JSONWebKey builders.
 	JSONWebKey *JSONWebKeyClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// OAuthAccessToken is the client for interacting with the OAuthAccessToken builders.
+	OAuthAccessToken *OAuthAccessTokenClient
+	// OAuthClient is the client for interacting with the OAuthClient builders.
+	OAuthClient *OAuthClientClient
+	// OAuthClientAssertion is the client for interacting with the OAuthClientAssertion builders.
+	OAuthClientAssertion *OAuthClientAssertionClient
+	// OAuthClientResource is the client for interacting with the OAuthClientResource builders.
+	OAuthClientResource *OAuthClientResourceClient
+	// OAuthConsent is the client for interacting with the OAuthConsent builders.
+	OAuthConsent *OAuthConsentClient
+	// OAuthRefreshToken is the client for interacting with the OAuthRefreshToken builders.
+	OAuthRefreshToken *OAuthRefreshTokenClient
+	// OAuthResource is the client for interacting with the OAuthResource builders.
+	OAuthResource *OAuthResourceClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// OrganizationRole is the client for interacting with the OrganizationRole builders.
 	OrganizationRole *OrganizationRoleClient
 	// Passkey is the client for interacting with the Passkey builders.
 	Passkey *PasskeyClient
+	// RateLimit is the client for interacting with the RateLimit builders.
+	RateLimit *RateLimitClient
 	// SCIMConnectionBinding is the client for interacting with the SCIMConnectionBinding builders.
 	SCIMConnectionBinding *SCIMConnectionBindingClient
 	// SCIMGroup is the client for interacting with the SCIMGroup builders.
@@ -64,6 +82,8 @@ type Tx struct {
 	User *UserClient
 	// Verification is the client for interacting with the Verification builders.
 	Verification *VerificationClient
+	// WalletAddress is the client for interacting with the WalletAddress builders.
+	WalletAddress *WalletAddressClient
 
 	// lazily loaded.
 	client     *Client
@@ -197,12 +217,21 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.DeviceCode = NewDeviceCodeClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.JSONWebKey = NewJSONWebKeyClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
+	tx.OAuthAccessToken = NewOAuthAccessTokenClient(tx.config)
+	tx.OAuthClient = NewOAuthClientClient(tx.config)
+	tx.OAuthClientAssertion = NewOAuthClientAssertionClient(tx.config)
+	tx.OAuthClientResource = NewOAuthClientResourceClient(tx.config)
+	tx.OAuthConsent = NewOAuthConsentClient(tx.config)
+	tx.OAuthRefreshToken = NewOAuthRefreshTokenClient(tx.config)
+	tx.OAuthResource = NewOAuthResourceClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.OrganizationRole = NewOrganizationRoleClient(tx.config)
 	tx.Passkey = NewPasskeyClient(tx.config)
+	tx.RateLimit = NewRateLimitClient(tx.config)
 	tx.SCIMConnectionBinding = NewSCIMConnectionBindingClient(tx.config)
 	tx.SCIMGroup = NewSCIMGroupClient(tx.config)
 	tx.SCIMGroupMember = NewSCIMGroupMemberClient(tx.config)
@@ -221,6 +250,7 @@ func (tx *Tx) init() {
 	tx.TwoFactor = NewTwoFactorClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Verification = NewVerificationClient(tx.config)
+	tx.WalletAddress = NewWalletAddressClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

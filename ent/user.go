@@ -52,6 +52,8 @@ type User struct {
 	DisplayUsername *string `json:"display_username,omitempty"`
 	// IsAnonymous holds the value of the "is_anonymous" field.
 	IsAnonymous bool `json:"is_anonymous,omitempty"`
+	// LastLoginMethod holds the value of the "last_login_method" field.
+	LastLoginMethod *string `json:"last_login_method,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -84,9 +86,19 @@ type UserEdges struct {
 	ScimProjectionGrants []*SCIMProjectionGrant `json:"scim_projection_grants,omitempty"`
 	// ScimIdentityTombstones holds the value of the scim_identity_tombstones edge.
 	ScimIdentityTombstones []*SCIMIdentityTombstone `json:"scim_identity_tombstones,omitempty"`
+	// WalletAddresses holds the value of the wallet_addresses edge.
+	WalletAddresses []*WalletAddress `json:"wallet_addresses,omitempty"`
+	// OauthClients holds the value of the oauth_clients edge.
+	OauthClients []*OAuthClient `json:"oauth_clients,omitempty"`
+	// OauthRefreshTokens holds the value of the oauth_refresh_tokens edge.
+	OauthRefreshTokens []*OAuthRefreshToken `json:"oauth_refresh_tokens,omitempty"`
+	// OauthAccessTokens holds the value of the oauth_access_tokens edge.
+	OauthAccessTokens []*OAuthAccessToken `json:"oauth_access_tokens,omitempty"`
+	// OauthConsents holds the value of the oauth_consents edge.
+	OauthConsents []*OAuthConsent `json:"oauth_consents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [17]bool
 }
 
 // SessionsOrErr returns the Sessions value or an error if the edge
@@ -199,6 +211,51 @@ func (e UserEdges) ScimIdentityTombstonesOrErr() ([]*SCIMIdentityTombstone, erro
 	return nil, &NotLoadedError{edge: "scim_identity_tombstones"}
 }
 
+// WalletAddressesOrErr returns the WalletAddresses value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) WalletAddressesOrErr() ([]*WalletAddress, error) {
+	if e.loadedTypes[12] {
+		return e.WalletAddresses, nil
+	}
+	return nil, &NotLoadedError{edge: "wallet_addresses"}
+}
+
+// OauthClientsOrErr returns the OauthClients value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) OauthClientsOrErr() ([]*OAuthClient, error) {
+	if e.loadedTypes[13] {
+		return e.OauthClients, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_clients"}
+}
+
+// OauthRefreshTokensOrErr returns the OauthRefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) OauthRefreshTokensOrErr() ([]*OAuthRefreshToken, error) {
+	if e.loadedTypes[14] {
+		return e.OauthRefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_refresh_tokens"}
+}
+
+// OauthAccessTokensOrErr returns the OauthAccessTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) OauthAccessTokensOrErr() ([]*OAuthAccessToken, error) {
+	if e.loadedTypes[15] {
+		return e.OauthAccessTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_access_tokens"}
+}
+
+// OauthConsentsOrErr returns the OauthConsents value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) OauthConsentsOrErr() ([]*OAuthConsent, error) {
+	if e.loadedTypes[16] {
+		return e.OauthConsents, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth_consents"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -206,7 +263,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldEmailVerified, user.FieldTwoFactorEnabled, user.FieldPhoneNumberVerified, user.FieldBanned, user.FieldIsAnonymous:
 			values[i] = new(sql.NullBool)
-		case user.FieldID, user.FieldName, user.FieldEmail, user.FieldImage, user.FieldStripeCustomerID, user.FieldPhoneNumber, user.FieldRole, user.FieldBanReason, user.FieldUsername, user.FieldDisplayUsername:
+		case user.FieldID, user.FieldName, user.FieldEmail, user.FieldImage, user.FieldStripeCustomerID, user.FieldPhoneNumber, user.FieldRole, user.FieldBanReason, user.FieldUsername, user.FieldDisplayUsername, user.FieldLastLoginMethod:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldBanExpires:
 			values[i] = new(sql.NullTime)
@@ -342,6 +399,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IsAnonymous = value.Bool
 			}
+		case user.FieldLastLoginMethod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field last_login_method", values[i])
+			} else if value.Valid {
+				_m.LastLoginMethod = new(string)
+				*_m.LastLoginMethod = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -413,6 +477,31 @@ func (_m *User) QueryScimProjectionGrants() *SCIMProjectionGrantQuery {
 // QueryScimIdentityTombstones queries the "scim_identity_tombstones" edge of the User entity.
 func (_m *User) QueryScimIdentityTombstones() *SCIMIdentityTombstoneQuery {
 	return NewUserClient(_m.config).QueryScimIdentityTombstones(_m)
+}
+
+// QueryWalletAddresses queries the "wallet_addresses" edge of the User entity.
+func (_m *User) QueryWalletAddresses() *WalletAddressQuery {
+	return NewUserClient(_m.config).QueryWalletAddresses(_m)
+}
+
+// QueryOauthClients queries the "oauth_clients" edge of the User entity.
+func (_m *User) QueryOauthClients() *OAuthClientQuery {
+	return NewUserClient(_m.config).QueryOauthClients(_m)
+}
+
+// QueryOauthRefreshTokens queries the "oauth_refresh_tokens" edge of the User entity.
+func (_m *User) QueryOauthRefreshTokens() *OAuthRefreshTokenQuery {
+	return NewUserClient(_m.config).QueryOauthRefreshTokens(_m)
+}
+
+// QueryOauthAccessTokens queries the "oauth_access_tokens" edge of the User entity.
+func (_m *User) QueryOauthAccessTokens() *OAuthAccessTokenQuery {
+	return NewUserClient(_m.config).QueryOauthAccessTokens(_m)
+}
+
+// QueryOauthConsents queries the "oauth_consents" edge of the User entity.
+func (_m *User) QueryOauthConsents() *OAuthConsentQuery {
+	return NewUserClient(_m.config).QueryOauthConsents(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -506,6 +595,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("is_anonymous=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsAnonymous))
+	builder.WriteString(", ")
+	if v := _m.LastLoginMethod; v != nil {
+		builder.WriteString("last_login_method=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -13,6 +13,10 @@ import (
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
 	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/scimidentitytombstone"
 	"github.com/kernia/kernia/ent/scimprojectiongrant"
@@ -23,6 +27,7 @@ import (
 	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // UserCreate is the builder for creating a User entity.
@@ -254,6 +259,20 @@ func (_c *UserCreate) SetNillableIsAnonymous(v *bool) *UserCreate {
 	return _c
 }
 
+// SetLastLoginMethod sets the "last_login_method" field.
+func (_c *UserCreate) SetLastLoginMethod(v string) *UserCreate {
+	_c.mutation.SetLastLoginMethod(v)
+	return _c
+}
+
+// SetNillableLastLoginMethod sets the "last_login_method" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLastLoginMethod(v *string) *UserCreate {
+	if v != nil {
+		_c.SetLastLoginMethod(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v string) *UserCreate {
 	_c.mutation.SetID(v)
@@ -452,6 +471,81 @@ func (_c *UserCreate) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) *Us
 	return _c.AddScimIdentityTombstoneIDs(ids...)
 }
 
+// AddWalletAddressIDs adds the "wallet_addresses" edge to the WalletAddress entity by IDs.
+func (_c *UserCreate) AddWalletAddressIDs(ids ...string) *UserCreate {
+	_c.mutation.AddWalletAddressIDs(ids...)
+	return _c
+}
+
+// AddWalletAddresses adds the "wallet_addresses" edges to the WalletAddress entity.
+func (_c *UserCreate) AddWalletAddresses(v ...*WalletAddress) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWalletAddressIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_c *UserCreate) AddOauthClientIDs(ids ...string) *UserCreate {
+	_c.mutation.AddOauthClientIDs(ids...)
+	return _c
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_c *UserCreate) AddOauthClients(v ...*OAuthClient) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauthClientIDs(ids...)
+}
+
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (_c *UserCreate) AddOauthRefreshTokenIDs(ids ...string) *UserCreate {
+	_c.mutation.AddOauthRefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddOauthRefreshTokens adds the "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_c *UserCreate) AddOauthRefreshTokens(v ...*OAuthRefreshToken) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauthRefreshTokenIDs(ids...)
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (_c *UserCreate) AddOauthAccessTokenIDs(ids ...string) *UserCreate {
+	_c.mutation.AddOauthAccessTokenIDs(ids...)
+	return _c
+}
+
+// AddOauthAccessTokens adds the "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_c *UserCreate) AddOauthAccessTokens(v ...*OAuthAccessToken) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauthAccessTokenIDs(ids...)
+}
+
+// AddOauthConsentIDs adds the "oauth_consents" edge to the OAuthConsent entity by IDs.
+func (_c *UserCreate) AddOauthConsentIDs(ids ...string) *UserCreate {
+	_c.mutation.AddOauthConsentIDs(ids...)
+	return _c
+}
+
+// AddOauthConsents adds the "oauth_consents" edges to the OAuthConsent entity.
+func (_c *UserCreate) AddOauthConsents(v ...*OAuthConsent) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauthConsentIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -642,6 +736,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldIsAnonymous, field.TypeBool, value)
 		_node.IsAnonymous = value
 	}
+	if value, ok := _c.mutation.LastLoginMethod(); ok {
+		_spec.SetField(user.FieldLastLoginMethod, field.TypeString, value)
+		_node.LastLoginMethod = &value
+	}
 	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -827,6 +925,86 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WalletAddressesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OauthRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OauthAccessTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OauthConsentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

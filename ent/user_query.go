@@ -15,6 +15,10 @@ import (
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
 	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
 	"github.com/kernia/kernia/ent/scimidentitytombstone"
@@ -26,6 +30,7 @@ import (
 	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // UserQuery is the builder for querying User entities.
@@ -47,6 +52,11 @@ type UserQuery struct {
 	withScimUsers              *SCIMUserQuery
 	withScimProjectionGrants   *SCIMProjectionGrantQuery
 	withScimIdentityTombstones *SCIMIdentityTombstoneQuery
+	withWalletAddresses        *WalletAddressQuery
+	withOauthClients           *OAuthClientQuery
+	withOauthRefreshTokens     *OAuthRefreshTokenQuery
+	withOauthAccessTokens      *OAuthAccessTokenQuery
+	withOauthConsents          *OAuthConsentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -347,6 +357,116 @@ func (_q *UserQuery) QueryScimIdentityTombstones() *SCIMIdentityTombstoneQuery {
 	return query
 }
 
+// QueryWalletAddresses chains the current query on the "wallet_addresses" edge.
+func (_q *UserQuery) QueryWalletAddresses() *WalletAddressQuery {
+	query := (&WalletAddressClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(walletaddress.Table, walletaddress.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.WalletAddressesTable, user.WalletAddressesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthClients chains the current query on the "oauth_clients" edge.
+func (_q *UserQuery) QueryOauthClients() *OAuthClientQuery {
+	query := (&OAuthClientClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauthclient.Table, oauthclient.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthClientsTable, user.OauthClientsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthRefreshTokens chains the current query on the "oauth_refresh_tokens" edge.
+func (_q *UserQuery) QueryOauthRefreshTokens() *OAuthRefreshTokenQuery {
+	query := (&OAuthRefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauthrefreshtoken.Table, oauthrefreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthRefreshTokensTable, user.OauthRefreshTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthAccessTokens chains the current query on the "oauth_access_tokens" edge.
+func (_q *UserQuery) QueryOauthAccessTokens() *OAuthAccessTokenQuery {
+	query := (&OAuthAccessTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauthaccesstoken.Table, oauthaccesstoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthAccessTokensTable, user.OauthAccessTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauthConsents chains the current query on the "oauth_consents" edge.
+func (_q *UserQuery) QueryOauthConsents() *OAuthConsentQuery {
+	query := (&OAuthConsentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauthconsent.Table, oauthconsent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OauthConsentsTable, user.OauthConsentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first User entity from the query.
 // Returns a *NotFoundError when no User was found.
 func (_q *UserQuery) First(ctx context.Context) (*User, error) {
@@ -551,6 +671,11 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withScimUsers:              _q.withScimUsers.Clone(),
 		withScimProjectionGrants:   _q.withScimProjectionGrants.Clone(),
 		withScimIdentityTombstones: _q.withScimIdentityTombstones.Clone(),
+		withWalletAddresses:        _q.withWalletAddresses.Clone(),
+		withOauthClients:           _q.withOauthClients.Clone(),
+		withOauthRefreshTokens:     _q.withOauthRefreshTokens.Clone(),
+		withOauthAccessTokens:      _q.withOauthAccessTokens.Clone(),
+		withOauthConsents:          _q.withOauthConsents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -689,6 +814,61 @@ func (_q *UserQuery) WithScimIdentityTombstones(opts ...func(*SCIMIdentityTombst
 	return _q
 }
 
+// WithWalletAddresses tells the query-builder to eager-load the nodes that are connected to
+// the "wallet_addresses" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithWalletAddresses(opts ...func(*WalletAddressQuery)) *UserQuery {
+	query := (&WalletAddressClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWalletAddresses = query
+	return _q
+}
+
+// WithOauthClients tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_clients" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauthClients(opts ...func(*OAuthClientQuery)) *UserQuery {
+	query := (&OAuthClientClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthClients = query
+	return _q
+}
+
+// WithOauthRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauthRefreshTokens(opts ...func(*OAuthRefreshTokenQuery)) *UserQuery {
+	query := (&OAuthRefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthRefreshTokens = query
+	return _q
+}
+
+// WithOauthAccessTokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_access_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauthAccessTokens(opts ...func(*OAuthAccessTokenQuery)) *UserQuery {
+	query := (&OAuthAccessTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthAccessTokens = query
+	return _q
+}
+
+// WithOauthConsents tells the query-builder to eager-load the nodes that are connected to
+// the "oauth_consents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauthConsents(opts ...func(*OAuthConsentQuery)) *UserQuery {
+	query := (&OAuthConsentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauthConsents = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -767,7 +947,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [17]bool{
 			_q.withSessions != nil,
 			_q.withAccounts != nil,
 			_q.withTwoFactors != nil,
@@ -780,6 +960,11 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withScimUsers != nil,
 			_q.withScimProjectionGrants != nil,
 			_q.withScimIdentityTombstones != nil,
+			_q.withWalletAddresses != nil,
+			_q.withOauthClients != nil,
+			_q.withOauthRefreshTokens != nil,
+			_q.withOauthAccessTokens != nil,
+			_q.withOauthConsents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -884,6 +1069,43 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			func(n *User, e *SCIMIdentityTombstone) {
 				n.Edges.ScimIdentityTombstones = append(n.Edges.ScimIdentityTombstones, e)
 			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWalletAddresses; query != nil {
+		if err := _q.loadWalletAddresses(ctx, query, nodes,
+			func(n *User) { n.Edges.WalletAddresses = []*WalletAddress{} },
+			func(n *User, e *WalletAddress) { n.Edges.WalletAddresses = append(n.Edges.WalletAddresses, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthClients; query != nil {
+		if err := _q.loadOauthClients(ctx, query, nodes,
+			func(n *User) { n.Edges.OauthClients = []*OAuthClient{} },
+			func(n *User, e *OAuthClient) { n.Edges.OauthClients = append(n.Edges.OauthClients, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthRefreshTokens; query != nil {
+		if err := _q.loadOauthRefreshTokens(ctx, query, nodes,
+			func(n *User) { n.Edges.OauthRefreshTokens = []*OAuthRefreshToken{} },
+			func(n *User, e *OAuthRefreshToken) {
+				n.Edges.OauthRefreshTokens = append(n.Edges.OauthRefreshTokens, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthAccessTokens; query != nil {
+		if err := _q.loadOauthAccessTokens(ctx, query, nodes,
+			func(n *User) { n.Edges.OauthAccessTokens = []*OAuthAccessToken{} },
+			func(n *User, e *OAuthAccessToken) { n.Edges.OauthAccessTokens = append(n.Edges.OauthAccessTokens, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauthConsents; query != nil {
+		if err := _q.loadOauthConsents(ctx, query, nodes,
+			func(n *User) { n.Edges.OauthConsents = []*OAuthConsent{} },
+			func(n *User, e *OAuthConsent) { n.Edges.OauthConsents = append(n.Edges.OauthConsents, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1242,6 +1464,165 @@ func (_q *UserQuery) loadScimIdentityTombstones(ctx context.Context, query *SCIM
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadWalletAddresses(ctx context.Context, query *WalletAddressQuery, nodes []*User, init func(*User), assign func(*User, *WalletAddress)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(walletaddress.FieldUserID)
+	}
+	query.Where(predicate.WalletAddress(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.WalletAddressesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauthClients(ctx context.Context, query *OAuthClientQuery, nodes []*User, init func(*User), assign func(*User, *OAuthClient)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthclient.FieldUserID)
+	}
+	query.Where(predicate.OAuthClient(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.OauthClientsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "user_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauthRefreshTokens(ctx context.Context, query *OAuthRefreshTokenQuery, nodes []*User, init func(*User), assign func(*User, *OAuthRefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthrefreshtoken.FieldUserID)
+	}
+	query.Where(predicate.OAuthRefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.OauthRefreshTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauthAccessTokens(ctx context.Context, query *OAuthAccessTokenQuery, nodes []*User, init func(*User), assign func(*User, *OAuthAccessToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthaccesstoken.FieldUserID)
+	}
+	query.Where(predicate.OAuthAccessToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.OauthAccessTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "user_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauthConsents(ctx context.Context, query *OAuthConsentQuery, nodes []*User, init func(*User), assign func(*User, *OAuthConsent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauthconsent.FieldUserID)
+	}
+	query.Where(predicate.OAuthConsent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.OauthConsentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "user_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

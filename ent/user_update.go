@@ -14,6 +14,10 @@ import (
 	"github.com/kernia/kernia/ent/account"
 	"github.com/kernia/kernia/ent/invitation"
 	"github.com/kernia/kernia/ent/member"
+	"github.com/kernia/kernia/ent/oauthaccesstoken"
+	"github.com/kernia/kernia/ent/oauthclient"
+	"github.com/kernia/kernia/ent/oauthconsent"
+	"github.com/kernia/kernia/ent/oauthrefreshtoken"
 	"github.com/kernia/kernia/ent/passkey"
 	"github.com/kernia/kernia/ent/predicate"
 	"github.com/kernia/kernia/ent/scimidentitytombstone"
@@ -25,6 +29,7 @@ import (
 	"github.com/kernia/kernia/ent/teammember"
 	"github.com/kernia/kernia/ent/twofactor"
 	"github.com/kernia/kernia/ent/user"
+	"github.com/kernia/kernia/ent/walletaddress"
 )
 
 // UserUpdate is the builder for updating User entities.
@@ -328,6 +333,26 @@ func (_u *UserUpdate) ClearIsAnonymous() *UserUpdate {
 	return _u
 }
 
+// SetLastLoginMethod sets the "last_login_method" field.
+func (_u *UserUpdate) SetLastLoginMethod(v string) *UserUpdate {
+	_u.mutation.SetLastLoginMethod(v)
+	return _u
+}
+
+// SetNillableLastLoginMethod sets the "last_login_method" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLastLoginMethod(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetLastLoginMethod(*v)
+	}
+	return _u
+}
+
+// ClearLastLoginMethod clears the value of the "last_login_method" field.
+func (_u *UserUpdate) ClearLastLoginMethod() *UserUpdate {
+	_u.mutation.ClearLastLoginMethod()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdate) AddSessionIDs(ids ...string) *UserUpdate {
 	_u.mutation.AddSessionIDs(ids...)
@@ -510,6 +535,81 @@ func (_u *UserUpdate) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) *Us
 		ids[i] = v[i].ID
 	}
 	return _u.AddScimIdentityTombstoneIDs(ids...)
+}
+
+// AddWalletAddressIDs adds the "wallet_addresses" edge to the WalletAddress entity by IDs.
+func (_u *UserUpdate) AddWalletAddressIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddWalletAddressIDs(ids...)
+	return _u
+}
+
+// AddWalletAddresses adds the "wallet_addresses" edges to the WalletAddress entity.
+func (_u *UserUpdate) AddWalletAddresses(v ...*WalletAddress) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWalletAddressIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_u *UserUpdate) AddOauthClientIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddOauthClientIDs(ids...)
+	return _u
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_u *UserUpdate) AddOauthClients(v ...*OAuthClient) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthClientIDs(ids...)
+}
+
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (_u *UserUpdate) AddOauthRefreshTokenIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthRefreshTokens adds the "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *UserUpdate) AddOauthRefreshTokens(v ...*OAuthRefreshToken) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthRefreshTokenIDs(ids...)
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (_u *UserUpdate) AddOauthAccessTokenIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthAccessTokens adds the "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *UserUpdate) AddOauthAccessTokens(v ...*OAuthAccessToken) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthAccessTokenIDs(ids...)
+}
+
+// AddOauthConsentIDs adds the "oauth_consents" edge to the OAuthConsent entity by IDs.
+func (_u *UserUpdate) AddOauthConsentIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddOauthConsentIDs(ids...)
+	return _u
+}
+
+// AddOauthConsents adds the "oauth_consents" edges to the OAuthConsent entity.
+func (_u *UserUpdate) AddOauthConsents(v ...*OAuthConsent) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthConsentIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -754,6 +854,111 @@ func (_u *UserUpdate) RemoveScimIdentityTombstones(v ...*SCIMIdentityTombstone) 
 	return _u.RemoveScimIdentityTombstoneIDs(ids...)
 }
 
+// ClearWalletAddresses clears all "wallet_addresses" edges to the WalletAddress entity.
+func (_u *UserUpdate) ClearWalletAddresses() *UserUpdate {
+	_u.mutation.ClearWalletAddresses()
+	return _u
+}
+
+// RemoveWalletAddressIDs removes the "wallet_addresses" edge to WalletAddress entities by IDs.
+func (_u *UserUpdate) RemoveWalletAddressIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveWalletAddressIDs(ids...)
+	return _u
+}
+
+// RemoveWalletAddresses removes "wallet_addresses" edges to WalletAddress entities.
+func (_u *UserUpdate) RemoveWalletAddresses(v ...*WalletAddress) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWalletAddressIDs(ids...)
+}
+
+// ClearOauthClients clears all "oauth_clients" edges to the OAuthClient entity.
+func (_u *UserUpdate) ClearOauthClients() *UserUpdate {
+	_u.mutation.ClearOauthClients()
+	return _u
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to OAuthClient entities by IDs.
+func (_u *UserUpdate) RemoveOauthClientIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveOauthClientIDs(ids...)
+	return _u
+}
+
+// RemoveOauthClients removes "oauth_clients" edges to OAuthClient entities.
+func (_u *UserUpdate) RemoveOauthClients(v ...*OAuthClient) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthClientIDs(ids...)
+}
+
+// ClearOauthRefreshTokens clears all "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *UserUpdate) ClearOauthRefreshTokens() *UserUpdate {
+	_u.mutation.ClearOauthRefreshTokens()
+	return _u
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to OAuthRefreshToken entities by IDs.
+func (_u *UserUpdate) RemoveOauthRefreshTokenIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthRefreshTokens removes "oauth_refresh_tokens" edges to OAuthRefreshToken entities.
+func (_u *UserUpdate) RemoveOauthRefreshTokens(v ...*OAuthRefreshToken) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthRefreshTokenIDs(ids...)
+}
+
+// ClearOauthAccessTokens clears all "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *UserUpdate) ClearOauthAccessTokens() *UserUpdate {
+	_u.mutation.ClearOauthAccessTokens()
+	return _u
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to OAuthAccessToken entities by IDs.
+func (_u *UserUpdate) RemoveOauthAccessTokenIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthAccessTokens removes "oauth_access_tokens" edges to OAuthAccessToken entities.
+func (_u *UserUpdate) RemoveOauthAccessTokens(v ...*OAuthAccessToken) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthAccessTokenIDs(ids...)
+}
+
+// ClearOauthConsents clears all "oauth_consents" edges to the OAuthConsent entity.
+func (_u *UserUpdate) ClearOauthConsents() *UserUpdate {
+	_u.mutation.ClearOauthConsents()
+	return _u
+}
+
+// RemoveOauthConsentIDs removes the "oauth_consents" edge to OAuthConsent entities by IDs.
+func (_u *UserUpdate) RemoveOauthConsentIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveOauthConsentIDs(ids...)
+	return _u
+}
+
+// RemoveOauthConsents removes "oauth_consents" edges to OAuthConsent entities.
+func (_u *UserUpdate) RemoveOauthConsents(v ...*OAuthConsent) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthConsentIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UserUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -882,6 +1087,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.IsAnonymousCleared() {
 		_spec.ClearField(user.FieldIsAnonymous, field.TypeBool)
+	}
+	if value, ok := _u.mutation.LastLoginMethod(); ok {
+		_spec.SetField(user.FieldLastLoginMethod, field.TypeString, value)
+	}
+	if _u.mutation.LastLoginMethodCleared() {
+		_spec.ClearField(user.FieldLastLoginMethod, field.TypeString)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1400,6 +1611,231 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WalletAddressesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWalletAddressesIDs(); len(nodes) > 0 && !_u.mutation.WalletAddressesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WalletAddressesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthClientsIDs(); len(nodes) > 0 && !_u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthAccessTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthAccessTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthConsentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthConsentsIDs(); len(nodes) > 0 && !_u.mutation.OauthConsentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthConsentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1715,6 +2151,26 @@ func (_u *UserUpdateOne) ClearIsAnonymous() *UserUpdateOne {
 	return _u
 }
 
+// SetLastLoginMethod sets the "last_login_method" field.
+func (_u *UserUpdateOne) SetLastLoginMethod(v string) *UserUpdateOne {
+	_u.mutation.SetLastLoginMethod(v)
+	return _u
+}
+
+// SetNillableLastLoginMethod sets the "last_login_method" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLastLoginMethod(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetLastLoginMethod(*v)
+	}
+	return _u
+}
+
+// ClearLastLoginMethod clears the value of the "last_login_method" field.
+func (_u *UserUpdateOne) ClearLastLoginMethod() *UserUpdateOne {
+	_u.mutation.ClearLastLoginMethod()
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdateOne) AddSessionIDs(ids ...string) *UserUpdateOne {
 	_u.mutation.AddSessionIDs(ids...)
@@ -1897,6 +2353,81 @@ func (_u *UserUpdateOne) AddScimIdentityTombstones(v ...*SCIMIdentityTombstone) 
 		ids[i] = v[i].ID
 	}
 	return _u.AddScimIdentityTombstoneIDs(ids...)
+}
+
+// AddWalletAddressIDs adds the "wallet_addresses" edge to the WalletAddress entity by IDs.
+func (_u *UserUpdateOne) AddWalletAddressIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddWalletAddressIDs(ids...)
+	return _u
+}
+
+// AddWalletAddresses adds the "wallet_addresses" edges to the WalletAddress entity.
+func (_u *UserUpdateOne) AddWalletAddresses(v ...*WalletAddress) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWalletAddressIDs(ids...)
+}
+
+// AddOauthClientIDs adds the "oauth_clients" edge to the OAuthClient entity by IDs.
+func (_u *UserUpdateOne) AddOauthClientIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddOauthClientIDs(ids...)
+	return _u
+}
+
+// AddOauthClients adds the "oauth_clients" edges to the OAuthClient entity.
+func (_u *UserUpdateOne) AddOauthClients(v ...*OAuthClient) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthClientIDs(ids...)
+}
+
+// AddOauthRefreshTokenIDs adds the "oauth_refresh_tokens" edge to the OAuthRefreshToken entity by IDs.
+func (_u *UserUpdateOne) AddOauthRefreshTokenIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthRefreshTokens adds the "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *UserUpdateOne) AddOauthRefreshTokens(v ...*OAuthRefreshToken) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthRefreshTokenIDs(ids...)
+}
+
+// AddOauthAccessTokenIDs adds the "oauth_access_tokens" edge to the OAuthAccessToken entity by IDs.
+func (_u *UserUpdateOne) AddOauthAccessTokenIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// AddOauthAccessTokens adds the "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *UserUpdateOne) AddOauthAccessTokens(v ...*OAuthAccessToken) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthAccessTokenIDs(ids...)
+}
+
+// AddOauthConsentIDs adds the "oauth_consents" edge to the OAuthConsent entity by IDs.
+func (_u *UserUpdateOne) AddOauthConsentIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddOauthConsentIDs(ids...)
+	return _u
+}
+
+// AddOauthConsents adds the "oauth_consents" edges to the OAuthConsent entity.
+func (_u *UserUpdateOne) AddOauthConsents(v ...*OAuthConsent) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauthConsentIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -2141,6 +2672,111 @@ func (_u *UserUpdateOne) RemoveScimIdentityTombstones(v ...*SCIMIdentityTombston
 	return _u.RemoveScimIdentityTombstoneIDs(ids...)
 }
 
+// ClearWalletAddresses clears all "wallet_addresses" edges to the WalletAddress entity.
+func (_u *UserUpdateOne) ClearWalletAddresses() *UserUpdateOne {
+	_u.mutation.ClearWalletAddresses()
+	return _u
+}
+
+// RemoveWalletAddressIDs removes the "wallet_addresses" edge to WalletAddress entities by IDs.
+func (_u *UserUpdateOne) RemoveWalletAddressIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveWalletAddressIDs(ids...)
+	return _u
+}
+
+// RemoveWalletAddresses removes "wallet_addresses" edges to WalletAddress entities.
+func (_u *UserUpdateOne) RemoveWalletAddresses(v ...*WalletAddress) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWalletAddressIDs(ids...)
+}
+
+// ClearOauthClients clears all "oauth_clients" edges to the OAuthClient entity.
+func (_u *UserUpdateOne) ClearOauthClients() *UserUpdateOne {
+	_u.mutation.ClearOauthClients()
+	return _u
+}
+
+// RemoveOauthClientIDs removes the "oauth_clients" edge to OAuthClient entities by IDs.
+func (_u *UserUpdateOne) RemoveOauthClientIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveOauthClientIDs(ids...)
+	return _u
+}
+
+// RemoveOauthClients removes "oauth_clients" edges to OAuthClient entities.
+func (_u *UserUpdateOne) RemoveOauthClients(v ...*OAuthClient) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthClientIDs(ids...)
+}
+
+// ClearOauthRefreshTokens clears all "oauth_refresh_tokens" edges to the OAuthRefreshToken entity.
+func (_u *UserUpdateOne) ClearOauthRefreshTokens() *UserUpdateOne {
+	_u.mutation.ClearOauthRefreshTokens()
+	return _u
+}
+
+// RemoveOauthRefreshTokenIDs removes the "oauth_refresh_tokens" edge to OAuthRefreshToken entities by IDs.
+func (_u *UserUpdateOne) RemoveOauthRefreshTokenIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveOauthRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthRefreshTokens removes "oauth_refresh_tokens" edges to OAuthRefreshToken entities.
+func (_u *UserUpdateOne) RemoveOauthRefreshTokens(v ...*OAuthRefreshToken) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthRefreshTokenIDs(ids...)
+}
+
+// ClearOauthAccessTokens clears all "oauth_access_tokens" edges to the OAuthAccessToken entity.
+func (_u *UserUpdateOne) ClearOauthAccessTokens() *UserUpdateOne {
+	_u.mutation.ClearOauthAccessTokens()
+	return _u
+}
+
+// RemoveOauthAccessTokenIDs removes the "oauth_access_tokens" edge to OAuthAccessToken entities by IDs.
+func (_u *UserUpdateOne) RemoveOauthAccessTokenIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveOauthAccessTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauthAccessTokens removes "oauth_access_tokens" edges to OAuthAccessToken entities.
+func (_u *UserUpdateOne) RemoveOauthAccessTokens(v ...*OAuthAccessToken) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthAccessTokenIDs(ids...)
+}
+
+// ClearOauthConsents clears all "oauth_consents" edges to the OAuthConsent entity.
+func (_u *UserUpdateOne) ClearOauthConsents() *UserUpdateOne {
+	_u.mutation.ClearOauthConsents()
+	return _u
+}
+
+// RemoveOauthConsentIDs removes the "oauth_consents" edge to OAuthConsent entities by IDs.
+func (_u *UserUpdateOne) RemoveOauthConsentIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveOauthConsentIDs(ids...)
+	return _u
+}
+
+// RemoveOauthConsents removes "oauth_consents" edges to OAuthConsent entities.
+func (_u *UserUpdateOne) RemoveOauthConsents(v ...*OAuthConsent) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauthConsentIDs(ids...)
+}
+
 // Where appends a list predicates to the UserUpdate builder.
 func (_u *UserUpdateOne) Where(ps ...predicate.User) *UserUpdateOne {
 	_u.mutation.Where(ps...)
@@ -2299,6 +2935,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.IsAnonymousCleared() {
 		_spec.ClearField(user.FieldIsAnonymous, field.TypeBool)
+	}
+	if value, ok := _u.mutation.LastLoginMethod(); ok {
+		_spec.SetField(user.FieldLastLoginMethod, field.TypeString, value)
+	}
+	if _u.mutation.LastLoginMethodCleared() {
+		_spec.ClearField(user.FieldLastLoginMethod, field.TypeString)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2817,6 +3459,231 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(scimidentitytombstone.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WalletAddressesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWalletAddressesIDs(); len(nodes) > 0 && !_u.mutation.WalletAddressesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WalletAddressesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.WalletAddressesTable,
+			Columns: []string{user.WalletAddressesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(walletaddress.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthClientsIDs(); len(nodes) > 0 && !_u.mutation.OauthClientsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthClientsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthClientsTable,
+			Columns: []string{user.OauthClientsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthclient.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthRefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthRefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthRefreshTokensTable,
+			Columns: []string{user.OauthRefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthrefreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthAccessTokensIDs(); len(nodes) > 0 && !_u.mutation.OauthAccessTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthAccessTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthAccessTokensTable,
+			Columns: []string{user.OauthAccessTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthaccesstoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OauthConsentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauthConsentsIDs(); len(nodes) > 0 && !_u.mutation.OauthConsentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OauthConsentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OauthConsentsTable,
+			Columns: []string{user.OauthConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauthconsent.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

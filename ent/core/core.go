@@ -1,5 +1,6 @@
 // Package core holds the hand-written Ent definitions of Kernia's core entities: User, Session,
-// Account and Verification, modelled on Better Auth 1.7's core tables.
+// Account and Verification, and the optional RateLimit, modelled on Better Auth 1.7's core
+// tables.
 //
 // Each entity is an Ent mixin. The composed schema that Kernia generates (ent/schema) lists it
 // first in the entity's Mixin(), followed by the mixins of every enabled plugin. Plugins point
@@ -17,7 +18,7 @@ import (
 	"github.com/kernia/kernia"
 )
 
-// Entities returns the core entities in table order.
+// Entities returns the core entities every instance has, in table order.
 func Entities() []kernia.Entity {
 	return []kernia.Entity{
 		{Name: "User", Mixin: User{}},
@@ -25,6 +26,16 @@ func Entities() []kernia.Entity {
 		{Name: "Account", Mixin: Account{}},
 		{Name: "Verification", Mixin: Verification{}},
 	}
+}
+
+// EntitiesFor returns the core entities of an instance with the options o, in table order:
+// Entities, then RateLimit when o.DatabaseRateLimit is set.
+func EntitiesFor(o kernia.Options) []kernia.Entity {
+	es := Entities()
+	if o.DatabaseRateLimit {
+		es = append(es, kernia.Entity{Name: "RateLimit", Mixin: RateLimit{}})
+	}
+	return es
 }
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

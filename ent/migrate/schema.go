@@ -100,6 +100,25 @@ var (
 			},
 		},
 	}
+	// DeviceCodesColumns holds the columns for the "device_codes" table.
+	DeviceCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "device_code", Type: field.TypeString, Unique: true},
+		{Name: "user_code", Type: field.TypeString, Unique: true},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeString},
+		{Name: "last_polled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "polling_interval", Type: field.TypeInt, Nullable: true},
+		{Name: "client_id", Type: field.TypeString, Nullable: true},
+		{Name: "scope", Type: field.TypeString, Nullable: true},
+	}
+	// DeviceCodesTable holds the schema information for the "device_codes" table.
+	DeviceCodesTable = &schema.Table{
+		Name:       "device_codes",
+		Columns:    DeviceCodesColumns,
+		PrimaryKey: []*schema.Column{DeviceCodesColumns[0]},
+	}
 	// InvitationsColumns holds the columns for the "invitations" table.
 	InvitationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -212,6 +231,299 @@ var (
 			},
 		},
 	}
+	// OauthAccessTokensColumns holds the columns for the "oauth_access_tokens" table.
+	OauthAccessTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "token", Type: field.TypeString, Unique: true},
+		{Name: "client_id", Type: field.TypeString},
+		{Name: "reference_id", Type: field.TypeString, Nullable: true},
+		{Name: "authorization_code_id", Type: field.TypeString, Nullable: true},
+		{Name: "resources", Type: field.TypeJSON, Nullable: true},
+		{Name: "requested_user_info_claims", Type: field.TypeJSON, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "revoked", Type: field.TypeTime, Nullable: true},
+		{Name: "confirmation", Type: field.TypeJSON, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "refresh_id", Type: field.TypeString, Nullable: true},
+		{Name: "session_id", Type: field.TypeString, Nullable: true},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
+	}
+	// OauthAccessTokensTable holds the schema information for the "oauth_access_tokens" table.
+	OauthAccessTokensTable = &schema.Table{
+		Name:       "oauth_access_tokens",
+		Columns:    OauthAccessTokensColumns,
+		PrimaryKey: []*schema.Column{OauthAccessTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_access_tokens_oauth_refresh_tokens_access_tokens",
+				Columns:    []*schema.Column{OauthAccessTokensColumns[12]},
+				RefColumns: []*schema.Column{OauthRefreshTokensColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "oauth_access_tokens_sessions_oauth_access_tokens",
+				Columns:    []*schema.Column{OauthAccessTokensColumns[13]},
+				RefColumns: []*schema.Column{SessionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "oauth_access_tokens_users_oauth_access_tokens",
+				Columns:    []*schema.Column{OauthAccessTokensColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthaccesstoken_client_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthAccessTokensColumns[2]},
+			},
+			{
+				Name:    "oauthaccesstoken_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthAccessTokensColumns[13]},
+			},
+			{
+				Name:    "oauthaccesstoken_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthAccessTokensColumns[14]},
+			},
+			{
+				Name:    "oauthaccesstoken_authorization_code_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthAccessTokensColumns[4]},
+			},
+			{
+				Name:    "oauthaccesstoken_refresh_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthAccessTokensColumns[12]},
+			},
+		},
+	}
+	// OauthClientsColumns holds the columns for the "oauth_clients" table.
+	OauthClientsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "client_id", Type: field.TypeString, Unique: true},
+		{Name: "client_secret", Type: field.TypeString, Nullable: true},
+		{Name: "client_discovery_id", Type: field.TypeString, Nullable: true},
+		{Name: "disabled", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "skip_consent", Type: field.TypeBool, Nullable: true},
+		{Name: "enable_end_session", Type: field.TypeBool, Nullable: true},
+		{Name: "subject_type", Type: field.TypeString, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON, Nullable: true},
+		{Name: "client_credentials_scopes", Type: field.TypeJSON, Nullable: true, Default: "[]"},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
+		{Name: "name", Type: field.TypeString, Nullable: true},
+		{Name: "uri", Type: field.TypeString, Nullable: true},
+		{Name: "icon", Type: field.TypeString, Nullable: true},
+		{Name: "contacts", Type: field.TypeJSON, Nullable: true},
+		{Name: "tos", Type: field.TypeString, Nullable: true},
+		{Name: "policy", Type: field.TypeString, Nullable: true},
+		{Name: "software_id", Type: field.TypeString, Nullable: true},
+		{Name: "software_version", Type: field.TypeString, Nullable: true},
+		{Name: "software_statement", Type: field.TypeString, Nullable: true},
+		{Name: "redirect_uris", Type: field.TypeJSON},
+		{Name: "post_logout_redirect_uris", Type: field.TypeJSON, Nullable: true},
+		{Name: "backchannel_logout_uri", Type: field.TypeString, Nullable: true},
+		{Name: "backchannel_logout_session_required", Type: field.TypeBool, Nullable: true},
+		{Name: "token_endpoint_auth_method", Type: field.TypeString, Nullable: true},
+		{Name: "application_type", Type: field.TypeString, Nullable: true},
+		{Name: "jwks", Type: field.TypeString, Nullable: true},
+		{Name: "jwks_uri", Type: field.TypeString, Nullable: true},
+		{Name: "grant_types", Type: field.TypeJSON, Nullable: true},
+		{Name: "response_types", Type: field.TypeJSON, Nullable: true},
+		{Name: "require_pkce", Type: field.TypeBool, Nullable: true},
+		{Name: "dpop_bound_access_tokens", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "reference_id", Type: field.TypeString, Nullable: true},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
+	}
+	// OauthClientsTable holds the schema information for the "oauth_clients" table.
+	OauthClientsTable = &schema.Table{
+		Name:       "oauth_clients",
+		Columns:    OauthClientsColumns,
+		PrimaryKey: []*schema.Column{OauthClientsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_clients_users_oauth_clients",
+				Columns:    []*schema.Column{OauthClientsColumns[35]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthclient_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthClientsColumns[35]},
+			},
+		},
+	}
+	// OauthClientAssertionsColumns holds the columns for the "oauth_client_assertions" table.
+	OauthClientAssertionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// OauthClientAssertionsTable holds the schema information for the "oauth_client_assertions" table.
+	OauthClientAssertionsTable = &schema.Table{
+		Name:       "oauth_client_assertions",
+		Columns:    OauthClientAssertionsColumns,
+		PrimaryKey: []*schema.Column{OauthClientAssertionsColumns[0]},
+	}
+	// OauthClientResourcesColumns holds the columns for the "oauth_client_resources" table.
+	OauthClientResourcesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "client_id", Type: field.TypeString},
+		{Name: "resource_id", Type: field.TypeString},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
+	}
+	// OauthClientResourcesTable holds the schema information for the "oauth_client_resources" table.
+	OauthClientResourcesTable = &schema.Table{
+		Name:       "oauth_client_resources",
+		Columns:    OauthClientResourcesColumns,
+		PrimaryKey: []*schema.Column{OauthClientResourcesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthclientresource_client_id_resource_id",
+				Unique:  true,
+				Columns: []*schema.Column{OauthClientResourcesColumns[1], OauthClientResourcesColumns[2]},
+			},
+			{
+				Name:    "oauthclientresource_resource_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthClientResourcesColumns[2]},
+			},
+		},
+	}
+	// OauthConsentsColumns holds the columns for the "oauth_consents" table.
+	OauthConsentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "client_id", Type: field.TypeString},
+		{Name: "reference_id", Type: field.TypeString, Nullable: true},
+		{Name: "resources", Type: field.TypeJSON, Nullable: true},
+		{Name: "requested_user_info_claims", Type: field.TypeJSON, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
+	}
+	// OauthConsentsTable holds the schema information for the "oauth_consents" table.
+	OauthConsentsTable = &schema.Table{
+		Name:       "oauth_consents",
+		Columns:    OauthConsentsColumns,
+		PrimaryKey: []*schema.Column{OauthConsentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_consents_users_oauth_consents",
+				Columns:    []*schema.Column{OauthConsentsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthconsent_client_id_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthConsentsColumns[1], OauthConsentsColumns[8]},
+			},
+			{
+				Name:    "oauthconsent_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthConsentsColumns[8]},
+			},
+		},
+	}
+	// OauthRefreshTokensColumns holds the columns for the "oauth_refresh_tokens" table.
+	OauthRefreshTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "token", Type: field.TypeString, Unique: true},
+		{Name: "client_id", Type: field.TypeString},
+		{Name: "reference_id", Type: field.TypeString, Nullable: true},
+		{Name: "authorization_code_id", Type: field.TypeString, Nullable: true},
+		{Name: "resources", Type: field.TypeJSON, Nullable: true},
+		{Name: "requested_user_info_claims", Type: field.TypeJSON, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "revoked", Type: field.TypeTime, Nullable: true},
+		{Name: "rotated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "rotation_replay_response", Type: field.TypeString, Nullable: true},
+		{Name: "rotation_replay_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "auth_time", Type: field.TypeTime, Nullable: true},
+		{Name: "confirmation", Type: field.TypeJSON, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "session_id", Type: field.TypeString, Nullable: true},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// OauthRefreshTokensTable holds the schema information for the "oauth_refresh_tokens" table.
+	OauthRefreshTokensTable = &schema.Table{
+		Name:       "oauth_refresh_tokens",
+		Columns:    OauthRefreshTokensColumns,
+		PrimaryKey: []*schema.Column{OauthRefreshTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth_refresh_tokens_sessions_oauth_refresh_tokens",
+				Columns:    []*schema.Column{OauthRefreshTokensColumns[16]},
+				RefColumns: []*schema.Column{SessionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "oauth_refresh_tokens_users_oauth_refresh_tokens",
+				Columns:    []*schema.Column{OauthRefreshTokensColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "oauthrefreshtoken_client_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthRefreshTokensColumns[2]},
+			},
+			{
+				Name:    "oauthrefreshtoken_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthRefreshTokensColumns[16]},
+			},
+			{
+				Name:    "oauthrefreshtoken_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthRefreshTokensColumns[17]},
+			},
+			{
+				Name:    "oauthrefreshtoken_authorization_code_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthRefreshTokensColumns[4]},
+			},
+		},
+	}
+	// OauthResourcesColumns holds the columns for the "oauth_resources" table.
+	OauthResourcesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "identifier", Type: field.TypeString, Unique: true},
+		{Name: "name", Type: field.TypeString},
+		{Name: "access_token_ttl", Type: field.TypeInt, Nullable: true},
+		{Name: "refresh_token_ttl", Type: field.TypeInt, Nullable: true},
+		{Name: "signing_algorithm", Type: field.TypeString, Nullable: true},
+		{Name: "signing_key_id", Type: field.TypeString, Nullable: true},
+		{Name: "allowed_scopes", Type: field.TypeJSON, Nullable: true},
+		{Name: "custom_claims", Type: field.TypeJSON, Nullable: true},
+		{Name: "dpop_bound_access_tokens_required", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "disabled", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "created_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
+		{Name: "updated_at", Type: field.TypeTime, Nullable: true, Default: "CURRENT_TIMESTAMP"},
+		{Name: "policy_version", Type: field.TypeInt, Nullable: true, Default: 1},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+	}
+	// OauthResourcesTable holds the schema information for the "oauth_resources" table.
+	OauthResourcesTable = &schema.Table{
+		Name:       "oauth_resources",
+		Columns:    OauthResourcesColumns,
+		PrimaryKey: []*schema.Column{OauthResourcesColumns[0]},
+	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -299,6 +611,19 @@ var (
 				Columns: []*schema.Column{PasskeysColumns[10]},
 			},
 		},
+	}
+	// RateLimitsColumns holds the columns for the "rate_limits" table.
+	RateLimitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Unique: true},
+		{Name: "count", Type: field.TypeInt},
+		{Name: "last_request", Type: field.TypeInt64},
+	}
+	// RateLimitsTable holds the schema information for the "rate_limits" table.
+	RateLimitsTable = &schema.Table{
+		Name:       "rate_limits",
+		Columns:    RateLimitsColumns,
+		PrimaryKey: []*schema.Column{RateLimitsColumns[0]},
 	}
 	// ScimConnectionBindingsColumns holds the columns for the "scim_connection_bindings" table.
 	ScimConnectionBindingsColumns = []*schema.Column{
@@ -939,6 +1264,7 @@ var (
 		{Name: "username", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "display_username", Type: field.TypeString, Nullable: true},
 		{Name: "is_anonymous", Type: field.TypeBool, Nullable: true, Default: false},
+		{Name: "last_login_method", Type: field.TypeString, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -975,16 +1301,60 @@ var (
 			},
 		},
 	}
+	// WalletAddressesColumns holds the columns for the "wallet_addresses" table.
+	WalletAddressesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "address", Type: field.TypeString},
+		{Name: "chain_id", Type: field.TypeInt},
+		{Name: "is_primary", Type: field.TypeBool, Default: false},
+		{Name: "created_at", Type: field.TypeTime, Default: "CURRENT_TIMESTAMP"},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// WalletAddressesTable holds the schema information for the "wallet_addresses" table.
+	WalletAddressesTable = &schema.Table{
+		Name:       "wallet_addresses",
+		Columns:    WalletAddressesColumns,
+		PrimaryKey: []*schema.Column{WalletAddressesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "wallet_addresses_users_wallet_addresses",
+				Columns:    []*schema.Column{WalletAddressesColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "walletaddress_address_chain_id",
+				Unique:  true,
+				Columns: []*schema.Column{WalletAddressesColumns[1], WalletAddressesColumns[2]},
+			},
+			{
+				Name:    "walletaddress_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{WalletAddressesColumns[5]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AccountsTable,
+		DeviceCodesTable,
 		InvitationsTable,
 		JSONWebKeysTable,
 		MembersTable,
+		OauthAccessTokensTable,
+		OauthClientsTable,
+		OauthClientAssertionsTable,
+		OauthClientResourcesTable,
+		OauthConsentsTable,
+		OauthRefreshTokensTable,
+		OauthResourcesTable,
 		OrganizationsTable,
 		OrganizationRolesTable,
 		PasskeysTable,
+		RateLimitsTable,
 		ScimConnectionBindingsTable,
 		ScimGroupsTable,
 		ScimGroupMembersTable,
@@ -1003,6 +1373,7 @@ var (
 		TwoFactorsTable,
 		UsersTable,
 		VerificationsTable,
+		WalletAddressesTable,
 	}
 )
 
@@ -1013,6 +1384,9 @@ func init() {
 	AccountsTable.ForeignKeys[0].RefTable = UsersTable
 	AccountsTable.Annotation = &entsql.Annotation{
 		Table: "accounts",
+	}
+	DeviceCodesTable.Annotation = &entsql.Annotation{
+		Table: "device_codes",
 	}
 	InvitationsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	InvitationsTable.ForeignKeys[1].RefTable = UsersTable
@@ -1027,6 +1401,34 @@ func init() {
 	MembersTable.Annotation = &entsql.Annotation{
 		Table: "members",
 	}
+	OauthAccessTokensTable.ForeignKeys[0].RefTable = OauthRefreshTokensTable
+	OauthAccessTokensTable.ForeignKeys[1].RefTable = SessionsTable
+	OauthAccessTokensTable.ForeignKeys[2].RefTable = UsersTable
+	OauthAccessTokensTable.Annotation = &entsql.Annotation{
+		Table: "oauth_access_tokens",
+	}
+	OauthClientsTable.ForeignKeys[0].RefTable = UsersTable
+	OauthClientsTable.Annotation = &entsql.Annotation{
+		Table: "oauth_clients",
+	}
+	OauthClientAssertionsTable.Annotation = &entsql.Annotation{
+		Table: "oauth_client_assertions",
+	}
+	OauthClientResourcesTable.Annotation = &entsql.Annotation{
+		Table: "oauth_client_resources",
+	}
+	OauthConsentsTable.ForeignKeys[0].RefTable = UsersTable
+	OauthConsentsTable.Annotation = &entsql.Annotation{
+		Table: "oauth_consents",
+	}
+	OauthRefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
+	OauthRefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
+	OauthRefreshTokensTable.Annotation = &entsql.Annotation{
+		Table: "oauth_refresh_tokens",
+	}
+	OauthResourcesTable.Annotation = &entsql.Annotation{
+		Table: "oauth_resources",
+	}
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		Table: "organizations",
 	}
@@ -1037,6 +1439,9 @@ func init() {
 	PasskeysTable.ForeignKeys[0].RefTable = UsersTable
 	PasskeysTable.Annotation = &entsql.Annotation{
 		Table: "passkeys",
+	}
+	RateLimitsTable.Annotation = &entsql.Annotation{
+		Table: "rate_limits",
 	}
 	ScimConnectionBindingsTable.Annotation = &entsql.Annotation{
 		Table: "scim_connection_bindings",
@@ -1106,5 +1511,9 @@ func init() {
 	}
 	VerificationsTable.Annotation = &entsql.Annotation{
 		Table: "verifications",
+	}
+	WalletAddressesTable.ForeignKeys[0].RefTable = UsersTable
+	WalletAddressesTable.Annotation = &entsql.Annotation{
+		Table: "wallet_addresses",
 	}
 }

@@ -12,6 +12,9 @@ type APIKey func(*sql.Selector)
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// DeviceCode is the predicate function for devicecode builders.
+type DeviceCode func(*sql.Selector)
+
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
 
@@ -21,6 +24,27 @@ type JSONWebKey func(*sql.Selector)
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
 
+// OAuthAccessToken is the predicate function for oauthaccesstoken builders.
+type OAuthAccessToken func(*sql.Selector)
+
+// OAuthClient is the predicate function for oauthclient builders.
+type OAuthClient func(*sql.Selector)
+
+// OAuthClientAssertion is the predicate function for oauthclientassertion builders.
+type OAuthClientAssertion func(*sql.Selector)
+
+// OAuthClientResource is the predicate function for oauthclientresource builders.
+type OAuthClientResource func(*sql.Selector)
+
+// OAuthConsent is the predicate function for oauthconsent builders.
+type OAuthConsent func(*sql.Selector)
+
+// OAuthRefreshToken is the predicate function for oauthrefreshtoken builders.
+type OAuthRefreshToken func(*sql.Selector)
+
+// OAuthResource is the predicate function for oauthresource builders.
+type OAuthResource func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
@@ -29,6 +53,9 @@ type OrganizationRole func(*sql.Selector)
 
 // Passkey is the predicate function for passkey builders.
 type Passkey func(*sql.Selector)
+
+// RateLimit is the predicate function for ratelimit builders.
+type RateLimit func(*sql.Selector)
 
 // SCIMConnectionBinding is the predicate function for scimconnectionbinding builders.
 type SCIMConnectionBinding func(*sql.Selector)
@@ -83,3 +110,6 @@ type User func(*sql.Selector)
 
 // Verification is the predicate function for verification builders.
 type Verification func(*sql.Selector)
+
+// WalletAddress is the predicate function for walletaddress builders.
+type WalletAddress func(*sql.Selector)

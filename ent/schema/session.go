@@ -9,11 +9,12 @@ import (
 
 	core "github.com/kernia/kernia/ent/core"
 	admin "github.com/kernia/kernia/plugins/admin"
+	oauthprovider "github.com/kernia/kernia/plugins/oauthprovider"
 	organization "github.com/kernia/kernia/plugins/organization"
 )
 
 // Session is the composed Session entity, table "sessions",
-// owned by core; contributors: core, organization, admin.
+// owned by core; contributors: core, organization, admin, oauth-provider.
 type Session struct {
 	ent.Schema
 }
@@ -26,6 +27,7 @@ func (Session) Mixin() []ent.Mixin {
 		organization.SessionFields{},
 		organization.SessionTeamFields{},
 		admin.SessionFields{},
+		oauthprovider.SessionFields{},
 	}
 }
 

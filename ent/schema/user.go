@@ -10,10 +10,13 @@ import (
 	core "github.com/kernia/kernia/ent/core"
 	admin "github.com/kernia/kernia/plugins/admin"
 	anonymous "github.com/kernia/kernia/plugins/anonymous"
+	lastloginmethod "github.com/kernia/kernia/plugins/lastloginmethod"
+	oauthprovider "github.com/kernia/kernia/plugins/oauthprovider"
 	organization "github.com/kernia/kernia/plugins/organization"
 	passkey "github.com/kernia/kernia/plugins/passkey"
 	phonenumber "github.com/kernia/kernia/plugins/phonenumber"
 	scim "github.com/kernia/kernia/plugins/scim"
+	siwe "github.com/kernia/kernia/plugins/siwe"
 	sso "github.com/kernia/kernia/plugins/sso"
 	stripe "github.com/kernia/kernia/plugins/stripe"
 	twofactor "github.com/kernia/kernia/plugins/twofactor"
@@ -21,7 +24,7 @@ import (
 )
 
 // User is the composed User entity, table "users",
-// owned by core; contributors: core, two-factor, organization, passkey, sso, scim, stripe, phone-number, admin, username, anonymous.
+// owned by core; contributors: core, two-factor, organization, passkey, sso, scim, stripe, phone-number, admin, username, anonymous, siwe, last-login-method, oauth-provider.
 type User struct {
 	ent.Schema
 }
@@ -43,6 +46,9 @@ func (User) Mixin() []ent.Mixin {
 		username.UserFields{},
 		username.DisplayUsernameFields{},
 		anonymous.UserFields{},
+		siwe.UserFields{},
+		lastloginmethod.UserFields{},
+		oauthprovider.UserFields{},
 	}
 }
 
@@ -74,3 +80,4 @@ func (User) Annotations() []schema.Annotation {
 // kernia:field username column=username contributor=username
 // kernia:field display_username column=display_username contributor=username
 // kernia:field is_anonymous column=is_anonymous contributor=anonymous
+// kernia:field last_login_method column=last_login_method contributor=last-login-method

@@ -36,6 +36,10 @@ const (
 	FieldImpersonatedBy = "impersonated_by"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
+	// EdgeOauthRefreshTokens holds the string denoting the oauth_refresh_tokens edge name in mutations.
+	EdgeOauthRefreshTokens = "oauth_refresh_tokens"
+	// EdgeOauthAccessTokens holds the string denoting the oauth_access_tokens edge name in mutations.
+	EdgeOauthAccessTokens = "oauth_access_tokens"
 	// Table holds the table name of the session in the database.
 	Table = "sessions"
 	// UserTable is the table that holds the user relation/edge.
@@ -45,6 +49,20 @@ const (
 	UserInverseTable = "users"
 	// UserColumn is the table column denoting the user relation/edge.
 	UserColumn = "user_id"
+	// OauthRefreshTokensTable is the table that holds the oauth_refresh_tokens relation/edge.
+	OauthRefreshTokensTable = "oauth_refresh_tokens"
+	// OauthRefreshTokensInverseTable is the table name for the OAuthRefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthrefreshtoken" package.
+	OauthRefreshTokensInverseTable = "oauth_refresh_tokens"
+	// OauthRefreshTokensColumn is the table column denoting the oauth_refresh_tokens relation/edge.
+	OauthRefreshTokensColumn = "session_id"
+	// OauthAccessTokensTable is the table that holds the oauth_access_tokens relation/edge.
+	OauthAccessTokensTable = "oauth_access_tokens"
+	// OauthAccessTokensInverseTable is the table name for the OAuthAccessToken entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthaccesstoken" package.
+	OauthAccessTokensInverseTable = "oauth_access_tokens"
+	// OauthAccessTokensColumn is the table column denoting the oauth_access_tokens relation/edge.
+	OauthAccessTokensColumn = "session_id"
 )
 
 // Columns holds all SQL columns for session fields.
@@ -149,10 +167,52 @@ func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUserStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByOauthRefreshTokensCount orders the results by oauth_refresh_tokens count.
+func ByOauthRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthRefreshTokensStep(), opts...)
+	}
+}
+
+// ByOauthRefreshTokens orders the results by oauth_refresh_tokens terms.
+func ByOauthRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthAccessTokensCount orders the results by oauth_access_tokens count.
+func ByOauthAccessTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthAccessTokensStep(), opts...)
+	}
+}
+
+// ByOauthAccessTokens orders the results by oauth_access_tokens terms.
+func ByOauthAccessTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthAccessTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newUserStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(UserInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, UserTable, UserColumn),
+	)
+}
+func newOauthRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthRefreshTokensTable, OauthRefreshTokensColumn),
+	)
+}
+func newOauthAccessTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthAccessTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthAccessTokensTable, OauthAccessTokensColumn),
 	)
 }

@@ -763,6 +763,52 @@ func HasUserWith(preds ...predicate.User) predicate.Session {
 	})
 }
 
+// HasOauthRefreshTokens applies the HasEdge predicate on the "oauth_refresh_tokens" edge.
+func HasOauthRefreshTokens() predicate.Session {
+	return predicate.Session(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthRefreshTokensTable, OauthRefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthRefreshTokensWith applies the HasEdge predicate on the "oauth_refresh_tokens" edge with a given conditions (other predicates).
+func HasOauthRefreshTokensWith(preds ...predicate.OAuthRefreshToken) predicate.Session {
+	return predicate.Session(func(s *sql.Selector) {
+		step := newOauthRefreshTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthAccessTokens applies the HasEdge predicate on the "oauth_access_tokens" edge.
+func HasOauthAccessTokens() predicate.Session {
+	return predicate.Session(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthAccessTokensTable, OauthAccessTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthAccessTokensWith applies the HasEdge predicate on the "oauth_access_tokens" edge with a given conditions (other predicates).
+func HasOauthAccessTokensWith(preds ...predicate.OAuthAccessToken) predicate.Session {
+	return predicate.Session(func(s *sql.Selector) {
+		step := newOauthAccessTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Session) predicate.Session {
 	return predicate.Session(sql.AndPredicates(predicates...))

@@ -48,6 +48,8 @@ const (
 	FieldDisplayUsername = "display_username"
 	// FieldIsAnonymous holds the string denoting the is_anonymous field in the database.
 	FieldIsAnonymous = "is_anonymous"
+	// FieldLastLoginMethod holds the string denoting the last_login_method field in the database.
+	FieldLastLoginMethod = "last_login_method"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
 	// EdgeAccounts holds the string denoting the accounts edge name in mutations.
@@ -72,6 +74,16 @@ const (
 	EdgeScimProjectionGrants = "scim_projection_grants"
 	// EdgeScimIdentityTombstones holds the string denoting the scim_identity_tombstones edge name in mutations.
 	EdgeScimIdentityTombstones = "scim_identity_tombstones"
+	// EdgeWalletAddresses holds the string denoting the wallet_addresses edge name in mutations.
+	EdgeWalletAddresses = "wallet_addresses"
+	// EdgeOauthClients holds the string denoting the oauth_clients edge name in mutations.
+	EdgeOauthClients = "oauth_clients"
+	// EdgeOauthRefreshTokens holds the string denoting the oauth_refresh_tokens edge name in mutations.
+	EdgeOauthRefreshTokens = "oauth_refresh_tokens"
+	// EdgeOauthAccessTokens holds the string denoting the oauth_access_tokens edge name in mutations.
+	EdgeOauthAccessTokens = "oauth_access_tokens"
+	// EdgeOauthConsents holds the string denoting the oauth_consents edge name in mutations.
+	EdgeOauthConsents = "oauth_consents"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// SessionsTable is the table that holds the sessions relation/edge.
@@ -158,6 +170,41 @@ const (
 	ScimIdentityTombstonesInverseTable = "scim_identity_tombstones"
 	// ScimIdentityTombstonesColumn is the table column denoting the scim_identity_tombstones relation/edge.
 	ScimIdentityTombstonesColumn = "user_id"
+	// WalletAddressesTable is the table that holds the wallet_addresses relation/edge.
+	WalletAddressesTable = "wallet_addresses"
+	// WalletAddressesInverseTable is the table name for the WalletAddress entity.
+	// It exists in this package in order to avoid circular dependency with the "walletaddress" package.
+	WalletAddressesInverseTable = "wallet_addresses"
+	// WalletAddressesColumn is the table column denoting the wallet_addresses relation/edge.
+	WalletAddressesColumn = "user_id"
+	// OauthClientsTable is the table that holds the oauth_clients relation/edge.
+	OauthClientsTable = "oauth_clients"
+	// OauthClientsInverseTable is the table name for the OAuthClient entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthclient" package.
+	OauthClientsInverseTable = "oauth_clients"
+	// OauthClientsColumn is the table column denoting the oauth_clients relation/edge.
+	OauthClientsColumn = "user_id"
+	// OauthRefreshTokensTable is the table that holds the oauth_refresh_tokens relation/edge.
+	OauthRefreshTokensTable = "oauth_refresh_tokens"
+	// OauthRefreshTokensInverseTable is the table name for the OAuthRefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthrefreshtoken" package.
+	OauthRefreshTokensInverseTable = "oauth_refresh_tokens"
+	// OauthRefreshTokensColumn is the table column denoting the oauth_refresh_tokens relation/edge.
+	OauthRefreshTokensColumn = "user_id"
+	// OauthAccessTokensTable is the table that holds the oauth_access_tokens relation/edge.
+	OauthAccessTokensTable = "oauth_access_tokens"
+	// OauthAccessTokensInverseTable is the table name for the OAuthAccessToken entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthaccesstoken" package.
+	OauthAccessTokensInverseTable = "oauth_access_tokens"
+	// OauthAccessTokensColumn is the table column denoting the oauth_access_tokens relation/edge.
+	OauthAccessTokensColumn = "user_id"
+	// OauthConsentsTable is the table that holds the oauth_consents relation/edge.
+	OauthConsentsTable = "oauth_consents"
+	// OauthConsentsInverseTable is the table name for the OAuthConsent entity.
+	// It exists in this package in order to avoid circular dependency with the "oauthconsent" package.
+	OauthConsentsInverseTable = "oauth_consents"
+	// OauthConsentsColumn is the table column denoting the oauth_consents relation/edge.
+	OauthConsentsColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -180,6 +227,7 @@ var Columns = []string{
 	FieldUsername,
 	FieldDisplayUsername,
 	FieldIsAnonymous,
+	FieldLastLoginMethod,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -304,6 +352,11 @@ func ByDisplayUsername(opts ...sql.OrderTermOption) OrderOption {
 // ByIsAnonymous orders the results by the is_anonymous field.
 func ByIsAnonymous(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsAnonymous, opts...).ToFunc()
+}
+
+// ByLastLoginMethod orders the results by the last_login_method field.
+func ByLastLoginMethod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastLoginMethod, opts...).ToFunc()
 }
 
 // BySessionsCount orders the results by sessions count.
@@ -466,6 +519,76 @@ func ByScimIdentityTombstones(term sql.OrderTerm, terms ...sql.OrderTerm) OrderO
 		sqlgraph.OrderByNeighborTerms(s, newScimIdentityTombstonesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByWalletAddressesCount orders the results by wallet_addresses count.
+func ByWalletAddressesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWalletAddressesStep(), opts...)
+	}
+}
+
+// ByWalletAddresses orders the results by wallet_addresses terms.
+func ByWalletAddresses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWalletAddressesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthClientsCount orders the results by oauth_clients count.
+func ByOauthClientsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthClientsStep(), opts...)
+	}
+}
+
+// ByOauthClients orders the results by oauth_clients terms.
+func ByOauthClients(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthClientsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthRefreshTokensCount orders the results by oauth_refresh_tokens count.
+func ByOauthRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthRefreshTokensStep(), opts...)
+	}
+}
+
+// ByOauthRefreshTokens orders the results by oauth_refresh_tokens terms.
+func ByOauthRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthAccessTokensCount orders the results by oauth_access_tokens count.
+func ByOauthAccessTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthAccessTokensStep(), opts...)
+	}
+}
+
+// ByOauthAccessTokens orders the results by oauth_access_tokens terms.
+func ByOauthAccessTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthAccessTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauthConsentsCount orders the results by oauth_consents count.
+func ByOauthConsentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauthConsentsStep(), opts...)
+	}
+}
+
+// ByOauthConsents orders the results by oauth_consents terms.
+func ByOauthConsents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauthConsentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newSessionsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -548,5 +671,40 @@ func newScimIdentityTombstonesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ScimIdentityTombstonesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ScimIdentityTombstonesTable, ScimIdentityTombstonesColumn),
+	)
+}
+func newWalletAddressesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WalletAddressesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WalletAddressesTable, WalletAddressesColumn),
+	)
+}
+func newOauthClientsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthClientsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthClientsTable, OauthClientsColumn),
+	)
+}
+func newOauthRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthRefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthRefreshTokensTable, OauthRefreshTokensColumn),
+	)
+}
+func newOauthAccessTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthAccessTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthAccessTokensTable, OauthAccessTokensColumn),
+	)
+}
+func newOauthConsentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OauthConsentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OauthConsentsTable, OauthConsentsColumn),
 	)
 }

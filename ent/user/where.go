@@ -150,6 +150,11 @@ func IsAnonymous(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldIsAnonymous, v))
 }
 
+// LastLoginMethod applies equality check predicate on the "last_login_method" field. It's identical to LastLoginMethodEQ.
+func LastLoginMethod(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastLoginMethod, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldName, v))
@@ -1025,6 +1030,81 @@ func IsAnonymousNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldIsAnonymous))
 }
 
+// LastLoginMethodEQ applies the EQ predicate on the "last_login_method" field.
+func LastLoginMethodEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodNEQ applies the NEQ predicate on the "last_login_method" field.
+func LastLoginMethodNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodIn applies the In predicate on the "last_login_method" field.
+func LastLoginMethodIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldLastLoginMethod, vs...))
+}
+
+// LastLoginMethodNotIn applies the NotIn predicate on the "last_login_method" field.
+func LastLoginMethodNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldLastLoginMethod, vs...))
+}
+
+// LastLoginMethodGT applies the GT predicate on the "last_login_method" field.
+func LastLoginMethodGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodGTE applies the GTE predicate on the "last_login_method" field.
+func LastLoginMethodGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodLT applies the LT predicate on the "last_login_method" field.
+func LastLoginMethodLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodLTE applies the LTE predicate on the "last_login_method" field.
+func LastLoginMethodLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodContains applies the Contains predicate on the "last_login_method" field.
+func LastLoginMethodContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodHasPrefix applies the HasPrefix predicate on the "last_login_method" field.
+func LastLoginMethodHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodHasSuffix applies the HasSuffix predicate on the "last_login_method" field.
+func LastLoginMethodHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodIsNil applies the IsNil predicate on the "last_login_method" field.
+func LastLoginMethodIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldLastLoginMethod))
+}
+
+// LastLoginMethodNotNil applies the NotNil predicate on the "last_login_method" field.
+func LastLoginMethodNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldLastLoginMethod))
+}
+
+// LastLoginMethodEqualFold applies the EqualFold predicate on the "last_login_method" field.
+func LastLoginMethodEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldLastLoginMethod, v))
+}
+
+// LastLoginMethodContainsFold applies the ContainsFold predicate on the "last_login_method" field.
+func LastLoginMethodContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldLastLoginMethod, v))
+}
+
 // HasSessions applies the HasEdge predicate on the "sessions" edge.
 func HasSessions() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -1293,6 +1373,121 @@ func HasScimIdentityTombstones() predicate.User {
 func HasScimIdentityTombstonesWith(preds ...predicate.SCIMIdentityTombstone) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newScimIdentityTombstonesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasWalletAddresses applies the HasEdge predicate on the "wallet_addresses" edge.
+func HasWalletAddresses() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, WalletAddressesTable, WalletAddressesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWalletAddressesWith applies the HasEdge predicate on the "wallet_addresses" edge with a given conditions (other predicates).
+func HasWalletAddressesWith(preds ...predicate.WalletAddress) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newWalletAddressesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthClients applies the HasEdge predicate on the "oauth_clients" edge.
+func HasOauthClients() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthClientsTable, OauthClientsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthClientsWith applies the HasEdge predicate on the "oauth_clients" edge with a given conditions (other predicates).
+func HasOauthClientsWith(preds ...predicate.OAuthClient) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauthClientsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthRefreshTokens applies the HasEdge predicate on the "oauth_refresh_tokens" edge.
+func HasOauthRefreshTokens() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthRefreshTokensTable, OauthRefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthRefreshTokensWith applies the HasEdge predicate on the "oauth_refresh_tokens" edge with a given conditions (other predicates).
+func HasOauthRefreshTokensWith(preds ...predicate.OAuthRefreshToken) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauthRefreshTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthAccessTokens applies the HasEdge predicate on the "oauth_access_tokens" edge.
+func HasOauthAccessTokens() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthAccessTokensTable, OauthAccessTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthAccessTokensWith applies the HasEdge predicate on the "oauth_access_tokens" edge with a given conditions (other predicates).
+func HasOauthAccessTokensWith(preds ...predicate.OAuthAccessToken) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauthAccessTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauthConsents applies the HasEdge predicate on the "oauth_consents" edge.
+func HasOauthConsents() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OauthConsentsTable, OauthConsentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauthConsentsWith applies the HasEdge predicate on the "oauth_consents" edge with a given conditions (other predicates).
+func HasOauthConsentsWith(preds ...predicate.OAuthConsent) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauthConsentsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

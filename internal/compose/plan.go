@@ -117,7 +117,7 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 		}
 		return nil
 	}
-	for _, e := range core.Entities() {
+	for _, e := range core.EntitiesFor(auth.Options()) {
 		if err := add(kernia.Core, e); err != nil {
 			return nil, err
 		}

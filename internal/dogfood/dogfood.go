@@ -1,6 +1,6 @@
 // Package dogfood is the configuration this repository generates its own ent/ tree and
-// migrations from: the core and every built-in plugin, on the embedded SQLite default, with
-// migrations for SQLite and PostgreSQL.
+// migrations from: the core with its optional rate_limits table and every built-in plugin, on
+// the embedded SQLite default, with migrations for SQLite and PostgreSQL.
 package dogfood
 
 import (
@@ -25,5 +25,7 @@ func Auth() *kernia.Auth {
 		DevURL:   dev,
 		Dialects: []string{kernia.SQLite, kernia.Postgres},
 		Plugins:  builtin.All(),
+		// Every table the core can have, as every plugin is enabled.
+		DatabaseRateLimit: true,
 	})
 }

@@ -6,21 +6,26 @@ import (
 	"github.com/kernia/kernia/plugins/admin"
 	"github.com/kernia/kernia/plugins/anonymous"
 	"github.com/kernia/kernia/plugins/apikey"
+	"github.com/kernia/kernia/plugins/deviceauthorization"
 	"github.com/kernia/kernia/plugins/jwt"
+	"github.com/kernia/kernia/plugins/lastloginmethod"
+	"github.com/kernia/kernia/plugins/oauthprovider"
 	"github.com/kernia/kernia/plugins/organization"
 	"github.com/kernia/kernia/plugins/passkey"
 	"github.com/kernia/kernia/plugins/phonenumber"
 	"github.com/kernia/kernia/plugins/scim"
+	"github.com/kernia/kernia/plugins/siwe"
 	"github.com/kernia/kernia/plugins/sso"
 	"github.com/kernia/kernia/plugins/stripe"
 	"github.com/kernia/kernia/plugins/twofactor"
 	"github.com/kernia/kernia/plugins/username"
 )
 
-// All returns every built-in plugin in a stable order (the order of DESIGN §2), each with
-// every option that adds tables or columns enabled: organization with teams and dynamic
-// access control, sso with domain verification, scim with managed connections and stripe
-// with subscriptions. It is the dogfood configuration: its schema holds every table and
+// All returns every built-in plugin in a stable order (the order of DESIGN §2, then
+// device-authorization, siwe, last-login-method and oauth-provider), each with every option
+// that adds tables or columns enabled: organization with teams and dynamic access control,
+// sso with domain verification, scim with managed connections and stripe with
+// subscriptions. It is the dogfood configuration: its schema holds every table and
 // column a built-in plugin can contribute.
 func All() []kernia.Plugin {
 	return []kernia.Plugin{
@@ -36,6 +41,10 @@ func All() []kernia.Plugin {
 		username.New(),
 		jwt.New(),
 		anonymous.New(),
+		deviceauthorization.New(),
+		siwe.New(),
+		lastloginmethod.New(),
+		oauthprovider.New(),
 	}
 }
 
@@ -55,6 +64,10 @@ func Defaults() []kernia.Plugin {
 		username.New(),
 		jwt.New(),
 		anonymous.New(),
+		deviceauthorization.New(),
+		siwe.New(),
+		lastloginmethod.New(),
+		oauthprovider.New(),
 	}
 }
 
