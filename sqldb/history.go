@@ -54,7 +54,7 @@ func readRevisions(ctx context.Context, db *sql.DB, dialect string) ([]*revision
 		if err != nil {
 			return nil, fmt.Errorf("sqldb: Ready: %w", err)
 		}
-		defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+		defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
 		q = tx
 	}
 	var exists bool
