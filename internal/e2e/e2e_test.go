@@ -153,8 +153,14 @@ func TestNewUserWorkflow(t *testing.T) {
 		assert.Check(t, is.Contains(res.Stdout(), "after delete: sessions=0 two_factors=0"))
 	}
 
-	// The kernia command's generate agrees that nothing changed.
+	// The kernia command's generate agrees that nothing changed, and both front ends keep the
+	// fast path when the user switches between them: one fingerprint for both.
 	res = run("go", "tool", "kernia", "generate", "--check")
 	res.Assert(t, icmd.Success)
 	assert.Check(t, is.Contains(res.Stderr(), "nothing changed"))
+	for _, cmd := range [][]string{{"go", "tool", "kernia", "generate"}, {"go", "tool", "mage", "generate"}} {
+		res = run(cmd...)
+		res.Assert(t, icmd.Success)
+		assert.Check(t, is.Contains(res.Stderr(), "inputs unchanged since the last run (fingerprint match)"), "%v: %s", cmd, res.Stderr())
+	}
 }

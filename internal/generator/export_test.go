@@ -7,3 +7,6 @@ func SetBuildVersions(v string) (restore func()) {
 	buildVersions = func() string { return v }
 	return func() { buildVersions = old }
 }
+
+// VersionsOf exposes versionsOf.
+var VersionsOf = versionsOf

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"entgo.io/ent/entc/load"
 
@@ -38,17 +39,32 @@ var buildVersions = func() string {
 	if !ok {
 		return "unknown"
 	}
-	s := info.Main.Path + "@" + info.Main.Version + " " + info.Main.Sum
-	for _, d := range info.Deps {
-		switch d.Path {
-		case "github.com/kernia/kernia", "entgo.io/ent", "ariga.io/atlas":
-			if d.Replace != nil {
-				d = d.Replace
-			}
-			s += " " + d.Path + "@" + d.Version + " " + d.Sum
+	return versionsOf(info)
+}
+
+// versionedModules are the modules whose versions decide generate's output.
+var versionedModules = []string{"github.com/kernia/kernia", "entgo.io/ent", "ariga.io/atlas"}
+
+// versionsOf describes the versions of versionedModules in a binary's build information. The
+// main module counts only when it is one of them (Kernia's own repository): the application's
+// module is a different binary's main module under `go tool kernia` (the loader program) and
+// under `go tool mage` (the compiled magefile), with a different version and sum, and its code
+// reaches the output only through the composed schema, which the fingerprint hashes itself. So
+// both front ends agree, and switching between them keeps the fast path.
+func versionsOf(info *debug.BuildInfo) string {
+	var parts []string
+	mods := append([]*debug.Module{&info.Main}, info.Deps...)
+	for _, m := range mods {
+		if !slices.Contains(versionedModules, m.Path) {
+			continue
 		}
+		if m.Replace != nil {
+			m = m.Replace
+		}
+		parts = append(parts, m.Path+"@"+m.Version+" "+m.Sum)
 	}
-	return s
+	slices.Sort(parts)
+	return strings.Join(slices.Compact(parts), " ")
 }
 
 // fingerprint hashes the inputs and the files on disk a run reads or writes: the composed
