@@ -50,8 +50,9 @@ var Auth = kernia.New(kernia.Options{Plugins: builtin.All()})
 //   - generate: each configuration from an empty migration directory of its own; the
 //     migrations match testdata/migrations and apply to a new SQLite and PostgreSQL database.
 //   - enable: starting from the core on databases holding rows, enable the built-in plugins
-//     one at a time: each step writes exactly one migration per dialect with only that
-//     plugin's tables and columns, and applying it keeps every row.
+//     one at a time, then the core's rate_limits table: each step writes exactly one
+//     migration per dialect with only that plugin's tables and columns, and applying it keeps
+//     every row.
 //   - client: the all-plugins client inserts and reads back every entity, and deleting a user
 //     and an organization cascades to their plugin rows, on SQLite and PostgreSQL.
 func TestPipeline(t *testing.T) {
@@ -59,26 +60,25 @@ func TestPipeline(t *testing.T) {
 	t.Chdir(dir)
 	dev := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	newAuth := func(migrations string, plugins []kernia.Plugin) *kernia.Auth {
-		return kernia.New(kernia.Options{
-			DevURL:        dev,
-			Dialects:      []string{kernia.SQLite, kernia.Postgres},
-			MigrationsDir: migrations,
-			Plugins:       plugins,
-		})
+	newAuth := func(migrations string, c config) *kernia.Auth {
+		o := c.options()
+		o.DevURL = dev
+		o.Dialects = []string{kernia.SQLite, kernia.Postgres}
+		o.MigrationsDir = migrations
+		return kernia.New(o)
 	}
 
 	t.Run("generate", func(t *testing.T) {
 		for _, c := range configs() {
 			t.Run(c.name, func(t *testing.T) {
 				migrations := filepath.Join("migrations", c.name)
-				res, err := generator.Run(ctx, newAuth(migrations, c.plugins), generator.Options{Now: clock})
+				res, err := generator.Run(ctx, newAuth(migrations, c), generator.Options{Now: clock})
 				assert.NilError(t, err)
 				assert.Equal(t, len(res.Migrations), 2)
 				for _, m := range res.Migrations {
 					golden.Assert(t, m.SQL, filepath.Join(testdata, "migrations", c.name, m.Dialect+".sql.golden"))
 				}
-				plan, err := compose.Build(newAuth(migrations, c.plugins))
+				plan, err := compose.Build(newAuth(migrations, c))
 				assert.NilError(t, err)
 				for _, d := range []string{kernia.SQLite, kernia.Postgres} {
 					url := newDatabase(t, d)
@@ -95,7 +95,7 @@ func TestPipeline(t *testing.T) {
 
 	t.Run("enable", func(t *testing.T) {
 		migrations := filepath.Join("migrations", "enable")
-		_, err := generator.Run(ctx, newAuth(migrations, nil), generator.Options{Now: clock})
+		_, err := generator.Run(ctx, newAuth(migrations, config{}), generator.Options{Now: clock})
 		assert.NilError(t, err)
 		dbs := map[string]*sql.DB{}
 		urls := map[string]string{}
@@ -106,16 +106,30 @@ func TestPipeline(t *testing.T) {
 			dbs[d] = open(t, urls[d])
 			seedCore(t, dbs[d])
 		}
-		var enabled []kernia.Plugin
-		prev, err := compose.Build(newAuth(migrations, nil))
+		// One step per built-in plugin, then the core's rate_limits table.
+		type step struct {
+			id     string // a plugin id, or rate-limit
+			plugin kernia.Plugin
+		}
+		var steps []step
+		for _, p := range builtin.All() {
+			steps = append(steps, step{p.ID(), p})
+		}
+		steps = append(steps, step{id: "rate-limit"})
+		var enabled config
+		prev, err := compose.Build(newAuth(migrations, config{}))
 		assert.NilError(t, err)
-		for i, p := range builtin.All() {
-			enabled = append(enabled, p)
-			name := strings.ReplaceAll(p.ID(), "-", "_")
+		for i, p := range steps {
+			if p.plugin != nil {
+				enabled.plugins = append(enabled.plugins, p.plugin)
+			} else {
+				enabled.databaseRateLimit = true
+			}
+			name := strings.ReplaceAll(p.id, "-", "_")
 			now := func() time.Time { return clock().Add(time.Duration(i+1) * time.Second) }
 			a := newAuth(migrations, enabled)
 			res, err := generator.Run(ctx, a, generator.Options{Now: now, Name: name})
-			assert.NilError(t, err, p.ID())
+			assert.NilError(t, err, p.id)
 			next, err := compose.Build(a)
 			assert.NilError(t, err)
 			added := addedColumns(prev, next)
@@ -130,17 +144,17 @@ func TestPipeline(t *testing.T) {
 				files[m.Dialect] = append(files[m.Dialect], m.SQL)
 				golden.Assert(t, m.SQL, filepath.Join(testdata, "enable", fmt.Sprintf("%02d_%s.%s%s.sql.golden", i+1, name, m.Dialect, suffix)))
 			}
-			assert.Equal(t, len(files), 2, p.ID())
-			assert.Equal(t, len(files[kernia.SQLite]), 1, p.ID())
+			assert.Equal(t, len(files), 2, p.id)
+			assert.Equal(t, len(files[kernia.SQLite]), 1, p.id)
 			for _, m := range res.Migrations {
 				if len(files[m.Dialect]) == 0 {
 					continue // applied with the dialect's first file
 				}
 				sqlText := strings.Join(files[m.Dialect], "\n")
-				checkOnly(t, sqlText, m.Dialect, added, p.ID())
+				checkOnly(t, sqlText, m.Dialect, added, p.id)
 				before := counts(t, dbs[m.Dialect], prev)
 				r, err := migration.Apply(ctx, urls[m.Dialect], filepath.Join(migrations, m.Dialect), migration.ApplyOptions{})
-				assert.NilError(t, err, "%s on %s", p.ID(), m.Dialect)
+				assert.NilError(t, err, "%s on %s", p.id, m.Dialect)
 				assert.Equal(t, len(r.Applied), len(files[m.Dialect]))
 				delete(files, m.Dialect)
 				assert.DeepEqual(t, counts(t, dbs[m.Dialect], prev), before)
@@ -149,7 +163,7 @@ func TestPipeline(t *testing.T) {
 				}
 				// Rows in plugin tables that later steps must keep, through SQLite's rebuilds of
 				// users and sessions too.
-				for _, q := range pluginSeeds[p.ID()] {
+				for _, q := range pluginSeeds[p.id] {
 					var args []any
 					if strings.Contains(q, "$1") {
 						args = append(args, time.Now().UTC())
@@ -168,11 +182,19 @@ func TestPipeline(t *testing.T) {
 		// Disabling a plugin drops its tables and columns: refused without consent, and
 		// nothing is written.
 		before := moduletest.Snapshot(t, dir)
-		without := slices.DeleteFunc(slices.Clone(enabled), func(p kernia.Plugin) bool { return p.ID() == "organization" })
+		without := enabled
+		without.plugins = slices.DeleteFunc(slices.Clone(enabled.plugins), func(p kernia.Plugin) bool { return p.ID() == "organization" })
 		_, err = generator.Run(ctx, newAuth(migrations, without), generator.Options{Now: clock})
 		assert.Assert(t, errors.Is(err, diff.ErrDestructive), "%v", err)
 		assert.Check(t, is.Contains(err.Error(), "drops table members"))
 		assert.Check(t, is.Contains(err.Error(), "drops column sessions.active_organization_id"))
+		assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
+		// So does turning the rate_limits table off.
+		without = enabled
+		without.databaseRateLimit = false
+		_, err = generator.Run(ctx, newAuth(migrations, without), generator.Options{Now: clock})
+		assert.Assert(t, errors.Is(err, diff.ErrDestructive), "%v", err)
+		assert.Check(t, is.Contains(err.Error(), "drops table rate_limits"))
 		assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
 	})
 
@@ -279,6 +301,19 @@ var pluginSeeds = map[string][]string{
 	},
 	"passkey": {
 		`INSERT INTO passkeys (id, public_key, user_id, credential_id, counter, device_type, backed_up, created_at) VALUES ('p1', 'pk', 'u1', 'cred', 0, 'singleDevice', false, $1)`,
+	},
+	"device-authorization": {
+		`INSERT INTO device_codes (id, device_code, user_code, expires_at, status) VALUES ('d1', 'device', 'ABCD-EFGH', $1, 'pending')`,
+	},
+	"siwe": {
+		`INSERT INTO wallet_addresses (id, user_id, address, chain_id, created_at) VALUES ('w1', 'u1', '0x52908400098527886E0F7030069857D2E4169EE7', 1, $1)`,
+	},
+	"oauth-provider": {
+		`INSERT INTO oauth_clients (id, client_id, redirect_uris, user_id, created_at) VALUES ('c1', 'client', '["https://app.example.com/callback"]', 'u1', $1)`,
+		`INSERT INTO oauth_refresh_tokens (id, token, client_id, session_id, user_id, expires_at, scopes) VALUES ('r1', 'refresh', 'client', 's1', 'u1', $1, '["openid"]')`,
+	},
+	"rate-limit": {
+		`INSERT INTO rate_limits (id, key, count, last_request) VALUES ('l1', '127.0.0.1/sign-in/email', 1, 1767322800000)`,
 	},
 }
 

@@ -2,7 +2,7 @@ package plugintest
 
 // smokeGo is the application of the all-plugins configuration: it creates every entity
 // through the generated client, reads each back, then deletes a user and an organization and
-// prints what is left of every table.
+// prints what is left of every table, and deletes a session that OAuth tokens outlive.
 const smokeGo = `package main
 
 import (
@@ -14,6 +14,8 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"example.com/app/ent"
+	"example.com/app/ent/oauthaccesstoken"
+	"example.com/app/ent/session"
 	"example.com/app/ent/user"
 	"github.com/kernia/kernia/sqldb"
 )
@@ -33,10 +35,12 @@ func main() {
 	ada := c.User.Create().SetName("Ada").SetEmail("ada@example.com").
 		SetTwoFactorEnabled(true).SetRole("admin").SetBanned(false).SetUsername("ada").
 		SetDisplayUsername("Ada").SetPhoneNumber("+15550100").SetPhoneNumberVerified(true).
-		SetIsAnonymous(false).SetStripeCustomerID("cus_ada").SaveX(ctx)
+		SetIsAnonymous(false).SetStripeCustomerID("cus_ada").SetLastLoginMethod("siwe").SaveX(ctx)
 	grace := c.User.Create().SetName("Grace").SetEmail("grace@example.com").SaveX(ctx)
 	c.Verification.Create().SetIdentifier("ada@example.com").SetValue("code").SetExpiresAt(later).SaveX(ctx)
 	c.Account.Create().SetUser(ada).SetIssuer("https://id.example.com").SetAccountID("1").SetProviderID("credential").SaveX(ctx)
+	// Better Auth 1.7.3+ writes no issuer: the same provider account id twice is accepted.
+	c.Account.Create().SetUser(grace).SetAccountID("1").SetProviderID("credential").SaveX(ctx)
 	c.TwoFactor.Create().SetUser(ada).SetSecret("totp").SetBackupCodes("a,b").SaveX(ctx)
 
 	org := c.Organization.Create().SetName("Acme").SetSlug("acme").SetStripeCustomerID("cus_acme").SaveX(ctx)
@@ -83,10 +87,32 @@ func main() {
 	c.SCIMManagedConnectionEvent.Create().SetConnection(mc).SetEventKey("ev").SetSequence(1).
 		SetType("created").SetActorID(ada.ID).SaveX(ctx)
 
+	c.DeviceCode.Create().SetDeviceCode("device").SetUserCode("ABCD-EFGH").SetUserID(ada.ID).
+		SetExpiresAt(later).SetStatus("approved").SetPollingInterval(5000).SaveX(ctx)
+	c.WalletAddress.Create().SetUser(ada).SetAddress("0x52908400098527886E0F7030069857D2E4169EE7").
+		SetChainID(1).SetIsPrimary(true).SaveX(ctx)
+	c.RateLimit.Create().SetKey("127.0.0.1/sign-in/email").SetCount(1).SaveX(ctx)
+	client := c.OAuthClient.Create().SetClientID("client-ada").SetUser(ada).
+		SetRedirectUris([]string{"https://app.example.com/callback"}).SetScopes([]string{"openid", "email"}).
+		SetMetadata(map[string]any{"tier": "gold"}).SaveX(ctx)
+	c.OAuthResource.Create().SetIdentifier("https://api.example.com").SetName("API").SaveX(ctx)
+	c.OAuthClientResource.Create().SetClientID(client.ClientID).SetResourceID("https://api.example.com").SaveX(ctx)
+	adaSession := c.Session.Query().Where(session.Token("tok-ada")).OnlyX(ctx)
+	graceSession := c.Session.Query().Where(session.Token("tok-grace")).OnlyX(ctx)
+	refresh := c.OAuthRefreshToken.Create().SetToken("rt-ada").SetClientID(client.ClientID).
+		SetUser(ada).SetSession(adaSession).SetExpiresAt(later).SetScopes([]string{"openid"}).SaveX(ctx)
+	c.OAuthAccessToken.Create().SetToken("at-ada").SetClientID(client.ClientID).SetUser(ada).
+		SetSession(adaSession).SetRefreshToken(refresh).SetExpiresAt(later).SetScopes([]string{"openid"}).SaveX(ctx)
+	c.OAuthAccessToken.Create().SetToken("at-grace").SetClientID(client.ClientID).SetUser(grace).
+		SetSession(graceSession).SetExpiresAt(later).SetScopes([]string{"openid"}).SaveX(ctx)
+	c.OAuthConsent.Create().SetClientID(client.ClientID).SetUser(ada).SetScopes([]string{"openid", "email"}).SaveX(ctx)
+	c.OAuthClientAssertion.Create().SetID("AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_ab").SetExpiresAt(later).SaveX(ctx)
+
 	got := c.User.Query().Where(user.Email("ada@example.com")).
 		WithSessions().WithAccounts().WithTwoFactors().WithMemberships().WithSentInvitations().
 		WithTeamMemberships().WithPasskeys().WithSSOProviders().WithScimSubject().WithScimUsers().
-		WithScimProjectionGrants().WithScimIdentityTombstones().OnlyX(ctx)
+		WithScimProjectionGrants().WithScimIdentityTombstones().WithWalletAddresses().WithOauthClients().
+		WithOauthRefreshTokens().WithOauthAccessTokens().WithOauthConsents().OnlyX(ctx)
 	e := got.Edges
 	fmt.Printf("ada: role=%s username=%s phone=%s stripe=%s two_factor_enabled=%v anonymous=%v\n",
 		*got.Role, *got.Username, *got.PhoneNumber, *got.StripeCustomerID, got.TwoFactorEnabled, got.IsAnonymous)
@@ -94,6 +120,18 @@ func main() {
 		len(e.Sessions), len(e.Accounts), len(e.TwoFactors), len(e.Memberships), len(e.SentInvitations),
 		len(e.TeamMemberships), len(e.Passkeys), len(e.SSOProviders), e.ScimSubject != nil, len(e.ScimUsers),
 		len(e.ScimProjectionGrants), len(e.ScimIdentityTombstones))
+	fmt.Printf("ada edges: wallet_addresses=%d oauth_clients=%d oauth_refresh_tokens=%d oauth_access_tokens=%d oauth_consents=%d last_login_method=%s\n",
+		len(e.WalletAddresses), len(e.OauthClients), len(e.OauthRefreshTokens), len(e.OauthAccessTokens),
+		len(e.OauthConsents), *got.LastLoginMethod)
+	oc := c.OAuthClient.Query().OnlyX(ctx)
+	fmt.Printf("oauth client: redirect_uris=%v scopes=%v client_credentials_scopes=%v metadata=%v disabled=%v\n",
+		oc.RedirectUris, oc.Scopes, oc.ClientCredentialsScopes, oc.Metadata, oc.Disabled)
+	at := c.OAuthAccessToken.Query().Where(oauthaccesstoken.Token("at-ada")).WithRefreshToken().WithSession().OnlyX(ctx)
+	fmt.Printf("oauth access token: refresh_token=%v session=%v\n", at.Edges.RefreshToken.ID == refresh.ID, at.Edges.Session.ID == adaSession.ID)
+	w := c.WalletAddress.Query().OnlyX(ctx)
+	fmt.Printf("wallet address: chain=%d primary=%v; device code: status=%s; rate limit: count=%d last_request_set=%v\n",
+		w.ChainID, w.IsPrimary, c.DeviceCode.Query().OnlyX(ctx).Status, c.RateLimit.Query().OnlyX(ctx).Count,
+		c.RateLimit.Query().OnlyX(ctx).LastRequest > 0)
 	s := e.Sessions[0]
 	fmt.Printf("session: active_organization=%v active_team=%v impersonated_by=%v\n",
 		*s.ActiveOrganizationID == org.ID, *s.ActiveTeamID == team.ID, *s.ImpersonatedBy == grace.ID)
@@ -115,6 +153,11 @@ func main() {
 	c.SCIMGroup.DeleteOne(group).ExecX(ctx)
 	c.SCIMManagedConnection.DeleteOne(mc).ExecX(ctx)
 	counts(ctx, c, "scim group and managed connection deleted")
+	// Ending a session keeps the OAuth tokens issued in it, with session_id NULL.
+	c.Session.DeleteOne(graceSession).ExecX(ctx)
+	gt := c.OAuthAccessToken.Query().Where(oauthaccesstoken.Token("at-grace")).OnlyX(ctx)
+	fmt.Printf("grace's session deleted: oauth_access_tokens=%d session_id_null=%v\n",
+		c.OAuthAccessToken.Query().CountX(ctx), gt.SessionID == nil)
 }
 
 func counts(ctx context.Context, c *ent.Client, when string) {
@@ -136,5 +179,12 @@ func counts(ctx context.Context, c *ent.Client, when string) {
 	fmt.Printf("  scim_managed_connections=%d scim_managed_credentials=%d scim_managed_connection_events=%d\n",
 		c.SCIMManagedConnection.Query().CountX(ctx), c.SCIMManagedCredential.Query().CountX(ctx),
 		c.SCIMManagedConnectionEvent.Query().CountX(ctx))
+	fmt.Printf("  device_codes=%d wallet_addresses=%d rate_limits=%d\n",
+		c.DeviceCode.Query().CountX(ctx), c.WalletAddress.Query().CountX(ctx), c.RateLimit.Query().CountX(ctx))
+	fmt.Printf("  oauth_clients=%d oauth_resources=%d oauth_client_resources=%d oauth_refresh_tokens=%d oauth_access_tokens=%d oauth_consents=%d oauth_client_assertions=%d\n",
+		c.OAuthClient.Query().CountX(ctx), c.OAuthResource.Query().CountX(ctx),
+		c.OAuthClientResource.Query().CountX(ctx), c.OAuthRefreshToken.Query().CountX(ctx),
+		c.OAuthAccessToken.Query().CountX(ctx), c.OAuthConsent.Query().CountX(ctx),
+		c.OAuthClientAssertion.Query().CountX(ctx))
 }
 `
