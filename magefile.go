@@ -28,7 +28,7 @@ func Test() error {
 	return sh.RunV("scripts/test.sh")
 }
 
-// Bench measures generate, migrate, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_ONLY).
+// Bench measures generate, migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY).
 func Bench(ctx context.Context) error {
 	root, err := os.Getwd()
 	if err != nil {
@@ -40,6 +40,7 @@ func Bench(ctx context.Context) error {
 		Users:       envInt("BENCH_USERS", 100_000),
 		LoginUsers:  envInt("BENCH_LOGIN_USERS", 1_000_000),
 		LoginRuns:   envInt("BENCH_LOGIN_RUNS", 2),
+		HistoryMax:  envInt("BENCH_HISTORY_MAX", 0),
 		PostgresURL: pgtest.ServerURL(),
 		Only:        os.Getenv("BENCH_ONLY"),
 		Out:         os.Stdout,

@@ -30,9 +30,13 @@ type Config struct {
 	LoginUsers int
 	// LoginRuns is the number of runs of each migration strategy in the logins case.
 	LoginRuns int
-	// Only limits the run to one section: "generate", "migrate", "indexes" or "logins" ("" runs
-	// all).
+	// Only limits the run to one section: "generate", "migrate", "history", "indexes" or
+	// "logins" ("" runs all).
 	Only string
+	// HistoryMax is the longest history of the history curve: 0 adds 10,000 applied files to
+	// 1, 10, 100 and 1,000 when the 1,000 point projects it under a minute; 10000 always adds
+	// it, any other value never.
+	HistoryMax int
 	// Out receives the report.
 	Out io.Writer
 }
@@ -115,9 +119,9 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.LoginRuns = 2
 	}
 	switch cfg.Only {
-	case "", "generate", "migrate", "indexes", "logins":
+	case "", "generate", "migrate", "history", "indexes", "logins":
 	default:
-		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, migrate, indexes or logins (or leave it empty for all)", cfg.Only)
+		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, migrate, history, indexes or logins (or leave it empty for all)", cfg.Only)
 	}
 	cpu := cpuModel()
 	fmt.Fprintf(cfg.Out, "kernia bench: %d CPUs (%s), %s %s/%s, medians of %d runs after a warm-up\n\n",
@@ -133,7 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	} else if cfg.Only != "logins" { // logins generates its own migrations
+	} else if cfg.Only != "logins" && cfg.Only != "history" { // both write their own migrations
 		dev, err := env.newDatabase(ctx)
 		if err != nil {
 			return err
@@ -148,6 +152,16 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench migrate: %w", err)
 		}
 		table(cfg.Out, "migrate (the same files)", mig)
+	}
+	if cfg.Only == "" || cfg.Only == "history" {
+		hist, note, err := benchHistory(ctx, env)
+		if err != nil {
+			return fmt.Errorf("bench history: %w", err)
+		}
+		table(cfg.Out, "history (PostgreSQL; n files applied, then one more applied, and a no-op; binaries, alternating with goose's CLI on the same SQL)", hist)
+		if note != "" {
+			fmt.Fprintf(cfg.Out, "%s\n\n", note)
+		}
 	}
 	if cfg.Only == "" || cfg.Only == "indexes" {
 		if err := printIndexes(ctx, env); err != nil {

@@ -88,7 +88,7 @@ type ApplyResult struct {
 // lock). Cancelling ctx rolls back the current file and releases the lock. No error contains
 // the URL's password.
 func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*ApplyResult, error) {
-	d, err := loadDir(dirPath, true)
+	d, err := loadDir(dirPath)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	}
 	u = u.WithConnectTimeout(opts.ConnectTimeout)
 	r := &runner{u: u, where: where(u), dir: dirPath, files: files, sum: sum, sums: sumIndex(sum), opts: opts,
-		out: opts.Out, operator: operatorVersion(), splits: newSplits(u.Dialect), stmts: make(map[string][]string, len(files))}
+		out: opts.Out, operator: operatorVersion(), splits: newSplits(u.Dialect), stmts: map[string][]string{}}
 	if r.out == nil {
 		r.out = io.Discard
 	}
@@ -111,13 +111,6 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	}
 	if r.opts.DDLAttempts <= 0 {
 		r.opts.DDLAttempts = DefaultDDLAttempts
-	}
-	// Split every file before connecting: one that cannot be split stops the run before it
-	// changes anything.
-	for _, f := range files {
-		if r.stmts[f.Name()], err = r.splits.texts(f); err != nil {
-			return nil, err
-		}
 	}
 	if opts.DryRun {
 		return r.dryRun(ctx)
@@ -258,6 +251,9 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	if err != nil {
 		return res, err
 	}
+	if err := r.split(p.pending); err != nil {
+		return res, err
+	}
 	if err := checkTxControl(r.splits, p.pending); err != nil {
 		return res, err
 	}
@@ -308,6 +304,21 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 		r.printf("nothing to apply: %s is at version %s", r.where, res.To)
 	}
 	return res, nil
+}
+
+// split splits the files the run applies into statements, before it changes anything: a file
+// that cannot be split stops the run. Only these files are split (Atlas's scanner is the
+// costliest part of reading a directory: splitting every file of a 1,000-file history took
+// about 17 ms of a no-op).
+func (r *runner) split(files []migrate.File) error {
+	for _, f := range files {
+		stmts, err := r.splits.texts(f)
+		if err != nil {
+			return err
+		}
+		r.stmts[f.Name()] = stmts
+	}
+	return nil
 }
 
 // round shortens a duration for display.

@@ -1,13 +1,17 @@
 package migration
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"ariga.io/atlas/sql/migrate"
 )
@@ -17,7 +21,7 @@ import (
 // rehashing, and two files sharing a version are errors that name the file and the fix. It
 // touches no database, so Apply runs it before connecting.
 func VerifyDir(path string) (migrate.Dir, error) {
-	d, err := loadDir(path, true)
+	d, err := loadDir(path)
 	if err != nil {
 		return nil, err
 	}
@@ -32,30 +36,42 @@ type loadedDir struct {
 	sum   migrate.HashFile
 }
 
-// loadDir is VerifyDir returning what it read. It reads every file once and hashes the
-// directory once (migrate.Validate, then Files and NewHashFile again, read and hashed it three
-// and two times); only a directory that fails the check is verified again the Atlas way, so its
-// error is Validate's. checkEntries false skips CheckEntries, which the caller ran.
-func loadDir(path string, checkEntries bool) (*loadedDir, error) {
+// loadDir is VerifyDir returning what it read.
+func loadDir(path string) (*loadedDir, error) {
+	if err := statDir(path); err != nil {
+		return nil, err
+	}
+	names, err := checkEntries(path)
+	if err != nil {
+		return nil, err
+	}
+	return readDir(path, names)
+}
+
+// statDir refuses a path that is not a directory.
+func statDir(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("migrate: migration directory %s does not exist: run generate first or pass --dir", path)
+		return fmt.Errorf("migrate: migration directory %s does not exist: run generate first or pass --dir", path)
 	case err != nil:
-		return nil, fmt.Errorf("migrate: migration directory %s: %w", path, err)
+		return fmt.Errorf("migrate: migration directory %s: %w", path, err)
 	case !st.IsDir():
-		return nil, fmt.Errorf("migrate: migration directory %s is a file, not a directory: pass the directory holding the .sql files and atlas.sum with --dir", path)
+		return fmt.Errorf("migrate: migration directory %s is a file, not a directory: pass the directory holding the .sql files and atlas.sum with --dir", path)
 	}
-	if checkEntries {
-		if err := CheckEntries(path); err != nil {
-			return nil, err
-		}
-	}
+	return nil
+}
+
+// readDir is the rest of VerifyDir once checkEntries passed and listed the migration files. It
+// reads every file once and hashes the directory once (migrate.Validate, then Files and
+// NewHashFile again, read it three times and hashed it twice); only a directory that fails the
+// check is verified again the Atlas way, so its error is Validate's.
+func readDir(path string, names []string) (*loadedDir, error) {
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: migration directory %s: %w", path, err)
 	}
-	d, ok := readVerified(dir)
+	d, ok := readVerified(dir, names)
 	if !ok {
 		// Atlas's own check, for its error (or, if the directory changed meanwhile, a clean
 		// second read).
@@ -77,29 +93,21 @@ func loadDir(path string, checkEntries bool) (*loadedDir, error) {
 	return d, nil
 }
 
-// readVerified reads dir's files and atlas.sum once and reports whether they pass
-// migrate.Validate's test: atlas.sum's entries sum to what the files hash to, or there is
-// neither atlas.sum nor a file.
-func readVerified(dir migrate.Dir) (d *loadedDir, ok bool) {
+// readVerified reads the migration files (names, in order, as LocalDir.Files lists them) and
+// atlas.sum of dir once and reports whether they pass migrate.Validate's test: atlas.sum's
+// entries sum to what the files hash to, or there is neither atlas.sum nor a file.
+func readVerified(dir *migrate.LocalDir, names []string) (d *loadedDir, ok bool) {
 	d = &loadedDir{dir: dir}
-	files, err := dir.Files()
+	files, err := readFiles(dir.Path(), names)
 	if err != nil {
 		return d, false
 	}
-	sum, err := migrate.NewHashFile(files)
-	if err != nil {
-		return d, false
-	}
+	sum := hashFile(files)
 	d.files, d.sum = files, sum
-	f, err := dir.Open(migrate.HashFileName)
+	b, err := os.ReadFile(filepath.Join(dir.Path(), migrate.HashFileName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return d, len(files) == 0
 	}
-	if err != nil {
-		return d, false
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
 	if err != nil {
 		return d, false
 	}
@@ -108,6 +116,81 @@ func readVerified(dir migrate.Dir) (d *loadedDir, ok bool) {
 		return d, false
 	}
 	return d, recorded.Sum() == sum.Sum()
+}
+
+// readFiles reads the named files of dir, as LocalDir.Files does, several at a time when there
+// are many: on a history of 1,000 files reading is most of a no-op's work in the directory, and
+// it waits on the kernel more than it computes.
+func readFiles(dir string, names []string) ([]migrate.File, error) {
+	files := make([]migrate.File, len(names))
+	workers := min(runtime.GOMAXPROCS(0), 4, len(names)/64)
+	if workers <= 1 {
+		for i, n := range names {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				return nil, err
+			}
+			files[i] = migrate.NewLocalFile(n, b)
+		}
+		return files, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(names); i += workers {
+				b, err := os.ReadFile(filepath.Join(dir, names[i]))
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				files[i] = migrate.NewLocalFile(names[i], b)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// hashFile is migrate.NewHashFile(files): the atlas.sum entries of the files, each the SHA-256
+// of the names and contents of every file up to it (only the name of a file marked `atlas:sum
+// ignore`, which gets no entry).
+func hashFile(files []migrate.File) migrate.HashFile {
+	sum := make(migrate.HashFile, 0, len(files))
+	h := sha256.New()
+	for _, f := range files {
+		h.Write([]byte(f.Name()))
+		if sumIgnored(f) {
+			continue
+		}
+		h.Write(f.Bytes())
+		sum = append(sum, struct{ N, H string }{f.Name(), base64.StdEncoding.EncodeToString(h.Sum(nil))})
+	}
+	if len(sum) == 0 {
+		return nil // as NewHashFile
+	}
+	return sum
+}
+
+// sumIgnored reports whether migrate.NewHashFile leaves f out of atlas.sum. Atlas looks for the
+// directive with a regular expression anchored at the file's start, over printable ASCII up to
+// "atlas:"; a file whose leading run of printable ASCII has no "atlas:" cannot match it (nearly
+// every file: matching it was most of the cost of hashing a directory), and for the others
+// Atlas decides.
+func sumIgnored(f migrate.File) bool {
+	b := f.Bytes()
+	i := 0
+	for i < len(b) && b[i] >= ' ' && b[i] <= '~' {
+		i++
+	}
+	if !bytes.Contains(b[:i], []byte("atlas:")) {
+		return false
+	}
+	sum, err := migrate.NewHashFile([]migrate.File{f})
+	return err == nil && len(sum) == 0
 }
 
 // checksumError explains a failed migrate.Validate and how to fix it. The Atlas error stays

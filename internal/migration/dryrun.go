@@ -27,6 +27,9 @@ func (r *runner) dryRun(ctx context.Context) (*ApplyResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := r.split(p.pending); err != nil {
+		return res, err
+	}
 	if err := checkTxControl(r.splits, p.pending); err != nil {
 		return res, err
 	}

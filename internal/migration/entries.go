@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -26,14 +25,27 @@ func CheckEntries(dir string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil
 	}
+	_, err := checkEntries(dir)
+	return err
+}
+
+// checkEntries is CheckEntries on a directory, returning the names of its migration files
+// (*.sql) in order, as Atlas's LocalDir.Files lists them.
+func checkEntries(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("migrate: read migration directory %s: %w", dir, err)
+		return nil, fmt.Errorf("migrate: read migration directory %s: %w", dir, err)
 	}
 	realDir := ""
+	var names []string // os.ReadDir sorts by name
 	for _, e := range entries {
 		name := e.Name()
-		if ok, _ := path.Match("*.sql", name); !ok && name != migrate.HashFileName {
+		// path.Match("*.sql", name), as Atlas globs: '*' matches any name without a slash.
+		sql := strings.HasSuffix(name, ".sql")
+		if sql {
+			names = append(names, name)
+		}
+		if !sql && name != migrate.HashFileName {
 			continue
 		}
 		p := filepath.Join(dir, name)
@@ -44,7 +56,7 @@ func CheckEntries(dir string) error {
 					realDir, err = filepath.Abs(realDir)
 				}
 				if err != nil {
-					return fmt.Errorf("migrate: migration directory %s: %w", dir, err)
+					return nil, fmt.Errorf("migrate: migration directory %s: %w", dir, err)
 				}
 			}
 			target, err := filepath.EvalSymlinks(p)
@@ -52,21 +64,21 @@ func CheckEntries(dir string) error {
 				target, err = filepath.Abs(target)
 			}
 			if err != nil {
-				return fmt.Errorf("migrate: %s is a symbolic link that does not resolve: a migration file must be a file inside %s; restore it or remove the link and run `kernia hash`", p, dir)
+				return nil, fmt.Errorf("migrate: %s is a symbolic link that does not resolve: a migration file must be a file inside %s; restore it or remove the link and run `kernia hash`", p, dir)
 			}
 			if rel, err := filepath.Rel(realDir, target); err != nil || rel == "." || rel == ".." || strings.Contains(rel, string(filepath.Separator)) {
-				return fmt.Errorf("migrate: %s is a symbolic link to a file outside the migration directory %s: refused, nothing read or run; migration files must live in the directory (copy the file in, then run `kernia hash`)", p, dir)
+				return nil, fmt.Errorf("migrate: %s is a symbolic link to a file outside the migration directory %s: refused, nothing read or run; migration files must live in the directory (copy the file in, then run `kernia hash`)", p, dir)
 			}
 			st, err := os.Stat(p)
 			if err != nil {
-				return fmt.Errorf("migrate: %s: %w", p, err)
+				return nil, fmt.Errorf("migrate: %s: %w", p, err)
 			}
 			mode = st.Mode().Type()
 		}
 		if mode.IsRegular() {
 			continue
 		}
-		return fmt.Errorf("migrate: %s is %s: every *.sql entry and atlas.sum of a migration directory must be a regular file; remove or rename it", p, filekind.Of(mode))
+		return nil, fmt.Errorf("migrate: %s is %s: every *.sql entry and atlas.sum of a migration directory must be a regular file; remove or rename it", p, filekind.Of(mode))
 	}
-	return nil
+	return names, nil
 }

@@ -182,3 +182,35 @@ func TestHistoryCheckFindsEditedFileInLongHistory(t *testing.T) {
 		assert.ErrorContains(t, err, fmt.Sprintf("applied file dir/%s was edited after it was applied", s.files[edited].Name()))
 	}
 }
+
+// TestHashFileIsAtlas: hashFile gives migrate.NewHashFile's entries, whatever the first line
+// says about `atlas:sum`.
+func TestHashFileIsAtlas(t *testing.T) {
+	bodies := []string{
+		"CREATE TABLE a (id int);\n",
+		"-- atlas:sum ignore\nCREATE TABLE a (id int);\n",
+		"--atlas:sum ignore\nSELECT 1;\n",
+		"-- atlas:sum  ignore\nSELECT 1;\n",
+		"-- atlas:sum ignore extra\nSELECT 1;\n",
+		"-- atlas:sum\nSELECT 1;\n",
+		"-- atlas:sumignore\nSELECT 1;\n",
+		"-- atlas:txmode none\n-- atlas:sum ignore\nSELECT 1;\n",
+		"\t-- atlas:sum ignore\nSELECT 1;\n",
+		"x atlas:sum ignore",
+		"-- atlas:sum ignore",
+		"-- é atlas:sum ignore\nSELECT 1;\n",
+		"/* atlas:sum ignore */ SELECT 1;",
+		"",
+		"atlas:",
+	}
+	for _, b := range bodies {
+		files := []migrate.File{
+			migrate.NewLocalFile("1_a.sql", []byte("SELECT 1;")),
+			migrate.NewLocalFile("2_b.sql", []byte(b)),
+			migrate.NewLocalFile("3_c.sql", []byte("SELECT 3;")),
+		}
+		want, err := migrate.NewHashFile(files)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, hashFile(files), want)
+	}
+}

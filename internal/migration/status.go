@@ -93,12 +93,21 @@ type StatusOptions struct {
 // StatusWith is Status with options.
 func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions) (*StatusReport, error) {
 	var problems []string
-	if err := CheckEntries(dirPath); err != nil {
-		return nil, err // never read such a directory, not even to report on it
+	// CheckEntries, keeping the names of the migration files it listed.
+	var names []string
+	if st, err := os.Stat(dirPath); err == nil && st.IsDir() {
+		if names, err = checkEntries(dirPath); err != nil {
+			return nil, err // never read such a directory, not even to report on it
+		}
 	}
 	var files []migrate.File
 	var sum migrate.HashFile
-	if d, verr := loadDir(dirPath, false); verr == nil {
+	verr := statDir(dirPath)
+	var d *loadedDir
+	if verr == nil {
+		d, verr = readDir(dirPath, names)
+	}
+	if verr == nil {
 		files, sum = d.files, d.sum
 	} else {
 		ld, err := migrate.NewLocalDir(dirPath)

@@ -1,0 +1,306 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia/internal/migration"
+)
+
+// The history curve: `migrate` on a PostgreSQL database that already has n files applied,
+// applying one more file and as a no-op, binary to binary beside goose's CLI on the same SQL,
+// alternating, each tool on its own scratch database.
+
+// gooseVersion is the goose release the bench builds its CLI from, in a temporary module (it is
+// not a dependency of Kernia's module for this).
+const gooseVersion = "v3.29.0"
+
+// gooseTags leave out goose's drivers other than PostgreSQL's (pgx).
+const gooseTags = "no_clickhouse,no_mssql,no_azuresql,no_mysql,no_sqlite3,no_turso,no_vertica,no_ydb"
+
+// kerniaAppGo is the program `kernia <command>` runs inside the user's module: the command line
+// over the module's auth instance (the loader program does the same).
+const kerniaAppGo = `package main
+
+import (
+	"os"
+
+	"example.com/bench/auth"
+	"github.com/kernia/kernia/cli"
+)
+
+func main() {
+	os.Exit(cli.RunWith(auth.Auth, "./auth:Auth", os.Args[1:], os.Stdout, os.Stderr))
+}
+`
+
+// historyBase is the version of the first history file; file i has version historyBase+i, a
+// timestamp-shaped number both tools accept.
+const historyBase = 20260101000000
+
+// historyFile is the SQL of the i-th history file.
+func historyFile(i int) string {
+	return fmt.Sprintf("CREATE TABLE \"h_%05d\" (\"id\" bigint NOT NULL, \"note\" text NULL, PRIMARY KEY (\"id\"));\n", i)
+}
+
+// historyTools are the binaries the curve runs.
+type historyTools struct {
+	kernia    string // the real `kernia` binary (go tool kernia), which builds and runs the loader
+	kerniaApp string // the program the loader builds and kernia runs: the command itself
+	goose     string
+}
+
+func buildHistoryTools(e *env) (*historyTools, error) {
+	bin := filepath.Join(e.dir, "bin")
+	t := &historyTools{kernia: filepath.Join(bin, "kernia"), kerniaApp: filepath.Join(bin, "kernia-app"), goose: filepath.Join(bin, "goose")}
+	if err := os.MkdirAll(filepath.Join(e.dir, "cmd", "kernia-app"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "cmd", "kernia-app", "main.go"), []byte(kerniaAppGo), 0o644); err != nil {
+		return nil, err
+	}
+	if err := e.run(nil, "go", "build", "-o", t.kernia, "github.com/kernia/kernia/cmd/kernia"); err != nil {
+		return nil, err
+	}
+	if err := e.run(nil, "go", "build", "-o", t.kerniaApp, "./cmd/kernia-app"); err != nil {
+		return nil, err
+	}
+	mod, err := os.MkdirTemp("", "kernia-bench-goose-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(mod)
+	for _, args := range [][]string{
+		{"mod", "init", "kernia-bench-goose"},
+		{"get", "github.com/pressly/goose/v3@" + gooseVersion},
+		{"build", "-tags", gooseTags, "-o", t.goose, "github.com/pressly/goose/v3/cmd/goose"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = mod
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("build goose %s: go %s: %w\n%s", gooseVersion, strings.Join(args, " "), err, out)
+		}
+	}
+	return t, nil
+}
+
+// historyDirs writes n history files, and the same plus file n, in Atlas's format (with
+// atlas.sum) and goose's; it returns the four directories.
+func historyDirs(root string, n int) (kernia, kernia1, goose, goose1 string, err error) {
+	dirs := []string{
+		filepath.Join(root, fmt.Sprintf("kernia-%d", n)), filepath.Join(root, fmt.Sprintf("kernia-%d+1", n)),
+		filepath.Join(root, fmt.Sprintf("goose-%d", n)), filepath.Join(root, fmt.Sprintf("goose-%d+1", n)),
+	}
+	for k, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", "", "", "", err
+		}
+		count := n + k%2
+		for i := range count {
+			body := historyFile(i)
+			if k >= 2 {
+				body = "-- +goose Up\n" + body
+			}
+			name := fmt.Sprintf("%d_h%05d.sql", historyBase+i, i)
+			if err := os.WriteFile(filepath.Join(d, name), []byte(body), 0o644); err != nil {
+				return "", "", "", "", err
+			}
+		}
+		if k < 2 {
+			ld, err := migrate.NewLocalDir(d)
+			if err != nil {
+				return "", "", "", "", err
+			}
+			sum, err := ld.Checksum()
+			if err != nil {
+				return "", "", "", "", err
+			}
+			if err := migrate.WriteSumFile(ld, sum); err != nil {
+				return "", "", "", "", err
+			}
+		}
+	}
+	return dirs[0], dirs[1], dirs[2], dirs[3], nil
+}
+
+// exec runs a benchmark binary in the module, failing with its output.
+func (e *env) exec(bin string, args ...string) error {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = e.dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, out.String())
+	}
+	return nil
+}
+
+// historySizes are the history lengths of the curve; 10,000 is added when the 1,000 point
+// projects it under a minute (or BENCH_HISTORY_MAX asks for it).
+var historySizes = []int{1, 10, 100, 1000}
+
+// benchHistory returns the curve's rows and a note on the points it left out.
+func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
+	tools, err := buildHistoryTools(e)
+	if err != nil {
+		return nil, "", err
+	}
+	root := filepath.Join(e.dir, "bin", "history")
+	var (
+		rows              []measure
+		note              string
+		noop1, gooseNoop1 time.Duration
+	)
+	sizes := historySizes
+	for k := 0; k < len(sizes); k++ {
+		n := sizes[k]
+		start := time.Now()
+		r, err := historyPoint(ctx, e, tools, root, n)
+		if err != nil {
+			return nil, "", fmt.Errorf("%d applied files: %w", n, err)
+		}
+		km, gm := r.noop.median(), r.gooseNoop.median()
+		if n == 1 {
+			noop1, gooseNoop1 = km, gm
+		}
+		// perFile is what each applied file adds to the no-op, over the 1-file no-op.
+		perFile := func(d, d1 time.Duration) string {
+			if n == 1 {
+				return ""
+			}
+			return fmt.Sprintf("%s a file over the 1-file no-op", round((d-d1)/time.Duration(n-1)))
+		}
+		rows = append(rows,
+			measure{name: fmt.Sprintf("%5d applied: kernia no-op", n), samples: r.noop.samples,
+				note: strings.TrimSuffix(fmt.Sprintf("%s of goose (target ≤ 2×); %s", ratio(km, gm), perFile(km, noop1)), "; ")},
+			measure{name: fmt.Sprintf("%5d applied: goose no-op", n), samples: r.gooseNoop.samples, note: perFile(gm, gooseNoop1)},
+			measure{name: fmt.Sprintf("%5d applied: kernia apply one more", n), samples: r.apply.samples,
+				note: fmt.Sprintf("%s of goose (target ≤ 1.10×)", ratio(r.apply.median(), r.gooseApply.median()))},
+			measure{name: fmt.Sprintf("%5d applied: goose apply one more", n), samples: r.gooseApply.samples},
+		)
+		if r.e2e != nil {
+			rows = append(rows, measure{name: fmt.Sprintf("%5d applied: kernia no-op, end to end", n), samples: r.e2e.samples,
+				note: fmt.Sprintf("the kernia binary: go env, go build of the loader (cached), then the program; %s of goose", ratio(r.e2e.median(), gm))})
+		}
+		if n == 1000 && len(sizes) == len(historySizes) {
+			took := time.Since(start)
+			if e.cfg.HistoryMax >= 10_000 || (e.cfg.HistoryMax == 0 && 10*took < time.Minute) {
+				sizes = append(sizes, 10_000)
+			} else {
+				note = fmt.Sprintf("10,000 applied files left out: the 1,000 point took %s (BENCH_HISTORY_MAX=10000 runs it)", round(took))
+			}
+		}
+	}
+	return rows, note, nil
+}
+
+// historyResult is one point of the curve.
+type historyResult struct {
+	noop, gooseNoop, apply, gooseApply measure
+	e2e                                *measure
+}
+
+func historyPoint(ctx context.Context, e *env, t *historyTools, root string, n int) (*historyResult, error) {
+	kdir, kdir1, gdir, gdir1, err := historyDirs(root, n)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, d := range []string{kdir, kdir1, gdir, gdir1} {
+			os.RemoveAll(d)
+		}
+	}()
+	kurl, err := e.newDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gurl, err := e.newDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The n files are applied without waiting for each commit's flush (setting up 10,000 files
+	// otherwise takes a minute per tool); the timed runs then use the server's default.
+	for _, u := range []string{kurl, gurl} {
+		if _, err := e.server.ExecContext(ctx, "ALTER DATABASE "+dbName(u)+" SET synchronous_commit = off"); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := migration.Apply(ctx, kurl, kdir, migration.ApplyOptions{Out: io.Discard}); err != nil {
+		return nil, fmt.Errorf("set up kernia's history: %w", err)
+	}
+	if err := e.exec(t.goose, "-dir", gdir, "postgres", gurl, "up"); err != nil {
+		return nil, fmt.Errorf("set up goose's history: %w", err)
+	}
+	for _, u := range []string{kurl, gurl} {
+		if _, err := e.server.ExecContext(ctx, "ALTER DATABASE "+dbName(u)+" RESET synchronous_commit"); err != nil {
+			return nil, err
+		}
+	}
+	kdb, err := sql.Open("pgx", kurl)
+	if err != nil {
+		return nil, err
+	}
+	defer kdb.Close()
+	gdb, err := sql.Open("pgx", gurl)
+	if err != nil {
+		return nil, err
+	}
+	defer gdb.Close()
+	top := historyBase + n
+	// undo removes the file applied on top, so each run applies it again.
+	undo := func() error {
+		if _, err := kdb.ExecContext(ctx, fmt.Sprintf(`DROP TABLE IF EXISTS "h_%05d"; DELETE FROM "atlas_schema_revisions" WHERE "version" = '%d'`, n, top)); err != nil {
+			return err
+		}
+		_, err := gdb.ExecContext(ctx, fmt.Sprintf(`DROP TABLE IF EXISTS "h_%05d"; DELETE FROM "goose_db_version" WHERE "version_id" = %d`, n, top))
+		return err
+	}
+	kernia := func(bin, dir string) func() error {
+		return func() error { return e.exec(bin, "migrate", "--url", kurl, "--dir", dir) }
+	}
+	goose := func(dir string) func() error {
+		return func() error { return e.exec(t.goose, "-dir", dir, "postgres", gurl, "up") }
+	}
+	runs := e.cfg.Runs
+	r := &historyResult{}
+	if r.apply.samples, r.gooseApply.samples, err = timeAlternating(runs, undo, kernia(t.kerniaApp, kdir1), goose(gdir1)); err != nil {
+		return nil, err
+	}
+	if err := undo(); err != nil {
+		return nil, err
+	}
+	nothing := func() error { return nil }
+	if r.noop.samples, r.gooseNoop.samples, err = timeAlternating(runs, nothing, kernia(t.kerniaApp, kdir), goose(gdir)); err != nil {
+		return nil, err
+	}
+	if n == 1000 || (n < 1000 && n == historySizes[len(historySizes)-1]) {
+		s, _, err := timeAlternating(runs, nothing, kernia(t.kernia, kdir), nothing)
+		if err != nil {
+			return nil, err
+		}
+		r.e2e = &measure{samples: s}
+	}
+	return r, nil
+}
+
+// dbName is the database of a URL newDatabase returned.
+func dbName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // newDatabase made it from a parsed URL
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
