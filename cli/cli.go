@@ -236,7 +236,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			help(stdout)
+			help(stderr)
 			return ExitOK
 		}
 		fmt.Fprintf(stderr, "kernia %s: %s\n\n", c.name, doubleDash(err.Error()))

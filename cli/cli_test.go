@@ -31,8 +31,9 @@ func TestFlagsSpelledWithTwoDashes(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := Main([]string{c.name, "--help"}, &out, &errb)
 			assert.Equal(t, code, ExitOK, errb.String())
-			assert.Check(t, is.Contains(out.String(), "Usage: "+c.usage))
-			for _, line := range strings.Split(out.String(), "\n") {
+			assert.Check(t, is.Equal(out.String(), ""), "help is human output: stderr")
+			assert.Check(t, is.Contains(errb.String(), "Usage: "+c.usage))
+			for _, line := range strings.Split(errb.String(), "\n") {
 				if strings.HasPrefix(line, "  -") {
 					assert.Check(t, strings.HasPrefix(line, "  --"), "flag spelled with one dash: %q", line)
 				}
