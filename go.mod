@@ -9,6 +9,7 @@ require (
 	github.com/magefile/mage v1.17.2
 	github.com/pressly/goose/v3 v3.29.0
 	golang.org/x/mod v0.43.0
+	golang.org/x/tools v0.52.0
 	gotest.tools/v3 v3.5.2
 	modernc.org/sqlite v1.62.0
 )
@@ -38,7 +39,6 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect

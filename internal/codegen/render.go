@@ -1,0 +1,109 @@
+package codegen
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sync"
+
+	"entgo.io/ent/entc/gen"
+)
+
+// templatesMu serializes the use of Ent's template set, a package variable of entc/gen that
+// every initialisation replaces (and whose import table it rewrites) without a lock of its own.
+var templatesMu sync.Mutex
+
+// render executes Ent's templates on the graph the way entc/gen's default generator
+// (graph.go, generate) does for Kernia's configuration: every type template whose condition
+// holds on every node, then every graph template not skipped, keyed by the slash-separated
+// path the template's Format gives. It hands each file to emit as rendered, unformatted and
+// with the imports as the templates wrote them, and writes nothing but the scratch file that
+// initialises the template set.
+//
+// It refuses a graph with features or external templates: those change the template set and
+// the files, and this mirror does not handle them.
+func render(g *gen.Graph, emit func(rendered)) error {
+	if len(g.Features) > 0 || len(g.Templates) > 0 || len(g.Hooks) > 0 {
+		names := make([]string, 0, len(g.Features))
+		for _, f := range g.Features {
+			names = append(names, f.Name)
+		}
+		return fmt.Errorf("codegen: the graph has %d features %v, %d external templates and %d hooks; Kernia's generator mirrors only Ent's default templates: remove them, or generate with Ent's own generator", len(g.Features), names, len(g.Templates), len(g.Hooks))
+	}
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	execute, err := initTemplates()
+	if err != nil {
+		return err
+	}
+	// The same list as Ent's generate, in its order. They run one after the other, as there:
+	// templates append to the graph's slices (`append $.Fields $.ID`), which writes into the
+	// spare capacity they share, so two templates running at once race (the race detector
+	// reports it) and could read each other's elements. No two of them share a path.
+	type task struct {
+		name, path string
+		data       any
+		node       string
+	}
+	var tasks []task
+	for _, n := range g.Nodes {
+		for _, tmpl := range gen.Templates {
+			if tmpl.Cond == nil || tmpl.Cond(n) {
+				tasks = append(tasks, task{tmpl.Name, path.Clean(tmpl.Format(n)), n, n.Name})
+			}
+		}
+	}
+	for _, tmpl := range gen.GraphTemplates {
+		if tmpl.Skip == nil || !tmpl.Skip(g) {
+			tasks = append(tasks, task{tmpl.Name, path.Clean(tmpl.Format), g, ""})
+		}
+	}
+	seen := map[string]bool{}
+	for _, t := range tasks {
+		if seen[t.path] {
+			return fmt.Errorf("codegen: two of Ent's templates render %s: this Ent version is not supported", t.path)
+		}
+		seen[t.path] = true
+	}
+	for _, t := range tasks {
+		src, err := execute(t.name, t.data)
+		if err != nil {
+			if t.node != "" {
+				return fmt.Errorf("codegen: execute template %q on %s: %w", t.name, t.node, err)
+			}
+			return fmt.Errorf("codegen: execute template %q: %w", t.name, err)
+		}
+		emit(rendered{name: t.path, src: []byte(src)})
+	}
+	// Ent's generate then removes the files of disabled features and of removed nodes from
+	// its target directory; there is none in an output kept in memory.
+	return nil
+}
+
+// rendered is one file as a template rendered it.
+type rendered struct {
+	name string // slash-separated, relative to the client directory
+	src  []byte
+}
+
+// initTemplates (re)parses Ent's template set and returns the function that executes one of
+// its templates by name. The set is unexported; the one exported path that initialises it
+// without generating a whole graph is IncrementStarts.WriteToDisk, which parses the set and
+// then writes one small file: here into a scratch directory, removed at once. Ent's
+// generator parses it afresh on every run too. The caller holds templatesMu.
+func initTemplates() (func(name string, v any) (string, error), error) {
+	execute, ok := gen.Funcs["xtemplate"].(func(string, any) (string, error))
+	if !ok {
+		return nil, errors.New("codegen: entc/gen.Funcs has no xtemplate function of type func(string, any) (string, error): this Ent version is not supported")
+	}
+	dir, err := os.MkdirTemp("", "kernia-codegen-init-")
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := (gen.IncrementStarts{}).WriteToDisk(dir); err != nil {
+		return nil, fmt.Errorf("codegen: initialise Ent's templates: %w", err)
+	}
+	return execute, nil
+}
