@@ -247,7 +247,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 		fmt.Fprintf(stderr, "kernia %s: unexpected argument %q\n", c.name, fs.Arg(0))
 		return ExitUsage
 	}
-	// Every command but init and secret runs from the module root (the nearest go.mod), so
+	// Every command but init, secret and version runs from the module root (the nearest go.mod), so
 	// --app, ent/, the migration directories, .env and relative sqlite:// paths mean the same
 	// from any directory of the module; the loader program inherits it. init resolves the
 	// module of --dir itself.
