@@ -22,7 +22,9 @@ const MageTool = "github.com/magefile/mage@v1.17.2"
 type InitFlags struct {
 	// Plugins is a comma-separated list of built-in plugin ids.
 	Plugins string
-	// DatabaseURL goes to .env; default $KERNIA_DATABASE_URL, else sqlite://kernia.db.
+	// DatabaseURL goes to .env, and its dialect to Options.Dialects in auth/auth.go; default
+	// $KERNIA_DATABASE_URL, else sqlite://kernia.db. On an initialised module, a DatabaseURL
+	// whose dialect auth/auth.go lacks is added like a plugin (see Init).
 	DatabaseURL string
 	// Dir is a directory of the module to initialise (default the working directory).
 	Dir string
@@ -32,7 +34,10 @@ type InitFlags struct {
 
 // Init scaffolds a Kernia setup in the Go module containing Dir: .env.example, .env (a fresh
 // secret, mode 0600), auth/auth.go, magefile.go and the .gitignore lines, and adds the Mage
-// tool to go.mod. It never overwrites a file: existing ones are skipped and listed.
+// tool to go.mod. It never overwrites a file: existing ones are skipped and listed, except
+// that requested plugins (and the dialect of DatabaseURL) an existing auth/auth.go lacks are
+// added to it when it is still byte for byte Kernia's unmodified scaffold; an edited one is
+// left alone and the lines to add are printed.
 func Init(ctx context.Context, f InitFlags, io IO) error {
 	for _, v := range []struct{ what, value string }{
 		{"--plugins", f.Plugins},
