@@ -1,0 +1,176 @@
+package betterauthtest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// installFiles are the testdata files that define the npm install; their bytes (and the Node
+// major version, since better-sqlite3 is a native addon) name the cache directory.
+var installFiles = []string{"package.json", "package-lock.json", ".npmrc"}
+
+// cacheEnv overrides where the install is cached (default: os.UserCacheDir()/kernia-betterauth,
+// that is $XDG_CACHE_HOME or $HOME/.cache).
+const cacheEnv = "KERNIA_BETTERAUTH_CACHE"
+
+// completeMarker is written last into an install directory: a directory without it is not used.
+const completeMarker = ".kernia-complete"
+
+var (
+	installOnce sync.Once
+	installed   *peerInstall
+	installErr  error
+	installSkip string
+)
+
+// peerInstall is the npm install the peer script runs against.
+type peerInstall struct {
+	node    string // the node binary
+	dir     string // holds node_modules
+	cached  bool   // an earlier run installed it
+	elapsed time.Duration
+}
+
+// install returns the cached npm install of testdata/package-lock.json, running `npm ci` into
+// the cache the first time. Without node or npm the test is skipped, except under CI=true,
+// where it fails; a failing npm always fails.
+func install(t *testing.T) *peerInstall {
+	t.Helper()
+	installOnce.Do(func() { installed, installSkip, installErr = doInstall() })
+	if installSkip != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Better Auth peer test cannot run under CI=true: %s", installSkip)
+		}
+		t.Skip(installSkip)
+	}
+	if installErr != nil {
+		t.Fatal(installErr)
+	}
+	return installed
+}
+
+func doInstall() (*peerInstall, string, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, "node is not on PATH (install Node.js 20 or later to run the Better Auth peer test)", nil
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return nil, "npm is not on PATH (it comes with Node.js)", nil
+	}
+	out, err := exec.Command(node, "-p", "process.versions.node").Output()
+	if err != nil {
+		return nil, "", fmt.Errorf("%s -p process.versions.node: %v", node, err)
+	}
+	version := strings.TrimSpace(string(out))
+	major := strings.SplitN(version, ".", 2)[0]
+	if n, err := strconv.Atoi(major); err != nil || n < 20 {
+		return nil, "", fmt.Errorf("node %s is too old for better-auth 1.7.25: install Node.js 20 or later", version)
+	}
+
+	h := sha256.New()
+	fmt.Fprintf(h, "node%s\n", major)
+	for _, name := range installFiles {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			return nil, "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:16]
+	root := os.Getenv(cacheEnv)
+	if root == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, "", fmt.Errorf("no cache directory for the npm install (set %s or $HOME): %v", cacheEnv, err)
+		}
+		root = filepath.Join(base, "kernia-betterauth")
+	}
+	dir := filepath.Join(root, key)
+	if _, err := os.Stat(filepath.Join(dir, completeMarker)); err == nil {
+		return &peerInstall{node: node, dir: dir, cached: true}, "", nil
+	}
+
+	// Install into a directory of our own, then rename it into place: a concurrent or killed
+	// run never leaves a half-installed directory under the final name.
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, "", fmt.Errorf("create the npm cache directory: %v", err)
+	}
+	var suffix [4]byte
+	_, _ = rand.Read(suffix[:])
+	tmp := filepath.Join(root, key+".tmp-"+hex.EncodeToString(suffix[:]))
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	for _, name := range installFiles {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
+			return nil, "", err
+		}
+	}
+	start := time.Now()
+	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=warn")
+	cmd.Dir = tmp
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Run(); err != nil {
+		return nil, "", fmt.Errorf("npm ci in %s failed (%v); the registry must be reachable, and "+
+			"better-sqlite3 needs a prebuilt binary or a C++ toolchain:\n%s", tmp, err, log.String())
+	}
+	elapsed := time.Since(start)
+	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return nil, "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		// Another run finished first: use its install.
+		if _, statErr := os.Stat(filepath.Join(dir, completeMarker)); statErr != nil {
+			return nil, "", fmt.Errorf("move the npm install into %s: %v", dir, err)
+		}
+	}
+	return &peerInstall{node: node, dir: dir, elapsed: elapsed}, "", nil
+}
+
+// runPeer runs testdata/peer.mjs with input (a JSON file) from a temporary directory whose
+// node_modules links to the install, and returns its stdout; stderr goes to the test log.
+func runPeer(t *testing.T, in *peerInstall, input string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	script, err := os.ReadFile(filepath.Join("testdata", "peer.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "peer.mjs"), script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(in.dir, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(in.node, "peer.mjs", input)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_ENV=test", "BETTER_AUTH_TELEMETRY=0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err = cmd.Run()
+	t.Logf("node peer.mjs: %s", time.Since(start).Round(time.Millisecond))
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		t.Logf("peer stderr:\n%s", s)
+	}
+	if err != nil {
+		t.Fatalf("node peer.mjs failed: %v\nstdout:\n%s", err, stdout.String())
+	}
+	return stdout.Bytes()
+}

@@ -1,0 +1,602 @@
+// Package betterauthtest proves Kernia's data model against the real peer: Better Auth 1.7.25
+// and its plugin packages, installed with npm from testdata/package-lock.json into a cache
+// outside the checkout ($KERNIA_BETTERAUTH_CACHE, else os.UserCacheDir()/kernia-betterauth/
+// <hash of the install files and the Node major>), reused when present.
+//
+// On PostgreSQL (a scratch database, internal/pgtest) and on SQLite (a file in t.TempDir()) the
+// test applies the committed dogfood migrations (every built-in plugin, the rate_limits table)
+// with internal/migration's Apply, then runs testdata/peer.mjs, which configures betterAuth()
+// with the Better Auth plugin of every Kernia plugin and Better Auth's modelName/fields mapping
+// derived from Kernia's generated schema (see peer.mjs), and reports Better Auth's migration
+// plan (getMigrations), its runtime schema check, and a sign-up and sign-in. The test then reads
+// the user and the session back through the generated Ent client and compares them.
+//
+// Without node or npm the test is skipped, except under CI=true, where it fails (as pgtest does
+// for PostgreSQL); a failing npm fails it everywhere.
+package betterauthtest
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/kernia/kernia/ent"
+	"github.com/kernia/kernia/ent/migrate"
+	"github.com/kernia/kernia/ent/session"
+	"github.com/kernia/kernia/internal/dogfood"
+	"github.com/kernia/kernia/internal/migration"
+	"github.com/kernia/kernia/internal/pgtest"
+	"github.com/kernia/kernia/plugins/builtin"
+	"github.com/kernia/kernia/sqldb"
+)
+
+// peerInput is what peer.mjs reads.
+type peerInput struct {
+	Dialect   string                 `json:"dialect"`
+	URL       string                 `json:"url,omitempty"`
+	File      string                 `json:"file,omitempty"`
+	Plugins   []string               `json:"plugins"`
+	RateLimit bool                   `json:"rateLimit"`
+	Entities  map[string]entityTable `json:"entities"`
+	Email     string                 `json:"email"`
+	Packages  []string               `json:"packages"`
+}
+
+type entityTable struct {
+	Table   string   `json:"table"`
+	Columns []string `json:"columns"`
+}
+
+// peerOutput is what peer.mjs prints.
+type peerOutput struct {
+	Versions   map[string]string `json:"versions"`
+	Node       string            `json:"node"`
+	Models     int               `json:"models"`
+	Fields     int               `json:"fields"`
+	Unmapped   []string          `json:"unmapped"`
+	Extra      []string          `json:"extra"`
+	Patched    []string          `json:"patched"`
+	Mismatched []string          `json:"mismatched"`
+	Migrations struct {
+		ToBeCreated      []tableFields `json:"toBeCreated"`
+		ToBeAdded        []tableFields `json:"toBeAdded"`
+		ToBeAddedIndexes []struct {
+			Table   string   `json:"table"`
+			Name    string   `json:"name"`
+			Columns []string `json:"columns"`
+			Unique  bool     `json:"unique"`
+		} `json:"toBeAddedIndexes"`
+		UnsafeChanges  []string `json:"unsafeChanges"`
+		SchemaProblems []string `json:"schemaProblems"`
+		SQL            string   `json:"sql"`
+		Warnings       []string `json:"warnings"`
+	} `json:"migrations"`
+	SchemaCheck struct {
+		Ran      bool     `json:"ran"`
+		Problems []string `json:"problems"`
+		Message  string   `json:"message"`
+	} `json:"schemaCheck"`
+	SignUp  struct{ UserID, Token string } `json:"signUp"`
+	SignIn  struct{ UserID, Token string } `json:"signIn"`
+	User    *peerUser                      `json:"user"`
+	Session *peerSession                   `json:"session"`
+	Expired *peerSession                   `json:"expired"`
+	// OAuthClient is an oauth_clients row Better Auth wrote and read back: JSON and string[].
+	OAuthClient *struct {
+		ID           string         `json:"id"`
+		ClientID     string         `json:"clientId"`
+		RedirectUris []string       `json:"redirectUris"`
+		Scopes       []string       `json:"scopes"`
+		Metadata     map[string]any `json:"metadata"`
+		Disabled     bool           `json:"disabled"`
+	} `json:"oauthClient"`
+	// Now is the peer's clock when it wrote the expired session.
+	Now string `json:"now"`
+	// RoundTripError is set when sign-up or sign-in failed.
+	RoundTripError  string   `json:"roundTripError"`
+	RuntimeWarnings []string `json:"runtimeWarnings"`
+}
+
+type tableFields struct {
+	Table  string   `json:"table"`
+	Fields []string `json:"fields"`
+}
+
+type peerUser struct {
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	EmailVerified bool   `json:"emailVerified"`
+	CreatedAt     string `json:"createdAt"`
+	UpdatedAt     string `json:"updatedAt"`
+}
+
+type peerSession struct {
+	ID        string `json:"id"`
+	Token     string `json:"token"`
+	UserID    string `json:"userId"`
+	ExpiresAt string `json:"expiresAt"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// packages are the npm packages whose installed versions the test logs.
+var packages = []string{"better-auth", "@better-auth/core", "@better-auth/kysely-adapter",
+	"@better-auth/api-key", "@better-auth/passkey", "@better-auth/sso", "@better-auth/scim",
+	"@better-auth/stripe", "@better-auth/oauth-provider", "kysely", "pg", "better-sqlite3"}
+
+func TestBetterAuthPeer(t *testing.T) {
+	auth := dogfood.Auth()
+	var plugins []string
+	for _, p := range auth.Plugins() {
+		plugins = append(plugins, p.ID())
+	}
+	if !slices.Equal(plugins, builtin.IDs()) {
+		t.Fatalf("the dogfood configuration's plugins %v are not plugins/builtin's %v: the peer test covers the dogfood migrations", plugins, builtin.IDs())
+	}
+	entities := kerniaEntities(t)
+
+	in := install(t)
+	if in.cached {
+		t.Logf("npm install: cached in %s", in.dir)
+	} else {
+		t.Logf("npm install: npm ci into %s took %s", in.dir, in.elapsed.Round(time.Second))
+	}
+
+	for _, tc := range []struct {
+		dialect string
+		// database migrates a fresh database and returns its URL and the peer's input for it.
+		database func(t *testing.T) (string, peerInput)
+	}{
+		{"postgres", func(t *testing.T) (string, peerInput) {
+			u := pgtest.NewDatabase(t)
+			return u, peerInput{Dialect: "postgres", URL: u}
+		}},
+		{"sqlite", func(t *testing.T) (string, peerInput) {
+			f := filepath.Join(t.TempDir(), "kernia.db")
+			return "sqlite://" + f, peerInput{Dialect: "sqlite", File: f}
+		}},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			ctx := context.Background()
+			url, input := tc.database(t)
+			res, err := migration.Apply(ctx, url, filepath.Join("..", "..", "ent", "migrate", "migrations", tc.dialect), migration.ApplyOptions{})
+			if err != nil {
+				t.Fatalf("kernia migrate: %v", err)
+			}
+			t.Logf("kernia migrate: %d files applied, version %s", len(res.Applied), res.To)
+
+			input.Plugins = plugins
+			input.RateLimit = auth.Options().DatabaseRateLimit
+			input.Entities = entities
+			input.Email = "peer-" + tc.dialect + "@example.com"
+			input.Packages = packages
+			b, _ := json.MarshalIndent(input, "", " ")
+			inputFile := filepath.Join(t.TempDir(), "input.json")
+			if err := os.WriteFile(inputFile, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			raw := runPeer(t, in, inputFile)
+			var out peerOutput
+			if err := json.Unmarshal(raw, &out); err != nil {
+				t.Fatalf("peer output is not JSON: %v\n%s", err, raw)
+			}
+			logPeer(t, tc.dialect, &out)
+			checkPeer(t, tc.dialect, &out)
+			if out.User == nil || out.Session == nil {
+				return
+			}
+			readBack(t, ctx, url, tc.dialect, &out)
+		})
+	}
+}
+
+// entityRecord is the record each generated ent/schema file ends with.
+var entityRecord = regexp.MustCompile(`^// kernia:entity (\w+) table=(\w+)$`)
+
+// kerniaEntities reads Kernia's generated schema: each entity's table from the records in
+// ent/schema, and the table's columns from the generated ent/migrate.Tables.
+func kerniaEntities(t *testing.T) map[string]entityTable {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "ent", "schema", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no generated schema files in ent/schema (%v)", err)
+	}
+	columns := map[string][]string{}
+	for _, tbl := range migrate.Tables {
+		for _, c := range tbl.Columns {
+			columns[tbl.Name] = append(columns[tbl.Name], c.Name)
+		}
+	}
+	entities := map[string]entityTable{}
+	seen := map[string]bool{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			if m := entityRecord.FindStringSubmatch(sc.Text()); m != nil {
+				cols, ok := columns[m[2]]
+				if !ok {
+					t.Fatalf("%s records entity %s in table %s, which ent/migrate.Tables lacks: regenerate (mage generate)", f, m[1], m[2])
+				}
+				entities[m[1]] = entityTable{Table: m[2], Columns: cols}
+				seen[m[2]] = true
+			}
+		}
+		fh.Close()
+	}
+	for name := range columns {
+		if !seen[name] {
+			t.Fatalf("table %s of ent/migrate.Tables has no `// kernia:entity` record in ent/schema: regenerate (mage generate)", name)
+		}
+	}
+	return entities
+}
+
+// logPeer prints what the peer said, for the closing note.
+func logPeer(t *testing.T, dialect string, out *peerOutput) {
+	t.Helper()
+	var v []string
+	for k, ver := range out.Versions {
+		v = append(v, k+"@"+ver)
+	}
+	sort.Strings(v)
+	t.Logf("[%s] peer: node %s; %s", dialect, out.Node, strings.Join(v, ", "))
+	t.Logf("[%s] Better Auth schema: %d models, %d fields, mapped onto Kernia's tables", dialect, out.Models, out.Fields)
+	for _, g := range groupPatched(out.Patched) {
+		t.Logf("[%s] mapping set on the plugin's schema (its options have no modelName/fields for it): %s", dialect, g)
+	}
+	m := out.Migrations
+	t.Logf("[%s] getMigrations: toBeCreated=%d toBeAdded=%d toBeAddedIndexes=%d unsafeChanges=%d schemaProblems=%d warnings=%d",
+		dialect, len(m.ToBeCreated), len(m.ToBeAdded), len(m.ToBeAddedIndexes), len(m.UnsafeChanges), len(m.SchemaProblems), len(m.Warnings))
+	for _, x := range m.ToBeCreated {
+		t.Logf("[%s]   to be created: %s (%s)", dialect, x.Table, strings.Join(x.Fields, ", "))
+	}
+	for _, x := range m.ToBeAdded {
+		t.Logf("[%s]   to be added: %s.{%s}", dialect, x.Table, strings.Join(x.Fields, ", "))
+	}
+	for _, x := range m.ToBeAddedIndexes {
+		t.Logf("[%s]   index to be added: %s on %s(%s) unique=%v", dialect, x.Name, x.Table, strings.Join(x.Columns, ", "), x.Unique)
+	}
+	for _, x := range m.UnsafeChanges {
+		t.Logf("[%s]   unsafe: %s", dialect, x)
+	}
+	for _, x := range m.SchemaProblems {
+		t.Logf("[%s]   schema problem: %s", dialect, x)
+	}
+	for _, g := range groupWarnings(m.Warnings) {
+		t.Logf("[%s]   warning: %s", dialect, g)
+	}
+	if strings.TrimSpace(strings.Trim(m.SQL, ";")) != "" {
+		t.Logf("[%s]   migration SQL Better Auth would run:\n%s", dialect, m.SQL)
+	}
+	t.Logf("[%s] runtime schema check: ran=%v problems=%d %s", dialect, out.SchemaCheck.Ran, len(out.SchemaCheck.Problems), out.SchemaCheck.Message)
+	if out.RoundTripError != "" {
+		t.Logf("[%s] sign-up/sign-in: %s", dialect, out.RoundTripError)
+	} else {
+		t.Logf("[%s] sign-up: user %s; sign-in: session token %s…", dialect, out.SignUp.UserID, prefix(out.SignIn.Token))
+	}
+	for _, g := range groupWarnings(out.RuntimeWarnings) {
+		t.Logf("[%s] runtime warning: %s", dialect, g)
+	}
+}
+
+func prefix(s string) string {
+	if len(s) > 6 {
+		return s[:6]
+	}
+	return s
+}
+
+// allowedExtra lists Kernia columns Better Auth 1.7.25 does not have, and why they stay. Better
+// Auth's own schema check (asserted separately) accepts them only if they are nullable or have
+// a default.
+var allowedExtra = map[string]string{
+	"accounts.issuer": "Better Auth 1.7.0-1.7.2 had it; Kernia keeps it nullable so migrated databases keep their values (README, Data model)",
+}
+
+// allowedTypeWarnings lists, per dialect, the column types getMigrations warns about
+// ("Expected <Better Auth type> but got <declared type>") that Kernia keeps on purpose (README,
+// Data model: Types), with why the data is still the same.
+var allowedTypeWarnings = map[string]map[string]string{
+	"postgres": {},
+	"sqlite": {
+		"date/datetime": "both declarations have NUMERIC affinity, so the stored text is the same; the date text formats differ (see the expiry check)",
+		"boolean/bool":  "Better Auth writes 0/1 integers, which a bool (NUMERIC affinity) column stores as integers, as Ent does",
+		"json/json":     "Better Auth writes JSON.stringify text; Ent reads and writes the same text",
+	},
+}
+
+// knownDisagreements are behaviours where Better Auth and Kernia's Ent client disagree on the
+// same rows, found by this test and not fixed yet. Each is still checked: the test fails when
+// one disappears (remove it here and from the README) or a new one appears.
+var knownDisagreements = map[string]string{
+	"sqlite/expired-session-is-live": "on SQLite Better Auth writes dates as ISO text (2026-12-01T11:00:00.000Z) and Ent binds them as " +
+		"2026-12-01 12:00:00+00:00; SQLite compares the texts, 'T' sorts after ' ', so Ent's expires_at > now treats a Better Auth " +
+		"session that expired earlier the same UTC day as live (and Better Auth's own expiresAt comparisons misjudge Ent-written rows the same way)",
+}
+
+var typeWarning = regexp.MustCompile(`^Field (\w+) in table (\w+) has a different type in the database\. Expected (\S+) but got (\S+)\.$`)
+
+// groupWarnings summarises type warnings by (expected, got) with their columns; other warnings
+// are returned as they are.
+func groupWarnings(ws []string) []string {
+	cols := map[string][]string{}
+	var other []string
+	for _, w := range ws {
+		if m := typeWarning.FindStringSubmatch(w); m != nil {
+			k := m[3] + "/" + m[4]
+			cols[k] = append(cols[k], m[2]+"."+m[1])
+		} else {
+			other = append(other, w)
+		}
+	}
+	var out []string
+	for _, k := range sortedKeys(cols) {
+		out = append(out, fmt.Sprintf("different type (Better Auth/Kernia) %s: %d columns: %s", k, len(cols[k]), strings.Join(cols[k], ", ")))
+	}
+	return append(out, other...)
+}
+
+// groupPatched summarises the names set directly on a plugin's schema, by plugin and model.
+func groupPatched(ps []string) []string {
+	n := map[string]int{}
+	for _, p := range ps {
+		k, _, _ := strings.Cut(p, " ")
+		k = strings.SplitN(k, ".", 2)[0]
+		n[k]++
+	}
+	var out []string
+	for _, k := range sortedKeys(n) {
+		out = append(out, fmt.Sprintf("%s %d names", k, n[k]))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// checkPeer asserts what the peer said.
+func checkPeer(t *testing.T, dialect string, out *peerOutput) {
+	t.Helper()
+	if len(out.Unmapped) > 0 {
+		t.Errorf("[%s] Better Auth models or fields without a Kernia table or column (by Kernia's naming rule):\n  %s", dialect, strings.Join(out.Unmapped, "\n  "))
+	}
+	for _, x := range out.Extra {
+		col, _, _ := strings.Cut(x, ":")
+		if why, ok := allowedExtra[col]; ok {
+			t.Logf("[%s] Kernia-only column %s, kept: %s", dialect, col, why)
+		} else {
+			t.Errorf("[%s] Kernia has what Better Auth 1.7.25 does not: %s (a naming mistake, or add it to allowedExtra with the reason)", dialect, x)
+		}
+	}
+	if len(out.Mismatched) > 0 {
+		t.Errorf("[%s] Better Auth did not resolve the mapped names:\n  %s", dialect, strings.Join(out.Mismatched, "\n  "))
+	}
+	m := out.Migrations
+	if len(m.ToBeCreated) > 0 || len(m.ToBeAdded) > 0 {
+		t.Errorf("[%s] getMigrations wants to create %v and add %v on a Kernia-migrated database", dialect, m.ToBeCreated, m.ToBeAdded)
+	}
+	if len(m.SchemaProblems) > 0 || len(m.UnsafeChanges) > 0 {
+		t.Errorf("[%s] getMigrations reports schema problems %q, unsafe changes %q", dialect, m.SchemaProblems, m.UnsafeChanges)
+	}
+	for _, x := range m.ToBeAddedIndexes {
+		if name, ok := kerniaIndex(x.Table, x.Columns, x.Unique); ok {
+			t.Logf("[%s] index named differently: Better Auth plans %s on %s(%s) unique=%v; Kernia has it as %s (Better Auth matches indexes by name, so `auth migrate` would add a duplicate)",
+				dialect, x.Name, x.Table, strings.Join(x.Columns, ", "), x.Unique, name)
+		} else {
+			t.Errorf("[%s] Better Auth's index %s on %s(%s) unique=%v has no Kernia index on the same columns", dialect, x.Name, x.Table, strings.Join(x.Columns, ", "), x.Unique)
+		}
+	}
+	for _, ws := range [][]string{m.Warnings, out.RuntimeWarnings} {
+		for _, w := range ws {
+			if tm := typeWarning.FindStringSubmatch(w); tm != nil {
+				if _, ok := allowedTypeWarnings[dialect][tm[3]+"/"+tm[4]]; ok {
+					continue
+				}
+			}
+			t.Errorf("[%s] Better Auth warns: %s", dialect, w)
+		}
+	}
+	for k, why := range allowedTypeWarnings[dialect] {
+		t.Logf("[%s] type difference %s kept: %s", dialect, k, why)
+	}
+	if !out.SchemaCheck.Ran {
+		t.Errorf("[%s] Better Auth's runtime schema check did not run (ctx.checkSchema missing)", dialect)
+	}
+	if len(out.SchemaCheck.Problems) > 0 {
+		t.Errorf("[%s] Better Auth's runtime schema check refuses the database: %s", dialect, out.SchemaCheck.Message)
+	}
+	if out.RoundTripError != "" {
+		t.Errorf("[%s] Better Auth sign-up/sign-in failed: %s", dialect, out.RoundTripError)
+	}
+	if out.SignUp.UserID == "" || out.SignIn.UserID != out.SignUp.UserID || out.SignIn.Token == "" || out.SignIn.Token == out.SignUp.Token {
+		t.Errorf("[%s] sign-up %+v and sign-in %+v: want one user and two sessions", dialect, out.SignUp, out.SignIn)
+	}
+}
+
+// kerniaIndex returns the name of Kernia's index on table over exactly columns, in order, with
+// the same uniqueness.
+func kerniaIndex(table string, columns []string, unique bool) (string, bool) {
+	for _, tbl := range migrate.Tables {
+		if tbl.Name != table {
+			continue
+		}
+		for _, idx := range tbl.Indexes {
+			var cols []string
+			for _, c := range idx.Columns {
+				cols = append(cols, c.Name)
+			}
+			if idx.Unique == unique && slices.Equal(cols, columns) {
+				return idx.Name, true
+			}
+		}
+		// A unique column Ent declares on the field itself (no schema.Index): <table>_<column>_key.
+		if unique && len(columns) == 1 {
+			for _, c := range tbl.Columns {
+				if c.Name == columns[0] && c.Unique {
+					return table + "_" + c.Name + "_key", true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// readBack reads Better Auth's user and session through Kernia's generated Ent client.
+func readBack(t *testing.T, ctx context.Context, url, dialect string, out *peerOutput) {
+	t.Helper()
+	db, entDialect, err := sqldb.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(entDialect, db)))
+	defer client.Close()
+
+	u, err := client.User.Get(ctx, out.User.ID)
+	if err != nil {
+		t.Fatalf("[%s] Ent cannot read Better Auth's user %s: %v", dialect, out.User.ID, err)
+	}
+	created := parseJS(t, out.User.CreatedAt)
+	if u.Email != out.User.Email || u.Name != out.User.Name || u.EmailVerified != out.User.EmailVerified || !u.CreatedAt.Equal(created) {
+		t.Errorf("[%s] user through Ent: email %q name %q email_verified %v created_at %s; Better Auth: %q %q %v %s",
+			dialect, u.Email, u.Name, u.EmailVerified, u.CreatedAt.UTC().Format(time.RFC3339Nano),
+			out.User.Email, out.User.Name, out.User.EmailVerified, created.Format(time.RFC3339Nano))
+	} else {
+		t.Logf("[%s] Ent reads Better Auth's user: email %s, name %q, email_verified %v, created_at %s", dialect, u.Email, u.Name, u.EmailVerified, u.CreatedAt.UTC().Format(time.RFC3339Nano))
+	}
+
+	s, err := client.Session.Query().Where(session.Token(out.Session.Token)).Only(ctx)
+	if err != nil {
+		t.Fatalf("[%s] Ent cannot find Better Auth's session by token: %v", dialect, err)
+	}
+	expires := parseJS(t, out.Session.ExpiresAt)
+	if s.ID != out.Session.ID || s.UserID != out.Session.UserID || s.UserID != u.ID || !s.ExpiresAt.Equal(expires) {
+		t.Errorf("[%s] session through Ent: id %s user_id %s expires_at %s; Better Auth: %s %s %s",
+			dialect, s.ID, s.UserID, s.ExpiresAt.UTC().Format(time.RFC3339Nano), out.Session.ID, out.Session.UserID, expires.Format(time.RFC3339Nano))
+	} else {
+		t.Logf("[%s] Ent reads Better Auth's session: token matches, user_id %s, expires_at %s", dialect, s.UserID, s.ExpiresAt.UTC().Format(time.RFC3339Nano))
+	}
+	// The query a Go API validating a Better Auth session runs, at the peer's clock.
+	now := parseJS(t, out.Now)
+	n, err := client.Session.Query().Where(session.Token(out.Session.Token), session.ExpiresAtGT(now)).Count(ctx)
+	if err != nil || n != 1 {
+		t.Errorf("[%s] Ent's token = ? AND expires_at > now finds %d live Better Auth sessions (%v), want 1", dialect, n, err)
+	}
+	if out.Expired == nil {
+		t.Errorf("[%s] the peer wrote no expired session", dialect)
+	} else {
+		n, err := client.Session.Query().Where(session.Token(out.Expired.Token), session.ExpiresAtGT(now)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		observed(t, dialect+"/expired-session-is-live", n != 0,
+			fmt.Sprintf("[%s] Ent's expires_at > %s counts Better Auth's session that expired at %s as live", dialect, out.Now, out.Expired.ExpiresAt),
+			fmt.Sprintf("[%s] Ent's expires_at > now sees Better Auth's session that expired at %s as expired", dialect, out.Expired.ExpiresAt))
+	}
+
+	if c := out.OAuthClient; c == nil {
+		t.Errorf("[%s] the peer wrote no oauth_clients row", dialect)
+	} else {
+		got, err := client.OAuthClient.Get(ctx, c.ID)
+		if err != nil {
+			t.Fatalf("[%s] Ent cannot read Better Auth's oauth_clients row: %v", dialect, err)
+		}
+		gm, _ := json.Marshal(got.Metadata)
+		wm, _ := json.Marshal(c.Metadata)
+		if got.ClientID != c.ClientID || !slices.Equal(got.RedirectUris, c.RedirectUris) || !slices.Equal(got.Scopes, c.Scopes) ||
+			string(gm) != string(wm) || got.Disabled != c.Disabled {
+			t.Errorf("[%s] oauth_clients through Ent: client_id %q redirect_uris %q scopes %q metadata %s disabled %v; Better Auth: %q %q %q %s %v",
+				dialect, got.ClientID, got.RedirectUris, got.Scopes, gm, got.Disabled, c.ClientID, c.RedirectUris, c.Scopes, wm, c.Disabled)
+		} else {
+			t.Logf("[%s] Ent reads Better Auth's oauth_clients row: redirect_uris %q, scopes %q, metadata %s (string[] and JSON)", dialect, got.RedirectUris, got.Scopes, gm)
+		}
+	}
+	if dialect == "sqlite" && out.OAuthClient != nil {
+		showStorage(t, ctx, client, db, out)
+	}
+}
+
+// observed checks one known disagreement: seen says whether this run saw it.
+func observed(t *testing.T, key string, seen bool, seenMsg, goneMsg string) {
+	t.Helper()
+	why, known := knownDisagreements[key]
+	switch {
+	case seen && known:
+		t.Logf("KNOWN DISAGREEMENT %s: %s\n  %s", key, seenMsg, why)
+	case seen:
+		t.Errorf("%s", seenMsg)
+	case known:
+		t.Errorf("%s: the known disagreement %s is gone; remove it from knownDisagreements (and the README)", goneMsg, key)
+	default:
+		t.Logf("%s", goneMsg)
+	}
+}
+
+// parseJS parses a JavaScript Date's toISOString.
+func parseJS(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("peer date %q: %v", s, err)
+	}
+	return v
+}
+
+// showStorage logs how Better Auth and Ent each store dates, booleans and JSON in SQLite, where
+// all are text or integers that each side's driver interprets: rows each side wrote, side by side.
+func showStorage(t *testing.T, ctx context.Context, client *ent.Client, db *sql.DB, out *peerOutput) {
+	t.Helper()
+	eu := client.User.Create().SetName("Ent").SetEmail("ent-" + out.User.Email).SetEmailVerified(true).SaveX(ctx)
+	es := client.Session.Create().SetUser(eu).SetToken("ent-token-" + eu.ID).SetExpiresAt(time.Now().Add(time.Hour)).SaveX(ctx)
+	ec := client.OAuthClient.Create().SetClientID("ent-client-" + eu.ID).SetRedirectUris([]string{"https://app.example.com/callback"}).
+		SetMetadata(map[string]any{"tier": "gold"}).SaveX(ctx)
+	for _, row := range []struct{ who, table, id, columns string }{
+		{"Better Auth", "users", out.User.ID, "created_at, email_verified"},
+		{"Ent", "users", eu.ID, "created_at, email_verified"},
+		{"Better Auth", "sessions", out.Session.ID, "expires_at"},
+		{"Ent", "sessions", es.ID, "expires_at"},
+		{"Better Auth", "oauth_clients", out.OAuthClient.ID, "redirect_uris, metadata, disabled"},
+		{"Ent", "oauth_clients", ec.ID, "redirect_uris, metadata, disabled"},
+	} {
+		cols := strings.Split(row.columns, ", ")
+		var sel []string
+		for _, c := range cols {
+			sel = append(sel, "typeof("+c+")", "CAST("+c+" AS TEXT)")
+		}
+		vals := make([]any, len(sel))
+		ptrs := make([]any, len(sel))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + row.table + " WHERE id = ?"
+		if err := db.QueryRowContext(ctx, q, row.id).Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var parts []string
+		for i, c := range cols {
+			parts = append(parts, fmt.Sprintf("%s %v %q", c, vals[2*i], fmt.Sprint(vals[2*i+1])))
+		}
+		t.Logf("[sqlite] %s writes %s: %s", row.who, row.table, strings.Join(parts, ", "))
+	}
+}
