@@ -52,6 +52,15 @@ type peerInput struct {
 	Entities  map[string]entityTable `json:"entities"`
 	Email     string                 `json:"email"`
 	Packages  []string               `json:"packages"`
+	// Read, when set, makes the peer read rows Ent wrote instead of its full run.
+	Read *peerRead `json:"read,omitempty"`
+}
+
+// peerRead names the rows Ent wrote for the peer to read, and the clock to judge expiry by.
+type peerRead struct {
+	SessionToken  string `json:"sessionToken"`
+	OAuthClientID string `json:"oauthClientId"`
+	Now           string `json:"now"`
 }
 
 type entityTable struct {
@@ -102,6 +111,22 @@ type peerOutput struct {
 		Metadata     map[string]any `json:"metadata"`
 		Disabled     bool           `json:"disabled"`
 	} `json:"oauthClient"`
+	// Read is what the peer read of Ent's rows (read mode).
+	Read *struct {
+		User    *peerUser `json:"user"`
+		Session *struct {
+			peerSession
+			ExpiredInJS bool `json:"expiredInJS"`
+		} `json:"session"`
+		LiveByQuery int `json:"liveByQuery"`
+		OAuthClient *struct {
+			ID           string `json:"id"`
+			ClientID     string `json:"clientId"`
+			RedirectUris any    `json:"redirectUris"`
+			Metadata     any    `json:"metadata"`
+		} `json:"oauthClient"`
+	} `json:"read"`
+	ReadError string `json:"readError"`
 	// Now is the peer's clock when it wrote the expired session.
 	Now string `json:"now"`
 	// RoundTripError is set when sign-up or sign-in failed.
@@ -197,7 +222,20 @@ func TestBetterAuthPeer(t *testing.T) {
 			if out.User == nil || out.Session == nil {
 				return
 			}
-			readBack(t, ctx, url, tc.dialect, &out)
+			readBack(t, ctx, url, tc.dialect, &out, func(r *peerRead) *peerOutput {
+				input.Read = r
+				b, _ := json.MarshalIndent(input, "", " ")
+				f := filepath.Join(t.TempDir(), "read.json")
+				if err := os.WriteFile(f, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var back peerOutput
+				raw := runPeer(t, in, f)
+				if err := json.Unmarshal(raw, &back); err != nil {
+					t.Fatalf("peer output is not JSON: %v\n%s", err, raw)
+				}
+				return &back
+			})
 		})
 	}
 }
@@ -325,9 +363,14 @@ var allowedTypeWarnings = map[string]map[string]string{
 // same rows, found by this test and not fixed yet. Each is still checked: the test fails when
 // one disappears (remove it here and from the README) or a new one appears.
 var knownDisagreements = map[string]string{
-	"sqlite/expired-session-is-live": "on SQLite Better Auth writes dates as ISO text (2026-12-01T11:00:00.000Z) and Ent binds them as " +
-		"2026-12-01 12:00:00+00:00; SQLite compares the texts, 'T' sorts after ' ', so Ent's expires_at > now treats a Better Auth " +
-		"session that expired earlier the same UTC day as live (and Better Auth's own expiresAt comparisons misjudge Ent-written rows the same way)",
+	"sqlite/expired-session-is-live": "on SQLite Better Auth writes dates as ISO text (2026-12-01T11:00:00.000Z) and Ent writes and binds " +
+		"them as 2026-12-01 12:00:00+00:00; SQLite compares the texts, and 'T' sorts after ' ', so Ent's expires_at > now treats a " +
+		"Better Auth session that expired earlier the same UTC day as live",
+	"sqlite/live-session-is-expired": "the same text comparison the other way: Better Auth binds now as ISO text, so its " +
+		"expiresAt > now query misses a session Ent wrote that expires later the same UTC day",
+	"sqlite/json-written-by-ent-unreadable": "on SQLite Ent writes JSON and string[] fields as BLOBs (json.Marshal bytes), Better Auth " +
+		"writes and expects TEXT: better-sqlite3 hands Better Auth a Buffer, so an oauth_clients row Ent wrote has no redirect_uris " +
+		"array and a Buffer for metadata in Better Auth",
 }
 
 var typeWarning = regexp.MustCompile(`^Field (\w+) in table (\w+) has a different type in the database\. Expected (\S+) but got (\S+)\.$`)
@@ -463,8 +506,9 @@ func kerniaIndex(table string, columns []string, unique bool) (string, bool) {
 	return "", false
 }
 
-// readBack reads Better Auth's user and session through Kernia's generated Ent client.
-func readBack(t *testing.T, ctx context.Context, url, dialect string, out *peerOutput) {
+// readBack reads Better Auth's user and session through Kernia's generated Ent client, then
+// has Better Auth read rows Ent wrote (readPeer runs the peer in read mode).
+func readBack(t *testing.T, ctx context.Context, url, dialect string, out *peerOutput, readPeer func(*peerRead) *peerOutput) {
 	t.Helper()
 	db, entDialect, err := sqldb.Open(ctx, url)
 	if err != nil {
@@ -532,9 +576,80 @@ func readBack(t *testing.T, ctx context.Context, url, dialect string, out *peerO
 			t.Logf("[%s] Ent reads Better Auth's oauth_clients row: redirect_uris %q, scopes %q, metadata %s (string[] and JSON)", dialect, got.RedirectUris, got.Scopes, gm)
 		}
 	}
-	if dialect == "sqlite" && out.OAuthClient != nil {
-		showStorage(t, ctx, client, db, out)
+	if out.OAuthClient == nil {
+		return
 	}
+	w := entWrites(ctx, client, out)
+	if dialect == "sqlite" {
+		showStorage(t, ctx, db, out, w)
+	}
+	back := readPeer(&peerRead{SessionToken: w.session.Token, OAuthClientID: w.client.ID, Now: w.now.Format(time.RFC3339Nano)})
+	checkPeerRead(t, dialect, back, w)
+}
+
+// entRows are the rows Ent wrote for Better Auth to read.
+type entRows struct {
+	user    *ent.User
+	session *ent.Session
+	client  *ent.OAuthClient
+	now     time.Time // the clock Better Auth judges the session's expiry by
+}
+
+// entWrites writes a user, a live session and an OAuth client through Ent. The session
+// expires later the same UTC day as now, so the SQLite text comparison below is deterministic.
+func entWrites(ctx context.Context, client *ent.Client, out *peerOutput) entRows {
+	now := time.Now().UTC()
+	midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour)
+	ahead := min(time.Hour, midnight.Sub(now)/2)
+	u := client.User.Create().SetName("Ent Writer").SetEmail("ent-" + out.User.Email).SetEmailVerified(true).SaveX(ctx)
+	s := client.Session.Create().SetUser(u).SetToken("ent-token-" + u.ID).SetExpiresAt(now.Add(ahead)).SaveX(ctx)
+	c := client.OAuthClient.Create().SetClientID("ent-client-" + u.ID).
+		SetRedirectUris([]string{"https://app.example.com/callback"}).
+		SetMetadata(map[string]any{"tier": "gold", "seats": 3}).SaveX(ctx)
+	return entRows{user: u, session: s, client: c, now: now}
+}
+
+// checkPeerRead compares what Better Auth read of Ent's rows with what Ent wrote.
+func checkPeerRead(t *testing.T, dialect string, back *peerOutput, w entRows) {
+	t.Helper()
+	if back.ReadError != "" || back.Read == nil {
+		t.Fatalf("[%s] Better Auth cannot read Ent's rows: %s", dialect, back.ReadError)
+	}
+	r := back.Read
+	if r.User == nil || r.Session == nil {
+		t.Fatalf("[%s] Better Auth's findSession finds no session for Ent's token", dialect)
+	}
+	ms := func(v time.Time) time.Time { return v.Truncate(time.Millisecond) }
+	if r.User.ID != w.user.ID || r.User.Email != w.user.Email || r.User.Name != w.user.Name || r.User.EmailVerified != w.user.EmailVerified ||
+		!parseJS(t, r.User.CreatedAt).Equal(ms(w.user.CreatedAt)) {
+		t.Errorf("[%s] Better Auth reads Ent's user as %+v; Ent wrote email %q name %q email_verified %v created_at %s",
+			dialect, *r.User, w.user.Email, w.user.Name, w.user.EmailVerified, w.user.CreatedAt.UTC().Format(time.RFC3339Nano))
+	} else {
+		t.Logf("[%s] Better Auth reads Ent's user: email %s, email_verified %v, created_at %s", dialect, r.User.Email, r.User.EmailVerified, r.User.CreatedAt)
+	}
+	if r.Session.Token != w.session.Token || r.Session.UserID != w.user.ID || !parseJS(t, r.Session.ExpiresAt).Equal(ms(w.session.ExpiresAt)) || r.Session.ExpiredInJS {
+		t.Errorf("[%s] Better Auth reads Ent's session as %+v; Ent wrote token %s user_id %s expires_at %s (live)",
+			dialect, *r.Session, w.session.Token, w.user.ID, w.session.ExpiresAt.UTC().Format(time.RFC3339Nano))
+	} else {
+		t.Logf("[%s] Better Auth's findSession reads Ent's session: expires_at %s, live", dialect, r.Session.ExpiresAt)
+	}
+	observed(t, dialect+"/live-session-is-expired", r.LiveByQuery != 1,
+		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > %s finds %d of Ent's session expiring at %s", dialect, w.now.Format(time.RFC3339Nano), r.LiveByQuery, r.Session.ExpiresAt),
+		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > now finds Ent's live session", dialect))
+	c := r.OAuthClient
+	if c == nil {
+		t.Fatalf("[%s] Better Auth finds no oauth_clients row %s", dialect, w.client.ID)
+	}
+	gu, _ := json.Marshal(c.RedirectUris)
+	wu, _ := json.Marshal(w.client.RedirectUris)
+	gm, _ := json.Marshal(c.Metadata)
+	wm, _ := json.Marshal(w.client.Metadata)
+	if c.ClientID != w.client.ClientID {
+		t.Errorf("[%s] Better Auth reads Ent's oauth_clients.client_id as %q, Ent wrote %q", dialect, c.ClientID, w.client.ClientID)
+	}
+	observed(t, dialect+"/json-written-by-ent-unreadable", string(gu) != string(wu) || string(gm) != string(wm),
+		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row as redirect_uris %s metadata %s; Ent wrote %s %s", dialect, gu, gm, wu, wm),
+		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row: redirect_uris %s, metadata %s", dialect, gu, gm))
 }
 
 // observed checks one known disagreement: seen says whether this run saw it.
@@ -565,12 +680,9 @@ func parseJS(t *testing.T, s string) time.Time {
 
 // showStorage logs how Better Auth and Ent each store dates, booleans and JSON in SQLite, where
 // all are text or integers that each side's driver interprets: rows each side wrote, side by side.
-func showStorage(t *testing.T, ctx context.Context, client *ent.Client, db *sql.DB, out *peerOutput) {
+func showStorage(t *testing.T, ctx context.Context, db *sql.DB, out *peerOutput, w entRows) {
 	t.Helper()
-	eu := client.User.Create().SetName("Ent").SetEmail("ent-" + out.User.Email).SetEmailVerified(true).SaveX(ctx)
-	es := client.Session.Create().SetUser(eu).SetToken("ent-token-" + eu.ID).SetExpiresAt(time.Now().Add(time.Hour)).SaveX(ctx)
-	ec := client.OAuthClient.Create().SetClientID("ent-client-" + eu.ID).SetRedirectUris([]string{"https://app.example.com/callback"}).
-		SetMetadata(map[string]any{"tier": "gold"}).SaveX(ctx)
+	eu, es, ec := w.user, w.session, w.client
 	for _, row := range []struct{ who, table, id, columns string }{
 		{"Better Auth", "users", out.User.ID, "created_at, email_verified"},
 		{"Ent", "users", eu.ID, "created_at, email_verified"},

@@ -227,23 +227,25 @@ for (const pkg of input.packages ?? []) {
   }
 }
 
-// getMigrations: the plan `auth migrate` would execute.
-logs.length = 0;
-const plan = await getMigrations(options, { throwOnUnsafe: false });
-out.migrations = {
-  toBeCreated: plan.toBeCreated.map((t) => ({ table: t.table, fields: Object.keys(t.fields) })),
-  toBeAdded: plan.toBeAdded.map((t) => ({ table: t.table, fields: Object.keys(t.fields) })),
-  toBeAddedIndexes: plan.toBeAddedIndexes.map((i) => ({
-    table: i.table,
-    name: i.name,
-    columns: i.index.columns ?? i.index.fields,
-    unique: !!i.index.unique,
-  })),
-  unsafeChanges: plan.unsafeChanges,
-  schemaProblems: plan.schemaProblems,
-  sql: await plan.compileMigrations(),
-  warnings: logs.filter((l) => l.level === "warn" || l.level === "error").map((l) => l.message),
-};
+if (!input.read) {
+  // getMigrations: the plan `auth migrate` would execute.
+  logs.length = 0;
+  const plan = await getMigrations(options, { throwOnUnsafe: false });
+  out.migrations = {
+    toBeCreated: plan.toBeCreated.map((t) => ({ table: t.table, fields: Object.keys(t.fields) })),
+    toBeAdded: plan.toBeAdded.map((t) => ({ table: t.table, fields: Object.keys(t.fields) })),
+    toBeAddedIndexes: plan.toBeAddedIndexes.map((i) => ({
+      table: i.table,
+      name: i.name,
+      columns: i.index.columns ?? i.index.fields,
+      unique: !!i.index.unique,
+    })),
+    unsafeChanges: plan.unsafeChanges,
+    schemaProblems: plan.schemaProblems,
+    sql: await plan.compileMigrations(),
+    warnings: logs.filter((l) => l.level === "warn" || l.level === "error").map((l) => l.message),
+  };
+}
 
 // The runtime schema check every request awaits, and the sign-up / sign-in round trip.
 logs.length = 0;
@@ -256,7 +258,47 @@ try {
   out.schemaCheck = { ran: true, problems: (e.findings ?? []).map((f) => JSON.stringify(f)), message: e.message };
 }
 
-try {
+if (input.read) {
+  // Rows Kernia's Ent client wrote, read through Better Auth: the session the way getSession
+  // finds it, the session again through an `expiresAt > now` query, the JSON of a client.
+  try {
+    const r = input.read;
+    const found = await ctx.internalAdapter.findSession(r.sessionToken);
+    out.read = {
+      user: found && {
+        id: found.user.id,
+        email: found.user.email,
+        name: found.user.name,
+        emailVerified: found.user.emailVerified,
+        createdAt: found.user.createdAt.toISOString(),
+      },
+      session: found && {
+        id: found.session.id,
+        token: found.session.token,
+        userId: found.session.userId,
+        expiresAt: found.session.expiresAt.toISOString(),
+        expiredInJS: found.session.expiresAt < new Date(r.now),
+      },
+    };
+    const live = await ctx.adapter.findMany({
+      model: "session",
+      where: [
+        { field: "token", value: r.sessionToken },
+        { field: "expiresAt", operator: "gt", value: new Date(r.now) },
+      ],
+    });
+    out.read.liveByQuery = live.length;
+    const c = await ctx.adapter.findOne({ model: "oauthClient", where: [{ field: "id", value: r.oauthClientId }] });
+    out.read.oauthClient = c && {
+      id: c.id,
+      clientId: c.clientId,
+      redirectUris: Array.isArray(c.redirectUris) ? c.redirectUris : { notAnArray: String(c.redirectUris), type: typeof c.redirectUris },
+      metadata: c.metadata && typeof c.metadata === "object" && !Buffer.isBuffer(c.metadata) ? c.metadata : { notAnObject: String(c.metadata), type: Buffer.isBuffer(c.metadata) ? "Buffer" : typeof c.metadata },
+    };
+  } catch (e) {
+    out.readError = `${e.name}: ${e.message}`;
+  }
+} else try {
   const email = input.email;
   const up = await auth.api.signUpEmail({ body: { email, password: "correct horse battery staple", name: "Peer Test" } });
   const signIn = await auth.api.signInEmail({ body: { email, password: "correct horse battery staple" } });
