@@ -207,16 +207,7 @@ func TestBetterAuthPeer(t *testing.T) {
 			input.Entities = entities
 			input.Email = "peer-" + tc.dialect + "@example.com"
 			input.Packages = packages
-			b, _ := json.MarshalIndent(input, "", " ")
-			inputFile := filepath.Join(t.TempDir(), "input.json")
-			if err := os.WriteFile(inputFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			raw := runPeer(t, in, inputFile)
-			var out peerOutput
-			if err := json.Unmarshal(raw, &out); err != nil {
-				t.Fatalf("peer output is not JSON: %v\n%s", err, raw)
-			}
+			out := *peer(t, in, input)
 			logPeer(t, tc.dialect, &out)
 			checkPeer(t, tc.dialect, &out)
 			if out.User == nil || out.Session == nil {
@@ -224,18 +215,93 @@ func TestBetterAuthPeer(t *testing.T) {
 			}
 			readBack(t, ctx, url, tc.dialect, &out, func(r *peerRead) *peerOutput {
 				input.Read = r
-				b, _ := json.MarshalIndent(input, "", " ")
-				f := filepath.Join(t.TempDir(), "read.json")
-				if err := os.WriteFile(f, b, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				var back peerOutput
-				raw := runPeer(t, in, f)
-				if err := json.Unmarshal(raw, &back); err != nil {
-					t.Fatalf("peer output is not JSON: %v\n%s", err, raw)
-				}
-				return &back
+				return peer(t, in, input)
 			})
+		})
+	}
+}
+
+// peer runs peer.mjs with input and returns what it printed.
+func peer(t *testing.T, in *peerInstall, input peerInput) *peerOutput {
+	t.Helper()
+	b, _ := json.MarshalIndent(input, "", " ")
+	f := filepath.Join(t.TempDir(), "input.json")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw := runPeer(t, in, f)
+	var out peerOutput
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("peer output is not JSON: %v\n%s", err, raw)
+	}
+	return &out
+}
+
+// TestBetterAuthPeerNoticesDrift shows the peer test can fail: on a Kernia-migrated database
+// changed behind Kernia's back, Better Auth reports what TestBetterAuthPeer asserts is absent.
+// PostgreSQL: accounts.issuer made NOT NULL again (Kernia before 1.7.25, the bug of issue 11):
+// the schema check refuses the database and sign-up fails. SQLite: users.image dropped:
+// getMigrations wants to add it.
+func TestBetterAuthPeerNoticesDrift(t *testing.T) {
+	auth := dogfood.Auth()
+	var plugins []string
+	for _, p := range auth.Plugins() {
+		plugins = append(plugins, p.ID())
+	}
+	entities := kerniaEntities(t)
+	in := install(t)
+	for _, tc := range []struct {
+		dialect, change string
+		open            func(t *testing.T) (string, peerInput)
+		check           func(t *testing.T, out *peerOutput)
+	}{
+		{"postgres", `ALTER TABLE "accounts" ALTER COLUMN "issuer" SET NOT NULL`, func(t *testing.T) (string, peerInput) {
+			u := pgtest.NewDatabase(t)
+			return u, peerInput{Dialect: "postgres", URL: u}
+		}, func(t *testing.T, out *peerOutput) {
+			if !slices.ContainsFunc(out.Migrations.SchemaProblems, func(p string) bool { return strings.Contains(p, `"issuer" on table "accounts" is required`) }) {
+				t.Errorf("getMigrations schema problems %q: want accounts.issuer required but never written", out.Migrations.SchemaProblems)
+			}
+			if !strings.Contains(out.SchemaCheck.Message, "Required columns Better Auth never writes") || !strings.Contains(out.SchemaCheck.Message, "accounts.issuer") {
+				t.Errorf("runtime schema check %q: want accounts.issuer refused", out.SchemaCheck.Message)
+			}
+			if out.RoundTripError == "" {
+				t.Errorf("sign-up succeeded on a database Better Auth's check refuses")
+			}
+		}},
+		{"sqlite", "ALTER TABLE `users` DROP COLUMN `image`", func(t *testing.T) (string, peerInput) {
+			f := filepath.Join(t.TempDir(), "kernia.db")
+			return "sqlite://" + f, peerInput{Dialect: "sqlite", File: f}
+		}, func(t *testing.T, out *peerOutput) {
+			want := []tableFields{{Table: "users", Fields: []string{"image"}}}
+			if !slices.EqualFunc(out.Migrations.ToBeAdded, want, func(a, b tableFields) bool { return a.Table == b.Table && slices.Equal(a.Fields, b.Fields) }) {
+				t.Errorf("getMigrations toBeAdded %v, want %v", out.Migrations.ToBeAdded, want)
+			}
+			if !strings.Contains(out.SchemaCheck.Message, "users.image") {
+				t.Errorf("runtime schema check %q: want users.image missing", out.SchemaCheck.Message)
+			}
+		}},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			ctx := context.Background()
+			url, input := tc.open(t)
+			if _, err := migration.Apply(ctx, url, filepath.Join("..", "..", "ent", "migrate", "migrations", tc.dialect), migration.ApplyOptions{}); err != nil {
+				t.Fatalf("kernia migrate: %v", err)
+			}
+			db, _, err := sqldb.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, tc.change); err != nil {
+				t.Fatalf("%s: %v", tc.change, err)
+			}
+			db.Close()
+			input.Plugins, input.RateLimit, input.Entities, input.Packages = plugins, auth.Options().DatabaseRateLimit, entities, packages
+			input.Email = "drift-" + tc.dialect + "@example.com"
+			out := peer(t, in, input)
+			t.Logf("[%s] after %s: getMigrations toBeAdded %v, schema problems %q; runtime check: %s; sign-up: %s",
+				tc.dialect, tc.change, out.Migrations.ToBeAdded, out.Migrations.SchemaProblems, out.SchemaCheck.Message, out.RoundTripError)
+			tc.check(t, out)
 		})
 	}
 }
