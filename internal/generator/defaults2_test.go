@@ -323,8 +323,13 @@ func TestDefaults2_UpgradeAddsDatabaseDefaults(t *testing.T) {
 
 			res, err := generator.Run(context.Background(), kernia.New(tg.options(t)), generator.Options{Now: clock})
 			assert.NilError(t, err)
-			assert.Equal(t, len(res.Migrations), 1)
+			// The old core also had accounts.issuer NOT NULL with a unique (issuer, account_id)
+			// index (Better Auth 1.7.0-1.7.2): the upgrade drops both, on PostgreSQL the index
+			// CONCURRENTLY in a second, txmode none file.
+			files := map[string]int{kernia.SQLite: 1, kernia.Postgres: 2}[tg.dialect]
+			assert.Equal(t, len(res.Migrations), files)
 			assert.Check(t, is.Contains(res.Migrations[0].SQL, "CURRENT_TIMESTAMP"))
+			assert.Check(t, is.Contains(res.Migrations[len(res.Migrations)-1].SQL, "account_issuer_account_id"))
 			_, err = migration.Apply(context.Background(), url, migrations, migration.ApplyOptions{})
 			assert.NilError(t, err)
 			sameRows(t, before, readUsers(t, db, false))
