@@ -123,10 +123,15 @@ func readVerified(dir *migrate.LocalDir, names []string) (d *loadedDir, ok bool)
 // it waits on the kernel more than it computes.
 func readFiles(dir string, names []string) ([]migrate.File, error) {
 	files := make([]migrate.File, len(names))
+	r, err := openDirReader(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
 	workers := min(runtime.GOMAXPROCS(0), 4, len(names)/64)
 	if workers <= 1 {
 		for i, n := range names {
-			b, err := os.ReadFile(filepath.Join(dir, n))
+			b, err := r.read(n)
 			if err != nil {
 				return nil, err
 			}
@@ -139,7 +144,7 @@ func readFiles(dir string, names []string) ([]migrate.File, error) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(names); i += workers {
-				b, err := os.ReadFile(filepath.Join(dir, names[i]))
+				b, err := r.read(names[i])
 				if err != nil {
 					errs[w] = err
 					return
