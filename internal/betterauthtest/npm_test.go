@@ -170,7 +170,7 @@ func runPeer(t *testing.T, in *peerInstall, input string) []byte {
 		t.Logf("peer stderr:\n%s", s)
 	}
 	if err != nil {
-		t.Fatalf("node peer.mjs failed: %v\nstdout:\n%s", err, stdout.String())
+		t.Fatalf("node peer.mjs failed: %v (if the npm install in %s is damaged, delete that directory)\nstdout:\n%s", err, in.dir, stdout.String())
 	}
 	return stdout.Bytes()
 }
