@@ -108,6 +108,14 @@ func doInstall() (*peerInstall, string, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, "", fmt.Errorf("create the npm cache directory: %v", err)
 	}
+	// Directories a killed install left behind.
+	if stale, _ := filepath.Glob(filepath.Join(root, key+".tmp-*")); len(stale) > 0 {
+		for _, d := range stale {
+			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				_ = os.RemoveAll(d)
+			}
+		}
+	}
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
 	tmp := filepath.Join(root, key+".tmp-"+hex.EncodeToString(suffix[:]))
