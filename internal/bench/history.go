@@ -188,7 +188,9 @@ func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
 				note: strings.TrimSuffix(fmt.Sprintf("%s of goose (target ≤ 2×); %s", ratio(km, gm), perFile(km, noop1)), "; ")},
 			measure{name: fmt.Sprintf("%5d applied: goose no-op", n), samples: r.gooseNoop.samples, note: perFile(gm, gooseNoop1)},
 			measure{name: fmt.Sprintf("%5d applied: kernia apply one more", n), samples: r.apply.samples,
-				note: fmt.Sprintf("%s of goose (target ≤ 1.10×)", ratio(r.apply.median(), r.gooseApply.median()))},
+				note: fmt.Sprintf("%s of goose; the file's own cost (over the no-op) %s, %s of goose's %s (target ≤ 1.10×)",
+					ratio(r.apply.median(), r.gooseApply.median()), round(r.apply.median()-km),
+					ratio(r.apply.median()-km, r.gooseApply.median()-gm), round(r.gooseApply.median()-gm))},
 			measure{name: fmt.Sprintf("%5d applied: goose apply one more", n), samples: r.gooseApply.samples},
 		)
 		if r.e2e != nil {

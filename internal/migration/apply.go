@@ -240,7 +240,7 @@ func (r *runner) open(ctx context.Context) (*sql.DB, error) {
 // run does the work while holding the lock.
 func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*ApplyResult, error) {
 	dialect := r.u.Dialect
-	revs, err := readRevisions(ctx, conn, dialect)
+	revs, exists, err := readHistory(ctx, conn, dialect)
 	if err != nil {
 		return res, err
 	}
@@ -263,8 +263,12 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 		}
 	}
 	// Created only now, so a refused run leaves no table behind; the lock makes this safe.
-	if err := createRevisionsTable(ctx, conn, dialect); err != nil {
-		return res, err
+	// (CREATE TABLE IF NOT EXISTS on the table just read is a no-op, but the first one of a
+	// PostgreSQL session costs a round trip and catalog lookups: skipped.)
+	if !exists {
+		if err := createRevisionsTable(ctx, conn, dialect); err != nil {
+			return res, err
+		}
 	}
 	for _, n := range p.notes {
 		r.printf("%s", n)

@@ -68,7 +68,8 @@ func revisionsTableExists(ctx context.Context, q querier, dialect string) (bool,
 	var exists bool
 	var err error
 	if dialect == "postgres" {
-		err = q.QueryRowContext(ctx, `SELECT to_regclass('atlas_schema_revisions') IS NOT NULL`).Scan(&exists)
+		// The simple protocol: one round trip instead of a prepare and an execute.
+		err = q.QueryRowContext(ctx, `SELECT to_regclass('atlas_schema_revisions') IS NOT NULL`, simple).Scan(&exists)
 	} else {
 		var n int
 		err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`).Scan(&n)
@@ -95,10 +96,22 @@ func createRevisionsTable(ctx context.Context, q querier, dialect string) error 
 // readRevisions returns the recorded revisions ordered by version, without the Atlas CLI's
 // identifier row. A missing table is an empty history.
 func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.Revision, error) {
-	exists, err := revisionsTableExists(ctx, q, dialect)
+	revs, _, err := readHistory(ctx, q, dialect)
+	return revs, err
+}
+
+// readHistory is readRevisions, also reporting whether the table exists.
+func readHistory(ctx context.Context, q querier, dialect string) (revs []*migrate.Revision, exists bool, err error) {
+	exists, err = revisionsTableExists(ctx, q, dialect)
 	if err != nil || !exists {
-		return nil, err
+		return nil, exists, err
 	}
+	revs, err = scanRevisions(ctx, q)
+	return revs, true, err
+}
+
+// scanRevisions reads the rows of the revisions table.
+func scanRevisions(ctx context.Context, q querier) ([]*migrate.Revision, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM "atlas_schema_revisions" ORDER BY "version"`)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read %s: %w%s", RevisionsTable, err, poolerHint(err))
