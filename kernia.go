@@ -14,13 +14,19 @@
 package kernia
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/workdir"
 )
 
 // Defaults used when neither Options nor the environment set a value.
@@ -68,7 +74,9 @@ type Options struct {
 	// of DatabaseURL. SQLite migrations are computed in memory and need none.
 	DevURL string
 	// Dialects lists the dialects to write migrations for, each in its own directory under
-	// MigrationsDir. Default: the dialect of DatabaseURL.
+	// MigrationsDir. Set it (kernia init writes it): the dialects are committed configuration.
+	// Default: the dialect of DatabaseURL, else of $KERNIA_DATABASE_URL from the process
+	// environment (never from .env alone; see Auth.Dialects), else SQLite.
 	Dialects []string
 	// Module is the Go import path of the directory holding the generated ent/ tree, for
 	// example "example.com/app". Default: read from go.mod in the working directory.
@@ -155,17 +163,71 @@ func (a *Auth) MigrationsDir() string {
 	return cmp.Or(a.opts.MigrationsDir, DefaultMigrationsDir)
 }
 
-// Dialects returns the dialects migrations are written for: Options.Dialects, else the dialect
-// of the database URL.
+// Dialects returns the dialects migrations are written for. They are committed
+// configuration: Options.Dialects, else the dialect of Options.DatabaseURL, else the dialect
+// of $KERNIA_DATABASE_URL when the process environment sets it (a CI job or a deployment
+// configures it in its own committed definition; the commands warn that Options.Dialects
+// should say it), else SQLite, the dialect of the default database.
+//
+// The module's .env is git-ignored, this machine's alone: a $KERNIA_DATABASE_URL that holds
+// .env's value never chooses the dialects (a clone without that .env would generate for
+// another dialect). When it names a dialect other than SQLite, Dialects returns an error
+// saying to commit Options.Dialects; a SQLite URL from .env gives SQLite, as a clone gets.
 func (a *Auth) Dialects() ([]string, error) {
 	if len(a.opts.Dialects) > 0 {
 		return slices.Clone(a.opts.Dialects), nil
 	}
-	d, err := DialectOf(a.DatabaseURL())
+	url := a.opts.DatabaseURL
+	if url == "" {
+		url = os.Getenv(EnvDatabaseURL)
+	}
+	if url == "" {
+		return []string{SQLite}, nil
+	}
+	d, err := DialectOf(url)
 	if err != nil {
 		return nil, err
 	}
+	if a.opts.DatabaseURL == "" && d != SQLite && dotenvHolds(EnvDatabaseURL, url) {
+		return nil, fmt.Errorf("kernia: the dialects are not configured: $%s comes from .env and is a %s database, but .env is git-ignored and never chooses the dialects (a clone or CI job without it would generate for %s): set Dialects: []string{%s} in kernia.Options (auth/auth.go) and commit it",
+			EnvDatabaseURL, d, SQLite, dialectConst(d))
+	}
 	return []string{d}, nil
+}
+
+// dialectConst spells a dialect as its constant in Go source (kernia.Postgres).
+func dialectConst(d string) string {
+	switch d {
+	case Postgres:
+		return "kernia.Postgres"
+	case SQLite:
+		return "kernia.SQLite"
+	}
+	return strconv.Quote(d)
+}
+
+// dotenvHolds reports whether the .env file at the root of the module containing the working
+// directory assigns value to key (its last assignment, as the commands apply it).
+func dotenvHolds(key, value string) bool {
+	root, ok := workdir.ModuleRoot(".")
+	if !ok {
+		return false
+	}
+	b, err := dotenv.ReadFile(filepath.Join(root, dotenv.FileName))
+	if err != nil {
+		return false
+	}
+	vars, err := dotenv.Parse(bytes.NewReader(b))
+	if err != nil {
+		return false
+	}
+	got, found := "", false
+	for _, v := range vars {
+		if v.Key == key {
+			got, found = v.Value, true
+		}
+	}
+	return found && got == value
 }
 
 // DialectOf returns the Kernia dialect of a database URL from its scheme.

@@ -102,10 +102,11 @@ var commands = []cmd{
 	{
 		name:    "hash",
 		summary: "rewrite atlas.sum after a deliberate manual edit of a migration directory",
-		usage:   "kernia hash [--dir DIR]",
+		usage:   "kernia hash [--dir DIR] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.HashFlags
 			fs.StringVar(&f.Dir, "dir", "", "migration directory (default: every dialect's directory)")
+			fs.BoolVar(&f.JSON, "json", false, "print {\"written\": [...]} on stdout")
 			return func(_ context.Context, a *kernia.Auth, io command.IO) error { return command.Hash(a, f, io) }
 		},
 	},
@@ -196,16 +197,38 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	return runCommand(auth, args, out)
 }
 
+// runCommand runs args and returns the exit status. Under --json, a failure that printed
+// nothing on stdout (bad usage, a loader that could not be built, an interrupt before the
+// command had a result) prints the JSON error object there: stdout never stays empty.
 func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
-	stdout, stderr := io.Writer(out.Stdout), io.Writer(out.Stderr)
+	stdout := &countingWriter{w: out.Stdout}
+	stderr := &lastLineWriter{w: out.Stderr}
+	msg, code := runArgs(auth, args, out, stdout, stderr)
+	if code != ExitOK && stdout.n == 0 && wantsJSON(args) {
+		if msg == "" {
+			msg = cmp.Or(stderr.last(), fmt.Sprintf("exit status %d", code))
+		}
+		_ = command.WriteJSON(stdout, command.ErrorObject(strings.TrimPrefix(msg, "kernia: "), code))
+	}
+	return code
+}
+
+// runArgs runs args and returns the exit status and, for a failure it reports itself, its
+// message ("" when the message is only on stderr, printed by a loader program).
+func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stderr io.Writer) (string, int) {
+	fail := func(code int, format string, a ...any) (string, int) {
+		msg := fmt.Sprintf(format, a...)
+		fmt.Fprintln(stderr, msg)
+		return msg, code
+	}
 	if len(args) == 0 {
 		usage(stderr)
-		return ExitUsage
+		return "kernia: no command: run kernia --help for the commands", ExitUsage
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
-		return ExitOK
+		return "", ExitOK
 	case "--version", "-version":
 		args = append([]string{"version"}, args[1:]...)
 	}
@@ -218,7 +241,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	if c == nil {
 		fmt.Fprintf(stderr, "kernia: unknown command %q\n\n", args[0])
 		usage(stderr)
-		return ExitUsage
+		return fmt.Sprintf("kernia: unknown command %q: run kernia --help for the commands", args[0]), ExitUsage
 	}
 	fs := flag.NewFlagSet("kernia "+c.name, flag.ContinueOnError)
 	// The flag package spells flags with one dash; Kernia's usage lines, flag lists and
@@ -237,15 +260,15 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			help(stderr)
-			return ExitOK
+			return "", ExitOK
 		}
-		fmt.Fprintf(stderr, "kernia %s: %s\n\n", c.name, doubleDash(err.Error()))
+		msg := fmt.Sprintf("kernia %s: %s", c.name, doubleDash(err.Error()))
+		fmt.Fprintf(stderr, "%s\n\n", msg)
 		help(stderr)
-		return ExitUsage
+		return msg, ExitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kernia %s: unexpected argument %q\n", c.name, fs.Arg(0))
-		return ExitUsage
+		return fail(ExitUsage, "kernia %s: unexpected argument %q", c.name, fs.Arg(0))
 	}
 	// Every command but init, secret and version runs from the module root (the nearest go.mod), so
 	// --app, ent/, the migration directories, .env and relative sqlite:// paths mean the same
@@ -254,8 +277,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	if !c.standalone {
 		if root, ok := workdir.ModuleRoot("."); ok {
 			if err := os.Chdir(root); err != nil {
-				fmt.Fprintf(stderr, "kernia: change to the module root %s: %v\n", root, err)
-				return ExitFailure
+				return fail(ExitFailure, "kernia: change to the module root %s: %v", root, err)
 			}
 		}
 	}
@@ -263,8 +285,7 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 	// inherits the result. version needs none of it (and works beside a broken .env).
 	if c.name != "version" {
 		if _, err := dotenv.Load("."); err != nil {
-			fmt.Fprintf(stderr, "kernia: %v\n", err)
-			return ExitFailure
+			return fail(ExitFailure, "kernia: %v", err)
 		}
 	}
 	out.Add(auth, args) // the secrets .env brought
@@ -274,24 +295,19 @@ func runCommand(auth *kernia.Auth, args []string, out *redact.Outputs) int {
 		spec := cmp.Or(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
 		a, err := loader.ParseApp(spec)
 		if err != nil {
-			fmt.Fprintf(stderr, "kernia: %v\n", err)
-			return ExitUsage
+			return fail(ExitUsage, "kernia: %v", err)
 		}
 		code, err := loader.Run(ctx, a, args, stdout, stderr)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return cmp.Or(signalExit(ctx), ExitFailure)
+			return fail(cmp.Or(signalExit(ctx), ExitFailure), "%v", err)
 		}
-		return code
+		return "", code
 	}
 	err := redact.Recover(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {
-		fmt.Fprintf(stderr, "kernia: %s\n", out.All.String(err.Error()))
-		if code := signalExit(ctx); code != 0 {
-			return code
-		}
+		return fail(command.ExitStatus(ctx, err), "kernia: %s", out.All.String(err.Error()))
 	}
-	return command.ExitCode(err)
+	return "", ExitOK
 }
 
 func usage(w io.Writer) {
@@ -327,3 +343,59 @@ var dashRE = regexp.MustCompile(`(: |flag |for )-([A-Za-z])`)
 
 // doubleDash respells the flag package's -flag as --flag in a parse error.
 func doubleDash(msg string) string { return dashRE.ReplaceAllString(msg, "$1--$2") }
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// lastLineWriter remembers the last non-empty line written through it (at most 4 KiB of it),
+// the message of a loader program that failed before its command ran.
+type lastLineWriter struct {
+	w    io.Writer
+	line []byte // the line being written
+	prev string // the last complete non-empty line
+}
+
+func (l *lastLineWriter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if b == '\n' {
+			if t := strings.TrimSpace(string(l.line)); t != "" {
+				l.prev = t
+			}
+			l.line = l.line[:0]
+			continue
+		}
+		if len(l.line) < 4<<10 {
+			l.line = append(l.line, b)
+		}
+	}
+	return l.w.Write(p)
+}
+
+func (l *lastLineWriter) last() string {
+	if t := strings.TrimSpace(string(l.line)); t != "" {
+		return t
+	}
+	return l.prev
+}
+
+// wantsJSON reports whether args ask for --json output: the flag anywhere before a "--".
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true", "--json=1", "-json=1":
+			return true
+		}
+	}
+	return false
+}

@@ -30,6 +30,14 @@ func (s signalCause) Error() string {
 // Unwrap makes the cause a context.Canceled.
 func (s signalCause) Unwrap() error { return context.Canceled }
 
+// ExitCode is the exit status of a command the signal stopped (command.ExitCoder).
+func (s signalCause) ExitCode() int {
+	if s.sig == syscall.SIGTERM {
+		return ExitTerminated
+	}
+	return ExitInterrupted
+}
+
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM. Later signals are
 // ignored while the command cleans up (a rollback and an unlock, each bounded in time): the
 // same Ctrl-C often arrives twice, from the terminal and forwarded by `go tool` or the loader,

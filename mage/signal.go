@@ -10,13 +10,13 @@ import (
 // exitInterrupted is the exit status of a target stopped by Ctrl-C, as the kernia command's.
 const exitInterrupted = 130
 
-// exitCode is command.ExitCode, except 130 for a target whose context Mage cancelled: Mage
+// exitCode is command.ExitStatus, except 130 for a target whose context Mage cancelled: Mage
 // cancels it only when it receives SIGINT (a -t timeout ends it with a deadline instead).
-func exitCode(err error) int {
+func exitCode(ctx context.Context, err error) int {
 	if errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}
-	return command.ExitCode(err)
+	return command.ExitStatus(ctx, err)
 }
 
 // sigintCause returns a context cancelled with parent whose cause, when Mage cancelled
@@ -41,3 +41,6 @@ func (receivedSIGINT) Error() string { return "received SIGINT" }
 
 // Unwrap makes the cause a context.Canceled.
 func (receivedSIGINT) Unwrap() error { return context.Canceled }
+
+// ExitCode is the exit status of a target stopped by SIGINT (command.ExitCoder).
+func (receivedSIGINT) ExitCode() int { return exitInterrupted }

@@ -37,7 +37,7 @@ func TestDialectWarnings(t *testing.T) {
 		{name: "a directory that is no dialect's", dirs: []string{"custom", "mysql-old"}, opts: kernia.Options{Dialects: []string{kernia.SQLite}}},
 		{name: "no migration directory yet"},
 		{name: "dialect from the environment only", dirs: []string{"postgres"}, env: "postgres://u:secret@127.0.0.1:5432/shop",
-			want: []string{"the configuration targets postgres only because $KERNIA_DATABASE_URL (the environment or .env) says so, and a clone or CI job without it targets sqlite: set Dialects: []string{kernia.Postgres} in kernia.Options (auth/auth.go) and commit it"}},
+			want: []string{"the configuration targets postgres only because $KERNIA_DATABASE_URL in the environment says so, and a clone or CI job without it targets sqlite: set Dialects: []string{kernia.Postgres} in kernia.Options (auth/auth.go) and commit it"}},
 		{name: "sqlite from the environment: a clone gets the same", dirs: []string{"sqlite"}, env: "sqlite://other.db"},
 		{name: "database URL in Options", dirs: []string{"postgres"}, env: "sqlite://x.db", opts: kernia.Options{DatabaseURL: "postgres://u@127.0.0.1/shop"}},
 		{name: "sqlite directory while the environment says postgres", dirs: []string{"sqlite"}, env: "postgres://u@127.0.0.1/shop",

@@ -45,9 +45,10 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 			}
 		}
 	}
-	if f.JSON && res != nil {
-		if jerr := printJSON(out.Stdout, res); jerr != nil && err == nil {
-			err = jerr
+	if f.JSON && (res != nil || err == nil) {
+		// A failure without a result prints nothing here: the front end prints the error object.
+		if err = printResult(ctx, out.Stdout, generateView(res), err); err != nil {
+			return err
 		}
 	}
 	if err != nil {

@@ -27,17 +27,20 @@ var ErrProblems = errors.New("the configuration has problems")
 func Info(ctx context.Context, auth *kernia.Auth, f InfoFlags, io IO) error {
 	warnDialects(io.Stderr, auth)
 	rep := report.Build(ctx, auth, report.Options{})
-	sensitive := report.Sensitive(auth)
-	var err error
-	if f.JSON {
-		err = rep.WriteJSON(io.Stdout, sensitive)
-	} else {
-		err = rep.WriteText(io.Stdout, sensitive)
-	}
-	if err != nil {
+	// The report notes a cancelled database check as unreachable: an interrupted info ends
+	// in an error, never in a report that looks complete.
+	if err := interrupted(ctx, "info"); err != nil {
 		return err
 	}
-	return strictError(rep, f.Strict, io.Stderr, sensitive)
+	sensitive := report.Sensitive(auth)
+	serr := strictError(rep, f.Strict, io.Stderr, sensitive)
+	if f.JSON {
+		return printResultScrubbed(ctx, io.Stdout, rep, serr, sensitive)
+	}
+	if err := rep.WriteText(io.Stdout, sensitive); err != nil {
+		return err
+	}
+	return serr
 }
 
 func strictError(rep *report.Report, strict bool, stderr io.Writer, sensitive []string) error {
@@ -69,28 +72,16 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 	default:
 		fmt.Fprintln(io.Stderr, "check: generate --check: nothing would change")
 	}
-	fmt.Fprintln(io.Stderr, "check: info --strict")
-	rep := report.Build(ctx, auth, report.Options{})
-	sensitive := report.Sensitive(auth)
-	var err error
-	if f.JSON {
-		out := struct {
-			Generate *generator.Result `json:"generate"`
-			Info     *report.Report    `json:"info"`
-			OK       bool              `json:"ok"`
-		}{res, rep, genErr == nil && len(rep.Problems) == 0}
-		err = printJSONScrubbed(io.Stdout, out, sensitive)
-	} else {
-		err = rep.WriteText(io.Stdout, sensitive)
-	}
-	if err != nil {
+	if err := interrupted(ctx, "check"); err != nil {
 		return err
 	}
-	infoErr := strictError(rep, true, io.Stderr, sensitive)
-	if genErr == nil && infoErr == nil {
-		fmt.Fprintln(io.Stderr, "check: ok")
-		return nil
+	fmt.Fprintln(io.Stderr, "check: info --strict")
+	rep := report.Build(ctx, auth, report.Options{})
+	if err := interrupted(ctx, "check"); err != nil {
+		return err
 	}
+	sensitive := report.Sensitive(auth)
+	infoErr := strictError(rep, true, io.Stderr, sensitive)
 	var errs []error
 	if genErr != nil {
 		errs = append(errs, fmt.Errorf("check: generate --check: %w", genErr))
@@ -98,14 +89,33 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 	if infoErr != nil {
 		errs = append(errs, fmt.Errorf("check: info --strict: %w", infoErr))
 	}
-	return errors.Join(errs...)
-}
-
-func printJSONScrubbed(w io.Writer, v any, sensitive []string) error {
-	var b strings.Builder
-	if err := printJSON(&b, v); err != nil {
+	err := errors.Join(errs...)
+	if f.JSON {
+		out := struct {
+			// Generate is null when generate --check failed before it had a result.
+			Generate *generateJSON `json:"generate"`
+			Info     *report.Report `json:"info"`
+			OK       bool           `json:"ok"`
+		}{generateView(res), rep, err == nil}
+		if err := printResultScrubbed(ctx, io.Stdout, out, err, sensitive); err != nil {
+			return err
+		}
+	} else if err := rep.WriteText(io.Stdout, sensitive); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, report.Scrub(b.String(), sensitive))
+	if err == nil {
+		fmt.Fprintln(io.Stderr, "check: ok")
+	}
 	return err
+}
+
+// printResultScrubbed is printResult with the rendered object scrubbed of every secret key and
+// database password (report.Scrub), the report's last guard.
+func printResultScrubbed(ctx context.Context, w io.Writer, v any, err error, sensitive []string) error {
+	var b strings.Builder
+	rerr := printResult(ctx, &b, v, err)
+	if _, werr := io.WriteString(w, report.Scrub(b.String(), sensitive)); werr != nil && rerr == nil {
+		return werr
+	}
+	return rerr
 }

@@ -56,9 +56,8 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 		Out:             io.Stderr,
 	})
 	if f.JSON && res != nil {
-		if jerr := printJSON(io.Stdout, res); jerr != nil && err == nil {
-			err = jerr
-		}
+		// Without a result (a failure before the lock) the front end prints the error object.
+		return printResult(ctx, io.Stdout, migrateView(res, err != nil), err)
 	}
 	return err
 }
@@ -85,10 +84,7 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 		return err
 	}
 	if f.JSON {
-		if err := printJSON(io.Stdout, rep); err != nil {
-			return err
-		}
-		return statusError(rep)
+		return printResult(ctx, io.Stdout, statusView(rep), statusError(rep))
 	}
 	fmt.Fprintf(io.Stdout, "database:  %s\ndirectory: %s\ncurrent:   %s\n", rep.Database, rep.Dir, orNone(rep.Current))
 	for _, a := range rep.Applied {

@@ -45,7 +45,8 @@ type Report struct {
 	// Problems fail info --strict and check.
 	Problems []string `json:"problems"`
 	// Warnings are reported but do not fail --strict: an unreachable database, pending
-	// migrations, a SQLite file not created yet.
+	// migrations, a SQLite file not created yet, and DialectWarnings (a migration directory
+	// of a dialect the configuration does not target, dialects only the environment chooses).
 	Warnings []string `json:"warnings"`
 }
 
@@ -83,6 +84,9 @@ type Adapter struct {
 	// Applied and Pending count migration files on the database, when reachable.
 	Applied int `json:"applied"`
 	Pending int `json:"pending"`
+	// counted is set when Applied and Pending were read from the database (JSON: null
+	// otherwise).
+	counted bool
 }
 
 // Secret describes the secret without revealing it.
@@ -134,6 +138,9 @@ type Schema struct {
 	UpToDate bool   `json:"up_to_date"`
 	// Changed lists the files generate would write or remove.
 	Changed []string `json:"changed"`
+	// checked is set when the schema could be composed and compared (JSON: up_to_date null
+	// otherwise).
+	checked bool
 }
 
 // MigrationsDir is the state of one dialect's migration directory.
@@ -191,9 +198,15 @@ func Build(ctx context.Context, auth *kernia.Auth, opts Options) *Report {
 		r.migrationsDir(auth, d)
 	}
 	r.database(ctx, auth, dbURL, opts.ConnectTimeout)
+	for _, w := range DialectWarnings(auth) {
+		r.Warnings = append(r.Warnings, strings.TrimPrefix(w, warningPrefix))
+	}
 	r.Versions = versions(r.Adapter.Dialect)
 	return r
 }
+
+// warningPrefix starts a warning printed on stderr; the report's warnings go without it.
+const warningPrefix = "kernia: warning: "
 
 func (r *Report) problem(format string, args ...any) {
 	r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
@@ -301,6 +314,7 @@ func (r *Report) schema(auth *kernia.Auth) {
 		}
 	}
 	r.Schema.UpToDate = len(r.Schema.Changed) == 0
+	r.Schema.checked = true
 	if !r.Schema.UpToDate {
 		verb := "differs"
 		if len(r.Schema.Changed) > 1 {
@@ -363,7 +377,7 @@ func (r *Report) database(ctx context.Context, auth *kernia.Auth, raw string, ti
 	if err != nil {
 		return
 	}
-	r.Adapter.Applied, r.Adapter.Pending = len(st.Applied), len(st.Pending)
+	r.Adapter.Applied, r.Adapter.Pending, r.Adapter.counted = len(st.Applied), len(st.Pending), true
 	if n := len(st.Pending); n > 0 {
 		r.warn("database: %d migration file(s) pending: run migrate", n)
 	}
