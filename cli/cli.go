@@ -17,12 +17,14 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
+	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/plugins/builtin"
@@ -297,6 +299,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
+		progress.Decide() // the loader program's stderr is a pipe: it follows this process's
 		code, err := loader.Run(ctx, a, args, stdout, stderr)
 		if err != nil {
 			return fail(cmp.Or(signalExit(ctx), ExitFailure), "%v", err)
@@ -357,14 +360,18 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // lastLineWriter remembers the last non-empty line written through it (at most 4 KiB of it),
-// the message of a loader program that failed before its command ran.
+// the message of a loader program that failed before its command ran. It is safe for
+// concurrent use: progress lines come from a timer.
 type lastLineWriter struct {
+	mu   sync.Mutex
 	w    io.Writer
 	line []byte // the line being written
 	prev string // the last complete non-empty line
 }
 
 func (l *lastLineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, b := range p {
 		if b == '\n' {
 			if t := strings.TrimSpace(string(l.line)); t != "" {
@@ -381,6 +388,8 @@ func (l *lastLineWriter) Write(p []byte) (int, error) {
 }
 
 func (l *lastLineWriter) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if t := strings.TrimSpace(string(l.line)); t != "" {
 		return t
 	}

@@ -30,6 +30,7 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 		return &UsageError{Err: err}
 	}
 	warnDialects(out.Stderr, auth)
+	step := reporter(out.Stderr).Start("generate: " + generateStep(auth))
 	res, err := generator.Run(ctx, auth, generator.Options{
 		Name:             f.Name,
 		DryRun:           f.DryRun,
@@ -37,6 +38,7 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 		AllowDestructive: f.AllowDestructive,
 		Log:              out.Stderr,
 	})
+	step.Done()
 	if res != nil && (f.Check || f.DryRun) {
 		for _, m := range res.Migrations {
 			fmt.Fprintf(out.Stderr, "-- %s (%s), not written:\n", m.Path, m.Dialect)
@@ -63,6 +65,19 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 		fmt.Fprintf(out.Stderr, "generate: %d files would change; nothing written\n", len(res.Changed))
 	}
 	return nil
+}
+
+// generateStep names generate's long step for its progress lines: "composing the schema, Ent
+// codegen and the sqlite and postgres diffs".
+func generateStep(auth *kernia.Auth) string {
+	what := "composing the schema, Ent codegen and the diffs"
+	if ds, err := auth.Dialects(); err == nil {
+		what = "composing the schema, Ent codegen and the " + strings.Join(ds, " and ") + " diff"
+		if len(ds) > 1 {
+			what += "s"
+		}
+	}
+	return what
 }
 
 // summarize prints the schema files one by one, the client files as a count, then each new

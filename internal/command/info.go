@@ -19,6 +19,9 @@ type InfoFlags struct {
 	Strict bool
 }
 
+// infoStep names the report's slow part for the progress lines.
+const infoStep = "comparing the schema and the migration directories, checking the database"
+
 // ErrProblems is returned by info --strict and check when the report lists problems.
 var ErrProblems = errors.New("the configuration has problems")
 
@@ -26,7 +29,9 @@ var ErrProblems = errors.New("the configuration has problems")
 // report; with Strict it then fails if the report lists a problem.
 func Info(ctx context.Context, auth *kernia.Auth, f InfoFlags, io IO) error {
 	warnDialects(io.Stderr, auth)
+	step := reporter(io.Stderr).Start("info: " + infoStep)
 	rep := report.Build(ctx, auth, report.Options{})
+	step.Done()
 	// The report notes a cancelled database check as unreachable: an interrupted info ends
 	// in an error, never in a report that looks complete.
 	if err := interrupted(ctx, "info"); err != nil {
@@ -60,7 +65,9 @@ type CheckFlags struct {
 func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 	warnDialects(io.Stderr, auth)
 	fmt.Fprintln(io.Stderr, "check: generate --check")
+	step := reporter(io.Stderr).Start("check: generate --check: " + generateStep(auth))
 	res, genErr := generator.Run(ctx, auth, generator.Options{Check: true, Log: io.Stderr})
+	step.Done()
 	if res != nil && !f.JSON {
 		for _, m := range res.Migrations {
 			fmt.Fprintf(io.Stderr, "-- %s (%s) would be written:\n%s", m.Path, m.Dialect, m.SQL)
@@ -76,7 +83,9 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 		return err
 	}
 	fmt.Fprintln(io.Stderr, "check: info --strict")
+	step = reporter(io.Stderr).Start("check: info --strict: " + infoStep)
 	rep := report.Build(ctx, auth, report.Options{})
+	step.Done()
 	if err := interrupted(ctx, "check"); err != nil {
 		return err
 	}
@@ -93,7 +102,7 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 	if f.JSON {
 		out := struct {
 			// Generate is null when generate --check failed before it had a result.
-			Generate *generateJSON `json:"generate"`
+			Generate *generateJSON  `json:"generate"`
 			Info     *report.Report `json:"info"`
 			OK       bool           `json:"ok"`
 		}{generateView(res), rep, err == nil}

@@ -46,6 +46,12 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 	if f.DDLLockTimeout < 0 || (f.DDLLockTimeout > 0 && f.DDLLockTimeout < time.Millisecond) {
 		return Usagef("migrate: --ddl-lock-timeout is %s: it must be at least 1ms (default 5s)", f.DDLLockTimeout)
 	}
+	out := io.Stderr
+	var files *fileProgress
+	if !f.DryRun {
+		files = newFileProgress(io.Stderr, dir, !f.AllowOutOfOrder)
+		out = files
+	}
 	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{
 		DryRun:          f.DryRun,
 		LockTimeout:     f.LockTimeout,
@@ -53,8 +59,11 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 		AllowOutOfOrder: f.AllowOutOfOrder,
 		ConnectTimeout:  f.ConnectTimeout,
 		DDLLockTimeout:  f.DDLLockTimeout,
-		Out:             io.Stderr,
+		Out:             out,
 	})
+	if files != nil {
+		files.done()
+	}
 	if f.JSON && res != nil {
 		// Without a result (a failure before the lock) the front end prints the error object.
 		return printResult(ctx, io.Stdout, migrateView(res, err != nil), err)
@@ -79,7 +88,9 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 	if f.ConnectTimeout < 0 {
 		return Usagef("status: --connect-timeout must not be negative")
 	}
+	step := reporter(io.Stderr).Start("status: reading " + filepath.ToSlash(dir) + " and the history of the database")
 	rep, err := migration.StatusWith(ctx, url, dir, migration.StatusOptions{ConnectTimeout: f.ConnectTimeout})
+	step.Done()
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 
 	gomodule "golang.org/x/mod/module"
 
+	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -170,7 +171,11 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	// it hangs. Nothing of the user's module is written until the program runs.
 	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
 	build.WaitDelay = 10 * time.Second
+	// Cached, the build takes a fraction of a second and says nothing; the first one in a
+	// module (or after a Kernia or dependency upgrade) can take a minute: say so while it runs.
+	step := progress.New(stderr, "kernia: ").Start("building the loader program for " + app.String() + " (go build ./.kernia/loader)")
 	berr := build.Run()
+	step.Done()
 	if ctx.Err() != nil {
 		command := "kernia"
 		if len(args) > 0 {
