@@ -5,6 +5,8 @@ package scaffold
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"go/format"
@@ -13,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +77,9 @@ type Options struct {
 	// Dialects go to Options.Dialects of auth/auth.go: the committed list of the dialects
 	// migrations are written for (empty: the line is left out).
 	Dialects []string
+	// ProjectID makes the magefile's text this project's own (see magefileTemplate); empty:
+	// Files draws 8 random hex characters.
+	ProjectID string
 }
 
 // File is a file to write.
@@ -194,7 +200,17 @@ func Files(o Options, plugins []kernia.Plugin) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	mage, err := renderGo(magefileTemplate, struct{ AuthImport string }{strconv.Quote(o.ModulePath + "/auth")})
+	if o.ProjectID == "" {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+		o.ProjectID = hex.EncodeToString(b[:])
+	}
+	if !projectIDRE.MatchString(o.ProjectID) {
+		return nil, fmt.Errorf("init: project id %q: want 1 to 32 lowercase hex characters", o.ProjectID)
+	}
+	mage, err := renderGo(magefileTemplate, struct{ AuthImport, Project string }{strconv.Quote(o.ModulePath + "/auth"), o.ModulePath + " " + o.ProjectID})
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +254,15 @@ func renderEnv(o Options, real bool) []byte {
 	return []byte(b.String())
 }
 
+// projectIDRE is the form of Options.ProjectID.
+var projectIDRE = regexp.MustCompile(`^[0-9a-f]{1,32}$`)
+
+// magefileTemplate is the magefile. Mage names the binary it compiles a magefile into after a
+// hash of the magefile's text (in ~/.magefile, or $MAGEFILE_CACHE): the project line, the
+// module path and a random id, gives every project init sets up its own binary, so two
+// projects on one machine never relink each other's. (The module path alone is not enough:
+// two projects may share one, e.g. "app".) Every checkout of one project shares the text;
+// the README says how to give each its own MAGEFILE_CACHE.
 var magefileTemplate = template.Must(template.New("magefile").Parse(`//go:build mage
 
 // Kernia's targets (go tool mage -l) run against the auth instance of ./auth.
@@ -252,6 +277,11 @@ import (
 )
 
 func init() { app.Use(auth.Auth) }
+
+// kernia:project {{ .Project }}
+//
+// Mage caches the binary it compiles this file into under a hash of the file's text; the line
+// above, written once by kernia init, makes that binary this project's own. Keep it.
 `))
 
 func renderGo(t *template.Template, data any) ([]byte, error) {
