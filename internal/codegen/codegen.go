@@ -41,10 +41,14 @@ type Config struct {
 // Graph is a loaded Ent graph, ready to generate code and to describe its tables.
 type Graph struct {
 	graph *gen.Graph
+	// tmp is the scratch directory of Ent's template initialisation (see initTemplates):
+	// it holds a file from the start of Files, which is what shows a running codegen (the
+	// reliability tests interrupt generate at that moment).
+	tmp string
 }
 
 // NewGraph builds the Ent graph of the schemas (loading them with Ent's loader when
-// cfg.Schemas is nil).
+// cfg.Schemas is nil). Close removes its temporary directory.
 func NewGraph(cfg Config) (*Graph, error) {
 	spec := &load.SchemaSpec{Schemas: cfg.Schemas, PkgPath: cfg.SchemaPackage}
 	if cfg.Schemas == nil {
@@ -53,11 +57,16 @@ func NewGraph(cfg Config) (*Graph, error) {
 			return nil, err
 		}
 	}
-	storage, err := gen.NewStorage("sql")
+	tmp, err := os.MkdirTemp("", "kernia-codegen-")
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	// No Target: Files writes nothing (Ent's templates do not refer to it).
+	storage, err := gen.NewStorage("sql")
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	// No Target: Files writes no output file (Ent's templates do not refer to it).
 	graph, err := gen.NewGraph(&gen.Config{
 		Schema:  spec.PkgPath,
 		Package: cfg.Package,
@@ -65,14 +74,14 @@ func NewGraph(cfg Config) (*Graph, error) {
 		Storage: storage,
 	}, spec.Schemas...)
 	if err != nil {
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("codegen: build graph: %w", err)
 	}
-	return &Graph{graph: graph}, nil
+	return &Graph{graph: graph, tmp: tmp}, nil
 }
 
-// Close releases the graph. It holds no files (Files keeps its output in memory), so there is
-// nothing to remove; it is kept so callers need not know.
-func (g *Graph) Close() error { return nil }
+// Close removes the graph's temporary directory.
+func (g *Graph) Close() error { return os.RemoveAll(g.tmp) }
 
 // Tables returns a fresh copy of the SQL schema of the generated client, the desired state of
 // migrations. Each diff needs its own: Ent's differ annotates the tables it is given.
@@ -105,7 +114,7 @@ func (g *Graph) Files() (map[string][]byte, error) {
 		defer close(done)
 		files, err = fixImports(g.graph.Package, in)
 	}()
-	rerr := render(g.graph, func(f rendered) { in <- f })
+	rerr := render(g.graph, g.tmp, func(f rendered) { in <- f })
 	close(in)
 	<-done
 	if rerr != nil {

@@ -3,7 +3,6 @@ package codegen
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"sync"
 
@@ -18,12 +17,12 @@ var templatesMu sync.Mutex
 // (graph.go, generate) does for Kernia's configuration: every type template whose condition
 // holds on every node, then every graph template not skipped, keyed by the slash-separated
 // path the template's Format gives. It hands each file to emit as rendered, unformatted and
-// with the imports as the templates wrote them, and writes nothing but the scratch file that
-// initialises the template set.
+// with the imports as the templates wrote them, and writes nothing but the file that
+// initialising the template set writes into the scratch directory dir.
 //
 // It refuses a graph with features or external templates: those change the template set and
 // the files, and this mirror does not handle them.
-func render(g *gen.Graph, emit func(rendered)) error {
+func render(g *gen.Graph, dir string, emit func(rendered)) error {
 	if len(g.Features) > 0 || len(g.Templates) > 0 || len(g.Hooks) > 0 {
 		names := make([]string, 0, len(g.Features))
 		for _, f := range g.Features {
@@ -33,7 +32,7 @@ func render(g *gen.Graph, emit func(rendered)) error {
 	}
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
-	execute, err := initTemplates()
+	execute, err := initTemplates(dir)
 	if err != nil {
 		return err
 	}
@@ -90,18 +89,13 @@ type rendered struct {
 // initTemplates (re)parses Ent's template set and returns the function that executes one of
 // its templates by name. The set is unexported; the one exported path that initialises it
 // without generating a whole graph is IncrementStarts.WriteToDisk, which parses the set and
-// then writes one small file: here into a scratch directory, removed at once. Ent's
-// generator parses it afresh on every run too. The caller holds templatesMu.
-func initTemplates() (func(name string, v any) (string, error), error) {
+// then writes one small file (internal/globalid.go) into dir, a scratch directory. Ent's
+// generator parses the set afresh on every run too. The caller holds templatesMu.
+func initTemplates(dir string) (func(name string, v any) (string, error), error) {
 	execute, ok := gen.Funcs["xtemplate"].(func(string, any) (string, error))
 	if !ok {
 		return nil, errors.New("codegen: entc/gen.Funcs has no xtemplate function of type func(string, any) (string, error): this Ent version is not supported")
 	}
-	dir, err := os.MkdirTemp("", "kernia-codegen-init-")
-	if err != nil {
-		return nil, fmt.Errorf("codegen: %w", err)
-	}
-	defer os.RemoveAll(dir)
 	if err := (gen.IncrementStarts{}).WriteToDisk(dir); err != nil {
 		return nil, fmt.Errorf("codegen: initialise Ent's templates: %w", err)
 	}
