@@ -163,16 +163,27 @@ func generateView(res *generator.Result) *generateJSON {
 type migrateJSON struct {
 	Dialect string `json:"dialect"`
 	// From and To are the database's versions before and after the run; null for none.
-	From     *string    `json:"from"`
-	To       *string    `json:"to"`
-	Baseline *string    `json:"baseline"`
-	Applied  []fileJSON `json:"applied"`
+	From     *string       `json:"from"`
+	To       *string       `json:"to"`
+	Baseline *string       `json:"baseline"`
+	Applied  []appliedJSON `json:"applied"`
 	// Pending lists what a dry run would apply; [] after a complete run, null after a failed one.
-	Pending []fileJSON `json:"pending"`
-	DryRun  bool       `json:"dry_run"`
+	Pending []appliedJSON `json:"pending"`
+	DryRun  bool          `json:"dry_run"`
 }
 
-// fileJSON is a migration file in migrate's and status's --json objects.
+// appliedJSON is a file migrate applied (or, in a dry run, would apply).
+type appliedJSON struct {
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	Name        string `json:"name"`
+	// Statements: the statements run (a dry run: that would run).
+	Statements int `json:"statements"`
+	// DurationNS is how long the file took, null in a dry run.
+	DurationNS *int64 `json:"duration_ns"`
+}
+
+// fileJSON is a migration file in status's --json object.
 type fileJSON struct {
 	Version     string  `json:"version"`
 	Description string  `json:"description"`
@@ -199,24 +210,24 @@ func migrateView(res *migration.ApplyResult, failed bool) *migrateJSON {
 	if res == nil {
 		return nil
 	}
-	m := &migrateJSON{Dialect: res.Dialect, From: orNull(res.From), To: orNull(res.To), Baseline: orNull(res.Baseline), Applied: []fileJSON{}, DryRun: res.DryRun}
+	m := &migrateJSON{Dialect: res.Dialect, From: orNull(res.From), To: orNull(res.To), Baseline: orNull(res.Baseline), Applied: []appliedJSON{}, DryRun: res.DryRun}
 	for _, f := range res.Applied {
 		m.Applied = append(m.Applied, appliedFileView(f, !res.DryRun))
 	}
 	switch {
 	case res.DryRun:
-		m.Pending = []fileJSON{}
+		m.Pending = []appliedJSON{}
 		for _, f := range res.Pending {
 			m.Pending = append(m.Pending, appliedFileView(f, false))
 		}
 	case !failed:
-		m.Pending = []fileJSON{}
+		m.Pending = []appliedJSON{}
 	}
 	return m
 }
 
-func appliedFileView(f migration.AppliedFile, ran bool) fileJSON {
-	return fileJSON{Version: f.Version, Description: f.Description, Name: orNull(f.Name), Statements: f.Statements, DurationNS: durationOrNull(f.Duration, ran)}
+func appliedFileView(f migration.AppliedFile, ran bool) appliedJSON {
+	return appliedJSON{Version: f.Version, Description: f.Description, Name: f.Name, Statements: f.Statements, DurationNS: durationOrNull(f.Duration, ran)}
 }
 
 // statusJSON is status's --json object.
