@@ -20,7 +20,6 @@ import (
 	atlas "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlite"
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	entschema "entgo.io/ent/dialect/sql/schema"
 
 	"github.com/kernia/kernia"
@@ -176,42 +175,6 @@ func readDir(path string) (migrate.Dir, []migrate.File, error) {
 		return nil, nil, fmt.Errorf("diff: read %s: %w", path, err)
 	}
 	return dir, files, nil
-}
-
-// errCaptured stops Ent's differ once it has computed both states.
-var errCaptured = errors.New("states captured")
-
-// states returns the schema the directory replays to and the normalized desired schema.
-// It runs Ent's replay-mode differ, which replays the directory on the clean dev database and
-// normalizes the Ent tables there, and captures both states before Ent filters the changes.
-func states(ctx context.Context, opts Options, dir migrate.Dir) (current, desired *atlas.Schema, err error) {
-	capture := func(entschema.Differ) entschema.Differ {
-		return entschema.DiffFunc(func(c, d *atlas.Schema) ([]atlas.Change, error) {
-			current, desired = c, d
-			return nil, errCaptured
-		})
-	}
-	m, err := entschema.NewMigrate(entsql.OpenDB(entDialect(opts.Dev.Dialect), opts.Dev.DB),
-		entschema.WithDir(dir),
-		entschema.WithMigrationMode(entschema.ModeReplay),
-		entschema.WithFormatter(migrate.DefaultFormatter),
-		entschema.WithDiffHook(capture),
-	)
-	if err != nil {
-		return nil, nil, fmt.Errorf("diff: %w", err)
-	}
-	err = m.NamedDiff(ctx, opts.Name, opts.Tables...)
-	switch {
-	case errors.Is(err, errCaptured):
-		return current, desired, nil
-	case err == nil:
-		return nil, nil, errors.New("diff: Ent's differ returned without comparing the schemas")
-	}
-	var nc *migrate.NotCleanError
-	if errors.As(err, &nc) {
-		return nil, nil, fmt.Errorf("diff: the dev database is not clean (%s): use an empty database", nc.Reason)
-	}
-	return nil, nil, fmt.Errorf("diff: replay %s on the dev database: %w", opts.Dir, err)
 }
 
 func entDialect(d string) string {
