@@ -30,13 +30,15 @@ type NotReadyError struct {
 	// atlas.sum was rehashed). atlas.sum's hashes are cumulative, so an edit changes the hash of
 	// every later file too: whether those were edited as well shows once this one is restored.
 	Edited []string `json:"edited"`
-	// Unknown lists, as <version>_<description>.sql, the versions applied to the database that
-	// the directory does not hold: the database was migrated by a newer build, or a file was
-	// deleted.
-	Unknown []string `json:"unknown"`
+	// Missing lists, as <version>_<description>.sql, versions applied to the database that the
+	// directory does not hold although it holds newer ones: a file was deleted or renamed, or
+	// a branch's migration never reached this build. (Versions newer than every file the
+	// program holds are not a problem: the database was migrated ahead by a newer build, as a
+	// rolling deploy does before it replaces the running binaries.)
+	Missing []string `json:"missing"`
 }
 
-// Error says what is pending, edited or unknown, and how to fix each.
+// Error says what is pending, edited or missing, and how to fix each.
 func (e *NotReadyError) Error() string {
 	var parts []string
 	if n := len(e.Pending); n > 0 {
@@ -52,9 +54,9 @@ func (e *NotReadyError) Error() string {
 			plural(n, "migration", "migrations"), strings.Join(e.Edited, ", "), plural(n, "was", "were"), plural(n, "it was", "they were"),
 			migration.RevisionsTable, plural(n, "file", "files")))
 	}
-	if n := len(e.Unknown); n > 0 {
-		parts = append(parts, fmt.Sprintf("database has %d applied %s that this program's migration directory does not hold: %s; it was migrated by a newer build (run that build) or the %s deleted (restore %s)",
-			n, plural(n, "migration", "migrations"), strings.Join(e.Unknown, ", "), plural(n, "file was", "files were"), plural(n, "it", "them")))
+	if n := len(e.Missing); n > 0 {
+		parts = append(parts, fmt.Sprintf("database has %d applied %s that this program's migration directory does not hold, although it holds newer ones: %s; restore the %s (git checkout) and rebuild: applied migrations are append-only",
+			n, plural(n, "migration", "migrations"), strings.Join(e.Missing, ", "), plural(n, "file", "files")))
 	}
 	if len(parts) == 0 {
 		return "sqldb: database not ready (" + e.Dialect + ")"
@@ -62,10 +64,12 @@ func (e *NotReadyError) Error() string {
 	return "sqldb: " + e.Dialect + " database not ready: " + strings.Join(parts, "; ")
 }
 
-// Ready reports whether db has exactly the migrations of migrations/<dialect> applied: every
-// file applied, none applied edited since, none applied that the directory does not hold. It
+// Ready reports whether db has the migrations of migrations/<dialect> applied: every file
+// applied, none applied edited since, none applied missing from the directory (versions newer
+// than all of its files are the database being ahead, and fine). The rules are migrate's and
+// status's (internal/migration's CheckReadiness, one pass over the history). It
 // returns nil when the database is ready, a *NotReadyError listing what is pending, edited or
-// unknown when it is not, and another error when the directory is broken (atlas.sum does not
+// missing when it is not, and another error when the directory is broken (atlas.sum does not
 // match its files) or the database cannot be read.
 //
 // migrations is the parent of the per-dialect directories, laid out as
@@ -86,16 +90,17 @@ func Ready(ctx context.Context, db *sql.DB, dialect string, migrations fs.FS) er
 	if err != nil {
 		return err
 	}
-	revs, err := readRevisions(ctx, db, d)
-	if err != nil {
-		return err
+	if db == nil {
+		return errors.New("sqldb: Ready: nil *sql.DB: pass the database FromEnv or Open returned")
 	}
-	e := compare(files, sum, revs)
-	e.Dialect = d
-	if len(e.Pending)+len(e.Edited)+len(e.Unknown) == 0 {
+	r, err := migration.CheckReadiness(ctx, db, d, files, sum)
+	if err != nil {
+		return fmt.Errorf("sqldb: Ready: %w", err)
+	}
+	if len(r.Pending)+len(r.Edited)+len(r.Missing) == 0 {
 		return nil
 	}
-	return e
+	return &NotReadyError{Dialect: d, Pending: r.Pending, Failed: r.Failed, Edited: r.Edited, Missing: r.Missing}
 }
 
 // kerniaDialect maps Ent's and Kernia's dialect names to Kernia's, which names the directory.

@@ -124,7 +124,7 @@ func notReady(t *testing.T, err error) *sqldb.NotReadyError {
 }
 
 func TestReady(t *testing.T) {
-	type want struct{ pending, failed, edited, unknown []string }
+	type want struct{ pending, failed, edited, missing []string }
 	tests := []struct {
 		name string
 		// setup migrates the database at url and leaves the directory in the state to check.
@@ -168,14 +168,24 @@ func TestReady(t *testing.T) {
 			says: []string{"applied migration " + file2 + " was edited after it was applied", "new migration"},
 		},
 		{
-			name: "an applied version the directory does not hold",
+			// A rolling deploy: a newer build migrated the database before this one was
+			// replaced. Its schema is ahead, not broken.
+			name: "applied versions newer than every file: migrated ahead, ready",
 			setup: func(t *testing.T, m *migrations, url string) {
 				assert.NilError(t, m.apply(url, migration.ApplyOptions{}))
 				m.remove(file3)
 				m.rehash()
 			},
-			want: &want{unknown: []string{file3}},
-			says: []string{"database has 1 applied migration that this program's migration directory does not hold: " + file3},
+		},
+		{
+			name: "an applied version missing between files the directory holds",
+			setup: func(t *testing.T, m *migrations, url string) {
+				assert.NilError(t, m.apply(url, migration.ApplyOptions{}))
+				m.remove(file2)
+				m.rehash()
+			},
+			want: &want{missing: []string{file2}},
+			says: []string{"database has 1 applied migration that this program's migration directory does not hold, although it holds newer ones: " + file2},
 		},
 		{
 			name: "a baseline covers the files up to it",
@@ -222,7 +232,7 @@ func TestReady(t *testing.T) {
 						assert.DeepEqual(t, nr.Pending, nonNil(tc.want.pending))
 						assert.DeepEqual(t, nr.Failed, nonNil(tc.want.failed))
 						assert.DeepEqual(t, nr.Edited, nonNil(tc.want.edited))
-						assert.DeepEqual(t, nr.Unknown, nonNil(tc.want.unknown))
+						assert.DeepEqual(t, nr.Missing, nonNil(tc.want.missing))
 						assert.Equal(t, nr.Dialect, tg.dialect)
 						for _, s := range tc.says {
 							assert.Check(t, is.Contains(err.Error(), s), fsName)
