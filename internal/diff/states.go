@@ -39,11 +39,10 @@ import (
 //
 // A concurrent index build or drop (online DDL, in a `-- atlas:txmode none` file) cannot run
 // inside a transaction block: the replay runs it in its plain form (CREATE INDEX, DROP INDEX),
-// which leaves the same catalog on the dev database's empty tables. A replay that fails inside
-// the transaction anyway (another statement that needs to run outside one) is done again by
-// Ent's differ outside a transaction, as before, which drops what it replayed and reports a
-// file that fails either way in Ent's words. SQLite (an in-memory database per diff) keeps
-// Ent's differ as it is.
+// which leaves the same catalog on the dev database's empty tables. When the replay fails inside
+// the transaction anyway (another statement that needs to run outside one, or a broken file),
+// both states are computed by Ent's differ outside a transaction, as before. SQLite (an
+// in-memory database per diff) keeps Ent's differ as it is.
 
 // errCaptured stops Ent's differ once it has computed both states.
 var errCaptured = errors.New("states captured")
@@ -53,8 +52,19 @@ func states(ctx context.Context, opts Options, dir migrate.Dir) (current, desire
 	if opts.Dev.Dialect != kernia.Postgres {
 		return sequentialStates(ctx, opts, dir)
 	}
-	if current, err = currentState(ctx, opts, dir); err != nil {
-		return nil, nil, err
+	current, err = inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
+	var nc *migrate.NotCleanError
+	switch {
+	case errors.As(err, &nc):
+		return nil, nil, notClean(nc)
+	case err != nil && ctx.Err() != nil:
+		return nil, nil, fmt.Errorf("diff: replay %s on the dev database: %w", opts.Dir, err)
+	case err != nil:
+		// A statement that cannot run inside a transaction block, or a file that fails: Ent's
+		// differ replays outside one, drops what it created (its normalization recreates the
+		// public schema, so functions and types go too), and reports a file that fails either
+		// way in Ent's words.
+		return sequentialStates(ctx, opts, dir)
 	}
 	if desired, err = desiredState(ctx, opts); err != nil {
 		return nil, nil, err
@@ -70,25 +80,10 @@ func sequentialStates(ctx context.Context, opts Options, dir migrate.Dir) (curre
 	return entStates(ctx, entsql.OpenDB(entDialect(opts.Dev.Dialect), opts.Dev.DB), opts, dir, opts.Tables)
 }
 
-// currentState returns the schema the directory replays to on the PostgreSQL dev database.
-func currentState(ctx context.Context, opts Options, dir migrate.Dir) (*atlas.Schema, error) {
-	current, err := inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
-	var nc *migrate.NotCleanError
-	switch {
-	case err == nil:
-		return current, nil
-	case errors.As(err, &nc):
-		return nil, notClean(nc)
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("diff: replay %s on the dev database: %w", opts.Dir, err)
-	}
-	// A statement that cannot run inside a transaction block, or a file that fails: replay as
-	// Ent does, which reports a file that fails either way in Ent's words.
-	current, _, err = entStates(ctx, entsql.OpenDB(dialect.Postgres, opts.Dev.DB), opts, dir, nil)
-	return current, err
-}
-
-// concurrently matches the CONCURRENTLY of a concurrent index build or drop.
+// concurrently matches the CONCURRENTLY of a concurrent index build or drop, which cannot run
+// inside a transaction block: the replay runs CREATE [UNIQUE] INDEX CONCURRENTLY and DROP INDEX
+// CONCURRENTLY in their plain forms, which leave the same catalog (on the dev database, whose
+// tables hold no rows, nothing else differs).
 var concurrently = regexp.MustCompile(`(?i)^(\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX))\s+CONCURRENTLY\b`)
 
 // plainIndexDDL runs statements in a transaction, concurrent index builds and drops in their
