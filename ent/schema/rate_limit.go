@@ -7,7 +7,7 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 
-	core "github.com/kernia/kernia/ent/core"
+	core "github.com/kernia/kernia/schema/core"
 )
 
 // RateLimit is the composed RateLimit entity, table "rate_limits",

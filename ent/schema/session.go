@@ -7,10 +7,10 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 
-	core "github.com/kernia/kernia/ent/core"
 	admin "github.com/kernia/kernia/plugins/admin"
 	oauthprovider "github.com/kernia/kernia/plugins/oauthprovider"
 	organization "github.com/kernia/kernia/plugins/organization"
+	core "github.com/kernia/kernia/schema/core"
 )
 
 // Session is the composed Session entity, table "sessions",

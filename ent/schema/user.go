@@ -7,7 +7,6 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 
-	core "github.com/kernia/kernia/ent/core"
 	admin "github.com/kernia/kernia/plugins/admin"
 	anonymous "github.com/kernia/kernia/plugins/anonymous"
 	lastloginmethod "github.com/kernia/kernia/plugins/lastloginmethod"
@@ -21,6 +20,7 @@ import (
 	stripe "github.com/kernia/kernia/plugins/stripe"
 	twofactor "github.com/kernia/kernia/plugins/twofactor"
 	username "github.com/kernia/kernia/plugins/username"
+	core "github.com/kernia/kernia/schema/core"
 )
 
 // User is the composed User entity, table "users",

@@ -7,7 +7,7 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 
-	core "github.com/kernia/kernia/ent/core"
+	core "github.com/kernia/kernia/schema/core"
 )
 
 // Verification is the composed Verification entity, table "verifications",

@@ -21,8 +21,8 @@ import (
 	"entgo.io/ent/entc/load"
 
 	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/ent/core"
-	"github.com/kernia/kernia/ent/custom"
+	"github.com/kernia/kernia/schema/core"
+	"github.com/kernia/kernia/schema/options"
 )
 
 // Plan is the composed schema of an auth instance.
@@ -48,7 +48,7 @@ type Entity struct {
 }
 
 // Mixin is one contribution to an entity: a plugin's or the core's mixin type, rendered as
-// pkg.Type{} (wrapped in custom.Rename when Options.Schema renames its columns), or the
+// pkg.Type{} (wrapped in options.Rename when Options.Schema renames its columns), or the
 // additional fields of Options.Schema.
 type Mixin struct {
 	// Contributor is kernia.Core, a plugin id, or Options for additional fields.
@@ -71,9 +71,9 @@ const Options = "options"
 func (m Mixin) effective() ent.Mixin {
 	switch {
 	case m.Fields != nil:
-		return custom.Additional{Specs: m.Fields}
+		return options.Additional{Specs: m.Fields}
 	case len(m.Columns) > 0:
-		return custom.Rename{Mixin: m.value, Columns: m.Columns}
+		return options.Rename{Mixin: m.value, Columns: m.Columns}
 	}
 	return m.value
 }

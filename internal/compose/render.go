@@ -134,8 +134,8 @@ func renderEntity(e *Entity) ([]byte, error) {
 }
 
 const (
-	kerniaPath = "github.com/kernia/kernia"
-	customPath = "github.com/kernia/kernia/ent/custom"
+	kerniaPath  = "github.com/kernia/kernia"
+	optionsPath = "github.com/kernia/kernia/schema/options"
 )
 
 // mixinExpr returns the Go expression of a mixin; imp imports a package and returns its alias.
@@ -143,7 +143,7 @@ func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
 	if m.Fields != nil {
 		var b strings.Builder
 		k := imp(kerniaPath, "kernia")
-		fmt.Fprintf(&b, "%s.Additional{Specs: []%s.Field{\n", imp(customPath, "custom"), k)
+		fmt.Fprintf(&b, "%s.Additional{Specs: []%s.Field{\n", imp(optionsPath, "options"), k)
 		for _, f := range m.Fields {
 			fmt.Fprintf(&b, "{Name: %q, Type: %s.%s", f.Name, k, fieldTypeConst[f.Type])
 			if f.Optional {
@@ -173,7 +173,7 @@ func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
 		return expr
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.Rename{\nMixin: %s,\nColumns: map[string]string{\n", imp(customPath, "custom"), expr)
+	fmt.Fprintf(&b, "%s.Rename{\nMixin: %s,\nColumns: map[string]string{\n", imp(optionsPath, "options"), expr)
 	for _, field := range slices.Sorted(maps.Keys(m.Columns)) {
 		fmt.Fprintf(&b, "%q: %q,\n", field, m.Columns[field])
 	}

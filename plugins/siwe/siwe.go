@@ -20,7 +20,7 @@ import (
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/ent/core"
+	"github.com/kernia/kernia/schema/core"
 )
 
 // ID is the plugin id.

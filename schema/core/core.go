@@ -1,6 +1,8 @@
 // Package core holds the hand-written Ent definitions of Kernia's core entities: User, Session,
 // Account and Verification, and the optional RateLimit, modelled on Better Auth 1.7's core
-// tables.
+// tables. It is the package plugin authors import, beside entgo.io/ent/schema/field and
+// schema/edge: its types are what a plugin's edges point at, and ID, CreatedAt and UpdatedAt
+// are the fields every Kernia entity shares.
 //
 // Each entity is an Ent mixin. The composed schema that Kernia generates (ent/schema) lists it
 // first in the entity's Mixin(), followed by the mixins of every enabled plugin. Plugins point

@@ -1,7 +1,10 @@
-// Package custom holds the mixins the composed schema uses to apply kernia.Options.Schema:
-// Rename gives fields of another mixin new column names, Additional adds typed fields. Kernia
-// renders them into the generated ent/schema files; applications do not use them directly.
-package custom
+// Package options holds the mixins through which the generated schema applies
+// kernia.Options.Schema (Better Auth's modelName, fields and additionalFields): Rename gives the
+// fields of another mixin new column names, Additional adds typed fields. Kernia renders them
+// into the generated ent/schema files (options.Rename{Mixin: core.User{}, …}); the package is
+// named after the "options" contributor that `kernia info` reports for those fields.
+// Applications and plugins do not use it directly.
+package options
 
 import (
 	"time"
@@ -11,7 +14,7 @@ import (
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/ent/core"
+	"github.com/kernia/kernia/schema/core"
 )
 
 // Rename wraps a mixin and stores the named fields under new column names.
