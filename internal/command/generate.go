@@ -30,13 +30,17 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 		return &UsageError{Err: err}
 	}
 	warnDialects(out.Stderr, auth)
-	step := reporter(out.Stderr).Start("generate: " + generateStep(auth))
+	progress := reporter(out.Stderr)
+	step := progress.Start("generate: " + generateStep(auth))
 	res, err := generator.Run(ctx, auth, generator.Options{
 		Name:             f.Name,
 		DryRun:           f.DryRun,
 		Check:            f.Check,
 		AllowDestructive: f.AllowDestructive,
 		Log:              out.Stderr,
+		Step: func(what string) func() {
+			return progress.Start("generate: " + what).Done
+		},
 	})
 	step.Done()
 	if res != nil && (f.Check || f.DryRun) {

@@ -53,6 +53,10 @@ type Options struct {
 	Now func() time.Time
 	// Log receives human progress lines (may be nil).
 	Log io.Writer
+	// Step, when set, is called as each dialect's diff starts, with what it does ("the postgres
+	// diff"), and the function it returns when that diff ends: the hook for progress lines
+	// (internal/progress) on a diff that takes long, a PostgreSQL server far away.
+	Step func(what string) (done func())
 	// LockWait bounds the wait for another generate in the module (default DefaultLockWait).
 	LockWait time.Duration
 	// renames are the renames since the committed schema, which Run derives (compose.Renames).
@@ -300,6 +304,9 @@ func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialec
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if opts.Step != nil {
+				defer opts.Step("the " + d + " diff")()
+			}
 			out.diffs[i].m, out.diffs[i].err = diffDialect(ctx, auth, d, tables, name, opts, shared)
 		}()
 	}
