@@ -245,6 +245,7 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 		return res, err
 	}
 	h := newHistory(r.dir, r.files, r.sum, revs)
+	h.splits = r.splits
 	res.From = h.current()
 	res.To = res.From
 	p, err := h.plan(r.opts)

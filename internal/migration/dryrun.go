@@ -22,6 +22,7 @@ func (r *runner) dryRun(ctx context.Context) (*ApplyResult, error) {
 		}
 		h = newHistory(r.dir, r.files, r.sum, revs)
 	}
+	h.splits = r.splits
 	res.From, res.To = h.current(), h.current()
 	p, err := h.plan(r.opts)
 	if err != nil {

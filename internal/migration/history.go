@@ -22,6 +22,8 @@ type history struct {
 	// fed counts the files written into an atlas.sum hash chain by check (a work counter for
 	// the test that the check is linear in the history).
 	fed int
+	// splits counts a file's statements for finishedElsewhere (nil: never judged so).
+	splits *splits
 }
 
 func newHistory(dir string, files []migrate.File, sum migrate.HashFile, revs []*migrate.Revision) *history {
@@ -112,7 +114,7 @@ func (h *history) check() error {
 			continue
 		}
 		want, ok := sums[r.Version]
-		if ok && want != r.Hash {
+		if ok && want != r.Hash && !h.finishedElsewhere(r) {
 			return fmt.Errorf("migrate: applied file %s/%s was edited after it was applied to this database on %s (its content no longer matches the hash recorded in %s, even if atlas.sum was rehashed)%s: applied migrations are append-only: restore the file (git checkout) and put the change in a new migration (generate)",
 				h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), RevisionsTable, h.baselineHint(r))
 		}
@@ -124,6 +126,30 @@ func (h *history) check() error {
 // revision that executed a file and recorded its hash.
 func hashChecked(r *migrate.Revision) bool {
 	return done(r) && r.Type.Has(migrate.RevisionTypeExecute) && r.Hash != ""
+}
+
+// finishedElsewhere reports whether r is a revision another tool (the Atlas CLI) completed
+// after an earlier attempt failed, so its recorded hash is not the one of the file it applied.
+// Atlas's Executor resumes an existing unfinished row as it reads it (sql/migrate.Executor.Execute:
+// `r, err := e.rrw.ReadRevision(ctx, version)`; only a missing row gets `Hash: hash` and `Total:
+// len(stmts)`), then counts `r.Applied++` for each statement it runs, clears `Error` and
+// `ErrorStmt`, sets `r.PartialHashes = nil` at the end and stamps `OperatorVersion` with its own
+// ("Atlas CLI v1.2.3"): the hash and total stay those of the version that failed. Such a row is
+// told by: last written by an operator that is not Kernia, no error, no partial hashes, and an
+// applied count equal to the statements of the file as it is now (Atlas counted exactly the
+// statements of the file it ran). Its file is then judged, as Atlas judges it, by the directory's
+// atlas.sum (verified before every run) and, through the cumulative hashes, by every later
+// revision; an edit that changes the file's statement count is still refused here.
+func (h *history) finishedElsewhere(r *migrate.Revision) bool {
+	if h.splits == nil || strings.HasPrefix(r.OperatorVersion, "Kernia") || r.Error != "" || len(r.PartialHashes) > 0 || r.Applied == 0 {
+		return false
+	}
+	f := h.file[r.Version]
+	if f == nil {
+		return false
+	}
+	decls, err := h.splits.of(f)
+	return err == nil && len(decls) == r.Applied
 }
 
 // expectedHash recomputes the atlas.sum entry r's file had when it was applied. Atlas's entries

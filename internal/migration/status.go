@@ -136,7 +136,9 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 			return nil, err
 		}
 	}
+	sp := newSplits(u.Dialect)
 	h := newHistory(dirPath, files, sum, revs)
+	h.splits = sp
 	rep.Current = h.current()
 	for _, r := range revs {
 		if done(r) {
@@ -145,7 +147,6 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 			rep.LastFailure = h.failure(r)
 		}
 	}
-	sp := newSplits(u.Dialect)
 	for _, f := range h.pending() {
 		n := 0
 		if decls, err := sp.of(f); err == nil {

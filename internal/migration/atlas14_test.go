@@ -1,0 +1,236 @@
+package migration_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/sqlite"
+	"gotest.tools/v3/assert"
+
+	"github.com/kernia/kernia/internal/migration"
+)
+
+// atlasOperator is what the Atlas CLI v1.2.3 records as operator_version ("Atlas CLI " + version,
+// cmd/atlas/internal/cmdapi/migrate.go: operatorVersion).
+const atlasOperator = "Atlas CLI v1.2.3"
+
+// atlasRevisions is the Atlas CLI's revision store (cmd/atlas/internal/migrate.EntRevisions),
+// which is internal to the CLI's module: WriteRevision is Ent's
+// `Revision.Create().SetRevision(rev).OnConflict(version).UpdateNewValues()`, an upsert of every
+// column except the immutable version, description and executed_at; an empty error is stored as
+// '' (field.Text Optional, always set) and nil partial hashes as JSON null (field.Strings).
+type atlasRevisions struct {
+	db      *sql.DB
+	dialect string
+	table   string // the qualified table
+}
+
+func (a *atlasRevisions) q(s string) string {
+	s = strings.ReplaceAll(s, "$T", a.table)
+	if a.dialect != "postgres" {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (a *atlasRevisions) Ident() *migrate.TableIdent {
+	return &migrate.TableIdent{Name: "atlas_schema_revisions"}
+}
+
+func (a *atlasRevisions) ReadRevisions(ctx context.Context) ([]*migrate.Revision, error) {
+	rows, err := a.db.QueryContext(ctx, a.q(`SELECT version, description, type, applied, total, executed_at, execution_time, coalesce(error, ''), coalesce(error_stmt, ''), hash, partial_hashes, operator_version FROM $T WHERE version <> '.atlas_cloud_identifier' ORDER BY version`))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*migrate.Revision
+	for rows.Next() {
+		var (
+			r       migrate.Revision
+			typ     int64
+			exec    int64
+			partial sql.NullString
+			at      any
+		)
+		if err := rows.Scan(&r.Version, &r.Description, &typ, &r.Applied, &r.Total, &at, &exec, &r.Error, &r.ErrorStmt, &r.Hash, &partial, &r.OperatorVersion); err != nil {
+			return nil, err
+		}
+		r.Type, r.ExecutionTime = migrate.RevisionType(typ), time.Duration(exec)
+		if partial.Valid {
+			if err := json.Unmarshal([]byte(partial.String), &r.PartialHashes); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+func (a *atlasRevisions) ReadRevision(ctx context.Context, v string) (*migrate.Revision, error) {
+	revs, err := a.ReadRevisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range revs {
+		if r.Version == v {
+			return r, nil
+		}
+	}
+	return nil, migrate.ErrRevisionNotExist
+}
+
+func (a *atlasRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) error {
+	partial, err := json.Marshal(r.PartialHashes)
+	if err != nil {
+		return err
+	}
+	_, err = a.db.ExecContext(ctx, a.q(`INSERT INTO $T (version, description, type, applied, total, executed_at, execution_time, error, error_stmt, hash, partial_hashes, operator_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
+		`ON CONFLICT (version) DO UPDATE SET type = excluded.type, applied = excluded.applied, total = excluded.total, execution_time = excluded.execution_time, `+
+		`error = excluded.error, error_stmt = excluded.error_stmt, hash = excluded.hash, partial_hashes = excluded.partial_hashes, operator_version = excluded.operator_version`),
+		r.Version, r.Description, int64(r.Type), r.Applied, r.Total, r.ExecutedAt, int64(r.ExecutionTime), r.Error, r.ErrorStmt, r.Hash, string(partial), r.OperatorVersion)
+	return err
+}
+
+func (a *atlasRevisions) DeleteRevision(ctx context.Context, v string) error {
+	_, err := a.db.ExecContext(ctx, a.q(`DELETE FROM $T WHERE version = ?`), v)
+	return err
+}
+
+// atlasApply runs what `atlas migrate apply` runs: Atlas's own migrate.Executor over the
+// directory, with the CLI's operator version, writing to the revisions table.
+func atlasApply(t *testing.T, db *sql.DB, dialectName, dir, table string) {
+	t.Helper()
+	ctx := context.Background()
+	var drv migrate.Driver
+	var err error
+	if dialectName == "postgres" {
+		drv, err = postgres.Open(db)
+	} else {
+		drv, err = sqlite.Open(db)
+	}
+	assert.NilError(t, err)
+	ld, err := migrate.NewLocalDir(dir)
+	assert.NilError(t, err)
+	ex, err := migrate.NewExecutor(drv, ld, &atlasRevisions{db: db, dialect: dialectName, table: table}, migrate.WithOperatorVersion(atlasOperator))
+	assert.NilError(t, err)
+	assert.NilError(t, ex.ExecuteN(ctx, 0))
+}
+
+// TestRevisionFinishedByAtlas: a file fails under Kernia (its row records the error and the
+// hash of the failing version), is fixed and rehashed, and is finished by Atlas's Executor,
+// which completes the existing row without updating its hash or total. Kernia's migrate and
+// status accept that history; a later edit of the file is still refused.
+func TestRevisionFinishedByAtlas(t *testing.T) {
+	type tcase struct {
+		name    string
+		dialect string
+		failing string // the file as first written
+		fixed   string // the file after the fix
+		edited  string // a later edit, to be refused
+		applied int64  // statements Kernia's failed attempt left applied
+	}
+	cases := []tcase{
+		{name: "sqlite transactional", dialect: "sqlite",
+			failing: "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO missing (id) VALUES (1);\n",
+			fixed:   "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\n",
+			edited:  "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\nINSERT INTO t1 (id) VALUES (2);\n"},
+		{name: "postgres transactional", dialect: "postgres",
+			failing: "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO missing (id) VALUES (1);\n",
+			fixed:   "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\n",
+			edited:  "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\nINSERT INTO t1 (id) VALUES (2);\n"},
+		{name: "postgres txmode none", dialect: "postgres", applied: 1,
+			failing: "-- atlas:txmode none\n\nCREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO missing (id) VALUES (1);\nCREATE INDEX CONCURRENTLY t1_id ON t1 (id);\n",
+			fixed:   "-- atlas:txmode none\n\nCREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\nCREATE INDEX CONCURRENTLY t1_id ON t1 (id);\n",
+			edited:  "-- atlas:txmode none\n\nCREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (1);\nCREATE INDEX CONCURRENTLY t1_id ON t1 (id);\nCREATE TABLE t2 (id integer);\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d dialect
+			for _, x := range dialects {
+				if x.name == tc.dialect {
+					d = x
+				}
+			}
+			ctx := context.Background()
+			url := d.newURL(t)
+			const name = "20250101000002_t1.sql"
+			dir := writeDir(t, fileA, mfile{name, tc.failing})
+			_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+			assert.ErrorContains(t, err, "missing")
+			db := openDB(t, url)
+			failed := revisions(t, db)[1]
+			assert.Equal(t, failed.applied, tc.applied)
+			assert.Assert(t, failed.errText.Valid && failed.errText.String != "")
+			failedHash := failed.hash
+
+			addFiles(t, dir, mfile{name, tc.fixed}) // fixed and rehashed
+			atlasApply(t, db, d.name, dir, "atlas_schema_revisions")
+			// The row as Atlas leaves it: its own operator, no error, no partial hashes, every
+			// statement applied, and the hash (and total) of the version that failed.
+			done := revisions(t, db)[1]
+			assert.Equal(t, done.operator, atlasOperator)
+			assert.Equal(t, done.hash, failedHash)
+			assert.Assert(t, done.hash != sumEntry(t, dir, name))
+			assert.Equal(t, done.errText.String, "")
+			assert.Equal(t, done.partial.String, "null")
+			assert.Equal(t, done.applied, done.total)
+
+			// Kernia accepts the history: status has no problem and migrate applies what follows.
+			rep, err := migration.Status(ctx, url, dir)
+			assert.NilError(t, err)
+			assert.DeepEqual(t, rep.Problems, []string(nil))
+			assert.Equal(t, rep.Current, "20250101000002")
+			assert.Assert(t, rep.LastFailure == nil)
+			addFiles(t, dir, fileC)
+			res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			assert.Equal(t, res.To, "20250101000003")
+
+			// A later edit of the file is refused, by migrate and by status.
+			addFiles(t, dir, mfile{name, tc.edited})
+			_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+			assert.ErrorContains(t, err, "was edited after it was applied")
+			rep, err = migration.Status(ctx, url, dir)
+			assert.NilError(t, err)
+			assert.Assert(t, len(rep.Problems) == 1 && strings.Contains(rep.Problems[0], "was edited after it was applied"), "%v", rep.Problems)
+		})
+	}
+}
+
+// TestAtlasAppliedWholeFileEditStillRefused: a file Atlas applied whole from the start records
+// its own hash; an edit of it (rehashed) is refused as for a file Kernia applied.
+func TestAtlasAppliedWholeFileEditStillRefused(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		ctx := context.Background()
+		url := d.newURL(t)
+		dir := writeDir(t, fileA)
+		_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		addFiles(t, dir, fileB)
+		db := openDB(t, url)
+		atlasApply(t, db, d.name, dir, "atlas_schema_revisions")
+		assert.Equal(t, revisions(t, db)[1].operator, atlasOperator)
+		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		addFiles(t, dir, mfile{fileB.name, fileB.body + "CREATE TABLE b2 (id integer);\n"})
+		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.ErrorContains(t, err, "was edited after it was applied")
+	})
+}
