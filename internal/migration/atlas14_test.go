@@ -25,7 +25,7 @@ const atlasOperator = "Atlas CLI v1.2.3"
 // which is internal to the CLI's module: WriteRevision is Ent's
 // `Revision.Create().SetRevision(rev).OnConflict(version).UpdateNewValues()`, an upsert of every
 // column except the immutable version, description and executed_at; an empty error is stored as
-// '' (field.Text Optional, always set) and nil partial hashes as JSON null (field.Strings).
+// ” (field.Text Optional, always set) and nil partial hashes as JSON null (field.Strings).
 type atlasRevisions struct {
 	db      *sql.DB
 	dialect string
