@@ -77,7 +77,8 @@ type ApplyResult struct {
 
 // Apply applies the pending files of the migration directory at dirPath to the database at
 // rawURL. In order: it verifies atlas.sum (before connecting), connects, takes the migration
-// lock (see the package documentation), creates the revisions table if it is missing, checks the
+// lock (see the package documentation), creates the revisions table in the connected schema if
+// neither it nor (PostgreSQL) the Atlas CLI's default atlas_schema_revisions schema has one, checks the
 // recorded history against the directory, then runs each pending file in its own transaction
 // and records it. Nothing to apply is a success.
 //
@@ -131,6 +132,8 @@ type runner struct {
 	opts     ApplyOptions
 	out      io.Writer
 	operator string
+	// table is where the history is read and written.
+	table revTable
 	// PostgreSQL: the connection the files run on, and the run's lock.
 	work *sql.Conn
 	lock *pgLock
@@ -240,10 +243,11 @@ func (r *runner) open(ctx context.Context) (*sql.DB, error) {
 // run does the work while holding the lock.
 func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*ApplyResult, error) {
 	dialect := r.u.Dialect
-	revs, exists, err := readHistory(ctx, conn, dialect)
+	revs, table, exists, err := readHistory(ctx, conn, dialect)
 	if err != nil {
 		return res, err
 	}
+	r.table = table
 	h := newHistory(r.dir, r.files, r.sum, revs)
 	h.splits = r.splits
 	res.From = h.current()
@@ -275,13 +279,13 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 		r.printf("%s", n)
 	}
 	for _, s := range p.stale {
-		if err := deleteRevision(ctx, conn, dialect, s.Version); err != nil {
+		if err := deleteRevision(ctx, conn, r.table, s.Version); err != nil {
 			return res, err
 		}
 	}
 	if b := p.baseline; b != nil {
 		b.ExecutedAt, b.OperatorVersion = time.Now(), r.operator
-		if _, err := writeRevision(ctx, conn, dialect, b); err != nil {
+		if _, err := writeRevision(ctx, conn, r.table, b); err != nil {
 			return res, err
 		}
 		res.Baseline, res.To = b.Version, b.Version

@@ -12,6 +12,11 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/sqlite"
+	entdialect "entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	entschema "entgo.io/ent/dialect/sql/schema"
+	"entgo.io/ent/schema/field"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"gotest.tools/v3/assert"
 
 	"github.com/kernia/kernia/internal/migration"
@@ -51,6 +56,10 @@ func (a *atlasRevisions) q(s string) string {
 }
 
 func (a *atlasRevisions) Ident() *migrate.TableIdent {
+	// As EntRevisions.Ident: the revisions schema, if the table is qualified.
+	if strings.Contains(a.table, ".") {
+		return &migrate.TableIdent{Name: "atlas_schema_revisions", Schema: "atlas_schema_revisions"}
+	}
 	return &migrate.TableIdent{Name: "atlas_schema_revisions"}
 }
 
@@ -232,5 +241,116 @@ func TestAtlasAppliedWholeFileEditStillRefused(t *testing.T) {
 		addFiles(t, dir, mfile{fileB.name, fileB.body + "CREATE TABLE b2 (id integer);\n"})
 		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
 		assert.ErrorContains(t, err, "was edited after it was applied")
+	})
+}
+
+// createAtlasRevisionsSchema creates the Atlas CLI's default revisions schema and table on the
+// PostgreSQL database at rawURL as the CLI does when its URL names no schema
+// (cmd/atlas/internal/migrate.NewEntRevisions and Migrate): CREATE SCHEMA
+// "atlas_schema_revisions", then Ent's migration of the CLI's generated revision table
+// (cmd/atlas/internal/migrate/ent/migrate/schema.go), on a connection bound to that schema
+// with WithSchemaName.
+func createAtlasRevisionsSchema(t *testing.T, rawURL string) {
+	t.Helper()
+	ctx := context.Background()
+	db := openDB(t, rawURL)
+	_, err := db.ExecContext(ctx, `CREATE SCHEMA "atlas_schema_revisions"`)
+	assert.NilError(t, err)
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
+	}
+	bound, err := sql.Open("pgx", rawURL+sep+"search_path=atlas_schema_revisions")
+	assert.NilError(t, err)
+	defer bound.Close()
+	cols := []*entschema.Column{
+		{Name: "version", Type: field.TypeString},
+		{Name: "description", Type: field.TypeString},
+		{Name: "type", Type: field.TypeUint, Default: 2},
+		{Name: "applied", Type: field.TypeInt, Default: 0},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "executed_at", Type: field.TypeTime},
+		{Name: "execution_time", Type: field.TypeInt64},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "error_stmt", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "hash", Type: field.TypeString},
+		{Name: "partial_hashes", Type: field.TypeJSON, Nullable: true},
+		{Name: "operator_version", Type: field.TypeString},
+	}
+	table := &entschema.Table{Name: "atlas_schema_revisions", Columns: cols, PrimaryKey: cols[:1]}
+	m, err := entschema.NewMigrate(entsql.OpenDB(entdialect.Postgres, bound), entschema.WithDropColumn(true), entschema.WithSchemaName("atlas_schema_revisions"))
+	assert.NilError(t, err)
+	assert.NilError(t, m.Create(ctx, table))
+}
+
+// TestAtlasDefaultRevisionsSchema: a PostgreSQL database the Atlas CLI migrated with its default
+// settings keeps its history in atlas_schema_revisions.atlas_schema_revisions. Status reads it
+// (and says so), migrate writes to it (so both tools keep one history, and Atlas continues
+// after Kernia), Kernia never creates that schema, and a database with a revisions table in both
+// schemas is refused, naming both.
+func TestAtlasDefaultRevisionsSchema(t *testing.T) {
+	const atlasTable = `"atlas_schema_revisions"."atlas_schema_revisions"`
+	ctx := context.Background()
+	d := dialects[1]
+	assert.Equal(t, d.name, "postgres")
+
+	t.Run("shared history", func(t *testing.T) {
+		url := d.newURL(t)
+		createAtlasRevisionsSchema(t, url)
+		db := openDB(t, url)
+		dir := writeDir(t, fileA)
+		atlasApply(t, db, "postgres", dir, atlasTable)
+		assert.Assert(t, !tableExists(t, db, d, "atlas_schema_revisions"))
+
+		rep, err := migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, rep.Problems, []string(nil))
+		assert.Equal(t, rep.Current, "20250101000001")
+		assert.Equal(t, rep.History, "atlas_schema_revisions.atlas_schema_revisions")
+
+		addFiles(t, dir, fileB)
+		res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Equal(t, res.From, "20250101000001")
+		assert.Equal(t, res.To, "20250101000002")
+		assert.Assert(t, !tableExists(t, db, d, "atlas_schema_revisions"), "migrate created a second history in the connected schema")
+		var n int
+		assert.NilError(t, db.QueryRow(`SELECT count(*) FROM `+atlasTable+` WHERE version = '20250101000002' AND operator_version LIKE 'Kernia%'`).Scan(&n))
+		assert.Equal(t, n, 1)
+
+		// Atlas goes on from Kernia's record in the same table.
+		addFiles(t, dir, fileC)
+		atlasApply(t, db, "postgres", dir, atlasTable)
+		rep, err = migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, rep.Problems, []string(nil))
+		assert.Equal(t, rep.Current, "20250101000003")
+		assert.Equal(t, len(rep.Applied), 3)
+		res, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Equal(t, len(res.Applied), 0)
+
+		// A revisions table in the connected schema too: refused, naming both.
+		_, err = db.Exec(`CREATE TABLE atlas_schema_revisions (version character varying PRIMARY KEY)`)
+		assert.NilError(t, err)
+		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.ErrorContains(t, err, "two migration histories, public.atlas_schema_revisions (in the connected schema) and atlas_schema_revisions.atlas_schema_revisions")
+		_, err = migration.Status(ctx, url, dir)
+		assert.ErrorContains(t, err, "two migration histories")
+	})
+
+	t.Run("never created", func(t *testing.T) {
+		url := d.newURL(t)
+		dir := writeDir(t, fileA)
+		_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		db := openDB(t, url)
+		assert.Assert(t, tableExists(t, db, d, "atlas_schema_revisions"))
+		var n int
+		assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pg_namespace WHERE nspname = 'atlas_schema_revisions'`).Scan(&n))
+		assert.Equal(t, n, 0)
+		rep, err := migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.Equal(t, rep.History, "")
 	})
 }

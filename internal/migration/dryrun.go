@@ -16,7 +16,7 @@ func (r *runner) dryRun(ctx context.Context) (*ApplyResult, error) {
 	h := newHistory(r.dir, r.files, r.sum, nil)
 	if db != nil {
 		defer db.Close()
-		revs, err := readRevisions(ctx, db, r.u.Dialect)
+		revs, _, err := readRevisions(ctx, db, r.u.Dialect)
 		if err != nil {
 			return nil, err
 		}

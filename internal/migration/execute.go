@@ -159,7 +159,7 @@ func (x *fileRun) inTxAttempt(ctx context.Context, attempt int) error {
 	if err := resetSession(ctx, tx); err != nil {
 		return x.fail(ctx, -1, err, rollback())
 	}
-	written, err := writeRevision(ctx, tx, x.u.Dialect, x.rev)
+	written, err := writeRevision(ctx, tx, x.table, x.rev)
 	if err == nil && !written {
 		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
 	}
@@ -270,7 +270,7 @@ func (x *fileRun) withoutTx(ctx context.Context) error {
 
 // record writes the file's revision on the control connection, unless it is complete already.
 func (x *fileRun) record(ctx context.Context) error {
-	written, err := writeRevision(ctx, x.ctl, x.u.Dialect, x.rev)
+	written, err := writeRevision(ctx, x.ctl, x.table, x.rev)
 	if err == nil && !written {
 		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
 	}
@@ -386,7 +386,7 @@ func (x *fileRun) inSavepoint(ctx context.Context) error {
 		return x.fail(ctx, -2, err, "")
 	}
 	x.succeed()
-	written, err := writeRevision(ctx, x.conn, x.u.Dialect, x.rev)
+	written, err := writeRevision(ctx, x.conn, x.table, x.rev)
 	if err == nil && !written {
 		err = fmt.Errorf("version %s is already recorded as applied", x.rev.Version)
 	}
@@ -461,7 +461,7 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string
 	case dialect == "postgres" && x.lock.held(cleanup) != nil:
 		lockLost = true
 	default:
-		if _, err := writeRevision(cleanup, x.ctl, dialect, x.rev); err != nil {
+		if _, err := writeRevision(cleanup, x.ctl, x.table, x.rev); err != nil {
 			notes = append(notes, fmt.Errorf("the failure could not be recorded: %w", err))
 		} else {
 			x.recorded = x.rev.Applied

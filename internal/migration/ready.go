@@ -44,7 +44,7 @@ func CheckReadiness(ctx context.Context, db *sql.DB, dialect string, files []mig
 		defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
 		q = tx
 	}
-	revs, err := readRevisions(ctx, q, dialect)
+	revs, _, err := readRevisions(ctx, q, dialect)
 	if err != nil {
 		return nil, err
 	}

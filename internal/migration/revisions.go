@@ -63,25 +63,75 @@ func rebind(dialect, query string) string {
 	return b.String()
 }
 
-// revisionsTableExists reports whether the revisions table exists in the connected schema.
-func revisionsTableExists(ctx context.Context, q querier, dialect string) (bool, error) {
-	var exists bool
-	var err error
-	if dialect == "postgres" {
-		// The simple protocol: one round trip instead of a prepare and an execute.
-		err = q.QueryRowContext(ctx, `SELECT to_regclass('atlas_schema_revisions') IS NOT NULL`, simple).Scan(&exists)
-	} else {
-		var n int
-		err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`).Scan(&n)
-		exists = n > 0
-	}
-	if err != nil {
-		return false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
-	}
-	return exists, nil
+// AtlasRevisionsSchema is the schema the Atlas CLI keeps its revisions table in on PostgreSQL
+// when the URL names no schema (cmd/atlas/internal/cmdapi: defaultRevisionSchema): a database
+// the Atlas CLI migrated with its default settings has its history in
+// atlas_schema_revisions.atlas_schema_revisions.
+const AtlasRevisionsSchema = "atlas_schema_revisions"
+
+// revTable is where a database's history lives: the revisions table of the connected schema,
+// or (PostgreSQL) the one in AtlasRevisionsSchema.
+type revTable struct {
+	dialect string
+	// atlas is set for atlas_schema_revisions.atlas_schema_revisions.
+	atlas bool
 }
 
-// createRevisionsTable creates the revisions table; call it only while holding the lock.
+// ident is the table in SQL.
+func (t revTable) ident() string {
+	if t.atlas {
+		return `"atlas_schema_revisions"."atlas_schema_revisions"`
+	}
+	return `"atlas_schema_revisions"`
+}
+
+// String names the table in messages.
+func (t revTable) String() string {
+	if t.atlas {
+		return AtlasRevisionsSchema + "." + RevisionsTable
+	}
+	return RevisionsTable
+}
+
+// findRevisionsTable looks up the revisions table: in the connected schema, else (PostgreSQL)
+// in the Atlas CLI's default schema AtlasRevisionsSchema. exists is false when neither has
+// one (the history is then created in the connected schema; Kernia never creates
+// AtlasRevisionsSchema). A table in both is refused: which one holds the history is unknown.
+func findRevisionsTable(ctx context.Context, q querier, dialect string) (t revTable, exists bool, err error) {
+	t.dialect = dialect
+	if dialect == "postgres" {
+		// The simple protocol: one round trip instead of a prepare and an execute. The oids tell
+		// the same table (the connected schema is atlas_schema_revisions) from two tables.
+		var here, there string
+		err = q.QueryRowContext(ctx, `SELECT coalesce(to_regclass('atlas_schema_revisions')::oid::text, ''), `+
+			`coalesce(to_regclass('"atlas_schema_revisions"."atlas_schema_revisions"')::oid::text, '')`, simple).Scan(&here, &there)
+		if err != nil {
+			return t, false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
+		}
+		switch {
+		case here != "" && there != "" && here != there:
+			var schema sql.NullString
+			_ = q.QueryRowContext(ctx, `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid`, simple, here).Scan(&schema)
+			return t, false, fmt.Errorf("migrate: the database has two migration histories, %s.%s (in the connected schema) and %s.%s (the Atlas CLI's default revisions schema), and which one is this database's is unknown: keep the one that records the migrations applied and drop the other (DROP TABLE), or point the URL at the schema you mean (search_path)",
+				schema.String, RevisionsTable, AtlasRevisionsSchema, RevisionsTable)
+		case here != "":
+			return t, true, nil
+		case there != "":
+			t.atlas = true
+			return t, true, nil
+		}
+		return t, false, nil
+	}
+	var n int
+	err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`).Scan(&n)
+	if err != nil {
+		return t, false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
+	}
+	return t, n > 0, nil
+}
+
+// createRevisionsTable creates the revisions table in the connected schema; call it only while
+// holding the lock.
 func createRevisionsTable(ctx context.Context, q querier, dialect string) error {
 	ddl := createRevisionsSQLite
 	if dialect == "postgres" {
@@ -94,27 +144,27 @@ func createRevisionsTable(ctx context.Context, q querier, dialect string) error 
 }
 
 // readRevisions returns the recorded revisions ordered by version, without the Atlas CLI's
-// identifier row. A missing table is an empty history.
-func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.Revision, error) {
-	revs, _, err := readHistory(ctx, q, dialect)
-	return revs, err
+// identifier row, and the table they were read from. A missing table is an empty history.
+func readRevisions(ctx context.Context, q querier, dialect string) ([]*migrate.Revision, revTable, error) {
+	revs, t, _, err := readHistory(ctx, q, dialect)
+	return revs, t, err
 }
 
 // readHistory is readRevisions, also reporting whether the table exists.
-func readHistory(ctx context.Context, q querier, dialect string) (revs []*migrate.Revision, exists bool, err error) {
-	exists, err = revisionsTableExists(ctx, q, dialect)
+func readHistory(ctx context.Context, q querier, dialect string) (revs []*migrate.Revision, t revTable, exists bool, err error) {
+	t, exists, err = findRevisionsTable(ctx, q, dialect)
 	if err != nil || !exists {
-		return nil, exists, err
+		return nil, t, exists, err
 	}
-	revs, err = scanRevisions(ctx, q)
-	return revs, true, err
+	revs, err = scanRevisions(ctx, q, t)
+	return revs, t, true, err
 }
 
 // scanRevisions reads the rows of the revisions table.
-func scanRevisions(ctx context.Context, q querier) ([]*migrate.Revision, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM "atlas_schema_revisions" ORDER BY "version"`)
+func scanRevisions(ctx context.Context, q querier, t revTable) ([]*migrate.Revision, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM `+t.ident()+` ORDER BY "version"`)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: read %s: %w%s", RevisionsTable, err, poolerHint(err))
+		return nil, fmt.Errorf("migrate: read %s: %w%s", t, err, poolerHint(err))
 	}
 	defer rows.Close()
 	var revs []*migrate.Revision
@@ -160,7 +210,8 @@ const unfinished = `WHERE NOT ("atlas_schema_revisions"."type" = 1 OR ("atlas_sc
 
 // writeRevision inserts r, or replaces the row of its version unless that row records a
 // completed revision. written is false when it left a completed revision in place.
-func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Revision) (written bool, err error) {
+func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revision) (written bool, err error) {
+	dialect := t.dialect
 	var partial any
 	if len(r.PartialHashes) > 0 {
 		b, err := json.Marshal(r.PartialHashes)
@@ -175,7 +226,7 @@ func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Re
 		}
 		return s
 	}
-	query := rebind(dialect, `INSERT INTO "atlas_schema_revisions" (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
+	query := rebind(dialect, `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
 		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
 		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
 		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
@@ -189,19 +240,19 @@ func writeRevision(ctx context.Context, q querier, dialect string, r *migrate.Re
 	}
 	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
-		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
+		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, t, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, RevisionsTable, err)
+		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, t, err)
 	}
 	return n > 0, nil
 }
 
 // deleteRevision removes the row of a version.
-func deleteRevision(ctx context.Context, q querier, dialect, version string) error {
-	if _, err := q.ExecContext(ctx, rebind(dialect, `DELETE FROM "atlas_schema_revisions" WHERE "version" = ?`), version); err != nil {
-		return fmt.Errorf("migrate: delete version %s from %s: %w", version, RevisionsTable, err)
+func deleteRevision(ctx context.Context, q querier, t revTable, version string) error {
+	if _, err := q.ExecContext(ctx, rebind(t.dialect, `DELETE FROM `+t.ident()+` WHERE "version" = ?`), version); err != nil {
+		return fmt.Errorf("migrate: delete version %s from %s: %w", version, t, err)
 	}
 	return nil
 }

@@ -22,6 +22,10 @@ type StatusReport struct {
 	Dialect string `json:"dialect"`
 	// Dir is the migration directory.
 	Dir string `json:"dir"`
+	// History names the table the history was read from when it is not the connected schema's
+	// atlas_schema_revisions: "atlas_schema_revisions.atlas_schema_revisions", the Atlas CLI's
+	// default on PostgreSQL.
+	History string `json:"history_table,omitempty"`
 	// Current is the last applied version ("" when none).
 	Current string `json:"current_version"`
 	// Applied lists the applied revisions (baseline included), in version order.
@@ -78,7 +82,10 @@ type Failure struct {
 // database at rawURL and which are pending, the current version and the last failure. It only
 // reads: it takes no lock, creates no table, and does not create a missing SQLite file. A
 // directory that fails verification or a history migrate would refuse is listed in Problems,
-// not returned as an error; errors are a missing directory and an unreachable database.
+// not returned as an error; errors are a missing directory, an unreachable database and a
+// database with two revisions tables (see findRevisionsTable). On PostgreSQL, a history the
+// Atlas CLI keeps in its default schema (atlas_schema_revisions.atlas_schema_revisions) is read
+// when the connected schema has none, and History names it.
 func Status(ctx context.Context, rawURL, dirPath string) (*StatusReport, error) {
 	return StatusWith(ctx, rawURL, dirPath, StatusOptions{})
 }
@@ -132,8 +139,12 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 	var revs []*migrate.Revision
 	if db != nil {
 		defer db.Close()
-		if revs, err = readRevisions(ctx, db, u.Dialect); err != nil {
+		var t revTable
+		if revs, t, err = readRevisions(ctx, db, u.Dialect); err != nil {
 			return nil, err
+		}
+		if t.atlas {
+			rep.History = t.String()
 		}
 	}
 	sp := newSplits(u.Dialect)
