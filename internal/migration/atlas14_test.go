@@ -330,13 +330,39 @@ func TestAtlasDefaultRevisionsSchema(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Equal(t, len(res.Applied), 0)
 
-		// A revisions table in the connected schema too: refused, naming both.
+		// An empty revisions table in the connected schema too is no history: still Atlas's.
 		_, err = db.Exec(`CREATE TABLE atlas_schema_revisions (version character varying PRIMARY KEY)`)
 		assert.NilError(t, err)
+		rep, err = migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, rep.Problems, []string(nil))
+		assert.Equal(t, rep.History, "atlas_schema_revisions.atlas_schema_revisions")
+		// Both holding revisions: refused, naming both.
+		_, err = db.Exec(`INSERT INTO atlas_schema_revisions (version) VALUES ('20250101000001')`)
+		assert.NilError(t, err)
 		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
-		assert.ErrorContains(t, err, "two migration histories, public.atlas_schema_revisions (in the connected schema) and atlas_schema_revisions.atlas_schema_revisions")
+		assert.ErrorContains(t, err, "two migration histories, public.atlas_schema_revisions (in the connected schema, 1 revisions) and atlas_schema_revisions.atlas_schema_revisions (the Atlas CLI's default revisions schema, 3 revisions)")
 		_, err = migration.Status(ctx, url, dir)
 		assert.ErrorContains(t, err, "two migration histories")
+	})
+
+	t.Run("empty Atlas table beside Kernia's history", func(t *testing.T) {
+		// `atlas migrate apply` with its default URL on a database Kernia migrated creates its
+		// schema and table, then refuses the database as not clean: Kernia keeps its history.
+		url := d.newURL(t)
+		dir := writeDir(t, fileA)
+		_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		createAtlasRevisionsSchema(t, url)
+		addFiles(t, dir, fileB)
+		res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Equal(t, res.From, "20250101000001")
+		rep, err := migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, rep.Problems, []string(nil))
+		assert.Equal(t, rep.History, "")
+		assert.Equal(t, len(revisions(t, openDB(t, url))), 2)
 	})
 
 	t.Run("never created", func(t *testing.T) {

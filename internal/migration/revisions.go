@@ -96,7 +96,8 @@ func (t revTable) String() string {
 // findRevisionsTable looks up the revisions table: in the connected schema, else (PostgreSQL)
 // in the Atlas CLI's default schema AtlasRevisionsSchema. exists is false when neither has
 // one (the history is then created in the connected schema; Kernia never creates
-// AtlasRevisionsSchema). A table in both is refused: which one holds the history is unknown.
+// AtlasRevisionsSchema). Tables in both that both hold revisions are refused: which one holds
+// the history is unknown; when only one holds revisions, that one is used.
 func findRevisionsTable(ctx context.Context, q querier, dialect string) (t revTable, exists bool, err error) {
 	t.dialect = dialect
 	if dialect == "postgres" {
@@ -108,12 +109,28 @@ func findRevisionsTable(ctx context.Context, q querier, dialect string) (t revTa
 		if err != nil {
 			return t, false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
 		}
+		if here != "" && there != "" && here != there {
+			// Two tables: an empty one is no history (the Atlas CLI run with its default URL on a
+			// database Kernia migrated creates its table, then refuses the database as not clean).
+			hereRows, err := historyRows(ctx, q, revTable{dialect: dialect})
+			if err != nil {
+				return t, false, err
+			}
+			thereRows, err := historyRows(ctx, q, revTable{dialect: dialect, atlas: true})
+			if err != nil {
+				return t, false, err
+			}
+			switch {
+			case hereRows > 0 && thereRows > 0:
+				var schema sql.NullString
+				_ = q.QueryRowContext(ctx, `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid`, simple, here).Scan(&schema)
+				return t, false, fmt.Errorf("migrate: the database has two migration histories, %s.%s (in the connected schema, %d revisions) and %s.%s (the Atlas CLI's default revisions schema, %d revisions), and which one is this database's is unknown: keep the one that records the migrations applied and drop the other (DROP TABLE), or point the URL at the schema you mean (search_path)",
+					schema.String, RevisionsTable, hereRows, AtlasRevisionsSchema, RevisionsTable, thereRows)
+			case hereRows == 0 && thereRows > 0:
+				here = ""
+			}
+		}
 		switch {
-		case here != "" && there != "" && here != there:
-			var schema sql.NullString
-			_ = q.QueryRowContext(ctx, `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid`, simple, here).Scan(&schema)
-			return t, false, fmt.Errorf("migrate: the database has two migration histories, %s.%s (in the connected schema) and %s.%s (the Atlas CLI's default revisions schema), and which one is this database's is unknown: keep the one that records the migrations applied and drop the other (DROP TABLE), or point the URL at the schema you mean (search_path)",
-				schema.String, RevisionsTable, AtlasRevisionsSchema, RevisionsTable)
 		case here != "":
 			return t, true, nil
 		case there != "":
@@ -128,6 +145,15 @@ func findRevisionsTable(ctx context.Context, q querier, dialect string) (t revTa
 		return t, false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
 	}
 	return t, n > 0, nil
+}
+
+// historyRows counts the revisions of a table, without the Atlas CLI's identifier row.
+func historyRows(ctx context.Context, q querier, t revTable) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+t.ident()+` WHERE "version" <> '`+atlasIdentifierRow+`'`, simple).Scan(&n); err != nil {
+		return 0, fmt.Errorf("migrate: read %s: %w%s", t, err, poolerHint(err))
+	}
+	return n, nil
 }
 
 // createRevisionsTable creates the revisions table in the connected schema; call it only while
