@@ -98,6 +98,9 @@ func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error 
 		return printResult(ctx, io.Stdout, statusView(rep), statusError(rep))
 	}
 	fmt.Fprintf(io.Stdout, "database:  %s\ndirectory: %s\ncurrent:   %s\n", rep.Database, rep.Dir, orNone(rep.Current))
+	if rep.History != "" {
+		fmt.Fprintf(io.Stdout, "history:   %s (the Atlas CLI's default revisions schema)\n", rep.History)
+	}
 	for _, a := range rep.Applied {
 		at := ""
 		if a.AppliedAt != nil {
