@@ -212,10 +212,18 @@ func TestRevisionFinishedByAtlas(t *testing.T) {
 			assert.NilError(t, err)
 			assert.Equal(t, res.To, "20250101000003")
 
-			// A later edit of the file is refused, by migrate and by status.
+			// An edit keeping the statement count is caught through the hash of the later file
+			// Kernia applied, which chains this one.
+			sameCount := strings.Replace(tc.fixed, "VALUES (1)", "VALUES (7)", 1)
+			addFiles(t, dir, mfile{name, sameCount})
+			_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+			assert.ErrorContains(t, err, fileC.name+" was edited after it was applied")
+
+			// A later edit of the file that changes its statements is refused, by migrate and by
+			// status, naming it.
 			addFiles(t, dir, mfile{name, tc.edited})
 			_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
-			assert.ErrorContains(t, err, "was edited after it was applied")
+			assert.ErrorContains(t, err, name+" was edited after it was applied")
 			rep, err = migration.Status(ctx, url, dir)
 			assert.NilError(t, err)
 			assert.Assert(t, len(rep.Problems) == 1 && strings.Contains(rep.Problems[0], "was edited after it was applied"), "%v", rep.Problems)
