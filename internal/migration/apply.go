@@ -249,7 +249,7 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	}
 	r.table = table
 	h := newHistory(r.dir, r.files, r.sum, revs)
-	h.splits = r.splits
+	h.splits, h.table = r.splits, table.String()
 	res.From = h.current()
 	res.To = res.From
 	p, err := h.plan(r.opts)

@@ -201,7 +201,17 @@ func TestRevisionFinishedByAtlas(t *testing.T) {
 			assert.Equal(t, done.partial.String, "null")
 			assert.Equal(t, done.applied, done.total)
 
-			// Kernia accepts the history: status has no problem and migrate applies what follows.
+			// Kernia accepts the history: the readiness check finds no edit, status has no
+			// problem and migrate applies what follows.
+			ld, err := migrate.NewLocalDir(dir)
+			assert.NilError(t, err)
+			files, err := ld.Files()
+			assert.NilError(t, err)
+			sum, err := ld.Checksum()
+			assert.NilError(t, err)
+			ready, err := migration.CheckReadiness(ctx, db, d.name, files, sum)
+			assert.NilError(t, err)
+			assert.DeepEqual(t, ready.Edited, []string{})
 			rep, err := migration.Status(ctx, url, dir)
 			assert.NilError(t, err)
 			assert.DeepEqual(t, rep.Problems, []string(nil))
@@ -386,5 +396,40 @@ func TestAtlasDefaultRevisionsSchema(t *testing.T) {
 		rep, err := migration.Status(ctx, url, dir)
 		assert.NilError(t, err)
 		assert.Equal(t, rep.History, "")
+	})
+}
+
+// TestAtlasFinishedWithFewerStatements: the fixed file Atlas finished has fewer statements than
+// the failed version Kernia recorded, so Atlas leaves applied < total and no partial hashes: a row
+// neither tool can resume. Status and migrate refuse it with the fix; after it, Kernia goes on.
+func TestAtlasFinishedWithFewerStatements(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d dialect) {
+		ctx := context.Background()
+		url := d.newURL(t)
+		const name = "20250101000002_t1.sql"
+		dir := writeDir(t, fileA, mfile{name, "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO missing (id) VALUES (1);\nINSERT INTO t1 (id) VALUES (2);\n"})
+		_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.ErrorContains(t, err, "missing")
+		addFiles(t, dir, mfile{name, "CREATE TABLE t1 (id integer PRIMARY KEY);\nINSERT INTO t1 (id) VALUES (2);\n"})
+		db := openDB(t, url)
+		atlasApply(t, db, d.name, dir, "atlas_schema_revisions")
+		row := revisions(t, db)[1]
+		assert.Equal(t, row.applied, int64(2))
+		assert.Equal(t, row.total, int64(3))
+
+		want := "was finished by Atlas CLI v1.2.3, which ran 2 statements of the fixed file but kept the total of 3"
+		rep, err := migration.Status(ctx, url, dir)
+		assert.NilError(t, err)
+		assert.Assert(t, len(rep.Problems) == 1 && strings.Contains(rep.Problems[0], want), "%v", rep.Problems)
+		_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.ErrorContains(t, err, want)
+
+		_, err = db.Exec(`UPDATE atlas_schema_revisions SET total = applied WHERE version = '20250101000002'`)
+		assert.NilError(t, err)
+		addFiles(t, dir, fileC)
+		res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Equal(t, res.From, "20250101000002")
+		assert.Equal(t, res.To, "20250101000003")
 	})
 }

@@ -24,6 +24,16 @@ type history struct {
 	fed int
 	// splits counts a file's statements for finishedElsewhere (nil: never judged so).
 	splits *splits
+	// table is where the history was read, for messages ("": RevisionsTable).
+	table string
+}
+
+// tableName names the revisions table in messages.
+func (h *history) tableName() string {
+	if h.table == "" {
+		return RevisionsTable
+	}
+	return h.table
 }
 
 func newHistory(dir string, files []migrate.File, sum migrate.HashFile, revs []*migrate.Revision) *history {
@@ -106,7 +116,15 @@ func (h *history) check() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("migrate: %s recorded as applied in %s, but no file of that version is in %s: restore it (git checkout): applied migrations are append-only, never delete or rename them",
-			plural(missing, "version", "versions")+" "+strings.Join(missing, ", ")+" "+plural(missing, "is", "are"), RevisionsTable, h.dir)
+			plural(missing, "version", "versions")+" "+strings.Join(missing, ", ")+" "+plural(missing, "is", "are"), h.tableName(), h.dir)
+	}
+	for _, r := range h.revs {
+		if f := h.file[r.Version]; f != nil && !done(r) && r.Applied > 0 && r.Error == "" && len(r.PartialHashes) == 0 && writtenElsewhere(r) {
+			// Atlas finished a failed file whose fixed version has fewer statements than the
+			// recorded total: the row says partly applied, yet has no partial hashes to resume by.
+			return fmt.Errorf("migrate: version %s (%s) was finished by %s, which ran %d statements of the fixed file but kept the total of %d recorded by the failed attempt, so the revision looks partially applied with nothing to resume from (the Atlas CLI cannot go on from it either): if %s as it is now is what ran, record it as complete on this database: UPDATE %s SET total = applied WHERE version = '%s'",
+				r.Version, r.Description, r.OperatorVersion, r.Applied, r.Total, f.Name(), h.tableName(), r.Version)
+		}
 	}
 	sums := h.appliedSums()
 	for _, r := range h.revs {
@@ -116,7 +134,7 @@ func (h *history) check() error {
 		want, ok := sums[r.Version]
 		if ok && want != r.Hash && !h.finishedElsewhere(r) {
 			return fmt.Errorf("migrate: applied file %s/%s was edited after it was applied to this database on %s (its content no longer matches the hash recorded in %s, even if atlas.sum was rehashed)%s: applied migrations are append-only: restore the file (git checkout) and put the change in a new migration (generate)",
-				h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), RevisionsTable, h.baselineHint(r))
+				h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), h.tableName(), h.baselineHint(r))
 		}
 	}
 	return nil
@@ -141,7 +159,7 @@ func hashChecked(r *migrate.Revision) bool {
 // atlas.sum (verified before every run) and, through the cumulative hashes, by every later
 // revision; an edit that changes the file's statement count is still refused here.
 func (h *history) finishedElsewhere(r *migrate.Revision) bool {
-	if h.splits == nil || strings.HasPrefix(r.OperatorVersion, "Kernia") || r.Error != "" || len(r.PartialHashes) > 0 || r.Applied == 0 {
+	if h.splits == nil || !writtenElsewhere(r) || r.Error != "" || len(r.PartialHashes) > 0 || r.Applied == 0 {
 		return false
 	}
 	f := h.file[r.Version]
@@ -150,6 +168,12 @@ func (h *history) finishedElsewhere(r *migrate.Revision) bool {
 	}
 	decls, err := h.splits.of(f)
 	return err == nil && len(decls) == r.Applied
+}
+
+// writtenElsewhere reports whether r was last written by another tool: its operator_version is
+// set and is not Kernia's ("Atlas CLI v1.2.3").
+func writtenElsewhere(r *migrate.Revision) bool {
+	return r.OperatorVersion != "" && !strings.HasPrefix(r.OperatorVersion, "Kernia")
 }
 
 // expectedHash recomputes the atlas.sum entry r's file had when it was applied. Atlas's entries

@@ -48,7 +48,9 @@ func CheckReadiness(ctx context.Context, db *sql.DB, dialect string, files []mig
 	if err != nil {
 		return nil, err
 	}
-	return newHistory("", files, sum, revs).readiness(), nil
+	h := newHistory("", files, sum, revs)
+	h.splits = newSplits(dialect)
+	return h.readiness(), nil
 }
 
 // readiness is CheckReadiness's comparison.
@@ -87,7 +89,7 @@ func (h *history) readiness() *Readiness {
 	}
 	sums := h.appliedSums()
 	for _, rev := range h.revs {
-		if want, ok := sums[rev.Version]; ok && hashChecked(rev) && h.file[rev.Version] != nil && want != rev.Hash {
+		if want, ok := sums[rev.Version]; ok && hashChecked(rev) && h.file[rev.Version] != nil && want != rev.Hash && !h.finishedElsewhere(rev) {
 			r.Edited = append(r.Edited, h.file[rev.Version].Name())
 			break
 		}

@@ -137,6 +137,7 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 		return nil, err
 	}
 	var revs []*migrate.Revision
+	table := RevisionsTable
 	if db != nil {
 		defer db.Close()
 		var t revTable
@@ -146,10 +147,11 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 		if t.atlas {
 			rep.History = t.String()
 		}
+		table = t.String()
 	}
 	sp := newSplits(u.Dialect)
 	h := newHistory(dirPath, files, sum, revs)
-	h.splits = sp
+	h.splits, h.table = sp, table
 	rep.Current = h.current()
 	for _, r := range revs {
 		if done(r) {
