@@ -3,8 +3,11 @@
 //
 // Apply verifies atlas.sum before it connects, takes a database-wide lock, keeps the history in
 // the atlas_schema_revisions table with the Atlas CLI's columns and values (so a team can switch
-// to `atlas migrate apply` on the same database), refuses a history that no longer matches the
-// directory, and runs each pending file in a transaction where the dialect allows.
+// to `atlas migrate apply` on the same database; on PostgreSQL a history the Atlas CLI keeps in
+// its default schema, atlas_schema_revisions.atlas_schema_revisions, is used when the connected
+// schema has none), refuses a history that no longer matches the directory (a revision the Atlas
+// CLI finished after a failed attempt is judged as Atlas judges it: see finishedElsewhere), and
+// runs each pending file in a transaction where the dialect allows.
 //
 // PostgreSQL: an advisory lock (key PostgresLockKey, the key the Atlas CLI uses) held by a
 // transaction that stays open for the run on a connection no file runs on. Each file runs on a
