@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
@@ -132,64 +131,14 @@ func readDir(migrations fs.FS, dialect string) ([]migrate.File, migrate.HashFile
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqldb: Ready: %s: %w", dialect, err)
 	}
-	dir := fsDir{sub}
-	if err := migrate.Validate(dir); err != nil {
+	files, sum, err := migration.VerifyFS(sub, "the "+dialect+" migration directory this program holds")
+	switch {
+	case errors.Is(err, migrate.ErrChecksumMismatch), errors.Is(err, migrate.ErrChecksumNotFound):
 		return nil, nil, fmt.Errorf("sqldb: Ready: the %s migration directory this program holds does not match its atlas.sum (%w): a file was edited, added or removed without rehashing; restore it or run `go tool kernia hash`, then rebuild", dialect, err)
-	}
-	files, err := dir.Files()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqldb: Ready: read the %s migration directory: %w", dialect, err)
-	}
-	seen := map[string]string{}
-	for _, f := range files {
-		if other, ok := seen[f.Version()]; ok {
-			return nil, nil, fmt.Errorf("sqldb: Ready: %s and %s in the %s migration directory share version %s: give the newer file a later version and run `go tool kernia hash`", other, f.Name(), dialect, f.Version())
-		}
-		seen[f.Version()] = f.Name()
-	}
-	sum, err := migrate.NewHashFile(files)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqldb: Ready: hash the %s migration directory: %w", dialect, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("sqldb: Ready: %w", err)
 	}
 	return files, sum, nil
-}
-
-// fsDir is a read-only Atlas migration directory over an fs.FS, read as Atlas reads a local
-// directory: the *.sql files in name order, and atlas.sum.
-type fsDir struct{ fs.FS }
-
-var _ migrate.Dir = fsDir{}
-
-// WriteFile refuses: Ready never writes.
-func (fsDir) WriteFile(name string, _ []byte) error {
-	return fmt.Errorf("sqldb: write %s: the migration directory is read-only", name)
-}
-
-// Files returns the migration files in name order.
-func (d fsDir) Files() ([]migrate.File, error) {
-	names, err := fs.Glob(d.FS, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	files := make([]migrate.File, 0, len(names))
-	for _, n := range names {
-		b, err := fs.ReadFile(d.FS, n)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", n, err)
-		}
-		files = append(files, migrate.NewLocalFile(n, b))
-	}
-	return files, nil
-}
-
-// Checksum returns the atlas.sum the files would have.
-func (d fsDir) Checksum() (migrate.HashFile, error) {
-	files, err := d.Files()
-	if err != nil {
-		return nil, err
-	}
-	return migrate.NewHashFile(files)
 }
 
 func plural(n int, one, many string) string {

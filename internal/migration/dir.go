@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -82,15 +83,66 @@ func readDir(path string, names []string) (*loadedDir, error) {
 			return nil, err
 		}
 	}
-	seen := make(map[string]string, len(d.files))
-	for _, f := range d.files {
+	if err := checkVersions(d.files, path); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkVersions refuses two files of dir sharing a version.
+func checkVersions(files []migrate.File, dir string) error {
+	seen := make(map[string]string, len(files))
+	for _, f := range files {
 		if other, ok := seen[f.Version()]; ok {
-			return nil, fmt.Errorf("migrate: %s and %s in %s share version %s: a version identifies one file in atlas_schema_revisions; give the newer file a later version (rename it) and run `kernia hash`",
-				other, f.Name(), path, f.Version())
+			return fmt.Errorf("migrate: %s and %s in %s share version %s: a version identifies one file in atlas_schema_revisions; give the newer file a later version (rename it) and run `kernia hash`",
+				other, f.Name(), dir, f.Version())
 		}
 		seen[f.Version()] = f.Name()
 	}
-	return d, nil
+	return nil
+}
+
+// VerifyFS is VerifyDir for a migration directory in an fs.FS (an embedded copy in a deployed
+// binary; name says which in messages): it reads the *.sql files in name order, as Atlas's
+// local directory lists them, and atlas.sum once, hashes the files once, and refuses what
+// migrate.Validate refuses (migrate.ErrChecksumNotFound, migrate.ErrChecksumMismatch, a
+// malformed atlas.sum) and two files sharing a version.
+func VerifyFS(fsys fs.FS, name string) ([]migrate.File, migrate.HashFile, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, nil, fmt.Errorf("migrate: list %s: %w", name, err)
+	}
+	slices.Sort(names)
+	files := make([]migrate.File, len(names))
+	for i, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("migrate: read %s: %w", n, err)
+		}
+		files[i] = migrate.NewLocalFile(n, b)
+	}
+	sum := hashFile(files)
+	b, err := fs.ReadFile(fsys, migrate.HashFileName)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if len(files) > 0 {
+			return nil, nil, migrate.ErrChecksumNotFound
+		}
+	case err != nil:
+		return nil, nil, fmt.Errorf("migrate: read %s/%s: %w", name, migrate.HashFileName, err)
+	default:
+		var recorded migrate.HashFile
+		if err := recorded.UnmarshalText(b); err != nil {
+			return nil, nil, err
+		}
+		if recorded.Sum() != sum.Sum() {
+			return nil, nil, migrate.ErrChecksumMismatch
+		}
+	}
+	if err := checkVersions(files, name); err != nil {
+		return nil, nil, err
+	}
+	return files, sum, nil
 }
 
 // readVerified reads the migration files (names, in order, as LocalDir.Files lists them) and

@@ -132,3 +132,58 @@ func TestUnreachableDatabaseErrorHasNoPassword(t *testing.T) {
 	assert.ErrorContains(t, err, "migrate: ")
 	assertNoSecret(t, err)
 }
+
+// TestVerifyFSAgreesWithVerifyDir: the same directories, read from disk by VerifyDir and
+// through an fs.FS by VerifyFS, are accepted or refused alike, and an accepted one gives the
+// files and atlas.sum Atlas computes.
+func TestVerifyFSAgreesWithVerifyDir(t *testing.T) {
+	a := mfile{"20250101000001_a.sql", "CREATE TABLE a (id int);\n"}
+	b := mfile{"20250101000002_b.sql", "CREATE TABLE b (id int);\n"}
+	twin := mfile{"20250101000002_c.sql", "CREATE TABLE c (id int);\n"}
+	tests := []struct {
+		name  string
+		dir   func(t *testing.T) string
+		check func(t *testing.T, err error)
+	}{
+		{"hashed", func(t *testing.T) string { return writeDir(t, a, b) }, nil},
+		{"empty, no atlas.sum", func(t *testing.T) string { return t.TempDir() }, nil},
+		{"a file added without rehashing", func(t *testing.T) string {
+			d := writeDir(t, a)
+			assert.NilError(t, os.WriteFile(filepath.Join(d, b.name), []byte(b.body), 0o644))
+			return d
+		}, func(t *testing.T, err error) { assert.Check(t, errors.Is(err, migrate.ErrChecksumMismatch), "%v", err) }},
+		{"files without atlas.sum", func(t *testing.T) string {
+			d := writeDir(t, a)
+			assert.NilError(t, os.Remove(filepath.Join(d, migrate.HashFileName)))
+			return d
+		}, func(t *testing.T, err error) { assert.Check(t, errors.Is(err, migrate.ErrChecksumNotFound), "%v", err) }},
+		{"two files share a version", func(t *testing.T) string { return writeDir(t, a, b, twin) },
+			func(t *testing.T, err error) { assert.ErrorContains(t, err, "share version 20250101000002") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.dir(t)
+			_, derr := migration.VerifyDir(d)
+			files, sum, ferr := migration.VerifyFS(os.DirFS(d), d)
+			if tc.check == nil {
+				assert.NilError(t, derr)
+				assert.NilError(t, ferr)
+				ld, err := migrate.NewLocalDir(d)
+				assert.NilError(t, err)
+				want, err := ld.Files()
+				assert.NilError(t, err)
+				assert.Equal(t, len(files), len(want))
+				for i := range want {
+					assert.Equal(t, files[i].Name(), want[i].Name())
+				}
+				wantSum, err := migrate.NewHashFile(want)
+				assert.NilError(t, err)
+				assert.Equal(t, sum.Sum(), wantSum.Sum())
+				return
+			}
+			assert.Assert(t, derr != nil, "VerifyDir accepted it")
+			assert.Assert(t, ferr != nil, "VerifyFS accepted it")
+			tc.check(t, ferr)
+		})
+	}
+}
