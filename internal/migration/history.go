@@ -126,15 +126,21 @@ func (h *history) check() error {
 				r.Version, r.Description, r.OperatorVersion, r.Applied, r.Total, f.Name(), h.tableName(), r.Version)
 		}
 	}
+	if r := h.firstEdited(); r != nil {
+		return fmt.Errorf("migrate: applied file %s/%s was edited after it was applied to this database on %s (its content no longer matches the hash recorded in %s, even if atlas.sum was rehashed)%s: applied migrations are append-only: restore the file (git checkout) and put the change in a new migration (generate)",
+			h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), h.tableName(), h.baselineHint(r))
+	}
+	return nil
+}
+
+// firstEdited returns the first applied revision, in version order, whose file's atlas.sum
+// entry as it was when applied (appliedSums) no longer matches the recorded hash, or nil. The
+// entries are cumulative, so a later mismatch may only follow from this one.
+func (h *history) firstEdited() *migrate.Revision {
 	sums := h.appliedSums()
 	for _, r := range h.revs {
-		if !hashChecked(r) {
-			continue
-		}
-		want, ok := sums[r.Version]
-		if ok && want != r.Hash && !h.finishedElsewhere(r) {
-			return fmt.Errorf("migrate: applied file %s/%s was edited after it was applied to this database on %s (its content no longer matches the hash recorded in %s, even if atlas.sum was rehashed)%s: applied migrations are append-only: restore the file (git checkout) and put the change in a new migration (generate)",
-				h.dir, h.file[r.Version].Name(), r.ExecutedAt.UTC().Format("2006-01-02 15:04:05 MST"), h.tableName(), h.baselineHint(r))
+		if want, ok := sums[r.Version]; ok && hashChecked(r) && want != r.Hash && !h.finishedElsewhere(r) {
+			return r
 		}
 	}
 	return nil

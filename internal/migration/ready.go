@@ -87,12 +87,8 @@ func (h *history) readiness() *Readiness {
 		// be told apart from edits.
 		return r
 	}
-	sums := h.appliedSums()
-	for _, rev := range h.revs {
-		if want, ok := sums[rev.Version]; ok && hashChecked(rev) && h.file[rev.Version] != nil && want != rev.Hash && !h.finishedElsewhere(rev) {
-			r.Edited = append(r.Edited, h.file[rev.Version].Name())
-			break
-		}
+	if rev := h.firstEdited(); rev != nil {
+		r.Edited = append(r.Edited, h.file[rev.Version].Name())
 	}
 	return r
 }
