@@ -29,6 +29,22 @@ type env struct {
 	cwd       string
 	server    *sql.DB
 	databases []string
+	kernia    string // the real kernia binary, once kerniaBinary built it
+}
+
+// kerniaBinary builds the real `kernia` command (cmd/kernia at this checkout, as `go tool
+// kernia` builds it in the module) once, and returns its path. Run in the module, it does what
+// the user's command does: it builds (or finds cached) the loader program and runs it.
+func (e *env) kerniaBinary() (string, error) {
+	if e.kernia != "" {
+		return e.kernia, nil
+	}
+	bin := filepath.Join(e.dir, "bin", "kernia")
+	if err := e.run(nil, "go", "build", "-o", bin, "github.com/kernia/kernia/cmd/kernia"); err != nil {
+		return "", err
+	}
+	e.kernia = bin
+	return bin, nil
 }
 
 const benchAuth = `package auth

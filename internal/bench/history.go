@@ -63,14 +63,15 @@ type historyTools struct {
 
 func buildHistoryTools(e *env) (*historyTools, error) {
 	bin := filepath.Join(e.dir, "bin")
-	t := &historyTools{kernia: filepath.Join(bin, "kernia"), kerniaApp: filepath.Join(bin, "kernia-app"), goose: filepath.Join(bin, "goose")}
+	t := &historyTools{kerniaApp: filepath.Join(bin, "kernia-app"), goose: filepath.Join(bin, "goose")}
 	if err := os.MkdirAll(filepath.Join(e.dir, "cmd", "kernia-app"), 0o755); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(e.dir, "cmd", "kernia-app", "main.go"), []byte(kerniaAppGo), 0o644); err != nil {
 		return nil, err
 	}
-	if err := e.run(nil, "go", "build", "-o", t.kernia, "github.com/kernia/kernia/cmd/kernia"); err != nil {
+	var err error
+	if t.kernia, err = e.kerniaBinary(); err != nil {
 		return nil, err
 	}
 	if err := e.run(nil, "go", "build", "-o", t.kerniaApp, "./cmd/kernia-app"); err != nil {

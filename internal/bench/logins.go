@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,15 +174,85 @@ schedule:
 // loginStrategy is one way of applying the migration.
 type loginStrategy struct {
 	name    string
-	migrate func(ctx context.Context, url string) error
+	migrate func(ctx context.Context, url string) (migrationLog, error)
+}
+
+// migrationLog is what a migration said while it ran: its lines as they arrived, and, when
+// they tell it, the window in which it applied files (zero otherwise).
+type migrationLog struct {
+	lines                []timedLine
+	applyStart, applyEnd time.Time
+}
+
+// timedLine is a line of a migration's output and when the bench read it.
+type timedLine struct {
+	at   time.Time
+	text string
 }
 
 // loginRun is one measured run of a strategy.
 type loginRun struct {
 	migStart, migEnd time.Time
 	quiet, during    []sample
-	duration         time.Duration
-	overran          bool // the load stopped before the migration ended
+	// apply are the samples alive while files were applied (the log's window), when it is known.
+	apply    []sample
+	log      migrationLog
+	duration time.Duration
+	overran  bool // the load stopped before the migration ended
+}
+
+// runKerniaMigrate runs `kernia migrate --url url --dir dir` as its own process, in the
+// module, and returns its output lines, each timestamped as it arrived, with the window in
+// which it applied files: from the first file's start (its "applied <file>: … in <d>" line
+// less d) to the last file's line.
+func runKerniaMigrate(ctx context.Context, bin, moduleDir, url, dir string) (migrationLog, error) {
+	cmd := exec.CommandContext(ctx, bin, "migrate", "--url", url, "--dir", dir)
+	cmd.Dir = moduleDir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	cmd.Stdout = io.Discard
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return migrationLog{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return migrationLog{}, err
+	}
+	var log migrationLog
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		log.lines = append(log.lines, timedLine{at: time.Now(), text: sc.Text()})
+	}
+	if err := cmd.Wait(); err != nil {
+		var out strings.Builder
+		for _, l := range log.lines {
+			out.WriteString(l.text + "\n")
+		}
+		return log, fmt.Errorf("kernia migrate: %w\n%s", err, out.String())
+	}
+	for _, l := range log.lines {
+		d, ok := appliedIn(l.text)
+		if !ok {
+			continue
+		}
+		if log.applyStart.IsZero() {
+			log.applyStart = l.at.Add(-d)
+		}
+		log.applyEnd = l.at
+	}
+	return log, nil
+}
+
+// appliedIn is the duration of an "applied <file>: <n> statements in <d>" line of migrate.
+func appliedIn(line string) (time.Duration, bool) {
+	if !strings.HasPrefix(line, "applied ") {
+		return 0, false
+	}
+	i := strings.LastIndex(line, " in ")
+	if i < 0 {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(line[i+len(" in "):]))
+	return d, err == nil
 }
 
 func benchLogins(ctx context.Context, e *env) error {
@@ -208,13 +280,22 @@ func benchLogins(ctx context.Context, e *env) error {
 	for _, c := range naive.Changes {
 		naiveStmts = append(naiveStmts, c.Cmd)
 	}
+	// The real kernia binary, as its own process; its loader program is built (and cached) by
+	// a dry run on the template first, so each timed run finds it built, as a second `kernia
+	// migrate` in a module does.
+	bin, err := e.kerniaBinary()
+	if err != nil {
+		return err
+	}
+	if err := e.exec(bin, "migrate", "--dry-run", "--url", templateURL, "--dir", afterDir); err != nil {
+		return fmt.Errorf("warm up the kernia binary's loader: %w", err)
+	}
 	strategies := []loginStrategy{
-		{name: "kernia migrate", migrate: func(ctx context.Context, url string) error {
-			_, err := migration.Apply(ctx, url, afterDir, migration.ApplyOptions{Out: io.Discard})
-			return err
+		{name: "kernia migrate", migrate: func(ctx context.Context, url string) (migrationLog, error) {
+			return runKerniaMigrate(ctx, bin, e.dir, url, afterDir)
 		}},
-		{name: "naive (Atlas's plan, one transaction)", migrate: func(ctx context.Context, url string) error {
-			return applyInOneTransaction(ctx, url, naiveStmts)
+		{name: "naive (Atlas's plan, one transaction)", migrate: func(ctx context.Context, url string) (migrationLog, error) {
+			return migrationLog{}, applyInOneTransaction(ctx, url, naiveStmts)
 		}},
 	}
 	fmt.Fprintf(w, "logins during a migration (PostgreSQL, %d users and %d sessions; %d logins/s on %d connections, open loop)\n", users, users, loginRate, loginWorkers)
@@ -279,33 +360,49 @@ func benchLogins(ctx context.Context, e *env) error {
 	fmt.Fprintf(w, "  clone: median %s\n\n", round(measure{samples: clones}.median()))
 
 	var durations []measure
-	var quiet, during []stats
+	var quiet, during, applying []stats
 	for j, s := range strategies {
-		var q, d []sample
-		var ds []time.Duration
+		var q, d, a []sample
+		var ds, as []time.Duration
 		overran := 0
 		for _, run := range results[j] {
-			q, d = append(q, run.quiet...), append(d, run.during...)
+			q, d, a = append(q, run.quiet...), append(d, run.during...), append(a, run.apply...)
 			ds = append(ds, run.duration)
+			if !run.log.applyStart.IsZero() {
+				as = append(as, run.log.applyEnd.Sub(run.log.applyStart))
+			}
 			if run.overran {
 				overran++
 			}
 		}
-		quiet, during = append(quiet, summarise(q)), append(during, summarise(d))
+		quiet, during, applying = append(quiet, summarise(q)), append(during, summarise(d)), append(applying, summarise(a))
 		note := fmt.Sprintf("%d run(s)", len(ds))
 		if overran > 0 {
 			note += fmt.Sprintf("; the load stopped %s after the start in %d of them", loginMaxMigration, overran)
 		}
+		if len(as) > 0 {
+			note += "; the process's whole life, start-up (go env, the loader's build check) included"
+		} else {
+			note += "; in the bench's process, one transaction"
+		}
 		durations = append(durations, measure{name: s.name + ": migration", samples: ds, note: note})
+		if len(as) > 0 {
+			durations = append(durations, measure{name: s.name + ": applying files", samples: as, note: "from its log: the first file's start to the last file's end"})
+		}
 	}
 	for j, s := range strategies {
 		fmt.Fprintf(w, "%s: login latency from its scheduled start, every run pooled\n", s.name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  phase\tlogins\tp50\tp99\tmax\terrors")
-		for _, p := range []struct {
+		type phase struct {
 			name string
 			st   stats
-		}{{"quiet (no migration)", quiet[j]}, {"during the migration", during[j]}} {
+		}
+		ps := []phase{{"quiet (no migration)", quiet[j]}, {"during the migration", during[j]}}
+		if applying[j].requests > 0 {
+			ps = append(ps, phase{"  of which while it applied files", applying[j]})
+		}
+		for _, p := range ps {
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%d\n", p.name, p.st.requests, round(p.st.p50), round(p.st.p99), round(p.st.max), p.st.errors)
 		}
 		tw.Flush()
@@ -374,7 +471,7 @@ func loginRound(ctx context.Context, url string, users int, s loginStrategy) (lo
 	}
 	mctx, cancel := context.WithTimeout(ctx, loginMigrationTimeout)
 	migStart = time.Now()
-	err := s.migrate(mctx, url)
+	log, err := s.migrate(mctx, url)
 	migEnd := time.Now()
 	cancel()
 	if err != nil {
@@ -389,8 +486,12 @@ func loginRound(ctx context.Context, url string, users int, s loginStrategy) (lo
 	close(stop)
 	<-loadDone
 	quiet, during := phases(samples, warmEnd, migStart, migEnd)
+	var apply []sample
+	if !log.applyStart.IsZero() {
+		_, apply = phases(samples, warmEnd, log.applyStart, log.applyEnd)
+	}
 	overran := len(samples) == n && sch.at(n-1).Before(migEnd)
-	return loginRun{migStart: migStart, migEnd: migEnd, quiet: quiet, during: during, duration: migEnd.Sub(migStart), overran: overran}, nil
+	return loginRun{migStart: migStart, migEnd: migEnd, quiet: quiet, during: during, apply: apply, log: log, duration: migEnd.Sub(migStart), overran: overran}, nil
 }
 
 // login makes the queries a sign-in makes: the user by email, a new session, the user's
@@ -733,6 +834,13 @@ func copyDir(src, dst string) error {
 func traceRun(w io.Writer, name string, run loginRun) {
 	q := summarise(run.quiet)
 	fmt.Fprintf(w, "  trace %s: migration %s → %s (%s); quiet p50 %s p99 %s\n", name, run.migStart.Format("15:04:05.000"), run.migEnd.Format("15:04:05.000"), round(run.duration), round(q.p50), round(q.p99))
+	ms := func(t time.Time) float64 { return float64(t.Sub(run.migStart).Microseconds()) / 1000 }
+	if !run.log.applyStart.IsZero() {
+		fmt.Fprintf(w, "    applying files %+8.1f ms → %+8.1f ms\n", ms(run.log.applyStart), ms(run.log.applyEnd))
+	}
+	for _, l := range run.log.lines {
+		fmt.Fprintf(w, "    at %+8.1f ms  %s\n", ms(l.at), l.text)
+	}
 	for _, s := range run.during {
 		if s.latency() > 2*q.p99 {
 			fmt.Fprintf(w, "    due %+8.1f ms  done %+8.1f ms  latency %6.1f ms %v\n", float64(s.due.Sub(run.migStart).Microseconds())/1000, float64(s.done.Sub(run.migStart).Microseconds())/1000, float64(s.latency().Microseconds())/1000, s.err)
