@@ -28,7 +28,7 @@ func Test() error {
 	return sh.RunV("scripts/test.sh")
 }
 
-// Bench measures generate, migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY).
+// Bench measures generate, the user's loop (edit + go tool kernia/mage generate), migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY, BENCH_TRACE).
 func Bench(ctx context.Context) error {
 	root, err := os.Getwd()
 	if err != nil {

@@ -1,7 +1,9 @@
 // Package bench measures the dev loop and the pipeline: generate (warm with a change, no-op,
-// against the hand-run baseline of Ent codegen plus Atlas's diff), migrate (against goose on
-// the same files) and the index coverage of every lookup an auth flow makes. `go tool mage
-// bench` runs it and prints medians; figures are never asserted in tests.
+// against the hand-run baseline of Ent codegen plus Atlas's diff), the user's loop end to end
+// (an edit of the auth package, then `go tool kernia generate` or `go tool mage generate`),
+// migrate and the history curve (against goose on the same files), the index coverage of
+// every lookup an auth flow makes, and sign-ins during a migration. `go tool mage bench` runs
+// it and prints medians, ranges and ratios; figures are never asserted in tests.
 package bench
 
 import (
@@ -30,8 +32,8 @@ type Config struct {
 	LoginUsers int
 	// LoginRuns is the number of runs of each migration strategy in the logins case.
 	LoginRuns int
-	// Only limits the run to one section: "generate", "migrate", "history", "indexes" or
-	// "logins" ("" runs all).
+	// Only limits the run to one section: "generate", "loop", "migrate", "history", "indexes"
+	// or "logins" ("" runs all).
 	Only string
 	// HistoryMax is the longest history of the history curve: 0 adds 10,000 applied files to
 	// 1, 10, 100 and 1,000 when the 1,000 point projects it under a minute; 10000 always adds
@@ -58,6 +60,31 @@ func (m measure) median() time.Duration {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// goal is one of an issue's goals, judged by a ratio of the run.
+type goal struct {
+	name, target, ratio, verdict, note string
+}
+
+// judge is "met" when the ratio is at most the target, else "NOT met".
+func judge(ratio, target float64) string {
+	if ratio <= target {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// printGoals prints the goals with their ratios and verdicts.
+func printGoals(w io.Writer, title string, goals []goal) {
+	fmt.Fprintln(w, title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  goal\ttarget\tratio\tverdict\tnote")
+	for _, g := range goals {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", g.name, g.target, g.ratio, g.verdict, g.note)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }
 
 // timeN runs f n times after one untimed warm-up, calling reset (untimed) before each run.
@@ -119,9 +146,9 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.LoginRuns = 2
 	}
 	switch cfg.Only {
-	case "", "generate", "migrate", "history", "indexes", "logins":
+	case "", "generate", "loop", "migrate", "history", "indexes", "logins":
 	default:
-		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, migrate, history, indexes or logins (or leave it empty for all)", cfg.Only)
+		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, loop, migrate, history, indexes or logins (or leave it empty for all)", cfg.Only)
 	}
 	cpu := cpuModel()
 	fmt.Fprintf(cfg.Out, "kernia bench: %d CPUs (%s), %s %s/%s, medians of %d runs after a warm-up\n\n",
@@ -137,7 +164,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	} else if cfg.Only != "logins" && cfg.Only != "history" { // both write their own migrations
+	} else if cfg.Only != "logins" && cfg.Only != "history" && cfg.Only != "loop" { // they write their own migrations
 		dev, err := env.newDatabase(ctx)
 		if err != nil {
 			return err
@@ -145,6 +172,15 @@ func Run(ctx context.Context, cfg Config) error {
 		if err := env.run([]string{"KERNIA_DEV_URL=" + dev}, "go", "tool", "kernia", "generate"); err != nil {
 			return err
 		}
+	}
+	var goals []goal // issue 13's, printed at the end
+	if cfg.Only == "" || cfg.Only == "loop" {
+		loop, g, err := benchLoop(ctx, env)
+		if err != nil {
+			return fmt.Errorf("bench loop: %w", err)
+		}
+		table(cfg.Out, "the user's loop (end to end, the commands a developer types, in rotation, each after its reset; CPU: user + system time of the command and the processes it waited for)", loop)
+		goals = append(goals, g...)
 	}
 	if cfg.Only == "" || cfg.Only == "migrate" {
 		mig, err := benchMigrate(ctx, env)
@@ -154,14 +190,18 @@ func Run(ctx context.Context, cfg Config) error {
 		table(cfg.Out, "migrate (the same files)", mig)
 	}
 	if cfg.Only == "" || cfg.Only == "history" {
-		hist, note, err := benchHistory(ctx, env)
+		hist, note, g, err := benchHistory(ctx, env)
 		if err != nil {
 			return fmt.Errorf("bench history: %w", err)
 		}
+		goals = append(goals, g...)
 		table(cfg.Out, "history (PostgreSQL; n files applied, then one more applied, and a no-op; binaries, alternating with goose's CLI on the same SQL)", hist)
 		if note != "" {
 			fmt.Fprintf(cfg.Out, "%s\n\n", note)
 		}
+	}
+	if len(goals) > 0 {
+		printGoals(cfg.Out, "issue 13's goals (ratios of this run's medians)", goals)
 	}
 	if cfg.Only == "" || cfg.Only == "indexes" {
 		if err := printIndexes(ctx, env); err != nil {

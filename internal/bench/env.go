@@ -156,10 +156,16 @@ func (e *env) run(extraEnv []string, name string, args ...string) error {
 // snapshot is the content of the files under some directories of the module.
 type snapshot map[string][]byte
 
-func (e *env) snapshot(dirs ...string) (snapshot, error) {
+func (e *env) snapshot(dirs ...string) (snapshot, error) { return snapshotDirs(e.dir, dirs...) }
+
+// restore makes the directories of the module hold exactly the snapshot again.
+func (e *env) restore(s snapshot, dirs ...string) error { return restoreDirs(e.dir, s, dirs...) }
+
+// snapshotDirs returns the content of the files under the directories of root.
+func snapshotDirs(root string, dirs ...string) (snapshot, error) {
 	s := snapshot{}
 	for _, d := range dirs {
-		err := filepath.WalkDir(filepath.Join(e.dir, d), func(p string, de fs.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join(root, d), func(p string, de fs.DirEntry, err error) error {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
@@ -177,9 +183,9 @@ func (e *env) snapshot(dirs ...string) (snapshot, error) {
 	return s, nil
 }
 
-// restore makes the directories hold exactly the snapshot again.
-func (e *env) restore(s snapshot, dirs ...string) error {
-	now, err := e.snapshot(dirs...)
+// restoreDirs makes the directories of root hold exactly the snapshot again.
+func restoreDirs(root string, s snapshot, dirs ...string) error {
+	now, err := snapshotDirs(root, dirs...)
 	if err != nil {
 		return err
 	}

@@ -153,12 +153,18 @@ func (e *env) exec(bin string, args ...string) error {
 // projects it under a minute (or BENCH_HISTORY_MAX asks for it).
 var historySizes = []int{1, 10, 100, 1000}
 
-// benchHistory returns the curve's rows and a note on the points it left out.
-func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
+// benchHistory returns the curve's rows, a note on the points it left out and issue 13's goals
+// judged by them.
+func benchHistory(ctx context.Context, e *env) ([]measure, string, []goal, error) {
 	tools, err := buildHistoryTools(e)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
+	var (
+		goals    []goal
+		perFiles []string // each size's apply ratio
+		allMet   = true
+	)
 	root := filepath.Join(e.dir, "bin", "history")
 	var (
 		rows              []measure
@@ -171,7 +177,7 @@ func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
 		start := time.Now()
 		r, err := historyPoint(ctx, e, tools, root, n)
 		if err != nil {
-			return nil, "", fmt.Errorf("%d applied files: %w", n, err)
+			return nil, "", nil, fmt.Errorf("%d applied files: %w", n, err)
 		}
 		km, gm := r.noop.median(), r.gooseNoop.median()
 		if n == 1 {
@@ -183,6 +189,13 @@ func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
 				return ""
 			}
 			return fmt.Sprintf("%s a file over the 1-file no-op", round((d-d1)/time.Duration(n-1)))
+		}
+		own := float64(r.apply.median()-km) / float64(r.gooseApply.median()-gm)
+		perFiles = append(perFiles, fmt.Sprintf("%d: %.2f×", n, own))
+		allMet = allMet && own <= 1.10
+		if n == 1000 {
+			goals = append(goals, goal{name: "migrate no-op over 1,000 applied files", target: "≤ 2× goose's", ratio: ratio(km, gm), verdict: judge(float64(km)/float64(gm), 2),
+				note: "binary to binary (the program kernia runs), same run"})
 		}
 		rows = append(rows,
 			measure{name: fmt.Sprintf("%5d applied: kernia no-op", n), samples: r.noop.samples,
@@ -207,7 +220,13 @@ func benchHistory(ctx context.Context, e *env) ([]measure, string, error) {
 			}
 		}
 	}
-	return rows, note, nil
+	verdict := "NOT met"
+	if allMet {
+		verdict = "met"
+	}
+	goals = append(goals, goal{name: "apply one file: its own cost (over the no-op)", target: "≤ 1.10× goose's at every size", ratio: strings.Join(perFiles, ", "), verdict: verdict,
+		note: "PostgreSQL, same run"})
+	return rows, note, goals, nil
 }
 
 // historyResult is one point of the curve.

@@ -70,10 +70,12 @@ func (s schedule) at(i int) time.Time {
 	return s.start.Add(time.Duration(int64(i) * int64(time.Second) / int64(s.rate)))
 }
 
-// sample is one request: when it was due, when it ended, and its error.
+// sample is one request: its index, when it was due, when a worker took it, when it ended,
+// and its error.
 type sample struct {
-	due, done time.Time
-	err       error
+	i                int
+	due, start, done time.Time
+	err              error
 }
 
 // latency is measured from the request's scheduled start, not from when a worker took it.
@@ -147,8 +149,9 @@ func runOpenLoop(ctx context.Context, sch schedule, n, workers int, stop <-chan 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				start := time.Now()
 				err := do(ctx, w, i)
-				samples[i] = sample{due: sch.at(i), done: time.Now(), err: err}
+				samples[i] = sample{i: i, due: sch.at(i), start: start, done: time.Now(), err: err}
 			}
 		}()
 	}
@@ -194,6 +197,8 @@ type timedLine struct {
 type loginRun struct {
 	migStart, migEnd time.Time
 	quiet, during    []sample
+	// steps are each request's query times (user by email, insert session, update user).
+	steps []loginSteps
 	// apply are the samples alive while files were applied (the log's window), when it is known.
 	apply    []sample
 	log      migrationLog
@@ -414,6 +419,9 @@ func benchLogins(ctx context.Context, e *env) error {
 		if during[j].firstErr != nil {
 			fmt.Fprintf(w, "  first error: %v\n", during[j].firstErr)
 		}
+		q, d := stepP99s(results[j], func(r loginRun) []sample { return r.quiet }), stepP99s(results[j], func(r loginRun) []sample { return r.during })
+		fmt.Fprintf(w, "  where the time goes, p99 quiet → during: queued for a worker %s → %s; user by email %s → %s; insert session (commit) %s → %s; update user (commit) %s → %s\n",
+			round(q[0]), round(d[0]), round(q[1]), round(d[1]), round(q[2]), round(d[2]), round(q[3]), round(d[3]))
 		fmt.Fprintln(w)
 	}
 	table(w, "migration duration (under the load)", durations)
@@ -452,13 +460,14 @@ func loginRound(ctx context.Context, url string, users int, s loginStrategy) (lo
 	sch := schedule{start: time.Now().Add(50 * time.Millisecond), rate: loginRate}
 	stop := make(chan struct{})
 	var samples []sample
+	steps := make([]loginSteps, n)
 	loadDone := make(chan struct{})
 	go func() {
 		defer close(loadDone)
 		samples = runOpenLoop(ctx, sch, n, loginWorkers, stop, func(ctx context.Context, w, i int) error {
 			ctx, cancel := context.WithTimeout(ctx, loginRequestTimeout)
 			defer cancel()
-			return login(ctx, conns[w], users, i)
+			return login(ctx, conns[w], users, i, &steps[i])
 		})
 	}()
 
@@ -491,31 +500,66 @@ func loginRound(ctx context.Context, url string, users int, s loginStrategy) (lo
 		_, apply = phases(samples, warmEnd, log.applyStart, log.applyEnd)
 	}
 	overran := len(samples) == n && sch.at(n-1).Before(migEnd)
-	return loginRun{migStart: migStart, migEnd: migEnd, quiet: quiet, during: during, apply: apply, log: log, duration: migEnd.Sub(migStart), overran: overran}, nil
+	return loginRun{migStart: migStart, migEnd: migEnd, quiet: quiet, during: during, apply: apply, steps: steps, log: log, duration: migEnd.Sub(migStart), overran: overran}, nil
 }
 
 // login makes the queries a sign-in makes: the user by email, a new session, the user's
 // updated_at. Columns are named (an application selects the columns it knows, and a cached
 // statement's result must not change when the migration adds columns).
-func login(ctx context.Context, c *pgx.Conn, users, i int) error {
+func login(ctx context.Context, c *pgx.Conn, users, i int, steps *loginSteps) error {
 	// A fixed pseudo-random user: consecutive logins touch different pages.
 	k := int((uint64(i)*2654435761)%uint64(users)) + 1
 	var id, name, email string
 	var verified bool
+	t := time.Now()
+	lap := func(j int) {
+		now := time.Now()
+		steps[j], t = now.Sub(t), now
+	}
 	if err := c.QueryRow(ctx, `SELECT id, name, email, email_verified FROM users WHERE email = $1`,
 		fmt.Sprintf("user%d@example.com", k)).Scan(&id, &name, &email, &verified); err != nil {
 		return fmt.Errorf("user by email: %w", err)
 	}
+	lap(0)
 	if _, err := c.Exec(ctx, `INSERT INTO sessions (id, token, user_id, expires_at, created_at, updated_at, ip_address, user_agent)
 		VALUES ($1, $2, $3, now() + interval '7 days', now(), now(), '127.0.0.1', 'kernia-bench')`,
 		fmt.Sprintf("login_%d", i), fmt.Sprintf("login_token_%d", i), id); err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
+	lap(1)
 	if _, err := c.Exec(ctx, `UPDATE users SET updated_at = now() WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
+	lap(2)
 	return nil
 }
+
+// stepP99s returns the p99 of the queueing delay and of each query's round trip over the
+// samples of a phase of every run, successful ones only.
+func stepP99s(runs []loginRun, phase func(loginRun) []sample) [4]time.Duration {
+	var parts [4][]time.Duration
+	for _, r := range runs {
+		for _, s := range phase(r) {
+			if s.err != nil {
+				continue
+			}
+			parts[0] = append(parts[0], s.start.Sub(s.due))
+			for k, d := range r.steps[s.i] {
+				parts[k+1] = append(parts[k+1], d)
+			}
+		}
+	}
+	var out [4]time.Duration
+	for k := range parts {
+		slices.Sort(parts[k])
+		out[k] = percentile(parts[k], 0.99)
+	}
+	return out
+}
+
+// loginSteps are the round-trip times of a sign-in's three queries: the read (user by email)
+// and the two writes, each committed on its own (so each waits for its commit's WAL flush).
+type loginSteps [3]time.Duration
 
 // loginMigrations generates, in the bench module, the dogfood configuration without the
 // username and admin plugins ("before"), then with them ("after"), for PostgreSQL, and keeps
@@ -841,9 +885,14 @@ func traceRun(w io.Writer, name string, run loginRun) {
 	for _, l := range run.log.lines {
 		fmt.Fprintf(w, "    at %+8.1f ms  %s\n", ms(l.at), l.text)
 	}
+	d := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	for _, s := range run.during {
 		if s.latency() > 2*q.p99 {
-			fmt.Fprintf(w, "    due %+8.1f ms  done %+8.1f ms  latency %6.1f ms %v\n", float64(s.due.Sub(run.migStart).Microseconds())/1000, float64(s.done.Sub(run.migStart).Microseconds())/1000, float64(s.latency().Microseconds())/1000, s.err)
+			st := run.steps[s.i]
+			// queued: due until a worker took it (the load generator's own delay); then the
+			// three queries' round trips (a read, then two committed writes).
+			fmt.Fprintf(w, "    due %+8.1f ms  done %+8.1f ms  latency %6.1f ms = queued %5.1f + by email %5.1f + insert session %5.1f + update user %5.1f ms %v\n",
+				ms(s.due), ms(s.done), d(s.latency()), d(s.start.Sub(s.due)), d(st[0]), d(st[1]), d(st[2]), s.err)
 		}
 	}
 }
