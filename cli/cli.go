@@ -102,6 +102,22 @@ var commands = []cmd{
 		},
 	},
 	{
+		name:    "adopt",
+		summary: "take over a database Better Auth's own migration created: compare it with the migrations, record the baseline",
+		usage:   "kernia adopt [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--connect-timeout 10s] [--ddl-lock-timeout 5s] [--json]",
+		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
+			var f command.AdoptFlags
+			fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
+			fs.StringVar(&f.Dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
+			fs.BoolVar(&f.DryRun, "dry-run", false, "compare and show the statements adoption would run, write nothing")
+			fs.DurationVar(&f.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a running migrate to finish")
+			fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
+			fs.DurationVar(&f.DDLLockTimeout, "ddl-lock-timeout", 5*time.Second, "PostgreSQL: lock_timeout of the statements that close differences")
+			fs.BoolVar(&f.JSON, "json", false, "print the comparison and the result as JSON on stdout")
+			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Adopt(ctx, a, f, io) }
+		},
+	},
+	{
 		name:    "hash",
 		summary: "rewrite atlas.sum after a deliberate manual edit of a migration directory",
 		usage:   "kernia hash [--dir DIR] [--json]",

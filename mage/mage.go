@@ -58,6 +58,21 @@ func Migrate(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *t
 	})
 }
 
+// Adopt takes over a database Better Auth's own migration created: it compares it with the migrations and records the baseline, or lists the differences and writes nothing.
+func Adopt(ctx context.Context, dir, url *string, dryRun *bool, lockTimeout *time.Duration, json *bool, connectTimeout, ddlLockTimeout *time.Duration) error {
+	return run(ctx, "adopt", deref(json), func(auth *kernia.Auth, io command.IO) error {
+		return command.Adopt(ctx, auth, command.AdoptFlags{
+			Dir:            deref(dir),
+			URL:            deref(url),
+			DryRun:         deref(dryRun),
+			LockTimeout:    deref(lockTimeout),
+			ConnectTimeout: deref(connectTimeout),
+			DDLLockTimeout: deref(ddlLockTimeout),
+			JSON:           deref(json),
+		}, io)
+	})
+}
+
 // Status prints applied and pending migrations and the last failure.
 func Status(ctx context.Context, dir, url *string, json *bool, connectTimeout *time.Duration) error {
 	return run(ctx, "status", deref(json), func(auth *kernia.Auth, io command.IO) error {

@@ -227,6 +227,18 @@ for (const pkg of input.packages ?? []) {
   }
 }
 
+if (input.migrate) {
+  // Better Auth creates the database itself, as `npx auth migrate` does (the CLI runs
+  // getMigrations(options).runMigrations()), for `kernia adopt` to take over.
+  const plan = await getMigrations(options);
+  out.migrated = { created: plan.toBeCreated.map((t) => t.table), sql: await plan.compileMigrations() };
+  await plan.runMigrations();
+  if (input.dialect === "postgres") await database.end();
+  else database.close();
+  process.stdout.write(JSON.stringify(out, null, 1) + "\n");
+  process.exit(0);
+}
+
 if (!input.read) {
   // getMigrations: the plan `auth migrate` would execute.
   logs.length = 0;

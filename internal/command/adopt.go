@@ -1,0 +1,201 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	atlas "ariga.io/atlas/sql/schema"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/database"
+	"github.com/kernia/kernia/internal/diff"
+	"github.com/kernia/kernia/internal/migration"
+)
+
+// AdoptFlags are the flags of adopt.
+type AdoptFlags struct {
+	// Dir is the migration directory; default <MigrationsDir>/<dialect of the URL>.
+	Dir string
+	// URL is the database; default Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db.
+	URL string
+	// DryRun compares and shows the statements, writing nothing.
+	DryRun         bool
+	LockTimeout    time.Duration
+	ConnectTimeout time.Duration
+	DDLLockTimeout time.Duration
+	JSON           bool
+}
+
+// adoptJSON is adopt's --json object.
+type adoptJSON struct {
+	Database string `json:"database"`
+	Dialect  string `json:"dialect"`
+	Dir      string `json:"dir"`
+	// Baseline is the version recorded (or, in a dry run or a refusal, that would be).
+	Baseline     string `json:"baseline"`
+	BaselineName string `json:"baseline_name"`
+	History      string `json:"history_table"`
+	// Differences lists every difference found, with its action: "same", "close", "refuse".
+	Differences []diff.Difference `json:"differences"`
+	// Statements close the "close" differences, in order.
+	Statements []string `json:"statements"`
+	// Recorded is true once the baseline is committed.
+	Recorded bool `json:"recorded"`
+	DryRun   bool `json:"dry_run"`
+}
+
+// Adopt takes over a database that Better Auth's own migration (or anything else) created:
+// it replays the migration directory on a dev database, compares the result with the live
+// database, and records the directory's last version as the baseline when they match, after
+// closing the differences Kernia keeps on purpose (internal/diff's adopt.go says which). Any
+// other difference is listed and nothing is written.
+func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
+	url, dir, err := target(auth, f.URL, f.Dir)
+	if err != nil {
+		return err
+	}
+	if f.LockTimeout < 0 {
+		return Usagef("adopt: --lock-timeout must not be negative")
+	}
+	if f.ConnectTimeout < 0 {
+		return Usagef("adopt: --connect-timeout must not be negative")
+	}
+	if f.DDLLockTimeout < 0 || (f.DDLLockTimeout > 0 && f.DDLLockTimeout < time.Millisecond) {
+		return Usagef("adopt: --ddl-lock-timeout is %s: it must be at least 1ms (default 5s)", f.DDLLockTimeout)
+	}
+	u, err := database.Parse(url)
+	if err != nil {
+		return fmt.Errorf("adopt: %w", err)
+	}
+	dialect := u.Dialect
+	view := &adoptJSON{Database: u.Redacted(), Dialect: dialect, Dir: filepath.ToSlash(dir), Differences: []diff.Difference{}, Statements: []string{}, DryRun: f.DryRun}
+	fail := func(err error) error {
+		if f.JSON {
+			return printResult(ctx, io.Stdout, view, err)
+		}
+		return err
+	}
+	// The directory first: one that does not match its atlas.sum is refused before any connection.
+	if _, err := migration.VerifyDir(dir); err != nil {
+		return fail(err)
+	}
+	step := reporter(io.Stderr).Start("adopt: replaying " + filepath.ToSlash(dir) + " on a dev database")
+	want, err := replayDir(ctx, auth, dialect, url, dir)
+	step.Done()
+	if err != nil {
+		return fail(err)
+	}
+	var cmp *diff.Comparison
+	check := func(ctx context.Context, q atlas.ExecQuerier) ([]string, error) {
+		live, drv, err := diff.Inspect(ctx, dialect, q)
+		if err != nil {
+			return nil, err
+		}
+		c, err := diff.Compare(dialect, drv, live, want)
+		if err != nil {
+			return nil, err
+		}
+		if cmp == nil {
+			cmp = c // the first comparison is the one to report; the second follows the statements
+		}
+		if r := c.Refused(); len(r) > 0 {
+			return nil, refusedError(view.Database, view.Dir, r)
+		}
+		return c.Statements(ctx)
+	}
+	step = reporter(io.Stderr).Start("adopt: comparing " + view.Database + " with " + view.Dir)
+	res, err := migration.Adopt(ctx, url, dir, migration.AdoptOptions{
+		Check:          check,
+		DryRun:         f.DryRun,
+		LockTimeout:    f.LockTimeout,
+		ConnectTimeout: f.ConnectTimeout,
+		DDLLockTimeout: f.DDLLockTimeout,
+		Out:            io.Stderr,
+	})
+	step.Done()
+	if res != nil {
+		view.Baseline, view.BaselineName, view.History = res.Baseline, res.BaselineName, res.History
+		view.Statements, view.Recorded = list(res.Statements), res.Recorded
+	}
+	if cmp != nil {
+		view.Differences = list(cmp.Differences)
+	}
+	if f.JSON {
+		return printResult(ctx, io.Stdout, view, err)
+	}
+	if cmp != nil {
+		printDifferences(io, cmp, view)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.DryRun && len(view.Statements) > 0:
+		fmt.Fprintf(io.Stderr, "adopt: dry run: %s can be adopted: the %d statements above would run, then version %s (%s) would be recorded as the baseline in %s; nothing was written\n",
+			view.Database, len(view.Statements), view.Baseline, view.BaselineName, view.History)
+	case f.DryRun:
+		fmt.Fprintf(io.Stderr, "adopt: dry run: %s matches %s: version %s (%s) would be recorded as the baseline in %s; nothing was written\n",
+			view.Database, view.Dir, view.Baseline, view.BaselineName, view.History)
+	default:
+		fmt.Fprintf(io.Stderr, "adopt: recorded version %s (%s) as the baseline in %s: %s is now managed by Kernia; `kernia migrate` applies only the files after it\n",
+			view.Baseline, view.BaselineName, view.History, view.Database)
+	}
+	return nil
+}
+
+// replayDir returns the schema the directory builds, replayed on a dev database as generate's
+// diff replays it (KERNIA_DEV_URL, else a temporary database on the target's PostgreSQL
+// server; SQLite in memory).
+func replayDir(ctx context.Context, auth *kernia.Auth, dialect, url, dir string) (*atlas.Schema, error) {
+	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), url)
+	if err != nil {
+		return nil, fmt.Errorf("adopt: %w", err)
+	}
+	want, err := diff.Replay(ctx, dev, dir)
+	if cerr := dev.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("adopt: clean up the dev database: %w", cerr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("adopt: %w", err)
+	}
+	return want, nil
+}
+
+// refusedError lists the differences adoption does not close.
+func refusedError(db, dir string, refused []diff.Difference) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "adopt: %s does not match the schema %s builds: %d %s that adoption does not close:", db, dir, len(refused), plural(len(refused), "difference", "differences"))
+	for _, d := range refused {
+		b.WriteString("\n  " + d.String())
+	}
+	b.WriteString("\nnothing was written: bring the database and the configuration together (enable in kernia.Options the plugins and options the database was created with, or create the missing tables and columns with the tool that made the database) and run adopt again; `kernia adopt --dry-run` shows the comparison without writing")
+	return fmt.Errorf("%s", b.String())
+}
+
+// printDifferences prints, on stdout, the differences that do not stop adoption (those that do
+// are in the error) and, in a dry run, the statements that would close them (a real run prints
+// each on stderr as it runs it).
+func printDifferences(io IO, c *diff.Comparison, view *adoptJSON) {
+	for _, d := range c.Same() {
+		fmt.Fprintf(io.Stdout, "same    %s\n", d)
+	}
+	for _, d := range c.Closed() {
+		fmt.Fprintf(io.Stdout, "close   %s\n", d)
+	}
+	if len(c.Refused()) > 0 || !view.DryRun {
+		return
+	}
+	for _, s := range view.Statements {
+		fmt.Fprintf(io.Stdout, "%s;\n", s)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
