@@ -48,7 +48,9 @@ func TestAdopt(t *testing.T) {
 			hold  bool // another run holds the migration lock
 			want  string
 		}{
-			{name: "refused", check: func(context.Context, atlas.ExecQuerier) ([]string, error) { return nil, errors.New("adopt: a.x: missing column") }, want: "a.x: missing column"},
+			{name: "refused", check: func(context.Context, atlas.ExecQuerier) ([]string, error) {
+				return nil, errors.New("adopt: a.x: missing column")
+			}, want: "a.x: missing column"},
 			{name: "failing statement", check: func(context.Context, atlas.ExecQuerier) ([]string, error) {
 				return []string{closeStmt, "CREATE INDEX nope ON missing (id)"}, nil
 			}, want: "statement 2 of 2 (CREATE INDEX nope ON missing (id)) failed"},
