@@ -34,17 +34,31 @@ type adoptJSON struct {
 	Database string `json:"database"`
 	Dialect  string `json:"dialect"`
 	Dir      string `json:"dir"`
-	// Baseline is the version recorded (or, in a dry run or a refusal, that would be).
-	Baseline     string `json:"baseline"`
-	BaselineName string `json:"baseline_name"`
-	History      string `json:"history_table"`
+	// Baseline is the version recorded (or, in a dry run or a refusal, that would be), and
+	// BaselineName its file.
+	Baseline     *string `json:"baseline"`
+	BaselineName *string `json:"baseline_name"`
+	// History is the table the baseline goes in; null when the database was not read.
+	History *string `json:"history_table"`
 	// Differences lists every difference found, with its action: "same", "close", "refuse".
-	Differences []diff.Difference `json:"differences"`
+	Differences []differenceJSON `json:"differences"`
 	// Statements close the "close" differences, in order.
 	Statements []string `json:"statements"`
 	// Recorded is true once the baseline is committed.
 	Recorded bool `json:"recorded"`
 	DryRun   bool `json:"dry_run"`
+}
+
+// differenceJSON is a diff.Difference in adopt's --json object; what a side lacks is null.
+type differenceJSON struct {
+	Table      string  `json:"table"`
+	Kind       string  `json:"kind"`
+	Name       *string `json:"name"`
+	Database   *string `json:"database"`
+	Migrations *string `json:"migrations"`
+	Action     string  `json:"action"`
+	// Text is the difference as adopt prints it.
+	Text string `json:"text"`
 }
 
 // Adopt takes over a database that Better Auth's own migration (or anything else) created:
@@ -71,22 +85,18 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 		return fmt.Errorf("adopt: %w", err)
 	}
 	dialect := u.Dialect
-	view := &adoptJSON{Database: u.Redacted(), Dialect: dialect, Dir: filepath.ToSlash(dir), Differences: []diff.Difference{}, Statements: []string{}, DryRun: f.DryRun}
-	fail := func(err error) error {
-		if f.JSON {
-			return printResult(ctx, io.Stdout, view, err)
-		}
-		return err
-	}
-	// The directory first: one that does not match its atlas.sum is refused before any connection.
+	view := &adoptJSON{Database: u.Redacted(), Dialect: dialect, Dir: filepath.ToSlash(dir), Differences: []differenceJSON{}, Statements: []string{}, DryRun: f.DryRun}
+	// The directory first: one that does not match its atlas.sum is refused before any
+	// connection. A failure without a comparison prints nothing here: the front end prints the
+	// error object.
 	if _, err := migration.VerifyDir(dir); err != nil {
-		return fail(err)
+		return err
 	}
 	step := reporter(io.Stderr).Start("adopt: replaying " + filepath.ToSlash(dir) + " on a dev database")
 	want, err := replayDir(ctx, auth, dialect, url, dir)
 	step.Done()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	var cmp *diff.Comparison
 	check := func(ctx context.Context, q atlas.ExecQuerier) ([]string, error) {
@@ -117,13 +127,19 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 	})
 	step.Done()
 	if res != nil {
-		view.Baseline, view.BaselineName, view.History = res.Baseline, res.BaselineName, res.History
+		view.Baseline, view.BaselineName, view.History = orNull(res.Baseline), orNull(res.BaselineName), orNull(res.History)
 		view.Statements, view.Recorded = list(res.Statements), res.Recorded
 	}
 	if cmp != nil {
-		view.Differences = list(cmp.Differences)
+		for _, d := range cmp.Differences {
+			view.Differences = append(view.Differences, differenceJSON{Table: d.Table, Kind: d.Kind, Name: orNull(d.Name),
+				Database: orNull(d.Database), Migrations: orNull(d.Migrations), Action: d.Action, Text: d.String()})
+		}
 	}
 	if f.JSON {
+		if res == nil {
+			return err
+		}
 		return printResult(ctx, io.Stdout, view, err)
 	}
 	if cmp != nil {
@@ -135,13 +151,13 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 	switch {
 	case f.DryRun && len(view.Statements) > 0:
 		fmt.Fprintf(io.Stderr, "adopt: dry run: %s can be adopted: the %d statements above would run, then version %s (%s) would be recorded as the baseline in %s; nothing was written\n",
-			view.Database, len(view.Statements), view.Baseline, view.BaselineName, view.History)
+			view.Database, len(view.Statements), res.Baseline, res.BaselineName, res.History)
 	case f.DryRun:
 		fmt.Fprintf(io.Stderr, "adopt: dry run: %s matches %s: version %s (%s) would be recorded as the baseline in %s; nothing was written\n",
-			view.Database, view.Dir, view.Baseline, view.BaselineName, view.History)
+			view.Database, view.Dir, res.Baseline, res.BaselineName, res.History)
 	default:
 		fmt.Fprintf(io.Stderr, "adopt: recorded version %s (%s) as the baseline in %s: %s is now managed by Kernia; `kernia migrate` applies only the files after it\n",
-			view.Baseline, view.BaselineName, view.History, view.Database)
+			res.Baseline, res.BaselineName, res.History, view.Database)
 	}
 	return nil
 }

@@ -42,6 +42,6 @@ func checkClean(ctx context.Context, q querier, dialect, where string) error {
 	if len(tables) > shown {
 		list += ", …"
 	}
-	return fmt.Errorf("migrate: %s is not empty (tables %s) but has no migration history in %s: if its schema already matches the migrations up to some version, record that with --baseline VERSION (only later files are then applied); otherwise point the URL at an empty database",
+	return fmt.Errorf("migrate: %s is not empty (tables %s) but has no migration history in %s: if another tool (Better Auth's own migration) created it, `kernia adopt` compares it with the migrations and records the baseline when it matches; if you know its schema matches the migrations up to some version, record that with --baseline VERSION (only later files are then applied); otherwise point the URL at an empty database",
 		where, list, RevisionsTable)
 }
