@@ -132,6 +132,7 @@ func doInstall() (*peerInstall, string, error) {
 	start := time.Now()
 	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=warn")
 	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), nodeDirEnv(node)...)
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Run(); err != nil {
@@ -181,4 +182,24 @@ func runPeer(t *testing.T, in *peerInstall, input string) []byte {
 		t.Fatalf("node peer.mjs failed: %v (if the npm install in %s is damaged, delete that directory)\nstdout:\n%s", err, in.dir, stdout.String())
 	}
 	return stdout.Bytes()
+}
+
+// nodeDirEnv points node-gyp at the headers installed beside node (<prefix>/include/node, as
+// Debian's nodejs and the official tarballs ship them) unless npm_config_nodedir is set:
+// better-sqlite3 builds from source when no prebuilt binary can be downloaded, and node-gyp
+// otherwise downloads the headers from nodejs.org, which a machine that reaches only the npm
+// registry cannot (it waits until the test times out).
+func nodeDirEnv(node string) []string {
+	if os.Getenv("npm_config_nodedir") != "" {
+		return nil
+	}
+	bin, err := filepath.EvalSymlinks(node)
+	if err != nil {
+		return nil
+	}
+	prefix := filepath.Dir(filepath.Dir(bin))
+	if _, err := os.Stat(filepath.Join(prefix, "include", "node", "node_version.h")); err != nil {
+		return nil
+	}
+	return []string{"npm_config_nodedir=" + prefix}
 }
