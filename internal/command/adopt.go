@@ -195,8 +195,29 @@ func refusedError(db, dir string, refused []diff.Difference) error {
 // are in the error) and, in a dry run, the statements that would close them (a real run prints
 // each on stderr as it runs it).
 func printDifferences(io IO, c *diff.Comparison, view *adoptJSON) {
+	// The same spelling difference on many columns is one line.
+	type key struct{ table, kind, database, migrations string }
+	var order []key
+	names := map[key][]string{}
 	for _, d := range c.Same() {
-		fmt.Fprintf(io.Stdout, "same    %s\n", d)
+		k := key{kind: d.Kind, database: d.Database, migrations: d.Migrations}
+		if d.Name == "" || d.Kind != "column type" && d.Kind != "default" {
+			k.table = d.String() // not grouped
+		}
+		if _, ok := names[k]; !ok {
+			order = append(order, k)
+		}
+		names[k] = append(names[k], d.Table+"."+d.Name)
+	}
+	for _, k := range order {
+		switch n := names[k]; {
+		case k.table != "":
+			fmt.Fprintf(io.Stdout, "same    %s\n", k.table)
+		case len(n) == 1:
+			fmt.Fprintf(io.Stdout, "same    %s: %s (database: %s; migrations: %s)\n", n[0], k.kind, k.database, k.migrations)
+		default:
+			fmt.Fprintf(io.Stdout, "same    %s (database: %s; migrations: %s) in %d columns: %s\n", k.kind, k.database, k.migrations, len(n), strings.Join(n, ", "))
+		}
 	}
 	for _, d := range c.Closed() {
 		fmt.Fprintf(io.Stdout, "close   %s\n", d)

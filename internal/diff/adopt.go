@@ -29,7 +29,8 @@ import (
 //   - same: a spelling of the same thing, not a difference for Kernia (below);
 //   - close: a difference Kernia keeps on purpose against Better Auth's schema, which adoption
 //     closes without touching a row: a missing index (Kernia's extra lookup and unique
-//     indexes), an index under another name (renamed), an extra non-unique index (dropped),
+//     indexes), Kernia's own nullable columns (kerniaOnly: accounts.issuer), an index under
+//     another name (renamed), an extra non-unique index (dropped),
 //     on PostgreSQL an integer column Kernia declares bigint (widened) and a database default
 //     Kernia declares (set);
 //   - refuse: everything else (a missing or extra table or column, nullability, another type,
@@ -270,7 +271,12 @@ func (c *Comparison) table(dialect string, mt *atlas.ModifyTable) error {
 	for _, ch := range mt.Changes {
 		switch ch := ch.(type) {
 		case *atlas.AddColumn:
-			c.add(Difference{Table: name, Kind: "missing column", Name: ch.C.Name, Migrations: columnText(dialect, ch.C), Action: ActionRefuse})
+			d := Difference{Table: name, Kind: "missing column", Name: ch.C.Name, Migrations: columnText(dialect, ch.C), Action: ActionRefuse}
+			if slices.Contains(kerniaOnly[name], ch.C.Name) && ch.C.Type != nil && ch.C.Type.Null && ch.C.Default == nil {
+				d.Action = ActionClose
+				closing = append(closing, ch)
+			}
+			c.add(d)
 		case *atlas.DropColumn:
 			c.add(Difference{Table: name, Kind: "extra column", Name: ch.C.Name, Database: columnText(dialect, ch.C), Action: ActionRefuse})
 		case *atlas.ModifyColumn:
@@ -372,6 +378,12 @@ func (c *Comparison) table(dialect string, mt *atlas.ModifyTable) error {
 	}
 	return nil
 }
+
+// kerniaOnly are the columns Kernia has and Better Auth 1.7.25 does not (README, Data model:
+// accounts.issuer, kept nullable for databases migrated while Better Auth 1.7.0-1.7.2 required
+// it), by table in both namings: adoption adds them, nullable and without a default, which
+// touches no row. Any other missing column is refused.
+var kerniaOnly = map[string][]string{"accounts": {"issuer"}, "account": {"issuer"}}
 
 func orUnnamed(s string) string {
 	if s == "" {
