@@ -117,9 +117,21 @@ func TestAdoptBetterAuth(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			d := adopted[dialect]
 			before := catalog(t, d.dialect, d.url)
-			out, _, err := adopt(d, command.AdoptFlags{DryRun: true})
+			out, _, err := adopt(d, command.AdoptFlags{DryRun: true, JSON: true})
 			if err != nil {
 				t.Fatalf("adopt --dry-run: %v", err)
+			}
+			var dry map[string]any
+			if err := json.Unmarshal([]byte(out), &dry); err != nil {
+				t.Fatalf("adopt --dry-run --json: %v\n%s", err, out)
+			}
+			for _, k := range []string{"database", "dialect", "dir", "baseline", "baseline_name", "history_table"} {
+				if _, ok := dry[k].(string); !ok {
+					t.Errorf("adopt --dry-run --json: %s is %v, want a string", k, dry[k])
+				}
+			}
+			if st, _ := dry["statements"].([]any); len(st) == 0 || dry["dry_run"] != true || dry["recorded"] != false || dry["error"] != nil || len(dry["differences"].([]any)) == 0 {
+				t.Errorf("adopt --dry-run --json: %s", out)
 			}
 			if after := catalog(t, d.dialect, d.url); after != before {
 				t.Fatalf("adopt --dry-run changed the database:\n%s\nbefore:\n%s", after, before)

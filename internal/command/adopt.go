@@ -104,6 +104,9 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 		if err != nil {
 			return nil, err
 		}
+		if len(live.Tables) == 0 {
+			return nil, fmt.Errorf("adopt: %s has no tables, so there is nothing to adopt: run `kernia migrate` to create the schema", view.Database)
+		}
 		c, err := diff.Compare(dialect, drv, live, want)
 		if err != nil {
 			return nil, err

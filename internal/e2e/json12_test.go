@@ -119,6 +119,8 @@ func TestJSON12_EveryCommandsShapes(t *testing.T) {
 		"contributors": "array", "schema": "object", "migrations": "array", "problems": "array", "warnings": "array"}
 	statusShape := shape{"database": "string", "dialect": "string", "dir": "string", "current_version": "string",
 		"applied": "array", "pending": "array", "last_failure": "null", "problems": "array"}
+	adoptShape := shape{"database": "string", "dialect": "string", "dir": "string", "baseline": "string", "baseline_name": "string",
+		"history_table": "string", "differences": "array", "statements": "array", "recorded": "bool", "dry_run": "bool"}
 	only := func(s shape) shape {
 		out := shape{"error": "object"}
 		for k, v := range s {
@@ -164,6 +166,11 @@ func TestJSON12_EveryCommandsShapes(t *testing.T) {
 		{name: "status", args: []string{"status", "--json"}, want: statusShape, check: func(t *testing.T, obj map[string]any) {
 			checkShape(t, "applied[0]", first(t, obj, "applied"), shape{"version": "string", "description": "string", "name": "string", "type": "string", "applied_at": "string", "statements": "number", "duration_ns": "number"})
 		}},
+		{name: "adopt, a database with history", args: []string{"adopt", "--json"}, code: 1, want: only(adoptShape), check: func(t *testing.T, obj map[string]any) {
+			assert.Check(t, is.Contains(obj["error"].(map[string]any)["message"], "already has a migration history"))
+			assert.Check(t, obj["recorded"] == false)
+		}},
+		{name: "mage adopt, the database down", mage: true, args: []string{"adopt", "-json", "-url=" + down}, code: 1, want: only(nil)},
 		{name: "status, the database down", args: []string{"status", "--json", "--url", down}, code: 1, want: only(nil)},
 		{name: "status, bad usage", args: []string{"status", "--json", "--frob"}, code: 2, want: only(nil)},
 		{name: "an unknown command", args: []string{"frob", "--json"}, code: 2, want: only(nil)},
