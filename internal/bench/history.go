@@ -63,7 +63,8 @@ type historyTools struct {
 
 func buildHistoryTools(e *env) (*historyTools, error) {
 	bin := filepath.Join(e.dir, "bin")
-	t := &historyTools{kerniaApp: filepath.Join(bin, "kernia-app"), goose: filepath.Join(bin, "goose")}
+	// Not bin/goose: the migrate section writes its goose-format directories there.
+	t := &historyTools{kerniaApp: filepath.Join(bin, "kernia-app"), goose: filepath.Join(bin, "goose-cli")}
 	if err := os.MkdirAll(filepath.Join(e.dir, "cmd", "kernia-app"), 0o755); err != nil {
 		return nil, err
 	}
