@@ -32,8 +32,8 @@ type Config struct {
 	LoginUsers int
 	// LoginRuns is the number of runs of each migration strategy in the logins case.
 	LoginRuns int
-	// Only limits the run to one section: "generate", "loop", "migrate", "history", "indexes"
-	// or "logins" ("" runs all).
+	// Only limits the run to some sections, named and separated by commas: "generate",
+	// "loop", "migrate", "history", "indexes", "logins" ("" runs all).
 	Only string
 	// HistoryMax is the longest history of the history curve: 0 adds 10,000 applied files to
 	// 1, 10, 100 and 1,000 when the 1,000 point projects it under a minute; 10000 always adds
@@ -131,6 +131,26 @@ func timeAlternating(n int, reset, a, b func() error) (as, bs []time.Duration, e
 	return as, bs, nil
 }
 
+// sections are the parts of a run, in the order they run.
+var sections = []string{"generate", "loop", "migrate", "history", "indexes", "logins"}
+
+// parseOnly reads Config.Only: empty for every section, else section names separated by
+// commas.
+func parseOnly(only string) (map[string]bool, error) {
+	set := map[string]bool{}
+	if strings.TrimSpace(only) == "" {
+		return set, nil
+	}
+	for _, name := range strings.Split(only, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(sections, name) {
+			return nil, fmt.Errorf("bench: BENCH_ONLY=%q: %q is not a section: use one or more of %s, separated by commas (or leave it empty for all)", only, name, strings.Join(sections, ", "))
+		}
+		set[name] = true
+	}
+	return set, nil
+}
+
 // Run runs every benchmark and prints the report.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Runs <= 0 {
@@ -145,11 +165,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.LoginRuns <= 0 {
 		cfg.LoginRuns = 2
 	}
-	switch cfg.Only {
-	case "", "generate", "loop", "migrate", "history", "indexes", "logins":
-	default:
-		return fmt.Errorf("bench: BENCH_ONLY=%q is not a section: use generate, loop, migrate, history, indexes or logins (or leave it empty for all)", cfg.Only)
+	only, err := parseOnly(cfg.Only)
+	if err != nil {
+		return err
 	}
+	run := func(section string) bool { return len(only) == 0 || only[section] }
 	cpu := cpuModel()
 	fmt.Fprintf(cfg.Out, "kernia bench: %d CPUs (%s), %s %s/%s, medians of %d runs after a warm-up\n\n",
 		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.Runs)
@@ -158,13 +178,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer env.close()
-	if cfg.Only == "" || cfg.Only == "generate" {
+	if run("generate") {
 		gen, err := benchGenerate(ctx, env)
 		if err != nil {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		table(cfg.Out, "generate (dogfood configuration: core + every built-in plugin)", gen)
-	} else if cfg.Only != "logins" && cfg.Only != "history" && cfg.Only != "loop" { // they write their own migrations
+	} else if run("migrate") || run("indexes") { // they need the dogfood's migrations
 		dev, err := env.newDatabase(ctx)
 		if err != nil {
 			return err
@@ -174,7 +194,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	var goals []goal // issue 13's, printed at the end
-	if cfg.Only == "" || cfg.Only == "loop" {
+	if run("loop") {
 		loop, g, err := benchLoop(ctx, env)
 		if err != nil {
 			return fmt.Errorf("bench loop: %w", err)
@@ -182,14 +202,14 @@ func Run(ctx context.Context, cfg Config) error {
 		table(cfg.Out, "the user's loop (end to end, the commands a developer types, in rotation, each after its reset; CPU: user + system time of the command and the processes it waited for)", loop)
 		goals = append(goals, g...)
 	}
-	if cfg.Only == "" || cfg.Only == "migrate" {
+	if run("migrate") {
 		mig, err := benchMigrate(ctx, env)
 		if err != nil {
 			return fmt.Errorf("bench migrate: %w", err)
 		}
 		table(cfg.Out, "migrate (the same files)", mig)
 	}
-	if cfg.Only == "" || cfg.Only == "history" {
+	if run("history") {
 		hist, note, g, err := benchHistory(ctx, env)
 		if err != nil {
 			return fmt.Errorf("bench history: %w", err)
@@ -203,12 +223,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if len(goals) > 0 {
 		printGoals(cfg.Out, "issue 13's goals (ratios of this run's medians)", goals)
 	}
-	if cfg.Only == "" || cfg.Only == "indexes" {
+	if run("indexes") {
 		if err := printIndexes(ctx, env); err != nil {
 			return err
 		}
 	}
-	if cfg.Only == "" || cfg.Only == "logins" {
+	if run("logins") {
 		if err := benchLogins(ctx, env); err != nil {
 			return fmt.Errorf("bench logins: %w", err)
 		}

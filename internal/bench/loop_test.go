@@ -72,3 +72,30 @@ func TestTimeRotation(t *testing.T) {
 		t.Errorf("cpu of b %v, want two 2s", cpu[1])
 	}
 }
+
+func TestParseOnly(t *testing.T) {
+	for _, tc := range []struct {
+		only    string
+		want    []string
+		wantErr bool
+	}{
+		{"", nil, false},
+		{"logins", []string{"logins"}, false},
+		{"migrate, history", []string{"history", "migrate"}, false},
+		{"migrate,histroy", nil, true},
+	} {
+		got, err := parseOnly(tc.only)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("parseOnly(%q) error %v, want error %v", tc.only, err, tc.wantErr)
+			continue
+		}
+		var names []string
+		for name := range got {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("parseOnly(%q) = %v, want %v", tc.only, names, tc.want)
+		}
+	}
+}
