@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/migformat"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -84,6 +85,12 @@ type Options struct {
 	// MigrationsDir is the parent of the per-dialect migration directories (default
 	// ent/migrate/migrations).
 	MigrationsDir string
+	// MigrationFormat is the format generate writes migrations in: "atlas" (<version>_<name>.sql),
+	// "golang-migrate" (<version>_<name>.up.sql and .down.sql), "goose" (<version>_<name>.sql
+	// with -- +goose Up and Down sections) or "flyway" (V<version>__<name>.sql and U… undo
+	// files). Default: the format of the files already in the directories, else "atlas". A
+	// directory keeps its format: generate refuses to write another one into it.
+	MigrationFormat string
 	// Plugins are the enabled plugins, in the order their mixins apply.
 	Plugins []Plugin
 	// Schema renames tables and columns and adds fields, per entity name ("User",
@@ -265,6 +272,9 @@ func validScheme(s string) bool {
 
 func validate(o Options) error {
 	var errs []error
+	if _, err := migformat.Parse(o.MigrationFormat); err != nil {
+		errs = append(errs, fmt.Errorf("kernia: Options.MigrationFormat: %w", err))
+	}
 	for _, d := range o.Dialects {
 		if d != SQLite && d != Postgres {
 			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q or %q)", d, SQLite, Postgres))

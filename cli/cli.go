@@ -63,7 +63,7 @@ var commands = []cmd{
 	{
 		name:    "generate",
 		summary: "compose core and plugin schemas, run Ent codegen, write a migration for what changed",
-		usage:   "kernia generate [--name NAME] [--output DIR] [--dry-run | --check] [--allow-destructive] [--json]",
+		usage:   "kernia generate [--name NAME] [--output DIR] [--format atlas|golang-migrate|goose|flyway] [--dry-run | --check] [--allow-destructive] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.GenerateFlags
 			var output string
@@ -72,6 +72,7 @@ var commands = []cmd{
 			fs.BoolVar(&f.DryRun, "dry-run", false, "print the SQL, write nothing")
 			fs.BoolVar(&f.Check, "check", false, "write nothing; exit 1 and show what would change if anything would")
 			fs.BoolVar(&f.AllowDestructive, "allow-destructive", false, "allow migrations that drop tables or columns")
+			fs.StringVar(&f.Format, "format", "", "migration format: atlas, golang-migrate, goose or flyway (default Options.MigrationFormat, else the directory's, else atlas)")
 			fs.BoolVar(&f.JSON, "json", false, "print the result as JSON on stdout")
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error {
 				if output != "" {

@@ -27,7 +27,7 @@ import (
 )
 
 // Generate composes core and plugin schemas, runs Ent codegen and writes a migration for what changed.
-func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive, json *bool) error {
+func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive, json *bool, format *string) error {
 	ctx, stop := sigintCause(ctx)
 	defer stop()
 	return run(ctx, "generate", deref(json), func(auth *kernia.Auth, io command.IO) error {
@@ -36,6 +36,7 @@ func Generate(ctx context.Context, name *string, dryRun, check, allowDestructive
 			DryRun:           deref(dryRun),
 			Check:            deref(check),
 			AllowDestructive: deref(allowDestructive),
+			Format:           deref(format),
 			JSON:             deref(json),
 		}, io)
 	})

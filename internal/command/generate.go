@@ -8,6 +8,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/generator"
+	"github.com/kernia/kernia/internal/migformat"
 )
 
 // GenerateFlags are the flags of generate.
@@ -16,7 +17,9 @@ type GenerateFlags struct {
 	DryRun           bool
 	Check            bool
 	AllowDestructive bool
-	JSON             bool
+	// Format is --format: the migration format (see kernia.Options.MigrationFormat).
+	Format string
+	JSON   bool
 }
 
 // Generate composes the schema, runs Ent codegen and writes one migration per dialect for
@@ -29,6 +32,9 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 	if err := generator.CheckName(f.Name); err != nil {
 		return &UsageError{Err: err}
 	}
+	if _, err := migformat.Parse(f.Format); err != nil {
+		return &UsageError{Err: fmt.Errorf("generate: --format: %w", err)}
+	}
 	warnDialects(out.Stderr, auth)
 	progress := reporter(out.Stderr)
 	step := progress.Start("generate: " + generateStep(auth))
@@ -37,6 +43,7 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 		DryRun:           f.DryRun,
 		Check:            f.Check,
 		AllowDestructive: f.AllowDestructive,
+		Format:           f.Format,
 		Log:              out.Stderr,
 		Step: func(what string) func() {
 			return progress.Start("generate: " + what).Done

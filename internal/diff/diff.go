@@ -7,6 +7,7 @@
 package diff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	entschema "entgo.io/ent/dialect/sql/schema"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/migformat"
 	"github.com/kernia/kernia/internal/migration"
 )
 
@@ -52,6 +54,9 @@ type Options struct {
 	AllowDestructive bool
 	// Renames are the tables and columns renamed since the committed schema (rename.go).
 	Renames Renames
+	// Format is the directory's format (internal/migformat); empty: the format of the files
+	// already in Dir, else Atlas's. A directory holding files of another format is refused.
+	Format migformat.Format
 }
 
 // Result is the planned migration.
@@ -72,7 +77,7 @@ type Result struct {
 
 // File is a new migration file.
 type File struct {
-	// Name is the file's name, <version>_<name>.sql.
+	// Name is the file's name (Atlas: <version>_<name>.sql; see FormatOutput for the others).
 	Name string
 	// SQL is the file's content.
 	SQL []byte
@@ -84,10 +89,11 @@ var ErrDestructive = errors.New("destructive change")
 
 // Diff plans the migration from the state of the directory to opts.Tables.
 func Diff(ctx context.Context, opts Options) (*Result, error) {
-	dir, files, err := readDir(opts.Dir)
+	d, err := readFormatDir(opts.Dir, opts.Format)
 	if err != nil {
 		return nil, err
 	}
+	dir, files := d.dir, d.files
 	current, desired, err := states(ctx, opts, dir)
 	if err != nil {
 		return nil, err
@@ -124,6 +130,9 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.format != migformat.Atlas {
+		return formatted(ctx, opts, drv, d, plans, version, res, header(opts, changes, files, res.Destructive))
+	}
 	all := slices.Clone(files)
 	for i, p := range plans {
 		plan := p.plan
@@ -157,24 +166,65 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 // readDir opens the migration directory (an empty one when it does not exist yet) and checks
 // it against atlas.sum.
 func readDir(path string) (migrate.Dir, []migrate.File, error) {
+	d, err := readFormatDir(path, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.dir, d.files, nil
+}
+
+// formatDir is a migration directory as the diff reads it.
+type formatDir struct {
+	// dir replays the up migrations; files are they, in order, as Atlas files.
+	dir   migrate.Dir
+	files []migrate.File
+	// physical are the directory's *.sql files in name order (downs too), which atlas.sum covers.
+	physical []migrate.File
+	format   migformat.Format
+}
+
+// readFormatDir is readDir for a directory of format want ("" for the format of its files, else
+// Atlas's). Files of another format than want are refused: a directory keeps its format.
+func readFormatDir(path string, want migformat.Format) (*formatDir, error) {
+	d := &formatDir{dir: &migrate.MemDir{}, format: cmp.Or(want, migformat.Atlas)}
 	if _, err := os.Stat(path); os.IsNotExist(err) {
-		return &migrate.MemDir{}, nil, nil
+		return d, nil
 	}
 	if err := migration.CheckEntries(path); err != nil {
-		return nil, nil, fmt.Errorf("diff: %w", err)
+		return nil, fmt.Errorf("diff: %w", err)
 	}
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("diff: migration directory: %w", err)
+		return nil, fmt.Errorf("diff: migration directory: %w", err)
 	}
 	if err := migrate.Validate(dir); err != nil {
-		return nil, nil, fmt.Errorf("diff: migration directory %s does not match its atlas.sum (%v): restore the edited files, or run `kernia hash` after a deliberate edit", path, err)
+		return nil, fmt.Errorf("diff: migration directory %s does not match its atlas.sum (%v): restore the edited files, or run `kernia hash` after a deliberate edit", path, err)
 	}
-	files, err := dir.Files()
+	if d.physical, err = dir.Files(); err != nil {
+		return nil, fmt.Errorf("diff: read %s: %w", path, err)
+	}
+	has, err := migration.DirFormat(path, d.physical)
 	if err != nil {
-		return nil, nil, fmt.Errorf("diff: read %s: %w", path, err)
+		return nil, fmt.Errorf("diff: %w", err)
 	}
-	return dir, files, nil
+	switch {
+	case has == "":
+	case want != "" && has != want:
+		return nil, fmt.Errorf("diff: migration directory %s holds %s files, but the migration format is %s: a directory keeps its format; set Options.MigrationFormat (or generate --format) to %q, or start the new format in another directory (Options.MigrationsDir) on a fresh database", path, has, want, has)
+	default:
+		d.format = has
+	}
+	if d.format == migformat.Atlas {
+		d.dir, d.files = dir, d.physical
+		return d, nil
+	}
+	if d.files, err = migformat.Logical(d.format, d.physical); err != nil {
+		return nil, fmt.Errorf("diff: migration directory %s (%s format): %w", path, d.format, err)
+	}
+	if d.dir, err = migformat.NewDir(d.files); err != nil {
+		return nil, fmt.Errorf("diff: migration directory %s: %w", path, err)
+	}
+	return d, nil
 }
 
 func entDialect(d string) string {

@@ -11,6 +11,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	atlas "ariga.io/atlas/sql/schema"
 
+	"github.com/kernia/kernia/internal/migformat"
 	"github.com/kernia/kernia/internal/migration"
 )
 
@@ -297,6 +298,14 @@ func NextVersion(now func() time.Time, dirs ...string) (string, error) {
 		files, err := dir.Files()
 		if err != nil {
 			return "", fmt.Errorf("diff: read %s: %w", d, err)
+		}
+		// The versions of a directory of another format are its up migrations'.
+		format, err := migration.DirFormat(d, files)
+		if err != nil {
+			return "", fmt.Errorf("diff: %w", err)
+		}
+		if files, err = migformat.Logical(format, files); err != nil {
+			return "", fmt.Errorf("diff: migration directory %s (%s format): %w", d, format, err)
 		}
 		all = append(all, files...)
 	}

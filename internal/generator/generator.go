@@ -28,6 +28,7 @@ import (
 	"github.com/kernia/kernia/internal/compose"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/filetx"
+	"github.com/kernia/kernia/internal/migformat"
 )
 
 // Paths of the generated tree, relative to the module root.
@@ -59,8 +60,33 @@ type Options struct {
 	Step func(what string) (done func())
 	// LockWait bounds the wait for another generate in the module (default DefaultLockWait).
 	LockWait time.Duration
+	// Format is the migration format generate --format asks for (empty: Options.MigrationFormat,
+	// else the directory's, else Atlas's). A format that disagrees with a non-empty
+	// Options.MigrationFormat is refused: the option is the committed configuration.
+	Format string
 	// renames are the renames since the committed schema, which Run derives (compose.Renames).
 	renames diff.Renames
+	// format is the resolved migration format (MigrationFormat).
+	format migformat.Format
+}
+
+// MigrationFormat resolves the format generate writes: flag (generate --format) and
+// Options.MigrationFormat go through one validator (migformat.Parse); a flag that disagrees
+// with the option is refused, since the option is what a teammate's clone and CI generate
+// with. Empty: the directory's own format, else Atlas's.
+func MigrationFormat(auth *kernia.Auth, flag string) (migformat.Format, error) {
+	f, err := migformat.Parse(flag)
+	if err != nil {
+		return "", fmt.Errorf("generate: --format: %w", err)
+	}
+	o, err := migformat.Parse(auth.Options().MigrationFormat)
+	if err != nil {
+		return "", fmt.Errorf("generate: Options.MigrationFormat: %w", err)
+	}
+	if f != "" && o != "" && f != o {
+		return "", fmt.Errorf("generate: --format %s disagrees with Options.MigrationFormat %q: the option is the committed configuration that every clone and CI generate with; change it (auth/auth.go) instead of passing --format, or drop the flag", f, o)
+	}
+	return cmp.Or(f, o), nil
 }
 
 // Migration is a migration file planned for one dialect.
@@ -117,6 +143,11 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err := CheckName(opts.Name); err != nil {
 		return nil, err
 	}
+	format, err := MigrationFormat(auth, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	opts.format = format
 	lock, err := acquireLock(ctx, log, cmp.Or(opts.LockWait, DefaultLockWait))
 	if err != nil {
 		return nil, err
@@ -389,6 +420,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 		Owners:           shared.Owners,
 		AllowDestructive: opts.AllowDestructive,
 		Renames:          opts.renames,
+		Format:           opts.format,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)

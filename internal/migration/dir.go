@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia/internal/migformat"
 )
 
 // VerifyDir opens the Atlas migration directory at path and checks it against its atlas.sum: a
@@ -35,6 +37,8 @@ type loadedDir struct {
 	dir   migrate.Dir
 	files []migrate.File
 	sum   migrate.HashFile
+	// format is the directory's format; files and sum are its up migrations as Atlas files.
+	format migformat.Format
 }
 
 // loadDir is VerifyDir returning what it read.
@@ -83,10 +87,45 @@ func readDir(path string, names []string) (*loadedDir, error) {
 			return nil, err
 		}
 	}
+	if err := d.logical(path); err != nil {
+		return nil, err
+	}
 	if err := checkVersions(d.files, path); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// logical turns the files of a directory of another format than Atlas's (migformat.Detect)
+// into its up migrations as Atlas files (migformat.Logical), and sum into theirs: atlas.sum
+// covers every *.sql file of the directory (downs too), and each revision records the hash of
+// its up migration, so an edit of a down file needs `kernia hash` but is no edit of an applied
+// migration.
+func (d *loadedDir) logical(path string) error {
+	var err error
+	d.format, d.files, d.sum, err = logicalFiles(path, d.files, d.sum)
+	return err
+}
+
+// logicalFiles is loadedDir.logical on files and their sum.
+func logicalFiles(path string, files []migrate.File, sum migrate.HashFile) (migformat.Format, []migrate.File, migrate.HashFile, error) {
+	byName := make(map[string][]byte, len(files))
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i], byName[f.Name()] = f.Name(), f.Bytes()
+	}
+	format, err := migformat.Detect(names, func(n string) ([]byte, error) { return byName[n], nil })
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("migrate: migration directory %s: %w", path, err)
+	}
+	if format == migformat.Atlas || format == "" {
+		return format, files, sum, nil
+	}
+	logical, err := migformat.Logical(format, files)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("migrate: migration directory %s (%s format): %w", path, format, err)
+	}
+	return format, logical, hashFile(logical), nil
 }
 
 // checkVersions refuses two files of dir sharing a version.
@@ -106,7 +145,8 @@ func checkVersions(files []migrate.File, dir string) error {
 // binary; name says which in messages): it reads the *.sql files in name order, as Atlas's
 // local directory lists them, and atlas.sum once, hashes the files once, and refuses what
 // migrate.Validate refuses (migrate.ErrChecksumNotFound, migrate.ErrChecksumMismatch, a
-// malformed atlas.sum) and two files sharing a version.
+// malformed atlas.sum) and two files sharing a version. The files of a directory of another
+// format are returned as its up migrations in Atlas's form (migformat.Logical), with their sum.
 func VerifyFS(fsys fs.FS, name string) ([]migrate.File, migrate.HashFile, error) {
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
@@ -138,6 +178,10 @@ func VerifyFS(fsys fs.FS, name string) ([]migrate.File, migrate.HashFile, error)
 		if recorded.Sum() != sum.Sum() {
 			return nil, nil, migrate.ErrChecksumMismatch
 		}
+	}
+	_, files, sum, err = logicalFiles(name, files, sum)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := checkVersions(files, name); err != nil {
 		return nil, nil, err
@@ -365,7 +409,7 @@ func scan(dialect string, f migrate.File) ([]*migrate.Stmt, error) {
 
 // noTx reports whether f asks to run without a transaction (`-- atlas:txmode none`).
 func noTx(f migrate.File) bool {
-	lf, ok := f.(*migrate.LocalFile)
+	lf, ok := f.(interface{ Directive(string) []string }) // *migrate.LocalFile, *migformat.File
 	if !ok {
 		return false
 	}
@@ -375,4 +419,11 @@ func noTx(f migrate.File) bool {
 		}
 	}
 	return false
+}
+
+// DirFormat returns the format of the migration directory at path from its *.sql files (in
+// name order, as Atlas's LocalDir lists them): migformat.Detect, or "" when it has none.
+func DirFormat(path string, files []migrate.File) (migformat.Format, error) {
+	format, _, _, err := logicalFiles(path, files, nil)
+	return format, err
 }

@@ -9,6 +9,10 @@
 // CLI finished after a failed attempt is judged as Atlas judges it: see finishedElsewhere), and
 // runs each pending file in a transaction where the dialect allows.
 //
+// A directory of another format (golang-migrate, goose, Flyway: internal/migformat, told from
+// its files) is verified by its atlas.sum over every *.sql file, then read as its up
+// migrations in Atlas's form: the history rules, hashes and transaction modes are the same.
+//
 // PostgreSQL: an advisory lock (key PostgresLockKey, the key the Atlas CLI uses) held by a
 // transaction that stays open for the run on a connection no file runs on. Each file runs on a
 // new connection of its own, in its own transaction, with its session reset before it commits;

@@ -125,6 +125,9 @@ func StatusWith(ctx context.Context, rawURL, dirPath string, opts StatusOptions)
 		if files, sum, err = migrationFiles(ld); err != nil {
 			return nil, err
 		}
+		if _, files, sum, err = logicalFiles(dirPath, files, sum); err != nil {
+			return nil, err
+		}
 	}
 	u, err := database.Parse(rawURL)
 	if err != nil {
