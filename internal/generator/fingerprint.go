@@ -30,6 +30,8 @@ type inputs struct {
 	rendered      []compose.File
 	dialects      []string
 	migrationsDir string
+	// format is the migration format asked for (empty: the directory's own).
+	format string
 }
 
 // buildVersions describes the Kernia, Ent and Atlas versions of the running binary. A
@@ -78,6 +80,9 @@ func (in inputs) fingerprint() (string, error) {
 		}
 	}
 	put("kernia-generate-1", in.module, buildVersions(), in.migrationsDir)
+	if in.format != "" {
+		put("format", in.format) // only when set: a run without a format keeps its cache
+	}
 	b, err := json.Marshal(in.schemas)
 	if err != nil {
 		return "", fmt.Errorf("generate: fingerprint: %w", err)

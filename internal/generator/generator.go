@@ -186,7 +186,7 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err != nil {
 		return nil, err
 	}
-	in := inputs{module: module, schemas: schemas, rendered: rendered, dialects: dialects, migrationsDir: auth.MigrationsDir()}
+	in := inputs{module: module, schemas: schemas, rendered: rendered, dialects: dialects, migrationsDir: auth.MigrationsDir(), format: string(opts.format)}
 	fp, err := in.fingerprint()
 	if err != nil {
 		return nil, err
