@@ -30,6 +30,8 @@ type env struct {
 	server    *sql.DB
 	databases []string
 	kernia    string // the real kernia binary, once kerniaBinary built it
+	// kerniaEnv gives the kernia binary a loader cache of its own (see kerniaBinary).
+	kerniaEnv []string
 }
 
 // kerniaBinary builds the real `kernia` command (cmd/kernia at this checkout, as `go tool
@@ -43,8 +45,29 @@ func (e *env) kerniaBinary() (string, error) {
 	if err := e.run(nil, "go", "build", "-o", bin, "github.com/kernia/kernia/cmd/kernia"); err != nil {
 		return "", err
 	}
+	if _, err := e.loaderCache(); err != nil {
+		return "", err
+	}
 	e.kernia = bin
 	return bin, nil
+}
+
+// loaderCache returns (and keeps in kerniaEnv) the environment that gives the bench's kernia
+// commands a loader cache of their own. The loader keeps its binaries in the user cache
+// directory, at most loader.CacheKeep of them across every module the user runs kernia in: on
+// a machine where other work runs kernia in many modules (tests), the bench's loader binary
+// would be evicted between its warm-up and a timed run, which then relinks it. The cache is
+// moved with XDG_CACHE_HOME, Go's build cache kept where it was (GOCACHE).
+func (e *env) loaderCache() ([]string, error) {
+	if e.kerniaEnv != nil {
+		return e.kerniaEnv, nil
+	}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOCACHE: %w", err)
+	}
+	e.kerniaEnv = []string{"XDG_CACHE_HOME=" + filepath.Join(e.dir, "bin", "cache"), "GOCACHE=" + strings.TrimSpace(string(out))}
+	return e.kerniaEnv, nil
 }
 
 const benchAuth = `package auth

@@ -141,7 +141,7 @@ func historyDirs(root string, n int) (kernia, kernia1, goose, goose1 string, err
 func (e *env) exec(bin string, args ...string) error {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = e.dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod"), e.kerniaEnv...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

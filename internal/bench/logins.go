@@ -210,10 +210,10 @@ type loginRun struct {
 // module, and returns its output lines, each timestamped as it arrived, with the window in
 // which it applied files: from the first file's start (its "applied <file>: … in <d>" line
 // less d) to the last file's line.
-func runKerniaMigrate(ctx context.Context, bin, moduleDir, url, dir string) (migrationLog, error) {
+func runKerniaMigrate(ctx context.Context, bin, moduleDir string, env []string, url, dir string) (migrationLog, error) {
 	cmd := exec.CommandContext(ctx, bin, "migrate", "--url", url, "--dir", dir)
 	cmd.Dir = moduleDir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod"), env...)
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -297,7 +297,7 @@ func benchLogins(ctx context.Context, e *env) error {
 	}
 	strategies := []loginStrategy{
 		{name: "kernia migrate", migrate: func(ctx context.Context, url string) (migrationLog, error) {
-			return runKerniaMigrate(ctx, bin, e.dir, url, afterDir)
+			return runKerniaMigrate(ctx, bin, e.dir, e.kerniaEnv, url, afterDir)
 		}},
 		{name: "naive (Atlas's plan, one transaction)", migrate: func(ctx context.Context, url string) (migrationLog, error) {
 			return migrationLog{}, applyInOneTransaction(ctx, url, naiveStmts)

@@ -140,9 +140,14 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		return nil, nil, err
 	}
 	// Each module keeps its own Mage binary (Mage's cache is per user otherwise, shared with
-	// every other checkout of the same magefile text).
-	userEnv := []string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}
-	dogEnv := []string{"KERNIA_DEV_URL=" + dogDev, "MAGEFILE_CACHE=" + filepath.Join(e.dir, "bin", "magefile")}
+	// every other checkout of the same magefile text),
+	// and the loader binaries get a cache of their own (env.loaderCache).
+	cache, err := e.loaderCache()
+	if err != nil {
+		return nil, nil, err
+	}
+	userEnv := append([]string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}, cache...)
+	dogEnv := append([]string{"KERNIA_DEV_URL=" + dogDev, "MAGEFILE_CACHE=" + filepath.Join(e.dir, "bin", "magefile")}, cache...)
 
 	kerniaGen := func(dir string, env []string) func() (time.Duration, error) {
 		return func() (time.Duration, error) { return runIn(dir, env, "go", "tool", "kernia", "generate") }
