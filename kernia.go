@@ -96,12 +96,45 @@ type Options struct {
 	// Schema renames tables and columns and adds fields, per entity name ("User",
 	// "TwoFactor"): Better Auth's modelName, fields and additionalFields.
 	Schema map[string]EntitySchema
+	// Naming chooses the base names of every table and column, core and plugins alike:
+	// SnakeCase (the default: users, email_verified) or BetterAuthNames (Better Auth 1.7's
+	// default names: user, emailVerified), so a Better Auth server shares the database with
+	// no modelName or fields mapping. Schema's Table and Columns rename on top of these base
+	// names. Switching it on a generated schema renames every table and column in the next
+	// migration (its rows kept), never a drop and an add. The generated client's Go names
+	// (ent.User, SetEmailVerified) are the same in both.
+	Naming Naming
 	// DatabaseRateLimit adds the core RateLimit entity (table rate_limits: key unique, count,
 	// last_request in Unix milliseconds), where the rate limiter keeps its counters: Better
 	// Auth's rateLimit with storage "database". Off by default (Better Auth's default storage
 	// is memory, which needs no table); turning it off again drops the table, which generate
 	// refuses without --allow-destructive. Options.Schema["RateLimit"] renames it.
 	DatabaseRateLimit bool
+}
+
+// Naming is how an instance names its tables and columns (Options.Naming).
+type Naming int
+
+const (
+	// SnakeCase names tables by the plural snake_case of the entity (users, two_factors) and
+	// columns by the snake_case field name (email_verified, user_id). The default.
+	SnakeCase Naming = iota
+	// BetterAuthNames names tables and columns exactly as Better Auth 1.7 does by default: a
+	// table is the entity's Better Auth model name (user, session, twoFactor, apikey, jwks;
+	// Entity.Model), a column the lowerCamelCase of its field name (emailVerified, userId) or
+	// the name its field's core.ModelField annotation gives (passkey's credentialID).
+	BetterAuthNames
+)
+
+// String returns the Go spelling of the naming mode ("kernia.SnakeCase").
+func (n Naming) String() string {
+	switch n {
+	case SnakeCase:
+		return "kernia.SnakeCase"
+	case BetterAuthNames:
+		return "kernia.BetterAuthNames"
+	}
+	return fmt.Sprintf("kernia.Naming(%d)", int(n))
 }
 
 // Auth is a configured auth instance. Build it with New.
@@ -279,6 +312,9 @@ func validate(o Options) error {
 		if d != SQLite && d != Postgres {
 			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q or %q)", d, SQLite, Postgres))
 		}
+	}
+	if o.Naming != SnakeCase && o.Naming != BetterAuthNames {
+		errs = append(errs, fmt.Errorf("kernia: Options.Naming: unknown naming mode %d (want kernia.SnakeCase or kernia.BetterAuthNames)", int(o.Naming)))
 	}
 	for _, entity := range slices.Sorted(maps.Keys(o.Schema)) {
 		errs = append(errs, o.Schema[entity].validate(entity)...)

@@ -27,6 +27,11 @@ type Entity struct {
 	Name string
 	// Mixin holds the entity's fields, edges and indexes.
 	Mixin ent.Mixin
+	// Model is the entity's Better Auth model name, its table under Options.Naming
+	// BetterAuthNames (apikey for APIKey, jwks for JSONWebKey). Default: the Name with its
+	// leading upper-case letters lower-cased, but for the last one when a lower-case letter
+	// follows it (TwoFactor: twoFactor, SSOProvider: ssoProvider, SCIMUser: scimUser).
+	Model string
 }
 
 // Extension adds a mixin to an entity owned by the core or another plugin.

@@ -10,6 +10,10 @@ import (
 
 // EntitySchema customizes one entity's table, as Better Auth's modelName, fields and
 // additionalFields do. Options.Schema holds one per entity name ("User", "TwoFactor").
+//
+// Options.Naming gives every table and column its base name; Table and Columns rename on top
+// of it, whatever the mode (under BetterAuthNames, {"email_verified": "verified"} names the
+// column verified instead of emailVerified).
 type EntitySchema struct {
 	// Table renames the table (Better Auth's modelName), e.g. "app_users". Changing it on a
 	// schema already generated renames the table in the next migration (ALTER TABLE … RENAME
@@ -48,7 +52,9 @@ const DefaultNow = "now"
 
 // Field is an additional field of an entity.
 type Field struct {
-	// Name is the snake_case field and column name.
+	// Name is the snake_case field name; the column is Name under Options.Naming SnakeCase,
+	// its lowerCamelCase under BetterAuthNames (joined_at: joinedAt), as Better Auth's
+	// additionalFields are.
 	Name string
 	// Type is the field's type.
 	Type FieldType
@@ -63,18 +69,33 @@ type Field struct {
 	Default any
 }
 
-var identifierRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+var (
+	identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	fieldNameRE  = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+)
 
-// ValidIdentifier reports whether s can name a table or column: lower-case snake_case,
-// starting with a letter or underscore, at most 63 bytes (PostgreSQL's limit).
+// IdentifierRule describes what ValidIdentifier accepts, for error messages.
+const IdentifierRule = "ASCII letters, digits and underscores, starting with a letter or underscore, at most 63 bytes"
+
+// ValidIdentifier reports whether s can name a table or column: ASCII letters, digits and
+// underscores, starting with a letter or underscore, at most 63 bytes (PostgreSQL's limit).
+// Upper case is allowed (Better Auth's names are camelCase: emailVerified, twoFactor): the
+// generated SQL and the generated client quote every identifier, so PostgreSQL keeps the case.
+// Two names that differ only in case are refused when they would share a namespace, because
+// SQLite compares identifiers without case.
 func ValidIdentifier(s string) bool { return len(s) <= 63 && identifierRE.MatchString(s) }
+
+// validFieldName reports whether s can name an additional field: lower-case snake_case, at
+// most 63 bytes. The Ent field name gives the Go names (SetJoinedAt) and, through
+// Options.Naming, the column name.
+func validFieldName(s string) bool { return len(s) <= 63 && fieldNameRE.MatchString(s) }
 
 func (s EntitySchema) validate(entity string) []error {
 	var errs []error
 	where := "kernia: Options.Schema[" + entity + "]"
 	switch {
 	case s.Table != "" && !ValidIdentifier(s.Table):
-		errs = append(errs, fmt.Errorf("%s.Table: %q is not a valid table name (lower-case snake_case, at most 63 bytes)", where, s.Table))
+		errs = append(errs, fmt.Errorf("%s.Table: %q is not a valid table name (%s)", where, s.Table, IdentifierRule))
 	case strings.HasPrefix(strings.ToLower(s.Table), "sqlite_"):
 		errs = append(errs, fmt.Errorf("%s.Table: %q is reserved: SQLite reserves names starting with sqlite_ for its own tables; choose another name", where, s.Table))
 	case s.Table == "atlas_schema_revisions":
@@ -82,7 +103,7 @@ func (s EntitySchema) validate(entity string) []error {
 	}
 	for _, field := range slices.Sorted(maps.Keys(s.Columns)) {
 		if col := s.Columns[field]; !ValidIdentifier(col) {
-			errs = append(errs, fmt.Errorf("%s.Columns[%s]: %q is not a valid column name (lower-case snake_case, at most 63 bytes)", where, field, col))
+			errs = append(errs, fmt.Errorf("%s.Columns[%s]: %q is not a valid column name (%s)", where, field, col, IdentifierRule))
 		}
 	}
 	for i, f := range s.Fields {
@@ -94,7 +115,7 @@ func (s EntitySchema) validate(entity string) []error {
 }
 
 func (f Field) validate() error {
-	if !ValidIdentifier(f.Name) {
+	if !validFieldName(f.Name) {
 		return fmt.Errorf("%q is not a valid field name (lower-case snake_case, at most 63 bytes)", f.Name)
 	}
 	var ok bool

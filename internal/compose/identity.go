@@ -140,7 +140,9 @@ func ReadIdentities(dir string) ([]Identity, error) {
 //
 // It refuses, naming the columns and the fix: a rename onto a column or table the committed
 // schema has for another field or entity (dropped or renamed in the same change), which
-// includes rename chains and swaps; and a rename of a column a plugin contributes.
+// includes rename chains and swaps; and a rename of a column a plugin contributes, unless it is
+// the rename a switch of Options.Naming makes (from the field's base name in one mode to its
+// base name in the other).
 func (p *Plan) Renames(prev []Identity) (Renames, error) {
 	r := Renames{Tables: map[string]string{}, Columns: map[string]map[string]string{}}
 	prevByEntity := map[string]Identity{}
@@ -182,7 +184,12 @@ func (p *Plan) Renames(prev []Identity) (Renames, error) {
 			if !ok || was.Name == c.Name {
 				continue
 			}
-			if c.Contributor != kernia.Core && c.Contributor != Options {
+			// Switching Options.Naming renames a plugin's column from one base name to the
+			// other: the plugin's queries go through the generated client, which follows it.
+			base := e.bases[c.Field]
+			namingSwitch := base.snake != base.camel &&
+				(was.Name == base.snake && c.Name == base.camel || was.Name == base.camel && c.Name == base.snake)
+			if c.Contributor != kernia.Core && c.Contributor != Options && !namingSwitch {
 				errs = append(errs, fmt.Sprintf("renaming column %s.%s to %s: plugin %s owns field %s.%s, and the plugin's code and queries expect its column where it is; keep Options.Schema[%s].Columns[%q] = %q",
 					e.Table, was.Name, c.Name, c.Contributor, e.Name, c.Field, e.Name, c.Field, was.Name))
 				continue

@@ -106,12 +106,15 @@ func checkDerived(tables []*entschema.Table) error {
 	slices.SortFunc(tables, func(a, b *entschema.Table) int { return cmp.Compare(a.Name, b.Name) })
 	var errs []error
 	seen := map[string]relation{}
+	// Keyed without case: SQLite compares identifiers without case (PostgreSQL, quoted, does
+	// not), so names that differ only in case collide on one of the dialects.
 	claim := func(r relation) {
-		if prev, ok := seen[r.name]; ok {
-			errs = append(errs, fmt.Errorf("compose: the %s and the %s are both named %q, and the database keeps one namespace for them: rename one of the tables or columns (Options.Schema)", prev.what, r.what, r.name))
+		key := strings.ToLower(r.name)
+		if prev, ok := seen[key]; ok {
+			errs = append(errs, fmt.Errorf("compose: the %s and the %s are both named %q, and the database keeps one namespace for them (SQLite compares names without case): rename one of the tables or columns (Options.Schema)", prev.what, r.what, r.name))
 			return
 		}
-		seen[r.name] = r
+		seen[key] = r
 	}
 	for _, t := range tables {
 		claim(relation{name: t.Name, what: "table " + t.Name})
@@ -153,11 +156,11 @@ func checkDerived(tables []*entschema.Table) error {
 		for _, fk := range t.ForeignKeys {
 			name := symbol(fk.Symbol)
 			r := relation{name: name, what: fmt.Sprintf("foreign key %s of table %s (columns %s)", fk.Symbol, t.Name, columnNames(fk.Columns))}
-			if prev, ok := fks[name]; ok {
+			if prev, ok := fks[strings.ToLower(name)]; ok {
 				errs = append(errs, fmt.Errorf("compose: the %s and the %s are both named %q: rename one of the tables (Options.Schema)", prev.what, r.what, name))
 				continue
 			}
-			fks[name] = r
+			fks[strings.ToLower(name)] = r
 		}
 	}
 	return errors.Join(errs...)

@@ -45,11 +45,17 @@ type Entity struct {
 	Mixins []Mixin
 	// Columns are the entity's columns in mixin order, each with its contributor.
 	Columns []Column
+	// bases holds, per field, its base column name in each naming mode.
+	bases map[string]baseNames
 }
 
+// baseNames are a field's base column names: under kernia.SnakeCase and under
+// kernia.BetterAuthNames, before Options.Schema renames.
+type baseNames struct{ snake, camel string }
+
 // Mixin is one contribution to an entity: a plugin's or the core's mixin type, rendered as
-// pkg.Type{} (wrapped in options.Rename when Options.Schema renames its columns), or the
-// additional fields of Options.Schema.
+// pkg.Type{}, or the additional fields of Options.Schema, wrapped in options.Rename when
+// Options.Naming or Options.Schema renames its columns.
 type Mixin struct {
 	// Contributor is kernia.Core, a plugin id, or Options for additional fields.
 	Contributor string
@@ -57,7 +63,8 @@ type Mixin struct {
 	ImportPath, Package string
 	// Type is the mixin's type name ("" for additional fields).
 	Type string
-	// Columns renames the mixin's fields: field name → column name.
+	// Columns renames the mixin's fields: field name → column name (Options.Naming's base
+	// names, then Options.Schema's renames).
 	Columns map[string]string
 	// Fields are the additional fields (Contributor Options only).
 	Fields []kernia.Field
@@ -69,13 +76,14 @@ const Options = "options"
 
 // effective returns the mixin as the generated schema applies it.
 func (m Mixin) effective() ent.Mixin {
-	switch {
-	case m.Fields != nil:
-		return options.Additional{Specs: m.Fields}
-	case len(m.Columns) > 0:
-		return options.Rename{Mixin: m.value, Columns: m.Columns}
+	base := m.value
+	if m.Fields != nil {
+		base = options.Additional{Specs: m.Fields}
 	}
-	return m.value
+	if len(m.Columns) > 0 {
+		return options.Rename{Mixin: base, Columns: m.Columns}
+	}
+	return base
 }
 
 // Column is a column of an entity and the contributor that adds it.
@@ -93,6 +101,7 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 	if err := auth.Err(); err != nil {
 		return nil, err
 	}
+	naming := auth.Options().Naming
 	byName := map[string]*Entity{}
 	add := func(contributor string, e kernia.Entity) error {
 		if prev, ok := byName[e.Name]; ok {
@@ -108,6 +117,9 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 		table, err := ownTable(m, e.Name)
 		if err != nil {
 			return err
+		}
+		if naming == kernia.BetterAuthNames {
+			table = ModelName(e)
 		}
 		byName[e.Name] = &Entity{
 			Name:   e.Name,
@@ -146,13 +158,18 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 			e.Mixins = append(e.Mixins, m)
 		}
 	}
+	for _, e := range byName {
+		if err := e.applyNaming(naming); err != nil {
+			return nil, err
+		}
+	}
 	opts := auth.Options()
 	for _, name := range slices.Sorted(maps.Keys(opts.Schema)) {
 		e, ok := byName[name]
 		if !ok {
 			return nil, fmt.Errorf("compose: Options.Schema[%s]: no such entity; enabled entities: %s", name, strings.Join(slices.Sorted(maps.Keys(byName)), ", "))
 		}
-		if err := e.customize(opts.Schema[name]); err != nil {
+		if err := e.customize(opts.Schema[name], naming); err != nil {
 			return nil, err
 		}
 	}
@@ -164,12 +181,13 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 		plan.Entities = append(plan.Entities, e)
 	}
 	slices.SortFunc(plan.Entities, func(a, b *Entity) int { return cmp.Compare(a.Name, b.Name) })
-	tables := map[string]string{}
+	tables := map[string]*Entity{}
 	for _, e := range plan.Entities {
-		if other, ok := tables[e.Table]; ok {
-			return nil, fmt.Errorf("compose: entities %s and %s both map to table %q", other, e.Name, e.Table)
+		// SQLite compares identifiers without case: user and User are one table.
+		if other, ok := tables[strings.ToLower(e.Table)]; ok {
+			return nil, fmt.Errorf("compose: entities %s and %s both map to table %q (SQLite compares table names without case); rename one of the tables (Options.Schema[%q].Table)", other.Name, e.Name, e.Table, e.Name)
 		}
-		tables[e.Table] = e.Name
+		tables[strings.ToLower(e.Table)] = e
 	}
 	if err := plan.checkNames(); err != nil {
 		return nil, err
@@ -208,13 +226,92 @@ func ownTable(m Mixin, entity string) (string, error) {
 		return TableName(entity), nil
 	}
 	if !kernia.ValidIdentifier(table) {
-		return "", fmt.Errorf("compose: %s: the mixin of %s names table %q, which is not a valid table name (lower-case snake_case, at most 63 bytes)", m.Contributor, entity, table)
+		return "", fmt.Errorf("compose: %s: the mixin of %s names table %q, which is not a valid table name (%s)", m.Contributor, entity, table, kernia.IdentifierRule)
 	}
 	return table, nil
 }
 
-// customize applies an entity's Options.Schema: table name, column renames, added fields.
-func (e *Entity) customize(s kernia.EntitySchema) error {
+// ModelName returns an entity's Better Auth model name, its table under kernia.BetterAuthNames:
+// Entity.Model, else the name with its leading upper-case letters lower-cased, but for the last
+// one when a lower-case letter follows it (TwoFactor: twoFactor, SSOProvider: ssoProvider).
+func ModelName(e kernia.Entity) string {
+	if e.Model != "" {
+		return e.Model
+	}
+	r := []byte(e.Name)
+	n := 0
+	for n < len(r) && 'A' <= r[n] && r[n] <= 'Z' {
+		n++
+	}
+	if n > 1 && n < len(r) && 'a' <= r[n] && r[n] <= 'z' {
+		n-- // the last capital starts the next word
+	}
+	for i := range n {
+		r[i] += 'a' - 'A'
+	}
+	return string(r)
+}
+
+// LowerCamel returns the lowerCamelCase of a snake_case name (email_verified: emailVerified),
+// the column of a field under kernia.BetterAuthNames.
+func LowerCamel(snake string) string {
+	parts := strings.Split(snake, "_")
+	var b strings.Builder
+	for i, p := range parts {
+		switch {
+		case p == "":
+			b.WriteByte('_') // a leading, trailing or doubled underscore stays
+		case i > 0 && parts[i-1] != "":
+			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
+		default:
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
+// modelField returns the column a field's core.ModelField annotation names, or "".
+func modelField(f ent.Field) string {
+	for _, a := range f.Descriptor().Annotations {
+		if m, ok := a.(core.ModelField); ok {
+			return string(m)
+		}
+	}
+	return ""
+}
+
+// applyNaming records each field's base names and, under kernia.BetterAuthNames, renames every
+// column whose Better Auth name differs from its snake_case one.
+func (e *Entity) applyNaming(naming kernia.Naming) error {
+	e.bases = map[string]baseNames{}
+	for i := range e.Mixins {
+		m := &e.Mixins[i]
+		fields, err := safeCall(*m, "Fields", m.value.Fields)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			d := f.Descriptor()
+			snake := cmp.Or(d.StorageKey, d.Name)
+			camel := cmp.Or(modelField(f), LowerCamel(snake))
+			if !kernia.ValidIdentifier(camel) {
+				return fmt.Errorf("compose: %s: field %s.%s: core.ModelField(%q) is not a valid column name (%s)", m.Contributor, e.Name, d.Name, camel, kernia.IdentifierRule)
+			}
+			e.bases[d.Name] = baseNames{snake: snake, camel: camel}
+			if naming == kernia.BetterAuthNames && camel != snake {
+				if m.Columns == nil {
+					m.Columns = map[string]string{}
+				}
+				m.Columns[d.Name] = camel
+			}
+		}
+	}
+	return nil
+}
+
+// customize applies an entity's Options.Schema on top of the naming mode's base names: table
+// name, column renames, added fields.
+func (e *Entity) customize(s kernia.EntitySchema, naming kernia.Naming) error {
 	if s.Table != "" {
 		e.Table = s.Table
 	}
@@ -242,7 +339,18 @@ func (e *Entity) customize(s kernia.EntitySchema) error {
 		}
 	}
 	if len(s.Fields) > 0 {
-		e.Mixins = append(e.Mixins, Mixin{Contributor: Options, Fields: slices.Clone(s.Fields)})
+		m := Mixin{Contributor: Options, Fields: slices.Clone(s.Fields)}
+		for _, f := range s.Fields {
+			camel := LowerCamel(f.Name)
+			e.bases[f.Name] = baseNames{snake: f.Name, camel: camel}
+			if naming == kernia.BetterAuthNames && camel != f.Name {
+				if m.Columns == nil {
+					m.Columns = map[string]string{}
+				}
+				m.Columns[f.Name] = camel
+			}
+		}
+		e.Mixins = append(e.Mixins, m)
 	}
 	return nil
 }
@@ -269,10 +377,11 @@ func (e *Entity) resolveColumns() error {
 			fieldNames[d.Name] = m.Contributor
 			name := cmp.Or(d.StorageKey, d.Name)
 			claimant := fmt.Sprintf("%s (field %s)", m.Contributor, d.Name)
-			if prev, ok := columns[name]; ok {
+			// SQLite compares column names without case: userId and userid are one column.
+			if prev, ok := columns[strings.ToLower(name)]; ok {
 				return fmt.Errorf("compose: column %s.%s is claimed by both %s and %s", e.Table, name, prev, claimant)
 			}
-			columns[name] = claimant
+			columns[strings.ToLower(name)] = claimant
 			e.Columns = append(e.Columns, Column{Name: name, Field: d.Name, Contributor: m.Contributor})
 		}
 		es, err := safeCall(m, "Edges", eff.Edges)

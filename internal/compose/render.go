@@ -140,6 +140,7 @@ const (
 
 // mixinExpr returns the Go expression of a mixin; imp imports a package and returns its alias.
 func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
+	var expr string
 	if m.Fields != nil {
 		var b strings.Builder
 		k := imp(kerniaPath, "kernia")
@@ -166,9 +167,10 @@ func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
 			b.WriteString("},\n")
 		}
 		b.WriteString("}}")
-		return b.String()
+		expr = b.String()
+	} else {
+		expr = imp(m.ImportPath, m.Package) + "." + m.Type + "{}"
 	}
-	expr := imp(m.ImportPath, m.Package) + "." + m.Type + "{}"
 	if len(m.Columns) == 0 {
 		return expr
 	}

@@ -41,7 +41,7 @@ func (Plugin) ID() string { return ID }
 
 // Entities implements kernia.Plugin: the APIKey entity.
 func (Plugin) Entities() []kernia.Entity {
-	return []kernia.Entity{{Name: "APIKey", Mixin: APIKey{}}}
+	return []kernia.Entity{{Name: "APIKey", Mixin: APIKey{}, Model: "apikey"}}
 }
 
 // APIKey is an API key (table api_keys).

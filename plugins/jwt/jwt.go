@@ -36,7 +36,7 @@ func (Plugin) ID() string { return ID }
 
 // Entities implements kernia.Plugin: the JSONWebKey entity.
 func (Plugin) Entities() []kernia.Entity {
-	return []kernia.Entity{{Name: "JSONWebKey", Mixin: JSONWebKey{}}}
+	return []kernia.Entity{{Name: "JSONWebKey", Mixin: JSONWebKey{}, Model: "jwks"}}
 }
 
 // JSONWebKey is a signing key pair (table json_web_keys).

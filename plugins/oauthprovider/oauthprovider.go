@@ -78,13 +78,13 @@ func (Plugin) ID() string { return ID }
 // OAuthRefreshToken, OAuthAccessToken, OAuthConsent and OAuthClientAssertion.
 func (Plugin) Entities() []kernia.Entity {
 	return []kernia.Entity{
-		{Name: "OAuthClient", Mixin: OAuthClient{}},
-		{Name: "OAuthResource", Mixin: OAuthResource{}},
-		{Name: "OAuthClientResource", Mixin: OAuthClientResource{}},
-		{Name: "OAuthRefreshToken", Mixin: OAuthRefreshToken{}},
-		{Name: "OAuthAccessToken", Mixin: OAuthAccessToken{}},
-		{Name: "OAuthConsent", Mixin: OAuthConsent{}},
-		{Name: "OAuthClientAssertion", Mixin: OAuthClientAssertion{}},
+		{Name: "OAuthClient", Mixin: OAuthClient{}, Model: "oauthClient"},
+		{Name: "OAuthResource", Mixin: OAuthResource{}, Model: "oauthResource"},
+		{Name: "OAuthClientResource", Mixin: OAuthClientResource{}, Model: "oauthClientResource"},
+		{Name: "OAuthRefreshToken", Mixin: OAuthRefreshToken{}, Model: "oauthRefreshToken"},
+		{Name: "OAuthAccessToken", Mixin: OAuthAccessToken{}, Model: "oauthAccessToken"},
+		{Name: "OAuthConsent", Mixin: OAuthConsent{}, Model: "oauthConsent"},
+		{Name: "OAuthClientAssertion", Mixin: OAuthClientAssertion{}, Model: "oauthClientAssertion"},
 	}
 }
 
@@ -152,7 +152,7 @@ func (OAuthClient) Fields() []ent.Field {
 		field.String("jwks_uri").Optional().Nillable(),
 		field.Strings("grant_types").Optional(),
 		field.Strings("response_types").Optional(),
-		field.Bool("require_pkce").Optional().Nillable(),
+		field.Bool("require_pkce").Optional().Nillable().Annotations(core.ModelField("requirePKCE")),
 		field.Bool("dpop_bound_access_tokens").Optional().Default(false),
 		field.String("reference_id").Optional().Nillable(),
 		field.JSON("metadata", map[string]any{}).Optional(),

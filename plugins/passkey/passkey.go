@@ -58,7 +58,7 @@ func (Passkey) Fields() []ent.Field {
 		field.String("name").Optional().Nillable(),
 		field.String("public_key"),
 		field.String("user_id"),
-		field.String("credential_id").Unique(),
+		field.String("credential_id").Unique().Annotations(core.ModelField("credentialID")),
 		field.Int64("counter"),
 		field.String("device_type"),
 		field.Bool("backed_up"),

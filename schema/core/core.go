@@ -94,3 +94,15 @@ func CreatedAt() ent.Field {
 func UpdatedAt() ent.Field {
 	return field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).Annotations(DatabaseNow())
 }
+
+// ModelField is a field annotation giving the field's column under kernia.BetterAuthNames when
+// Better Auth's field name is not the lowerCamelCase of the Ent field name, as for passkey's
+// credential_id (Better Auth: credentialID):
+//
+//	field.String("credential_id").Annotations(core.ModelField("credentialID"))
+//
+// Under kernia.SnakeCase it changes nothing.
+type ModelField string
+
+// Name implements Ent's schema.Annotation.
+func (ModelField) Name() string { return "KerniaModelField" }
