@@ -56,7 +56,7 @@ type onlineFile struct {
 // Either file is left out when it would be empty.
 func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, changes []atlas.Change, opts ...migrate.PlanOption) ([]onlineFile, error) {
 	if dialect != kernia.Postgres {
-		plan, err := drv.PlanChanges(ctx, name, changes, opts...)
+		plan, err := planRenamesFirst(ctx, drv, name, changes, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +65,7 @@ func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, c
 	s := splitOnline(changes)
 	var files []onlineFile
 	if len(s.tx) > 0 {
-		plan, err := drv.PlanChanges(ctx, name, s.tx, opts...)
+		plan, err := planRenamesFirst(ctx, drv, name, s.tx, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -110,6 +110,35 @@ func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, c
 		})
 	}
 	return append(files, onlineFile{plan: online, online: true}), nil
+}
+
+// planRenamesFirst plans the table renames before every other change: Atlas sorts changes by
+// their dependencies, and it does not know that renaming a table's columns (a ModifyTable of
+// the table under its new name) depends on the RenameTable, so with several tables renamed it
+// may put a column rename before the table has its new name (a naming-mode switch renames
+// every table and column at once).
+func planRenamesFirst(ctx context.Context, drv migrate.Driver, name string, changes []atlas.Change, opts ...migrate.PlanOption) (*migrate.Plan, error) {
+	var renames, rest []atlas.Change
+	for _, c := range changes {
+		if _, ok := c.(*atlas.RenameTable); ok {
+			renames = append(renames, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if len(renames) == 0 || len(rest) == 0 {
+		return drv.PlanChanges(ctx, name, changes, opts...)
+	}
+	first, err := drv.PlanChanges(ctx, name, renames, opts...)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := drv.PlanChanges(ctx, name, rest, opts...)
+	if err != nil {
+		return nil, err
+	}
+	plan.Changes = append(first.Changes, plan.Changes...)
+	return plan, nil
 }
 
 // onlineSplit is PostgreSQL changes split by where they run.
