@@ -139,3 +139,21 @@ func TestBetterAuthNamesRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestBetterAuthIndexName: the names @better-auth/core 1.7.25's getDatabaseIndexName gives
+// (taken from running it under Node), the long one cut and hashed as Better Auth does.
+func TestBetterAuthIndexName(t *testing.T) {
+	for _, tc := range []struct {
+		table   string
+		columns []string
+		unique  bool
+		want    string
+	}{
+		{"deviceCode", []string{"deviceCode"}, true, "deviceCode_deviceCode_uidx"},
+		{"oauthClientResource", []string{"clientId", "resourceId"}, true, "oauthClientResource_clientId_resourceId_uidx"},
+		{"session", []string{"userId"}, false, "session_userId_idx"},
+		{"scimManagedConnectionEvent", []string{"connectionRecordId", "provisioningDomainId", "extra"}, false, "scimManagedConnectionEvent_connectionRecordId_prov_2b95b851_idx"},
+	} {
+		assert.Check(t, is.Equal(compose.BetterAuthIndexName(tc.table, tc.columns, tc.unique), tc.want))
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/entc/load"
+	"entgo.io/ent/schema"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/schema/core"
@@ -66,6 +67,9 @@ type Mixin struct {
 	// Columns renames the mixin's fields: field name → column name (Options.Naming's base
 	// names, then Options.Schema's renames).
 	Columns map[string]string
+	// IndexNames and UniqueIndexes name the mixin's indexes under kernia.BetterAuthNames (see
+	// options.Rename).
+	IndexNames, UniqueIndexes map[string]string
 	// Fields are the additional fields (Contributor Options only).
 	Fields []kernia.Field
 	value  ent.Mixin
@@ -80,8 +84,8 @@ func (m Mixin) effective() ent.Mixin {
 	if m.Fields != nil {
 		base = options.Additional{Specs: m.Fields}
 	}
-	if len(m.Columns) > 0 {
-		return options.Rename{Mixin: base, Columns: m.Columns}
+	if len(m.Columns) > 0 || len(m.IndexNames) > 0 || len(m.UniqueIndexes) > 0 {
+		return options.Rename{Mixin: base, Columns: m.Columns, IndexNames: m.IndexNames, UniqueIndexes: m.UniqueIndexes}
 	}
 	return base
 }
@@ -171,6 +175,13 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 		}
 		if err := e.customize(opts.Schema[name], naming); err != nil {
 			return nil, err
+		}
+	}
+	if naming == kernia.BetterAuthNames {
+		for _, e := range byName {
+			if err := e.nameIndexes(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	plan := &Plan{}
@@ -307,6 +318,87 @@ func (e *Entity) applyNaming(naming kernia.Naming) error {
 		}
 	}
 	return nil
+}
+
+// nameIndexes names the entity's indexes as Better Auth names its own (<table>_<columns>_idx,
+// _uidx when unique), after the final table and column names, and turns the unique fields
+// annotated core.ModelIndex into unique indexes of that name. Unique columns keep the unique
+// constraint PostgreSQL names <table>_<column>_key, as Better Auth's own unique columns.
+func (e *Entity) nameIndexes() error {
+	columns := map[string]string{} // field -> column
+	for _, m := range e.Mixins {
+		if m.value == nil {
+			continue
+		}
+		fields, err := safeCall(m, "Fields", m.value.Fields)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			d := f.Descriptor()
+			columns[d.Name] = cmp.Or(m.Columns[d.Name], d.StorageKey, d.Name)
+		}
+	}
+	for i := range e.Mixins {
+		m := &e.Mixins[i]
+		if m.value == nil {
+			continue
+		}
+		indexes, err := safeCall(*m, "Indexes", m.value.Indexes)
+		if err != nil {
+			return err
+		}
+		for _, idx := range indexes {
+			d := idx.Descriptor()
+			if d.StorageKey != "" || len(d.Fields) == 0 || len(d.Edges) > 0 {
+				continue // named by its plugin, or over edges: Ent's name
+			}
+			cols := make([]string, len(d.Fields))
+			for j, f := range d.Fields {
+				cols[j] = cmp.Or(columns[f], f)
+			}
+			if m.IndexNames == nil {
+				m.IndexNames = map[string]string{}
+			}
+			m.IndexNames[strings.Join(d.Fields, ",")] = BetterAuthIndexName(e.Table, cols, d.Unique)
+		}
+		fields, err := safeCall(*m, "Fields", m.value.Fields)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			d := f.Descriptor()
+			if !d.Unique || !slices.ContainsFunc(d.Annotations, func(a schema.Annotation) bool { _, ok := a.(core.ModelIndex); return ok }) {
+				continue
+			}
+			if m.UniqueIndexes == nil {
+				m.UniqueIndexes = map[string]string{}
+			}
+			m.UniqueIndexes[d.Name] = BetterAuthIndexName(e.Table, []string{columns[d.Name]}, true)
+		}
+	}
+	return nil
+}
+
+// BetterAuthIndexName is the name Better Auth 1.7 gives an index of table over columns
+// (@better-auth/core's getDatabaseIndexName): <table>_<columns>_idx, or _uidx when unique;
+// over 63 bytes, cut and suffixed with the FNV-1a hash of the whole name.
+func BetterAuthIndexName(table string, columns []string, unique bool) string {
+	kind := "idx"
+	if unique {
+		kind = "uidx"
+	}
+	name := table + "_" + strings.Join(columns, "_") + "_" + kind
+	if len(name) <= MaxIdentifier {
+		return name
+	}
+	h := uint32(2166136261)
+	for _, c := range []byte(name) { // ASCII: JavaScript's charCodeAt
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	suffix := fmt.Sprintf("_%08x_%s", h, kind)
+	return name[:len(name)-len(kind)-1][:MaxIdentifier-len(suffix)] + suffix
 }
 
 // customize applies an entity's Options.Schema on top of the naming mode's base names: table

@@ -171,15 +171,25 @@ func mixinExpr(m Mixin, imp func(path, pkg string) string) string {
 	} else {
 		expr = imp(m.ImportPath, m.Package) + "." + m.Type + "{}"
 	}
-	if len(m.Columns) == 0 {
+	if len(m.Columns) == 0 && len(m.IndexNames) == 0 && len(m.UniqueIndexes) == 0 {
 		return expr
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.Rename{\nMixin: %s,\nColumns: map[string]string{\n", imp(optionsPath, "options"), expr)
-	for _, field := range slices.Sorted(maps.Keys(m.Columns)) {
-		fmt.Fprintf(&b, "%q: %q,\n", field, m.Columns[field])
+	fmt.Fprintf(&b, "%s.Rename{\nMixin: %s,\n", imp(optionsPath, "options"), expr)
+	for _, f := range []struct {
+		name string
+		m    map[string]string
+	}{{"Columns", m.Columns}, {"IndexNames", m.IndexNames}, {"UniqueIndexes", m.UniqueIndexes}} {
+		if len(f.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: map[string]string{\n", f.name)
+		for _, k := range slices.Sorted(maps.Keys(f.m)) {
+			fmt.Fprintf(&b, "%q: %q,\n", k, f.m[k])
+		}
+		b.WriteString("},\n")
 	}
-	b.WriteString("},\n}")
+	b.WriteString("}")
 	return b.String()
 }
 

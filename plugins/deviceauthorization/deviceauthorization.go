@@ -51,8 +51,8 @@ func (DeviceCode) Type() {}
 func (DeviceCode) Fields() []ent.Field {
 	return []ent.Field{
 		core.ID(),
-		field.String("device_code").Unique().Sensitive(),
-		field.String("user_code").Unique(),
+		field.String("device_code").Unique().Sensitive().Annotations(core.ModelIndex{}),
+		field.String("user_code").Unique().Annotations(core.ModelIndex{}),
 		field.String("user_id").Optional().Nillable(),
 		field.Time("expires_at"),
 		field.String("status"),

@@ -106,3 +106,13 @@ type ModelField string
 
 // Name implements Ent's schema.Annotation.
 func (ModelField) Name() string { return "KerniaModelField" }
+
+// ModelIndex is a field annotation for a unique field whose uniqueness Better Auth declares as
+// a table index (its model's indexes, named <table>_<column>_uidx), as device-authorization's
+// device_code and user_code are. Under kernia.BetterAuthNames the field gets a unique index of
+// Better Auth's name instead of a unique column, so Better Auth's migration planner, which
+// looks its table indexes up by name, finds it. Under kernia.SnakeCase it changes nothing.
+type ModelIndex struct{}
+
+// Name implements Ent's schema.Annotation.
+func (ModelIndex) Name() string { return "KerniaModelIndex" }

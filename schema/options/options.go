@@ -7,21 +7,32 @@
 package options
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/schema/core"
 )
 
-// Rename wraps a mixin and stores the named fields under new column names.
+// Rename wraps a mixin and stores the named fields under new column names and its indexes
+// under new index names (kernia.BetterAuthNames names indexes as Better Auth does).
 type Rename struct {
 	ent.Mixin
 	// Columns maps field names to column names.
 	Columns map[string]string
+	// IndexNames names the wrapped mixin's indexes: the index's field names, joined by ",",
+	// to the index name.
+	IndexNames map[string]string
+	// UniqueIndexes makes unique fields plain fields with a unique index of the given name:
+	// field name → index name (Better Auth declares their uniqueness as a named table index).
+	UniqueIndexes map[string]string
 }
 
 var _ ent.Mixin = Rename{}
@@ -34,8 +45,27 @@ func (r Rename) Fields() []ent.Field {
 		if col, ok := r.Columns[d.Name]; ok {
 			d.StorageKey = col
 		}
+		if _, ok := r.UniqueIndexes[d.Name]; ok {
+			d.Unique = false
+		}
 	}
 	return fields
+}
+
+// Indexes returns the wrapped mixin's indexes under the names of IndexNames, then the unique
+// indexes of UniqueIndexes.
+func (r Rename) Indexes() []ent.Index {
+	indexes := r.Mixin.Indexes()
+	for _, i := range indexes {
+		d := i.Descriptor()
+		if name, ok := r.IndexNames[strings.Join(d.Fields, ",")]; ok {
+			d.StorageKey = name
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(r.UniqueIndexes)) {
+		indexes = append(indexes, index.Fields(f).Unique().StorageKey(r.UniqueIndexes[f]))
+	}
+	return indexes
 }
 
 // Additional adds typed fields to an entity.
