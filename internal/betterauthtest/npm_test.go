@@ -16,6 +16,9 @@ import (
 	"time"
 )
 
+// testdataDir is testdata, absolute: the Better Auth names test runs in a generated module.
+var testdataDir, _ = filepath.Abs("testdata")
+
 // installFiles are the testdata files that define the npm install; their bytes (and the Node
 // major version, since better-sqlite3 is a native addon) name the cache directory.
 var installFiles = []string{"package.json", "package-lock.json", ".npmrc"}
@@ -82,7 +85,7 @@ func doInstall() (*peerInstall, string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "node%s\n", major)
 	for _, name := range installFiles {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile(filepath.Join(testdataDir, name))
 		if err != nil {
 			return nil, "", err
 		}
@@ -124,7 +127,7 @@ func doInstall() (*peerInstall, string, error) {
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 	for _, name := range installFiles {
-		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		b, _ := os.ReadFile(filepath.Join(testdataDir, name))
 		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
 			return nil, "", err
 		}
@@ -157,7 +160,7 @@ func doInstall() (*peerInstall, string, error) {
 func runPeer(t *testing.T, in *peerInstall, input string) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	script, err := os.ReadFile(filepath.Join("testdata", "peer.mjs"))
+	script, err := os.ReadFile(filepath.Join(testdataDir, "peer.mjs"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,10 @@ import (
 
 // peerInput is what peer.mjs reads.
 type peerInput struct {
-	Dialect   string                 `json:"dialect"`
+	Dialect string `json:"dialect"`
+	// Naming is "better-auth" for a database generated with kernia.BetterAuthNames: Better
+	// Auth runs with its default names, no modelName or fields mapping.
+	Naming    string                 `json:"naming,omitempty"`
 	URL       string                 `json:"url,omitempty"`
 	File      string                 `json:"file,omitempty"`
 	Plugins   []string               `json:"plugins"`
@@ -70,15 +73,19 @@ type entityTable struct {
 
 // peerOutput is what peer.mjs prints.
 type peerOutput struct {
-	Versions   map[string]string `json:"versions"`
-	Node       string            `json:"node"`
-	Models     int               `json:"models"`
-	Fields     int               `json:"fields"`
-	Unmapped   []string          `json:"unmapped"`
-	Extra      []string          `json:"extra"`
-	Patched    []string          `json:"patched"`
-	Mismatched []string          `json:"mismatched"`
-	Migrations struct {
+	// Naming is the naming the peer ran with; CoreOptions counts the core models it mapped
+	// with modelName/fields (0 under Better Auth names).
+	Naming      string            `json:"naming"`
+	CoreOptions int               `json:"coreOptions"`
+	Versions    map[string]string `json:"versions"`
+	Node        string            `json:"node"`
+	Models      int               `json:"models"`
+	Fields      int               `json:"fields"`
+	Unmapped    []string          `json:"unmapped"`
+	Extra       []string          `json:"extra"`
+	Patched     []string          `json:"patched"`
+	Mismatched  []string          `json:"mismatched"`
+	Migrations  struct {
 		ToBeCreated      []tableFields `json:"toBeCreated"`
 		ToBeAdded        []tableFields `json:"toBeAdded"`
 		ToBeAddedIndexes []struct {
@@ -489,15 +496,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-// checkPeer asserts what the peer said.
+// checkPeer asserts what the peer said of the snake_case dogfood database.
 func checkPeer(t *testing.T, dialect string, out *peerOutput) {
+	t.Helper()
+	checkPeerNames(t, dialect, out, allowedExtra, kerniaIndex)
+}
+
+// checkPeerNames asserts what the peer said: extra lists the Kernia-only columns kept on
+// purpose, index finds Kernia's index of a table's columns (ok false: none).
+func checkPeerNames(t *testing.T, dialect string, out *peerOutput, extra map[string]string, index func(table string, columns []string, unique bool) (string, bool)) {
 	t.Helper()
 	if len(out.Unmapped) > 0 {
 		t.Errorf("[%s] Better Auth models or fields without a Kernia table or column (by Kernia's naming rule):\n  %s", dialect, strings.Join(out.Unmapped, "\n  "))
 	}
 	for _, x := range out.Extra {
 		col, _, _ := strings.Cut(x, ":")
-		if why, ok := allowedExtra[col]; ok {
+		if why, ok := extra[col]; ok {
 			t.Logf("[%s] Kernia-only column %s, kept: %s", dialect, col, why)
 		} else {
 			t.Errorf("[%s] Kernia has what Better Auth 1.7.25 does not: %s (a naming mistake, or add it to allowedExtra with the reason)", dialect, x)
@@ -514,7 +528,7 @@ func checkPeer(t *testing.T, dialect string, out *peerOutput) {
 		t.Errorf("[%s] getMigrations reports schema problems %q, unsafe changes %q", dialect, m.SchemaProblems, m.UnsafeChanges)
 	}
 	for _, x := range m.ToBeAddedIndexes {
-		if name, ok := kerniaIndex(x.Table, x.Columns, x.Unique); ok {
+		if name, ok := index(x.Table, x.Columns, x.Unique); ok {
 			t.Logf("[%s] index named differently: Better Auth plans %s on %s(%s) unique=%v; Kernia has it as %s (Better Auth matches indexes by name, so `auth migrate` would add a duplicate)",
 				dialect, x.Name, x.Table, strings.Join(x.Columns, ", "), x.Unique, name)
 		} else {
@@ -654,7 +668,7 @@ func readBack(t *testing.T, ctx context.Context, url, dialect string, out *peerO
 		showStorage(t, ctx, db, out, w)
 	}
 	back := readPeer(&peerRead{SessionToken: w.session.Token, OAuthClientID: w.client.ID, Now: w.now.Format(time.RFC3339Nano)})
-	checkPeerRead(t, dialect, back, w)
+	checkPeerRead(t, dialect, dialect, back, w)
 }
 
 // entRows are the rows Ent wrote for Better Auth to read.
@@ -679,47 +693,48 @@ func entWrites(ctx context.Context, client *ent.Client, out *peerOutput) entRows
 	return entRows{user: u, session: s, client: c, now: now}
 }
 
-// checkPeerRead compares what Better Auth read of Ent's rows with what Ent wrote.
-func checkPeerRead(t *testing.T, dialect string, back *peerOutput, w entRows) {
+// checkPeerRead compares what Better Auth read of Ent's rows with what Ent wrote; label names
+// the run in messages, dialect keys the known disagreements.
+func checkPeerRead(t *testing.T, dialect, label string, back *peerOutput, w entRows) {
 	t.Helper()
 	if back.ReadError != "" || back.Read == nil {
-		t.Fatalf("[%s] Better Auth cannot read Ent's rows: %s", dialect, back.ReadError)
+		t.Fatalf("[%s] Better Auth cannot read Ent's rows: %s", label, back.ReadError)
 	}
 	r := back.Read
 	if r.User == nil || r.Session == nil {
-		t.Fatalf("[%s] Better Auth's findSession finds no session for Ent's token", dialect)
+		t.Fatalf("[%s] Better Auth's findSession finds no session for Ent's token", label)
 	}
 	ms := func(v time.Time) time.Time { return v.Truncate(time.Millisecond) }
 	if r.User.ID != w.user.ID || r.User.Email != w.user.Email || r.User.Name != w.user.Name || r.User.EmailVerified != w.user.EmailVerified ||
 		!parseJS(t, r.User.CreatedAt).Equal(ms(w.user.CreatedAt)) {
 		t.Errorf("[%s] Better Auth reads Ent's user as %+v; Ent wrote email %q name %q email_verified %v created_at %s",
-			dialect, *r.User, w.user.Email, w.user.Name, w.user.EmailVerified, w.user.CreatedAt.UTC().Format(time.RFC3339Nano))
+			label, *r.User, w.user.Email, w.user.Name, w.user.EmailVerified, w.user.CreatedAt.UTC().Format(time.RFC3339Nano))
 	} else {
-		t.Logf("[%s] Better Auth reads Ent's user: email %s, email_verified %v, created_at %s", dialect, r.User.Email, r.User.EmailVerified, r.User.CreatedAt)
+		t.Logf("[%s] Better Auth reads Ent's user: email %s, email_verified %v, created_at %s", label, r.User.Email, r.User.EmailVerified, r.User.CreatedAt)
 	}
 	if r.Session.Token != w.session.Token || r.Session.UserID != w.user.ID || !parseJS(t, r.Session.ExpiresAt).Equal(ms(w.session.ExpiresAt)) || r.Session.ExpiredInJS {
 		t.Errorf("[%s] Better Auth reads Ent's session as %+v; Ent wrote token %s user_id %s expires_at %s (live)",
-			dialect, *r.Session, w.session.Token, w.user.ID, w.session.ExpiresAt.UTC().Format(time.RFC3339Nano))
+			label, *r.Session, w.session.Token, w.user.ID, w.session.ExpiresAt.UTC().Format(time.RFC3339Nano))
 	} else {
-		t.Logf("[%s] Better Auth's findSession reads Ent's session: expires_at %s, live", dialect, r.Session.ExpiresAt)
+		t.Logf("[%s] Better Auth's findSession reads Ent's session: expires_at %s, live", label, r.Session.ExpiresAt)
 	}
 	observed(t, dialect+"/live-session-is-expired", r.LiveByQuery != 1,
-		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > %s finds %d of Ent's session expiring at %s", dialect, w.now.Format(time.RFC3339Nano), r.LiveByQuery, r.Session.ExpiresAt),
-		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > now finds Ent's live session", dialect))
+		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > %s finds %d of Ent's session expiring at %s", label, w.now.Format(time.RFC3339Nano), r.LiveByQuery, r.Session.ExpiresAt),
+		fmt.Sprintf("[%s] Better Auth's adapter query expiresAt > now finds Ent's live session", label))
 	c := r.OAuthClient
 	if c == nil {
-		t.Fatalf("[%s] Better Auth finds no oauth_clients row %s", dialect, w.client.ID)
+		t.Fatalf("[%s] Better Auth finds no oauth_clients row %s", label, w.client.ID)
 	}
 	gu, _ := json.Marshal(c.RedirectUris)
 	wu, _ := json.Marshal(w.client.RedirectUris)
 	gm, _ := json.Marshal(c.Metadata)
 	wm, _ := json.Marshal(w.client.Metadata)
 	if c.ClientID != w.client.ClientID {
-		t.Errorf("[%s] Better Auth reads Ent's oauth_clients.client_id as %q, Ent wrote %q", dialect, c.ClientID, w.client.ClientID)
+		t.Errorf("[%s] Better Auth reads Ent's oauth_clients.client_id as %q, Ent wrote %q", label, c.ClientID, w.client.ClientID)
 	}
 	observed(t, dialect+"/json-written-by-ent-unreadable", string(gu) != string(wu) || string(gm) != string(wm),
-		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row as redirect_uris %s metadata %s; Ent wrote %s %s", dialect, gu, gm, wu, wm),
-		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row: redirect_uris %s, metadata %s", dialect, gu, gm))
+		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row as redirect_uris %s metadata %s; Ent wrote %s %s", label, gu, gm, wu, wm),
+		fmt.Sprintf("[%s] Better Auth reads Ent's oauth_clients row: redirect_uris %s, metadata %s", label, gu, gm))
 }
 
 // observed checks one known disagreement: seen says whether this run saw it.

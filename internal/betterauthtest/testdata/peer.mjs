@@ -3,10 +3,12 @@
 // (internal/betterauthtest) writes its input: the dialect, the database, the Kernia plugin ids
 // and Kernia's tables with their columns, read from the generated Ent client.
 //
-// Names are mapped Better Auth's way (modelName and fields) from Kernia's naming rule: a model
-// is the Kernia entity of the same name, case aside (jwks is JSONWebKey), and a field's column
-// is its snake_case name. A model or field without its Kernia table or column is reported, not
-// guessed.
+// Under Kernia's default snake_case naming, names are mapped Better Auth's way (modelName and
+// fields) from Kernia's naming rule: a model is the Kernia entity of the same name, case aside
+// (jwks is JSONWebKey), and a field's column is its snake_case name. With input.naming
+// "better-auth" (kernia.BetterAuthNames) nothing is mapped: Better Auth runs with its default
+// names, and each model must be the Kernia table of the same name, each field the column of the
+// same name. A model or field without its Kernia table or column is reported, not guessed.
 import { readFileSync } from "node:fs";
 
 const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -109,17 +111,19 @@ const logs = [];
 const plain = await buildPlugins();
 const plainTables = getAuthTables({ ...baseOptions(), plugins: plain.map((p) => p.plugin) });
 
+const betterAuthNames = input.naming === "better-auth";
+const kerniaByTable = new Map([...kernia.values()].map((k) => [k.table, k]));
 const mapping = {}; // model -> { modelName, fields: { field: column } }
 const unmapped = []; // Better Auth models or fields with no Kernia table or column
 for (const [model, table] of Object.entries(plainTables)) {
-  const k = kernia.get(modelAlias[model] ?? model.toLowerCase());
+  const k = betterAuthNames ? kerniaByTable.get(table.modelName) : kernia.get(modelAlias[model] ?? model.toLowerCase());
   if (!k) {
-    unmapped.push(`model ${model}: no Kernia entity named ${model} (case aside)`);
+    unmapped.push(betterAuthNames ? `model ${model}: no Kernia table ${table.modelName}` : `model ${model}: no Kernia entity named ${model} (case aside)`);
     continue;
   }
   const fields = {};
-  for (const field of Object.keys(table.fields)) {
-    const column = snake(field);
+  for (const [field, f] of Object.entries(table.fields)) {
+    const column = betterAuthNames ? f.fieldName || field : snake(field);
     if (!k.columns.includes(column)) unmapped.push(`${model}.${field}: no column ${k.table}.${column}`);
     fields[field] = column;
   }
@@ -151,10 +155,11 @@ const pluginSchemas = (plugin) => {
   return s;
 };
 const plainById = Object.fromEntries(plain.map((p) => [p.id, p.plugin]));
-const configured = await buildPlugins((id) => pluginSchemas(plainById[id]));
+// Better Auth names: the plugins as they come, no schema option.
+const configured = betterAuthNames ? await buildPlugins() : await buildPlugins((id) => pluginSchemas(plainById[id]));
 
 const patched = [];
-for (const { id, plugin } of configured) {
+for (const { id, plugin } of betterAuthNames ? [] : configured) {
   for (const [model, t] of Object.entries(plugin.schema ?? {})) {
     const m = mapping[model];
     if (!m) continue;
@@ -172,7 +177,7 @@ for (const { id, plugin } of configured) {
 }
 
 const coreOptions = {};
-for (const model of ["user", "session", "account", "verification"]) {
+for (const model of betterAuthNames ? [] : ["user", "session", "account", "verification"]) {
   const m = mapping[model];
   coreOptions[model] = { modelName: m.modelName, fields: {} };
   for (const field of Object.keys(plainTables[model].fields)) coreOptions[model].fields[field] = m.fields[field];
@@ -188,7 +193,7 @@ if (input.dialect === "postgres") {
 }
 
 const options = { ...baseOptions(), ...coreOptions, database, plugins: configured.map((p) => p.plugin) };
-if (input.rateLimit) {
+if (input.rateLimit && !betterAuthNames) {
   const m = mapping.rateLimit;
   options.rateLimit = { ...options.rateLimit, modelName: m.modelName, fields: m.fields };
 }
@@ -207,6 +212,8 @@ for (const [model, t] of Object.entries(resolved)) {
 }
 
 const out = {
+  naming: betterAuthNames ? "better-auth" : "snake_case",
+  coreOptions: Object.keys(coreOptions).length + (options.rateLimit?.modelName ? 1 : 0),
   versions: {},
   node: process.version,
   models: Object.keys(resolved).length,
