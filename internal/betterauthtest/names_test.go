@@ -104,6 +104,7 @@ func TestBetterAuthPeerBetterAuthNames(t *testing.T) {
 	clock := generator.Options{Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}
 	// The migrations: the dogfood configuration (every plugin) under Better Auth's names.
 	dir := moduletest.New(t, "example.com/peer", map[string]string{"auth/auth.go": authStub})
+	clientDir := moduletest.New(t, "example.com/peer", map[string]string{"auth/auth.go": authStub})
 	t.Chdir(dir)
 	start := time.Now()
 	if _, err := generator.Run(ctx, auth, clock); err != nil {
@@ -116,7 +117,7 @@ func TestBetterAuthPeerBetterAuthNames(t *testing.T) {
 	// full one. Its tables and columns are the full configuration's (the names depend on the
 	// naming mode, not on the other plugins), and the other plugins' columns of user and
 	// session are nullable or have defaults, as Better Auth requires of them too.
-	dir = moduletest.New(t, "example.com/peer", map[string]string{"auth/auth.go": authStub})
+	dir = clientDir
 	t.Chdir(dir)
 	if _, err := generator.Run(ctx, kernia.New(kernia.Options{Naming: kernia.BetterAuthNames, Dialects: []string{kernia.SQLite}, Plugins: []kernia.Plugin{oauthprovider.New()}}), clock); err != nil {
 		t.Fatalf("kernia generate of the client: %v", err)
