@@ -55,7 +55,8 @@ var Auth = kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New(), p
 // the schema the directory builds, and after enabling passkey, generate and migrate apply only
 // the new file. A database with one column missing (SQLite) or of another type (PostgreSQL) is
 // refused with the difference listed, in --json too, and nothing written; adopting twice is
-// refused.
+// refused. And in Better Auth names: Better Auth without any mapping creates the database,
+// Kernia with Options.Naming = kernia.BetterAuthNames adopts it.
 func TestAdoptBetterAuth(t *testing.T) {
 	in := install(t)
 	entities := kerniaEntities(t)
@@ -81,10 +82,14 @@ func TestAdoptBetterAuth(t *testing.T) {
 
 	type peerDB struct {
 		dialect, url string
+		dir          string // the migration directory to adopt against
 		input        adoptInput
 	}
-	newDB := func(t *testing.T, dialect string) peerDB {
-		d := peerDB{dialect: dialect, input: adoptInput{Migrate: true, peerInput: peerInput{Dialect: dialect, Plugins: []string{"two-factor"}, Entities: entities}}}
+	newDB := func(t *testing.T, dialect string, edit ...func(*adoptInput)) peerDB {
+		d := peerDB{dialect: dialect, dir: filepath.Join(migrations, dialect), input: adoptInput{Migrate: true, peerInput: peerInput{Dialect: dialect, Plugins: []string{"two-factor"}, Entities: entities}}}
+		for _, e := range edit {
+			e(&d.input)
+		}
 		if dialect == kernia.Postgres {
 			d.url = pgtest.NewDatabase(t)
 			d.input.URL = d.url
@@ -106,7 +111,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 	}
 	adopt := func(d peerDB, f command.AdoptFlags) (stdout, stderr string, err error) {
 		var o, e bytes.Buffer
-		f.URL, f.Dir = d.url, filepath.Join(migrations, d.dialect)
+		f.URL, f.Dir = d.url, d.dir
 		err = command.Adopt(ctx, auth, f, command.IO{Stdout: &o, Stderr: &e})
 		return o.String(), e.String(), err
 	}
@@ -201,6 +206,42 @@ func TestAdoptBetterAuth(t *testing.T) {
 			}
 			if after := catalog(t, d.dialect, d.url); after != before {
 				t.Errorf("a refused adopt changed the database:\n%s\nbefore:\n%s", after, before)
+			}
+		})
+	}
+	if t.Failed() {
+		return
+	}
+
+	// Better Auth names: Better Auth without any mapping creates the database, Kernia with
+	// Options.Naming = BetterAuthNames adopts it.
+	names := filepath.Join(module, "migrations-names")
+	t.Run("better-auth-names/generate", func(t *testing.T) {
+		t.Chdir(module)
+		a := kernia.New(kernia.Options{Naming: kernia.BetterAuthNames, Plugins: []kernia.Plugin{twofactor.New()}, DevURL: dev, MigrationsDir: names,
+			Dialects: []string{kernia.SQLite, kernia.Postgres}})
+		if _, err := generator.Run(ctx, a, generator.Options{Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}); err != nil {
+			t.Fatalf("generate in Better Auth names: %v", err)
+		}
+	})
+	for _, dialect := range []string{kernia.Postgres, kernia.SQLite} {
+		t.Run("better-auth-names/"+dialect, func(t *testing.T) {
+			d := newDB(t, dialect, func(in *adoptInput) { in.Naming = "better-auth" })
+			d.dir = filepath.Join(names, dialect)
+			out, stderr, err := adopt(d, command.AdoptFlags{})
+			if err != nil {
+				t.Fatalf("adopt in Better Auth names: %v\n%s", err, stderr)
+			}
+			t.Logf("[%s, Better Auth names] kernia adopt:\n%s%s", dialect, out, stderr)
+			st, err := migration.Status(ctx, d.url, d.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Pending) != 0 || len(st.Problems) != 0 || len(st.Applied) != 1 || st.Applied[0].Type != "baseline" {
+				t.Errorf("status after adopt: applied %+v, pending %+v, problems %q", st.Applied, st.Pending, st.Problems)
+			}
+			if left := compareWith(t, dialect, d.url, dev, d.dir); len(left) > 0 {
+				t.Errorf("after adopt the database still differs from the migrations:\n  %s", strings.Join(left, "\n  "))
 			}
 		})
 	}
