@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kernia/kernia/internal/authx"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/migformat"
 	"github.com/kernia/kernia/internal/workdir"
@@ -110,6 +111,24 @@ type Options struct {
 	// is memory, which needs no table); turning it off again drops the table, which generate
 	// refuses without --allow-destructive. Options.Schema["RateLimit"] renames it.
 	DatabaseRateLimit bool
+
+	// carried is set only by Kernia itself (internal/authx): the configuration a loader
+	// program resolved, for the kernia tool.
+	carried authx.Carried
+}
+
+func init() {
+	authx.Attach = func(opts any, c authx.Carried) any {
+		o := opts.(Options)
+		o.carried = c
+		return o
+	}
+	authx.Get = func(a any) authx.Carried {
+		if a, ok := a.(*Auth); ok && a != nil {
+			return a.opts.carried
+		}
+		return nil
+	}
 }
 
 // Naming is how an instance names its tables and columns (Options.Naming).
@@ -147,6 +166,11 @@ type Auth struct {
 // reported by Err and by every command that uses the instance.
 func New(opts Options) (a *Auth) {
 	a = &Auth{opts: opts}
+	if opts.carried != nil {
+		// Checked in the loader program, against the plugins' own code.
+		a.err = opts.carried.AuthErr()
+		return a
+	}
 	defer func() {
 		// A plugin whose ID or Requires panics: an error like any other, printed through
 		// the commands' redaction, never a crash in the application's package init.

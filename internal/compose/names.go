@@ -12,27 +12,6 @@ import (
 	"entgo.io/ent/entc/gen"
 )
 
-// MaxIdentifier is PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). PostgreSQL cuts
-// longer names silently, so a name over it would not be the name the migration asked for.
-const MaxIdentifier = 63
-
-// RevisionsTable is the migration history table Kernia (and Atlas) keep in the database.
-const RevisionsTable = "atlas_schema_revisions"
-
-// pgSystemColumns are the column names PostgreSQL reserves for system columns.
-var pgSystemColumns = []string{"cmax", "cmin", "ctid", "oid", "tableoid", "xmax", "xmin"}
-
-// reservedTable says why a dialect or Kernia reserves a table name, or "".
-func reservedTable(name string) string {
-	switch l := strings.ToLower(name); {
-	case strings.HasPrefix(l, "sqlite_"):
-		return "SQLite reserves names starting with sqlite_ for its own tables"
-	case l == RevisionsTable:
-		return "it is the table where migrate records the applied migrations"
-	}
-	return ""
-}
-
 // relation is a name in the namespace PostgreSQL (and SQLite) share among tables, indexes,
 // sequences and the primary keys' indexes: two of them with one name cannot coexist.
 type relation struct {
@@ -42,34 +21,13 @@ type relation struct {
 	what string
 }
 
-// checkNames refuses table, column and derived names the databases would reject, reserve or
-// alter: reserved table and column names, names over MaxIdentifier bytes, and the names Ent
-// derives for indexes, unique constraints and foreign keys when they collide or would be cut
-// by PostgreSQL. Ent shortens over-long explicit index and foreign-key names itself, with an
-// MD5 suffix (deterministic, so accepted); it does not shorten the implicit unique index of a
-// unique column (<table>_<column>_key), which is refused here instead.
-func (p *Plan) checkNames() error {
-	var errs []error
-	for _, e := range p.Entities {
-		if why := reservedTable(e.Table); why != "" {
-			errs = append(errs, fmt.Errorf("compose: entity %s: table name %q is reserved: %s; rename the table (Options.Schema[%q].Table)", e.Name, e.Table, why, e.Name))
-		}
-		if len(e.Table) > MaxIdentifier {
-			errs = append(errs, fmt.Errorf("compose: entity %s: table name %q is %d bytes, over PostgreSQL's %d-byte limit; rename the table (Options.Schema[%q].Table)", e.Name, e.Table, len(e.Table), MaxIdentifier, e.Name))
-		}
-		for _, c := range e.Columns {
-			if slices.Contains(pgSystemColumns, strings.ToLower(c.Name)) {
-				errs = append(errs, fmt.Errorf("compose: column %s.%s (from %s): PostgreSQL reserves %q for a system column; rename it (Options.Schema[%q].Columns)", e.Table, c.Name, c.Contributor, c.Name, e.Name))
-			}
-			if len(c.Name) > MaxIdentifier {
-				errs = append(errs, fmt.Errorf("compose: column %s.%s (from %s) is %d bytes, over PostgreSQL's %d-byte limit; rename it (Options.Schema[%q].Columns)", e.Table, c.Name, c.Contributor, len(c.Name), MaxIdentifier, e.Name))
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	tables, err := p.tables()
+// checkDerived refuses the names Ent derives for indexes, unique constraints and foreign keys
+// of the plan's tables when they collide or would be cut by PostgreSQL. Ent shortens over-long
+// explicit index and foreign-key names itself, with an MD5 suffix (deterministic, so accepted);
+// it does not shorten the implicit unique index of a unique column (<table>_<column>_key),
+// which is refused here instead.
+func checkNames(p *Plan) error {
+	tables, err := tables(p)
 	if err != nil {
 		return err
 	}
@@ -77,14 +35,11 @@ func (p *Plan) checkNames() error {
 }
 
 // tables returns the SQL tables Ent derives from the plan, as generate's diff gets them.
-func (p *Plan) tables() ([]*entschema.Table, error) {
+func tables(p *Plan) ([]*entschema.Table, error) {
 	schemas, err := p.Schemas()
 	if err != nil {
 		return nil, err
 	}
-	// Deriving the tables leaves the schemas as they were: hand them to the first caller of
-	// Schemas (generate), which would otherwise marshal them again (about 10 ms).
-	p.marshalled = schemas
 	storage, err := gen.NewStorage("sql")
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)

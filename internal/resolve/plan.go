@@ -1,10 +1,16 @@
-// Package compose turns an auth instance into a schema plan (which entities exist, which
-// mixins make each of them, which core or plugin contributes each column) and renders that
-// plan as the Go files of the composed Ent schema package.
+// Package resolve turns an auth instance into a schema plan (which entities exist, which
+// mixins make each of them, which core or plugin contributes each column, and each composed
+// entity as Ent's loader marshals it) and renders that plan as the Go files of the composed Ent
+// schema package.
+//
+// It is the part of composition that needs the instance's Go values (the plugins' mixins), and
+// it imports nothing of Ent's code generator, Atlas or a database driver: the loader program
+// the kernia command builds in the user's module links it, and hands the plan to the kernia
+// tool (internal/spec), which checks the names Ent derives (internal/compose) and does the rest.
 //
 // Planning is pure and deterministic: entities are sorted by name, mixins keep the core first
 // and then configuration order, and the same instance always gives the same files.
-package compose
+package resolve
 
 import (
 	"cmp"
@@ -17,8 +23,6 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
-	"entgo.io/ent/entc/gen"
-	"entgo.io/ent/entc/load"
 	"entgo.io/ent/schema"
 
 	"github.com/kernia/kernia"
@@ -30,8 +34,9 @@ import (
 type Plan struct {
 	// Entities are sorted by name.
 	Entities []*Entity
-	// marshalled holds the schemas Build's checks marshalled, until Schemas hands them over.
-	marshalled []*load.Schema
+	// raw holds each entity as Ent's loader marshals it (load.MarshalSchema), in the order of
+	// Entities: what Schemas unmarshals.
+	raw [][]byte
 }
 
 // Entity is one composed entity (one table).
@@ -99,11 +104,19 @@ type Column struct {
 	Contributor string
 }
 
-// Build composes the plan of an auth instance. It checks the options, plugin dependencies,
-// entity and extension targets, mixin types, and that no two contributors claim one column.
-func Build(auth *kernia.Auth) (*Plan, error) {
+// Resolve composes the plan of an auth instance. It checks the options, plugin dependencies,
+// entity and extension targets, mixin types, that no two contributors claim one column, and
+// the table and column names the databases reserve or would cut; compose.Build adds the
+// checks of the names Ent derives (indexes, foreign keys), which need Ent's generator.
+//
+// An instance decoded from a loader program's configuration (internal/spec) carries the plan
+// the program resolved, or its error: Resolve returns that.
+func Resolve(auth *kernia.Auth) (*Plan, error) {
 	if err := auth.Err(); err != nil {
 		return nil, err
+	}
+	if r, ok := carried(auth); ok {
+		return r.get()
 	}
 	naming := auth.Options().Naming
 	byName := map[string]*Entity{}
@@ -203,14 +216,15 @@ func Build(auth *kernia.Auth) (*Plan, error) {
 	if err := plan.checkNames(); err != nil {
 		return nil, err
 	}
+	if err := plan.marshal(); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
 // TableName returns the table name Ent derives from an entity name: snake_case, plural.
 func TableName(entity string) string {
-	plural := gen.Funcs["plural"].(func(string) string)
-	snake := gen.Funcs["snake"].(func(string) string)
-	return snake(plural(entity))
+	return Snake(Plural(entity))
 }
 
 // ownTable returns the table an entity's owner names with an entsql.Table annotation on the

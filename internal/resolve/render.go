@@ -1,4 +1,4 @@
-package compose
+package resolve
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-
-	"entgo.io/ent/entc/gen"
 
 	"github.com/kernia/kernia"
 )
@@ -42,7 +40,7 @@ func Render(p *Plan) ([]File, error) {
 
 // FileName is the schema file name of an entity: its snake_case name plus ".go".
 func FileName(entity string) string {
-	return gen.Funcs["snake"].(func(string) string)(entity) + ".go"
+	return Snake(entity) + ".go"
 }
 
 type importSpec struct{ Alias, Path string }

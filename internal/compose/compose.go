@@ -1,0 +1,119 @@
+// Package compose turns an auth instance into a schema plan (which entities exist, which
+// mixins make each of them, which core or plugin contributes each column) and renders that
+// plan as the Go files of the composed Ent schema package.
+//
+// The plan itself is internal/resolve's, the part that needs the instance's Go values and
+// links nothing of Ent's generator (the loader program links it); this package adds the checks
+// of the names Ent derives, with Ent's generator at the module's Ent version. The names below
+// are resolve's.
+//
+// Planning is pure and deterministic: entities are sorted by name, mixins keep the core first
+// and then configuration order, and the same instance always gives the same files.
+package compose
+
+import (
+	"fmt"
+
+	"entgo.io/ent/entc/gen"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/resolve"
+)
+
+type (
+	// Plan is the composed schema of an auth instance.
+	Plan = resolve.Plan
+	// Entity is one composed entity (one table).
+	Entity = resolve.Entity
+	// Mixin is one contribution to an entity.
+	Mixin = resolve.Mixin
+	// Column is a column of an entity and the contributor that adds it.
+	Column = resolve.Column
+	// File is a rendered file of the composed schema package.
+	File = resolve.File
+	// Identity is the identity record of a generated schema file.
+	Identity = resolve.Identity
+	// Renames are the table and column renames since the committed schema.
+	Renames = resolve.Renames
+)
+
+// Header starts every file Kernia generates.
+const Header = resolve.Header
+
+// Options is the contributor name of fields added through kernia.Options.Schema.
+const Options = resolve.Options
+
+// MaxIdentifier is PostgreSQL's identifier limit in bytes.
+const MaxIdentifier = resolve.MaxIdentifier
+
+// RevisionsTable is the migration history table Kernia (and Atlas) keep in the database.
+const RevisionsTable = resolve.RevisionsTable
+
+// ErrNotGenerated marks a file in the schema directory that Kernia did not write.
+var ErrNotGenerated = resolve.ErrNotGenerated
+
+// Build composes the plan of an auth instance (resolve.Resolve: the options, plugin
+// dependencies, entity and extension targets, mixin types, columns claimed twice, reserved and
+// over-long table and column names) and checks the names Ent derives for indexes, unique
+// constraints and foreign keys.
+func Build(auth *kernia.Auth) (*Plan, error) {
+	p, err := resolve.Resolve(auth)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEntNames(p); err != nil {
+		return nil, err
+	}
+	if err := checkNames(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkEntNames checks the names resolve derived without Ent's generator (tables and file
+// names) against Ent's own functions at this module's Ent version.
+func checkEntNames(p *Plan) error {
+	plural, ok1 := gen.Funcs["plural"].(func(string) string)
+	snake, ok2 := gen.Funcs["snake"].(func(string) string)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("compose: entc/gen.Funcs has no plural or snake function of type func(string) string: this Ent version is not supported")
+	}
+	for _, e := range p.Entities {
+		if got, want := resolve.TableName(e.Name), snake(plural(e.Name)); got != want {
+			return fmt.Errorf("compose: entity %s: Kernia derives table %q where Ent derives %q: this Ent version is not supported (a bug in Kernia: please report it)", e.Name, got, want)
+		}
+		if got, want := resolve.FileName(e.Name), snake(e.Name)+".go"; got != want {
+			return fmt.Errorf("compose: entity %s: Kernia derives file %q where Ent derives %q: this Ent version is not supported (a bug in Kernia: please report it)", e.Name, got, want)
+		}
+	}
+	return nil
+}
+
+// Render renders the plan as the files of the composed Ent schema package.
+func Render(p *Plan) ([]File, error) { return resolve.Render(p) }
+
+// FileName is the schema file name of an entity: its snake_case name plus ".go".
+func FileName(entity string) string { return resolve.FileName(entity) }
+
+// TableName returns the table name Ent derives from an entity name: snake_case, plural.
+func TableName(entity string) string { return resolve.TableName(entity) }
+
+// IsGenerated reports whether content is a file Kernia generated.
+func IsGenerated(content []byte) bool { return resolve.IsGenerated(content) }
+
+// ParseIdentity parses the identity record of a generated schema file.
+func ParseIdentity(content []byte) (Identity, bool, error) { return resolve.ParseIdentity(content) }
+
+// ReadIdentities reads the identity records of the generated files in dir.
+func ReadIdentities(dir string) ([]Identity, error) { return resolve.ReadIdentities(dir) }
+
+// ModelName returns an entity's Better Auth model name (resolve.ModelName).
+func ModelName(e kernia.Entity) string { return resolve.ModelName(e) }
+
+// LowerCamel returns the lowerCamelCase of a snake_case name (resolve.LowerCamel).
+func LowerCamel(snake string) string { return resolve.LowerCamel(snake) }
+
+// BetterAuthIndexName is the name Better Auth 1.7 gives an index (resolve.BetterAuthIndexName).
+func BetterAuthIndexName(table string, columns []string, unique bool) string {
+	return resolve.BetterAuthIndexName(table, columns, unique)
+}
