@@ -79,6 +79,7 @@ type Options struct {
 	Dialects          []string                `json:"dialects,omitempty"`
 	Module            string                  `json:"module,omitempty"`
 	MigrationsDir     string                  `json:"migrations_dir,omitempty"`
+	MigrationFormat   string                  `json:"migration_format,omitempty"`
 	Schema            map[string]EntitySchema `json:"schema,omitempty"`
 	DatabaseRateLimit bool                    `json:"database_rate_limit,omitempty"`
 }
@@ -177,7 +178,7 @@ func Encode(auth *kernia.Auth, app string) ([]byte, error) {
 	c.Options = Options{
 		AppName: o.AppName, BaseURL: o.BaseURL, BasePath: o.BasePath, DatabaseURL: o.DatabaseURL,
 		DevURL: o.DevURL, Dialects: o.Dialects, Module: o.Module, MigrationsDir: o.MigrationsDir,
-		DatabaseRateLimit: o.DatabaseRateLimit,
+		MigrationFormat: o.MigrationFormat, DatabaseRateLimit: o.DatabaseRateLimit,
 	}
 	if o.Schema != nil {
 		c.Options.Schema = map[string]EntitySchema{}
@@ -352,7 +353,7 @@ func Decode(b []byte, app string) (*kernia.Auth, error) {
 		AppName: c.Options.AppName, BaseURL: c.Options.BaseURL, BasePath: c.Options.BasePath,
 		DatabaseURL: c.Options.DatabaseURL, DevURL: c.Options.DevURL, Dialects: c.Options.Dialects,
 		Module: c.Options.Module, MigrationsDir: c.Options.MigrationsDir,
-		DatabaseRateLimit: c.Options.DatabaseRateLimit,
+		MigrationFormat: c.Options.MigrationFormat, DatabaseRateLimit: c.Options.DatabaseRateLimit,
 	}
 	if c.Options.Schema != nil {
 		o.Schema = map[string]kernia.EntitySchema{}

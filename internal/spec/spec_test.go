@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -61,7 +62,8 @@ func TestRoundTripIsExact(t *testing.T) {
 			AppName: "shop", BaseURL: "https://shop.example.com", BasePath: "/auth",
 			DatabaseURL: "postgres://shop:s3cret-pass@127.0.0.1:5432/shop", DevURL: "postgres://dev@127.0.0.1/dev",
 			Dialects: []string{kernia.Postgres}, Module: "example.com/shop", MigrationsDir: "db/migrations",
-			Plugins: []kernia.Plugin{twofactor.New(), panicky{}},
+			MigrationFormat: "goose",
+			Plugins:         []kernia.Plugin{twofactor.New(), panicky{}},
 			Schema: map[string]kernia.EntitySchema{
 				"User": {Table: "app_users", Columns: map[string]string{"email": "email_address"}, Fields: []kernia.Field{
 					{Name: "nickname", Type: kernia.FieldString, Optional: true, Default: "n"},
@@ -128,7 +130,7 @@ func scalars(a *kernia.Auth) map[string]any {
 		"AppName": a.AppName(), "BaseURL": a.BaseURL(), "BasePath": a.BasePath(),
 		"DatabaseURL": a.DatabaseURL(), "DevURL": a.DevURL(), "MigrationsDir": a.MigrationsDir(),
 		"Dialects": fmt.Sprint(d, err), "Module": o.Module, "OptionsDatabaseURL": o.DatabaseURL,
-		"OptionsDevURL": o.DevURL, "OptionsBaseURL": o.BaseURL, "OptionsDialects": o.Dialects,
+		"OptionsDevURL": o.DevURL, "MigrationFormat": o.MigrationFormat, "OptionsBaseURL": o.BaseURL, "OptionsDialects": o.Dialects,
 		"Schema": schema, "DatabaseRateLimit": o.DatabaseRateLimit,
 		"Plugins": len(o.Plugins),
 	}
@@ -212,6 +214,19 @@ func build(a *kernia.Auth) (out map[string]string, err string) {
 	renames, e := plan.Renames(nil)
 	out["renames"] = fmt.Sprint(renames, e)
 	return out, ""
+}
+
+// TestEveryOptionIsCarried fails when kernia.Options gains a field: internal/spec must carry
+// it (Encode, Decode, and TestRoundTripIsExact's scalars), or the kernia tool would lose it.
+func TestEveryOptionIsCarried(t *testing.T) {
+	var got []string
+	for f := range reflect.TypeFor[kernia.Options]().Fields() {
+		if f.IsExported() {
+			got = append(got, f.Name)
+		}
+	}
+	assert.DeepEqual(t, got, []string{"AppName", "BaseURL", "BasePath", "DatabaseURL", "DevURL", "Dialects",
+		"Module", "MigrationsDir", "MigrationFormat", "Plugins", "Schema", "DatabaseRateLimit"})
 }
 
 // TestDecodeRefusesWhatIsNotAConfiguration: a configuration of another format, another
