@@ -81,6 +81,7 @@ type Options struct {
 	MigrationsDir     string                  `json:"migrations_dir,omitempty"`
 	MigrationFormat   string                  `json:"migration_format,omitempty"`
 	Schema            map[string]EntitySchema `json:"schema,omitempty"`
+	Naming            int                     `json:"naming,omitempty"`
 	DatabaseRateLimit bool                    `json:"database_rate_limit,omitempty"`
 }
 
@@ -148,16 +149,21 @@ type Entity struct {
 	Mixins  []Mixin         `json:"mixins"`
 	Columns []Column        `json:"columns"`
 	Schema  json.RawMessage `json:"schema"`
+	// BaseNames are, per field, its base column names under kernia.SnakeCase and
+	// kernia.BetterAuthNames.
+	BaseNames map[string][2]string `json:"base_names,omitempty"`
 }
 
 // Mixin is resolve.Mixin.
 type Mixin struct {
-	Contributor string            `json:"contributor"`
-	ImportPath  string            `json:"import_path,omitempty"`
-	Package     string            `json:"package,omitempty"`
-	Type        string            `json:"type,omitempty"`
-	Columns     map[string]string `json:"columns,omitempty"`
-	Fields      []Field           `json:"fields,omitempty"`
+	Contributor   string            `json:"contributor"`
+	ImportPath    string            `json:"import_path,omitempty"`
+	Package       string            `json:"package,omitempty"`
+	Type          string            `json:"type,omitempty"`
+	Columns       map[string]string `json:"columns,omitempty"`
+	IndexNames    map[string]string `json:"index_names,omitempty"`
+	UniqueIndexes map[string]string `json:"unique_indexes,omitempty"`
+	Fields        []Field           `json:"fields,omitempty"`
 }
 
 // Column is resolve.Column.
@@ -178,7 +184,7 @@ func Encode(auth *kernia.Auth, app string) ([]byte, error) {
 	c.Options = Options{
 		AppName: o.AppName, BaseURL: o.BaseURL, BasePath: o.BasePath, DatabaseURL: o.DatabaseURL,
 		DevURL: o.DevURL, Dialects: o.Dialects, Module: o.Module, MigrationsDir: o.MigrationsDir,
-		MigrationFormat: o.MigrationFormat, DatabaseRateLimit: o.DatabaseRateLimit,
+		MigrationFormat: o.MigrationFormat, Naming: int(o.Naming), DatabaseRateLimit: o.DatabaseRateLimit,
 	}
 	if o.Schema != nil {
 		c.Options.Schema = map[string]EntitySchema{}
@@ -281,9 +287,9 @@ func encodePlan(p *resolve.Plan) *Plan {
 	out := &Plan{Entities: []Entity{}}
 	raw := p.Raw()
 	for i, e := range p.Entities {
-		ee := Entity{Name: e.Name, Table: e.Table, Owner: e.Owner, Mixins: []Mixin{}, Columns: []Column{}, Schema: raw[i]}
+		ee := Entity{Name: e.Name, Table: e.Table, Owner: e.Owner, Mixins: []Mixin{}, Columns: []Column{}, Schema: raw[i], BaseNames: e.BaseNames()}
 		for _, m := range e.Mixins {
-			ee.Mixins = append(ee.Mixins, Mixin{Contributor: m.Contributor, ImportPath: m.ImportPath, Package: m.Package, Type: m.Type, Columns: m.Columns, Fields: encodeFields(m.Fields)})
+			ee.Mixins = append(ee.Mixins, Mixin{Contributor: m.Contributor, ImportPath: m.ImportPath, Package: m.Package, Type: m.Type, Columns: m.Columns, IndexNames: m.IndexNames, UniqueIndexes: m.UniqueIndexes, Fields: encodeFields(m.Fields)})
 		}
 		for _, c := range e.Columns {
 			ee.Columns = append(ee.Columns, Column(c))
@@ -353,7 +359,8 @@ func Decode(b []byte, app string) (*kernia.Auth, error) {
 		AppName: c.Options.AppName, BaseURL: c.Options.BaseURL, BasePath: c.Options.BasePath,
 		DatabaseURL: c.Options.DatabaseURL, DevURL: c.Options.DevURL, Dialects: c.Options.Dialects,
 		Module: c.Options.Module, MigrationsDir: c.Options.MigrationsDir,
-		MigrationFormat: c.Options.MigrationFormat, DatabaseRateLimit: c.Options.DatabaseRateLimit,
+		MigrationFormat: c.Options.MigrationFormat, Naming: kernia.Naming(c.Options.Naming),
+		DatabaseRateLimit: c.Options.DatabaseRateLimit,
 	}
 	if c.Options.Schema != nil {
 		o.Schema = map[string]kernia.EntitySchema{}
@@ -495,12 +502,13 @@ func decodePlan(p *Plan) (*resolve.Plan, error) {
 			return nil, err
 		}
 		re := &resolve.Entity{Name: e.Name, Table: e.Table, Owner: e.Owner}
+		re.SetBaseNames(e.BaseNames)
 		for _, m := range e.Mixins {
 			fs, err := decodeFields(m.Fields)
 			if err != nil {
 				return nil, fmt.Errorf("entity %s: %v", e.Name, err)
 			}
-			re.Mixins = append(re.Mixins, resolve.Mixin{Contributor: m.Contributor, ImportPath: m.ImportPath, Package: m.Package, Type: m.Type, Columns: m.Columns, Fields: fs})
+			re.Mixins = append(re.Mixins, resolve.Mixin{Contributor: m.Contributor, ImportPath: m.ImportPath, Package: m.Package, Type: m.Type, Columns: m.Columns, IndexNames: m.IndexNames, UniqueIndexes: m.UniqueIndexes, Fields: fs})
 		}
 		for _, c := range e.Columns {
 			re.Columns = append(re.Columns, resolve.Column(c))

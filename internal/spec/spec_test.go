@@ -57,7 +57,12 @@ func (p panicky) Extensions() []kernia.Extension {
 func TestRoundTripIsExact(t *testing.T) {
 	cases := map[string]*kernia.Auth{
 		"dogfood": dogfood.Auth(),
-		"empty":   kernia.New(kernia.Options{}),
+		"dogfood, Better Auth's names": func() *kernia.Auth {
+			o := dogfood.Auth().Options()
+			o.Naming = kernia.BetterAuthNames
+			return kernia.New(o)
+		}(),
+		"empty": kernia.New(kernia.Options{}),
 		"customized": kernia.New(kernia.Options{
 			AppName: "shop", BaseURL: "https://shop.example.com", BasePath: "/auth",
 			DatabaseURL: "postgres://shop:s3cret-pass@127.0.0.1:5432/shop", DevURL: "postgres://dev@127.0.0.1/dev",
@@ -130,7 +135,7 @@ func scalars(a *kernia.Auth) map[string]any {
 		"AppName": a.AppName(), "BaseURL": a.BaseURL(), "BasePath": a.BasePath(),
 		"DatabaseURL": a.DatabaseURL(), "DevURL": a.DevURL(), "MigrationsDir": a.MigrationsDir(),
 		"Dialects": fmt.Sprint(d, err), "Module": o.Module, "OptionsDatabaseURL": o.DatabaseURL,
-		"OptionsDevURL": o.DevURL, "MigrationFormat": o.MigrationFormat, "OptionsBaseURL": o.BaseURL, "OptionsDialects": o.Dialects,
+		"OptionsDevURL": o.DevURL, "MigrationFormat": o.MigrationFormat, "Naming": o.Naming, "OptionsBaseURL": o.BaseURL, "OptionsDialects": o.Dialects,
 		"Schema": schema, "DatabaseRateLimit": o.DatabaseRateLimit,
 		"Plugins": len(o.Plugins),
 	}
@@ -206,14 +211,26 @@ func build(a *kernia.Auth) (out map[string]string, err string) {
 	for _, e := range plan.Entities {
 		out["entity "+e.Name] = fmt.Sprintf("%s %s %s %+v", e.Name, e.Table, e.Owner, e.Columns)
 		for i, m := range e.Mixins {
-			out[fmt.Sprintf("mixin %s %d", e.Name, i)] = fmt.Sprintf("%s %s %s %s %v %#v", m.Contributor, m.ImportPath, m.Package, m.Type, m.Columns, m.Fields)
+			out[fmt.Sprintf("mixin %s %d", e.Name, i)] = fmt.Sprintf("%s %s %s %s %v %v %v %#v", m.Contributor, m.ImportPath, m.Package, m.Type, m.Columns, m.IndexNames, m.UniqueIndexes, m.Fields)
 		}
 	}
 	out["identities"] = fmt.Sprintf("%+v", plan.Identities())
 	out["contributors"] = fmt.Sprintf("%+v", plan.Contributors())
-	renames, e := plan.Renames(nil)
+	// Renames need each field's base names (a switch of Options.Naming).
+	out["base names"] = fmt.Sprint(basesOf(plan))
+	renames, e := plan.Renames(plan.Identities())
+	out["renames self"] = fmt.Sprint(renames, e)
+	renames, e = plan.Renames(nil)
 	out["renames"] = fmt.Sprint(renames, e)
 	return out, ""
+}
+
+func basesOf(p *compose.Plan) []any {
+	var out []any
+	for _, e := range p.Entities {
+		out = append(out, e.Name, e.BaseNames())
+	}
+	return out
 }
 
 // TestEveryOptionIsCarried fails when kernia.Options gains a field: internal/spec must carry
@@ -226,7 +243,7 @@ func TestEveryOptionIsCarried(t *testing.T) {
 		}
 	}
 	assert.DeepEqual(t, got, []string{"AppName", "BaseURL", "BasePath", "DatabaseURL", "DevURL", "Dialects",
-		"Module", "MigrationsDir", "MigrationFormat", "Plugins", "Schema", "DatabaseRateLimit"})
+		"Module", "MigrationsDir", "MigrationFormat", "Plugins", "Schema", "Naming", "DatabaseRateLimit"})
 }
 
 // TestDecodeRefusesWhatIsNotAConfiguration: a configuration of another format, another
