@@ -35,7 +35,8 @@ func TestDialectsDefault(t *testing.T) {
 			wantErr: "kernia: the dialects are not configured: $KERNIA_DATABASE_URL comes from .env and is a postgres database, but .env is git-ignored and never chooses the dialects (a clone or CI job without it would generate for sqlite): set Dialects: []string{kernia.Postgres} in kernia.Options (auth/auth.go) and commit it"},
 		{name: "sqlite from .env: what a clone gets", env: "sqlite://app.db", dotenv: "KERNIA_DATABASE_URL=sqlite://app.db\n", want: []string{"sqlite"}},
 		{name: "Options.Dialects beats .env", opts: kernia.Options{Dialects: []string{kernia.Postgres}}, env: pg, dotenv: "KERNIA_DATABASE_URL=" + pg + "\n", want: []string{"postgres"}},
-		{name: "a bad URL", env: "mysql://x", wantErr: `unsupported scheme "mysql"`},
+		{name: "a bad URL", env: "oracle://x", wantErr: `unsupported scheme "oracle"`},
+		{name: "mysql", env: "mysql://root@127.0.0.1/shop", want: []string{"mysql"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,6 +55,8 @@ const (
 const (
 	SQLite   = "sqlite"
 	Postgres = "postgres"
+	// MySQL is MySQL 8 and MariaDB 10.5 or later (InnoDB), through mysql:// URLs.
+	MySQL = "mysql"
 )
 
 // Options configure an auth instance. The zero value is valid: core tables only, SQLite in
@@ -68,12 +70,14 @@ type Options struct {
 	// BasePath is where the auth routes are mounted (default /api/auth).
 	BasePath string
 	// DatabaseURL is the database migrations are applied to, in Atlas's URL forms
-	// (sqlite://file.db, postgres://user:pass@host:5432/db?sslmode=disable). Default
+	// (sqlite://file.db, postgres://user:pass@host:5432/db?sslmode=disable,
+	// mysql://user:pass@host:3306/db). Default
 	// $KERNIA_DATABASE_URL, else sqlite://kernia.db.
 	DatabaseURL string
-	// DevURL is a clean PostgreSQL database used to compute PostgreSQL migrations (default
-	// $KERNIA_DEV_URL). When empty, Kernia creates and drops a temporary database on the server
-	// of DatabaseURL. SQLite migrations are computed in memory and need none.
+	// DevURL is a clean PostgreSQL or MySQL database used to compute that dialect's migrations
+	// (default $KERNIA_DEV_URL). When empty (or, for MySQL, of another dialect), Kernia creates
+	// and drops a temporary database on the server of DatabaseURL. SQLite migrations are
+	// computed in memory and need none.
 	DevURL string
 	// Dialects lists the dialects to write migrations for, each in its own directory under
 	// MigrationsDir. Set it (kernia init writes it): the dialects are committed configuration.
@@ -266,6 +270,8 @@ func dialectConst(d string) string {
 		return "kernia.Postgres"
 	case SQLite:
 		return "kernia.SQLite"
+	case MySQL:
+		return "kernia.MySQL"
 	}
 	return strconv.Quote(d)
 }
@@ -298,19 +304,21 @@ func dotenvHolds(key, value string) bool {
 func DialectOf(url string) (string, error) {
 	scheme, _, ok := strings.Cut(url, "://")
 	if !ok {
-		return "", errors.New("database URL has no scheme: use sqlite://file.db or postgres://user:pass@host:5432/db")
+		return "", errors.New("database URL has no scheme: use sqlite://file.db, postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3":
 		return SQLite, nil
 	case "postgres", "postgresql":
 		return Postgres, nil
+	case "mysql", "mariadb":
+		return MySQL, nil
 	}
 	if !validScheme(scheme) {
 		// Not a scheme (a password holding "://"?): never quote it.
-		return "", errors.New("database URL does not start with a valid scheme: use sqlite://file.db or postgres://user:pass@host:5432/db")
+		return "", errors.New("database URL does not start with a valid scheme: use sqlite://file.db, postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db")
 	}
-	return "", fmt.Errorf("database URL has unsupported scheme %q: use sqlite://file.db or postgres://user:pass@host:5432/db", scheme)
+	return "", fmt.Errorf("database URL has unsupported scheme %q: use sqlite://file.db, postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db", scheme)
 }
 
 // validScheme reports whether s is a URL scheme by RFC 3986 (a letter, then letters, digits,
@@ -333,8 +341,8 @@ func validate(o Options) error {
 		errs = append(errs, fmt.Errorf("kernia: Options.MigrationFormat: %w", err))
 	}
 	for _, d := range o.Dialects {
-		if d != SQLite && d != Postgres {
-			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q or %q)", d, SQLite, Postgres))
+		if d != SQLite && d != Postgres && d != MySQL {
+			errs = append(errs, fmt.Errorf("kernia: Options.Dialects: unknown dialect %q (want %q, %q or %q)", d, SQLite, Postgres, MySQL))
 		}
 	}
 	if o.Naming != SnakeCase && o.Naming != BetterAuthNames {

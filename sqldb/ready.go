@@ -109,8 +109,10 @@ func kerniaDialect(name string) (string, error) {
 		return kernia.SQLite, nil
 	case "postgres", "postgresql", "pgx":
 		return kernia.Postgres, nil
+	case "mysql", "mariadb":
+		return kernia.MySQL, nil
 	}
-	return "", fmt.Errorf("sqldb: Ready: unknown dialect %q: pass the dialect FromEnv or Open returned (sqlite3 or postgres)", name)
+	return "", fmt.Errorf("sqldb: Ready: unknown dialect %q: pass the dialect FromEnv or Open returned (sqlite3, postgres or mysql)", name)
 }
 
 // readDir reads migrations/<dialect> and checks it against its atlas.sum, as migrate does

@@ -288,7 +288,7 @@ func TestReadyRefusesABrokenDirectory(t *testing.T) {
 			[]string{"hold no sqlite directory", "one dialect's directory: pass its parent"}},
 		{"no directory for the dialect", "postgres", func() fs.FS { return m.fsys() },
 			[]string{"hold no postgres directory", "Options.Dialects"}},
-		{"an unknown dialect", "mysql", func() fs.FS { return m.fsys() }, []string{`unknown dialect "mysql"`}},
+		{"an unknown dialect", "oracle", func() fs.FS { return m.fsys() }, []string{`unknown dialect "oracle"`}},
 		{"no directory at all", dialect, func() fs.FS { return nil }, []string{"no migration directory"}},
 	}
 	for _, tc := range tests {

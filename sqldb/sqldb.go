@@ -2,7 +2,10 @@
 // and tells the application whether that database has every migration applied.
 //
 // Settings: pgx for PostgreSQL (10 s connect timeout), modernc.org/sqlite for SQLite with
-// foreign keys on in every pooled connection, a busy timeout, WAL and SQLite time formatting.
+// foreign keys on in every pooled connection, a busy timeout, WAL and SQLite time formatting,
+// github.com/go-sql-driver/mysql for MySQL and MariaDB with parseTime, UTC (loc=UTC and the
+// session's time_zone), utf8mb4 with the utf8mb4_bin collation, a 10 s connect timeout and one
+// statement per query.
 //
 // # At start-up
 //
@@ -42,7 +45,7 @@ import (
 )
 
 // Open opens and pings the database at rawURL and returns it with its Ent dialect name
-// (dialect.SQLite or dialect.Postgres). A relative SQLite path is taken from the working
+// (dialect.SQLite, dialect.Postgres or dialect.MySQL). A relative SQLite path is taken from the working
 // directory and a missing SQLite file is created; FromEnv does neither. Errors never contain
 // the URL's password.
 func Open(ctx context.Context, rawURL string) (*sql.DB, string, error) {
@@ -59,8 +62,11 @@ func open(ctx context.Context, u *database.URL) (*sql.DB, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if u.Dialect == kernia.Postgres {
+	switch u.Dialect {
+	case kernia.Postgres:
 		return db, dialect.Postgres, nil
+	case kernia.MySQL:
+		return db, dialect.MySQL, nil
 	}
 	return db, dialect.SQLite, nil
 }

@@ -103,7 +103,7 @@ func TestInitErrors(t *testing.T) {
 	err = Init(context.Background(), InitFlags{Dir: dir, Plugins: "two-factor,bogus"}, io)
 	assert.ErrorContains(t, err, `unknown plugin "bogus"; the built-in plugins are: two-factor`)
 	assert.Equal(t, ExitCode(err), 2)
-	err = Init(context.Background(), InitFlags{Dir: dir, DatabaseURL: "mysql://root:s3cret@db/x"}, io)
+	err = Init(context.Background(), InitFlags{Dir: dir, DatabaseURL: "oracle://root:s3cret@db/x"}, io)
 	assert.Equal(t, ExitCode(err), 2)
 	assert.Check(t, !strings.Contains(err.Error(), "s3cret"))
 	assert.DeepEqual(t, moduletest.Snapshot(t, dir), map[string]string{"go.mod": "module example.com/shop\n\ngo 1.26.0\n\ntool github.com/magefile/mage\n"})

@@ -1,5 +1,6 @@
 // Package database parses Kernia database URLs (Atlas's forms) and opens them with the drivers
-// Kernia uses: pgx through database/sql for PostgreSQL, modernc.org/sqlite for SQLite.
+// Kernia uses: pgx through database/sql for PostgreSQL, modernc.org/sqlite for SQLite,
+// github.com/go-sql-driver/mysql for MySQL and MariaDB (mysql.go).
 //
 // Passwords never reach an error or a printed URL: errors are built from parsed parts, and
 // Redact removes passwords from every URL form.
@@ -18,6 +19,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -36,14 +38,16 @@ const cancelGrace = 5 * time.Second
 
 // URL is a parsed database URL.
 type URL struct {
-	// Dialect is kernia.SQLite or kernia.Postgres.
+	// Dialect is kernia.SQLite, kernia.Postgres or kernia.MySQL.
 	Dialect string
-	// Path is the SQLite file path ("" for PostgreSQL; ":memory:" for an in-memory database).
+	// Path is the SQLite file path ("" for a server; ":memory:" for an in-memory database).
 	Path string
-	// Query holds the URL's query parameters.
+	// Query holds the URL's query parameters (SQLite only).
 	Query url.Values
 	// pg is the parsed PostgreSQL configuration.
-	pg  *pgx.ConnConfig
+	pg *pgx.ConnConfig
+	// my is the parsed MySQL configuration.
+	my  *mysql.Config
 	raw string
 }
 
@@ -74,8 +78,14 @@ func Parse(raw string) (*URL, error) {
 			path = ":memory:"
 		}
 		u.Path, u.Query = path, q
+	case kernia.MySQL:
+		cfg, err := parseMySQL(raw)
+		if err != nil {
+			return nil, err
+		}
+		u.my = cfg
 	case kernia.Postgres:
-		if err := checkPostgresURL(raw); err != nil {
+		if err := checkServerURL("postgres", raw); err != nil {
 			return nil, err
 		}
 		cfg, err := pgx.ParseConfig(raw)
@@ -97,20 +107,26 @@ func Parse(raw string) (*URL, error) {
 	return u, nil
 }
 
-// WithConnectTimeout returns a copy of the URL whose PostgreSQL connections give up after d
-// (d > 0; the URL's connect_timeout, else DefaultConnectTimeout, otherwise). SQLite ignores it.
+// WithConnectTimeout returns a copy of the URL whose server connections give up after d
+// (d > 0; the URL's connect_timeout or timeout, else DefaultConnectTimeout, otherwise).
+// SQLite ignores it.
 func (u *URL) WithConnectTimeout(d time.Duration) *URL {
-	if u.pg == nil || d <= 0 {
+	if u.pg == nil && u.my == nil || d <= 0 {
 		return u
 	}
 	c := *u
+	if u.my != nil {
+		c.my = u.my.Clone()
+		c.my.Timeout = d
+		return &c
+	}
 	c.pg = u.pg.Copy()
 	c.pg.ConnectTimeout = d
 	return &c
 }
 
-// checkPostgresURL refuses a PostgreSQL URL whose user info is not exactly what RFC 3986
-// allows there: unreserved characters, sub-delims (! $ & ' ( ) * + , ; =), ':' and %XX escapes.
+// checkServerURL refuses a PostgreSQL or MySQL URL (kind names it in errors) whose user info
+// is not exactly what RFC 3986 allows there: unreserved characters, sub-delims (! $ & ' ( ) * + , ; =), ':' and %XX escapes.
 // A raw '/', '?' or '#' ends the authority early, so parsers would read part of the password as
 // the host, port or database name and print it; a raw '@', '[', ']', space or stray '%' makes
 // parsers disagree on where the password ends. An '@' after the authority (in the path, query
@@ -119,7 +135,7 @@ func (u *URL) WithConnectTimeout(d time.Duration) *URL {
 //
 // Its errors never quote the URL or any part of its user info: a parser's message about a URL
 // with user info can hold part of the password (`invalid port ":<start of password>"`).
-func checkPostgresURL(raw string) error {
+func checkServerURL(kind, raw string) error {
 	const fix = "percent-encode reserved characters in the user and password (@ as %40, : in the user as %3A, / as %2F, ? as %3F, # as %23, [ as %5B, ] as %5D, space as %20, % as %25)"
 	rest := raw[strings.Index(raw, "://")+3:]
 	authEnd := len(rest)
@@ -127,28 +143,28 @@ func checkPostgresURL(raw string) error {
 		authEnd = i
 	}
 	if strings.LastIndex(rest, "@") > authEnd {
-		return fmt.Errorf("postgres URL is malformed: it holds an '@' after the host, or a raw '/', '?' or '#' before the '@' that ends the user info: %s (an '@' in the path or query also needs %%40)", fix)
+		return fmt.Errorf(kind+" URL is malformed: it holds an '@' after the host, or a raw '/', '?' or '#' before the '@' that ends the user info: %s (an '@' in the path or query also needs %%40)", fix)
 	}
 	at := strings.LastIndex(rest[:authEnd], "@")
 	if at >= 0 {
 		userinfo := rest[:at]
 		if strings.Contains(userinfo, "@") {
-			return fmt.Errorf("postgres URL is malformed: its user info holds more than one '@': %s", fix)
+			return fmt.Errorf(kind+" URL is malformed: its user info holds more than one '@': %s", fix)
 		}
 		if what := badUserinfo(userinfo); what != "" {
-			return fmt.Errorf("postgres URL is malformed: its user info holds %s: %s", what, fix)
+			return fmt.Errorf(kind+" URL is malformed: its user info holds %s: %s", what, fix)
 		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) && at < 0 {
-			return fmt.Errorf("postgres URL is malformed (%v)", ue.Err)
+			return fmt.Errorf("%s URL is malformed (%v)", kind, ue.Err)
 		}
-		return fmt.Errorf("postgres URL is malformed: %s", fix)
+		return fmt.Errorf(kind+" URL is malformed: %s", fix)
 	}
 	if _, err := url.ParseQuery(u.RawQuery); err != nil {
-		return errors.New("postgres URL has a malformed query: percent-encode reserved characters in parameter values (& as %26, = as %3D, % as %25, space as %20) and separate parameters with '&'")
+		return errors.New(kind + " URL has a malformed query: percent-encode reserved characters in parameter values (& as %26, = as %3D, % as %25, space as %20) and separate parameters with '&'")
 	}
 	return nil
 }
@@ -186,26 +202,38 @@ func isHex(c byte) bool {
 // Redacted returns the URL with its password removed.
 func (u *URL) Redacted() string { return Redact(u.raw) }
 
-// Host returns "host:port" for PostgreSQL and the file path for SQLite.
+// Host returns "host:port" for a server and the file path for SQLite.
 func (u *URL) Host() string {
+	if u.my != nil {
+		return u.my.Addr
+	}
 	if u.pg != nil {
 		return net.JoinHostPort(u.pg.Host, fmt.Sprint(u.pg.Port))
 	}
 	return u.Path
 }
 
-// Database returns the PostgreSQL database name ("" for SQLite).
+// Database returns the server's database name ("" for SQLite).
 func (u *URL) Database() string {
+	if u.my != nil {
+		return u.my.DBName
+	}
 	if u.pg != nil {
 		return u.pg.Database
 	}
 	return ""
 }
 
-// WithDatabase returns a copy of a PostgreSQL URL pointing at another database on the same
-// server.
+// WithDatabase returns a copy of a PostgreSQL or MySQL URL pointing at another database on
+// the same server.
 func (u *URL) WithDatabase(name string) *URL {
 	c := *u
+	if u.my != nil {
+		c.my = u.my.Clone()
+		c.my.DBName = name
+		c.raw = ""
+		return &c
+	}
 	c.pg = u.pg.Copy()
 	c.pg.Database = name
 	c.raw = ""
@@ -221,11 +249,15 @@ func (u *URL) WithSearchPath(schema string) *URL {
 }
 
 // Open opens the database and checks the connection. SQLite connections have foreign keys on,
-// a busy timeout and SQLite time formatting; the SQLite file's directory must exist.
+// a busy timeout and SQLite time formatting; the SQLite file's directory must exist. MySQL
+// connections parse DATETIME into time.Time in UTC, use utf8mb4 with MySQLCollation, and run
+// one statement per query.
 func Open(ctx context.Context, u *URL) (*sql.DB, error) {
 	switch u.Dialect {
 	case kernia.SQLite:
 		return openSQLite(ctx, u)
+	case kernia.MySQL:
+		return openMySQL(ctx, u)
 	default:
 		db := stdlib.OpenDB(*u.pg)
 		if err := db.PingContext(ctx); err != nil {

@@ -32,7 +32,7 @@ func TestRedact(t *testing.T) {
 
 func TestParseErrorsNeverShowThePassword(t *testing.T) {
 	tests := []struct{ url, want string }{
-		{"mysql://root:s3cret@db/app", `unsupported scheme "mysql"`},
+		{"oracle://root:s3cret@db/app", `unsupported scheme "oracle"`},
 		{"root:s3cret@db/app", "has no scheme"},
 		{"root:s3cret@db://app", "does not start with a valid scheme"},
 		{"postgres://alice:s3cret@db/app?application_name=s3cret@x", "an '@' after the host"},

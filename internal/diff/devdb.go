@@ -21,7 +21,7 @@ import (
 // DevDB is a clean database that migrations are replayed and diffed on. It is never the
 // target database: Close drops whatever was created for it.
 type DevDB struct {
-	// Dialect is kernia.SQLite or kernia.Postgres.
+	// Dialect is kernia.SQLite, kernia.Postgres or kernia.MySQL.
 	Dialect string
 	// DB is the connection to the clean database.
 	DB      *sql.DB
@@ -42,7 +42,8 @@ func (d *DevDB) Close() error {
 // SQLite: an in-memory database. PostgreSQL: when devURL is set, it must point at an empty
 // database, which Kernia empties again on Close; otherwise, when targetURL is a
 // PostgreSQL URL, Kernia creates a temporary database on its server (the target database itself
-// is never changed). Both are dropped by Close.
+// is never changed). Both are dropped by Close. MySQL: the same with a MySQL devURL (one of
+// another dialect, there for PostgreSQL, is passed over) or targetURL; see devdb_mysql.go.
 func OpenDev(ctx context.Context, dialect, devURL, targetURL string) (*DevDB, error) {
 	switch dialect {
 	case kernia.SQLite:
@@ -60,6 +61,8 @@ func OpenDev(ctx context.Context, dialect, devURL, targetURL string) (*DevDB, er
 			return openTempDatabase(ctx, targetURL)
 		}
 		return nil, errors.New("diff: PostgreSQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=postgres://user:pass@localhost:5432/dev (an empty database), or set KERNIA_DATABASE_URL to a PostgreSQL server where Kernia may create a temporary database")
+	case kernia.MySQL:
+		return openMySQLDev(ctx, devURL, targetURL)
 	}
 	return nil, fmt.Errorf("diff: unsupported dialect %q", dialect)
 }

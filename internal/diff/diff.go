@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/postgres"
 	atlas "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlite"
@@ -37,7 +38,8 @@ type Options struct {
 	Dev *DevDB
 	// Dir is the migration directory; it may not exist yet.
 	Dir string
-	// Tables is the desired schema: the tables of the generated Ent client.
+	// Tables is the desired schema: the tables of the generated Ent client (the diff's own: on
+	// MySQL, Diff sets their MySQL column types, see mysqltypes.go).
 	Tables []*entschema.Table
 	// Name names the migration file (<version>_<name>.sql).
 	Name string
@@ -94,6 +96,9 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	dir, files := d.dir, d.files
+	if opts.Dev.Dialect == kernia.MySQL {
+		mysqlTypes(opts.Tables)
+	}
 	current, desired, err := states(ctx, opts, dir)
 	if err != nil {
 		return nil, err
@@ -228,8 +233,11 @@ func readFormatDir(path string, want migformat.Format) (*formatDir, error) {
 }
 
 func entDialect(d string) string {
-	if d == kernia.Postgres {
+	switch d {
+	case kernia.Postgres:
 		return dialect.Postgres
+	case kernia.MySQL:
+		return dialect.MySQL
 	}
 	return dialect.SQLite
 }
@@ -242,6 +250,8 @@ func atlasDriver(dev *DevDB) (migrate.Driver, error) {
 	switch dev.Dialect {
 	case kernia.Postgres:
 		drv, err = postgres.Open(dev.DB)
+	case kernia.MySQL:
+		drv, err = mysql.Open(dev.DB)
 	default:
 		drv, err = sqlite.Open(dev.DB)
 	}

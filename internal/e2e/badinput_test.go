@@ -49,7 +49,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{name: "unknown command", args: []string{"frobnicate"}, exitCode: 2, want: `unknown command "frobnicate"`},
 		{name: "unknown flag", args: []string{"migrate", "--frob"}, exitCode: 2, want: "flag provided but not defined: --frob"},
-		{name: "unknown scheme", args: []string{"migrate", "--url", "mysql://root:s3cret@127.0.0.1/db"}, exitCode: 1, want: `unsupported scheme "mysql"`},
+		{name: "unknown scheme", args: []string{"migrate", "--url", "oracle://root:s3cret@127.0.0.1/db"}, exitCode: 1, want: `unsupported scheme "oracle"`},
 		{name: "no scheme", args: []string{"migrate", "--url", "root:s3cret@127.0.0.1/db"}, exitCode: 1, want: "has no scheme"},
 		{name: "unreachable database", args: []string{"migrate", "--dir", "ent/migrate/migrations/sqlite", "--url", "postgres://alice:s3cret@127.0.0.1:1/db?sslmode=disable"}, exitCode: 1, want: "127.0.0.1:1"},
 		{name: "missing migration directory", args: []string{"migrate", "--dir", "nope"}, exitCode: 1, want: "nope does not exist"},

@@ -60,7 +60,7 @@ type AppliedFile struct {
 
 // ApplyResult describes a run.
 type ApplyResult struct {
-	// Dialect is "sqlite" or "postgres".
+	// Dialect is "sqlite", "postgres" or "mysql".
 	Dialect string `json:"dialect"`
 	// From is the database's version before the run, To after it ("" for none).
 	From string `json:"from,omitempty"`
@@ -134,9 +134,10 @@ type runner struct {
 	operator string
 	// table is where the history is read and written.
 	table revTable
-	// PostgreSQL: the connection the files run on, and the run's lock.
-	work *sql.Conn
-	lock *pgLock
+	// PostgreSQL and MySQL: the connection the files run on, and the run's lock.
+	work   *sql.Conn
+	lock   *pgLock
+	mylock *myLock
 	// SQLite: the migration connection's settings at the start of the run, restored after
 	// each file.
 	pragmas []pragma
@@ -160,8 +161,11 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 		return nil, err
 	}
 	defer db.Close()
-	if r.u.Dialect == "postgres" {
+	switch r.u.Dialect {
+	case "postgres":
 		return r.applyPostgres(ctx, db)
+	case "mysql":
+		return r.applyMySQL(ctx, db)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {

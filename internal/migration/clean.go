@@ -9,8 +9,11 @@ import (
 // userTables lists up to limit tables of the connected schema other than the revisions table.
 func userTables(ctx context.Context, q querier, dialect string, limit int) ([]string, error) {
 	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'atlas_schema_revisions' ORDER BY name LIMIT ?`
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'atlas_schema_revisions' ORDER BY table_name LIMIT $1`
+	case "mysql":
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'atlas_schema_revisions' ORDER BY table_name LIMIT ?`
 	}
 	rows, err := q.QueryContext(ctx, query, limit)
 	if err != nil {

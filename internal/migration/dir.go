@@ -396,9 +396,13 @@ func (s *splits) texts(f migrate.File) ([]string, error) {
 // scan splits f into statements with their positions, as Atlas's driver for the dialect does.
 func scan(dialect string, f migrate.File) ([]*migrate.Stmt, error) {
 	opts := migrate.ScannerOptions{MatchBegin: true} // as Atlas's sqlite driver scans
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		// As Atlas's postgres driver scans.
 		opts = migrate.ScannerOptions{MatchBegin: true, MatchBeginAtomic: true, MatchDollarQuote: true, EscapedStringExt: true}
+	case "mysql":
+		// As Atlas's mysql driver scans.
+		opts = migrate.ScannerOptions{MatchBegin: true, BackslashEscapes: true, HashComments: true}
 	}
 	decls, err := (&migrate.Scanner{ScannerOptions: opts}).Scan(string(f.Bytes()))
 	if err != nil {

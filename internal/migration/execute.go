@@ -43,13 +43,16 @@ func (r *runner) applyFile(ctx context.Context, ctl *sql.Conn, f migrate.File, p
 	}
 	x := &fileRun{runner: r, conn: ctl, ctl: ctl, file: f, stmts: stmts, rev: rev, prev: prev, earlier: earlier, txStart: -1, failed: -1}
 	var err error
-	if r.u.Dialect == "sqlite" {
+	switch r.u.Dialect {
+	case "mysql":
+		err = x.onMySQL(ctx)
+	case "sqlite":
 		err = x.inSavepoint(ctx)
 		// Also after a failure: pragmas are not rolled back with the savepoint.
 		if rerr := restoreSQLiteSession(context.WithoutCancel(ctx), ctl, r.pragmas); rerr != nil && err == nil {
 			err = fmt.Errorf("migrate: %s is applied, but the connection's settings could not be restored after it (%v): stopped before the next file; run migrate again", f.Name(), rerr)
 		}
-	} else {
+	default:
 		err = x.onWorkConnection(ctx)
 	}
 	if err != nil {
@@ -432,6 +435,9 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string
 		if noTxFile {
 			undone = x.noTxUndone()
 		}
+		if dialect == "mysql" {
+			undone = x.mysqlUndone()
+		}
 		return fmt.Errorf("migrate: interrupted while applying %s: %w: %s; %s", x.file.Name(), context.Cause(ctx), undone, x.kept())
 	}
 	lost := connectionLost(cause)
@@ -460,6 +466,8 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string
 		// Without the lock the run writes nothing: another run may be applying this file.
 	case dialect == "postgres" && x.lock.held(cleanup) != nil:
 		lockLost = true
+	case dialect == "mysql" && x.mylock.held(cleanup) != nil:
+		lockLost = true
 	default:
 		if _, err := writeRevision(cleanup, x.ctl, x.table, x.rev); err != nil {
 			notes = append(notes, fmt.Errorf("the failure could not be recorded: %w", err))
@@ -469,6 +477,9 @@ func (x *fileRun) fail(ctx context.Context, stmt int, cause error, undone string
 	}
 	if noTxFile {
 		undone = x.noTxUndone()
+	}
+	if dialect == "mysql" {
+		undone = x.mysqlUndone()
 	}
 	undone += "; " + x.kept()
 	next := "fix the file, run `kernia hash`, and run migrate again"

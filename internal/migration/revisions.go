@@ -34,6 +34,15 @@ const (
 		"`executed_at` datetime NOT NULL, `execution_time` integer NOT NULL, `error` text NULL, `error_stmt` text NULL, " +
 		"`hash` text NOT NULL, `partial_hashes` json NULL, `operator_version` text NOT NULL, " +
 		"PRIMARY KEY (`version`))"
+	// As the Atlas CLI creates it on MySQL (its Ent schema: strings are varchar(255), texts
+	// longtext, times timestamp, the type an unsigned bigint); partial_hashes is json, which
+	// MariaDB stores as longtext with a JSON_VALID check.
+	createRevisionsMySQL = "CREATE TABLE IF NOT EXISTS `atlas_schema_revisions` (" +
+		"`version` varchar(255) NOT NULL, `description` varchar(255) NOT NULL, " +
+		"`type` bigint unsigned NOT NULL DEFAULT 2, `applied` bigint NOT NULL DEFAULT 0, `total` bigint NOT NULL DEFAULT 0, " +
+		"`executed_at` timestamp NOT NULL, `execution_time` bigint NOT NULL, `error` longtext NULL, `error_stmt` longtext NULL, " +
+		"`hash` varchar(255) NOT NULL, `partial_hashes` json NULL, `operator_version` varchar(255) NOT NULL, " +
+		"PRIMARY KEY (`version`)) CHARSET utf8mb4 COLLATE utf8mb4_bin"
 )
 
 const revisionColumns = `"version", "description", "type", "applied", "total", "executed_at", "execution_time", "error", "error_stmt", "hash", "partial_hashes", "operator_version"`
@@ -45,8 +54,13 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// rebind turns ? placeholders into $n for PostgreSQL.
+// rebind turns ? placeholders into $n for PostgreSQL, and on MySQL the double-quoted
+// identifiers of Kernia's history queries into backquoted ones (none of them holds a double
+// quote otherwise).
 func rebind(dialect, query string) string {
+	if dialect == "mysql" {
+		return strings.ReplaceAll(query, `"`, "`")
+	}
 	if dialect != "postgres" {
 		return query
 	}
@@ -81,6 +95,9 @@ type revTable struct {
 func (t revTable) ident() string {
 	if t.atlas {
 		return `"atlas_schema_revisions"."atlas_schema_revisions"`
+	}
+	if t.dialect == "mysql" {
+		return "`atlas_schema_revisions`"
 	}
 	return `"atlas_schema_revisions"`
 }
@@ -140,7 +157,11 @@ func findRevisionsTable(ctx context.Context, q querier, dialect string) (t revTa
 		return t, false, nil
 	}
 	var n int
-	err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`).Scan(&n)
+	query := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_schema_revisions'`
+	if dialect == "mysql" {
+		query = `SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'atlas_schema_revisions'`
+	}
+	err = q.QueryRowContext(ctx, query).Scan(&n)
 	if err != nil {
 		return t, false, fmt.Errorf("migrate: look up the %s table: %w%s", RevisionsTable, err, poolerHint(err))
 	}
@@ -160,8 +181,11 @@ func historyRows(ctx context.Context, q querier, t revTable) (int, error) {
 // holding the lock.
 func createRevisionsTable(ctx context.Context, q querier, dialect string) error {
 	ddl := createRevisionsSQLite
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		ddl = createRevisionsPostgres
+	case "mysql":
+		ddl = createRevisionsMySQL
 	}
 	if _, err := q.ExecContext(ctx, ddl); err != nil {
 		return fmt.Errorf("migrate: create the %s table: %w", RevisionsTable, err)
@@ -188,7 +212,7 @@ func readHistory(ctx context.Context, q querier, dialect string) (revs []*migrat
 
 // scanRevisions reads the rows of the revisions table.
 func scanRevisions(ctx context.Context, q querier, t revTable) ([]*migrate.Revision, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM `+t.ident()+` ORDER BY "version"`)
+	rows, err := q.QueryContext(ctx, rebind(t.dialect, `SELECT `+revisionColumns+` FROM `+t.ident()+` ORDER BY "version"`))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read %s: %w%s", t, err, poolerHint(err))
 	}
@@ -238,6 +262,9 @@ const unfinished = `WHERE NOT ("atlas_schema_revisions"."type" = 1 OR ("atlas_sc
 // completed revision. written is false when it left a completed revision in place.
 func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revision) (written bool, err error) {
 	dialect := t.dialect
+	if dialect == "mysql" {
+		return writeRevisionMySQL(ctx, q, t, r)
+	}
 	var partial any
 	if len(r.PartialHashes) > 0 {
 		b, err := json.Marshal(r.PartialHashes)

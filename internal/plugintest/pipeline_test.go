@@ -23,6 +23,7 @@ import (
 	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/migration"
 	"github.com/kernia/kernia/internal/moduletest"
+	"github.com/kernia/kernia/internal/mysqltest"
 	"github.com/kernia/kernia/internal/pgtest"
 	"github.com/kernia/kernia/plugins/builtin"
 	"github.com/kernia/kernia/sqldb"
@@ -217,6 +218,76 @@ func TestPipeline(t *testing.T) {
 		}
 		assert.Check(t, is.Equal(outputs[kernia.SQLite], outputs[kernia.Postgres]))
 	})
+
+	t.Run("mysql", func(t *testing.T) {
+		// MySQL is not in the dialects above (each of their steps would need a MySQL server):
+		// the core is generated for MySQL alone, applied to a database that then gets rows,
+		// then every plugin at once (the all-plugins configuration), with no KERNIA_DEV_URL:
+		// the diffs run on a temporary database on the target's server. The smoke program of
+		// the client subtest then runs on it as on the other dialects.
+		target := mysqltest.NewDatabase(t)
+		mysqlAuth := func(c config) *kernia.Auth {
+			o := c.options()
+			o.DatabaseURL = target
+			o.Dialects = []string{kernia.MySQL}
+			o.MigrationsDir = filepath.Join("migrations", "mysql")
+			return kernia.New(o)
+		}
+		mdir := filepath.Join("migrations", "mysql", kernia.MySQL)
+		res, err := generator.Run(ctx, mysqlAuth(config{}), generator.Options{Now: clock})
+		assert.NilError(t, err)
+		assert.Equal(t, len(res.Migrations), 1)
+		golden.Assert(t, res.Migrations[0].SQL, filepath.Join(testdata, "migrations", "mysql", "core.sql.golden"))
+		_, err = migration.Apply(ctx, target, mdir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		db := open(t, target)
+		seedCore(t, mysqlDB{db})
+		all := config{"all", builtin.All(), true}
+		res, err = generator.Run(ctx, mysqlAuth(all), generator.Options{Now: func() time.Time { return clock().Add(time.Hour) }})
+		assert.NilError(t, err)
+		assert.Equal(t, len(res.Migrations), 1)
+		golden.Assert(t, res.Migrations[0].SQL, filepath.Join(testdata, "migrations", "mysql", "all.sql.golden"))
+		applied, err := migration.Apply(ctx, target, mdir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Equal(t, len(applied.Applied), 1)
+		plan, err := compose.Build(mysqlAuth(all))
+		assert.NilError(t, err)
+		for _, e := range plan.Entities {
+			assert.DeepEqual(t, columns(t, db, kernia.MySQL, e.Table), sorted(e.Columns))
+		}
+		// The core's rows survived the plugin columns added to their tables.
+		for table, want := range map[string]int{"users": 2, "sessions": 1, "accounts": 1, "verifications": 1} {
+			var n int
+			assert.NilError(t, db.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
+			assert.Check(t, is.Equal(n, want), table)
+		}
+		// No temporary dev database is left on the server.
+		var left int
+		assert.NilError(t, db.QueryRow(`SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'kernia\_dev\_%'`).Scan(&left))
+		assert.Check(t, is.Equal(left, 0))
+
+		client := mysqltest.NewDatabase(t)
+		_, err = migration.Apply(ctx, client, mdir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		if _, err := os.Stat(filepath.Join(dir, "smoke")); err != nil { // the client subtest did not run
+			smoke := filepath.Join(dir, "cmd/smoke/main.go")
+			assert.NilError(t, os.MkdirAll(filepath.Dir(smoke), 0o755))
+			assert.NilError(t, os.WriteFile(smoke, []byte(smokeGo), 0o644))
+			moduletest.Run(t, dir, "go", "build", "-o", "smoke", "./cmd/smoke")
+		}
+		out := moduletest.Run(t, dir, "./smoke", client)
+		golden.Assert(t, out, filepath.Join(testdata, "smoke.golden"))
+	})
+}
+
+// mysqlDB runs the $n-placeholder statements of the seeds on MySQL, which takes ?.
+type mysqlDB struct{ *sql.DB }
+
+var dollarN = regexp.MustCompile(`\$[0-9]+`)
+
+// Exec runs query with its $n placeholders as ?; the arguments are in order in every seed.
+func (db mysqlDB) Exec(query string, args ...any) (sql.Result, error) {
+	return db.DB.Exec(dollarN.ReplaceAllString(query, "?"), args...)
 }
 
 // newDatabase returns the URL of a new, empty database of the dialect.
@@ -237,8 +308,11 @@ func open(t *testing.T, url string) *sql.DB {
 // columns lists a table's columns, sorted.
 func columns(t *testing.T, db *sql.DB, dialect, table string) []string {
 	q := `SELECT name FROM pragma_table_info(?)`
-	if dialect == kernia.Postgres {
+	switch dialect {
+	case kernia.Postgres:
 		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`
+	case kernia.MySQL:
+		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?`
 	}
 	rows, err := db.Query(q, table)
 	assert.NilError(t, err)
@@ -263,8 +337,13 @@ func sorted(cs []compose.Column) []string {
 	return out
 }
 
+// execer is what seedCore writes with: a *sql.DB, or mysqlDB.
+type execer interface {
+	Exec(query string, args ...any) (sql.Result, error)
+}
+
 // seedCore writes a user with a session, an account and a verification.
-func seedCore(t *testing.T, db *sql.DB) {
+func seedCore(t *testing.T, db execer) {
 	now := time.Now().UTC()
 	stmts := []struct {
 		q    string

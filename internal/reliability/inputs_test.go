@@ -115,7 +115,8 @@ func TestInputs3_InitRefusesInjectedLinesAndURLsMigrateRejects(t *testing.T) {
 	// Every URL here is one migrate refuses before connecting; init must refuse it too.
 	mdir := migrations(t, map[string]string{"20260101000000_t.sql": "CREATE TABLE t (id int);\n"})
 	for _, u := range []string{
-		"mysql://root:pw@127.0.0.1/db",
+		"oracle://root:pw@127.0.0.1/db",
+		"mysql://root:pw@127.0.0.1/db?multiStatements=true",
 		"root:pw@127.0.0.1/db",
 		"ftp://x",
 		"postgres://al@ice:p@ss@127.0.0.1/db",

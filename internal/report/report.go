@@ -398,8 +398,11 @@ func (r *Report) reachable(err error) {
 }
 
 func driverName(dialect string) string {
-	if dialect == kernia.Postgres {
+	switch dialect {
+	case kernia.Postgres:
 		return "pgx (database/sql)"
+	case kernia.MySQL:
+		return "github.com/go-sql-driver/mysql (database/sql)"
 	}
 	return "modernc.org/sqlite (pure Go)"
 }
@@ -412,8 +415,11 @@ func versions(dialect string) Versions {
 		return v
 	}
 	driver := "modernc.org/sqlite"
-	if dialect == kernia.Postgres {
+	switch dialect {
+	case kernia.Postgres:
 		driver = "github.com/jackc/pgx/v5"
+	case kernia.MySQL:
+		driver = "github.com/go-sql-driver/mysql"
 	}
 	mods := append([]*debug.Module{&bi.Main}, bi.Deps...)
 	for _, m := range mods {

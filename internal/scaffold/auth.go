@@ -63,7 +63,7 @@ var Auth = kernia.New(kernia.Options{
 `))
 
 // dialectExprs spells each dialect as the kernia constant that names it.
-var dialectExprs = map[string]string{kernia.SQLite: "kernia.SQLite", kernia.Postgres: "kernia.Postgres"}
+var dialectExprs = map[string]string{kernia.SQLite: "kernia.SQLite", kernia.Postgres: "kernia.Postgres", kernia.MySQL: "kernia.MySQL"}
 
 // DialectExpr returns the Go expression for a dialect in auth/auth.go: its kernia constant
 // (kernia.Postgres), else the quoted name.

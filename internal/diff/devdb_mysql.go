@@ -1,0 +1,170 @@
+package diff
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/database"
+)
+
+// openMySQLDev opens the dev database MySQL migrations are computed on: devURL when it is a
+// MySQL URL (it must name an empty database, emptied again on Close), else a temporary
+// database created on the server of targetURL, a MySQL URL, and dropped on Close. A devURL of
+// another dialect is the PostgreSQL dev database of a configuration that writes both, and is
+// passed over.
+//
+// Temporary databases are named as on PostgreSQL (tempName), and a run drops those that runs
+// killed before their clean-up left (stale): MySQL has no database owner, so every
+// kernia_dev_ database the connected user can see and drop is a candidate, and the
+// connections to it are counted in information_schema.PROCESSLIST (which lists the user's own
+// connections, or all of them with the PROCESS privilege).
+func openMySQLDev(ctx context.Context, devURL, targetURL string) (*DevDB, error) {
+	if devURL != "" {
+		if d, err := kernia.DialectOf(devURL); err != nil || d == kernia.MySQL {
+			return openMySQLDevDatabase(ctx, devURL)
+		}
+	}
+	if d, err := kernia.DialectOf(targetURL); err != nil || d != kernia.MySQL {
+		return nil, errors.New("diff: MySQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=mysql://user:pass@localhost:3306/dev (an empty database), or set KERNIA_DATABASE_URL to a MySQL server where Kernia may create a temporary database")
+	}
+	u, err := database.Parse(targetURL)
+	if err != nil {
+		return nil, fmt.Errorf("diff: database URL: %w", err)
+	}
+	server, err := database.Open(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("diff: no KERNIA_DEV_URL is set, and the server of the database URL cannot host a temporary dev database: %w", err)
+	}
+	// Best effort: a database left now is dropped by a later run.
+	_, _ = dropStaleMySQL(ctx, server, time.Now())
+	name := tempName(time.Now())
+	if _, err := server.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE "+database.MySQLCollation); err != nil {
+		server.Close()
+		return nil, fmt.Errorf("diff: create a temporary dev database on %s: %w (grant CREATE and DROP on `kernia\\_dev\\_%%`.*, or set KERNIA_DEV_URL to an empty database)", u.Host(), err)
+	}
+	var db *sql.DB
+	drop := func() error {
+		defer server.Close()
+		if db != nil {
+			db.Close()
+		}
+		_, err := server.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS `"+name+"`")
+		return err
+	}
+	db, err = database.Open(ctx, u.WithDatabase(name))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("diff: temporary dev database: %w", err), drop())
+	}
+	return &DevDB{Dialect: kernia.MySQL, DB: db, cleanup: drop}, nil
+}
+
+// openMySQLDevDatabase opens KERNIA_DEV_URL, a MySQL database that must hold no table.
+func openMySQLDevDatabase(ctx context.Context, devURL string) (*DevDB, error) {
+	u, err := database.Parse(devURL)
+	if err != nil {
+		return nil, fmt.Errorf("diff: KERNIA_DEV_URL: %w", err)
+	}
+	db, err := database.Open(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("diff: dev database: %w", err)
+	}
+	tables, err := mysqlTables(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("diff: inspect dev database: %w", err)
+	}
+	if len(tables) > 0 {
+		db.Close()
+		return nil, fmt.Errorf("diff: the dev database %s is not empty (found table %s): point KERNIA_DEV_URL at an empty database used only for diffing, never at a real one", u.Redacted(), tables[0])
+	}
+	// The database was empty: whatever a failed diff leaves in it is Kernia's to drop, on one
+	// connection with foreign-key checks off (so the order of the drops does not matter).
+	clean := func() error {
+		ctx := context.WithoutCancel(ctx)
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		tables, err := mysqlTables(ctx, conn)
+		if err != nil || len(tables) == 0 {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, "SET SESSION foreign_key_checks = 0"); err != nil {
+			return err
+		}
+		_, err = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", "))
+		return err
+	}
+	return &DevDB{Dialect: kernia.MySQL, DB: db, cleanup: clean}, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// mysqlTables lists the tables and views of the connected database, quoted.
+func mysqlTables(ctx context.Context, db queryer) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT CONCAT('`', REPLACE(table_name, '`', '``'), '`') FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// dropStaleMySQL drops the temporary dev databases that killed runs left on the server (see
+// stale). Best effort: what it cannot drop is left for a later run; it returns what it dropped.
+func dropStaleMySQL(ctx context.Context, server *sql.DB, now time.Time) ([]string, error) {
+	rows, err := server.QueryContext(ctx, `SELECT s.schema_name,
+			(SELECT count(*) FROM information_schema.processlist p WHERE p.db = s.schema_name AND p.id <> CONNECTION_ID())
+		FROM information_schema.schemata s
+		WHERE s.schema_name LIKE 'kernia\_dev\_%'
+		ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	type candidate struct {
+		name      string
+		connected int
+	}
+	var found []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.name, &c.connected); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		found = append(found, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var dropped []string
+	var errs []error
+	for _, c := range found {
+		if !stale(c.name, c.connected, now, processAlive) {
+			continue
+		}
+		if _, err := server.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+c.name+"`"); err != nil {
+			errs = append(errs, fmt.Errorf("drop %s: %w", c.name, err))
+			continue
+		}
+		dropped = append(dropped, c.name)
+	}
+	return dropped, errors.Join(errs...)
+}

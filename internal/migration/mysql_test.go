@@ -1,0 +1,239 @@
+package migration_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/kernia/kernia/internal/migration"
+	"github.com/kernia/kernia/internal/mysqltest"
+)
+
+// TestMySQLApply applies, re-runs and reports a directory on MySQL, and records the revisions
+// as the Atlas CLI does: total statements, applied = total, no partial hashes once done.
+func TestMySQLApply(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	dir := writeDir(t,
+		mfile{"20250101000001_users.sql", "CREATE TABLE `users` (`id` varchar(255) NOT NULL, `order` int NULL, PRIMARY KEY (`id`));\n" +
+			"CREATE INDEX `users_order` ON `users` (`order`);\n"},
+		mfile{"20250101000002_posts.sql", "CREATE TABLE `posts` (`id` varchar(255) NOT NULL, `user_id` varchar(255) NOT NULL, PRIMARY KEY (`id`),\n" +
+			"  CONSTRAINT `posts_user` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE);\n"},
+	)
+	ctx := context.Background()
+	var out bytes.Buffer
+	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{Out: &out})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, appliedNames(res), []string{"20250101000001_users.sql", "20250101000002_posts.sql"})
+	assert.Check(t, is.Equal(res.Applied[0].Statements, 2))
+	assert.Check(t, is.Contains(out.String(), "2 files applied"))
+
+	res, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(res.Applied, 0))
+
+	st, err := migration.Status(ctx, url, dir)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(st.Applied, 2))
+	assert.Check(t, is.Len(st.Pending, 0))
+	assert.Check(t, is.Len(st.Problems, 0), "%v", st.Problems)
+	assert.Check(t, is.Equal(st.Dialect, "mysql"))
+
+	db := mysqltest.Open(t, url)
+	var applied, total int
+	var partial *string
+	assert.NilError(t, db.QueryRow("SELECT applied, total, partial_hashes FROM atlas_schema_revisions WHERE version = '20250101000001'").Scan(&applied, &total, &partial))
+	assert.Check(t, is.Equal(applied, 2))
+	assert.Check(t, is.Equal(total, 2))
+	assert.Check(t, partial == nil)
+	// ON DELETE CASCADE holds (InnoDB).
+	_, err = db.Exec("INSERT INTO users (id) VALUES ('u1')")
+	assert.NilError(t, err)
+	_, err = db.Exec("INSERT INTO posts (id, user_id) VALUES ('p1', 'u1')")
+	assert.NilError(t, err)
+	_, err = db.Exec("DELETE FROM users")
+	assert.NilError(t, err)
+	var n int
+	assert.NilError(t, db.QueryRow("SELECT count(*) FROM posts").Scan(&n))
+	assert.Check(t, is.Equal(n, 0))
+}
+
+// TestMySQLResumesAtTheFailedStatement: a file failing at statement 3 of 5 keeps statements 1
+// and 2 (MySQL commits each DDL statement) and records them; once fixed, the next run starts
+// at statement 3. Changing an applied statement is refused.
+func TestMySQLResumesAtTheFailedStatement(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	const name = "20250101000001_five.sql"
+	stmts := []string{
+		"CREATE TABLE a (id int);",
+		"CREATE TABLE b (id int);",
+		"ALTER TABLE missing ADD COLUMN x int;",
+		"CREATE TABLE d (id int);",
+		"CREATE TABLE e (id int);",
+	}
+	dir := writeDir(t, mfile{name, strings.Join(stmts, "\n") + "\n"})
+	ctx := context.Background()
+	_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+	assert.ErrorContains(t, err, "failed at statement 3 of 5 (ALTER TABLE missing ADD COLUMN x int;)")
+	assert.ErrorContains(t, err, "MySQL commits each statement, so the file's first 2 of 5 statements stay applied and the next run resumes after them")
+	db := mysqltest.Open(t, url)
+	var applied, total int
+	var partial, failure string
+	assert.NilError(t, db.QueryRow("SELECT applied, total, partial_hashes, error FROM atlas_schema_revisions WHERE version = '20250101000001'").Scan(&applied, &total, &partial, &failure))
+	assert.Check(t, is.Equal(applied, 2))
+	assert.Check(t, is.Equal(total, 5))
+	assert.Check(t, is.Equal(strings.Count(partial, "h1:"), 2), partial)
+	assert.Check(t, is.Contains(failure, "missing"))
+	st, err := migration.Status(ctx, url, dir)
+	assert.NilError(t, err)
+	assert.Assert(t, st.LastFailure != nil)
+
+	// Editing an applied statement is refused.
+	edited := append([]string{"CREATE TABLE a (id bigint);"}, stmts[1:]...)
+	addFiles(t, dir, mfile{name, strings.Join(edited, "\n") + "\n"})
+	_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+	assert.ErrorContains(t, err, "statement 1 of "+name+" changed after it was applied")
+
+	// The fix: statement 3 now creates the table. The run executes statements 3 to 5 only
+	// (statements 1 and 2 again would fail: the tables exist).
+	fixed := append(append([]string{}, stmts[:2]...), "CREATE TABLE c (id int);", stmts[3], stmts[4])
+	addFiles(t, dir, mfile{name, strings.Join(fixed, "\n") + "\n"})
+	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(res.Applied, 1))
+	assert.Check(t, is.Equal(res.Applied[0].Statements, 3))
+	assert.NilError(t, db.QueryRow("SELECT applied, total FROM atlas_schema_revisions WHERE version = '20250101000001'").Scan(&applied, &total))
+	assert.Check(t, is.Equal(applied, 5))
+	assert.Check(t, is.Equal(total, 5))
+	for _, table := range []string{"a", "b", "c", "d", "e"} {
+		var n int
+		assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?", table).Scan(&n))
+		assert.Check(t, is.Equal(n, 1), table)
+	}
+}
+
+// TestMySQLConcurrentRunners: five runs at once on one database apply each file once.
+func TestMySQLConcurrentRunners(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	files := []mfile{
+		{"20250101000001_counter.sql", "CREATE TABLE runs (file integer NOT NULL);\n"},
+		{"20250101000002_one.sql", "INSERT INTO runs (file) VALUES (2);\nCREATE TABLE t2 (id integer);\n"},
+		{"20250101000003_two.sql", "INSERT INTO runs (file) VALUES (3);\nCREATE TABLE t3 (id integer);\n"},
+		{"20250101000004_three.sql", "INSERT INTO runs (file) VALUES (4);\n"},
+	}
+	dir := writeDir(t, files...)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		errs    []error
+		applied []string
+	)
+	for range 5 {
+		wg.Go(func() {
+			res, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{LockTimeout: 30 * time.Second})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			applied = append(applied, appliedNames(res)...)
+		})
+	}
+	wg.Wait()
+	assert.Check(t, is.Len(errs, 0), "%v", errs)
+	assert.Check(t, is.Len(applied, len(files)), "%v", applied)
+	db := mysqltest.Open(t, url)
+	var n int
+	assert.NilError(t, db.QueryRow("SELECT count(*) FROM runs").Scan(&n))
+	assert.Check(t, is.Equal(n, 3))
+	assert.NilError(t, db.QueryRow("SELECT count(*) FROM atlas_schema_revisions").Scan(&n))
+	assert.Check(t, is.Equal(n, len(files)))
+}
+
+// TestMySQLLockTimeoutNamesTheHolder: a run that cannot get the lock gives up after the lock
+// timeout and names the connection holding it.
+func TestMySQLLockTimeoutNamesTheHolder(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	dir := writeDir(t, mfile{"20250101000001_t.sql", "CREATE TABLE t (id int);\n"})
+	db := mysqltest.Open(t, url)
+	conn, err := db.Conn(context.Background())
+	assert.NilError(t, err)
+	defer conn.Close()
+	var dbName string
+	var id, got int
+	assert.NilError(t, conn.QueryRowContext(context.Background(), "SELECT DATABASE(), CONNECTION_ID()").Scan(&dbName, &id))
+	assert.NilError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 0)", "kernia_migrate:"+dbName).Scan(&got))
+	assert.Equal(t, got, 1)
+	start := time.Now()
+	_, err = migration.Apply(context.Background(), url, dir, migration.ApplyOptions{LockTimeout: 300 * time.Millisecond})
+	assert.ErrorContains(t, err, "is locked by another migration run (MySQL named lock kernia_migrate:"+dbName)
+	assert.ErrorContains(t, err, "held by connection "+strconv.Itoa(id)+" (user root")
+	assert.ErrorContains(t, err, "gave up after 300ms")
+	assert.Check(t, time.Since(start) < 10*time.Second)
+	var n int
+	assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&n))
+	assert.Check(t, is.Equal(n, 0), "a refused run creates nothing")
+}
+
+// TestMySQLKilledMidStatement: a runner killed (SIGKILL) while MySQL runs statement 2 of 3
+// leaves that statement running in the server; the next run waits for it to end, finds that it
+// took effect, records it without running it again, and applies statement 3.
+func TestMySQLKilledMidStatement(t *testing.T) {
+	if os.Getenv("KERNIA_MYSQL_CHILD_URL") != "" {
+		t.Skip("the helper process runs in TestMySQLHelperProcess")
+	}
+	url := mysqltest.NewDatabase(t)
+	dir := writeDir(t, mfile{"20250101000001_slow.sql", "CREATE TABLE a (id int);\n" +
+		"CREATE TABLE slow AS SELECT SLEEP(2) AS s;\n" +
+		"CREATE TABLE c (id int);\n"})
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMySQLHelperProcess$")
+	cmd.Env = append(os.Environ(), "KERNIA_MYSQL_CHILD_URL="+url, "KERNIA_MYSQL_CHILD_DIR="+dir)
+	assert.NilError(t, cmd.Start())
+	db := mysqltest.Open(t, url)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'CREATE TABLE slow%'").Scan(&n))
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("the helper never started the slow statement")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.NilError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+
+	var out bytes.Buffer
+	res, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{Out: &out, LockTimeout: 30 * time.Second})
+	assert.NilError(t, err, out.String())
+	assert.Assert(t, is.Len(res.Applied, 1))
+	assert.Check(t, is.Equal(res.Applied[0].Statements, 1), "only statement 3 ran")
+	assert.Check(t, is.Contains(out.String(), "migrate: waiting for a statement of an earlier, stopped run on"))
+	assert.Check(t, is.Contains(out.String(), "statement 2 of 3 (CREATE TABLE slow AS SELECT SLEEP(2) AS s;) was running when an earlier run stopped, and it took effect (table slow exists): recorded without running it again"))
+	var applied, total int
+	assert.NilError(t, db.QueryRow("SELECT applied, total FROM atlas_schema_revisions").Scan(&applied, &total))
+	assert.Check(t, is.Equal(applied, 3))
+	assert.Check(t, is.Equal(total, 3))
+}
+
+// TestMySQLHelperProcess is the runner TestMySQLKilledMidStatement kills.
+func TestMySQLHelperProcess(t *testing.T) {
+	url := os.Getenv("KERNIA_MYSQL_CHILD_URL")
+	if url == "" {
+		t.Skip("run by TestMySQLKilledMidStatement")
+	}
+	_, _ = migration.Apply(context.Background(), url, os.Getenv("KERNIA_MYSQL_CHILD_DIR"), migration.ApplyOptions{})
+}
