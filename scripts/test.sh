@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command, shared by .ci/run and GitHub Actions: formatting, vet, then every
-# test. PostgreSQL must already answer on 127.0.0.1:5432 (scripts/ensure-postgres.sh).
+# test. PostgreSQL must already answer on 127.0.0.1:5432 (scripts/ensure-postgres.sh), MariaDB
+# on 127.0.0.1:3306 (scripts/ensure-mariadb.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

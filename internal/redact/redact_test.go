@@ -77,6 +77,7 @@ func TestPasswordsEveryForm(t *testing.T) {
 		{"postgres://u:1234/5678@h/db", []string{"1234/5678", "1234", "5678"}},
 		{"postgres://u:a:b:cdef@h/db", []string{"a:b:cdef"}},
 		{"postgres://h/db?user=u&password=qu3ry%21pw", []string{"qu3ry%21pw", "qu3ry!pw"}},
+		{"mysql://u:my%40pw9@h:3306/db?tls=true", []string{"my%40pw9", "my@pw9"}},
 		{"host=h password='sp ace\\'q' dbname=x", []string{"sp ace'q"}},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
