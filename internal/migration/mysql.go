@@ -305,8 +305,10 @@ func writeRevisionMySQL(ctx context.Context, q querier, t revTable, r *migrate.R
 		}
 		return s
 	}
+	// executed_at is a TIMESTAMP of whole seconds: MySQL rounds a fraction, MariaDB truncates
+	// it; truncated here, both store the same second.
 	args := []any{r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
-		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}
+		r.ExecutedAt.UTC().Truncate(time.Second), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}
 	_, err := q.ExecContext(ctx, rebind("mysql", `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
 	if err == nil {
 		return true, nil
@@ -320,19 +322,18 @@ func writeRevisionMySQL(ctx context.Context, q querier, t revTable, r *migrate.R
 	if _, err := q.ExecContext(ctx, rebind("mysql", set), append(args[1:], r.Version)...); err != nil {
 		return false, fmt.Errorf("migrate: record version %s in %s: %s", r.Version, t, dbErrorText(err))
 	}
-	// Written when the row now holds this write: its applied count and hash are this run's
-	// and, unless this write completes it, it is still unfinished.
+	// Written when the row now holds this write: its counts, hash and execution time (in
+	// nanoseconds, this write's own) are this run's.
 	var applied, total int
 	var typ, execNanos int64
 	var hash string
-	var executedAt time.Time
-	err = q.QueryRowContext(ctx, rebind("mysql", `SELECT "type", "applied", "total", "hash", "executed_at", "execution_time" FROM `+t.ident()+` WHERE "version" = ?`), r.Version).
-		Scan(&typ, &applied, &total, &hash, &executedAt, &execNanos)
+	err = q.QueryRowContext(ctx, rebind("mysql", `SELECT "type", "applied", "total", "hash", "execution_time" FROM `+t.ident()+` WHERE "version" = ?`), r.Version).
+		Scan(&typ, &applied, &total, &hash, &execNanos)
 	if err != nil {
 		return false, fmt.Errorf("migrate: record version %s in %s: read it back: %s", r.Version, t, dbErrorText(err))
 	}
 	return typ == int64(r.Type) && applied == r.Applied && total == r.Total && hash == r.Hash &&
-		executedAt.Unix() == r.ExecutedAt.Unix() && execNanos == int64(r.ExecutionTime), nil
+		execNanos == int64(r.ExecutionTime), nil
 }
 
 // Statements whose effect statementDone can check, as Atlas writes them for MySQL.
