@@ -106,6 +106,9 @@ func Adopt(ctx context.Context, rawURL, dirPath string, opts AdoptOptions) (*Ado
 			return nil, fmt.Errorf("adopt: %s does not exist: point --url at the database to adopt", a.where)
 		}
 	}
+	if u.Dialect == "mysql" {
+		return nil, fmt.Errorf("adopt: %s: adopting a MySQL database is not supported yet: if its schema matches the migrations up to some version, run migrate with --baseline VERSION", a.where)
+	}
 	db, err := database.Open(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("adopt: %w", err)

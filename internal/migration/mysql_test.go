@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	atlas "ariga.io/atlas/sql/schema"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
@@ -236,4 +237,26 @@ func TestMySQLHelperProcess(t *testing.T) {
 		t.Skip("run by TestMySQLKilledMidStatement")
 	}
 	_, _ = migration.Apply(context.Background(), url, os.Getenv("KERNIA_MYSQL_CHILD_DIR"), migration.ApplyOptions{})
+}
+
+// TestMySQLAdoptRefused: adopt does not support MySQL yet and says what to do instead;
+// --baseline records a baseline on a MySQL database that has tables.
+func TestMySQLAdoptRefused(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	dir := writeDir(t, mfile{"20250101000001_t.sql", "CREATE TABLE t (id int);\n"}, mfile{"20250101000002_u.sql", "CREATE TABLE u (id int);\n"})
+	db := mysqltest.Open(t, url)
+	_, err := db.Exec("CREATE TABLE t (id int)")
+	assert.NilError(t, err)
+	_, err = migration.Adopt(context.Background(), url, dir, migration.AdoptOptions{
+		Check: func(context.Context, atlas.ExecQuerier) ([]string, error) {
+			t.Error("no check runs on MySQL")
+			return nil, nil
+		},
+	})
+	assert.ErrorContains(t, err, "adopting a MySQL database is not supported yet")
+	_, err = migration.Apply(context.Background(), url, dir, migration.ApplyOptions{})
+	assert.ErrorContains(t, err, "is not empty (tables t)")
+	res, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{Baseline: "20250101000001"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, appliedNames(res), []string{"20250101000002_u.sql"})
 }
