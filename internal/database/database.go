@@ -24,7 +24,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/kernia/kernia"
 )
@@ -249,9 +248,9 @@ func (u *URL) WithSearchPath(schema string) *URL {
 }
 
 // Open opens the database and checks the connection. SQLite connections have foreign keys on,
-// a busy timeout and SQLite time formatting; the SQLite file's directory must exist. MySQL
-// connections parse DATETIME into time.Time in UTC, use utf8mb4 with MySQLCollation, and run
-// one statement per query.
+// a busy timeout, and Better Auth's storage of times and JSON (ISO-8601 UTC text, JSON text:
+// sqlite.go); the SQLite file's directory must exist. MySQL connections parse DATETIME into
+// time.Time in UTC, use utf8mb4 with MySQLCollation, and run one statement per query.
 func Open(ctx context.Context, u *URL) (*sql.DB, error) {
 	switch u.Dialect {
 	case kernia.SQLite:
@@ -287,16 +286,19 @@ func openSQLite(ctx context.Context, u *URL) (*sql.DB, error) {
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
+	// Times are bound as ISO-8601 text by the connector (sqlite.go); modernc's own format
+	// applies only to a time.Time that reaches it some other way.
 	q.Set("_time_format", "sqlite")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + u.Path + "?" + q.Encode()
 	if u.Path == ":memory:" {
 		dsn = "file::memory:?" + q.Encode()
 	}
-	db, err := sql.Open("sqlite", dsn)
+	connector, err := newSQLiteConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite %s: %w", u.Path, err)
 	}
+	db := sql.OpenDB(connector)
 	if u.Path == ":memory:" {
 		// Every connection to :memory: is a new database: keep one.
 		db.SetMaxOpenConns(1)
