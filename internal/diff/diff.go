@@ -120,16 +120,23 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))
 	}
-	if len(changes) == 0 {
+	// A SQLite directory that predates Kernia's storage format gets the storage migration once,
+	// after this run's schema changes; the first file of an empty one records the format.
+	sqlite := opts.Dev.Dialect == kernia.SQLite
+	needStorage := sqlite && len(files) > 0 && !inStorageFormat(files)
+	if len(changes) == 0 && !needStorage {
 		return res, nil
 	}
-	plans, err := planOnline(ctx, drv, opts.Dev.Dialect, opts.Name, changes, func(o *migrate.PlanOptions) {
-		noQualifier := ""
-		o.SchemaQualifier = &noQualifier
-		o.Indent = Indent
-	})
-	if err != nil {
-		return nil, fmt.Errorf("diff: plan changes: %w", err)
+	var plans []onlineFile
+	if len(changes) > 0 {
+		plans, err = planOnline(ctx, drv, opts.Dev.Dialect, opts.Name, changes, func(o *migrate.PlanOptions) {
+			noQualifier := ""
+			o.SchemaQualifier = &noQualifier
+			o.Indent = Indent
+		})
+		if err != nil {
+			return nil, fmt.Errorf("diff: plan changes: %w", err)
+		}
 	}
 	version, err := fileVersion(opts, files)
 	if err != nil {
@@ -154,9 +161,24 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		if p.online {
 			content = withTxModeNone(content)
 		}
-		f := File{Name: formatted[0].Name(), SQL: WithHeader(content, header(opts, changes, files, res.Destructive))}
+		h := header(opts, changes, files, res.Destructive)
+		h.Storage = sqlite && len(files) == 0 && i == 0
+		f := File{Name: formatted[0].Name(), SQL: WithHeader(content, h)}
 		res.Files = append(res.Files, f)
 		all = append(all, migrate.NewLocalFile(f.Name, f.SQL))
+	}
+	if needStorage {
+		v, err := laterVersion(version, len(plans))
+		if err != nil {
+			return nil, err
+		}
+		if f := storageFile(opts, all, v); f != nil {
+			res.Files = append(res.Files, *f)
+			all = append(all, migrate.NewLocalFile(f.Name, f.SQL))
+		}
+	}
+	if len(res.Files) == 0 {
+		return res, nil
 	}
 	sum, err := migrate.NewHashFile(all)
 	if err != nil {

@@ -47,6 +47,8 @@ type Header struct {
 	Changes []string
 	// Destructive describe each drop; each gets a `-- destructive:` line.
 	Destructive []string
+	// Storage adds StorageMarker: the SQLite directory is in Kernia's storage format (storage.go).
+	Storage bool
 }
 
 // Owners attributes the tables and columns of the desired schema to their contributors
@@ -71,6 +73,9 @@ func (h Header) Lines() []string {
 		plugins = strings.Join(h.Plugins, ", ")
 	}
 	out = append(out, pluginsPrefix+plugins)
+	if h.Storage {
+		out = append(out, StorageMarker)
+	}
 	for _, p := range h.Enabled {
 		out = append(out, "-- enables plugin "+p)
 	}

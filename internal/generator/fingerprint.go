@@ -79,7 +79,7 @@ func (in inputs) fingerprint() (string, error) {
 			fmt.Fprintf(h, "%d:%s;", len(p), p)
 		}
 	}
-	put("kernia-generate-1", in.module, buildVersions(), in.migrationsDir)
+	put("kernia-generate-2", in.module, buildVersions(), in.migrationsDir)
 	if in.format != "" {
 		put("format", in.format) // only when set: a run without a format keeps its cache
 	}
