@@ -2,7 +2,8 @@
 // and tells the application whether that database has every migration applied.
 //
 // Settings: pgx for PostgreSQL (10 s connect timeout), modernc.org/sqlite for SQLite with
-// foreign keys on in every pooled connection, a busy timeout, WAL and SQLite time formatting,
+// foreign keys on in every pooled connection, a busy timeout, WAL, and Better Auth's storage
+// (times written and bound as ISO-8601 UTC text with milliseconds, Ent's JSON as TEXT),
 // github.com/go-sql-driver/mysql for MySQL and MariaDB with parseTime, UTC (loc=UTC and the
 // session's time_zone), utf8mb4 with the utf8mb4_bin collation, a 10 s connect timeout and one
 // statement per query.

@@ -430,25 +430,16 @@ var allowedExtra = map[string]string{
 var allowedTypeWarnings = map[string]map[string]string{
 	"postgres": {},
 	"sqlite": {
-		"date/datetime": "both declarations have NUMERIC affinity, so the stored text is the same; the date text formats differ (see the expiry check)",
+		"date/datetime": "both declarations have NUMERIC affinity, so the stored text is the same: ISO-8601 UTC text with milliseconds from both writers (see the expiry checks)",
 		"boolean/bool":  "Better Auth writes 0/1 integers, which a bool (NUMERIC affinity) column stores as integers, as Ent does",
-		"json/json":     "Better Auth writes JSON.stringify text; Ent reads and writes the same text",
+		"json/json":     "Better Auth writes JSON.stringify text; Kernia's SQLite connections bind Ent's JSON as the same TEXT",
 	},
 }
 
 // knownDisagreements are behaviours where Better Auth and Kernia's Ent client disagree on the
 // same rows, found by this test and not fixed yet. Each is still checked: the test fails when
 // one disappears (remove it here and from the README) or a new one appears.
-var knownDisagreements = map[string]string{
-	"sqlite/expired-session-is-live": "on SQLite Better Auth writes dates as ISO text (2026-12-01T11:00:00.000Z) and Ent writes and binds " +
-		"them as 2026-12-01 12:00:00+00:00; SQLite compares the texts, and 'T' sorts after ' ', so Ent's expires_at > now treats a " +
-		"Better Auth session that expired earlier the same UTC day as live",
-	"sqlite/live-session-is-expired": "the same text comparison the other way: Better Auth binds now as ISO text, so its " +
-		"expiresAt > now query misses a session Ent wrote that expires later the same UTC day",
-	"sqlite/json-written-by-ent-unreadable": "on SQLite Ent writes JSON and string[] fields as BLOBs (json.Marshal bytes), Better Auth " +
-		"writes and expects TEXT: better-sqlite3 hands Better Auth a Buffer, so an oauth_clients row Ent wrote has no redirect_uris " +
-		"array and a Buffer for metadata in Better Auth",
-}
+var knownDisagreements = map[string]string{}
 
 var typeWarning = regexp.MustCompile(`^Field (\w+) in table (\w+) has a different type in the database\. Expected (\S+) but got (\S+)\.$`)
 
@@ -763,11 +754,16 @@ func parseJS(t *testing.T, s string) time.Time {
 	return v
 }
 
+// isoStorage is how both writers store a date on SQLite: Date.prototype.toISOString.
+var isoStorage = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
 // showStorage logs how Better Auth and Ent each store dates, booleans and JSON in SQLite, where
-// all are text or integers that each side's driver interprets: rows each side wrote, side by side.
+// all are text or integers that each side's driver interprets: rows each side wrote, side by
+// side. Each column must have the same storage class from both writers, and dates the ISO form.
 func showStorage(t *testing.T, ctx context.Context, db *sql.DB, out *peerOutput, w entRows) {
 	t.Helper()
 	eu, es, ec := w.user, w.session, w.client
+	classes := map[string]string{} // table.column: Better Auth's storage class
 	for _, row := range []struct{ who, table, id, columns string }{
 		{"Better Auth", "users", out.User.ID, "created_at, email_verified"},
 		{"Ent", "users", eu.ID, "created_at, email_verified"},
@@ -793,6 +789,18 @@ func showStorage(t *testing.T, ctx context.Context, db *sql.DB, out *peerOutput,
 		var parts []string
 		for i, c := range cols {
 			parts = append(parts, fmt.Sprintf("%s %v %q", c, vals[2*i], fmt.Sprint(vals[2*i+1])))
+			class := fmt.Sprint(vals[2*i])
+			if strings.HasSuffix(c, "_at") {
+				if !isoStorage.MatchString(fmt.Sprint(vals[2*i+1])) {
+					t.Errorf("[sqlite] %s stores %s.%s as %q, not ISO-8601 UTC text with milliseconds", row.who, row.table, c, vals[2*i+1])
+				}
+				class += " iso"
+			}
+			key := row.table + "." + c
+			if prev, ok := classes[key]; ok && prev != class {
+				t.Errorf("[sqlite] %s.%s: Better Auth stores %s, Ent %s", row.table, c, prev, class)
+			}
+			classes[key] = class
 		}
 		t.Logf("[sqlite] %s writes %s: %s", row.who, row.table, strings.Join(parts, ", "))
 	}
