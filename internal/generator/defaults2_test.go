@@ -97,7 +97,7 @@ func snapshotTree(t *testing.T, dir string) map[string]string {
 }
 
 // readUsers returns every row of users ordered by id, through the connection the generated
-// client uses (sqldb.Open: modernc's _time_format=sqlite on SQLite), so times written by the
+// client uses (sqldb.Open: ISO-8601 UTC text on SQLite), so times written by the
 // database's DEFAULT and by the client must both scan into time.Time.
 func readUsers(t *testing.T, db *sql.DB, joined bool) []userRow {
 	t.Helper()
