@@ -121,8 +121,9 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))
 	}
 	// A SQLite directory that predates Kernia's storage format gets the storage migration once,
-	// after this run's schema changes; the first file of an empty one records the format.
-	sqlite := opts.Dev.Dialect == kernia.SQLite
+	// after this run's schema changes; the first file of an empty one records the format. Only
+	// Atlas directories can predate it: Kernia wrote the other formats only after it.
+	sqlite := opts.Dev.Dialect == kernia.SQLite && d.format == migformat.Atlas
 	needStorage := sqlite && len(files) > 0 && !inStorageFormat(files)
 	if len(changes) == 0 && !needStorage {
 		return res, nil

@@ -30,8 +30,8 @@ func storageTables() []*entschema.Table {
 		AddColumn(&entschema.Column{Name: "note", Type: field.TypeString, Nullable: true})}
 }
 
-// writeDir writes files and their atlas.sum into dir.
-func writeDir(t *testing.T, dir string, files []File) {
+// writeStorageDir writes files and their atlas.sum into dir.
+func writeStorageDir(t *testing.T, dir string, files []File) {
 	t.Helper()
 	assert.NilError(t, os.MkdirAll(dir, 0o755))
 	for _, f := range files {
@@ -86,7 +86,7 @@ func TestStorage_PredatingDirectoryGetsTheMigrationOnce(t *testing.T) {
 	assert.Equal(t, len(first), 1)
 	assert.Assert(t, strings.Contains(string(first[0].SQL), "\n"+StorageMarker+"\n"), "a first file records the format:\n%s", first[0].SQL)
 	first[0].SQL = []byte(strings.Replace(string(first[0].SQL), StorageMarker+"\n", "", 1))
-	writeDir(t, dir, first)
+	writeStorageDir(t, dir, first)
 	_, err := migration.Apply(ctx, target, dir, migration.ApplyOptions{})
 	assert.NilError(t, err)
 
@@ -131,7 +131,7 @@ func TestStorage_PredatingDirectoryGetsTheMigrationOnce(t *testing.T) {
 		assert.Assert(t, strings.Contains(storage, "\n"+want+"\n"), "no %s in\n%s", want, storage)
 	}
 	assert.Equal(t, strings.Count(storage, "UPDATE "), 3, storage)
-	writeDir(t, dir, res.Files)
+	writeStorageDir(t, dir, res.Files)
 	checkReadsAsAtlasDoes(t, dir, res)
 
 	// All or nothing: a failure at the last statement leaves every row as it was.
