@@ -59,6 +59,11 @@ type Options struct {
 	// Format is the directory's format (internal/migformat); empty: the format of the files
 	// already in Dir, else Atlas's. A directory holding files of another format is refused.
 	Format migformat.Format
+	// Shared, when set, makes the directory a shared one (shared.go): files without Kernia's
+	// header are the application's, and what they create is never dropped, changed or
+	// planned; a table, column or index they created that Tables needs is refused
+	// (ErrConflict). Tables must then hold Kernia's tables only.
+	Shared *Ownership
 }
 
 // Result is the planned migration.
@@ -107,15 +112,36 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	app, err := attribute(ctx, opts, files, desired) // shared.go: what the application's files created
+	if err != nil {
+		return nil, err
+	}
+	var own *owned
+	if app != nil {
+		own = app.resolve(current)
+	}
 	renames, err := renameChanges(current, desired, opts.Renames) // rename.go: current takes the new names
 	if err != nil {
 		return nil, err
+	}
+	if own != nil {
+		if err := own.conflicts(desired, opts.Owners); err != nil {
+			return nil, err
+		}
+		if err := own.keep(current, desired); err != nil {
+			return nil, err
+		}
 	}
 	changes, err := drv.SchemaDiff(current, desired)
 	if err != nil {
 		return nil, fmt.Errorf("diff: compare schemas: %w", err)
 	}
 	changes = append(renames, changes...)
+	if own != nil {
+		if err := own.checkDrops(changes); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{Destructive: destructive(changes), Warnings: requiredWithoutDefault(changes)}
 	if len(res.Destructive) > 0 && !opts.AllowDestructive {
 		return res, fmt.Errorf("%w: %s; removing a plugin, entity or field deletes its data: pass --allow-destructive if that is intended", ErrDestructive, strings.Join(res.Destructive, ", "))
@@ -266,17 +292,22 @@ func entDialect(d string) string {
 }
 
 func atlasDriver(dev *DevDB) (migrate.Driver, error) {
+	return atlasDriverOn(dev.Dialect, dev.DB)
+}
+
+// atlasDriverOn opens Atlas's driver for dialect on q (the dev database, or a transaction on it).
+func atlasDriverOn(dialect string, q atlas.ExecQuerier) (migrate.Driver, error) {
 	var (
 		drv migrate.Driver
 		err error
 	)
-	switch dev.Dialect {
+	switch dialect {
 	case kernia.Postgres:
-		drv, err = postgres.Open(dev.DB)
+		drv, err = postgres.Open(q)
 	case kernia.MySQL:
-		drv, err = mysql.Open(dev.DB)
+		drv, err = mysql.Open(q)
 	default:
-		drv, err = sqlite.Open(dev.DB)
+		drv, err = sqlite.Open(q)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("diff: open Atlas driver: %w", err)

@@ -202,13 +202,18 @@ func describe(changes []atlas.Change, own Owners) (lines, enabled []string) {
 	return lines, enabled
 }
 
-// previousPlugins returns the plugins listed in the header of the newest file, and false when
-// there is no file or it has no such header (written before Kernia wrote headers).
+// previousPlugins returns the plugins listed in the header of Kernia's newest file (in a shared
+// directory the newest file may be the application's), and false when there is none or it has
+// no such header (written before Kernia wrote headers).
 func previousPlugins(files []migrate.File) ([]string, bool) {
-	if len(files) == 0 {
+	i := len(files) - 1
+	for i >= 0 && !IsKerniaFile(files[i].Bytes()) {
+		i--
+	}
+	if i < 0 {
 		return nil, false
 	}
-	for _, l := range strings.Split(string(files[len(files)-1].Bytes()), "\n") {
+	for _, l := range strings.Split(string(files[i].Bytes()), "\n") {
 		if !strings.HasPrefix(l, "--") {
 			break
 		}
