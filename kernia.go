@@ -88,7 +88,10 @@ type Options struct {
 	// example "example.com/app". Default: read from go.mod in the working directory.
 	Module string
 	// MigrationsDir is the parent of the per-dialect migration directories (default
-	// ent/migrate/migrations).
+	// ent/migrate/migrations): <MigrationsDir>/<dialect> holds the files of one dialect, and
+	// may be the application's own migration directory, shared with its files (see the
+	// README's "A shared migration directory"). A path relative to the module root that stays
+	// inside the module (CheckMigrationsDir).
 	MigrationsDir string
 	// MigrationFormat is the format generate writes migrations in: "atlas" (<version>_<name>.sql),
 	// "golang-migrate" (<version>_<name>.up.sql and .down.sql), "goose" (<version>_<name>.sql
@@ -335,10 +338,30 @@ func validScheme(s string) bool {
 	return true
 }
 
+// CheckMigrationsDir is the one check of the migrations directory setting, Options.MigrationsDir
+// (and generate --output, which sets it): a relative path, resolved against the module root
+// where every command runs, that stays inside the module: not absolute, not empty, no ".."
+// leaving it, no control characters. generate also refuses a path that leaves the module
+// through a symbolic link before it writes anything.
+func CheckMigrationsDir(dir string) error {
+	if strings.ContainsFunc(dir, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return errors.New("kernia: Options.MigrationsDir holds a control character: give a directory of the module, relative to its root, like \"db/migrations\"")
+	}
+	if !filepath.IsLocal(dir) {
+		return fmt.Errorf("kernia: Options.MigrationsDir %q is not a directory inside the module: give a path relative to the module root that stays inside it (no leading / and no \"..\"), like \"db/migrations\"; Kernia writes <dir>/<dialect>/", dir)
+	}
+	return nil
+}
+
 func validate(o Options) error {
 	var errs []error
 	if _, err := migformat.Parse(o.MigrationFormat); err != nil {
 		errs = append(errs, fmt.Errorf("kernia: Options.MigrationFormat: %w", err))
+	}
+	if o.MigrationsDir != "" {
+		if err := CheckMigrationsDir(o.MigrationsDir); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, d := range o.Dialects {
 		if d != SQLite && d != Postgres && d != MySQL {

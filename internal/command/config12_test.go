@@ -48,7 +48,8 @@ func TestDialectWarnings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mig := filepath.Join(t.TempDir(), "migrations")
+			t.Chdir(t.TempDir())
+			mig := "migrations"
 			for _, d := range tc.dirs {
 				assert.NilError(t, os.MkdirAll(filepath.Join(mig, d), 0o755))
 			}
@@ -73,7 +74,9 @@ func TestDialectWarnings(t *testing.T) {
 
 // TestDialectWarningsIgnoreAFileNamedLikeADialect: only directories count.
 func TestDialectWarningsIgnoreAFileNamedLikeADialect(t *testing.T) {
-	mig := t.TempDir()
+	t.Chdir(t.TempDir())
+	mig := "migrations"
+	assert.NilError(t, os.MkdirAll(mig, 0o755))
 	assert.NilError(t, os.WriteFile(filepath.Join(mig, "postgres"), nil, 0o644))
 	t.Setenv(kernia.EnvDatabaseURL, "")
 	assert.Check(t, is.Len(DialectWarnings(kernia.New(kernia.Options{MigrationsDir: mig})), 0))

@@ -53,3 +53,32 @@ func Module(dir string) (root, modPath string, err error) {
 	}
 	return root, modPath, nil
 }
+
+// Inside returns an error when rel, a relative path under root, leads outside root through a
+// symbolic link: the longest part of it that exists is resolved, and must lie inside root's
+// own resolved path.
+func Inside(root, rel string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(root, rel)
+	for {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.Rel(realRoot, real); err != nil || (r != "." && !filepath.IsLocal(r)) {
+		return fmt.Errorf("%s leads to %s, outside the module %s, through a symbolic link", rel, real, root)
+	}
+	return nil
+}
