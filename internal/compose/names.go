@@ -34,6 +34,10 @@ func checkNames(p *Plan) error {
 	return checkDerived(tables)
 }
 
+// Tables returns the SQL tables Ent derives from the plan alone: Kernia's tables, whatever
+// else the schema package holds (the application's own entities).
+func Tables(p *Plan) ([]*entschema.Table, error) { return tables(p) }
+
 // tables returns the SQL tables Ent derives from the plan, as generate's diff gets them.
 func tables(p *Plan) ([]*entschema.Table, error) {
 	schemas, err := p.Schemas()

@@ -29,6 +29,7 @@ import (
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/filetx"
 	"github.com/kernia/kernia/internal/migformat"
+	"github.com/kernia/kernia/internal/workdir"
 )
 
 // Paths of the generated tree, relative to the module root.
@@ -182,6 +183,9 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
+	if err := workdir.Inside(".", auth.MigrationsDir()); err != nil {
+		return nil, fmt.Errorf("generate: Options.MigrationsDir: %w: give a directory of the module", err)
+	}
 	schemas, err := plan.Schemas()
 	if err != nil {
 		return nil, err
@@ -221,11 +225,16 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 		Header:        compose.Header,
 	}
 	// The schema package holds only Kernia's files: the plan is the whole schema, marshalled
-	// in-process. Files of the user's (their own entities, perhaps) need Ent's loader.
+	// in-process. Files of the user's (their own entities, perhaps) need Ent's loader, and the
+	// diffs then take Kernia's tables only: the application's entities compose and compile
+	// with the client, but their tables are the application's to migrate.
+	var kerniaTables []*entschema.Table
 	if ok, err := onlyGenerated(SchemaDir); err != nil {
 		return nil, err
 	} else if ok {
 		cfg.Schemas = schemas
+	} else if kerniaTables, err = compose.Tables(plan); err != nil {
+		return nil, err
 	}
 	name := opts.Name
 	if name == "" {
@@ -237,8 +246,9 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err != nil {
 		return nil, err
 	}
+	shared.Shared = ownership(prev)
 	done := make(chan generated, 1)
-	go func() { done <- generate(ctx, auth, cfg, dialects, name, opts, shared) }()
+	go func() { done <- generate(ctx, auth, cfg, dialects, name, opts, shared, kerniaTables) }()
 	var out generated
 	select {
 	case out = <-done:
@@ -317,8 +327,10 @@ type generated struct {
 }
 
 // generate builds the Ent graph and runs codegen while each dialect's diff, which needs only
-// the graph's tables, runs alongside: that keeps both cores busy formatting.
-func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialects []string, name string, opts Options, shared diff.Options) generated {
+// the graph's tables, runs alongside: that keeps both cores busy formatting. When kerniaTables is set
+// (the schema package holds the application's own entities too), each diff gets Kernia's
+// tables only (kerniaOnly).
+func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialects []string, name string, opts Options, shared diff.Options, kerniaTables []*entschema.Table) generated {
 	graph, err := codegen.NewGraph(cfg)
 	if err != nil {
 		return generated{err: err}
@@ -328,6 +340,9 @@ func generate(ctx context.Context, auth *kernia.Auth, cfg codegen.Config, dialec
 	var wg sync.WaitGroup
 	for i, d := range dialects {
 		tables, err := graph.Tables()
+		if err == nil && kerniaTables != nil {
+			tables, err = kerniaOnly(tables, kerniaTables)
+		}
 		if err != nil {
 			wg.Wait()
 			return generated{err: err}
@@ -421,6 +436,7 @@ func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables 
 		AllowDestructive: opts.AllowDestructive,
 		Renames:          opts.renames,
 		Format:           opts.format,
+		Shared:           shared.Shared,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: %w", dialect, err)
