@@ -215,6 +215,9 @@ func attribute(ctx context.Context, opts Options, files []migrate.File, desired 
 				return nil, fmt.Errorf("diff: split %s into statements: %w", f.Name(), err)
 			}
 			for _, s := range stmts {
+				if maintenance.MatchString(s) {
+					continue // changes no schema, and cannot run inside a transaction block
+				}
 				if _, err := drv.ExecContext(ctx, s); err != nil {
 					return nil, fmt.Errorf("diff: replay %s on the dev database (telling the application's migrations from Kernia's): %w", f.Name(), err)
 				}
@@ -258,6 +261,11 @@ func attribute(ctx context.Context, opts Options, files []migrate.File, desired 
 		return app, nil
 	})
 }
+
+// maintenance matches the PostgreSQL maintenance statements an application's file may hold
+// (in a `-- atlas:txmode none` file): they change no schema, and cannot run inside the
+// transaction block attribute replays in.
+var maintenance = regexp.MustCompile(`(?i)^\s*(VACUUM|ANALYZE|REINDEX|CLUSTER|CHECKPOINT)\b`)
 
 // owned is appObjects resolved to the objects of the current schema (before renames change
 // their names).

@@ -1,11 +1,20 @@
 package diff
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/pgtest"
 )
 
 // TestIsKerniaFile: a file is Kernia's when its leading comment block holds Kernia's header
@@ -42,4 +51,53 @@ func TestPreviousPluginsSkipsTheApplicationsFiles(t *testing.T) {
 	assert.Check(t, is.DeepEqual(got, []string{"two-factor", "username"}))
 	_, ok = previousPlugins([]migrate.File{app})
 	assert.Check(t, !ok)
+}
+
+// TestShared_ApplicationFileOutsideATransaction: on PostgreSQL the application's own file in the
+// shared directory may run outside a transaction (`-- atlas:txmode none`, a concurrent index
+// build, VACUUM): the diff still tells its table from Kernia's and plans nothing for it, while
+// the same directory diffed as Kernia's alone would drop it.
+func TestShared_ApplicationFileOutsideATransaction(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), kernia.Postgres)
+	devURL := pgtest.NewDatabase(t)
+	at := func(s string) func() time.Time {
+		return func() time.Time { t, _ := time.Parse(VersionFormat, s); return t }
+	}
+	first := online3Diff(t, kernia.Postgres, devURL, Options{Dir: dir, Tables: online3Tables(false), Name: "kernia", Now: at("20260102030405")})
+	assert.NilError(t, os.MkdirAll(dir, 0o755))
+	var all []migrate.File
+	for _, f := range first.Files {
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, f.Name), f.SQL, 0o644))
+		all = append(all, migrate.NewLocalFile(f.Name, f.SQL))
+	}
+	const app = TxModeNone + "\n\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX CONCURRENTLY orders_user ON orders (user_id);\nVACUUM orders;\n"
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, "20260102030500_orders.sql"), []byte(app), 0o644))
+	all = append(all, migrate.NewLocalFile("20260102030500_orders.sql", []byte(app)))
+	sum, err := migrate.NewHashFile(all)
+	assert.NilError(t, err)
+	b, err := sum.MarshalText()
+	assert.NilError(t, err)
+	assert.NilError(t, os.WriteFile(filepath.Join(dir, migrate.HashFileName), b, 0o644))
+
+	dev, err := OpenDev(ctx, kernia.Postgres, devURL, "")
+	assert.NilError(t, err)
+	defer dev.Close()
+	opts := Options{Dev: dev, Dir: dir, Tables: online3Tables(false), Name: "kernia", Now: at("20260102030405")}
+	_, err = Diff(ctx, opts)
+	assert.Assert(t, errors.Is(err, ErrDestructive), "without Shared the application's table is Kernia's to drop: %v", err)
+	assert.Check(t, is.Contains(err.Error(), "drops table orders"))
+
+	opts.Shared = &Ownership{}
+	res, err := Diff(ctx, opts)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(res.Files, 0))
+	opts.Tables = online3Tables(true)
+	res, err = Diff(ctx, opts)
+	assert.NilError(t, err)
+	assert.Assert(t, len(res.Files) > 0)
+	for _, f := range res.Files {
+		assert.Check(t, !strings.Contains(string(f.SQL), "orders"), "%s plans the application's table:\n%s", f.Name, f.SQL)
+	}
+	assertDevClean(t, dev.DB)
 }
