@@ -83,19 +83,30 @@ func IsKerniaFile(content []byte) bool {
 var atlasComment = regexp.MustCompile(`^-- (Create|Add|Modify|Drop|Rename|Copy|Disable|Enable|Set|Alter) `)
 
 // atlasShaped reports whether every statement of f carries Atlas's planner comment, as the files
-// Kernia wrote before its header did.
-func atlasShaped(drv migrate.Driver, f migrate.File) bool {
-	stmts, err := migrate.FileStmtDecls(drv, f)
+// Kernia wrote before its header did, and returns the tables those comments say f creates
+// (`-- Create "users" table`).
+func atlasShaped(f migrate.File) (creates []string, ok bool) {
+	stmts, err := f.StmtDecls()
 	if err != nil || len(stmts) == 0 {
-		return false
+		return nil, false
 	}
 	for _, s := range stmts {
-		if len(s.Comments) == 0 || !atlasComment.MatchString(strings.TrimSpace(s.Comments[len(s.Comments)-1])) {
-			return false
+		if len(s.Comments) == 0 {
+			return nil, false
+		}
+		c := strings.TrimSpace(s.Comments[len(s.Comments)-1])
+		if !atlasComment.MatchString(c) {
+			return nil, false
+		}
+		if m := atlasCreateTable.FindStringSubmatch(c); m != nil {
+			creates = append(creates, m[1])
 		}
 	}
-	return true
+	return creates, true
 }
+
+// atlasCreateTable matches Atlas's planner comment above a CREATE TABLE.
+var atlasCreateTable = regexp.MustCompile(`^-- Create "([^"]+)" table$`)
 
 // created is what one file created: tables, and columns, indexes and foreign keys on tables
 // that existed before it.
@@ -157,31 +168,57 @@ func (c created) createsKernia(tables map[string][]string) bool {
 
 // legacyKernia reports whether a file without Kernia's header is one Kernia wrote before it
 // wrote headers: Atlas's planner output (each statement under Atlas's comment) that creates a
-// table or column Kernia owns: of the committed composition when its records are known, else
-// of the desired one. A hand-written file is never taken for Kernia's; the one case this cannot
-// tell apart is a file the application planned with Atlas itself that creates a table of
-// Kernia's composition in a module whose committed schema has no records (its first generate).
-func legacyKernia(drv migrate.Driver, f migrate.File, c created, own *Ownership, desired *atlas.Schema) bool {
-	if !atlasShaped(drv, f) {
+// table or column Kernia owns (kerniaTables: of the committed composition when its records are
+// known, else of the desired one). c is what the file created, or nil when it is not known
+// yet: then Atlas's comments name the tables it creates. A hand-written file is never taken
+// for Kernia's; the one case this cannot tell apart is a file the application planned with
+// Atlas itself that creates a table of Kernia's composition in a module whose committed schema
+// has no records (its first generate).
+func legacyKernia(f migrate.File, c *created, kerniaTables map[string][]string) bool {
+	creates, ok := atlasShaped(f)
+	if !ok {
 		return false
 	}
+	if c == nil {
+		c = &created{tables: creates}
+	}
+	return c.createsKernia(kerniaTables)
+}
+
+// kerniaTables returns the tables (and their columns) legacyKernia looks for: the committed
+// composition when its records are known, else the desired one.
+func kerniaTables(own *Ownership, desired *atlas.Schema) map[string][]string {
 	if len(own.Committed) > 0 {
-		return c.createsKernia(own.Committed)
+		return own.Committed
 	}
 	tables := map[string][]string{}
 	for _, t := range desired.Tables {
+		tables[t.Name] = nil
 		for _, col := range t.Columns {
 			tables[t.Name] = append(tables[t.Name], col.Name)
 		}
 	}
-	return c.createsKernia(tables)
+	return tables
 }
 
 // attribute replays the directory's files on the dev database, in a transaction it rolls back,
-// and returns what the application's files created. It returns nil, without touching the
-// database, when every file carries Kernia's header.
+// up to the last application file, and returns what the application's files created. It
+// returns nil, without touching the database, when every file is Kernia's (its header, or a
+// file of Kernia's from before the header that Atlas's comments show creating its tables).
 func attribute(ctx context.Context, opts Options, files []migrate.File, desired *atlas.Schema) (*appObjects, error) {
-	if opts.Shared == nil || !slices.ContainsFunc(files, func(f migrate.File) bool { return !IsKerniaFile(f.Bytes()) }) {
+	if opts.Shared == nil {
+		return nil, nil
+	}
+	kt := kerniaTables(opts.Shared, desired)
+	ours := make([]bool, len(files))
+	last := -1
+	for i, f := range files {
+		ours[i] = IsKerniaFile(f.Bytes()) || legacyKernia(f, nil, kt)
+		if !ours[i] {
+			last = i
+		}
+	}
+	if last < 0 {
 		return nil, nil
 	}
 	return inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*appObjects, error) {
@@ -203,9 +240,8 @@ func attribute(ctx context.Context, opts Options, files []migrate.File, desired 
 			}
 			return s, nil
 		}
-		for _, f := range files {
-			kerniaFile := IsKerniaFile(f.Bytes())
-			if !kerniaFile && stale {
+		for i, f := range files[:last+1] {
+			if !ours[i] && stale {
 				if before, err = inspect(); err != nil {
 					return nil, err
 				}
@@ -222,7 +258,7 @@ func attribute(ctx context.Context, opts Options, files []migrate.File, desired 
 					return nil, fmt.Errorf("diff: replay %s on the dev database (telling the application's migrations from Kernia's): %w", f.Name(), err)
 				}
 			}
-			if kerniaFile {
+			if ours[i] {
 				stale = true
 				continue
 			}
@@ -232,7 +268,7 @@ func attribute(ctx context.Context, opts Options, files []migrate.File, desired 
 			}
 			c := createdBy(before, after)
 			before, stale = after, false
-			if legacyKernia(drv, f, c, opts.Shared, desired) {
+			if legacyKernia(f, &c, kt) {
 				continue
 			}
 			file := filepath.Join(opts.Dir, f.Name())

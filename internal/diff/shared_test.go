@@ -101,3 +101,27 @@ func TestShared_ApplicationFileOutsideATransaction(t *testing.T) {
 	}
 	assertDevClean(t, dev.DB)
 }
+
+// TestLegacyKernia: a file without Kernia's header is Kernia's own from before the header only
+// when it is Atlas's planner output creating a table of Kernia's composition (the committed one
+// when known); the dogfood history's first files are.
+func TestLegacyKernia(t *testing.T) {
+	first, err := os.ReadFile("../../ent/migrate/migrations/postgres/20261126150155_kernia.sql")
+	assert.NilError(t, err)
+	kerniaTables := map[string][]string{"users": {"id", "email"}, "sessions": {"id"}}
+	tests := []struct {
+		name, content string
+		want          bool
+	}{
+		{"Kernia's first dogfood file", string(first), true},
+		{"Atlas output creating a Kernia table", "-- Create \"users\" table\nCREATE TABLE users (id int);\n", true},
+		{"Atlas output creating the application's table", "-- Create \"orders\" table\nCREATE TABLE orders (id int);\n", false},
+		{"hand-written, creating a Kernia table", "CREATE TABLE users (id int);\n", false},
+		{"Atlas comments on some statements only", "-- Create \"users\" table\nCREATE TABLE users (id int);\nCREATE TABLE orders (id int);\n", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, legacyKernia(migrate.NewLocalFile("1_x.sql", []byte(tc.content)), nil, kerniaTables), tc.want)
+		})
+	}
+}
