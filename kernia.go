@@ -345,10 +345,10 @@ func validScheme(s string) bool {
 // through a symbolic link before it writes anything.
 func CheckMigrationsDir(dir string) error {
 	if strings.ContainsFunc(dir, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return errors.New("kernia: Options.MigrationsDir holds a control character: give a directory of the module, relative to its root, like \"db/migrations\"")
+		return errors.New("the path holds a control character: give a directory of the module, relative to its root, like \"db/migrations\"")
 	}
 	if !filepath.IsLocal(dir) {
-		return fmt.Errorf("kernia: Options.MigrationsDir %q is not a directory inside the module: give a path relative to the module root that stays inside it (no leading / and no \"..\"), like \"db/migrations\"; Kernia writes <dir>/<dialect>/", dir)
+		return fmt.Errorf("%q is not a directory inside the module: give a path relative to the module root that stays inside it (no leading / and no \"..\"), like \"db/migrations\"; Kernia writes <dir>/<dialect>/", dir)
 	}
 	return nil
 }
@@ -360,7 +360,7 @@ func validate(o Options) error {
 	}
 	if o.MigrationsDir != "" {
 		if err := CheckMigrationsDir(o.MigrationsDir); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("kernia: Options.MigrationsDir: %w", err))
 		}
 	}
 	for _, d := range o.Dialects {

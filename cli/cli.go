@@ -76,6 +76,9 @@ var commands = []cmd{
 			fs.BoolVar(&f.JSON, "json", false, "print the result as JSON on stdout")
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error {
 				if output != "" {
+					if err := kernia.CheckMigrationsDir(output); err != nil {
+						return &command.UsageError{Err: fmt.Errorf("generate: --output: %w", err)}
+					}
 					o := a.Options()
 					o.MigrationsDir = output
 					a = kernia.New(o)

@@ -228,7 +228,8 @@ func init() { app.Use(auth.Auth) }
 
 // TestInputs2_NameThroughMageAndKernia: --name values that would leave the migration
 // directory or break the naming rule are usage errors (exit 2) under go tool mage and go tool
-// kernia alike, and nothing is written anywhere in or beside the module.
+// kernia alike, and so is an --output leaving the module; nothing is written anywhere in or
+// beside the module.
 func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
 	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": sqliteAuthGo, "magefile.go": nameMagefileGo})
 	env := icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...)
@@ -254,6 +255,13 @@ func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
 				assert.Check(t, is.Contains(res.Stderr(), "[a-z0-9_]+"), args)
 			}
 		})
+	}
+	// --output, the migrations directory, stays inside the module too (kernia.CheckMigrationsDir).
+	for _, output := range []string{"../outside", parent} {
+		res := icmd.RunCmd(icmd.Command("go", "tool", "kernia", "generate", "--output", output), icmd.Dir(dir), env)
+		res.Assert(t, icmd.Expected{ExitCode: 2})
+		assert.Check(t, is.Contains(res.Stderr(), "generate: --output: "), output)
+		assert.Check(t, is.Contains(res.Stderr(), "is not a directory inside the module"), output)
 	}
 	after := moduletest.Snapshot(t, dir)
 	for p := range after {

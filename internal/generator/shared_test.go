@@ -343,9 +343,9 @@ func TestShared_ApplicationEntity(t *testing.T) {
 func TestShared_MigrationsDirStaysInTheModule(t *testing.T) {
 	outside := t.TempDir()
 	tests := []struct{ name, dir, want string }{
-		{"parent", "../shared-migrations", `Options.MigrationsDir "../shared-migrations" is not a directory inside the module`},
+		{"parent", "../shared-migrations", `Options.MigrationsDir: "../shared-migrations" is not a directory inside the module`},
 		{"absolute", filepath.Join(outside, "migrations"), "is not a directory inside the module: give a path relative to the module root"},
-		{"control character", "db/\nmigrations", "Options.MigrationsDir holds a control character"},
+		{"control character", "db/\nmigrations", "Options.MigrationsDir: the path holds a control character"},
 		{"symbolic link", "db/migrations", "outside the module"},
 	}
 	for _, tc := range tests {
