@@ -64,6 +64,8 @@ type Options struct {
 	// planned; a table, column or index they created that Tables needs is refused
 	// (ErrConflict). Tables must then hold Kernia's tables only.
 	Shared *Ownership
+	// app is what the application's files created, once Diff found it (shared.go).
+	app *appObjects
 }
 
 // Result is the planned migration.
@@ -119,6 +121,7 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	var own *owned
 	if app != nil {
 		own = app.resolve(current)
+		opts.app = app
 	}
 	renames, err := renameChanges(current, desired, opts.Renames) // rename.go: current takes the new names
 	if err != nil {

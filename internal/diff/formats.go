@@ -100,6 +100,9 @@ func planDowns(ctx context.Context, opts Options, drv migrate.Driver, dir migrat
 		if err != nil {
 			return fmt.Errorf("diff: plan the down of %s: %w", s.version, err)
 		}
+		if err := opts.keepForDown(all, i); err != nil { // shared.go
+			return fmt.Errorf("diff: plan the down of %s: %w", s.version, err)
+		}
 		changes, err := drv.SchemaDiff(all[i+1], all[i])
 		if err != nil {
 			return fmt.Errorf("diff: plan the down of %s: %w", s.version, err)

@@ -557,3 +557,15 @@ func describeFK(fk *atlas.ForeignKey) string {
 	}
 	return s
 }
+
+// keepForDown keeps the application's objects out of the down of step i of a migration in a
+// format with down files (formats.go's planDowns), as Diff keeps them out of the up: on SQLite,
+// whose down states are computed again (all[0] the directory's, all[1] the desired, renamed back
+// to the directory's names), the application's objects are copied into the desired state. On
+// PostgreSQL the states are the dev database's catalog after each step, which holds them.
+func (opts Options) keepForDown(all []*atlas.Schema, i int) error {
+	if opts.app == nil || opts.Dev.Dialect == kernia.Postgres || i != 0 || len(all) != 2 {
+		return nil
+	}
+	return opts.app.resolve(all[0]).keep(all[0], all[1])
+}

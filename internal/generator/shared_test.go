@@ -373,3 +373,46 @@ func TestShared_MigrationsDirStaysInTheModule(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "db/migrations/sqlite/atlas.sum"))
 	assert.NilError(t, err)
 }
+
+// TestShared_EachFormat: the shared directory works in every migration format: the
+// application's own file in the directory's format (creating orders, foreign key to users) is
+// never planned when a plugin is enabled, and migrate applies the mixed directory.
+func TestShared_EachFormat(t *testing.T) {
+	body := "CREATE TABLE orders (id varchar NOT NULL PRIMARY KEY, user_id varchar NOT NULL REFERENCES users (id));\n"
+	for _, tc := range []struct{ format, file, content string }{
+		{"atlas", ordersFile, body},
+		{"golang-migrate", "20260102030500_orders.up.sql", body},
+		{"goose", ordersFile, "-- +goose Up\n" + body + "\n-- +goose Down\nDROP TABLE orders;\n"},
+		{"flyway", "V20260102030500__orders.sql", body},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			dir := newModule(t)
+			ctx := context.Background()
+			at := func(plugins ...kernia.Plugin) *kernia.Auth {
+				return kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}, MigrationFormat: tc.format, Plugins: plugins})
+			}
+			_, err := generator.Run(ctx, at(), generator.Options{Now: clock})
+			assert.NilError(t, err)
+			migrations := filepath.Join(dir, "ent/migrate/migrations", kernia.SQLite)
+			assert.NilError(t, os.WriteFile(filepath.Join(migrations, tc.file), []byte(tc.content), 0o644))
+			kerniaHash(t, at())
+			res, err := generator.Run(ctx, at(username.New()), generator.Options{Now: clock})
+			assert.NilError(t, err)
+			assert.Assert(t, len(res.Migrations) > 0)
+			for _, m := range res.Migrations {
+				assert.Check(t, !strings.Contains(m.SQL, "orders"), "%s plans the application's table:\n%s", m.Path, m.SQL)
+			}
+			url := "sqlite://" + filepath.Join(dir, "app.db")
+			_, err = migration.Apply(ctx, url, migrations, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			db, _, err := sqldb.Open(ctx, url)
+			assert.NilError(t, err)
+			defer db.Close()
+			var n int
+			assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pragma_foreign_key_list('orders') WHERE "table" = 'users'`).Scan(&n))
+			assert.Check(t, is.Equal(n, 1))
+			assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pragma_table_info('users') WHERE name = 'username'`).Scan(&n))
+			assert.Check(t, is.Equal(n, 1))
+		})
+	}
+}
