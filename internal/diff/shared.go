@@ -206,7 +206,9 @@ func kerniaTables(own *Ownership, desired *atlas.Schema) map[string][]string {
 // returns nil, without touching the database, when every file is Kernia's (its header, or a
 // file of Kernia's from before the header that Atlas's comments show creating its tables).
 func attribute(ctx context.Context, opts Options, files []migrate.File, desired *atlas.Schema) (*appObjects, error) {
-	if opts.Shared == nil {
+	if opts.Shared == nil || opts.Dev.Dialect == kernia.MySQL {
+		// MySQL's DDL is not transactional: the replay could not be rolled back, so a MySQL
+		// directory is taken for Kernia's alone, as before.
 		return nil, nil
 	}
 	kt := kerniaTables(opts.Shared, desired)
