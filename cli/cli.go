@@ -3,8 +3,9 @@
 //
 // The kernia binary (cmd/kernia) calls Main, which has no instance: it builds and runs a small
 // loader program inside the user's module that imports the instance named by --app (default
-// $KERNIA_APP, else ./auth:Auth) and calls RunWith. Commands thus run against the exact
-// dependency versions of the application.
+// $KERNIA_APP, else ./auth:Auth) and hands its configuration back (internal/loader), then runs
+// the command against it. go tool builds the kernia binary from the application's go.mod, so
+// commands run against the exact dependency versions of the application.
 package cli
 
 import (
@@ -24,7 +25,6 @@ import (
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
-	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/plugins/builtin"
@@ -319,12 +319,15 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
-		progress.Decide() // the loader program's stderr is a pipe: it follows this process's
-		code, err := loader.Run(ctx, a, args, stdout, stderr)
+		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr)
 		if err != nil {
 			return fail(cmp.Or(signalExit(ctx), ExitFailure), "%v", err)
 		}
-		return "", code
+		if loaded == nil {
+			return "", code
+		}
+		auth = loaded
+		out.Add(auth, args) // the secrets of the instance's options
 	}
 	err := redact.Recover(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {

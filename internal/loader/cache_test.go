@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bufio"
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"os"
@@ -403,6 +404,16 @@ var Auth = kernia.New(kernia.Options{})
 	st, err = os.Stat(filepath.Join(cache, own))
 	assert.NilError(t, err)
 	assert.Check(t, st.Size() > 1<<20, "the run's binary is %d bytes", st.Size())
+	// The loader program only resolves the configuration: nothing of Ent's code generator,
+	// Atlas or a database driver is linked into it (the kernia tool does that work).
+	bi, err := buildinfo.ReadFile(filepath.Join(cache, own))
+	assert.NilError(t, err)
+	for _, m := range bi.Deps {
+		switch m.Path {
+		case "ariga.io/atlas", "github.com/jackc/pgx/v5", "modernc.org/sqlite", "github.com/hashicorp/hcl/v2":
+			t.Errorf("the loader program links %s", m.Path)
+		}
+	}
 	assert.Check(t, now.Sub(st.ModTime()) < time.Hour, "the run's binary was last used at %s", st.ModTime())
 	for _, name := range others[:CacheKeep-1] {
 		assert.Check(t, slices.Contains(got, name), "%s (recently used) was removed", name)

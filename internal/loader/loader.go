@@ -1,7 +1,10 @@
 // Package loader finds the user's configured auth instance the way Ent's codegen finds a
 // schema: it writes a small main package inside the user's module that imports the instance's
-// package and runs the requested command in-process, builds it with the module's own
-// dependency versions, and executes it.
+// package and hands its configuration over (package github.com/kernia/kernia/loader, through
+// a pipe), builds it with the module's own dependency versions, runs it, and decodes the
+// configuration (internal/spec) into the instance the command then runs against, in the
+// kernia tool's own process. The program links only the instance's packages and the
+// configuration's encoder, so an edit of the auth package costs a small link.
 //
 // The program lives in <module>/.kernia/loader (ignored by ./... patterns) and the binary in
 // the user cache directory, keyed by module and instance, so the Go build cache makes repeated
@@ -20,6 +23,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +32,9 @@ import (
 
 	gomodule "golang.org/x/mod/module"
 
+	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/progress"
+	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -129,14 +135,18 @@ func checkPackage(pkg string) error {
 	return gomodule.CheckImportPath(rest)
 }
 
-// Run builds the loader program for app in the module containing the working directory and
-// runs it with args, returning its exit code. Errors describe why the instance could not be
-// loaded. A package that resolves outside the module (ErrBadApp) is a usage mistake: Run
-// reports it on stderr and returns exit status 2, having written and built nothing.
-func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) (int, error) {
+// Load builds the loader program for app in the module containing the working directory,
+// runs it, and returns the instance it describes (internal/spec): the command then runs in
+// this process. The program writes the configuration into a pipe (never a file: it holds the
+// options' database URLs); what it prints goes to stdout and stderr. When the program fails
+// (a nil instance, a panic in the instance's package), Load returns a nil instance and its exit
+// status, its message on stderr. Errors describe why the instance could not be loaded. A
+// package that resolves outside the module (ErrBadApp) is a usage mistake: Load reports it on
+// stderr and returns exit status 2, having written and built nothing.
+func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer) (*kernia.Auth, int, error) {
 	root, modPath, err := module()
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	importPath, err := resolve(app.Package, root, modPath)
 	var src []byte
@@ -146,23 +156,27 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	if errors.Is(err, ErrBadApp) {
 		// A usage mistake: report it here (the caller maps errors to exit status 1).
 		fmt.Fprintln(stderr, err)
-		return 2, nil
+		return nil, 2, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	dir, err := workdir.Ensure(root, "loader")
 	if err != nil {
-		return 0, fmt.Errorf("kernia: the loader program's directory: %w", err)
+		return nil, 0, fmt.Errorf("kernia: the loader program's directory: %w", err)
 	}
 	if err := writeIfChanged(filepath.Join(dir, "main.go"), src); err != nil {
-		return 0, fmt.Errorf("kernia: write the loader program: %w", err)
+		return nil, 0, fmt.Errorf("kernia: write the loader program: %w", err)
 	}
 	bin, release, err := binaryPath(root, app)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	defer release()
+	command := "kernia"
+	if len(args) > 0 {
+		command = args[0]
+	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./.kernia/loader")
 	build.Dir = root
 	var out bytes.Buffer
@@ -177,36 +191,105 @@ func Run(ctx context.Context, app App, args []string, stdout, stderr io.Writer) 
 	berr := build.Run()
 	step.Done()
 	if ctx.Err() != nil {
-		command := "kernia"
-		if len(args) > 0 {
-			command = args[0]
-		}
-		return 0, fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
+		return nil, 0, fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
 	}
 	if berr != nil {
-		return 0, explain(app, importPath, out.String())
+		return nil, 0, explain(app, importPath, out.String())
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	// Interrupted (Ctrl-C, SIGTERM): pass the interrupt on and let the program roll back and
-	// release its lock, instead of killing it; kill it only if it hangs.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	err = cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
+	config, code, sig, err := runProgram(ctx, bin, stdout, stderr)
+	if err != nil {
+		return nil, 0, err
+	}
+	if sig != 0 {
 		// Ended by SIGINT or SIGTERM itself: the signal came while the program was starting,
 		// before it could handle one, so it had done nothing.
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) {
-			fmt.Fprintf(stderr, "kernia: %s: interrupted (received %s) while the loader program was starting; nothing was written\n", args[0], signalName(ws.Signal()))
-			return 128 + int(ws.Signal()), nil
+		fmt.Fprintf(stderr, "kernia: %s: interrupted (received %s) while the loader program was starting; nothing was written\n", command, signalName(sig))
+		return nil, 128 + int(sig), nil
+	}
+	if code != 0 {
+		return nil, code, nil
+	}
+	if ctx.Err() != nil {
+		// Interrupted as the program ended: nothing has run yet.
+		return nil, 0, fmt.Errorf("%s: interrupted (%v) while the loader program was starting; nothing was written", command, context.Cause(ctx))
+	}
+	auth, err := spec.Decode(config, importPath+":"+app.Var)
+	if err != nil {
+		return nil, 0, fmt.Errorf("kernia: cannot load the auth instance %s: the loader program's configuration: %w (a bug in Kernia: please report it)", app, err)
+	}
+	return auth, 0, nil
+}
+
+// maxConfig bounds the configuration a loader program may write.
+const maxConfig = 256 << 20
+
+// runProgram runs the loader program bin and returns the configuration it wrote into the pipe
+// it gets as file descriptor 3 (stdout on Windows, which cannot pass one), and its exit status,
+// or the signal that ended it (SIGINT or SIGTERM).
+func runProgram(ctx context.Context, bin string, stdout, stderr io.Writer) (config []byte, code int, sig syscall.Signal, err error) {
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	// Interrupted (Ctrl-C, SIGTERM): pass the interrupt on; kill the program only if it hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	var buf bytes.Buffer
+	var r *os.File
+	if runtime.GOOS == "windows" {
+		cmd.Env = append(os.Environ(), envOut+"=stdout")
+		cmd.Stdout = &limited{w: &buf, n: maxConfig}
+	} else {
+		var w *os.File
+		r, w, err = os.Pipe()
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("kernia: run the loader program: %w", err)
 		}
-		return exit.ExitCode(), nil
+		defer r.Close()
+		cmd.ExtraFiles = []*os.File{w}
+		cmd.Env = append(os.Environ(), envOut+"=3")
+		err = cmd.Start()
+		w.Close() // the program holds the write end: reading ends when it exits
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("kernia: run the loader program: %w", err)
+		}
+	}
+	var readErr error
+	if r != nil {
+		_, readErr = io.Copy(&limited{w: &buf, n: maxConfig}, r)
+	} else if err := cmd.Start(); err != nil {
+		return nil, 0, 0, fmt.Errorf("kernia: run the loader program: %w", err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM) {
+			return nil, 0, ws.Signal(), nil
+		}
+		return nil, exit.ExitCode(), 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("kernia: run the loader program: %w", err)
+		return nil, 0, 0, fmt.Errorf("kernia: run the loader program: %w", err)
 	}
-	return 0, nil
+	if readErr != nil {
+		return nil, 0, 0, fmt.Errorf("kernia: read the loader program's configuration: %w", readErr)
+	}
+	return buf.Bytes(), 0, 0, nil
+}
+
+// envOut is loader.EnvOut (this package does not import the loader program's package).
+const envOut = "KERNIA_LOADER_OUT"
+
+// limited writes at most n bytes to w, then fails.
+type limited struct {
+	w io.Writer
+	n int
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, fmt.Errorf("the configuration is over %d bytes", maxConfig)
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
 }
 
 func signalName(sig syscall.Signal) string {
@@ -276,15 +359,13 @@ func inside(root, p string) bool {
 // reaches a comment.
 var programTemplate = template.Must(template.New("loader").Parse(`// Code generated by kernia. DO NOT EDIT.
 
-// The kernia command builds and runs this program to use the auth instance named by appName
+// The kernia command builds and runs this program to read the auth instance named by appName
 // with this module's own dependency versions.
 package main
 
 import (
-	"os"
-
 	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/cli"
+	"github.com/kernia/kernia/loader"
 
 	app {{ .ImportLit }}
 )
@@ -294,8 +375,9 @@ const appName = {{ .NameLit }}
 
 var instance *kernia.Auth = app.{{ .Var }}
 
+// main hands the instance's configuration to the kernia command, which does the work.
 func main() {
-	os.Exit(cli.RunWith(instance, appName, os.Args[1:], os.Stdout, os.Stderr))
+	loader.Main(instance, appName)
 }
 `))
 
@@ -364,8 +446,8 @@ func explain(app App, importPath, out string) error {
 	case strings.Contains(out, "is not in std"), strings.Contains(out, "no required module provides package"),
 		strings.Contains(out, "cannot find package"), strings.Contains(out, "no Go files"):
 		what = fmt.Sprintf("package %s (%s) was not found", app.Package, importPath)
-	case strings.Contains(out, "github.com/kernia/kernia/cli"):
-		what = "the module does not require a Kernia version with the cli package: go get github.com/kernia/kernia@latest"
+	case strings.Contains(out, "github.com/kernia/kernia/loader"):
+		what = "the module does not require a Kernia version with the loader package: go get github.com/kernia/kernia@latest"
 	default:
 		what = fmt.Sprintf("package %s does not compile:\n%s", app.Package, strings.TrimSpace(out))
 	}
