@@ -655,6 +655,12 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 			"generate: interrupted (received SIGINT); nothing was written"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			// An interrupted codegen that outlived the run's grace leaves its scratch directory:
+			// remove it, so that the next case's moment is its own codegen.
+			leftovers, _ := filepath.Glob(filepath.Join(tmp, "kernia-codegen-*"))
+			for _, d := range leftovers {
+				assert.NilError(t, os.RemoveAll(d))
+			}
 			p := tool(c.args...)
 			eventually(t, 3*time.Minute, "the moment to interrupt", func() bool { return p.exited() || c.moment(p) })
 			assert.Assert(t, !p.exited(), "the run ended before the moment:\n%s", p.stderrSoFar())
