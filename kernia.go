@@ -27,7 +27,7 @@ import (
 
 	"github.com/kernia/kernia/internal/authx"
 	"github.com/kernia/kernia/internal/dotenv"
-	"github.com/kernia/kernia/internal/migformat"
+	"github.com/kernia/kernia/internal/formatname"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -355,7 +355,7 @@ func CheckMigrationsDir(dir string) error {
 
 func validate(o Options) error {
 	var errs []error
-	if _, err := migformat.Parse(o.MigrationFormat); err != nil {
+	if _, err := formatname.Parse(o.MigrationFormat); err != nil {
 		errs = append(errs, fmt.Errorf("kernia: Options.MigrationFormat: %w", err))
 	}
 	if o.MigrationsDir != "" {

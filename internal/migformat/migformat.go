@@ -21,39 +21,27 @@ import (
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/kernia/kernia/internal/formatname"
 )
 
-// Format is a migration directory format.
-type Format string
+// Format is a migration directory format (internal/formatname, the one validator of its names).
+type Format = formatname.Format
 
 // The formats, by the name Options.MigrationFormat and generate --format take.
 const (
-	Atlas         Format = "atlas"
-	GolangMigrate Format = "golang-migrate"
-	Goose         Format = "goose"
-	Flyway        Format = "flyway"
+	Atlas         = formatname.Atlas
+	GolangMigrate = formatname.GolangMigrate
+	Goose         = formatname.Goose
+	Flyway        = formatname.Flyway
 )
 
 // Formats lists every format, the default first.
-var Formats = []Format{Atlas, GolangMigrate, Goose, Flyway}
+var Formats = formatname.Formats
 
 // Parse validates a format name: "" (not chosen) or one of Formats. It is the one validator of
-// Options.MigrationFormat and generate --format.
-func Parse(s string) (Format, error) {
-	for _, f := range Formats {
-		if s == string(f) {
-			return f, nil
-		}
-	}
-	if s == "" {
-		return "", nil
-	}
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
-		names[i] = string(f)
-	}
-	return "", fmt.Errorf("unknown migration format %q: use one of %s", s, strings.Join(names, ", "))
-}
+// Options.MigrationFormat and generate --format (formatname.Parse).
+func Parse(s string) (Format, error) { return formatname.Parse(s) }
 
 // TxModeNone is the Atlas directive that makes a file run outside a transaction.
 const TxModeNone = "-- atlas:txmode none"
