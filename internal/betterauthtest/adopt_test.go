@@ -78,7 +78,9 @@ func TestAdoptBetterAuth(t *testing.T) {
 		}
 		writeMigrations(t, filepath.Join(migrations, dialect), first, b)
 	}
-	auth := kernia.New(kernia.Options{DevURL: dev, MigrationsDir: migrations})
+	// Options.MigrationsDir is relative to the module root (the one path rule); the commands below
+	// get the absolute directory through their flags.
+	auth := kernia.New(kernia.Options{DevURL: dev, MigrationsDir: "migrations"})
 
 	type peerDB struct {
 		dialect, url string
@@ -218,7 +220,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 	names := filepath.Join(module, "migrations-names")
 	t.Run("better-auth-names/generate", func(t *testing.T) {
 		t.Chdir(module)
-		a := kernia.New(kernia.Options{Naming: kernia.BetterAuthNames, Plugins: []kernia.Plugin{twofactor.New()}, DevURL: dev, MigrationsDir: names,
+		a := kernia.New(kernia.Options{Naming: kernia.BetterAuthNames, Plugins: []kernia.Plugin{twofactor.New()}, DevURL: dev, MigrationsDir: "migrations-names",
 			Dialects: []string{kernia.SQLite, kernia.Postgres}})
 		if _, err := generator.Run(ctx, a, generator.Options{Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}); err != nil {
 			t.Fatalf("generate in Better Auth names: %v", err)
@@ -253,7 +255,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 	// (Generate runs in the module; the peer script is read relative to this package, so only
 	// from here on.)
 	t.Chdir(module)
-	next := kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New(), passkey.New()}, DevURL: dev, MigrationsDir: migrations,
+	next := kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New(), passkey.New()}, DevURL: dev, MigrationsDir: "migrations",
 		Dialects: []string{kernia.SQLite, kernia.Postgres}})
 	res, err := generator.Run(ctx, next, generator.Options{Now: func() time.Time { return time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
