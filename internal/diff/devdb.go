@@ -177,11 +177,19 @@ func stale(name string, connected int, now time.Time, alive func(pid int) bool) 
 // the server, among those the connected role owns. It is best effort: a database it cannot
 // drop is left for a later run, and what it dropped is returned.
 func dropStale(ctx context.Context, server *sql.DB, now time.Time) ([]string, error) {
-	rows, err := server.QueryContext(ctx, `SELECT d.datname,
+	return sweepStale(ctx, server, now, `SELECT d.datname,
 			(SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid())
 		FROM pg_database d
 		WHERE d.datname LIKE 'kernia\_dev\_%' AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-		ORDER BY 1`)
+		ORDER BY 1`, func(name string) string { return `DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)` })
+}
+
+// sweepStale is the sweep of both servers' dialects: list reads each temporary dev database's
+// name and its count of other connections, and the ones stale judges abandoned are dropped
+// with the statement drop builds. Best effort: what cannot be dropped is left for a later run;
+// what was dropped is returned, with every failure joined.
+func sweepStale(ctx context.Context, server *sql.DB, now time.Time, list string, drop func(name string) string) ([]string, error) {
+	rows, err := server.QueryContext(ctx, list)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +216,7 @@ func dropStale(ctx context.Context, server *sql.DB, now time.Time) ([]string, er
 		if !stale(c.name, c.connected, now, processAlive) {
 			continue
 		}
-		if _, err := server.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+c.name+`" WITH (FORCE)`); err != nil {
+		if _, err := server.ExecContext(ctx, drop(c.name)); err != nil {
 			errs = append(errs, fmt.Errorf("drop %s: %w", c.name, err))
 			continue
 		}

@@ -129,42 +129,9 @@ func mysqlTables(ctx context.Context, db queryer) ([]string, error) {
 // dropStaleMySQL drops the temporary dev databases that killed runs left on the server (see
 // stale). Best effort: what it cannot drop is left for a later run; it returns what it dropped.
 func dropStaleMySQL(ctx context.Context, server *sql.DB, now time.Time) ([]string, error) {
-	rows, err := server.QueryContext(ctx, `SELECT s.schema_name,
+	return sweepStale(ctx, server, now, `SELECT s.schema_name,
 			(SELECT count(*) FROM information_schema.processlist p WHERE p.db = s.schema_name AND p.id <> CONNECTION_ID())
 		FROM information_schema.schemata s
 		WHERE s.schema_name LIKE 'kernia\_dev\_%'
-		ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	type candidate struct {
-		name      string
-		connected int
-	}
-	var found []candidate
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.name, &c.connected); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		found = append(found, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var dropped []string
-	var errs []error
-	for _, c := range found {
-		if !stale(c.name, c.connected, now, processAlive) {
-			continue
-		}
-		if _, err := server.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+c.name+"`"); err != nil {
-			errs = append(errs, fmt.Errorf("drop %s: %w", c.name, err))
-			continue
-		}
-		dropped = append(dropped, c.name)
-	}
-	return dropped, errors.Join(errs...)
+		ORDER BY 1`, func(name string) string { return "DROP DATABASE IF EXISTS `" + name + "`" })
 }
