@@ -78,21 +78,7 @@ func replaySQLite(ctx context.Context, db *sql.DB, dir migrate.Dir) (*atlas.Sche
 	if err != nil {
 		return nil, err
 	}
-	s, err := drv.InspectSchema(ctx, "", nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(s.Tables) > 0 {
-		return nil, &migrate.NotCleanError{Reason: fmt.Sprintf("found table %q", s.Tables[0].Name)}
-	}
-	ex, err := migrate.NewExecutor(drv, dir, &migrate.NopRevisionReadWriter{})
-	if err != nil {
-		return nil, err
-	}
-	if err := ex.ExecuteN(ctx, 0); err != nil && !errors.Is(err, migrate.ErrNoPendingFiles) {
-		return nil, err
-	}
-	return drv.InspectSchema(ctx, "", nil)
+	return replayOn(ctx, drv, dir)
 }
 
 // Inspect returns the connected schema of the database q reaches, without the migration

@@ -106,14 +106,19 @@ func desiredState(ctx context.Context, opts Options) (*atlas.Schema, error) {
 	})
 }
 
-// replay does on q what Ent's replay-mode differ does before it inspects the current state:
-// it checks that the connected schema holds no table, replays the directory with Atlas's
-// executor, and inspects the connected schema.
+// replay does on q what Ent's replay-mode differ does before it inspects the current state
+// (replayOn), on PostgreSQL.
 func replay(ctx context.Context, q atlas.ExecQuerier, dir migrate.Dir) (*atlas.Schema, error) {
 	drv, err := postgres.Open(q)
 	if err != nil {
 		return nil, err
 	}
+	return replayOn(ctx, drv, dir)
+}
+
+// replayOn checks that the connected schema of drv holds no table, replays the directory with
+// Atlas's executor, and inspects the connected schema.
+func replayOn(ctx context.Context, drv migrate.Driver, dir migrate.Dir) (*atlas.Schema, error) {
 	s, err := drv.InspectSchema(ctx, "", nil)
 	if err != nil {
 		return nil, err
