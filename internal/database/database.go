@@ -356,6 +356,15 @@ func (u *URL) connectError(err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("%s: no answer within %s: is the server up and the host and port right?", target, u.pg.ConnectTimeout)
 	}
+	if nerr := networkError(target, err); nerr != nil {
+		return nerr
+	}
+	return fmt.Errorf("%s: cannot connect: %s", target, firstLine(pgErrorText(err)))
+}
+
+// networkError explains a connection that failed before any server answered (refused, no
+// route, unknown host), for both servers' dialects; nil when err is not one.
+func networkError(target string, err error) error {
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {
 		return fmt.Errorf("%s: cannot connect: %v: is the server running and accepting TCP connections there?", target, opErr.Err)
@@ -364,7 +373,7 @@ func (u *URL) connectError(err error) error {
 	if errors.As(err, &dnsErr) {
 		return fmt.Errorf("%s: cannot resolve host %q: fix the host in the database URL", target, dnsErr.Name)
 	}
-	return fmt.Errorf("%s: cannot connect: %s", target, firstLine(pgErrorText(err)))
+	return nil
 }
 
 func firstLine(s string) string {

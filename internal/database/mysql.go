@@ -160,13 +160,8 @@ func (u *URL) mysqlConnectError(err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Errorf("%s: no answer within %s: is the server up and the host and port right?", target, u.my.Timeout)
 	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return fmt.Errorf("%s: cannot connect: %v: is the server running and accepting TCP connections there?", target, opErr.Err)
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return fmt.Errorf("%s: cannot resolve host %q: fix the host in the database URL", target, dnsErr.Name)
+	if nerr := networkError(target, err); nerr != nil {
+		return nerr
 	}
 	return fmt.Errorf("%s: cannot connect: %s", target, firstLine(mysqlErrorText(err)))
 }
