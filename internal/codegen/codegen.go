@@ -36,7 +36,14 @@ type Config struct {
 	Package string
 	// Header starts every generated file.
 	Header string
+	// ScratchDir is the directory the run's scratch directory (Ent's template initialisation)
+	// is created in. Default: os.TempDir(). generate gives one under the module's .kernia, so
+	// that the scratch of a killed run is found and removed by the next one.
+	ScratchDir string
 }
+
+// ScratchPrefix starts the name of every scratch directory NewGraph creates.
+const ScratchPrefix = "kernia-codegen-"
 
 // Graph is a loaded Ent graph, ready to generate code and to describe its tables.
 type Graph struct {
@@ -57,7 +64,7 @@ func NewGraph(cfg Config) (*Graph, error) {
 			return nil, err
 		}
 	}
-	tmp, err := os.MkdirTemp("", "kernia-codegen-")
+	tmp, err := os.MkdirTemp(cfg.ScratchDir, ScratchPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}

@@ -157,6 +157,10 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err := recoverInterrupted(log); err != nil {
 		return nil, err
 	}
+	scratch, err := cleanScratch()
+	if err != nil {
+		return nil, err
+	}
 	plan, err := compose.Build(auth)
 	if err != nil {
 		return nil, err
@@ -223,6 +227,7 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 		SchemaPackage: path.Join(module, SchemaDir),
 		Package:       path.Join(module, TargetDir),
 		Header:        compose.Header,
+		ScratchDir:    scratch,
 	}
 	// The schema package holds only Kernia's files: the plan is the whole schema, marshalled
 	// in-process. Files of the user's (their own entities, perhaps) need Ent's loader, and the

@@ -328,3 +328,18 @@ func TestInProcessSchemasMatchEntsLoader(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, string(got), string(want))
 }
+
+// TestKilledRunsScratchIsRemoved: Ent codegen's scratch directory lives in the module's
+// .kernia/codegen, and what a killed run left there is removed by the next run, which holds
+// the generate lock; its own scratch goes when it ends.
+func TestKilledRunsScratchIsRemoved(t *testing.T) {
+	dir := newModule(t)
+	left := filepath.Join(dir, generator.ScratchDir, codegen.ScratchPrefix+"123456")
+	assert.NilError(t, os.MkdirAll(left, 0o755))
+	assert.NilError(t, os.WriteFile(filepath.Join(left, "template"), []byte("x"), 0o644))
+	_, err := generator.Run(context.Background(), kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}}), generator.Options{Now: clock})
+	assert.NilError(t, err)
+	entries, err := os.ReadDir(filepath.Join(dir, generator.ScratchDir))
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(entries, 0))
+}

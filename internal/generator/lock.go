@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ const (
 	// JournalFile holds the originals of every file a run is changing, until the run commits
 	// or rolls back. Found by the next run, it is rolled back before anything else.
 	JournalFile = ".kernia/generate.journal"
+	// ScratchDir holds Ent codegen's scratch directory while a run generates. What a run
+	// finds there when it holds the lock was left by a run that was killed: it is removed.
+	ScratchDir = ".kernia/codegen"
 )
 
 // DefaultLockWait bounds how long a run waits for another generate in the same module.
@@ -148,4 +152,23 @@ func tryLock(f *os.File) (bool, error) {
 		return true, nil
 	}
 	return flock.TryExclusive(f)
+}
+
+// cleanScratch creates ScratchDir, removes what killed runs left in it and returns it. It must
+// be called with the lock held: no other run can be using the directory then.
+func cleanScratch() (string, error) {
+	dir, err := workdir.Ensure(".", filepath.Base(ScratchDir))
+	if err != nil {
+		return "", fmt.Errorf("generate: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("generate: read %s: %w", ScratchDir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return "", fmt.Errorf("generate: remove what a killed run left in %s: %w", ScratchDir, err)
+		}
+	}
+	return dir, nil
 }

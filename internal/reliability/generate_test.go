@@ -416,6 +416,7 @@ func TestGenerate3_SIGKILLAtAnyInstantNextRunRepairs(t *testing.T) {
 			}
 			assert.DeepEqual(t, normalized(t, dir), want)
 			assert.DeepEqual(t, temporaries(t, dir), []string(nil))
+			assert.DeepEqual(t, codegenScratch(dir), []string(nil))
 			assert.Check(t, !exists(filepath.Join(dir, journalFile)), "journal left behind")
 			assert.Equal(t, sqlFiles(t, filepath.Join(dir, sqliteMigrations))[0], oldMigration)
 			// And the run after that has nothing to do.
@@ -581,10 +582,17 @@ func loaderStarted(pgid int) bool {
 	return false
 }
 
-// codegenRunning reports whether Ent's codegen has begun writing into its temporary
-// directory under tmp.
-func codegenRunning(tmp string) bool {
-	dirs, _ := filepath.Glob(filepath.Join(tmp, "kernia-codegen-*"))
+// codegenScratch lists the scratch directories of Ent's codegen in the module dir: while a
+// run generates, its own; after a run, none (a killed run's is removed by the next run).
+func codegenScratch(dir string) []string {
+	dirs, _ := filepath.Glob(filepath.Join(dir, ".kernia", "codegen", "kernia-codegen-*"))
+	return dirs
+}
+
+// codegenRunning reports whether Ent's codegen has begun writing into its scratch directory
+// in the module dir.
+func codegenRunning(dir string) bool {
+	dirs := codegenScratch(dir)
 	for _, d := range dirs {
 		found := false
 		_ = filepath.WalkDir(d, func(_ string, e fs.DirEntry, err error) error {
@@ -645,20 +653,19 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 		// The loader program only hands the configuration over, in milliseconds: a poll may
 		// miss it, and then catches the command the kernia tool runs with it, just after.
 		{"go tool kernia, loader program starts", []string{"kernia", "generate"},
-			func(p *proc) bool { return loaderStarted(p.cmd.Process.Pid) || codegenRunning(tmp) }, 0,
+			func(p *proc) bool { return loaderStarted(p.cmd.Process.Pid) || codegenRunning(dir) }, 0,
 			"generate: interrupted (received SIGINT)"},
 		{"go tool kernia, codegen begins", []string{"kernia", "generate"},
-			func(*proc) bool { return codegenRunning(tmp) }, 0,
+			func(*proc) bool { return codegenRunning(dir) }, 0,
 			"kernia: generate: interrupted (received SIGINT); nothing was written"},
 		{"go tool mage, codegen begins", []string{"mage", "generate"},
-			func(*proc) bool { return codegenRunning(tmp) }, 0,
+			func(*proc) bool { return codegenRunning(dir) }, 0,
 			"generate: interrupted (received SIGINT); nothing was written"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// An interrupted codegen that outlived the run's grace leaves its scratch directory:
 			// remove it, so that the next case's moment is its own codegen.
-			leftovers, _ := filepath.Glob(filepath.Join(tmp, "kernia-codegen-*"))
-			for _, d := range leftovers {
+			for _, d := range codegenScratch(dir) {
 				assert.NilError(t, os.RemoveAll(d))
 			}
 			p := tool(c.args...)
