@@ -46,4 +46,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-tool github.com/magefile/mage
+tool (
+	github.com/kernia/kernia/cmd/kernia
+	github.com/magefile/mage
+)

@@ -2,19 +2,16 @@
 
 // Kernia's own targets, plus the imported Kernia targets (generate, migrate, status, hash, …)
 // running against the dogfood configuration: the core and every built-in plugin on
-// sqlite://kernia.db, with migrations for SQLite and PostgreSQL.
+// sqlite://kernia.db, with migrations for SQLite and PostgreSQL. The magefile links only what
+// resolving that configuration needs (the targets run the kernia tool of this module, and
+// Bench runs the benchmarks as a program of their own), so an edit of the dogfood costs a
+// small link.
 package main
 
 import (
-	"context"
-	"os"
-	"strconv"
-
 	"github.com/magefile/mage/sh"
 
-	"github.com/kernia/kernia/internal/bench"
 	"github.com/kernia/kernia/internal/dogfood"
-	"github.com/kernia/kernia/internal/pgtest"
 	"github.com/kernia/kernia/mage/app"
 
 	//mage:import
@@ -29,27 +26,6 @@ func Test() error {
 }
 
 // Bench measures generate, the user's loop (edit + go tool kernia/mage generate), migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY, BENCH_TRACE).
-func Bench(ctx context.Context) error {
-	root, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	return bench.Run(ctx, bench.Config{
-		Root:        root,
-		Runs:        envInt("BENCH_RUNS", 5),
-		Users:       envInt("BENCH_USERS", 100_000),
-		LoginUsers:  envInt("BENCH_LOGIN_USERS", 1_000_000),
-		LoginRuns:   envInt("BENCH_LOGIN_RUNS", 2),
-		HistoryMax:  envInt("BENCH_HISTORY_MAX", 0),
-		PostgresURL: pgtest.ServerURL(),
-		Only:        os.Getenv("BENCH_ONLY"),
-		Out:         os.Stdout,
-	})
-}
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
-		return n
-	}
-	return def
+func Bench() error {
+	return sh.RunV("go", "run", "./internal/bench/cmd/bench")
 }

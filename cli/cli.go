@@ -26,6 +26,7 @@ import (
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
+	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/plugins/builtin"
 )
@@ -192,7 +193,13 @@ var commands = []cmd{
 }
 
 // Main runs the kernia command line without an instance: it loads the one named by --app.
+// Started by the Mage targets (package github.com/kernia/kernia/mage), with the first
+// argument they pass, it takes the configuration of the magefile's instance from them instead
+// (see fromMage).
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == spec.MageArg {
+		return fromMage(args[1:], stdout, stderr)
+	}
 	return run(nil, "", args, stdout, stderr)
 }
 

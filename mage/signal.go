@@ -3,21 +3,32 @@ package mage
 import (
 	"context"
 	"errors"
-
-	"github.com/kernia/kernia/internal/command"
 )
 
 // exitInterrupted is the exit status of a target stopped by Ctrl-C, as the kernia command's.
 const exitInterrupted = 130
 
-// exitCode is command.ExitStatus, except 130 for a target whose context Mage cancelled: Mage
-// cancels it only when it receives SIGINT (a -t timeout ends it with a deadline instead).
-func exitCode(ctx context.Context, err error) int {
-	if errors.Is(err, context.Canceled) {
+// exitCode is the exit status of a target that failed in the Mage process with err: 130 for
+// a target whose context Mage cancelled (Mage cancels it only when it receives SIGINT; a -t
+// timeout ends it with a deadline instead), an exitError's own, else 1.
+func exitCode(err error) int {
+	var e *exitError
+	switch {
+	case errors.As(err, &e):
+		return e.code
+	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}
-	return command.ExitStatus(ctx, err)
+	return 1
 }
+
+// exitError is a failure with its own exit status.
+type exitError struct {
+	msg  string
+	code int
+}
+
+func (e *exitError) Error() string { return e.msg }
 
 // sigintCause returns a context cancelled with parent whose cause, when Mage cancelled
 // parent, says SIGINT, so that messages read "interrupted (received SIGINT)" as the kernia
@@ -41,6 +52,3 @@ func (receivedSIGINT) Error() string { return "received SIGINT" }
 
 // Unwrap makes the cause a context.Canceled.
 func (receivedSIGINT) Unwrap() error { return context.Canceled }
-
-// ExitCode is the exit status of a target stopped by SIGINT (command.ExitCoder).
-func (receivedSIGINT) ExitCode() int { return exitInterrupted }

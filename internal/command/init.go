@@ -175,7 +175,7 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 		}
 	}
 	if ok, _ := scaffold.HasTool(root, "github.com/kernia/kernia/cmd/kernia"); !ok {
-		fmt.Fprintln(io.Stderr, "init: add the kernia tool to go.mod: go get -tool github.com/kernia/kernia/cmd/kernia")
+		fmt.Fprintln(io.Stderr, "init: add the kernia tool to go.mod (go tool kernia and the Mage targets run it): go get -tool github.com/kernia/kernia/cmd/kernia")
 	}
 	next := "Next: "
 	if manual {

@@ -41,6 +41,15 @@ import (
 // Format names the version of the configuration's shape: Decode refuses any other.
 const Format = "kernia-loader-config/1"
 
+// MageApp is the instance name (Config.App) of the configuration a Mage target hands over:
+// the instance the magefile passed to github.com/kernia/kernia/mage/app.Use.
+const MageApp = "magefile:app.Use"
+
+// MageArg is the first argument with which a Mage target starts the kernia tool of the
+// module: the tool then reads the configuration from file descriptor 3 (standard input on
+// Windows) and decodes it, instead of building a loader program.
+const MageArg = "--config-from-mage"
+
 // Config is the configuration of one auth instance.
 type Config struct {
 	// Format is the constant Format.

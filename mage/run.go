@@ -1,0 +1,247 @@
+package mage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/redact"
+	"github.com/kernia/kernia/internal/spec"
+	"github.com/kernia/kernia/internal/workdir"
+	"github.com/kernia/kernia/mage/app"
+)
+
+// toolPackage is the kernia tool the targets run.
+const toolPackage = "github.com/kernia/kernia/cmd/kernia"
+
+// arg is one flag of a target as the kernia command spells it: --name=value, or nothing when
+// the Mage flag was not given (the command's default then applies, as on the command line).
+type arg struct {
+	name, value string
+	set         bool
+}
+
+func str(name string, v *string) arg { return argOf(name, v, func(s string) string { return s }) }
+
+func boolean(name string, v *bool) arg { return argOf(name, v, strconv.FormatBool) }
+
+func duration(name string, v *time.Duration) arg {
+	return argOf(name, v, func(d time.Duration) string { return d.String() })
+}
+
+func argOf[T any](name string, v *T, format func(T) string) arg {
+	if v == nil {
+		return arg{name: name}
+	}
+	return arg{name: name, value: format(*v), set: true}
+}
+
+// commandLine returns the kernia command line of the command name with flags.
+func commandLine(name string, flags []arg) []string {
+	args := []string{name}
+	for _, f := range flags {
+		if f.set {
+			args = append(args, "--"+f.name+"="+f.value)
+		}
+	}
+	return args
+}
+
+// run runs the kernia command name with flags in the kernia tool of the module, and maps its
+// exit status to Mage's. A command that needs the instance (all but init and secret) runs
+// from the module root (the nearest go.mod at or above Mage's working directory), with the
+// module's .env read first without overriding the environment, as the kernia command does;
+// the instance is resolved here (spec.Encode: a panic of a plugin is recorded and reported by
+// the tool) and handed to the tool through a pipe. The tool prints the command's output, its
+// errors and, under -json, the JSON error object itself; a failure in this process (no
+// instance, no kernia tool, a panic, an interrupt before the tool ran) is reported here the
+// same way, through the same redaction by value (internal/redact). json is the -json flag.
+func run(ctx context.Context, name string, needInstance bool, json *bool, flags ...arg) error {
+	ctx, stop := sigintCause(ctx)
+	defer stop()
+	out := redact.NewOutputs(name, nil, os.Args[1:], os.Stdout, os.Stderr)
+	defer out.Flush()
+	code := 0
+	err := redact.Recover(func() error {
+		var err error
+		code, err = start(ctx, name, needInstance, commandLine(name, flags), out)
+		return err
+	})
+	if err != nil {
+		code := exitCode(err)
+		msg := out.All.String(err.Error())
+		if json != nil && *json {
+			_ = writeErrorObject(out.Stdout, strings.TrimPrefix(msg, "kernia: "), code)
+		}
+		return mg.Fatal(code, errors.New(msg))
+	}
+	if code != 0 {
+		// The tool has said why.
+		return mg.Fatalf(code, "kernia %s: exit status %d", name, code)
+	}
+	return nil
+}
+
+// start is runTool; tests replace it to see the command lines the targets build.
+var start = runTool
+
+// runTool resolves the configuration when the command needs it, finds the kernia tool and
+// runs args in it; it returns the tool's exit status.
+func runTool(ctx context.Context, name string, needInstance bool, args []string, out *redact.Outputs) (int, error) {
+	var config []byte
+	if needInstance {
+		if root, ok := workdir.ModuleRoot("."); ok {
+			if err := os.Chdir(root); err != nil {
+				return 0, fmt.Errorf("kernia: change to the module root %s: %w", root, err)
+			}
+		}
+		if _, err := dotenv.Load("."); err != nil {
+			return 0, err
+		}
+		auth, err := app.Instance()
+		out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
+		if err != nil {
+			return 0, err
+		}
+		if config, err = spec.Encode(auth, spec.MageApp); err != nil {
+			return 0, err
+		}
+	}
+	bin, err := toolPath(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if ctx.Err() != nil {
+		return 0, fmt.Errorf("kernia: %s: interrupted (%w) before the kernia tool started; nothing was written", name, context.Cause(ctx))
+	}
+	return runBinary(ctx, name, bin, config, args)
+}
+
+// toolPath returns the kernia tool binary of the module: `go tool -n kernia` builds it at the
+// module's dependency versions once per dependency set (the Go build cache keeps it) and
+// prints its path. A module without the tool directive gets the line that adds it: the
+// targets do not build the tool themselves, since go.mod's tool directive is what pins it with
+// the application's dependencies (and go.sum holds the sums of the packages it needs).
+func toolPath(ctx context.Context, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "tool", "-n", "kernia")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Interrupted: go stops on SIGINT and removes its work directory; kill it only if it hangs.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	switch {
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("kernia: %s: interrupted (%w) while building the kernia tool (go tool -n kernia); nothing was written", name, context.Cause(ctx))
+	case err != nil && strings.Contains(stderr.String(), `no such tool "kernia"`):
+		return "", fmt.Errorf("kernia: the Mage targets run the kernia tool of the module, and go.mod has no tool directive for it: run go get -tool %s", toolPackage)
+	case err != nil:
+		return "", fmt.Errorf("kernia: building the kernia tool of the module (go tool -n kernia): %v\n%s", err, strings.TrimSpace(stderr.String()))
+	}
+	bin := strings.TrimSpace(stdout.String())
+	if bin == "" || strings.ContainsAny(bin, "\n") {
+		return "", fmt.Errorf("kernia: go tool -n kernia printed %q, not the path of the kernia tool", bin)
+	}
+	return bin, nil
+}
+
+// runBinary runs the kernia tool bin with args, its standard streams Mage's own (so that it
+// sees the terminal, as go tool kernia does), and for a command that needs the instance the
+// configuration in a pipe it reads as file descriptor 3 (standard input on Windows). The tool
+// is in Mage's process group, so a terminal's Ctrl-C reaches it directly; when Mage cancels
+// the target (it got SIGINT) the tool gets SIGINT too, and ignores the second one while it
+// cleans up. It returns the tool's exit status.
+func runBinary(ctx context.Context, name, bin string, config []byte, args []string) (int, error) {
+	if config != nil {
+		args = append([]string{spec.MageArg}, args...)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	// No WaitDelay: the tool's clean-up (a rollback, an unlock) is bounded in time by the tool.
+	var w *os.File
+	if config != nil && runtime.GOOS == "windows" {
+		cmd.Stdin = bytes.NewReader(config)
+	} else if config != nil {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			return 0, fmt.Errorf("kernia: run the kernia tool: %w", err)
+		}
+		defer r.Close()
+		w = pw
+		cmd.ExtraFiles = []*os.File{r}
+	}
+	if err := cmd.Start(); err != nil {
+		if w != nil {
+			w.Close()
+		}
+		return 0, fmt.Errorf("kernia: run the kernia tool %s: %w", bin, err)
+	}
+	written := make(chan struct{})
+	if w != nil {
+		// The configuration may be larger than the pipe's buffer: write it while the tool reads.
+		go func() {
+			defer close(written)
+			_, _ = w.Write(config)
+			w.Close()
+		}()
+	} else {
+		close(written)
+	}
+	err := cmd.Wait()
+	if w != nil {
+		w.Close() // a tool that ended without reading all of it unblocks the writer
+	}
+	<-written
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			sig := ws.Signal()
+			if sig == syscall.SIGINT || sig == syscall.SIGTERM {
+				// The signal came while the tool was starting, before it could handle one.
+				return 0, &exitError{code: 128 + int(sig), msg: fmt.Sprintf("kernia: %s: interrupted (received %s) while the kernia tool was starting; nothing was written", name, signalName(sig))}
+			}
+			return 0, &exitError{code: 128 + int(sig), msg: fmt.Sprintf("kernia: %s: the kernia tool was killed (%v)", name, sig)}
+		}
+		return exit.ExitCode(), nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("kernia: run the kernia tool %s: %w", bin, err)
+	}
+	return 0, nil
+}
+
+func signalName(sig syscall.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// writeErrorObject prints the --json object of a failure, {"error": {"message", "exit_code"}},
+// as the kernia command does (command.ErrorObject, which this package does not link).
+func writeErrorObject(w io.Writer, message string, code int) error {
+	var v struct {
+		Error struct {
+			Message  string `json:"message"`
+			ExitCode int    `json:"exit_code"`
+		} `json:"error"`
+	}
+	v.Error.Message, v.Error.ExitCode = message, code
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
