@@ -138,6 +138,8 @@ type runner struct {
 	work   *sql.Conn
 	lock   *pgLock
 	mylock *myLock
+	// MySQL: the work connection's session (CONNECTION_ID()), for KILL QUERY.
+	workID int64
 	// SQLite: the migration connection's settings at the start of the run, restored after
 	// each file.
 	pragmas []pragma

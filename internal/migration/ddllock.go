@@ -82,11 +82,21 @@ type ddlLockError struct {
 	attempts int
 	timeout  time.Duration
 	err      error
+	// mysql: the statement waited under MySQL's lock_wait_timeout and innodb_lock_wait_timeout
+	// (Error 1205) instead of PostgreSQL's lock_timeout; holders names the sessions with an open
+	// transaction when the last attempt timed out.
+	mysql   bool
+	holders string
 }
 
 func (e *ddlLockError) Error() string {
+	n := plural(make([]int, e.attempts), "attempt", "attempts")
+	if e.mysql {
+		return fmt.Sprintf("%s (waited lock_wait_timeout %s for the table's metadata lock, or innodb_lock_wait_timeout for a row lock, in each of %d %s; another session holds a conflicting lock on the table, often a long-running query or an open transaction%s: end it, or run migrate again when it is quiet, or raise --ddl-lock-timeout)",
+			dbErrorText(e.err), e.timeout, e.attempts, n, e.holders)
+	}
 	return fmt.Sprintf("%s (waited lock_timeout %s for a lock in each of %d %s; another session holds a conflicting lock on the table, often a long-running or idle-in-transaction session: end it, or run migrate again when it is quiet, or raise --ddl-lock-timeout)",
-		dbErrorText(e.err), e.timeout, e.attempts, plural(make([]int, e.attempts), "attempt", "attempts"))
+		dbErrorText(e.err), e.timeout, e.attempts, n)
 }
 
 func (e *ddlLockError) Unwrap() error { return e.err }
@@ -95,8 +105,12 @@ func (e *ddlLockError) Unwrap() error { return e.err }
 // before the next one; it returns ctx's error when the run is cancelled meanwhile.
 func (r *runner) waitBeforeRetry(ctx context.Context, file string, stmt int, total int, text string, attempt int) error {
 	d := ddlBackoff(r.opts.DDLLockTimeout, attempt)
-	r.printf("migrate: %s statement %d of %d (%s) waited lock_timeout %s for a lock (SQLSTATE 55P03, attempt %d of %d): retrying in %s",
-		file, stmt+1, total, snippet(text), r.opts.DDLLockTimeout, attempt, r.opts.DDLAttempts, d)
+	setting, code, timeout := "lock_timeout", "SQLSTATE 55P03", r.opts.DDLLockTimeout
+	if r.u.Dialect == "mysql" {
+		setting, code, timeout = "lock_wait_timeout", "Error 1205", mysqlLockWait(r.opts.DDLLockTimeout)
+	}
+	r.printf("migrate: %s statement %d of %d (%s) waited %s %s for a lock (%s, attempt %d of %d): retrying in %s",
+		file, stmt+1, total, snippet(text), setting, timeout, code, attempt, r.opts.DDLAttempts, d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

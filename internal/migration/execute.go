@@ -78,6 +78,10 @@ type fileRun struct {
 	// outcome is unknown (the connection broke).
 	recorded, txStart, failed int
 	unsure                    bool
+	// MySQL: what became of the statement running when the run was interrupted (stopNone,
+	// stopKilled, …), and why stopping it failed.
+	stopped int
+	stopErr string
 }
 
 // onWorkConnection runs a PostgreSQL file on the run's work connection, once the run has checked

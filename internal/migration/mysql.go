@@ -186,13 +186,123 @@ func (r *runner) applyMySQL(ctx context.Context, db *sql.DB) (*ApplyResult, erro
 	}
 	defer stmtLock.release()
 	// lock_wait_timeout bounds how long a DDL statement waits for its table's metadata lock
-	// (default: a year), as lock_timeout does on PostgreSQL.
-	secs := int(math.Ceil(r.opts.DDLLockTimeout.Seconds()))
-	if _, err := work.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d", max(secs, 1))); err != nil {
-		return nil, fmt.Errorf("migrate: %s: set lock_wait_timeout: %s", r.where, dbErrorText(err))
+	// (default: a year), as lock_timeout does on PostgreSQL; innodb_lock_wait_timeout (default
+	// 50 s) bounds a statement's wait for a row lock the same way. Both raise Error 1205, which
+	// the run retries (execMySQL).
+	secs := int(mysqlLockWait(r.opts.DDLLockTimeout) / time.Second)
+	if _, err := work.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d, innodb_lock_wait_timeout = %d", secs, secs)); err != nil {
+		return nil, fmt.Errorf("migrate: %s: set lock_wait_timeout and innodb_lock_wait_timeout: %s", r.where, dbErrorText(err))
 	}
-	r.work, r.mylock = work, lk
+	r.work, r.mylock, r.workID = work, lk, stmtLock.id
 	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
+}
+
+// mysqlLockWait is --ddl-lock-timeout as MySQL's lock waits take it: whole seconds, at least 1.
+func mysqlLockWait(d time.Duration) time.Duration {
+	return time.Duration(max(math.Ceil(d.Seconds()), 1)) * time.Second
+}
+
+// mysqlLockWaitTimeout reports whether err is MySQL's Error 1205 (ER_LOCK_WAIT_TIMEOUT), which
+// both lock_wait_timeout (a metadata lock) and innodb_lock_wait_timeout (a row lock) raise.
+// InnoDB rolls back only the statement that timed out (unless the server runs with
+// innodb_rollback_on_timeout), so the statement alone is tried again.
+func mysqlLockWaitTimeout(err error) bool {
+	return database.MySQLErrorNumber(err) == 1205
+}
+
+// execMySQL runs statement i on the work connection: again after a pause when it timed out
+// waiting for a lock, at most DDLAttempts times; stopped on the server when the run is
+// interrupted.
+func (x *fileRun) execMySQL(ctx context.Context, i int) error {
+	for attempt := 1; ; attempt++ {
+		err := x.execInterruptible(ctx, x.stmts[i])
+		if err == nil || !mysqlLockWaitTimeout(err) || ctx.Err() != nil {
+			return err
+		}
+		if attempt >= x.opts.DDLAttempts {
+			return &ddlLockError{attempts: attempt, timeout: mysqlLockWait(x.opts.DDLLockTimeout), err: err, mysql: true,
+				holders: mysqlOpenTransactions(context.WithoutCancel(ctx), x.ctl)}
+		}
+		if err := x.waitBeforeRetry(ctx, x.file.Name(), i, len(x.stmts), x.stmts[i], attempt); err != nil {
+			return err
+		}
+		if err := x.mylock.held(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// execInterruptible runs stmt on the work connection. The statement is not bound to ctx:
+// cancelled, the driver would only close its connection, and MySQL would go on running the
+// statement after the client left. Instead, when ctx is cancelled, the control connection
+// sends KILL QUERY for the work connection's session: the server stops the statement (a
+// stopped DDL statement or row change is undone by the server) and it returns Error 1317; a
+// statement that ended first returns as it ended. x.stopped says which happened.
+func (x *fileRun) execInterruptible(ctx context.Context, stmt string) error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := x.conn.ExecContext(context.WithoutCancel(ctx), stmt)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if _, err := x.ctl.ExecContext(cleanup, fmt.Sprintf("KILL QUERY %d", x.workID)); err != nil {
+		x.stopped = stopFailed
+		x.stopErr = dbErrorText(err)
+		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			x.stopped = stopTooLate
+		} else {
+			x.stopped = stopKilled
+		}
+		return err
+	case <-cleanup.Done():
+		x.stopped = stopFailed
+		x.stopErr = fmt.Sprintf("the statement did not end within %s of KILL QUERY %d", releaseTimeout, x.workID)
+		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+}
+
+// What became of the statement running when a MySQL run was interrupted (fileRun.stopped).
+const (
+	stopNone    = iota
+	stopKilled  // KILL QUERY stopped it: it returned an error
+	stopTooLate // it ended (successfully) before KILL QUERY reached it
+	stopFailed  // KILL QUERY failed or the statement did not end after it
+)
+
+// mysqlOpenTransactions names the sessions with an open InnoDB transaction, the usual holders
+// of the metadata lock a DDL statement waits for (MySQL names no holder in Error 1205); ""
+// when it cannot tell.
+func mysqlOpenTransactions(ctx context.Context, conn *sql.Conn) string {
+	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+	defer cancel()
+	rows, err := conn.QueryContext(ctx, "SELECT trx_mysql_thread_id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) FROM information_schema.innodb_trx "+
+		"WHERE trx_mysql_thread_id <> CONNECTION_ID() ORDER BY trx_started LIMIT 5")
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	var list []string
+	for rows.Next() {
+		var id, secs int64
+		if rows.Scan(&id, &secs) != nil {
+			return ""
+		}
+		list = append(list, fmt.Sprintf("connection %d (open %d s)", id, secs))
+	}
+	if rows.Err() != nil || len(list) == 0 {
+		return ""
+	}
+	return "; open transactions now: " + strings.Join(list, ", ") + " (KILL <connection> ends one)"
 }
 
 // onMySQL runs a file statement by statement on the work connection, recording each statement
@@ -228,7 +338,7 @@ func (x *fileRun) onMySQL(ctx context.Context) error {
 			}
 		}
 		if !skip {
-			if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
+			if err := x.execMySQL(ctx, i); err != nil {
 				x.failed, x.unsure = i, connectionLost(err)
 				return x.fail(ctx, i, err, "")
 			}
@@ -240,6 +350,16 @@ func (x *fileRun) onMySQL(ctx context.Context) error {
 		x.rev.Applied = i + 1
 		x.rev.Error, x.rev.ErrorStmt = "", ""
 		x.rev.ExecutionTime = time.Since(x.rev.ExecutedAt)
+		if ctx.Err() != nil && i+1 < len(x.stmts) {
+			// Interrupted while the statement ran, and it ended first: it is applied, so it
+			// is recorded before the run stops (the record is bounded, not cancelled). The
+			// last statement is recorded with the file, below.
+			x.failed = i
+			cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			_ = x.record(cleanup) // on failure, mysqlUndone says the statement ran unrecorded
+			cancel()
+			return x.fail(ctx, -1, fmt.Errorf("interrupted: %w", context.Cause(ctx)), "")
+		}
 		if i+1 < len(x.stmts) {
 			if err := x.record(ctx); err != nil {
 				return x.fail(ctx, -1, err, "")
@@ -250,7 +370,13 @@ func (x *fileRun) onMySQL(ctx context.Context) error {
 	executed := x.executed
 	x.succeed()
 	x.executed = executed
-	if err := x.record(ctx); err != nil {
+	rctx := ctx
+	if ctx.Err() != nil { // the last statement ended before the interruption stopped it
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+	}
+	if err := x.record(rctx); err != nil {
 		x.rev.Applied, x.rev.PartialHashes = applied, partial
 		return x.fail(ctx, -1, err, "")
 	}
@@ -280,7 +406,17 @@ func (x *fileRun) mysqlUndone() string {
 	if x.rev.Applied > x.recorded {
 		s += fmt.Sprintf("; statements %d to %d ran too, but their progress could not be recorded: the next run checks whether they took effect, and runs them again when it cannot tell", x.recorded+1, x.rev.Applied)
 	}
-	if x.failed >= 0 && x.unsure {
+	switch {
+	case x.stopped == stopKilled:
+		s += fmt.Sprintf("; statement %d (%s) was running: the server stopped it (KILL QUERY), so it is not applied, and the next run runs it again", x.failed+1, snippet(x.stmts[x.failed]))
+	case x.stopped == stopTooLate:
+		s += fmt.Sprintf("; statement %d (%s) was running and ended before it could be stopped, so it is applied", x.failed+1, snippet(x.stmts[x.failed]))
+		if x.recorded > x.failed {
+			s += " and recorded"
+		}
+	case x.stopped == stopFailed:
+		s += fmt.Sprintf("; statement %d (%s) was running and could not be stopped (%s): it may still be running on the server; the next run waits for it to end, checks whether it took effect and runs it again only when it did not or cannot tell", x.failed+1, snippet(x.stmts[x.failed]), x.stopErr)
+	case x.failed >= 0 && x.unsure:
 		s += fmt.Sprintf("; statement %d was running when the connection broke: if the server finished it, the next run finds its effect and does not run it again", x.failed+1)
 	}
 	return s

@@ -260,3 +260,66 @@ func TestMySQLAdoptRefused(t *testing.T) {
 	assert.NilError(t, err)
 	assert.DeepEqual(t, appliedNames(res), []string{"20250101000002_u.sql"})
 }
+
+// TestMySQLLockWaitRetried: behind a transaction that read users (it holds the table's
+// metadata lock until it ends), ALTER TABLE users waits lock_wait_timeout (--ddl-lock-timeout)
+// and fails with Error 1205 instead of queueing every later query on users behind it; the run
+// tries the statement again after a pause. Released before the last attempt, the file applies;
+// never released, the run stops after DDLAttempts, saying how many attempts it made and which
+// transactions were open, with the statement before it applied and recorded.
+func TestMySQLLockWaitRetried(t *testing.T) {
+	for _, release := range []bool{true, false} {
+		t.Run(map[bool]string{true: "released after the first attempt", false: "never released"}[release], func(t *testing.T) {
+			url := mysqltest.NewDatabase(t)
+			ctx := context.Background()
+			dir := writeDir(t, mfile{"20250101000001_users.sql", "CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users VALUES (1), (2);\n"})
+			_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			addFiles(t, dir, mfile{"20250101000002_nickname.sql", "CREATE TABLE audit (id int);\nALTER TABLE users ADD COLUMN nickname varchar(20);\n"})
+			db := mysqltest.Open(t, url)
+			blocker, err := db.Conn(ctx)
+			assert.NilError(t, err)
+			defer blocker.Close()
+			var blockerID int
+			assert.NilError(t, blocker.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&blockerID))
+			_, err = blocker.ExecContext(ctx, "BEGIN")
+			assert.NilError(t, err)
+			_, err = blocker.ExecContext(ctx, "SELECT count(*) FROM users")
+			assert.NilError(t, err)
+
+			out := &retryWatcher{want: "attempt 1 of 2", seen: make(chan struct{})}
+			done := make(chan error, 1)
+			go func() {
+				_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{DDLLockTimeout: time.Second, DDLAttempts: 2, Out: out})
+				done <- err
+			}()
+			<-out.seen
+			assert.Check(t, is.Contains(out.String(), "20250101000002_nickname.sql statement 2 of 2 (ALTER TABLE users ADD COLUMN nickname varchar(20);) waited lock_wait_timeout 1s for a lock (Error 1205, attempt 1 of 2): retrying in 1s"))
+			if release {
+				_, err = blocker.ExecContext(ctx, "COMMIT")
+				assert.NilError(t, err)
+				assert.NilError(t, <-done, out.String())
+			} else {
+				err = <-done
+				assert.ErrorContains(t, err, "failed at statement 2 of 2")
+				assert.ErrorContains(t, err, "Error 1205")
+				assert.ErrorContains(t, err, "in each of 2 attempts")
+				assert.ErrorContains(t, err, "open transactions now: connection "+strconv.Itoa(blockerID)+" (open ")
+				assert.ErrorContains(t, err, "the file's first 1 of 2 statements stay applied")
+				assert.ErrorContains(t, err, "the file is not at fault: once the session holding the lock ends, run migrate again (a plain rerun is enough)")
+				_, err = blocker.ExecContext(ctx, "COMMIT")
+				assert.NilError(t, err)
+				var applied int
+				assert.NilError(t, db.QueryRow("SELECT applied FROM atlas_schema_revisions WHERE version = '20250101000002'").Scan(&applied))
+				assert.Check(t, is.Equal(applied, 1))
+				_, err = migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+				assert.NilError(t, err, "a plain rerun finishes the file")
+			}
+			var n int
+			assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'users' AND column_name = 'nickname'").Scan(&n))
+			assert.Check(t, is.Equal(n, 1))
+			assert.NilError(t, db.QueryRow("SELECT count(*) FROM users").Scan(&n))
+			assert.Check(t, is.Equal(n, 2), "every row kept")
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -100,7 +101,9 @@ func TestFailures5and6_FailingFileLeavesNothingThenFixHashMigrate(t *testing.T) 
 }
 
 // Check 8: SIGINT during apply rolls the current file back, releases the lock and exits with
-// the documented status 130 (SIGTERM: 143).
+// the documented status 130 (SIGTERM: 143). MySQL cannot roll the file back: there the signal
+// stops the running statement on the server (KILL QUERY), the statements before it stay
+// applied and recorded, and the message says so.
 func TestFailures8_SIGINTRollsBackReleasesTheLockExit130(t *testing.T) {
 	t.Parallel()
 	for _, sig := range []struct {
@@ -110,36 +113,50 @@ func TestFailures8_SIGINTRollsBackReleasesTheLockExit130(t *testing.T) {
 	}{{"SIGINT", syscall.SIGINT, 130}, {"SIGTERM", syscall.SIGTERM, 143}} {
 		t.Run(sig.name, func(t *testing.T) {
 			dialects(t, func(t *testing.T, tg *target) {
+				// On MySQL the long statement is DDL, to show that the one stopped is not applied.
+				long := tg.pick(tg.sleep(t, 60), tg.sleep(t, 60), "CREATE TABLE slow_ddl AS SELECT SLEEP(60) AS s;")
 				dir := migrations(t, map[string]string{
 					"20260101000001_a.sql":    goodFile,
-					"20260101000002_slow.sql": "CREATE TABLE slow (id integer PRIMARY KEY);\nINSERT INTO a (id, note) VALUES (1, 'slow');\n" + tg.sleep(t, 60),
+					"20260101000002_slow.sql": "CREATE TABLE slow (id integer PRIMARY KEY);\nINSERT INTO a (id, note) VALUES (1, 'slow');\n" + long,
 				})
 				p := start(t, "migrate", "--url", tg.url, "--dir", dir)
-				if tg.dialect == "postgres" {
-					eventually(t, time.Minute, "the runner runs its slow file", func() bool { return tg.running(t, "pg_sleep") })
-				} else {
+				if tg.dialect == "sqlite" {
 					eventually(t, time.Minute, "the runner applied its first file", func() bool {
 						return strings.Contains(p.stderrSoFar(), "applied 20260101000001_a.sql")
 					})
+				} else {
+					eventually(t, time.Minute, "the runner runs its slow file", func() bool { return tg.running(t, tg.pick("pg_sleep", "", "SLEEP(60)")) })
 				}
 				p.signal(t, sig.sig)
 				r := p.wait(t)
-				expect(t, r, sig.code, "interrupted while applying 20260101000002_slow.sql: received "+sig.name+": the file was rolled back")
+				interrupted := "interrupted while applying 20260101000002_slow.sql: received " + sig.name + ": "
 				assert.Check(t, r.elapsed < 2*time.Minute, "took %s", r.elapsed)
-				assert.Check(t, !contains(tg.tables(t), "slow"), "the interrupted file's table remains")
-				if tg.dialect == "postgres" {
-					assert.Check(t, !tg.advisoryLockHeld(t), "the lock is still held: %s", r.stderr)
-					assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
-					assert.Equal(t, tg.count(t, "SELECT count(*) FROM a"), 0)
+				if tg.dialect == "mysql" {
+					expect(t, r, sig.code, interrupted+"MySQL commits each statement, so the file's first 2 of 3 statements stay applied and the next run resumes after them; "+
+						"statement 3 (CREATE TABLE slow_ddl AS SELECT SLEEP(60) AS s;) was running: the server stopped it (KILL QUERY), so it is not applied, and the next run runs it again")
+					assert.Check(t, !tg.running(t, "SLEEP(60)"), "the statement still runs on the server")
+					assert.Check(t, tg.namedLockFree(t), "the lock is still held: %s", r.stderr)
+					assert.Check(t, contains(tg.tables(t), "slow"))
+					assert.Check(t, !contains(tg.tables(t), "slow_ddl"), "the stopped CREATE TABLE … AS SELECT left its table")
+					assert.Equal(t, tg.count(t, "SELECT applied FROM atlas_schema_revisions WHERE version = '20260101000002'"), 2)
+					assert.Equal(t, tg.count(t, "SELECT count(*) FROM a"), 1)
 				} else {
-					assert.Check(t, !tg.sqliteLocked(t), "the lock is still held")
-					// The earlier file of the run is committed, as on PostgreSQL.
-					assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
+					expect(t, r, sig.code, interrupted+"the file was rolled back")
+					assert.Check(t, !contains(tg.tables(t), "slow"), "the interrupted file's table remains")
+					assert.Equal(t, tg.count(t, "SELECT count(*) FROM a"), 0)
 				}
+				switch tg.dialect {
+				case "postgres":
+					assert.Check(t, !tg.advisoryLockHeld(t), "the lock is still held: %s", r.stderr)
+				case "sqlite":
+					assert.Check(t, !tg.sqliteLocked(t), "the lock is still held")
+				}
+				// The earlier file of the run is committed, on every dialect.
+				assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
 				tg.intact(t)
 				s := status(t, tg, dir)
 				assert.Equal(t, len(s.Pending), 1)
-			})
+			}, "mysql")
 		})
 	}
 }
@@ -272,4 +289,57 @@ func TestFailures8_CtrlCThroughGoToolKernia(t *testing.T) {
 	assert.Check(t, !contains(tg.tables(t), "slow"))
 	assert.DeepEqual(t, tg.applied(t), []string{"20260101000001"})
 	tg.intact(t)
+}
+
+// Checks 5 and 6 on MySQL, which cannot roll a file back (each DDL statement commits): a file
+// failing at statement 3 of 5 keeps statements 1 and 2, records them as Atlas does (applied 2
+// of 5, two partial hashes, the error), and status shows the failure; rerun unfixed, it fails
+// at statement 3 again (statements 1 and 2 are not run again: they would fail, their tables
+// exist); fixed and rehashed, the run starts at statement 3 and executes 3 to 5 only.
+func TestFailures5and6_MySQLFailingFileResumesAtTheFailedStatement(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t, "mysql")
+	stmts := []string{
+		"CREATE TABLE s1 (id integer PRIMARY KEY);",
+		"CREATE TABLE s2 (id integer PRIMARY KEY);",
+		"INSERT INTO missing_table (id) VALUES (1);",
+		"CREATE TABLE s4 (id integer PRIMARY KEY);",
+		"CREATE TABLE s5 (id integer PRIMARY KEY);",
+	}
+	const name = "20260101000002_five.sql"
+	dir := migrations(t, map[string]string{"20260101000001_a.sql": goodFile, name: strings.Join(stmts, "\n") + "\n"})
+	progress := func() (applied, total int, partial, failure string) {
+		var p, f sql.NullString
+		assert.NilError(t, tg.db.QueryRow("SELECT applied, total, partial_hashes, error FROM atlas_schema_revisions WHERE version = '20260101000002'").Scan(&applied, &total, &p, &f))
+		return applied, total, p.String, f.String
+	}
+	for _, run := range []string{"first", "unfixed"} {
+		r := kernia(t, "migrate", "--url", tg.url, "--dir", dir)
+		expect(t, r, 1, name+" failed at statement 3 of 5 (INSERT INTO missing_table (id) VALUES (1);)", "missing_table",
+			"MySQL commits each statement, so the file's first 2 of 5 statements stay applied and the next run resumes after them",
+			"fix the file, run `kernia hash`, and run migrate again")
+		assert.Check(t, !strings.Contains(strings.ToLower(r.stderr), "already exists"), "%s run: %s", run, r.stderr)
+		applied, total, partial, failure := progress()
+		assert.Check(t, applied == 2 && total == 5, "%s run: applied %d of %d", run, applied, total)
+		assert.Check(t, strings.Count(partial, `"h1:`) == 2, "%s run: partial hashes %s", run, partial)
+		assert.Check(t, strings.Contains(failure, "missing_table"), failure)
+		assert.DeepEqual(t, tg.tables(t), []string{"a", "atlas_schema_revisions", "s1", "s2"})
+	}
+	s := status(t, tg, dir)
+	assert.Assert(t, s.LastFailure != nil, "status shows no last failure")
+	assert.Equal(t, s.LastFailure.Name, name)
+	assert.Check(t, strings.Contains(s.LastFailure.Statement, "missing_table"), s.LastFailure.Statement)
+	assert.Equal(t, len(s.Pending), 1)
+
+	stmts[2] = "INSERT INTO s2 (id) VALUES (1);"
+	writeFile(t, filepath.Join(dir, name), strings.Join(stmts, "\n")+"\n")
+	rehash(t, dir)
+	r := kernia(t, "migrate", "--url", tg.url, "--dir", dir)
+	expect(t, r, 0, "applied "+name+": 3 statements")
+	applied, total, partial, failure := progress()
+	assert.Check(t, applied == 5 && total == 5 && partial == "" && failure == "", "applied %d of %d, partial %q, error %q", applied, total, partial, failure)
+	assert.Equal(t, tg.count(t, "SELECT count(*) FROM s2"), 1)
+	assert.DeepEqual(t, tg.applied(t), []string{"20260101000001", "20260101000002"})
+	s = status(t, tg, dir)
+	assert.Check(t, s.LastFailure == nil, "a last failure is still shown after the fix: %+v", s.LastFailure)
 }

@@ -19,6 +19,7 @@ import (
 	"gotest.tools/v3/assert"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/kernia/kernia/internal/mysqltest"
 	"github.com/kernia/kernia/internal/pgtest"
 )
 
@@ -225,10 +226,12 @@ type target struct {
 	db      *sql.DB
 }
 
-// dialects runs f once per dialect as subtests, each on a fresh database.
-func dialects(t *testing.T, f func(t *testing.T, tg *target)) {
+// dialects runs f once per dialect as subtests, each on a fresh database: PostgreSQL and
+// SQLite, and the extra dialects ("mysql": a MariaDB or MySQL database, internal/mysqltest) of
+// the checks that hold there too.
+func dialects(t *testing.T, f func(t *testing.T, tg *target), extra ...string) {
 	t.Helper()
-	for _, d := range []string{"postgres", "sqlite"} {
+	for _, d := range append([]string{"postgres", "sqlite"}, extra...) {
 		t.Run(d, func(t *testing.T) {
 			f(t, newTarget(t, d))
 		})
@@ -243,6 +246,10 @@ func newTarget(t *testing.T, dialect string) *target {
 	case "postgres":
 		tg.url = pgtest.NewDatabase(t)
 		tg.db, err = sql.Open("pgx", tg.url)
+	case "mysql":
+		tg.url = mysqltest.NewDatabase(t)
+		tg.db = mysqltest.Open(t, tg.url) // closed when the test ends
+		return tg
 	default:
 		tg.path = filepath.Join(t.TempDir(), "app.db")
 		tg.url = "sqlite://" + tg.path
@@ -254,19 +261,26 @@ func newTarget(t *testing.T, dialect string) *target {
 	return tg
 }
 
-// pick returns the statement for the target's dialect.
-func (tg *target) pick(postgres, sqlite string) string {
-	if tg.dialect == "postgres" {
-		return postgres
+// pick returns the statement for the target's dialect; mysql, when given, is MySQL's (else
+// PostgreSQL's serves).
+func (tg *target) pick(postgres, sqlite string, mysql ...string) string {
+	switch {
+	case tg.dialect == "mysql" && len(mysql) > 0:
+		return mysql[0]
+	case tg.dialect == "sqlite":
+		return sqlite
 	}
-	return sqlite
+	return postgres
 }
 
 // sleep returns a statement that runs for about d seconds on the target: pg_sleep on
-// PostgreSQL, a recursive CTE on SQLite (calibrated by calibrateSQLite).
+// PostgreSQL, SLEEP on MySQL, a recursive CTE on SQLite (calibrated by calibrateSQLite).
 func (tg *target) sleep(t *testing.T, seconds float64) string {
-	if tg.dialect == "postgres" {
+	switch tg.dialect {
+	case "postgres":
 		return "SELECT pg_sleep(" + ftoa(seconds) + ");"
+	case "mysql":
+		return "SELECT SLEEP(" + ftoa(seconds) + ");"
 	}
 	n := int64(seconds * float64(sqliteRowsPerSecond(t)))
 	return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + itoa(n) + ") SELECT count(*) FROM c;"
@@ -276,16 +290,18 @@ func (tg *target) sleep(t *testing.T, seconds float64) string {
 func (tg *target) tables(t *testing.T) []string {
 	t.Helper()
 	q := tg.pick(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-		`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+		`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+		`SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()`)
 	return tg.strings(t, q)
 }
 
-// schema returns a description of the target's schema: every table's columns (PostgreSQL) or
-// every object's SQL (SQLite).
+// schema returns a description of the target's schema: every table's columns (PostgreSQL,
+// MySQL) or every object's SQL (SQLite).
 func (tg *target) schema(t *testing.T) []string {
 	t.Helper()
 	q := tg.pick(`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
-		`SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master`)
+		`SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master`,
+		`SELECT concat(table_name, '.', column_name, ' ', column_type, ' ', is_nullable) FROM information_schema.columns WHERE table_schema = DATABASE()`)
 	return tg.strings(t, q)
 }
 
@@ -409,7 +425,15 @@ func eventually(t *testing.T, bound time.Duration, what string, cond func() bool
 // running reports whether a statement containing text runs on the target's server.
 func (tg *target) running(t *testing.T, text string) bool {
 	t.Helper()
-	return tg.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%`+text+`%' AND pid <> pg_backend_pid()`) > 0
+	return tg.count(t, tg.pick(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%`+text+`%' AND pid <> pg_backend_pid()`, "",
+		`SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE '%`+text+`%' AND id <> CONNECTION_ID()`)) > 0
+}
+
+// namedLockFree reports whether no session holds the MySQL named lock of a migration run on
+// the target's database (kernia_migrate:<database>), nor the one of its statements.
+func (tg *target) namedLockFree(t *testing.T) bool {
+	t.Helper()
+	return tg.count(t, `SELECT IS_FREE_LOCK(concat('kernia_migrate:', DATABASE())) AND IS_FREE_LOCK(concat('kernia_migrate_stmt:', DATABASE()))`) == 1
 }
 
 // sqliteLocked reports whether another connection holds the SQLite file's write lock.

@@ -136,3 +136,54 @@ func appendTo(t *testing.T, path, text string) {
 	assert.NilError(t, err)
 	assert.NilError(t, f.Close())
 }
+
+// Issue 15: on MySQL, tables holding rows gain the plugin columns and keep every row. The
+// files are the core and all-plugins MySQL migrations Kernia generates (internal/plugintest's
+// golden files, which TestPipeline/mysql proves are what generate writes), applied by the
+// kernia command: the core, then rows in every core table, then every built-in plugin at once.
+func TestIntegrity15_MySQLRowsKeptWhenPluginColumnsAreAdded(t *testing.T) {
+	t.Parallel()
+	golden := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "plugintest", "testdata", "migrations", "mysql", name))
+		assert.NilError(t, err)
+		return string(b)
+	}
+	tg := newTarget(t, "mysql")
+	dir := migrations(t, map[string]string{"20260101000001_core.sql": golden("core.sql.golden")})
+	expect(t, kernia(t, "migrate", "--url", tg.url, "--dir", dir), 0, "applied 20260101000001_core.sql")
+	for _, q := range []string{
+		"INSERT INTO users (id, name, email, email_verified, image, created_at, updated_at) VALUES " +
+			"('u1', 'Ada', 'ada@example.com', 1, NULL, '2026-01-01 10:00:00.123', '2026-01-02 10:00:00.456'), " +
+			"('u2', 'Grace', 'grace@example.com', 0, 'https://example.com/g.png', '2026-01-03 10:00:00.789', '2026-01-03 10:00:00.789'), " +
+			"('u3', 'Zoë ☃', 'zoe@example.com', 0, NULL, '2026-01-04 00:00:00.001', '2026-01-04 00:00:00.001')",
+		"INSERT INTO sessions (id, expires_at, token, user_id, ip_address, user_agent) VALUES ('s1', '2026-02-01 00:00:00', 'Tok', 'u1', '127.0.0.1', 'curl'), ('s2', '2026-02-01 00:00:00', 'tok', 'u2', NULL, NULL)",
+		"INSERT INTO accounts (id, account_id, provider_id, user_id, password) VALUES ('a1', '42', 'credential', 'u1', 'hash')",
+		"INSERT INTO verifications (id, identifier, value, expires_at) VALUES ('v1', 'ada@example.com', 'code', '2026-02-01 00:00:00')",
+	} {
+		_, err := tg.db.Exec(q)
+		assert.NilError(t, err, q)
+	}
+	// Every row of the core tables, with every column the core gave them.
+	cols := map[string][]string{}
+	for _, table := range []string{"accounts", "sessions", "users", "verifications"} {
+		cols[table] = tg.strings(t, "SELECT concat('COALESCE(`', column_name, '`, ''<null>'')') FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", table)
+	}
+	snapshot := func() map[string][]string {
+		out := map[string][]string{}
+		for table, c := range cols {
+			out[table] = tg.strings(t, "SELECT concat_ws('|', "+strings.Join(c, ", ")+") FROM `"+table+"`")
+		}
+		return out
+	}
+	before := snapshot()
+	assert.Equal(t, len(before["users"]), 3)
+
+	writeFile(t, filepath.Join(dir, "20260101000002_all.sql"), golden("all.sql.golden"))
+	rehash(t, dir)
+	r := kernia(t, "migrate", "--url", tg.url, "--dir", dir)
+	expect(t, r, 0, "applied 20260101000002_all.sql")
+	assert.DeepEqual(t, snapshot(), before)
+	// The plugin columns exist on the rows, with their defaults.
+	assert.Equal(t, tg.count(t, "SELECT count(*) FROM users WHERE two_factor_enabled = 0 AND banned = 0 AND username IS NULL"), 3)
+	assert.Equal(t, tg.count(t, "SELECT count(*) FROM sessions WHERE active_organization_id IS NULL"), 2)
+}

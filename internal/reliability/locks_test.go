@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"syscall"
@@ -20,7 +21,8 @@ func logged(name string, extra ...string) string {
 const logTable = "CREATE TABLE applied_log (file text NOT NULL);\n"
 
 // Check 1: five migrate processes started at once on a fresh database all exit 0, each file is
-// executed exactly once, and no output says "already exists"; SQLite stays intact.
+// executed exactly once, and no output says "already exists"; SQLite stays intact. On MySQL
+// too (its named lock serialises the runs).
 func TestLocks1_FiveConcurrentMigratesApplyEachFileExactlyOnce(t *testing.T) {
 	t.Parallel()
 	dialects(t, func(t *testing.T, tg *target) {
@@ -46,11 +48,12 @@ func TestLocks1_FiveConcurrentMigratesApplyEachFileExactlyOnce(t *testing.T) {
 		assert.DeepEqual(t, tg.strings(t, "SELECT file FROM applied_log"), []string{"a", "b", "c", "child"})
 		assert.DeepEqual(t, tg.applied(t), []string{"20260101000001", "20260101000002", "20260101000003", "20260101000004", "20260101000005"})
 		tg.intact(t)
-	})
+	}, "mysql")
 }
 
 // Check 2: while another session holds the migration lock, migrate --lock-timeout 2s exits
-// non-zero within a few seconds, naming the lock and how to find its holder, and records nothing.
+// non-zero within a few seconds, naming the lock and how to find its holder (on MySQL: the
+// holder itself), and records nothing.
 func TestLocks2_LockTimeoutNamesTheLockAndItsHolder(t *testing.T) {
 	t.Parallel()
 	dialects(t, func(t *testing.T, tg *target) {
@@ -59,10 +62,17 @@ func TestLocks2_LockTimeoutNamesTheLockAndItsHolder(t *testing.T) {
 		assert.NilError(t, err)
 		defer conn.Close()
 		var want []string
-		if tg.dialect == "postgres" {
+		switch tg.dialect {
+		case "postgres":
 			_, err = conn.ExecContext(t.Context(), "SELECT pg_advisory_lock(2686470616)")
 			want = []string{"locked by another migration run", "advisory lock 2686470616", "gave up after 2s", "find the holder by running on that database: "}
-		} else {
+		case "mysql":
+			var db string
+			var id, got int
+			assert.NilError(t, conn.QueryRowContext(t.Context(), "SELECT DATABASE(), CONNECTION_ID(), GET_LOCK(concat('kernia_migrate:', DATABASE()), 0)").Scan(&db, &id, &got))
+			assert.Equal(t, got, 1)
+			want = []string{"locked by another migration run", "MySQL named lock kernia_migrate:" + db, "held by connection " + itoa(int64(id)) + " (user root from ", "gave up after 2s"}
+		default:
 			_, err = conn.ExecContext(t.Context(), "BEGIN IMMEDIATE")
 			want = []string{"database is locked by another migrate or writer", "gave up after 2s", "fuser " + tg.path}
 		}
@@ -84,7 +94,7 @@ func TestLocks2_LockTimeoutNamesTheLockAndItsHolder(t *testing.T) {
 			assert.NilError(t, err)
 		}
 		assert.DeepEqual(t, tg.tables(t), []string(nil))
-	})
+	}, "mysql")
 }
 
 // Check 3: a migration that runs longer than the lock timeout keeps the lock: a runner started
@@ -186,4 +196,67 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Checks 4 and 7 on MySQL, which commits each DDL statement: a runner killed with SIGKILL in
+// the middle of a file keeps the statements before the kill; the next plain run resumes
+// without running a completed DDL statement again. The kill comes at an exact moment: while
+// statement 2 runs on the server, or after it ended and before its progress row is written
+// (the test holds a row lock on the file's revision, so the run's write of it waits, and kills
+// the runner once that write is seen waiting). Statement 2 is a CREATE TABLE without IF NOT
+// EXISTS: run again, it would fail.
+func TestLocks4and7_MySQLSIGKILLMidFileResumesWithoutRerunningADDLStatement(t *testing.T) {
+	t.Parallel()
+	const file = "CREATE TABLE a (id integer PRIMARY KEY);\nCREATE TABLE b AS SELECT SLEEP(1) AS s;\nCREATE TABLE c (id integer PRIMARY KEY);\n"
+	for _, tc := range []struct {
+		name  string
+		gated bool // killed after statement 2, before its record
+	}{{"while statement 2 runs", false}, {"after statement 2, before its progress row", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg := newTarget(t, "mysql")
+			dir := migrations(t, map[string]string{"20260101000001_three.sql": file})
+			p := start(t, "migrate", "--url", tg.url, "--dir", dir, "--lock-timeout", "30s")
+			eventually(t, time.Minute, "the runner runs statement 2", func() bool { return tg.running(t, "CREATE TABLE b AS SELECT SLEEP") })
+			if tc.gated {
+				gate, err := tg.db.Conn(t.Context())
+				assert.NilError(t, err)
+				defer gate.Close()
+				_, err = gate.ExecContext(t.Context(), "BEGIN")
+				assert.NilError(t, err)
+				_, err = gate.ExecContext(t.Context(), "SELECT version FROM atlas_schema_revisions WHERE version = '20260101000001' FOR UPDATE")
+				assert.NilError(t, err)
+				eventually(t, time.Minute, "the run's progress row for statement 2 waits", func() bool { return tg.running(t, "atlas_schema_revisions") })
+				assert.Check(t, contains(tg.tables(t), "b"), "statement 2 has not ended")
+				p.signal(t, syscall.SIGKILL)
+				assert.Check(t, p.wait(t).signaled)
+				_, err = gate.ExecContext(t.Context(), "ROLLBACK")
+				assert.NilError(t, err)
+			} else {
+				p.signal(t, syscall.SIGKILL)
+				assert.Check(t, p.wait(t).signaled)
+			}
+			// Recorded: statement 1 of 3, with its partial hash, and no failure.
+			var applied, total int
+			var partial, failure sql.NullString
+			row := tg.db.QueryRow("SELECT applied, total, partial_hashes, error FROM atlas_schema_revisions WHERE version = '20260101000001'")
+			assert.NilError(t, row.Scan(&applied, &total, &partial, &failure))
+			assert.Equal(t, applied, 1)
+			assert.Equal(t, total, 3)
+			assert.Equal(t, strings.Count(partial.String, `"h1:`), 1, partial.String)
+			assert.Check(t, !failure.Valid, failure.String)
+
+			r := kernia(t, "migrate", "--url", tg.url, "--dir", dir, "--lock-timeout", "30s")
+			expect(t, r, 0, "statement 2 of 3 (CREATE TABLE b AS SELECT SLEEP(1) AS s;) was running when an earlier run stopped, and it took effect (table b exists): recorded without running it again",
+				"applied 20260101000001_three.sql: 1 statement")
+			assert.Check(t, !strings.Contains(strings.ToLower(r.stderr), "already exists"), r.stderr)
+			row = tg.db.QueryRow("SELECT applied, total, partial_hashes, error FROM atlas_schema_revisions WHERE version = '20260101000001'")
+			assert.NilError(t, row.Scan(&applied, &total, &partial, &failure))
+			assert.Equal(t, applied, 3)
+			assert.Equal(t, total, 3)
+			assert.Check(t, !partial.Valid && !failure.Valid, "a completed revision has no partial hashes and no error: %v %v", partial, failure)
+			assert.DeepEqual(t, tg.tables(t), []string{"a", "atlas_schema_revisions", "b", "c"})
+			assert.Check(t, tg.namedLockFree(t))
+		})
+	}
 }

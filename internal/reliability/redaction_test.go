@@ -391,3 +391,55 @@ func mustPath(t *testing.T, raw string) string {
 	}
 	return u.Path
 }
+
+// Issue 9 case 2 for mysql:// (and mariadb://) URLs: passwords holding every reserved URL
+// character, percent-encoded (the URL parses; the server, on a closed port, is unreachable) and
+// raw (the URL is refused), through migrate and status naming the server, and through a plugin
+// whose panic message holds the URL: no output holds a 4-byte piece of the password.
+func TestRedaction2_MySQLURLsLoseTheirPasswords(t *testing.T) {
+	t.Parallel()
+	dir := validDir(t)
+	closed := closedPort(t)
+	empty := t.TempDir()
+	for _, sh := range []shape{
+		{name: "every reserved character percent-encoded", chars: urlReserved, encode: true},
+		{name: "every reserved character raw", chars: urlReserved},
+		{name: "sub-delims and colon raw", chars: []string{":", "!", "$", "&", "'", "(", ")", "*", "+", ",", ";", "="}},
+	} {
+		for _, scheme := range []string{"mysql", "mariadb"} {
+			t.Run(sh.name+"/"+scheme, func(t *testing.T) {
+				pw := sh.value("My", sh.chars)
+				written := pw
+				if sh.encode {
+					written = percentEncode(pw)
+				}
+				u := scheme + "://deploy:" + written + "@" + closed + "/shop"
+				secrets := []string{pw, written}
+				for _, run := range []struct {
+					name string
+					env  []string
+					args []string
+				}{
+					{"migrate --url", nil, []string{"migrate", "--url", u, "--dir", dir, "--connect-timeout", "2s"}},
+					{"status --json --url", nil, []string{"status", "--json", "--url", u, "--dir", dir, "--connect-timeout", "2s"}},
+					{"migrate, URL from the environment", []string{"KERNIA_DATABASE_URL=" + u}, []string{"migrate", "--dir", dir, "--connect-timeout", "2s"}},
+					{"panicking plugin", []string{"KERNIA_DATABASE_URL=" + u, "RELIABILITY_EXPLODING_PLUGIN=1"}, []string{"generate", "--dry-run"}},
+				} {
+					r := kerniaIn(t, empty, run.env, run.args...)
+					if r.code == 0 {
+						t.Errorf("%s: exit 0, want a failure:\n%s", run.name, r.combined())
+					}
+					if p := leakedPiece(r.stdout+"\n"+r.stderr, secrets); p != "" {
+						t.Errorf("%s: output holds %q, a piece of the password:\n%s", run.name, p, r.combined())
+					}
+					if run.name == "panicking plugin" && !strings.Contains(r.stderr, "exploding plugin: url "+scheme+"://") {
+						t.Errorf("%s: the panic is not reported:\n%s", run.name, r.stderr)
+					}
+					if sh.encode && run.name == "migrate --url" && !strings.Contains(r.stderr, closed) {
+						t.Errorf("%s: the error does not name the server %s:\n%s", run.name, closed, r.stderr)
+					}
+				}
+			})
+		}
+	}
+}
