@@ -101,7 +101,7 @@ var commands = []cmd{
 			fs.StringVar(&f.Baseline, "baseline", "", "record VERSION as applied on a database that predates Kernia, apply later files only")
 			fs.BoolVar(&f.AllowOutOfOrder, "allow-out-of-order", false, "apply pending files older than the last applied one")
 			fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
-			fs.DurationVar(&f.DDLLockTimeout, "ddl-lock-timeout", 5*time.Second, "PostgreSQL: lock_timeout of each migration statement; one that waits longer for a lock is retried (5 attempts), so logins never queue behind it")
+			fs.DurationVar(&f.DDLLockTimeout, "ddl-lock-timeout", 5*time.Second, "lock_timeout (PostgreSQL) or lock_wait_timeout and innodb_lock_wait_timeout (MySQL, whole seconds) of each migration statement; one that waits longer for a lock is retried (5 attempts), so logins never queue behind it")
 			fs.BoolVar(&f.JSON, "json", false, "print the result as JSON on stdout")
 			return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Migrate(ctx, a, f, io) }
 		},

@@ -25,8 +25,9 @@ type MigrateFlags struct {
 	// ConnectTimeout bounds connecting to a PostgreSQL server (0: the URL's connect_timeout,
 	// else 10 s).
 	ConnectTimeout time.Duration
-	// DDLLockTimeout is the lock_timeout of every PostgreSQL migration statement (0: 5 s); a
-	// statement that waits longer for a lock is retried a few times, then the run fails.
+	// DDLLockTimeout is the lock_timeout of every PostgreSQL migration statement, and the
+	// lock_wait_timeout and innodb_lock_wait_timeout of every MySQL one (0: 5 s); a statement
+	// that waits longer for a lock is retried a few times, then the run fails.
 	DDLLockTimeout time.Duration
 	JSON           bool
 }

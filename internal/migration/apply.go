@@ -33,9 +33,11 @@ type ApplyOptions struct {
 	// ConnectTimeout bounds connecting to a PostgreSQL server (default: the URL's
 	// connect_timeout, else database.DefaultConnectTimeout).
 	ConnectTimeout time.Duration
-	// DDLLockTimeout is the lock_timeout each PostgreSQL file's statements run under (default
-	// DefaultDDLLockTimeout when zero): a statement that waits longer for a lock fails with
-	// SQLSTATE 55P03 instead of queueing every later query on its table behind it.
+	// DDLLockTimeout is the lock_timeout each PostgreSQL file's statements run under, and the
+	// lock_wait_timeout and innodb_lock_wait_timeout (rounded up to whole seconds) of MySQL's
+	// (default DefaultDDLLockTimeout when zero): a statement that waits longer for a lock fails
+	// (SQLSTATE 55P03, MySQL Error 1205) instead of queueing every later query on its table
+	// behind it.
 	DDLLockTimeout time.Duration
 	// DDLAttempts is how many times a statement that timed out waiting for a lock is tried
 	// before the run fails (default DefaultDDLAttempts when zero). See ddllock.go.

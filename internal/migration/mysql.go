@@ -31,6 +31,13 @@ import (
 //     (applied, partial_hashes, as the Atlas CLI records them), so a file that fails at
 //     statement 3 of 5 resumes at statement 3 once fixed, and the statements already applied
 //     must not change (checkPartial).
+//   - Lock waits: every statement runs under lock_wait_timeout (a table's metadata lock) and
+//     innodb_lock_wait_timeout (a row lock), both --ddl-lock-timeout in whole seconds; one
+//     that times out (Error 1205) is tried again alone after a pause, as on PostgreSQL, at most
+//     DDLAttempts times (execMySQL).
+//   - Ctrl-C: the running statement is stopped on the server (KILL QUERY from the control
+//     connection), which undoes what it did; one that ended first is recorded; the message
+//     says which (execInterruptible, mysqlUndone).
 //   - A killed run: the statement it was running goes on in the server after the client died,
 //     while the run's lock is released at once. So the connection that runs the statements
 //     holds a second named lock (mysqlStmtLockName), which the server releases only when that
