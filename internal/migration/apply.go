@@ -140,8 +140,10 @@ type runner struct {
 	work   *sql.Conn
 	lock   *pgLock
 	mylock *myLock
-	// MySQL: the work connection's session (CONNECTION_ID()), for KILL QUERY.
+	// MySQL: the work connection's session (CONNECTION_ID()), for KILL QUERY, and the server's
+	// flavour and version (checkMySQLServer).
 	workID int64
+	server database.MySQLServer
 	// SQLite: the migration connection's settings at the start of the run, restored after
 	// each file.
 	pragmas []pragma
@@ -269,6 +271,11 @@ func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*Ap
 	}
 	if err := checkTxControl(r.splits, p.pending); err != nil {
 		return res, err
+	}
+	if dialect == "mysql" {
+		if err := r.checkMySQLServer(p.pending); err != nil {
+			return res, err
+		}
 	}
 	if p.checkClean {
 		if err := checkClean(ctx, conn, dialect, r.where); err != nil {

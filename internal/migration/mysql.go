@@ -200,6 +200,9 @@ func (r *runner) applyMySQL(ctx context.Context, db *sql.DB) (*ApplyResult, erro
 	if _, err := work.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d, innodb_lock_wait_timeout = %d", secs, secs)); err != nil {
 		return nil, fmt.Errorf("migrate: %s: set lock_wait_timeout and innodb_lock_wait_timeout: %s", r.where, dbErrorText(err))
 	}
+	if r.server, err = database.ReadMySQLServer(ctx, ctl); err != nil {
+		return nil, fmt.Errorf("migrate: %s: %w", r.where, err)
+	}
 	r.work, r.mylock, r.workID = work, lk, stmtLock.id
 	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
 }
@@ -545,4 +548,34 @@ func statementDone(ctx context.Context, conn *sql.Conn, stmt string) (done bool,
 		}
 	}
 	return false, "", nil
+}
+
+// checkMySQLServer refuses, before anything runs, pending files with a statement the server
+// cannot run (database.MySQLFeatures: RENAME COLUMN before MySQL 8.0 and MariaDB 10.5.2, a
+// default in parentheses before MySQL 8.0.13, …), naming each file, statement and feature, the
+// server, and the versions that run it: on MySQL a file stopped at such a statement would stay
+// half applied. A feature the server accepts and ignores (CHECK before MySQL 8.0.16) is a
+// warning on Out.
+func (r *runner) checkMySQLServer(files []migrate.File) error {
+	var problems []string
+	for _, f := range files {
+		for i, stmt := range r.stmts[f.Name()] {
+			for _, feat := range database.MySQLFeatures(stmt) {
+				switch {
+				case r.server.Supports(feat):
+				case feat.Ignored:
+					r.printf("migrate: warning: %s statement %d (%s) uses %s, which %s accepts but does not enforce (%s does): %s",
+						f.Name(), i+1, snippet(stmt), feat.Name, r.server, feat.Minimum(), feat.Instead)
+				default:
+					problems = append(problems, fmt.Sprintf("%s statement %d (%s) uses %s, which needs %s: %s",
+						f.Name(), i+1, snippet(stmt), feat.Name, feat.Minimum(), feat.Instead))
+				}
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("migrate: %s is %s, which cannot run every pending statement, so nothing was applied (MySQL could not roll back a file stopped halfway): %s",
+		r.where, r.server, strings.Join(problems, "; "))
 }

@@ -323,3 +323,28 @@ func TestMySQLLockWaitRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestMySQLServerFeaturesRunHere: the statements whose support differs between MySQL 8 and
+// MariaDB (RENAME COLUMN, a default in parentheses, json, CHECK) pass migrate's server check
+// on the test server (MariaDB 10.11) and run: json is LONGTEXT with a JSON_VALID check there,
+// which refuses invalid JSON as MySQL's native type does, and the CHECK is enforced.
+func TestMySQLServerFeaturesRunHere(t *testing.T) {
+	url := mysqltest.NewDatabase(t)
+	dir := writeDir(t, mfile{"20250101000001_features.sql", "CREATE TABLE `t` (`id` int NOT NULL, `name` text NULL, `doc` json NULL, " +
+		"`at` datetime(3) NOT NULL DEFAULT (current_timestamp(3)), PRIMARY KEY (`id`), CONSTRAINT `id_positive` CHECK (`id` > 0));\n" +
+		"ALTER TABLE `t` RENAME COLUMN `name` TO `full_name`;\n"})
+	var out bytes.Buffer
+	_, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{Out: &out})
+	assert.NilError(t, err)
+	assert.Check(t, !strings.Contains(out.String(), "warning"), out.String())
+	db := mysqltest.Open(t, url)
+	_, err = db.Exec("INSERT INTO t (id, full_name, doc) VALUES (1, 'a', '{\"k\": 1}')")
+	assert.NilError(t, err)
+	_, err = db.Exec("INSERT INTO t (id, doc) VALUES (2, 'not json')")
+	assert.Check(t, err != nil, "invalid JSON was stored")
+	_, err = db.Exec("INSERT INTO t (id) VALUES (-1)")
+	assert.Check(t, err != nil, "the CHECK constraint is not enforced")
+	var at time.Time
+	assert.NilError(t, db.QueryRow("SELECT at FROM t WHERE id = 1").Scan(&at))
+	assert.Check(t, time.Since(at) < time.Hour, "the default expression ran: %v", at)
+}
