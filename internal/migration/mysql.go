@@ -285,7 +285,7 @@ func (x *fileRun) execInterruptible(ctx context.Context, stmt string) error {
 const (
 	stopNone    = iota
 	stopKilled  // KILL QUERY stopped it: it returned an error
-	stopTooLate // it ended (successfully) before KILL QUERY reached it
+	stopTooLate // it returned no error: it ended before KILL QUERY, or KILL QUERY cut it short without one
 	stopFailed  // KILL QUERY failed or the statement did not end after it
 )
 
@@ -420,9 +420,11 @@ func (x *fileRun) mysqlUndone() string {
 	case x.stopped == stopKilled:
 		s += fmt.Sprintf("; statement %d (%s) was running: the server stopped it (KILL QUERY), so it is not applied, and the next run runs it again", x.failed+1, snippet(x.stmts[x.failed]))
 	case x.stopped == stopTooLate:
-		s += fmt.Sprintf("; statement %d (%s) was running and ended before it could be stopped, so it is applied", x.failed+1, snippet(x.stmts[x.failed]))
+		s += fmt.Sprintf("; statement %d (%s) was running and the server reported it complete, without an error, when asked to stop it (it had ended, or KILL QUERY cut it short, as it does a SLEEP), so it is applied", x.failed+1, snippet(x.stmts[x.failed]))
 		if x.recorded > x.failed {
 			s += " and recorded"
+		} else {
+			s += ", but its progress could not be recorded"
 		}
 	case x.stopped == stopFailed:
 		s += fmt.Sprintf("; statement %d (%s) was running and could not be stopped (%s): it may still be running on the server; the next run waits for it to end, checks whether it took effect and runs it again only when it did not or cannot tell", x.failed+1, snippet(x.stmts[x.failed]), x.stopErr)

@@ -348,3 +348,64 @@ func TestMySQLServerFeaturesRunHere(t *testing.T) {
 	assert.NilError(t, db.QueryRow("SELECT at FROM t WHERE id = 1").Scan(&at))
 	assert.Check(t, time.Since(at) < time.Hour, "the default expression ran: %v", at)
 }
+
+// TestMySQLInterruptedStatementStoppedOnTheServer: cancelling a run (Ctrl-C) stops the running
+// statement on the server with KILL QUERY instead of leaving it to run, and the error says what
+// became of it: a CREATE TABLE … AS SELECT SLEEP stopped with an error is not applied and runs
+// again next time; a DO SLEEP, which KILL QUERY cuts short without an error, counts as applied
+// and is recorded, and the next run goes on after it.
+func TestMySQLInterruptedStatementStoppedOnTheServer(t *testing.T) {
+	for _, tc := range []struct {
+		stmt, want string
+		applied    int
+	}{
+		{"CREATE TABLE slow AS SELECT SLEEP(30) AS s;", "statement 2 (CREATE TABLE slow AS SELECT SLEEP(30) AS s;) was running: the server stopped it (KILL QUERY), so it is not applied, and the next run runs it again", 1},
+		{"DO SLEEP(30);", "statement 2 (DO SLEEP(30);) was running and the server reported it complete, without an error, when asked to stop it (it had ended, or KILL QUERY cut it short, as it does a SLEEP), so it is applied and recorded", 2},
+	} {
+		t.Run(tc.stmt, func(t *testing.T) {
+			url := mysqltest.NewDatabase(t)
+			db := mysqltest.Open(t, url)
+			dir := writeDir(t, mfile{"20250101000001_slow.sql", "CREATE TABLE a (id int);\n" + tc.stmt + "\nCREATE TABLE c (id int);\n"})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{})
+				done <- err
+			}()
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				var n int
+				assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%SLEEP(30)%' AND id <> CONNECTION_ID()").Scan(&n))
+				if n > 0 {
+					break
+				}
+				assert.Assert(t, time.Now().Before(deadline), "the slow statement never ran")
+				time.Sleep(20 * time.Millisecond)
+			}
+			start := time.Now()
+			cancel()
+			err := <-done
+			assert.Check(t, time.Since(start) < 10*time.Second, "the run did not stop promptly: %s", time.Since(start))
+			assert.ErrorContains(t, err, "migrate: interrupted while applying 20250101000001_slow.sql")
+			assert.ErrorContains(t, err, tc.want)
+			var n int
+			assert.NilError(t, db.QueryRow("SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%SLEEP(30)%' AND id <> CONNECTION_ID()").Scan(&n))
+			assert.Check(t, is.Equal(n, 0), "the statement still runs on the server")
+			var applied int
+			assert.NilError(t, db.QueryRow("SELECT applied FROM atlas_schema_revisions").Scan(&applied))
+			assert.Check(t, is.Equal(applied, tc.applied))
+			// The next run: the stopped statement runs again (made quick), the completed one does not.
+			addFiles(t, dir, mfile{"20250101000001_slow.sql", "CREATE TABLE a (id int);\n" + strings.Replace(tc.stmt, "SLEEP(30)", "SLEEP(0)", 1) + "\nCREATE TABLE c (id int);\n"})
+			if tc.applied == 2 {
+				// Statement 2 is applied: changing it is refused, as for any applied statement.
+				_, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{})
+				assert.ErrorContains(t, err, "statement 2 of 20250101000001_slow.sql changed after it was applied")
+				addFiles(t, dir, mfile{"20250101000001_slow.sql", "CREATE TABLE a (id int);\n" + tc.stmt + "\nCREATE TABLE c (id int);\n"})
+			}
+			res, err := migration.Apply(context.Background(), url, dir, migration.ApplyOptions{})
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(res.Applied[0].Statements, 3-tc.applied))
+		})
+	}
+}
