@@ -270,6 +270,7 @@ func TestMySQLAdoptRefused(t *testing.T) {
 func TestMySQLLockWaitRetried(t *testing.T) {
 	for _, release := range []bool{true, false} {
 		t.Run(map[bool]string{true: "released after the first attempt", false: "never released"}[release], func(t *testing.T) {
+			t.Parallel() // each waits out real lock timeouts (MySQL's are whole seconds)
 			url := mysqltest.NewDatabase(t)
 			ctx := context.Background()
 			dir := writeDir(t, mfile{"20250101000001_users.sql", "CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users VALUES (1), (2);\n"})
