@@ -4,12 +4,15 @@ package moduletest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/mod/modfile"
@@ -78,9 +81,44 @@ func Make(root, dir, path string, files map[string]string) error {
 			return err
 		}
 	}
+	return tidy(dir, root, path, files)
+}
+
+// tidied holds, per module content (the checkout, the module path and every file), the go.mod
+// and go.sum that go mod tidy wrote for it: a second module of the same content in the same
+// test process gets them without running tidy again, which would write the same two files.
+var tidied sync.Map // [sha256.Size]byte → [2][]byte
+
+// tidy runs go mod tidy in dir, or writes what it wrote for the same content before.
+func tidy(dir, root, path string, files map[string]string) error {
+	h := sha256.New()
+	for _, name := range append([]string{root, path}, slices.Sorted(maps.Keys(files))...) {
+		fmt.Fprintf(h, "%q\n", name)
+		if content, ok := files[name]; ok {
+			fmt.Fprintf(h, "%q\n", content)
+		}
+	}
+	key := [sha256.Size]byte(h.Sum(nil))
+	mod, sum := filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum")
+	if v, ok := tidied.Load(key); ok {
+		out := v.([2][]byte)
+		if err := os.WriteFile(mod, out[0], 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(sum, out[1], 0o644)
+	}
 	if out, err := Command(dir, "go", "mod", "tidy").CombinedOutput(); err != nil {
 		return fmt.Errorf("go mod tidy: %v\n%s", err, out)
 	}
+	var out [2][]byte
+	var err error
+	if out[0], err = os.ReadFile(mod); err != nil {
+		return err
+	}
+	if out[1], err = os.ReadFile(sum); err != nil {
+		return err
+	}
+	tidied.Store(key, out)
 	return nil
 }
 
@@ -92,6 +130,15 @@ func Run(t testing.TB, dir string, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// Tool returns the path of the module's tool binary name (a tool line of its go.mod), as
+// `go tool -n` prints it: the go command links a tool once per dependency set and keeps it in
+// its build cache, so every module of a test run that has the same versions shares one link,
+// where `go build -o` of the same command would link it again each time.
+func Tool(t testing.TB, dir, name string) string {
+	t.Helper()
+	return strings.TrimSpace(Run(t, dir, "go", "tool", "-n", name))
 }
 
 // Command returns a command that runs in dir with GOFLAGS=-mod=mod.
