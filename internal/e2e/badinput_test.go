@@ -121,17 +121,23 @@ var hostileApps = []struct {
 
 // TestInputs1_AppValueNeverBecomesCode: every hostile --app or KERNIA_APP value gets exit 2
 // and one message naming the value (quoted) and the rule; no loader program is written, built
-// or run, so its code never runs.
+// or run, so its code never runs. The 48 hostile runs start the module's kernia tool binary,
+// the one `go tool kernia` runs (moduletest.Tool), without the go command's staleness check
+// around each: exit codes and output are the same; the ordinary forms at the end go through
+// `go tool kernia`.
 func TestInputs1_AppValueNeverBecomesCode(t *testing.T) {
 	dir := moduletest.New(t, "example.com/bad", map[string]string{"auth/auth.go": sqliteAuthGo})
 	// ./escape leads to a package outside the module that would compile.
 	outside := t.TempDir()
 	assert.NilError(t, os.WriteFile(filepath.Join(outside, "x.go"), []byte(sqliteAuthGo), 0o644))
 	assert.NilError(t, os.Symlink(outside, filepath.Join(dir, "escape")))
-	run := func(env []string, args ...string) *icmd.Result {
-		cmd := icmd.Command("go", append([]string{"tool", "kernia"}, args...)...)
+	kerniaBin := moduletest.Tool(t, dir, "kernia")
+	runWith := func(name string, prefix []string, env []string, args ...string) *icmd.Result {
+		cmd := icmd.Command(name, append(prefix, args...)...)
 		return icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), append([]string{"GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP="}, env...)...)...))
 	}
+	run := func(env []string, args ...string) *icmd.Result { return runWith(kerniaBin, nil, env, args...) }
+	goTool := func(args ...string) *icmd.Result { return runWith("go", []string{"tool", "kernia"}, nil, args...) }
 	for _, tc := range hostileApps {
 		t.Run(strconv.Quote(tc.value), func(t *testing.T) {
 			for _, res := range []*icmd.Result{
@@ -151,9 +157,13 @@ func TestInputs1_AppValueNeverBecomesCode(t *testing.T) {
 			}
 		})
 	}
-	// The rule still lets the ordinary forms through.
-	run(nil, "info", "--app", "./auth:Auth").Assert(t, icmd.Success)
-	run(nil, "info", "--app", "example.com/bad/auth:Auth").Assert(t, icmd.Success)
+	// The rule still lets the ordinary forms through, and `go tool kernia` says the same of a
+	// hostile value as the tool binary.
+	goTool("info", "--app", "./auth:Auth").Assert(t, icmd.Success)
+	goTool("info", "--app", "example.com/bad/auth:Auth").Assert(t, icmd.Success)
+	res := goTool("info", "--app", hostileApps[0].value)
+	res.Assert(t, icmd.Expected{ExitCode: 2})
+	assert.Check(t, is.Contains(res.Stderr(), strconv.Quote(hostileApps[0].value)))
 }
 
 const schemaNamesAuthGo = `package auth
