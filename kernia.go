@@ -74,10 +74,15 @@ type Options struct {
 	// mysql://user:pass@host:3306/db). Default
 	// $KERNIA_DATABASE_URL, else sqlite://kernia.db.
 	DatabaseURL string
-	// DevURL is a clean PostgreSQL or MySQL database used to compute that dialect's migrations
-	// (default $KERNIA_DEV_URL). When empty (or, for MySQL, of another dialect), Kernia creates
-	// and drops a temporary database on the server of DatabaseURL. SQLite migrations are
-	// computed in memory and need none.
+	// DevURL lists the clean databases PostgreSQL and MySQL migrations are computed on
+	// (default $KERNIA_DEV_URL): one URL per server dialect, separated by whitespace
+	// ("postgres://u:p@localhost:5432/dev mysql://u:p@localhost:3306/"), each dialect taking
+	// the URL of its scheme; a single URL is a list of one. A URL names an empty database; a
+	// MySQL URL naming none (mysql://u:p@host:3306/) names a server where Kernia creates and
+	// drops a temporary database. For a dialect the list has no URL of, Kernia creates and
+	// drops a temporary database on the server of DatabaseURL. SQLite migrations are computed
+	// in memory and need none: a sqlite:// URL, two URLs of one dialect, or a word that is no
+	// URL are refused by every command that reads the list.
 	DevURL string
 	// Dialects lists the dialects to write migrations for, each in its own directory under
 	// MigrationsDir. Set it (kernia init writes it): the dialects are committed configuration.
@@ -226,7 +231,8 @@ func (a *Auth) DatabaseURL() string {
 	return cmp.Or(a.opts.DatabaseURL, os.Getenv(EnvDatabaseURL), DefaultDatabaseURL)
 }
 
-// DevURL returns the resolved dev database URL, or "" when none is configured.
+// DevURL returns the resolved dev database list (Options.DevURL, else $KERNIA_DEV_URL), or ""
+// when none is configured.
 func (a *Auth) DevURL() string { return cmp.Or(a.opts.DevURL, os.Getenv(EnvDevURL)) }
 
 // MigrationsDir returns the parent directory of the per-dialect migration directories.

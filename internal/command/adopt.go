@@ -166,8 +166,8 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 }
 
 // replayDir returns the schema the directory builds, replayed on a dev database as generate's
-// diff replays it (KERNIA_DEV_URL, else a temporary database on the target's PostgreSQL
-// server; SQLite in memory).
+// diff replays it (the dialect's URL of the dev database list, else a temporary database on
+// the target's server; SQLite in memory).
 func replayDir(ctx context.Context, auth *kernia.Auth, dialect, url, dir string) (*atlas.Schema, error) {
 	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), url)
 	if err != nil {

@@ -53,7 +53,11 @@ type URL struct {
 // Parse parses a database URL. Its errors never contain the URL's password. A URL holding a
 // control character (a newline, a tab, a NUL…) is refused for every dialect: no database URL
 // needs one, and a newline would let a URL written to .env by init add lines of its own.
-func Parse(raw string) (*URL, error) {
+func Parse(raw string) (*URL, error) { return parse(raw, false) }
+
+// parse is Parse; with mysqlServer, a MySQL URL may name no database (a server, where the dev
+// database list asks for a temporary database: ParseDevURLs).
+func parse(raw string, mysqlServer bool) (*URL, error) {
 	if i := strings.IndexFunc(raw, unicode.IsControl); i >= 0 {
 		return nil, fmt.Errorf("database URL holds a control character (%U at byte %d): remove it, or percent-encode it if it is part of the password", []rune(raw[i:])[0], i)
 	}
@@ -78,7 +82,7 @@ func Parse(raw string) (*URL, error) {
 		}
 		u.Path, u.Query = path, q
 	case kernia.MySQL:
-		cfg, err := parseMySQL(raw)
+		cfg, err := parseMySQL(raw, mysqlServer)
 		if err != nil {
 			return nil, err
 		}

@@ -37,8 +37,8 @@ var mysqlForced = map[string]struct{ want, why string }{
 // parameters are the driver's (tls, readTimeout, a server variable such as sql_mode, …), with
 // parseTime=true, loc=UTC and multiStatements=false enforced and, unless given,
 // collation=utf8mb4_bin and timeout=DefaultConnectTimeout. Its errors never quote the
-// password.
-func parseMySQL(raw string) (*mysql.Config, error) {
+// password. A URL naming no database is refused unless server is set.
+func parseMySQL(raw string, server bool) (*mysql.Config, error) {
 	if err := checkServerURL("mysql", raw); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func parseMySQL(raw string) (*mysql.Config, error) {
 	}
 	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(host, port)
 	db := strings.TrimPrefix(u.Path, "/")
-	if db == "" || strings.Contains(db, "/") {
+	if db == "" && !server || strings.Contains(db, "/") {
 		return nil, errors.New("mysql URL names no database (or a path with several parts): use mysql://user:pass@host:3306/db")
 	}
 	cfg.DBName = db

@@ -39,12 +39,18 @@ func (d *DevDB) Close() error {
 
 // OpenDev opens a clean dev database for dialect.
 //
-// SQLite: an in-memory database. PostgreSQL: when devURL is set, it must point at an empty
-// database, which Kernia empties again on Close; otherwise, when targetURL is a
-// PostgreSQL URL, Kernia creates a temporary database on its server (the target database itself
-// is never changed). Both are dropped by Close. MySQL: the same with a MySQL devURL (one of
-// another dialect, there for PostgreSQL, is passed over) or targetURL; see devdb_mysql.go.
-func OpenDev(ctx context.Context, dialect, devURL, targetURL string) (*DevDB, error) {
+// SQLite: an in-memory database. PostgreSQL and MySQL: the URL of that dialect in devList
+// (Options.DevURL or KERNIA_DEV_URL, parsed by database.ParseDevURLs: one URL per dialect,
+// separated by spaces; a list it refuses is an error for every dialect) when it has one, which must point at an empty database, emptied again on Close (a MySQL URL naming
+// no database names a server, where a temporary database is created instead); otherwise, when
+// targetURL is of the dialect, a temporary database created on its server (the target database
+// itself is never changed). Temporary databases are dropped by Close; see devdb_mysql.go for
+// MySQL's.
+func OpenDev(ctx context.Context, dialect, devList, targetURL string) (*DevDB, error) {
+	dev, err := database.ParseDevURLs(devList)
+	if err != nil {
+		return nil, fmt.Errorf("diff: %w", err)
+	}
 	switch dialect {
 	case kernia.SQLite:
 		u, _ := database.Parse("sqlite://dev?mode=memory")
@@ -54,27 +60,20 @@ func OpenDev(ctx context.Context, dialect, devURL, targetURL string) (*DevDB, er
 		}
 		return &DevDB{Dialect: dialect, DB: db}, nil
 	case kernia.Postgres:
-		if devURL != "" {
-			return openDevDatabase(ctx, devURL)
+		if u := dev.For(kernia.Postgres); u != nil {
+			return openDevDatabase(ctx, u)
 		}
 		if d, err := kernia.DialectOf(targetURL); err == nil && d == kernia.Postgres {
 			return openTempDatabase(ctx, targetURL)
 		}
-		return nil, errors.New("diff: PostgreSQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=postgres://user:pass@localhost:5432/dev (an empty database), or set KERNIA_DATABASE_URL to a PostgreSQL server where Kernia may create a temporary database")
+		return nil, errors.New("diff: PostgreSQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=postgres://user:pass@localhost:5432/dev (an empty database; with a MySQL one too, both separated by a space), or set KERNIA_DATABASE_URL to a PostgreSQL server where Kernia may create a temporary database")
 	case kernia.MySQL:
-		return openMySQLDev(ctx, devURL, targetURL)
+		return openMySQLDev(ctx, dev.For(kernia.MySQL), targetURL)
 	}
 	return nil, fmt.Errorf("diff: unsupported dialect %q", dialect)
 }
 
-func openDevDatabase(ctx context.Context, devURL string) (*DevDB, error) {
-	u, err := database.Parse(devURL)
-	if err != nil {
-		return nil, fmt.Errorf("diff: KERNIA_DEV_URL: %w", err)
-	}
-	if u.Dialect != kernia.Postgres {
-		return nil, fmt.Errorf("diff: KERNIA_DEV_URL must be a PostgreSQL URL to compute PostgreSQL migrations, got %s", u.Redacted())
-	}
+func openDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
 	db, err := database.Open(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("diff: dev database: %w", err)

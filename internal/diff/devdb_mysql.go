@@ -12,33 +12,34 @@ import (
 	"github.com/kernia/kernia/internal/database"
 )
 
-// openMySQLDev opens the dev database MySQL migrations are computed on: devURL when it is a
-// MySQL URL (it must name an empty database, emptied again on Close), else a temporary
-// database created on the server of targetURL, a MySQL URL, and dropped on Close. A devURL of
-// another dialect is the PostgreSQL dev database of a configuration that writes both, and is
-// passed over.
+// openMySQLDev opens the dev database MySQL migrations are computed on: dev, the dev list's
+// MySQL URL, when it names a database (it must be empty, and is emptied again on Close); else a
+// temporary database created and dropped on Close on the server of dev when it names none
+// (mysql://root@127.0.0.1:3306/), or else of targetURL, a MySQL URL.
 //
 // Temporary databases are named as on PostgreSQL (tempName), and a run drops those that runs
 // killed before their clean-up left (stale): MySQL has no database owner, so every
 // kernia_dev_ database the connected user can see and drop is a candidate, and the
 // connections to it are counted in information_schema.PROCESSLIST (which lists the user's own
 // connections, or all of them with the PROCESS privilege).
-func openMySQLDev(ctx context.Context, devURL, targetURL string) (*DevDB, error) {
-	if devURL != "" {
-		if d, err := kernia.DialectOf(devURL); err != nil || d == kernia.MySQL {
-			return openMySQLDevDatabase(ctx, devURL)
+func openMySQLDev(ctx context.Context, dev *database.URL, targetURL string) (*DevDB, error) {
+	if dev != nil && dev.Database() != "" {
+		return openMySQLDevDatabase(ctx, dev)
+	}
+	u, where := dev, "the server of the MySQL dev URL"
+	if u == nil {
+		if d, err := kernia.DialectOf(targetURL); err != nil || d != kernia.MySQL {
+			return nil, errors.New("diff: MySQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=mysql://user:pass@localhost:3306/dev (an empty database) or mysql://user:pass@localhost:3306/ (a server where Kernia may create a temporary database), with a PostgreSQL one too when both are generated, separated by a space; or set KERNIA_DATABASE_URL to a MySQL server where Kernia may create a temporary database")
 		}
-	}
-	if d, err := kernia.DialectOf(targetURL); err != nil || d != kernia.MySQL {
-		return nil, errors.New("diff: MySQL migrations are computed on a clean dev database: set KERNIA_DEV_URL=mysql://user:pass@localhost:3306/dev (an empty database), or set KERNIA_DATABASE_URL to a MySQL server where Kernia may create a temporary database")
-	}
-	u, err := database.Parse(targetURL)
-	if err != nil {
-		return nil, fmt.Errorf("diff: database URL: %w", err)
+		var err error
+		if u, err = database.Parse(targetURL); err != nil {
+			return nil, fmt.Errorf("diff: database URL: %w", err)
+		}
+		where = "no MySQL KERNIA_DEV_URL is set, and the server of the database URL"
 	}
 	server, err := database.Open(ctx, u)
 	if err != nil {
-		return nil, fmt.Errorf("diff: no KERNIA_DEV_URL is set, and the server of the database URL cannot host a temporary dev database: %w", err)
+		return nil, fmt.Errorf("diff: %s cannot host a temporary dev database: %w", where, err)
 	}
 	// Best effort: a database left now is dropped by a later run.
 	_, _ = dropStaleMySQL(ctx, server, time.Now())
@@ -63,12 +64,8 @@ func openMySQLDev(ctx context.Context, devURL, targetURL string) (*DevDB, error)
 	return &DevDB{Dialect: kernia.MySQL, DB: db, cleanup: drop}, nil
 }
 
-// openMySQLDevDatabase opens KERNIA_DEV_URL, a MySQL database that must hold no table.
-func openMySQLDevDatabase(ctx context.Context, devURL string) (*DevDB, error) {
-	u, err := database.Parse(devURL)
-	if err != nil {
-		return nil, fmt.Errorf("diff: KERNIA_DEV_URL: %w", err)
-	}
+// openMySQLDevDatabase opens the MySQL dev database u, which must hold no table.
+func openMySQLDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
 	db, err := database.Open(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("diff: dev database: %w", err)

@@ -54,8 +54,10 @@ func TestDropStaleMySQL(t *testing.T) {
 }
 
 // TestOpenDevMySQL: without a MySQL KERNIA_DEV_URL (a PostgreSQL one is passed over) the dev
-// database is a temporary one on the target's server, gone after Close; a MySQL dev URL must
-// name an empty database, which Close empties again.
+// database is a temporary one on the target's server, gone after Close; so it is, with a
+// target of another dialect, on the server of a MySQL dev URL naming no database (the list of
+// a configuration generating both server dialects); a MySQL dev URL naming a database must
+// name an empty one, which Close empties again.
 func TestOpenDevMySQL(t *testing.T) {
 	ctx := context.Background()
 	target := mysqltest.NewDatabase(t)
@@ -72,6 +74,15 @@ func TestOpenDevMySQL(t *testing.T) {
 
 	_, err = OpenDev(ctx, kernia.MySQL, "", "sqlite://kernia.db")
 	assert.ErrorContains(t, err, "set KERNIA_DEV_URL=mysql://")
+
+	serverOnly := mysqltest.URLFor("")
+	dev, err = OpenDev(ctx, kernia.MySQL, "postgres://postgres@127.0.0.1:5432/postgres\n\t"+serverOnly, "sqlite://kernia.db")
+	assert.NilError(t, err)
+	assert.NilError(t, dev.DB.QueryRow("SELECT DATABASE()").Scan(&name))
+	assert.Assert(t, tempNameRE.MatchString(name), name)
+	assert.NilError(t, dev.Close())
+	assert.NilError(t, server.QueryRow("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&n))
+	assert.Equal(t, n, 0)
 
 	devURL := mysqltest.NewDatabase(t)
 	dev, err = OpenDev(ctx, kernia.MySQL, devURL, target)

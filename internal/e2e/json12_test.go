@@ -176,7 +176,7 @@ func TestJSON12_EveryCommandsShapes(t *testing.T) {
 		{name: "an unknown command", args: []string{"frob", "--json"}, code: 2, want: only(nil)},
 		{name: "info", args: []string{"info", "--json"}, want: infoShape, check: func(t *testing.T, obj map[string]any) {
 			checkShape(t, "adapter", obj["adapter"].(map[string]any), shape{"dialect": "string", "driver": "string", "database_url": "string", "source": "string",
-				"dialects": "array", "reachable": "bool", "error": "null", "applied": "number", "pending": "number"})
+				"dialects": "array", "dev_urls": "array", "dev_source": "null", "reachable": "bool", "error": "null", "applied": "number", "pending": "number"})
 			checkShape(t, "secret", obj["secret"].(map[string]any), shape{"status": "string", "source": "string", "keys": "number", "length": "number", "strength": "string", "error": "null"})
 			checkShape(t, "schema", obj["schema"].(map[string]any), shape{"dir": "string", "up_to_date": "bool", "changed": "array"})
 			checkShape(t, "migrations[0]", first(t, obj, "migrations"), shape{"dialect": "string", "dir": "string", "exists": "bool", "files": "number", "checksum_ok": "bool", "error": "null"})

@@ -26,6 +26,7 @@ import (
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/codegen"
 	"github.com/kernia/kernia/internal/compose"
+	"github.com/kernia/kernia/internal/database"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/filetx"
 	"github.com/kernia/kernia/internal/migformat"
@@ -185,6 +186,10 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	}
 	dialects, err := auth.Dialects()
 	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	// The dev database list is checked before anything is written (OpenDev parses it again).
+	if _, err := database.ParseDevURLs(auth.DevURL()); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	if err := workdir.Inside(".", auth.MigrationsDir()); err != nil {

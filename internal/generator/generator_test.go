@@ -209,6 +209,27 @@ func TestPostgresNeedsADevDatabase(t *testing.T) {
 	assert.ErrorContains(t, err, "KERNIA_DEV_URL")
 }
 
+// TestDevURLListRefused: a dev database list the rule refuses stops generate before it writes
+// anything, whichever dialects it generates.
+func TestDevURLListRefused(t *testing.T) {
+	for _, tc := range []struct{ name, list, want string }{
+		{"SQLite", "sqlite://dev.db", "the dev database URL is a SQLite URL"},
+		{"two PostgreSQL", "postgres://a@127.0.0.1/a postgres://b@127.0.0.1/b", "dev database URL 2 of 2 is a second postgres URL"},
+		{"garbage", "postgres://a@127.0.0.1/a garbage", "dev database URL 2 of 2 is no database URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newModule(t)
+			t.Setenv(kernia.EnvDevURL, tc.list)
+			a := kernia.New(kernia.Options{Dialects: []string{kernia.SQLite}})
+			_, err := generator.Run(context.Background(), a, generator.Options{})
+			assert.ErrorContains(t, err, "generate: "+tc.want)
+			assert.ErrorContains(t, err, "one dev database URL per server dialect")
+			_, err = os.Stat(filepath.Join(dir, "ent"))
+			assert.Assert(t, os.IsNotExist(err), "nothing written: %v", err)
+		})
+	}
+}
+
 func TestPostgresTemporaryDatabaseOnTargetServer(t *testing.T) {
 	newModule(t)
 	t.Setenv(kernia.EnvDevURL, "")

@@ -6,9 +6,10 @@
 // # What is secret
 //
 // Collect gathers the values: KERNIA_SECRET and every key of KERNIA_SECRETS; the passwords of
-// KERNIA_DATABASE_URL, KERNIA_DEV_URL, the instance's Options.DatabaseURL, Options.DevURL and
-// Options.BaseURL; and the passwords of every URL given as an argument (--url, --dev-url,
-// --database-url, Mage's -url=...). A password is taken in every form a parser or a printer
+// KERNIA_DATABASE_URL, of every URL of the dev database lists KERNIA_DEV_URL and
+// Options.DevURL, and of the instance's Options.DatabaseURL and Options.BaseURL; and the
+// passwords of every URL given as an argument (--url, --dev-url, --database-url, Mage's
+// -url=...), each word of an argument too. A password is taken in every form a parser or a printer
 // may produce: as written, percent-decoded (path and query rules), re-encoded, and, for a URL
 // whose user info holds a raw '@', '/', '?' or '#' (where parsers disagree on where the
 // password ends), every reading of it and its pieces between those characters.
@@ -37,6 +38,7 @@ import (
 	"sync"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/devurl"
 )
 
 // MinLen is the length of the shortest value redacted.
@@ -240,16 +242,37 @@ func Collect(auth *kernia.Auth, args []string, keys bool) []string {
 	if keys {
 		out = Keys()
 	}
-	urls := []string{os.Getenv(kernia.EnvDatabaseURL), os.Getenv(kernia.EnvDevURL), os.Getenv(kernia.EnvURL)}
+	urls := []string{os.Getenv(kernia.EnvDatabaseURL), os.Getenv(kernia.EnvURL)}
+	devLists := []string{os.Getenv(kernia.EnvDevURL)}
 	if auth != nil {
 		o := auth.Options()
-		urls = append(urls, o.DatabaseURL, o.DevURL, o.BaseURL)
+		urls = append(urls, o.DatabaseURL, o.BaseURL)
+		devLists = append(devLists, o.DevURL)
 	}
-	urls = append(urls, ArgURLs(args)...)
+	for _, l := range devLists {
+		urls = append(urls, listURLs(l)...)
+	}
+	for _, a := range ArgURLs(args) {
+		urls = append(urls, listURLs(a)...)
+	}
 	for _, u := range urls {
 		out = append(out, Passwords(u)...)
 	}
 	return out
+}
+
+// listURLs returns the URLs whose passwords a value holding a dev database list has: each word
+// (devurl.Split: one URL per dialect, separated by whitespace), and, for a single word or a
+// list whose words do not each start a URL (a keyword/value DSN, a URL whose password holds a
+// raw space: devurl.Continued), the whole value too, read as one URL or DSN. A list of several
+// URLs is never read whole: its words would read as pieces of one ambiguous password
+// ("h:3306") and be blanked out wherever they appear.
+func listURLs(v string) []string {
+	words := devurl.Split(v)
+	if len(words) < 2 || devurl.Continued(words) >= 0 {
+		return append(words, v)
+	}
+	return words
 }
 
 // Keys returns KERNIA_SECRET and every key of KERNIA_SECRETS, as written and trimmed.

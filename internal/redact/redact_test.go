@@ -99,6 +99,19 @@ func TestCollect(t *testing.T) {
 	for _, w := range []string{"env-secret-1", "ring-key-one", "ring-key-two", "envpw%21", "envpw!", "devpw", "optpw", "optdev", "argpw1", "argpw2"} {
 		assert.Check(t, is.Contains(got, w))
 	}
+	// Dev database lists: the password of every URL of the list, in the environment, in the
+	// options and in an argument, whatever the whitespace between them.
+	t.Setenv(kernia.EnvDevURL, "postgres://u:devpg1@h/dev\tmysql://root:devmy1@h:3306/ \n")
+	auth = kernia.New(kernia.Options{DevURL: "mysql://root:optmy1@h:3306/dev  postgres://u:optpg1@h/dev"})
+	got = Collect(auth, []string{"-dev-url=postgres://u:argpg1@h/dev mysql://u:argmy1@h/dev"}, false)
+	for _, w := range []string{"devpg1", "devmy1", "optmy1", "optpg1", "argpg1", "argmy1"} {
+		assert.Check(t, is.Contains(got, w))
+	}
+	const list = "postgres://u:devpg1@h/dev mysql://root:devmy1@h:3306/"
+	assert.Equal(t, String("info: dev databases "+list, got), "info: dev databases postgres://u:"+Marker+"@h/dev mysql://root:"+Marker+"@h:3306/")
+	// A list the parser refuses is read whole too: a raw space in a password.
+	t.Setenv(kernia.EnvDevURL, "postgres://u:raw sp1@h/dev")
+	assert.Check(t, is.Contains(Collect(nil, nil, false), "raw sp1"))
 	got = Collect(nil, nil, false)
 	assert.Check(t, !slicesContains(got, "ring-key-one"), "keys=false leaves the ring out")
 	assert.Check(t, is.Contains(got, "envpw!"))

@@ -15,7 +15,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		Versions: versionsJSON{Kernia: known(v.Kernia), Go: known(v.Go), Ent: known(v.Ent), Atlas: known(v.Atlas), Driver: known(v.Driver)},
 		App:      r.App,
 		Adapter: adapterJSON{Dialect: null(a.Dialect), Driver: null(a.Driver), DatabaseURL: a.DatabaseURL, Source: a.Source,
-			Dialects: nonNil(a.Dialects), Reachable: a.Reachable, Error: null(a.Error)},
+			Dialects: nonNil(a.Dialects), DevURLs: nonNil(a.DevURLs), DevSource: null(a.DevSource), Reachable: a.Reachable, Error: null(a.Error)},
 		Secret:       secretJSON{Status: s.Status, Source: null(s.Source), Error: null(s.Error)},
 		Plugins:      nonNilOf(r.Plugins),
 		Contributors: []tableJSON{},
@@ -78,6 +78,8 @@ type adapterJSON struct {
 	DatabaseURL string   `json:"database_url"`
 	Source      string   `json:"source"`
 	Dialects    []string `json:"dialects"`
+	DevURLs     []string `json:"dev_urls"`
+	DevSource   *string  `json:"dev_source"`
 	Reachable   *bool    `json:"reachable"`
 	Error       *string  `json:"error"`
 	Applied     *int     `json:"applied"`

@@ -41,6 +41,14 @@ func (r *Report) WriteText(w io.Writer, sensitive []string) error {
 	default:
 		fmt.Fprintf(tw, "\tUNREACHABLE: %s\n", a.Error)
 	}
+	switch {
+	case len(a.DevURLs) > 0:
+		fmt.Fprintf(tw, "dev URLs\t%s (%s)\n", strings.Join(a.DevURLs, " "), a.DevSource)
+	case a.DevSource != "":
+		fmt.Fprintf(tw, "dev URLs\tINVALID (%s): see problems\n", a.DevSource)
+	default:
+		fmt.Fprintf(tw, "dev URLs\tnone (temporary databases on the database's server)\n")
+	}
 	s := r.Secret
 	switch s.Status {
 	case "set":

@@ -77,6 +77,13 @@ type Adapter struct {
 	Source string `json:"source"`
 	// Dialects are the dialects migrations are written for.
 	Dialects []string `json:"dialects"`
+	// DevURLs are the dev databases of Options.DevURL or KERNIA_DEV_URL, one per server
+	// dialect, with their passwords removed (empty when none is set or the list is refused,
+	// which is a problem).
+	DevURLs []string `json:"dev_urls"`
+	// DevSource is where the dev database list came from, as Source says it ("" when none is
+	// set: JSON null).
+	DevSource string `json:"dev_source"`
 	// Reachable is whether the database answered; nil when it was not tried (a SQLite file
 	// that does not exist yet).
 	Reachable *bool  `json:"reachable"`
@@ -194,6 +201,7 @@ func Build(ctx context.Context, auth *kernia.Auth, opts Options) *Report {
 		r.problem("database: %v", err)
 	}
 	r.Adapter.Dialects = nonNil(dialects)
+	r.devURLs(auth, env)
 	for _, d := range dialects {
 		r.migrationsDir(auth, d)
 	}
@@ -203,6 +211,22 @@ func Build(ctx context.Context, auth *kernia.Auth, opts Options) *Report {
 	}
 	r.Versions = versions(r.Adapter.Dialect)
 	return r
+}
+
+// devURLs reports the dev database list, or the problem with it.
+func (r *Report) devURLs(auth *kernia.Auth, env map[string]string) {
+	r.Adapter.DevURLs = []string{}
+	list := auth.DevURL()
+	if strings.TrimSpace(list) == "" {
+		return
+	}
+	r.Adapter.DevSource = source(auth.Options().DevURL, kernia.EnvDevURL, env)
+	dev, err := database.ParseDevURLs(list)
+	if err != nil {
+		r.problem("dev database: %v", err)
+		return
+	}
+	r.Adapter.DevURLs = dev.Redacted()
 }
 
 // warningPrefix starts a warning printed on stderr; the report's warnings go without it.

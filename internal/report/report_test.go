@@ -92,3 +92,52 @@ func TestContributorsShowRenames(t *testing.T) {
 	assert.Check(t, is.Contains(strings.Join(rep.Warnings, "\n"), "app.db does not exist yet"))
 	assert.Check(t, rep.Adapter.Reachable == nil)
 }
+
+// TestDevURLs: info shows each URL of the dev database list without its password, and a list
+// the rule refuses is a problem (naming the rule, never the password).
+func TestDevURLs(t *testing.T) {
+	tests := []struct {
+		name, list, text string
+		urls             []string
+		problem          string
+	}{
+		{name: "none", text: "dev URLs    none", urls: []string{}},
+		{name: "one", list: "postgres://dev:devpw-1@127.0.0.1:5432/dev?sslmode=disable",
+			text: "dev URLs    postgres://dev@127.0.0.1:5432/dev?sslmode=disable (KERNIA_DEV_URL from the environment)",
+			urls: []string{"postgres://dev@127.0.0.1:5432/dev?sslmode=disable"}},
+		{name: "one per dialect", list: "postgres://dev:devpw-1@127.0.0.1:5432/dev?sslmode=disable\n mysql://root:devpw-2@127.0.0.1:3306/",
+			text: "dev URLs    postgres://dev@127.0.0.1:5432/dev?sslmode=disable mysql://root@127.0.0.1:3306/ (KERNIA_DEV_URL from the environment)",
+			urls: []string{"postgres://dev@127.0.0.1:5432/dev?sslmode=disable", "mysql://root@127.0.0.1:3306/"}},
+		{name: "two of one dialect", list: "mysql://root:devpw-1@127.0.0.1:3306/ mysql://root:devpw-2@127.0.0.1:3307/",
+			text: "dev URLs    INVALID (KERNIA_DEV_URL from the environment)", urls: []string{},
+			problem: "dev database: dev database URL 2 of 2 is a second mysql URL (mysql://root@127.0.0.1:3307/, after mysql://root@127.0.0.1:3306/): keep one (KERNIA_DEV_URL (Options.DevURL) holds one dev database URL per server dialect"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			t.Setenv(kernia.EnvDevURL, tc.list)
+			auth := kernia.New(kernia.Options{DatabaseURL: "sqlite://app.db", Dialects: []string{kernia.SQLite}})
+			rep := Build(context.Background(), auth, Options{})
+			var text, js bytes.Buffer
+			assert.NilError(t, rep.WriteText(&text, Sensitive(auth)))
+			assert.NilError(t, rep.WriteJSON(&js, Sensitive(auth)))
+			assert.Check(t, is.Contains(text.String(), tc.text))
+			var back struct {
+				Adapter struct {
+					DevURLs []string `json:"dev_urls"`
+				} `json:"adapter"`
+			}
+			assert.NilError(t, json.Unmarshal(js.Bytes(), &back))
+			assert.Check(t, is.DeepEqual(back.Adapter.DevURLs, tc.urls))
+			problems := strings.Join(rep.Problems, "\n")
+			if tc.problem != "" {
+				assert.Check(t, is.Contains(problems, tc.problem))
+			} else {
+				assert.Check(t, !strings.Contains(problems, "dev database"), problems)
+			}
+			for _, out := range []string{text.String(), js.String(), problems} {
+				assert.Check(t, !strings.Contains(out, "devpw"), out)
+			}
+		})
+	}
+}

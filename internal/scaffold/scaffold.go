@@ -243,10 +243,12 @@ func renderEnv(o Options, real bool) []byte {
 	fmt.Fprintf(&b, "%s=%s\n", kernia.EnvURL, envValue(o.BaseURL))
 	if !real {
 		b.WriteString("\n# The database migrations are applied to (Atlas URL forms: sqlite://file.db,\n")
-		b.WriteString("# postgres://user:pass@host:5432/db?sslmode=disable).\n")
+		b.WriteString("# postgres://user:pass@host:5432/db?sslmode=disable, mysql://user:pass@host:3306/db).\n")
 		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, envValue(database.Redact(o.DatabaseURL)))
-		b.WriteString("\n# Optional: an empty PostgreSQL database generate computes PostgreSQL migrations on\n")
-		b.WriteString("# (default: a temporary database on the server of KERNIA_DATABASE_URL).\n")
+		b.WriteString("\n# Optional: the empty databases generate computes PostgreSQL and MySQL migrations on, one\n")
+		b.WriteString("# URL per dialect separated by a space, e.g. postgres://user:pass@localhost:5432/dev\n")
+		b.WriteString("# mysql://user:pass@localhost:3306/ (a MySQL URL naming no database: a temporary one on\n")
+		b.WriteString("# that server). Default: a temporary database on the server of KERNIA_DATABASE_URL.\n")
 		fmt.Fprintf(&b, "# %s=\n", kernia.EnvDevURL)
 	} else {
 		fmt.Fprintf(&b, "%s=%s\n", kernia.EnvDatabaseURL, envValue(o.DatabaseURL))
