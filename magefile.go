@@ -2,8 +2,8 @@
 
 // Kernia's own targets, plus the imported Kernia targets (generate, migrate, status, hash, …)
 // running against the dogfood configuration: the core and every built-in plugin on
-// sqlite://kernia.db, with migrations for SQLite and PostgreSQL. The magefile links only what
-// resolving that configuration needs (the targets run the kernia tool of this module, and
+// sqlite://kernia.db, with migrations for SQLite, PostgreSQL and MySQL. The magefile links
+// only what resolving that configuration needs (the targets run the kernia tool of this module, and
 // Bench runs the benchmarks as a program of their own), so an edit of the dogfood costs a
 // small link.
 package main

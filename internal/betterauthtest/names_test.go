@@ -77,6 +77,9 @@ func TestBetterAuthPeerBetterAuthNames(t *testing.T) {
 	ctx := context.Background()
 	opts := dogfood.Auth().Options()
 	opts.Naming = kernia.BetterAuthNames
+	// Better Auth runs against the PostgreSQL and SQLite migrations: the dogfood's MySQL ones
+	// are not generated here.
+	opts.Dialects = []string{kernia.SQLite, kernia.Postgres}
 	opts.DevURL = pgtest.NewDatabase(t)
 	auth := kernia.New(opts)
 	var plugins []string

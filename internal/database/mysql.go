@@ -146,6 +146,21 @@ func (c timeoutConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return c.Connector.Connect(ctx)
 }
 
+// quoteMySQLName quotes a MySQL identifier when it needs it (anything but letters, digits, '_'
+// and '$', or a name of digits only).
+func quoteMySQLName(name string) string {
+	plain := name != "" && strings.Trim(name, "0123456789") != ""
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$') {
+			plain = false
+		}
+	}
+	if plain {
+		return name
+	}
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
+
 // mysqlConnectError explains a failed MySQL connection without the password.
 func (u *URL) mysqlConnectError(err error) error {
 	target := fmt.Sprintf("mysql %s (database %q, user %q)", u.Host(), u.my.DBName, u.my.User)
@@ -154,7 +169,8 @@ func (u *URL) mysqlConnectError(err error) error {
 	case errors.As(err, &me) && me.Number == 1045:
 		return fmt.Errorf("%s: access denied: check the user and password in the database URL", target)
 	case errors.As(err, &me) && me.Number == 1049:
-		return fmt.Errorf("%s: database does not exist: create it (CREATE DATABASE `%s`) or fix the URL", target, u.my.DBName)
+		return fmt.Errorf("%s: database does not exist: Kernia does not create databases (as Atlas and goose do not): create it (CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE %s: the character set and collation of Kernia's tables) and run again, or fix the URL",
+			target, quoteMySQLName(u.my.DBName), MySQLCollation)
 	case errors.As(err, &me) && me.Number == 1044:
 		return fmt.Errorf("%s: the user may not use this database: GRANT it the database, or fix the URL", target)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):

@@ -108,7 +108,8 @@ func TestOpenMySQLFailures(t *testing.T) {
 	mysqltest.Server(t) // the cases below need the server
 	tests = append(tests,
 		struct{ name, url, want string }{"wrong password", strings.Replace(mysqltest.URLFor("mysql"), "root@", "kernia_nobody:s3cret@", 1), "access denied"},
-		struct{ name, url, want string }{"missing database", mysqltest.URLFor("kernia_missing_db"), "database does not exist"},
+		struct{ name, url, want string }{"missing database", mysqltest.URLFor("kernia_missing_db"), "database does not exist: Kernia does not create databases (as Atlas and goose do not): create it (CREATE DATABASE kernia_missing_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin: the character set"},
+		struct{ name, url, want string }{"missing database, a name to quote", mysqltest.URLFor("kernia-missing`db"), "create it (CREATE DATABASE `kernia-missing``db` CHARACTER SET utf8mb4"},
 	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
