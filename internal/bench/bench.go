@@ -26,6 +26,9 @@ type Config struct {
 	Runs int
 	// PostgresURL is the server benchmarks create their databases on.
 	PostgresURL string
+	// MySQLURL is the MySQL or MariaDB server the migrate section creates its MySQL databases
+	// on.
+	MySQLURL string
 	// Users is the number of users seeded for index coverage.
 	Users int
 	// LoginUsers is the number of users (and sessions) seeded for the logins case.

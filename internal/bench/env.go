@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	"github.com/kernia/kernia/internal/database"
 	"github.com/kernia/kernia/internal/moduletest"
 )
 
@@ -29,7 +30,11 @@ type env struct {
 	cwd       string
 	server    *sql.DB
 	databases []string
-	kernia    string // the real kernia binary, once kerniaBinary built it
+	// mysql is the MySQL server of Config.MySQLURL, once newMySQLDatabase opened it, and
+	// mysqlDatabases the databases created there.
+	mysql          *sql.DB
+	mysqlDatabases []string
+	kernia         string // the real kernia binary, once kerniaBinary built it
 	// kerniaEnv gives the kernia binary a loader cache of its own (see kerniaBinary).
 	kerniaEnv []string
 }
@@ -149,9 +154,42 @@ func (e *env) newDatabase(ctx context.Context) (string, error) {
 	return u.String(), nil
 }
 
+// newMySQLDatabase creates an empty database on the MySQL server, with the character set and
+// collation of Kernia's tables, dropped by close, and returns its URL.
+func (e *env) newMySQLDatabase(ctx context.Context) (string, error) {
+	u, err := database.Parse(e.cfg.MySQLURL)
+	if err != nil {
+		return "", fmt.Errorf("MySQL server URL: %w", err)
+	}
+	if e.mysql == nil {
+		if e.mysql, err = database.Open(ctx, u); err != nil {
+			return "", fmt.Errorf("MySQL server: %w (start it: scripts/ensure-mariadb.sh)", err)
+		}
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "kernia_bench_" + hex.EncodeToString(b[:])
+	if _, err := e.mysql.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE "+database.MySQLCollation); err != nil {
+		return "", err
+	}
+	e.mysqlDatabases = append(e.mysqlDatabases, name)
+	raw, err := url.Parse(e.cfg.MySQLURL)
+	if err != nil {
+		return "", err
+	}
+	raw.Path = "/" + name
+	return raw.String(), nil
+}
+
 func (e *env) close() {
 	if e.cwd != "" {
 		_ = os.Chdir(e.cwd)
+	}
+	if e.mysql != nil {
+		for _, name := range e.mysqlDatabases {
+			_, _ = e.mysql.Exec("DROP DATABASE IF EXISTS " + name)
+		}
+		e.mysql.Close()
 	}
 	if e.server != nil {
 		for _, name := range e.databases {

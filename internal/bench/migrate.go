@@ -13,36 +13,51 @@ import (
 	"github.com/kernia/kernia/sqldb"
 )
 
+// benchMigrate times migrate against goose (the v3 Provider of go.mod's goose, in-process, as
+// Kernia's migration.Apply is) on the same SQL, per dialect: applying every file to an empty
+// database, alternating with goose each on a fresh database, and the no-op, alternating on a
+// database each tool migrated. SQLite and PostgreSQL apply the bench module's directories; MySQL
+// the repository's committed one (the dogfood's: the bench module generates no MySQL), on
+// databases created on Config.MySQLURL's server.
 func benchMigrate(ctx context.Context, e *env) ([]measure, error) {
 	n := e.cfg.Runs
 	var rows []measure
 	for _, d := range []struct {
 		dialect string
 		goose   goose.Dialect
-	}{{"sqlite", goose.DialectSQLite3}, {"postgres", goose.DialectPostgres}} {
-		dir := filepath.Join(e.dir, "ent/migrate/migrations", d.dialect)
-		gooseDir, files, err := gooseCopy(e, dir)
+		dir     string
+	}{
+		{"sqlite", goose.DialectSQLite3, filepath.Join(e.dir, "ent/migrate/migrations/sqlite")},
+		{"postgres", goose.DialectPostgres, filepath.Join(e.dir, "ent/migrate/migrations/postgres")},
+		{"mysql", goose.DialectMySQL, filepath.Join(e.cfg.Root, "ent/migrate/migrations/mysql")},
+	} {
+		gooseDir, files, err := gooseCopy(e, d.dialect, d.dir)
 		if err != nil {
 			return nil, err
+		}
+		newDatabase := func() (string, error) {
+			switch d.dialect {
+			case "sqlite":
+				f, err := os.CreateTemp(e.dir, "bench-*.db")
+				if err != nil {
+					return "", err
+				}
+				f.Close()
+				os.Remove(f.Name())
+				return "sqlite://" + f.Name(), nil
+			case "mysql":
+				return e.newMySQLDatabase(ctx)
+			}
+			return e.newDatabase(ctx)
 		}
 		var url string
 		fresh := func() error {
 			var err error
-			if d.dialect == "sqlite" {
-				f, ferr := os.CreateTemp(e.dir, "bench-*.db")
-				if ferr != nil {
-					return ferr
-				}
-				f.Close()
-				os.Remove(f.Name())
-				url = "sqlite://" + f.Name()
-				return nil
-			}
-			url, err = e.newDatabase(ctx)
+			url, err = newDatabase()
 			return err
 		}
 		apply := func() error {
-			_, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{Out: io.Discard})
+			_, err := migration.Apply(ctx, url, d.dir, migration.ApplyOptions{Out: io.Discard})
 			return err
 		}
 		gooseUp := func() error {
@@ -64,19 +79,32 @@ func benchMigrate(ctx context.Context, e *env) ([]measure, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := fresh(); err != nil {
+		// The no-ops alternate too, each tool on a database it migrated (the warm-up runs
+		// apply everything).
+		kerniaURL, err := newDatabase()
+		if err != nil {
 			return nil, err
 		}
-		noop, err := timeN(n, nil, apply) // the warm-up run applies everything
-
+		gooseURL, err := newDatabase()
+		if err != nil {
+			return nil, err
+		}
+		on := func(u string, f func() error) func() error { return func() error { url = u; return f() } }
+		noop, gooseNoop, err := timeAlternating(n, func() error { return nil }, on(kerniaURL, apply), on(gooseURL, gooseUp))
 		if err != nil {
 			return nil, err
 		}
 		km, gm := measure{samples: full}.median(), measure{samples: gooseFull}.median()
+		kn, gn := measure{samples: noop}.median(), measure{samples: gooseNoop}.median()
+		note := "goose v3 Provider, one transaction per file"
+		if d.dialect == "mysql" {
+			note = "goose v3 Provider, one transaction per file (each DDL statement commits on MySQL anyway)"
+		}
 		rows = append(rows,
 			measure{name: d.dialect + ": apply every file to an empty database", samples: full, note: fmt.Sprintf("%d file(s); %s of goose (target ≤ 1.10×)", files, ratio(km, gm))},
-			measure{name: d.dialect + ": goose, same SQL", samples: gooseFull, note: "goose v3 Provider, one transaction per file"},
-			measure{name: d.dialect + ": no-op", samples: noop, note: "checksums, lock, revisions read"},
+			measure{name: d.dialect + ": goose, same SQL", samples: gooseFull, note: note},
+			measure{name: d.dialect + ": no-op", samples: noop, note: fmt.Sprintf("checksums, lock, revisions read; %s of goose's no-op", ratio(kn, gn))},
+			measure{name: d.dialect + ": goose no-op", samples: gooseNoop, note: "goose's version table read"},
 		)
 	}
 	return rows, nil
@@ -84,8 +112,8 @@ func benchMigrate(ctx context.Context, e *env) ([]measure, error) {
 
 // gooseCopy writes the directory's migrations in goose's format: the same SQL under a
 // "-- +goose Up" annotation, one file per version.
-func gooseCopy(e *env, dir string) (string, int, error) {
-	out := filepath.Join(e.dir, "bin", "goose", filepath.Base(dir))
+func gooseCopy(e *env, dialect, dir string) (string, int, error) {
+	out := filepath.Join(e.dir, "bin", "goose", dialect)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/kernia/kernia/internal/bench"
+	"github.com/kernia/kernia/internal/mysqltest"
 	"github.com/kernia/kernia/internal/pgtest"
 )
 
@@ -28,6 +29,7 @@ func main() {
 			LoginRuns:   envInt("BENCH_LOGIN_RUNS", 2),
 			HistoryMax:  envInt("BENCH_HISTORY_MAX", 0),
 			PostgresURL: pgtest.ServerURL(),
+			MySQLURL:    mysqltest.ServerURL(),
 			Only:        os.Getenv("BENCH_ONLY"),
 			Out:         os.Stdout,
 		})
