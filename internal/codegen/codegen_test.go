@@ -74,6 +74,7 @@ func newGraph(t testing.TB, plan *compose.Plan, pkg string) *Graph {
 // is being rewritten, and its output is the correct one (concurrently, a sibling caught
 // truncated can make goimports resolve "ent" to the working module's own client package).
 func TestFilesMatchEnt(t *testing.T) {
+	answerGoEnvOnce(t)
 	for _, c := range configs() {
 		t.Run(c.name, func(t *testing.T) {
 			plan, err := compose.Build(c.auth)
