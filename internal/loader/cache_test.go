@@ -3,6 +3,7 @@ package loader
 import (
 	"bufio"
 	"debug/buildinfo"
+	"debug/elf"
 	"fmt"
 	"io"
 	"os"
@@ -413,6 +414,21 @@ var Auth = kernia.New(kernia.Options{})
 		case "ariga.io/atlas", "github.com/jackc/pgx/v5", "modernc.org/sqlite", "github.com/hashicorp/hcl/v2":
 			t.Errorf("the loader program links %s", m.Path)
 		}
+	}
+	// Linked small (buildArgs): no symbol table, no DWARF, no VCS stamp.
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	assert.Check(t, is.Equal(settings["-ldflags"], "-s -w"), "build settings %v", bi.Settings)
+	for k := range settings {
+		assert.Check(t, !strings.HasPrefix(k, "vcs"), "the loader binary is VCS-stamped: %v", bi.Settings)
+	}
+	if f, err := elf.Open(filepath.Join(cache, own)); err == nil {
+		for _, sec := range f.Sections {
+			assert.Check(t, sec.Name != ".symtab" && !strings.HasPrefix(sec.Name, ".debug_") && !strings.HasPrefix(sec.Name, ".zdebug_"), "the loader binary has section %s", sec.Name)
+		}
+		f.Close()
 	}
 	assert.Check(t, now.Sub(st.ModTime()) < time.Hour, "the run's binary was last used at %s", st.ModTime())
 	for _, name := range others[:CacheKeep-1] {

@@ -177,7 +177,7 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 	if len(args) > 0 {
 		command = args[0]
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./.kernia/loader")
+	build := exec.CommandContext(ctx, "go", buildArgs(bin)...)
 	build.Dir = root
 	var out bytes.Buffer
 	build.Stdout, build.Stderr = &out, &out
@@ -218,6 +218,16 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 		return nil, 0, fmt.Errorf("kernia: cannot load the auth instance %s: the loader program's configuration: %w (a bug in Kernia: please report it)", app, err)
 	}
 	return auth, 0, nil
+}
+
+// buildArgs are the arguments of the go command that builds the loader program into bin.
+// The program is linked without its symbol table and DWARF (-ldflags=-s -w: a panic's stack
+// trace keeps its function names and lines, from the runtime's own tables), which cuts the
+// link that an edit of the auth package costs by about 40 % (issue 13), and without VCS
+// stamping (-buildvcs=false), which would relink it after every commit and whenever the
+// work tree turns dirty or clean, to record what the program never reads.
+func buildArgs(bin string) []string {
+	return []string{"build", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, "./.kernia/loader"}
 }
 
 // maxConfig bounds the configuration a loader program may write.
