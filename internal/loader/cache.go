@@ -60,13 +60,18 @@ func binaryPath(root string, app App) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	sum := sha256.Sum256([]byte(root + "\x00" + app.String()))
-	bin := filepath.Join(dir, "loader-"+hex.EncodeToString(sum[:8]))
+	bin := binaryFile(dir, root, app)
 	release, err := useCache(dir, bin, time.Now())
 	if err != nil {
 		return "", nil, err
 	}
 	return bin, release, nil
+}
+
+// binaryFile is the path of app's loader binary for the module at root in the cache dir.
+func binaryFile(dir, root string, app App) string {
+	sum := sha256.Sum256([]byte(root + "\x00" + app.String()))
+	return filepath.Join(dir, "loader-"+hex.EncodeToString(sum[:8]))
 }
 
 // cacheDir returns the loader cache directory, created or verified by privateDir.
@@ -210,6 +215,12 @@ func collect(dir, keep string, now time.Time) ([]string, error) {
 		if err := os.Remove(filepath.Join(dir, b.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 			continue
+		}
+		// The binary's build key and build lock (buildkey.go) go with it.
+		for _, side := range []string{keyFile(b.name), lockFile(b.name)} {
+			if err := os.Remove(filepath.Join(dir, side)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
 		}
 		removed = append(removed, b.name)
 	}

@@ -11,3 +11,6 @@ const noFollow = 0
 
 // fileOwner: ownership is not a uid here; only the symlink, directory and mode checks apply.
 func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
+
+// fileInode returns 0: this platform's file information has no inode.
+func fileInode(fs.FileInfo) uint64 { return 0 }

@@ -18,3 +18,11 @@ func fileOwner(st fs.FileInfo) (int, bool) {
 	}
 	return int(s.Uid), true
 }
+
+// fileInode returns the inode number of the file st describes.
+func fileInode(st fs.FileInfo) uint64 {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(s.Ino)
+	}
+	return 0
+}

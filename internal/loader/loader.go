@@ -177,24 +177,8 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 	if len(args) > 0 {
 		command = args[0]
 	}
-	build := exec.CommandContext(ctx, "go", buildArgs(bin)...)
-	build.Dir = root
-	var out bytes.Buffer
-	build.Stdout, build.Stderr = &out, &out
-	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if
-	// it hangs. Nothing of the user's module is written until the program runs.
-	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
-	build.WaitDelay = 10 * time.Second
-	// Cached, the build takes a fraction of a second and says nothing; the first one in a
-	// module (or after a Kernia or dependency upgrade) can take a minute: say so while it runs.
-	step := progress.New(stderr, "kernia: ").Start("building the loader program for " + app.String() + " (go build ./.kernia/loader)")
-	berr := build.Run()
-	step.Done()
-	if ctx.Err() != nil {
-		return nil, 0, fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
-	}
-	if berr != nil {
-		return nil, 0, explain(app, importPath, out.String())
+	if err := buildProgram(ctx, root, modPath, bin, src, app, importPath, command, stderr); err != nil {
+		return nil, 0, err
 	}
 	config, code, sig, err := runProgram(ctx, bin, stdout, stderr)
 	if err != nil {
@@ -218,6 +202,57 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 		return nil, 0, fmt.Errorf("kernia: cannot load the auth instance %s: the loader program's configuration: %w (a bug in Kernia: please report it)", app, err)
 	}
 	return auth, 0, nil
+}
+
+// buildProgram builds the loader program src into bin, unless the build key (buildkey.go)
+// recorded beside bin says that nothing it is built from has changed since bin was built.
+func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, app App, importPath, command string, stderr io.Writer) error {
+	interrupted := func() error {
+		return fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
+	}
+	key, err := buildKey(root, modPath, src)
+	if err == nil {
+		var unlock func()
+		if unlock, err = lockBuild(ctx, bin); err == nil {
+			defer unlock()
+		}
+	}
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if err != nil {
+		key = "" // the go command decides
+	}
+	if key != "" && keyMatches(bin, key) {
+		return nil
+	}
+	build := exec.CommandContext(ctx, "go", buildArgs(bin)...)
+	build.Dir = root
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if
+	// it hangs. Nothing of the user's module is written until the program runs.
+	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
+	build.WaitDelay = 10 * time.Second
+	// Cached, the build takes a fraction of a second and says nothing; the first one in a
+	// module (or after a Kernia or dependency upgrade) can take a minute: say so while it runs.
+	step := progress.New(stderr, "kernia: ").Start("building the loader program for " + app.String() + " (go build ./.kernia/loader)")
+	berr := build.Run()
+	step.Done()
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if berr != nil {
+		return explain(app, importPath, out.String())
+	}
+	// A file edited during the build may or may not be in the binary: record the key only
+	// when the inputs are still those it was computed from.
+	if key != "" {
+		if after, err := buildKey(root, modPath, src); err == nil && after == key {
+			storeKey(bin, key)
+		}
+	}
+	return nil
 }
 
 // buildArgs are the arguments of the go command that builds the loader program into bin.
