@@ -180,7 +180,7 @@ func redactionSteps(v values) []step {
 }
 
 // redactionModule is the user module the redaction test drives, with its kernia and mage
-// binaries built once.
+// tool binaries (built once per dependency set by the go command, and shared).
 type redactionModule struct {
 	dir, kernia, mage, mageCache string
 }
@@ -192,10 +192,8 @@ func newRedactionModule(t *testing.T) *redactionModule {
 		"magefile.go":  redactionMagefileGo,
 	})}
 	moduletest.Run(t, m.dir, "go", "build", "./auth")
-	bin := t.TempDir()
-	m.kernia, m.mage, m.mageCache = filepath.Join(bin, "kernia"), filepath.Join(bin, "mage"), filepath.Join(bin, "magecache")
-	moduletest.Run(t, m.dir, "go", "build", "-o", m.kernia, "github.com/kernia/kernia/cmd/kernia")
-	moduletest.Run(t, m.dir, "go", "build", "-o", m.mage, "github.com/magefile/mage")
+	m.kernia, m.mage = moduletest.Tool(t, m.dir, "kernia"), moduletest.Tool(t, m.dir, "mage")
+	m.mageCache = filepath.Join(t.TempDir(), "magecache")
 	return m
 }
 
