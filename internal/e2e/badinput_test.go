@@ -194,9 +194,18 @@ var Reserved = kernia.New(kernia.Options{
 // generate, check and info, with an error naming both sides and no panic; nothing is written.
 func TestInputs4_SchemaNamesRefusedByEveryCommand(t *testing.T) {
 	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": schemaNamesAuthGo})
+	// The first run goes through go tool kernia, the others start the binary it runs.
+	var kerniaBin string
 	run := func(args ...string) *icmd.Result {
 		cmd := icmd.Command("go", append([]string{"tool", "kernia"}, args...)...)
-		return icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...))
+		if kerniaBin != "" {
+			cmd = icmd.Command(kerniaBin, args...)
+		}
+		res := icmd.RunCmd(cmd, icmd.Dir(dir), icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...))
+		if kerniaBin == "" {
+			kerniaBin = moduletest.Tool(t, dir, "kernia")
+		}
+		return res
 	}
 	tests := []struct {
 		app  string
@@ -257,13 +266,17 @@ func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
 		return names
 	}
 	before, besideBefore := moduletest.Snapshot(t, dir), beside()
+	// The names' kernia runs start the binary go tool kernia runs; the --output runs below go
+	// through go tool kernia.
+	kerniaBin := moduletest.Tool(t, dir, "kernia")
 	for _, name := range []string{"../../x", "a/b", "A", "x.sql", strings.Repeat("n", 200)} {
 		t.Run(strconv.Quote(name), func(t *testing.T) {
-			for _, args := range [][]string{
-				{"tool", "mage", "generate", "-name=" + name},
-				{"tool", "kernia", "generate", "--name", name},
+			for _, cmd := range []icmd.Cmd{
+				icmd.Command("go", "tool", "mage", "generate", "-name="+name),
+				icmd.Command(kerniaBin, "generate", "--name", name),
 			} {
-				res := icmd.RunCmd(icmd.Command("go", args...), icmd.Dir(dir), env)
+				args := cmd.Command
+				res := icmd.RunCmd(cmd, icmd.Dir(dir), env)
 				res.Assert(t, icmd.Expected{ExitCode: 2})
 				assert.Check(t, is.Contains(res.Stderr(), "[a-z0-9_]+"), args)
 			}
