@@ -20,7 +20,8 @@ package loader
 //
 // # When there is no key
 //
-// Then the go command decides, as before: a workspace (go.work), a vendor directory, a local
+// Then the go command decides, as before: a workspace (go.work), a vendor directory, GOFLAGS
+// naming files the key does not read (-modfile, -overlay, -pgo), a local
 // replacement of a specific version, a package that embeds files (//go:embed) or uses cgo, a
 // nested module, a file that does not parse, a module of the module cache that requires a
 // module whose files can change (its packages could import one the walk does not reach), or
@@ -151,6 +152,15 @@ func hashToolchain(h hash.Hash, root string) error {
 	}
 	goenv := goEnvFile()
 	fmt.Fprintf(h, "goenv %s %d\x00%s\x00", goenv.path, len(goenv.content), goenv.content)
+	// Flags that point the build at files the key does not read: another go.mod, an overlay
+	// of source files, a profile.
+	for _, flags := range []string{os.Getenv("GOFLAGS"), goenv.get("GOFLAGS")} {
+		for _, f := range []string{"-modfile", "-overlay", "-pgo"} {
+			if strings.Contains(flags, f) {
+				return noKey("GOFLAGS has %s", f)
+			}
+		}
+	}
 	if w := os.Getenv("GOWORK"); w != "" && w != "off" {
 		return noKey("GOWORK=%s (a workspace)", w)
 	}

@@ -145,6 +145,10 @@ func TestBuildKey_NoKeyWhenTheGoCommandMustDecide(t *testing.T) {
 			write(t, filepath.Join(root, "..", "go.work"), "go 1.24\n\nuse ./m\n")
 		}},
 		{"GOWORK set", func(t *testing.T, root string) { t.Setenv("GOWORK", filepath.Join(root, "go.work")) }},
+		{"GOFLAGS with -modfile", func(t *testing.T, root string) { t.Setenv("GOFLAGS", "-modfile=alt.mod") }},
+		{"GOFLAGS with -overlay in the go environment file", func(t *testing.T, root string) {
+			write(t, os.Getenv("GOENV"), "GOFLAGS=-overlay=/tmp/overlay.json\n")
+		}},
 		{"a vendor directory", func(t *testing.T, root string) { write(t, filepath.Join(root, "vendor", "modules.txt"), "") }},
 		{"an embed", func(t *testing.T, root string) {
 			write(t, filepath.Join(root, "lib", "embed.go"), "package lib\n\nimport _ \"embed\"\n\n//go:embed data.txt\nvar data string\n")
