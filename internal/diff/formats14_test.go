@@ -200,8 +200,9 @@ func TestFormats14_RealToolsApplyEachFormat(t *testing.T) {
 	}
 }
 
-// assertNoTxMarkers checks how the online PostgreSQL step (one transactional file, then the
-// concurrent index builds and validations outside a transaction) is written in format f.
+// assertNoTxMarkers checks how the online PostgreSQL step (two transactional files, one
+// existing table altered in each, then the concurrent index builds and validations outside a
+// transaction) is written in format f.
 func assertNoTxMarkers(t *testing.T, f migformat.Format, files []File) {
 	t.Helper()
 	byName := map[string]string{}
@@ -212,17 +213,20 @@ func assertNoTxMarkers(t *testing.T, f migformat.Format, files []File) {
 	}
 	switch f {
 	case migformat.Atlas:
-		assert.DeepEqual(t, names, []string{"20260102030415_kernia.sql", "20260102030416_kernia.sql"})
-		assert.Check(t, strings.HasPrefix(byName["20260102030416_kernia.sql"], TxModeNone+"\n"))
+		assert.DeepEqual(t, names, []string{"20260102030415_kernia.sql", "20260102030416_kernia.sql", "20260102030417_kernia.sql"})
+		assert.Check(t, !strings.Contains(byName["20260102030416_kernia.sql"], TxModeNone))
+		assert.Check(t, strings.HasPrefix(byName["20260102030417_kernia.sql"], TxModeNone+"\n"))
 	case migformat.Goose:
-		assert.DeepEqual(t, names, []string{"20260102030415_kernia.sql", "20260102030416_kernia.sql"})
+		assert.DeepEqual(t, names, []string{"20260102030415_kernia.sql", "20260102030416_kernia.sql", "20260102030417_kernia.sql"})
 		assert.Check(t, !strings.Contains(byName["20260102030415_kernia.sql"], "NO TRANSACTION"))
-		assert.Check(t, strings.HasPrefix(byName["20260102030416_kernia.sql"], "-- +goose NO TRANSACTION\n"))
+		assert.Check(t, !strings.Contains(byName["20260102030416_kernia.sql"], "NO TRANSACTION"))
+		assert.Check(t, strings.HasPrefix(byName["20260102030417_kernia.sql"], "-- +goose NO TRANSACTION\n"))
 	case migformat.Flyway:
 		assert.DeepEqual(t, names, []string{"V20260102030415__kernia.sql", "U20260102030415__kernia.sql",
-			"V20260102030416__kernia.sql", "U20260102030416__kernia.sql", "V20260102030416__kernia.sql.conf"})
-		assert.Equal(t, byName["V20260102030416__kernia.sql.conf"], "executeInTransaction=false\n")
-		assert.Check(t, strings.HasPrefix(byName["V20260102030416__kernia.sql"], TxModeNone+"\n"))
+			"V20260102030416__kernia.sql", "U20260102030416__kernia.sql",
+			"V20260102030417__kernia.sql", "U20260102030417__kernia.sql", "V20260102030417__kernia.sql.conf"})
+		assert.Equal(t, byName["V20260102030417__kernia.sql.conf"], "executeInTransaction=false\n")
+		assert.Check(t, strings.HasPrefix(byName["V20260102030417__kernia.sql"], TxModeNone+"\n"))
 	case migformat.GolangMigrate:
 		// One migration per statement of the online file: golang-migrate runs a file as one
 		// multi-statement query, where CREATE INDEX CONCURRENTLY cannot run.
@@ -239,7 +243,7 @@ func assertNoTxMarkers(t *testing.T, f migformat.Format, files []File) {
 				assert.Check(t, strings.HasPrefix(byName[n], TxModeNone+"\n"), n)
 			}
 		}
-		assert.Equal(t, ups, 6, "%v", names)
+		assert.Equal(t, ups, 7, "%v", names) // two transactional files, then five online statements
 	}
 }
 

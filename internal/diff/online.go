@@ -50,10 +50,11 @@ type onlineFile struct {
 	online bool
 }
 
-// planOnline plans changes into migration files: one transactional file, and on PostgreSQL,
-// when changes build an index or add a foreign key on a table that already exists, a second
+// planOnline plans changes into migration files: transactional files, and on PostgreSQL,
+// when changes build an index or add a foreign key on a table that already exists, a last
 // txmode none file with the concurrent index builds and the VALIDATE CONSTRAINT statements.
-// Either file is left out when it would be empty.
+// A file is left out when it would be empty. On PostgreSQL, each transactional file locks at
+// most one table that exists before the migration (oneExistingTableEach).
 func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, changes []atlas.Change, opts ...migrate.PlanOption) ([]onlineFile, error) {
 	if dialect != kernia.Postgres {
 		plan, err := planRenamesFirst(ctx, drv, name, changes, opts...)
@@ -70,7 +71,9 @@ func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, c
 			return nil, err
 		}
 		joinConstraints(plan)
-		files = append(files, onlineFile{plan: plan})
+		for _, p := range oneExistingTableEach(plan, s.tx) {
+			files = append(files, onlineFile{plan: p})
+		}
 	}
 	if len(s.drops) == 0 && len(s.indexes) == 0 && len(s.late) == 0 && len(s.validate) == 0 && len(s.uniques) == 0 {
 		return files, nil
@@ -110,6 +113,86 @@ func planOnline(ctx context.Context, drv migrate.Driver, dialect, name string, c
 		})
 	}
 	return append(files, onlineFile{plan: online, online: true}), nil
+}
+
+// oneExistingTableEach cuts a PostgreSQL transactional plan, in the order Atlas planned it,
+// into plans that each lock at most one table that exists before the migration (a statement
+// that locks two, a foreign key between existing tables, gets a plan of its own). Each ALTER
+// TABLE holds its table's ACCESS EXCLUSIVE lock until its transaction commits: in one
+// transaction, the first table altered stays locked, every login that writes it queued, while
+// the next statement waits for the next table's lock, runs, and the commit is flushed (the
+// rule GitLab's migration guide states as "lock one table at a time"). Every file stays
+// atomic, and as the files run in order, no statement runs before one Atlas put before it.
+// Changes other than new tables and modified ones (renames, drops) keep one file: a rename
+// chain is all or nothing.
+func oneExistingTableEach(plan *migrate.Plan, changes []atlas.Change) []*migrate.Plan {
+	created := map[string]bool{}
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *atlas.AddTable:
+			created[c.T.Name] = true
+		case *atlas.ModifyTable:
+		default:
+			return []*migrate.Plan{plan}
+		}
+	}
+	var (
+		out    []*migrate.Plan
+		locked []string
+	)
+	for _, c := range plan.Changes {
+		tables := lockedTables(c.Source, created)
+		if len(out) == 0 || len(locked) > 0 && len(tables) > 0 && !allIn(tables, locked) {
+			out = append(out, &migrate.Plan{Name: plan.Name, Version: plan.Version, Reversible: plan.Reversible, Transactional: plan.Transactional})
+			locked = nil
+		}
+		for _, t := range tables {
+			if !slices.Contains(locked, t) {
+				locked = append(locked, t)
+			}
+		}
+		last := out[len(out)-1]
+		last.Changes = append(last.Changes, c)
+	}
+	return out
+}
+
+// lockedTables returns the tables that exist before the migration (not in created) which the
+// statements planned for change lock until their transaction ends: a modified table, and the
+// tables its new foreign keys reference; for a new table, the tables its foreign keys reference.
+func lockedTables(change atlas.Change, created map[string]bool) []string {
+	var out []string
+	add := func(name string) {
+		if !created[name] && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	switch c := change.(type) {
+	case *atlas.ModifyTable:
+		add(c.T.Name)
+		for _, tc := range c.Changes {
+			if fk, ok := tc.(*atlas.AddForeignKey); ok && fk.F.RefTable != nil {
+				add(fk.F.RefTable.Name)
+			}
+		}
+	case *atlas.AddTable:
+		for _, fk := range c.T.ForeignKeys {
+			if fk.RefTable != nil {
+				add(fk.RefTable.Name)
+			}
+		}
+	}
+	return out
+}
+
+// allIn reports whether every name of names is in set.
+func allIn(names, set []string) bool {
+	for _, n := range names {
+		if !slices.Contains(set, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // planRenamesFirst plans the table renames before every other change: Atlas sorts changes by

@@ -18,7 +18,8 @@ import (
 // TestOnline3_SplitPlan plans hand-built PostgreSQL changes and checks each file's statements:
 // a table that exists gets its indexes CONCURRENTLY in a txmode none file, a unique constraint
 // through a concurrent unique index taken over with UNIQUE USING INDEX, its foreign keys NOT
-// VALID and then validated; a new table keeps the plain form in one file.
+// VALID and then validated; a new table keeps the plain form in one file; each transactional
+// file locks one table that exists, but a rename keeps everything in one.
 func TestOnline3_SplitPlan(t *testing.T) {
 	ctx := context.Background()
 	db, err := sql.Open("pgx", pgtest.NewDatabase(t))
@@ -106,6 +107,53 @@ func TestOnline3_SplitPlan(t *testing.T) {
 				return []atlas.Change{&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.DropIndex{I: atlas.NewIndex("users_email").AddColumns(u.Columns[1])}, &atlas.DropColumn{C: u.Columns[1]}}}}
 			},
 			want: [][]string{{`ALTER TABLE "users" DROP COLUMN "email"`}},
+		},
+		{
+			name: "columns on two tables: a transaction each, one table locked at a time",
+			changes: func() []atlas.Change {
+				return []atlas.Change{
+					&atlas.ModifyTable{T: users(), Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("nick", "text")}}},
+					&atlas.ModifyTable{T: atlas.NewTable("sessions"), Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("via", "text")}}},
+				}
+			},
+			want: [][]string{
+				{`ALTER TABLE "users" ADD COLUMN "nick" text NULL`},
+				{`ALTER TABLE "sessions" ADD COLUMN "via" text NULL`},
+			},
+		},
+		{
+			name: "a new table referencing users locks users: apart from sessions' change, in Atlas's order",
+			changes: func() []atlas.Change {
+				u := users()
+				u.SetPrimaryKey(atlas.NewPrimaryKey(u.Columns[0]))
+				members := atlas.NewTable("members").AddColumns(atlas.NewIntColumn("user_id", "bigint"))
+				members.AddForeignKeys(atlas.NewForeignKey("members_users").AddColumns(members.Columns[0]).SetRefTable(u).AddRefColumns(u.Columns[0]))
+				return []atlas.Change{
+					&atlas.AddTable{T: members},
+					&atlas.ModifyTable{T: u, Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("nick", "text")}}},
+					&atlas.ModifyTable{T: atlas.NewTable("sessions"), Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("via", "text")}}},
+				}
+			},
+			want: [][]string{
+				{`ALTER TABLE "users" ADD COLUMN "nick" text NULL`},
+				{`ALTER TABLE "sessions" ADD COLUMN "via" text NULL`},
+				{`CREATE TABLE "members" ("user_id" bigint NOT NULL, CONSTRAINT "members_users" FOREIGN KEY ("user_id") REFERENCES "users" ("id"))`},
+			},
+		},
+		{
+			name: "a rename with other tables' changes: one transaction, all or nothing",
+			changes: func() []atlas.Change {
+				return []atlas.Change{
+					&atlas.RenameTable{From: atlas.NewTable("accounts"), To: atlas.NewTable("account")},
+					&atlas.ModifyTable{T: users(), Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("nick", "text")}}},
+					&atlas.ModifyTable{T: atlas.NewTable("sessions"), Changes: []atlas.Change{&atlas.AddColumn{C: atlas.NewNullStringColumn("via", "text")}}},
+				}
+			},
+			want: [][]string{{
+				`ALTER TABLE "accounts" RENAME TO "account"`,
+				`ALTER TABLE "users" ADD COLUMN "nick" text NULL`,
+				`ALTER TABLE "sessions" ADD COLUMN "via" text NULL`,
+			}},
 		},
 		{
 			name: "new table keeps the plain form",

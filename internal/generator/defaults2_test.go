@@ -325,15 +325,22 @@ func TestDefaults2_UpgradeAddsDatabaseDefaults(t *testing.T) {
 			assert.NilError(t, err)
 			// The old core also had accounts.issuer NOT NULL with a unique (issuer, account_id)
 			// index (Better Auth 1.7.0-1.7.2): the upgrade drops both, on PostgreSQL the index
-			// CONCURRENTLY in a second, txmode none file. On SQLite the directory predates Kernia's
-			// storage format: the storage migration follows the schema change (internal/diff).
-			assert.Equal(t, len(res.Migrations), 2)
-			assert.Check(t, is.Contains(res.Migrations[0].SQL, "CURRENT_TIMESTAMP"))
+			// CONCURRENTLY in a last, txmode none file, after one transactional file for each of
+			// the four tables (one table locked at a time). On SQLite the directory predates
+			// Kernia's storage format: the storage migration follows the schema change
+			// (internal/diff).
 			if tg.dialect == kernia.SQLite {
+				assert.Equal(t, len(res.Migrations), 2)
+				assert.Check(t, is.Contains(res.Migrations[0].SQL, "CURRENT_TIMESTAMP"))
 				assert.Check(t, is.Contains(res.Migrations[0].SQL, "account_issuer_account_id"))
 				assert.Check(t, strings.HasSuffix(res.Migrations[1].Path, "_sqlite_storage.sql"), res.Migrations[1].Path)
 			} else {
-				assert.Check(t, is.Contains(res.Migrations[1].SQL, "account_issuer_account_id"))
+				assert.Equal(t, len(res.Migrations), 5)
+				for _, m := range res.Migrations[:4] {
+					assert.Check(t, is.Contains(m.SQL, "CURRENT_TIMESTAMP"))
+					assert.Check(t, is.Equal(strings.Count(m.SQL, "\nALTER TABLE "), 1), "one table a file:\n%s", m.SQL)
+				}
+				assert.Check(t, is.Contains(res.Migrations[4].SQL, "account_issuer_account_id"))
 			}
 			_, err = migration.Apply(context.Background(), url, migrations, migration.ApplyOptions{})
 			assert.NilError(t, err)
