@@ -272,7 +272,8 @@ func TestBuildKey_CollectRemovesSidecars(t *testing.T) {
 	}
 }
 
-// TestBuildKey_RealRunSkipsTheBuild: `go tool kernia info` in a fresh module builds the
+// TestBuildKey_RealRunSkipsTheBuild: `kernia info` (the module's tool binary, as go tool runs
+// it) in a fresh module builds the
 // loader program and records its key the first time; run again with nothing changed it builds
 // nothing (the key file, rewritten after every build, is untouched) and loads the same
 // instance; after an edit of the auth package it builds again and loads the edited instance.
@@ -297,10 +298,12 @@ var Auth = kernia.New(kernia.Options{AppName: "` + name + `"})
 		os.Remove(strings.TrimSuffix(key, ".key"))
 		os.Remove(lockFile(strings.TrimSuffix(key, ".key")))
 	})
+	// The module's kernia tool, as go tool runs it (linked once per dependency set).
+	kernia := moduletest.Tool(t, dir, "kernia")
 	var last os.FileInfo
 	run := func() (out string, built bool) {
 		t.Helper()
-		cmd := moduletest.Command(dir, "go", "tool", "kernia", "info", "--json")
+		cmd := moduletest.Command(dir, kernia, "info", "--json")
 		cmd.Env = append(cmd.Env, "KERNIA_APP=")
 		b, err := cmd.CombinedOutput()
 		if exit, ok := err.(*exec.ExitError); ok && exit.ExitCode() == 1 {
