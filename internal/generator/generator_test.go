@@ -79,7 +79,7 @@ func TestGenerateGoldenAndIdempotent(t *testing.T) {
 				assert.Equal(t, m.Path, "ent/migrate/migrations/"+m.Dialect+"/20260102030405_kernia.sql")
 				golden.Assert(t, m.SQL, filepath.Join(testdata, tc.name, m.Dialect+".sql.golden"))
 			}
-			moduletest.Run(t, dir, "go", "build", "./...")
+			moduletest.Build(t, dir, "./...")
 			before := moduletest.Snapshot(t, dir)
 
 			again, err := generator.Run(context.Background(), a, generator.Options{Now: clock})
@@ -176,7 +176,7 @@ func TestDestructiveChangesNeedConsent(t *testing.T) {
 	assert.Assert(t, os.IsNotExist(err), "stale generated package was not removed")
 	_, err = os.Stat(filepath.Join(dir, "ent/schema/two_factor.go"))
 	assert.Assert(t, os.IsNotExist(err), "stale schema file was not removed")
-	moduletest.Run(t, dir, "go", "build", "./...")
+	moduletest.Build(t, dir, "./...")
 }
 
 func TestUserSchemaFilesAreLeftAlone(t *testing.T) {
@@ -290,7 +290,7 @@ func TestCustomizedSchemaReachesTheDatabase(t *testing.T) {
 	for _, m := range res.Migrations {
 		golden.Assert(t, m.SQL, filepath.Join(testdata, "customized", m.Dialect+".sql.golden"))
 	}
-	moduletest.Run(t, dir, "go", "build", "./...")
+	moduletest.Build(t, dir, "./...")
 
 	pgURL := pgtest.NewDatabase(t)
 	for _, tc := range []struct{ dialect, url string }{

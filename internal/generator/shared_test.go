@@ -325,7 +325,7 @@ func TestShared_ApplicationEntity(t *testing.T) {
 	url := "sqlite://" + filepath.Join(dir, "app.db")
 	_, err = migration.Apply(ctx, url, migrations, migration.ApplyOptions{})
 	assert.NilError(t, err)
-	moduletest.Run(t, dir, "go", "build", "./...")
+	moduletest.Build(t, dir, "./...")
 
 	// An edge from the application's entity whose foreign key Ent puts into users.
 	bad := strings.Replace(orderEntity, `edge.To("user", User.Type).Unique().Required().StorageKey(edge.Column("user_id"))`, `edge.To("buyers", User.Type)`, 1)

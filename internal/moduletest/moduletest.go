@@ -141,6 +141,15 @@ func Tool(t testing.TB, dir, name string) string {
 	return strings.TrimSpace(Run(t, dir, "go", "tool", "-n", name))
 }
 
+// Build runs go build -trimpath with args in dir, failing the test on error. -trimpath keys
+// the module's packages in the build cache by import path and content instead of by the
+// temporary directory, so a generated client that another test (or an earlier run) compiled
+// already is not compiled again; one that differs is.
+func Build(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return Run(t, dir, "go", append([]string{"build", "-trimpath"}, args...)...)
+}
+
 // Command returns a command that runs in dir with GOFLAGS=-mod=mod.
 func Command(dir string, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
