@@ -169,8 +169,8 @@ func (u *URL) mysqlConnectError(err error) error {
 	case errors.As(err, &me) && me.Number == 1045:
 		return fmt.Errorf("%s: access denied: check the user and password in the database URL", target)
 	case errors.As(err, &me) && me.Number == 1049:
-		return fmt.Errorf("%s: database does not exist: Kernia does not create databases (as Atlas and goose do not): create it (CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE %s: the character set and collation of Kernia's tables) and run again, or fix the URL",
-			target, quoteMySQLName(u.my.DBName), MySQLCollation)
+		return fmt.Errorf("%s: %w: `kernia migrate` creates it (%s: the character set and collation of Kernia's tables), or fix the URL",
+			target, ErrNoDatabase, u.createMySQLDatabase())
 	case errors.As(err, &me) && me.Number == 1044:
 		return fmt.Errorf("%s: the user may not use this database: GRANT it the database, or fix the URL", target)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
@@ -180,6 +180,45 @@ func (u *URL) mysqlConnectError(err error) error {
 		return nerr
 	}
 	return fmt.Errorf("%s: cannot connect: %s", target, firstLine(mysqlErrorText(err)))
+}
+
+// ErrNoDatabase is wrapped by the error of a MySQL connection refused because the URL's
+// database does not exist on the server.
+var ErrNoDatabase = errors.New("database does not exist")
+
+// createMySQLDatabase is the statement that creates the URL's database as Kernia's tables need it.
+func (u *URL) createMySQLDatabase() string {
+	return fmt.Sprintf("CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE %s", quoteMySQLName(u.my.DBName), MySQLCollation)
+}
+
+// CreateMySQLDatabase creates the database of a MySQL URL on its server, with the character
+// set and collation of Kernia's tables (connecting to the server without a database, as the
+// URL's user). It reports whether this call created it: false when it exists already (another
+// runner may have created it meanwhile). The error never holds the password.
+func CreateMySQLDatabase(ctx context.Context, u *URL) (created bool, err error) {
+	if u.my == nil || u.my.DBName == "" {
+		return false, errors.New("CreateMySQLDatabase: not a MySQL URL with a database")
+	}
+	server := &URL{Dialect: u.Dialect, my: u.my.Clone()}
+	server.my.DBName = ""
+	db, err := openMySQL(ctx, server)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	target := fmt.Sprintf("mysql %s", u.Host())
+	var me *mysql.MySQLError
+	switch _, err := db.ExecContext(ctx, u.createMySQLDatabase()); {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &me) && me.Number == 1007:
+		return false, nil
+	case errors.As(err, &me) && (me.Number == 1044 || me.Number == 1227):
+		return false, fmt.Errorf("%s: the database %q does not exist and the user %q may not create it: have an administrator run %s (or GRANT CREATE), or fix the URL",
+			target, u.my.DBName, u.my.User, u.createMySQLDatabase())
+	default:
+		return false, fmt.Errorf("%s: create the database %q: %s", target, u.my.DBName, firstLine(mysqlErrorText(err)))
+	}
 }
 
 // mysqlErrorText is a driver error's text, with any password-bearing DSN redacted.

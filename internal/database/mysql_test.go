@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -108,8 +109,8 @@ func TestOpenMySQLFailures(t *testing.T) {
 	mysqltest.Server(t) // the cases below need the server
 	tests = append(tests,
 		struct{ name, url, want string }{"wrong password", strings.Replace(mysqltest.URLFor("mysql"), "root@", "kernia_nobody:s3cret@", 1), "access denied"},
-		struct{ name, url, want string }{"missing database", mysqltest.URLFor("kernia_missing_db"), "database does not exist: Kernia does not create databases (as Atlas and goose do not): create it (CREATE DATABASE kernia_missing_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin: the character set"},
-		struct{ name, url, want string }{"missing database, a name to quote", mysqltest.URLFor("kernia-missing`db"), "create it (CREATE DATABASE `kernia-missing``db` CHARACTER SET utf8mb4"},
+		struct{ name, url, want string }{"missing database", mysqltest.URLFor("kernia_missing_db"), "database does not exist: `kernia migrate` creates it (CREATE DATABASE kernia_missing_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin: the character set"},
+		struct{ name, url, want string }{"missing database, a name to quote", mysqltest.URLFor("kernia-missing`db"), "creates it (CREATE DATABASE `kernia-missing``db` CHARACTER SET utf8mb4"},
 	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,4 +121,45 @@ func TestOpenMySQLFailures(t *testing.T) {
 			assert.Assert(t, !strings.Contains(err.Error(), "s3cret"), err.Error())
 		})
 	}
+}
+
+// TestCreateMySQLDatabase: a database that does not exist is created with utf8mb4 and Kernia's
+// collation, even under a name that needs quoting; creating it again reports that it existed;
+// a user who may not create databases gets the statement to hand an administrator, and no
+// password.
+func TestCreateMySQLDatabase(t *testing.T) {
+	ctx := context.Background()
+	server := mysqltest.Server(t)
+	var suffix string
+	assert.NilError(t, server.QueryRow("SELECT lower(hex(random_bytes(4)))").Scan(&suffix))
+	name := "kernia-create`" + suffix
+	t.Cleanup(func() { _, _ = server.Exec("DROP DATABASE IF EXISTS `" + strings.ReplaceAll(name, "`", "``") + "`") })
+	u, err := database.Parse(mysqltest.URLFor(name))
+	assert.NilError(t, err)
+	_, err = database.Open(ctx, u)
+	assert.Assert(t, errors.Is(err, database.ErrNoDatabase), "%v", err)
+
+	created, err := database.CreateMySQLDatabase(ctx, u)
+	assert.NilError(t, err)
+	assert.Check(t, created)
+	var charset, collation string
+	assert.NilError(t, server.QueryRow("SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&charset, &collation))
+	assert.Check(t, is.Equal(charset, "utf8mb4"))
+	assert.Check(t, is.Equal(collation, database.MySQLCollation))
+	db, err := database.Open(ctx, u)
+	assert.NilError(t, err)
+	db.Close()
+	created, err = database.CreateMySQLDatabase(ctx, u)
+	assert.NilError(t, err)
+	assert.Check(t, !created, "the second call created it again")
+
+	user := "kernia_nocreate_" + suffix
+	_, err = server.Exec("CREATE USER '" + user + "'@'127.0.0.1' IDENTIFIED BY 's3cret'")
+	assert.NilError(t, err)
+	t.Cleanup(func() { _, _ = server.Exec("DROP USER IF EXISTS '" + user + "'@'127.0.0.1'") })
+	nu, err := database.Parse(strings.Replace(mysqltest.URLFor("kernia_none_"+suffix), "root@", user+":s3cret@", 1))
+	assert.NilError(t, err)
+	_, err = database.CreateMySQLDatabase(ctx, nu)
+	assert.ErrorContains(t, err, "may not create it: have an administrator run CREATE DATABASE kernia_none_"+suffix+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+	assert.Check(t, !strings.Contains(err.Error(), "s3cret"), err.Error())
 }

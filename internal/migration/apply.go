@@ -11,6 +11,7 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/database"
 )
 
@@ -242,8 +243,21 @@ func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, e
 
 // open connects. lockSQLite sets the SQLite migration connection's busy timeout and turns its
 // foreign keys off.
+// A MySQL database that does not exist yet is created, with the character set and collation
+// of Kernia's tables: a MySQL database is the schema the files fill, which the server's users
+// create as freely as tables (a PostgreSQL database, a server-level object, is not created).
 func (r *runner) open(ctx context.Context) (*sql.DB, error) {
 	db, err := database.Open(ctx, r.u)
+	if errors.Is(err, database.ErrNoDatabase) && r.u.Dialect == kernia.MySQL {
+		created, cerr := database.CreateMySQLDatabase(ctx, r.u)
+		if cerr != nil {
+			return nil, fmt.Errorf("migrate: %w", cerr)
+		}
+		if created {
+			r.printf("migrate: created the database %s (CHARACTER SET utf8mb4 COLLATE %s)", r.where, database.MySQLCollation)
+		}
+		db, err = database.Open(ctx, r.u)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
