@@ -381,8 +381,12 @@ var Auth = kernia.New(kernia.Options{})
 			others = append(others, name)
 		}
 	}
+	// The Go build cache defaults to $XDG_CACHE_HOME/go-build: keep the run's own, or the
+	// command rebuilds Kernia and every dependency from nothing (minutes on a loaded machine).
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	assert.NilError(t, err)
 	cmd := moduletest.Command(dir, "go", "tool", "kernia", "info", "--json")
-	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+xdg, "KERNIA_SECRET=", "KERNIA_SECRETS=", "KERNIA_APP=")
+	cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+xdg, "GOCACHE="+strings.TrimSpace(string(gocache)), "KERNIA_SECRET=", "KERNIA_SECRETS=", "KERNIA_APP=")
 	out, err := cmd.CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); ok && exit.ExitCode() == 1 {
 		err = nil // info exits 1 for problems (no secret here); the cache is what this test checks
