@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,24 +73,26 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	}
 	assert.Check(t, is.Contains(mods, "github.com/kernia/kernia"))
 	for _, m := range heavyModules {
-		assert.Check(t, !strings.Contains(strings.Join(mods, " ")+" ", m+" "), "the magefile links the module %s", m)
+		assert.Check(t, !slices.Contains(mods, m), "the magefile links the module %s", m)
 	}
-	f, err := elf.Open(bin)
-	assert.NilError(t, err)
-	defer f.Close()
-	syms, err := f.Symbols()
-	assert.NilError(t, err)
-	linked := map[string]bool{}
-	for _, s := range syms {
-		for _, p := range append(heavyPackages, "github.com/kernia/kernia/internal/spec.") {
-			if strings.HasPrefix(s.Name, p) {
-				linked[p] = true
+	if runtime.GOOS == "linux" { // the symbol table read as ELF; elsewhere the build info only
+		f, err := elf.Open(bin)
+		assert.NilError(t, err)
+		defer f.Close()
+		syms, err := f.Symbols()
+		assert.NilError(t, err)
+		linked := map[string]bool{}
+		for _, s := range syms {
+			for _, p := range append(heavyPackages, "github.com/kernia/kernia/internal/spec.") {
+				if strings.HasPrefix(s.Name, p) {
+					linked[p] = true
+				}
 			}
 		}
-	}
-	assert.Check(t, linked["github.com/kernia/kernia/internal/spec."], "the symbol check sees no package at all")
-	for _, p := range heavyPackages {
-		assert.Check(t, !linked[p], "the magefile links %s", strings.TrimSuffix(p, "."))
+		assert.Check(t, linked["github.com/kernia/kernia/internal/spec."], "the symbol check sees no package at all")
+		for _, p := range heavyPackages {
+			assert.Check(t, !linked[p], "the magefile links %s", strings.TrimSuffix(p, "."))
+		}
 	}
 
 	moduletest.Run(t, dir, "go", "mod", "edit", "-droptool=github.com/kernia/kernia/cmd/kernia")
