@@ -89,11 +89,17 @@ func run(ctx context.Context, name string, needInstance bool, json *bool, flags 
 		return mg.Fatal(code, errors.New(msg))
 	}
 	if code != 0 {
-		// The tool has said why.
-		return mg.Fatalf(code, "kernia %s: exit status %d", name, code)
+		// The tool has said why: exit with its status, without the "Error: …" line Mage
+		// prints for a returned error, which would only repeat that the tool failed.
+		out.Flush()
+		stop()
+		exitProcess(code)
 	}
 	return nil
 }
+
+// exitProcess ends the Mage process with the tool's exit status; tests replace it.
+var exitProcess = os.Exit
 
 // start is runTool; tests replace it to see the command lines the targets build.
 var start = runTool

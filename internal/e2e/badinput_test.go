@@ -279,6 +279,8 @@ func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
 				res := icmd.RunCmd(cmd, icmd.Dir(dir), env)
 				res.Assert(t, icmd.Expected{ExitCode: 2})
 				assert.Check(t, is.Contains(res.Stderr(), "[a-z0-9_]+"), args)
+				// One message, the tool's: Mage adds no "Error: …" line of its own.
+				assert.Check(t, is.Equal(strings.Count(strings.TrimSpace(res.Stderr()), "\n"), 0), "%v:\n%s", args, res.Stderr())
 			}
 		})
 	}
