@@ -204,7 +204,7 @@ func TestPipeline(t *testing.T) {
 		smoke := filepath.Join(dir, "cmd/smoke/main.go")
 		assert.NilError(t, os.MkdirAll(filepath.Dir(smoke), 0o755))
 		assert.NilError(t, os.WriteFile(smoke, []byte(smokeGo), 0o644))
-		moduletest.Run(t, dir, "go", "build", "-o", "smoke", "./cmd/smoke")
+		moduletest.Build(t, dir, "-o", "smoke", "./cmd/smoke")
 		outputs := map[string]string{}
 		for _, d := range []string{kernia.SQLite, kernia.Postgres} {
 			t.Run(d, func(t *testing.T) {
@@ -273,7 +273,7 @@ func TestPipeline(t *testing.T) {
 			smoke := filepath.Join(dir, "cmd/smoke/main.go")
 			assert.NilError(t, os.MkdirAll(filepath.Dir(smoke), 0o755))
 			assert.NilError(t, os.WriteFile(smoke, []byte(smokeGo), 0o644))
-			moduletest.Run(t, dir, "go", "build", "-o", "smoke", "./cmd/smoke")
+			moduletest.Build(t, dir, "-o", "smoke", "./cmd/smoke")
 		}
 		out := moduletest.Run(t, dir, "./smoke", client)
 		golden.Assert(t, out, filepath.Join(testdata, "smoke.golden"))
