@@ -181,6 +181,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer env.close()
+	warning, err := durabilityWarning(ctx, env.server)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		fmt.Fprintf(cfg.Out, "%s\n\n", warning)
+	}
 	if run("generate") {
 		gen, err := benchGenerate(ctx, env)
 		if err != nil {

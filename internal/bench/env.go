@@ -137,6 +137,27 @@ func newEnv(ctx context.Context, cfg Config) (*env, error) {
 	return e, nil
 }
 
+// durabilityWarning says which of the PostgreSQL server's durability settings are off
+// (`CI=true` scripts/ensure-postgres.sh turns them off for the test suite, and the setting
+// persists), or "" when all are on: with them off, commit latencies and migration times are
+// not a production server's.
+func durabilityWarning(ctx context.Context, server *sql.DB) (string, error) {
+	var off []string
+	for _, name := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+		var v string
+		if err := server.QueryRowContext(ctx, "SELECT current_setting($1)", name).Scan(&v); err != nil {
+			return "", fmt.Errorf("read the server's %s: %w", name, err)
+		}
+		if v == "off" {
+			off = append(off, name)
+		}
+	}
+	if len(off) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("warning: the PostgreSQL server runs with %s off: its commits are not durable and the figures below are not a production server's (as CI=true scripts/ensure-postgres.sh leaves it); to measure, run ALTER SYSTEM RESET for each, then SELECT pg_reload_conf()", strings.Join(off, ", ")), nil
+}
+
 // newDatabase creates an empty database, dropped by close, and returns its URL.
 func (e *env) newDatabase(ctx context.Context) (string, error) {
 	var b [6]byte
