@@ -73,23 +73,30 @@ func OpenDev(ctx context.Context, dialect, devList, targetURL string) (*DevDB, e
 	return nil, fmt.Errorf("diff: unsupported dialect %q", dialect)
 }
 
-func openDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
+// openEmptyDevDatabase opens the dev database u, which must hold no table (tables lists them,
+// quoted). As it was empty, whatever a failed diff leaves in it is Kernia's: the DevDB's
+// cleanup removes it with dropTables.
+func openEmptyDevDatabase(ctx context.Context, u *database.URL, tables func(context.Context, queryer) ([]string, error), dropTables func(context.Context, *sql.DB) error) (*DevDB, error) {
 	db, err := database.Open(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("diff: dev database: %w", err)
 	}
-	tables, err := userTables(ctx, db)
+	found, err := tables(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("diff: inspect dev database: %w", err)
 	}
-	if len(tables) > 0 {
+	if len(found) > 0 {
 		db.Close()
-		return nil, fmt.Errorf("diff: the dev database %s is not empty (found table %s): point KERNIA_DEV_URL at an empty database used only for diffing, never at a real one", u.Redacted(), tables[0])
+		return nil, fmt.Errorf("diff: the dev database %s is not empty (found table %s): point KERNIA_DEV_URL at an empty database used only for diffing, never at a real one", u.Redacted(), found[0])
 	}
-	// The database was empty: whatever a failed diff leaves in it is Kernia's to drop.
-	clean := func() error {
-		ctx := context.WithoutCancel(ctx)
+	clean := func() error { return dropTables(context.WithoutCancel(ctx), db) }
+	return &DevDB{Dialect: u.Dialect, DB: db, cleanup: clean}, nil
+}
+
+// openDevDatabase opens the PostgreSQL dev database u, which must hold no table.
+func openDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
+	return openEmptyDevDatabase(ctx, u, userTables, func(ctx context.Context, db *sql.DB) error {
 		tables, err := userTables(ctx, db)
 		for _, t := range tables {
 			if _, derr := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+t+" CASCADE"); derr != nil {
@@ -97,29 +104,38 @@ func openDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
 			}
 		}
 		return err
-	}
-	return &DevDB{Dialect: kernia.Postgres, DB: db, cleanup: clean}, nil
+	})
 }
 
-// userTables lists the tables outside PostgreSQL's own schemas, quoted and schema-qualified.
-func userTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name)
-		FROM information_schema.tables
-		WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'
-		ORDER BY 1`)
+// queryer runs queries: a *sql.DB or a *sql.Conn.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryNames runs a query of one text column and returns its values.
+func queryNames(ctx context.Context, db queryer, query string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var name string
+		if err := rows.Scan(&name); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, name)
 	}
 	return out, rows.Err()
+}
+
+// userTables lists the tables outside PostgreSQL's own schemas, quoted and schema-qualified.
+func userTables(ctx context.Context, db queryer) ([]string, error) {
+	return queryNames(ctx, db, `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name)
+		FROM information_schema.tables
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'
+		ORDER BY 1`)
 }
 
 // Temporary dev databases are named kernia_dev_<unix seconds of creation>_<host>_<pid>_<random>:

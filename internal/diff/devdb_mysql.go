@@ -64,25 +64,11 @@ func openMySQLDev(ctx context.Context, dev *database.URL, targetURL string) (*De
 	return &DevDB{Dialect: kernia.MySQL, DB: db, cleanup: drop}, nil
 }
 
-// openMySQLDevDatabase opens the MySQL dev database u, which must hold no table.
+// openMySQLDevDatabase opens the MySQL dev database u, which must hold no table. What a failed
+// diff leaves in it is dropped on one connection with foreign-key checks off (so the order of
+// the drops does not matter).
 func openMySQLDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) {
-	db, err := database.Open(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("diff: dev database: %w", err)
-	}
-	tables, err := mysqlTables(ctx, db)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("diff: inspect dev database: %w", err)
-	}
-	if len(tables) > 0 {
-		db.Close()
-		return nil, fmt.Errorf("diff: the dev database %s is not empty (found table %s): point KERNIA_DEV_URL at an empty database used only for diffing, never at a real one", u.Redacted(), tables[0])
-	}
-	// The database was empty: whatever a failed diff leaves in it is Kernia's to drop, on one
-	// connection with foreign-key checks off (so the order of the drops does not matter).
-	clean := func() error {
-		ctx := context.WithoutCancel(ctx)
+	return openEmptyDevDatabase(ctx, u, mysqlTables, func(ctx context.Context, db *sql.DB) error {
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			return err
@@ -97,30 +83,12 @@ func openMySQLDevDatabase(ctx context.Context, u *database.URL) (*DevDB, error) 
 		}
 		_, err = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", "))
 		return err
-	}
-	return &DevDB{Dialect: kernia.MySQL, DB: db, cleanup: clean}, nil
-}
-
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	})
 }
 
 // mysqlTables lists the tables and views of the connected database, quoted.
 func mysqlTables(ctx context.Context, db queryer) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT CONCAT('`', REPLACE(table_name, '`', '``'), '`') FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryNames(ctx, db, "SELECT CONCAT('`', REPLACE(table_name, '`', '``'), '`') FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1")
 }
 
 // dropStaleMySQL drops the temporary dev databases that killed runs left on the server (see
