@@ -211,21 +211,11 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 // nothing a file sets reaches the next file or the history writes. Kernia's own statements on
 // the work connection use the simple protocol, so DISCARD ALL drops no statement it prepared.
 func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, error) {
-	conns := make([]*sql.Conn, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Go(func() { conns[i], errs[i] = db.Conn(ctx) })
+	conns, err := r.threeConns(ctx, db)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	for _, c := range conns {
-		if c != nil {
-			defer c.Close()
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
-	}
+	defer closeConns(conns)
 	lockConn, ctl, work := conns[0], conns[1], conns[2]
 	lk, err := lockPostgres(ctx, lockConn, r.where, r.opts.LockTimeout)
 	if err != nil {
@@ -239,6 +229,32 @@ func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, e
 	watchClient(ctx, work)
 	r.work, r.lock = work, lk
 	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
+}
+
+// threeConns opens the run's three connections at once (PostgreSQL and MySQL): the lock's,
+// the control connection and the work connection. On an error it closes those it opened.
+func (r *runner) threeConns(ctx context.Context, db *sql.DB) ([]*sql.Conn, error) {
+	conns := make([]*sql.Conn, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() { conns[i], errs[i] = db.Conn(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		closeConns(conns)
+		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
+	}
+	return conns, nil
+}
+
+// closeConns closes the connections that are open.
+func closeConns(conns []*sql.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
 }
 
 // open connects. lockSQLite sets the SQLite migration connection's busy timeout and turns its

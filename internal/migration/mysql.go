@@ -5,13 +5,11 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -156,21 +154,11 @@ func (l *myLock) release() {
 // connection (history reads and writes) and the work connection (the files' statements, under
 // the statement lock).
 func (r *runner) applyMySQL(ctx context.Context, db *sql.DB) (*ApplyResult, error) {
-	conns := make([]*sql.Conn, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Go(func() { conns[i], errs[i] = db.Conn(ctx) })
+	conns, err := r.threeConns(ctx, db)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	for _, c := range conns {
-		if c != nil {
-			defer c.Close()
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("migrate: %s: open a connection: %w", r.where, err)
-	}
+	defer closeConns(conns)
 	lockConn, ctl, work := conns[0], conns[1], conns[2]
 	timeout := r.opts.LockTimeout
 	lk, err := lockMySQL(ctx, lockConn, mysqlLockName(mysqlRunLockPrefix, r.u.Database()), r.where, timeout, func(holder string) string {
@@ -439,25 +427,13 @@ func (x *fileRun) mysqlUndone() string {
 // condition is re-checked by the server, so a completed revision is never overwritten; its
 // match is told from the row read back, as MySQL counts only changed rows.
 func writeRevisionMySQL(ctx context.Context, q querier, t revTable, r *migrate.Revision) (bool, error) {
-	var partial any
-	if len(r.PartialHashes) > 0 {
-		b, err := json.Marshal(r.PartialHashes)
-		if err != nil {
-			return false, err
-		}
-		partial = string(b)
-	}
-	nullable := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
-	}
 	// executed_at is a TIMESTAMP of whole seconds: MySQL rounds a fraction, MariaDB truncates
 	// it; truncated here, both store the same second.
-	args := []any{r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
-		r.ExecutedAt.UTC().Truncate(time.Second), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}
-	_, err := q.ExecContext(ctx, rebind("mysql", `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
+	args, err := revisionArgs(r, r.ExecutedAt.UTC().Truncate(time.Second))
+	if err != nil {
+		return false, err
+	}
+	_, err = q.ExecContext(ctx, rebind("mysql", `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
 	if err == nil {
 		return true, nil
 	}

@@ -265,27 +265,15 @@ func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revisi
 	if dialect == "mysql" {
 		return writeRevisionMySQL(ctx, q, t, r)
 	}
-	var partial any
-	if len(r.PartialHashes) > 0 {
-		b, err := json.Marshal(r.PartialHashes)
-		if err != nil {
-			return false, err
-		}
-		partial = string(b)
-	}
-	nullable := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
+	args, err := revisionArgs(r, r.ExecutedAt.UTC())
+	if err != nil {
+		return false, err
 	}
 	query := rebind(dialect, `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
 		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
 		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
 		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
 		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version" `+unfinished)
-	args := []any{r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
-		r.ExecutedAt.UTC(), int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}
 	if dialect == "postgres" {
 		// The simple protocol: on the work connection, DISCARD ALL after each file would drop a
 		// statement pgx prepared and cached.
@@ -300,6 +288,28 @@ func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revisi
 		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, t, err)
 	}
 	return n > 0, nil
+}
+
+// revisionArgs are the values of revisionColumns for r, in order, with executedAt for its
+// execution time (each dialect stores it in its own precision): the partial hashes as JSON,
+// an empty error or statement as NULL.
+func revisionArgs(r *migrate.Revision, executedAt time.Time) ([]any, error) {
+	var partial any
+	if len(r.PartialHashes) > 0 {
+		b, err := json.Marshal(r.PartialHashes)
+		if err != nil {
+			return nil, err
+		}
+		partial = string(b)
+	}
+	nullable := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	return []any{r.Version, r.Description, int64(r.Type), r.Applied, r.Total,
+		executedAt, int64(r.ExecutionTime), nullable(r.Error), nullable(r.ErrorStmt), r.Hash, partial, r.OperatorVersion}, nil
 }
 
 // deleteRevision removes the row of a version.
