@@ -199,9 +199,7 @@ func CreateMySQLDatabase(ctx context.Context, u *URL) (created bool, err error) 
 	if u.my == nil || u.my.DBName == "" {
 		return false, errors.New("CreateMySQLDatabase: not a MySQL URL with a database")
 	}
-	server := &URL{Dialect: u.Dialect, my: u.my.Clone()}
-	server.my.DBName = ""
-	db, err := openMySQL(ctx, server)
+	db, err := openMySQL(ctx, u.WithDatabase(""))
 	if err != nil {
 		return false, err
 	}
