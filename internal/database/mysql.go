@@ -166,7 +166,9 @@ func (u *URL) mysqlConnectError(err error) error {
 	target := fmt.Sprintf("mysql %s (database %q, user %q)", u.Host(), u.my.DBName, u.my.User)
 	var me *mysql.MySQLError
 	switch {
-	case errors.As(err, &me) && me.Number == 1045:
+	case errors.As(err, &me) && (me.Number == 1045 || me.Number == 1698):
+		// 1698: a user the server does not know, or one it authenticates otherwise (MariaDB's
+		// unix_socket), asked for a password.
 		return fmt.Errorf("%s: access denied: check the user and password in the database URL", target)
 	case errors.As(err, &me) && me.Number == 1049:
 		return fmt.Errorf("%s: %w: `kernia migrate` creates it (%s: the character set and collation of Kernia's tables), or fix the URL",
@@ -219,8 +221,14 @@ func CreateMySQLDatabase(ctx context.Context, u *URL) (created bool, err error) 
 	}
 }
 
-// mysqlErrorText is a driver error's text, with any password-bearing DSN redacted.
+// mysqlErrorText is a driver error's text, with any password-bearing DSN redacted. A server's
+// error is its own text as it is: the server never sends the password back, and the DSN
+// redaction would take "…: Access denied for user 'u'@'host'" for user info and cut it.
 func mysqlErrorText(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Error()
+	}
 	return Redact(err.Error())
 }
 

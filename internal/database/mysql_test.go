@@ -108,7 +108,7 @@ func TestOpenMySQLFailures(t *testing.T) {
 	}
 	mysqltest.Server(t) // the cases below need the server
 	tests = append(tests,
-		struct{ name, url, want string }{"wrong password", strings.Replace(mysqltest.URLFor("mysql"), "root@", "kernia_nobody:s3cret@", 1), "access denied"},
+		struct{ name, url, want string }{"wrong password", strings.Replace(mysqltest.URLFor("mysql"), "root@", "kernia_nobody:s3cret@", 1), "access denied: check the user and password"},
 		struct{ name, url, want string }{"missing database", mysqltest.URLFor("kernia_missing_db"), "database does not exist: `kernia migrate` creates it (CREATE DATABASE kernia_missing_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin: the character set"},
 		struct{ name, url, want string }{"missing database, a name to quote", mysqltest.URLFor("kernia-missing`db"), "creates it (CREATE DATABASE `kernia-missing``db` CHARACTER SET utf8mb4"},
 	)
