@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,7 +244,9 @@ func TestPostgresTemporaryDatabaseOnTargetServer(t *testing.T) {
 	db := pgtest.Server(t)
 	var n int
 	name := target[strings.LastIndex(target, "/")+1 : strings.Index(target, "?")]
-	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pg_database WHERE datname LIKE 'kernia_dev_%'`).Scan(&n))
+	// This process's temporary dev databases (kernia_dev_<time>_<host>_<pid>_<random>): other
+	// test packages running at the same time create and drop their own on the same server.
+	assert.NilError(t, db.QueryRow(`SELECT count(*) FROM pg_database WHERE datname ~ ('^kernia_dev_[0-9]+_[0-9a-f]{8}_' || $1 || '_[0-9a-f]+$')`, strconv.Itoa(os.Getpid())).Scan(&n))
 	assert.Equal(t, n, 0, "temporary dev database left behind")
 	tdb := pgtest.Open(t, name)
 	assert.NilError(t, tdb.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&n))
