@@ -7,7 +7,10 @@
 // its default schema, atlas_schema_revisions.atlas_schema_revisions, is used when the connected
 // schema has none), refuses a history that no longer matches the directory (a revision the Atlas
 // CLI finished after a failed attempt is judged as Atlas judges it: see finishedElsewhere), and
-// runs each pending file in a transaction where the dialect allows.
+// runs each pending file in a transaction where the dialect allows. On PostgreSQL and MySQL a
+// run whose history already holds every file, complete, ends after one read of it, as status
+// reads, without the lock: there is nothing for the lock to protect (a file another run is
+// applying is not done in that history, so the run then takes the lock and waits).
 //
 // A directory of another format (golang-migrate, goose, Flyway: internal/migformat, told from
 // its files) is verified by its atlas.sum over every *.sql file, then read as its up
