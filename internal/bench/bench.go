@@ -225,7 +225,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench history: %w", err)
 		}
 		goals = append(goals, g...)
-		table(cfg.Out, "history (PostgreSQL; n files applied, then one more applied, and a no-op; binaries, alternating with goose's CLI on the same SQL)", hist)
+		table(cfg.Out, "history (PostgreSQL; n files applied, then a no-op, one more applied, and ten more; binaries, alternating with goose's CLI on the same SQL)", hist)
 		if note != "" {
 			fmt.Fprintf(cfg.Out, "%s\n\n", note)
 		}
