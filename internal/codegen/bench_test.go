@@ -32,7 +32,7 @@ func BenchmarkFiles(b *testing.B) {
 			start := cpuTime(b)
 			for b.Loop() {
 				b.StopTimer()
-				schemas, err := plan.Schemas()
+				schemas, err := compose.Schemas(plan)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -60,7 +60,7 @@ func configs() []config {
 // does for a schema package of Kernia's files only; each call gets schemas of its own.
 func newGraph(t testing.TB, plan *compose.Plan, pkg string) *Graph {
 	t.Helper()
-	schemas, err := plan.Schemas()
+	schemas, err := compose.Schemas(plan)
 	assert.NilError(t, err)
 	g, err := NewGraph(Config{Schemas: schemas, SchemaPackage: pkg + "/schema", Package: pkg, Header: compose.Header})
 	assert.NilError(t, err)

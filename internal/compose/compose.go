@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/entc/load"
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/resolve"
@@ -87,6 +88,27 @@ func checkEntNames(p *Plan) error {
 		}
 	}
 	return nil
+}
+
+// Schemas returns the plan as Ent's loader would load the rendered schema package: each
+// entity as Resolve marshalled it, unmarshalled with Ent's load.UnmarshalSchema afresh on every
+// call, so no two callers share them (Ent's differ annotates the tables of the schemas it is
+// given).
+func Schemas(p *Plan) ([]*load.Schema, error) {
+	raw := p.Raw()
+	if len(raw) != len(p.Entities) {
+		return nil, fmt.Errorf("compose: the plan holds %d marshalled entities for %d entities", len(raw), len(p.Entities))
+	}
+	out := make([]*load.Schema, 0, len(p.Entities))
+	for i, e := range p.Entities {
+		s, err := load.UnmarshalSchema(raw[i])
+		if err != nil {
+			return nil, fmt.Errorf("compose: unmarshal %s: %w", e.Name, err)
+		}
+		s.Name = e.Name
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // Render renders the plan as the files of the composed Ent schema package.

@@ -40,7 +40,7 @@ func Tables(p *Plan) ([]*entschema.Table, error) { return tables(p) }
 
 // tables returns the SQL tables Ent derives from the plan, as generate's diff gets them.
 func tables(p *Plan) ([]*entschema.Table, error) {
-	schemas, err := p.Schemas()
+	schemas, err := Schemas(p)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func dogfoodTables(tb testing.TB) []*entschema.Table {
 	tb.Helper()
 	plan, err := compose.Build(dogfood.Auth())
 	assert.NilError(tb, err)
-	schemas, err := plan.Schemas()
+	schemas, err := compose.Schemas(plan)
 	assert.NilError(tb, err)
 	g, err := codegen.NewGraph(codegen.Config{Schemas: schemas, SchemaPackage: "github.com/kernia/kernia/ent/schema",
 		SchemaDir: "./ent/schema", Package: "github.com/kernia/kernia/ent", Header: compose.Header})

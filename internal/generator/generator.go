@@ -195,7 +195,7 @@ func Run(ctx context.Context, auth *kernia.Auth, opts Options) (_ *Result, err e
 	if err := workdir.Inside(".", auth.MigrationsDir()); err != nil {
 		return nil, fmt.Errorf("generate: Options.MigrationsDir: %w: give a directory of the module", err)
 	}
-	schemas, err := plan.Schemas()
+	schemas, err := compose.Schemas(plan)
 	if err != nil {
 		return nil, err
 	}

@@ -341,7 +341,7 @@ func TestInProcessSchemasMatchEntsLoader(t *testing.T) {
 	assert.NilError(t, err)
 	plan, err := compose.Build(a)
 	assert.NilError(t, err)
-	inProcess, err := plan.Schemas()
+	inProcess, err := compose.Schemas(plan)
 	assert.NilError(t, err)
 	spec, err := codegen.Load("./" + generator.SchemaDir)
 	assert.NilError(t, err)

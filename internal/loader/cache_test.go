@@ -419,6 +419,9 @@ var Auth = kernia.New(kernia.Options{})
 			t.Errorf("the loader program links %s", m.Path)
 		}
 	}
+	// Nor Ent's schema-package loader, the type checker or golang.org/x/tools (internal/entjson
+	// marshals the schema in their stead).
+	checkLinksOnlyWhatItMust(t, filepath.Join(cache, own))
 	// Linked small (buildArgs): no symbol table, no DWARF, no VCS stamp.
 	settings := map[string]string{}
 	for _, s := range bi.Settings {

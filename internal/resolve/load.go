@@ -5,8 +5,9 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
-	"entgo.io/ent/entc/load"
 	"entgo.io/ent/schema"
+
+	"github.com/kernia/kernia/internal/entjson"
 )
 
 // composed is the in-process twin of a rendered schema file: the same mixins in the same
@@ -26,15 +27,12 @@ func (c composed) Annotations() []schema.Annotation {
 
 // marshal marshals every entity as Ent's loader would marshal the rendered schema file's type,
 // without building and running a loader program: in-process, from the same core and plugin
-// definitions the rendered files refer to.
+// definitions the rendered files refer to. It marshals with internal/entjson, which gives the
+// bytes of Ent's load.MarshalSchema without linking Ent's loader into the loader program.
 func (p *Plan) marshal() error {
 	p.raw = make([][]byte, len(p.Entities))
 	for i, e := range p.Entities {
-		c := composed{table: e.Table}
-		for _, m := range e.Mixins {
-			c.mixins = append(c.mixins, m.effective())
-		}
-		b, err := load.MarshalSchema(c)
+		b, err := entjson.Marshal(e.composed())
 		if err != nil {
 			return fmt.Errorf("compose: marshal %s: %w", e.Name, err)
 		}
@@ -43,21 +41,11 @@ func (p *Plan) marshal() error {
 	return nil
 }
 
-// Schemas returns the plan as Ent's loader would load the rendered schema package: each
-// entity as Resolve marshalled it, unmarshalled afresh on every call, so no two callers share
-// them (Ent's differ annotates the tables of the schemas it is given).
-func (p *Plan) Schemas() ([]*load.Schema, error) {
-	if len(p.raw) != len(p.Entities) {
-		return nil, fmt.Errorf("compose: the plan holds %d marshalled entities for %d entities", len(p.raw), len(p.Entities))
+// composed returns the entity as the schema type its rendered file declares.
+func (e *Entity) composed() ent.Interface {
+	c := composed{table: e.Table}
+	for _, m := range e.Mixins {
+		c.mixins = append(c.mixins, m.effective())
 	}
-	out := make([]*load.Schema, 0, len(p.Entities))
-	for i, e := range p.Entities {
-		s, err := load.UnmarshalSchema(p.raw[i])
-		if err != nil {
-			return nil, fmt.Errorf("compose: unmarshal %s: %w", e.Name, err)
-		}
-		s.Name = e.Name
-		out = append(out, s)
-	}
-	return out, nil
+	return c
 }

@@ -4,7 +4,8 @@
 // schema package.
 //
 // It is the part of composition that needs the instance's Go values (the plugins' mixins), and
-// it imports nothing of Ent's code generator, Atlas or a database driver: the loader program
+// it imports nothing of Ent's code generator or loader (entc/gen, entc/load), Atlas or a
+// database driver: the loader program
 // the kernia command builds in the user's module links it, and hands the plan to the kernia
 // tool (internal/spec), which checks the names Ent derives (internal/compose) and does the rest.
 //
@@ -34,8 +35,8 @@ import (
 type Plan struct {
 	// Entities are sorted by name.
 	Entities []*Entity
-	// raw holds each entity as Ent's loader marshals it (load.MarshalSchema), in the order of
-	// Entities: what Schemas unmarshals.
+	// raw holds each entity as Ent's loader marshals it (load.MarshalSchema's bytes, made by
+	// internal/entjson), in the order of Entities: what compose.Schemas unmarshals.
 	raw [][]byte
 }
 

@@ -190,7 +190,7 @@ func build(a *kernia.Auth) (out map[string]string, err string) {
 		return nil, e.Error()
 	}
 	out = map[string]string{}
-	schemas, e := plan.Schemas()
+	schemas, e := compose.Schemas(plan)
 	if e != nil {
 		return nil, e.Error()
 	}
