@@ -30,8 +30,6 @@ type (
 	Mixin = resolve.Mixin
 	// Column is a column of an entity and the contributor that adds it.
 	Column = resolve.Column
-	// File is a rendered file of the composed schema package.
-	File = resolve.File
 	// Identity is the identity record of a generated schema file.
 	Identity = resolve.Identity
 	// Renames are the table and column renames since the committed schema.
@@ -110,9 +108,6 @@ func Schemas(p *Plan) ([]*load.Schema, error) {
 	}
 	return out, nil
 }
-
-// Render renders the plan as the files of the composed Ent schema package.
-func Render(p *Plan) ([]File, error) { return resolve.Render(p) }
 
 // FileName is the schema file name of an entity: its snake_case name plus ".go".
 func FileName(entity string) string { return resolve.FileName(entity) }

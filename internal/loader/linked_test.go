@@ -14,12 +14,17 @@ import (
 
 // heavy are packages the loader program must not link (issue 13: the loader links only what it
 // must): Ent's schema-package loader and what it drags in, the type checker and the package
-// loader, and Ent's code generator. Each is a prefix of package paths.
+// loader, Ent's code generator, and the schema files' renderer (internal/compose renders, in
+// the kernia tool). Each is a prefix of package paths.
 var heavy = []string{
 	"entgo.io/ent/entc/",
 	"go/types",
 	"go/constant",
+	"go/parser",
+	"go/printer",
+	"go/format",
 	"golang.org/x/tools/",
+	"text/template",
 }
 
 // linkedPackages returns the Go packages that have functions in the binary at path, with their

@@ -43,8 +43,9 @@ const (
 	recordField  = "// kernia:field "
 )
 
-// record renders the identity lines of an entity (see Identity).
-func record(e *Entity) string {
+// Record returns the identity lines of an entity (see Identity), as its rendered schema file
+// carries them.
+func (e *Entity) Record() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s table=%s\n", recordEntity, e.Name, e.Table)
 	for _, c := range e.Columns {

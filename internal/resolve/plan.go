@@ -1,13 +1,13 @@
-// Package resolve turns an auth instance into a schema plan (which entities exist, which
+// Package resolve turns an auth instance into a schema plan: which entities exist, which
 // mixins make each of them, which core or plugin contributes each column, and each composed
-// entity as Ent's loader marshals it) and renders that plan as the Go files of the composed Ent
-// schema package.
+// entity as Ent's loader marshals it (internal/entjson). internal/compose renders the plan as
+// the Go files of the composed Ent schema package.
 //
 // It is the part of composition that needs the instance's Go values (the plugins' mixins), and
-// it imports nothing of Ent's code generator or loader (entc/gen, entc/load), Atlas or a
-// database driver: the loader program
-// the kernia command builds in the user's module links it, and hands the plan to the kernia
-// tool (internal/spec), which checks the names Ent derives (internal/compose) and does the rest.
+// it imports nothing of Ent's code generator or loader (entc/gen, entc/load), Atlas, a database
+// driver or the renderer's text/template and go/format: the loader program the kernia command
+// builds in the user's module links it, and hands the plan to the kernia tool (internal/spec),
+// which checks the names Ent derives and renders the files (internal/compose) and does the rest.
 //
 // Planning is pure and deterministic: entities are sorted by name, mixins keep the core first
 // and then configuration order, and the same instance always gives the same files.
