@@ -25,7 +25,7 @@ func Test() error {
 	return sh.RunV("scripts/test.sh")
 }
 
-// Bench measures generate, the user's loop (edit + go tool kernia/mage generate), migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY, BENCH_TRACE).
+// Bench measures generate, the user's loop (edit + go tool kernia/mage generate; with BENCH_BETTERAUTH=1 beside Better Auth's auth generate), migrate, the history curve, index coverage and logins during a migration (BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS, BENCH_HISTORY_MAX, BENCH_ONLY, BENCH_BETTERAUTH, BENCH_TRACE).
 func Bench() error {
 	return sh.RunV("go", "run", "./internal/bench/cmd/bench")
 }

@@ -42,6 +42,11 @@ type Config struct {
 	// 1, 10, 100 and 1,000 when the 1,000 point projects it under a minute; 10000 always adds
 	// it, any other value never.
 	HistoryMax int
+	// BetterAuth runs Better Auth's CLI in the loop section (BENCH_BETTERAUTH=1): its `auth
+	// generate` after the same edit, and its no-op, in the rotation with Kernia's steps, and
+	// issue 13's goals judged against those medians instead of the figures quoted from the
+	// issue. The CLI and its Node 22 are installed from npm into a cache outside the checkout.
+	BetterAuth bool
 	// Out receives the report.
 	Out io.Writer
 }

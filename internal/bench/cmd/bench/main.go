@@ -1,7 +1,7 @@
 // Command bench runs Kernia's benchmarks (internal/bench) from the root of this checkout, the
 // way the repository's magefile runs them (go tool mage bench, which runs go run
 // ./internal/bench/cmd/bench): BENCH_RUNS, BENCH_USERS, BENCH_LOGIN_USERS, BENCH_LOGIN_RUNS,
-// BENCH_HISTORY_MAX, BENCH_ONLY and BENCH_TRACE configure it. It stops at Ctrl-C.
+// BENCH_HISTORY_MAX, BENCH_ONLY, BENCH_BETTERAUTH and BENCH_TRACE configure it. It stops at Ctrl-C.
 package main
 
 import (
@@ -20,6 +20,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root, err := os.Getwd()
+	var betterAuth bool
+	if err == nil {
+		betterAuth, err = bench.ParseBetterAuth(os.Getenv(bench.BetterAuthEnv))
+	}
 	if err == nil {
 		err = bench.Run(ctx, bench.Config{
 			Root:        root,
@@ -31,6 +35,7 @@ func main() {
 			PostgresURL: pgtest.ServerURL(),
 			MySQLURL:    mysqltest.ServerURL(),
 			Only:        os.Getenv("BENCH_ONLY"),
+			BetterAuth:  betterAuth,
 			Out:         os.Stdout,
 		})
 	}
