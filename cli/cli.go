@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/command"
+	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
@@ -326,7 +328,17 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
-		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr)
+		// The PostgreSQL diff's replay of the directory needs no configuration: when the
+		// loader program has to be built (the auth package changed), generate starts it
+		// beside the build (internal/diff's early.go).
+		var early *diff.Early
+		defer func() { early.Close() }()
+		building := func() {
+			if c.name == "generate" {
+				early = diff.StartEarly(ctx, os.Getenv(kernia.EnvDevURL), filepath.Join(kernia.DefaultMigrationsDir, kernia.Postgres))
+			}
+		}
+		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr, building)
 		if err != nil {
 			return fail(cmp.Or(signalExit(ctx), ExitFailure), "%v", err)
 		}
@@ -335,6 +347,9 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		}
 		auth = loaded
 		out.Add(auth, args) // the secrets of the instance's options
+		if early != nil {
+			ctx = diff.WithEarly(ctx, early)
+		}
 	}
 	err := redact.Recover(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {

@@ -53,7 +53,7 @@ func Replay(ctx context.Context, dev *DevDB, path string) (*atlas.Schema, error)
 	}
 	var s *atlas.Schema
 	if dev.Dialect == kernia.Postgres {
-		s, err = inTx(ctx, dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
+		s, err = replayCurrent(ctx, dev, dir)
 	} else {
 		s, err = replaySQLite(ctx, dev.DB, dir)
 	}

@@ -64,6 +64,9 @@ type Options struct {
 	// planned; a table, column or index they created that Tables needs is refused
 	// (ErrConflict). Tables must then hold Kernia's tables only.
 	Shared *Ownership
+	// Early, when set, is the directory replayed ahead of the diff on Dev (early.go): the diff
+	// starts from its state when it is the state of Dir's files now.
+	Early *Early
 	// app is what the application's files created, once Diff found it (shared.go).
 	app *appObjects
 }
@@ -106,7 +109,12 @@ func Diff(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Dev.Dialect == kernia.MySQL {
 		mysqlTypes(opts.Tables)
 	}
-	current, desired, err := states(ctx, opts, dir)
+	var current, desired *atlas.Schema
+	if early := opts.Early.state(opts.Dev, opts.Dir, d); early != nil {
+		current, desired, err = withDesired(ctx, opts, early)
+	} else {
+		current, desired, err = states(ctx, opts, dir)
+	}
 	if err != nil {
 		return nil, err
 	}

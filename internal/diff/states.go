@@ -52,7 +52,7 @@ func states(ctx context.Context, opts Options, dir migrate.Dir) (current, desire
 	if opts.Dev.Dialect != kernia.Postgres {
 		return sequentialStates(ctx, opts, dir)
 	}
-	current, err = inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
+	current, err = replayCurrent(ctx, opts.Dev, dir)
 	var nc *migrate.NotCleanError
 	switch {
 	case errors.As(err, &nc):
@@ -66,6 +66,17 @@ func states(ctx context.Context, opts Options, dir migrate.Dir) (current, desire
 		// way in Ent's words.
 		return sequentialStates(ctx, opts, dir)
 	}
+	return withDesired(ctx, opts, current)
+}
+
+// replayCurrent is states' current half on PostgreSQL: dir replayed on dev in a transaction
+// that is rolled back, and the result inspected.
+func replayCurrent(ctx context.Context, dev *DevDB, dir migrate.Dir) (*atlas.Schema, error) {
+	return inTx(ctx, dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
+}
+
+// withDesired completes the PostgreSQL states of a current state with the desired one.
+func withDesired(ctx context.Context, opts Options, current *atlas.Schema) (_, desired *atlas.Schema, err error) {
 	if desired, err = desiredState(ctx, opts); err != nil {
 		return nil, nil, err
 	}

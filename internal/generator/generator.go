@@ -429,14 +429,22 @@ func sharedDiffOptions(auth *kernia.Auth, plan *compose.Plan, dialects []string,
 }
 
 func diffDialect(ctx context.Context, auth *kernia.Auth, dialect string, tables []*entschema.Table, name string, opts Options, shared diff.Options) (*plannedMigration, error) {
-	dev, err := diff.OpenDev(ctx, dialect, auth.DevURL(), auth.DatabaseURL())
-	if err != nil {
-		return nil, fmt.Errorf("generate %s: %w", dialect, err)
+	dir := filepath.Join(auth.MigrationsDir(), dialect)
+	var early *diff.Early
+	if dialect == kernia.Postgres {
+		early = diff.EarlyFrom(ctx)
+	}
+	dev := early.Take(auth.DevURL(), dir)
+	if dev == nil {
+		var err error
+		if dev, err = diff.OpenDev(ctx, dialect, auth.DevURL(), auth.DatabaseURL()); err != nil {
+			return nil, fmt.Errorf("generate %s: %w", dialect, err)
+		}
 	}
 	defer dev.Close()
-	dir := filepath.Join(auth.MigrationsDir(), dialect)
 	r, err := diff.Diff(ctx, diff.Options{
 		Dev:              dev,
+		Early:            early,
 		Dir:              dir,
 		Tables:           tables,
 		Name:             name,

@@ -142,8 +142,11 @@ func checkPackage(pkg string) error {
 // (a nil instance, a panic in the instance's package), Load returns a nil instance and its exit
 // status, its message on stderr. Errors describe why the instance could not be loaded. A
 // package that resolves outside the module (ErrBadApp) is a usage mistake: Load reports it on
-// stderr and returns exit status 2, having written and built nothing.
-func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer) (*kernia.Auth, int, error) {
+// stderr and returns exit status 2, having written and built nothing. building, when not
+// nil, is called as the program's build starts, and not when the program built before is up
+// to date: the caller can start work that only pays beside a build (the early replay of
+// generate's PostgreSQL diff, internal/diff's early.go).
+func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer, building func()) (*kernia.Auth, int, error) {
 	root, modPath, err := module()
 	if err != nil {
 		return nil, 0, err
@@ -177,7 +180,7 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 	if len(args) > 0 {
 		command = args[0]
 	}
-	if err := buildProgram(ctx, root, modPath, bin, src, app, importPath, command, stderr); err != nil {
+	if err := buildProgram(ctx, root, modPath, bin, src, app, importPath, command, stderr, building); err != nil {
 		return nil, 0, err
 	}
 	config, code, sig, err := runProgram(ctx, bin, stdout, stderr)
@@ -206,7 +209,7 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer)
 
 // buildProgram builds the loader program src into bin, unless the build key (buildkey.go)
 // recorded beside bin says that nothing it is built from has changed since bin was built.
-func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, app App, importPath, command string, stderr io.Writer) error {
+func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, app App, importPath, command string, stderr io.Writer, building func()) error {
 	interrupted := func() error {
 		return fmt.Errorf("%s: interrupted (%v) while building the loader program; nothing was written", command, context.Cause(ctx))
 	}
@@ -225,6 +228,9 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	}
 	if key != "" && keyMatches(bin, key) {
 		return nil
+	}
+	if building != nil {
+		building()
 	}
 	build := exec.CommandContext(ctx, "go", buildArgs(bin)...)
 	build.Dir = root
