@@ -13,6 +13,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/kernia/kernia/internal/buildcache"
 	"github.com/kernia/kernia/internal/moduletest"
 )
 
@@ -115,6 +116,17 @@ func TestBuildKey_EachInputChangesIt(t *testing.T) {
 			assert.NilError(t, os.Chtimes(filepath.Join(root, "auth", "auth.go"), later, later))
 		}, false},
 		{"an unrelated environment variable set", func(t *testing.T, root string) { t.Setenv("KERNIA_DEV_URL", "postgres://other") }, false},
+		{"a directory of PATH repeated (as go tool, go run and go test run programs)", func(t *testing.T, root string) {
+			first := filepath.SplitList(os.Getenv("PATH"))[0]
+			t.Setenv("PATH", first+string(os.PathListSeparator)+os.Getenv("PATH"))
+		}, false},
+		{"the download, sum check and cache settings", func(t *testing.T, root string) {
+			for _, name := range []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH", "GOCACHE", "GOTMPDIR", "GOMAXPROCS"} {
+				t.Setenv(name, "off")
+			}
+			t.Setenv("GOFLAGS", "-mod=mod -modcacherw")
+		}, false},
+		{"GOFLAGS with -mod=mod and another flag", func(t *testing.T, root string) { t.Setenv("GOFLAGS", "-mod=mod -trimpath") }, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +194,7 @@ func TestBuildKey_NoKeyWhenTheGoCommandMustDecide(t *testing.T) {
 			mustKey(t, root)
 			tc.change(t, root)
 			_, err := buildKey(root, "example.com/m", keySrc)
-			var nk *errNoKey
+			var nk *buildcache.NoKeyError
 			assert.Check(t, errors.As(err, &nk), "got %v, want no key", err)
 		})
 	}
@@ -194,30 +206,30 @@ func TestBuildKey_FileBindsTheKeyToTheBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "loader-0123456789abcdef")
 	write(t, bin, "binary one")
-	assert.Check(t, !keyMatches(bin, "k1"), "no key file, yet a match")
-	storeKey(bin, "k1")
-	assert.Check(t, keyMatches(bin, "k1"))
-	assert.Check(t, !keyMatches(bin, "k2"), "another key matched")
+	assert.Check(t, !buildcache.Matches(bin, "k1"), "no key file, yet a match")
+	buildcache.Store(bin, "k1")
+	assert.Check(t, buildcache.Matches(bin, "k1"))
+	assert.Check(t, !buildcache.Matches(bin, "k2"), "another key matched")
 	// Rewritten by someone else (another run's build, same size): no match.
 	write(t, bin, "binary two")
-	assert.Check(t, !keyMatches(bin, "k1"), "a rewritten binary matched")
-	storeKey(bin, "k1")
-	assert.Check(t, keyMatches(bin, "k1"))
+	assert.Check(t, !buildcache.Matches(bin, "k1"), "a rewritten binary matched")
+	buildcache.Store(bin, "k1")
+	assert.Check(t, buildcache.Matches(bin, "k1"))
 	// Marked as used (modification time set): still a match.
 	later := time.Now().Add(time.Hour)
 	assert.NilError(t, os.Chtimes(bin, later, later))
-	assert.Check(t, keyMatches(bin, "k1"))
-	for _, corrupt := range []string{"", "garbage", keyVersion + "\nk1\n", keyVersion + "\nk1\nnot-the-sum\n"} {
-		write(t, keyFile(bin), corrupt)
-		assert.Check(t, !keyMatches(bin, "k1"), "the key file %q matched", corrupt)
+	assert.Check(t, buildcache.Matches(bin, "k1"))
+	for _, corrupt := range []string{"", "garbage", buildcache.KeyVersion + "\nk1\n", buildcache.KeyVersion + "\nk1\nnot-the-sum\n"} {
+		write(t, buildcache.KeyFile(bin), corrupt)
+		assert.Check(t, !buildcache.Matches(bin, "k1"), "the key file %q matched", corrupt)
 	}
-	storeKey(bin, "k1")
+	buildcache.Store(bin, "k1")
 	assert.NilError(t, os.Remove(bin))
-	assert.Check(t, !keyMatches(bin, "k1"), "a key matched a missing binary")
+	assert.Check(t, !buildcache.Matches(bin, "k1"), "a key matched a missing binary")
 	entries, err := os.ReadDir(dir)
 	assert.NilError(t, err)
 	for _, e := range entries {
-		assert.Check(t, e.Name() == filepath.Base(keyFile(bin)), "left behind: %s", e.Name())
+		assert.Check(t, e.Name() == filepath.Base(buildcache.KeyFile(bin)), "left behind: %s", e.Name())
 	}
 }
 
@@ -225,15 +237,15 @@ func TestBuildKey_FileBindsTheKeyToTheBinary(t *testing.T) {
 // gets it once released; an interrupt ends the wait.
 func TestBuildKey_LockExcludesConcurrentBuilds(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "loader-0123456789abcdef")
-	unlock, err := lockBuild(context.Background(), bin)
+	unlock, err := buildcache.Lock(context.Background(), bin)
 	assert.NilError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err = lockBuild(ctx, bin)
+	_, err = buildcache.Lock(ctx, bin)
 	assert.Check(t, errors.Is(err, context.DeadlineExceeded), "got %v while the lock was held", err)
 	got := make(chan error, 1)
 	go func() {
-		u, err := lockBuild(context.Background(), bin)
+		u, err := buildcache.Lock(context.Background(), bin)
 		if err == nil {
 			u()
 		}
@@ -259,14 +271,14 @@ func TestBuildKey_CollectRemovesSidecars(t *testing.T) {
 	now := time.Now()
 	old := filepath.Join(dir, "loader-00000000000000aa")
 	write(t, old, "old")
-	write(t, keyFile(old), "key")
-	write(t, lockFile(old), "")
+	write(t, buildcache.KeyFile(old), "key")
+	write(t, buildcache.LockFile(old), "")
 	past := now.Add(-2 * CacheMaxAge)
 	assert.NilError(t, os.Chtimes(old, past, past))
-	removed, err := collect(dir, "", now)
+	removed, err := pool(dir).Collect("", now)
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(removed, []string{filepath.Base(old)}))
-	for _, p := range []string{old, keyFile(old), lockFile(old)} {
+	for _, p := range []string{old, buildcache.KeyFile(old), buildcache.LockFile(old)} {
 		_, err := os.Stat(p)
 		assert.Check(t, os.IsNotExist(err), "%s survived", p)
 	}
@@ -292,11 +304,11 @@ var Auth = kernia.New(kernia.Options{AppName: "` + name + `"})
 	assert.NilError(t, err)
 	root, err := filepath.EvalSymlinks(dir)
 	assert.NilError(t, err)
-	key := keyFile(binaryFile(cache, root, App{Package: "./auth", Var: "Auth"}))
+	key := buildcache.KeyFile(binaryFile(cache, root, App{Package: "./auth", Var: "Auth"}))
 	t.Cleanup(func() {
 		os.Remove(key)
 		os.Remove(strings.TrimSuffix(key, ".key"))
-		os.Remove(lockFile(strings.TrimSuffix(key, ".key")))
+		os.Remove(buildcache.LockFile(strings.TrimSuffix(key, ".key")))
 	})
 	// The module's kernia tool, as go tool runs it (linked once per dependency set).
 	kernia := moduletest.Tool(t, dir, "kernia")

@@ -18,6 +18,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 
+	"github.com/kernia/kernia/internal/buildcache"
 	"github.com/kernia/kernia/internal/moduletest"
 )
 
@@ -92,7 +93,7 @@ func TestLoaderCache6_DirectoryOwnedByTheUserMode0700(t *testing.T) {
 			assert.NilError(t, os.Mkdir(parent, 0o700))
 			dir := filepath.Join(parent, "kernia")
 			tc.setup(t, dir)
-			got, err := privateDir(dir)
+			got, err := buildcache.PrivateDir(dir)
 			if tc.want != "" {
 				assert.ErrorContains(t, err, tc.want)
 				assert.ErrorContains(t, err, dir)         // names the directory
@@ -105,7 +106,7 @@ func TestLoaderCache6_DirectoryOwnedByTheUserMode0700(t *testing.T) {
 			assert.NilError(t, err)
 			assert.Check(t, st.IsDir())
 			assert.Check(t, is.Equal(st.Mode().Perm(), os.FileMode(0o700)))
-			uid, ok := fileOwner(st)
+			uid, ok := buildcache.FileOwner(st)
 			assert.Check(t, ok && uid == os.Getuid(), "owner %d", uid)
 		})
 	}
@@ -250,7 +251,7 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 			if tc.keep >= 0 {
 				keep = name(tc.keep)
 			}
-			removed, err := collect(dir, keep, now)
+			removed, err := pool(dir).Collect(keep, now)
 			assert.NilError(t, err)
 			var want []string
 			for _, i := range tc.removed {
@@ -274,7 +275,7 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 // and the end of its loader program (it holds the cache lock shared), a run collects nothing,
 // not even that process's stale binary; once it has ended, the next run collects.
 func TestLoaderCache6_InUseBinaryNeverRemovedMidRun(t *testing.T) {
-	dir, err := privateDir(filepath.Join(t.TempDir(), "kernia"))
+	dir, err := buildcache.PrivateDir(filepath.Join(t.TempDir(), "kernia"))
 	assert.NilError(t, err)
 	now := time.Now()
 	old := now.Add(-30 * 24 * time.Hour)
@@ -325,7 +326,7 @@ func TestLoaderCache6_InUseBinaryNeverRemovedMidRun(t *testing.T) {
 
 	// Runs during the other one: nothing is removed.
 	for i := range 3 {
-		release, err := useCache(dir, filepath.Join(dir, fmt.Sprintf("loader-%016x", 0x100+i)), now)
+		release, err := pool(dir).Use(filepath.Join(dir, fmt.Sprintf("loader-%016x", 0x100+i)), now)
 		assert.NilError(t, err)
 		release()
 		_, err = os.Stat(inUse)
@@ -341,7 +342,7 @@ func TestLoaderCache6_InUseBinaryNeverRemovedMidRun(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the helper run did not end within a minute")
 	}
-	release, err := useCache(dir, filepath.Join(dir, "loader-0000000000000100"), now)
+	release, err := pool(dir).Use(filepath.Join(dir, "loader-0000000000000100"), now)
 	assert.NilError(t, err)
 	release()
 	_, err = os.Stat(inUse)
@@ -455,7 +456,7 @@ func TestMain(m *testing.M) {
 
 // helperRun takes the cache lock as a run does, says so, and holds it until stdin closes.
 func helperRun(dir, bin string) int {
-	release, err := useCache(dir, bin, time.Now())
+	release, err := pool(dir).Use(bin, time.Now())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

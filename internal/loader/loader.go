@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,7 @@ import (
 	gomodule "golang.org/x/mod/module"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/buildcache"
 	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
@@ -207,7 +209,17 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer,
 	return auth, 0, nil
 }
 
-// buildProgram builds the loader program src into bin, unless the build key (buildkey.go)
+// buildKey is the build key (internal/buildcache) of the loader program src in the module at
+// root (module path modPath): the program's source, and the packages of the main module and of
+// local replacements that it imports.
+func buildKey(root, modPath string, src []byte) (string, error) {
+	return buildcache.Key(buildcache.Spec{
+		Root: root, ModPath: modPath, Extra: slices.Concat([]byte("loader\x00"), src),
+		Start: []string{filepath.Join(root, ".kernia", "loader")},
+	})
+}
+
+// buildProgram builds the loader program src into bin, unless the build key (buildKey)
 // recorded beside bin says that nothing it is built from has changed since bin was built.
 func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, app App, importPath, command string, stderr io.Writer, building func()) error {
 	interrupted := func() error {
@@ -216,7 +228,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	key, err := buildKey(root, modPath, src)
 	if err == nil {
 		var unlock func()
-		if unlock, err = lockBuild(ctx, bin); err == nil {
+		if unlock, err = buildcache.Lock(ctx, bin); err == nil {
 			defer unlock()
 		}
 	}
@@ -226,7 +238,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	if err != nil {
 		key = "" // the go command decides
 	}
-	if key != "" && keyMatches(bin, key) {
+	if key != "" && buildcache.Matches(bin, key) {
 		return nil
 	}
 	if building != nil {
@@ -255,7 +267,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	// when the inputs are still those it was computed from.
 	if key != "" {
 		if after, err := buildKey(root, modPath, src); err == nil && after == key {
-			storeKey(bin, key)
+			buildcache.Store(bin, key)
 		}
 	}
 	return nil

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package loader
+package buildcache
 
 import (
 	"io/fs"
@@ -9,8 +9,8 @@ import (
 // noFollow: no O_NOFOLLOW here; privateDir has already refused a symlinked directory.
 const noFollow = 0
 
-// fileOwner: ownership is not a uid here; only the symlink, directory and mode checks apply.
-func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
+// FileOwner: ownership is not a uid here; only the symlink, directory and mode checks apply.
+func FileOwner(fs.FileInfo) (int, bool) { return 0, false }
 
 // fileInode returns 0: this platform's file information has no inode.
 func fileInode(fs.FileInfo) uint64 { return 0 }

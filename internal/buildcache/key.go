@@ -1,17 +1,21 @@
-package loader
-
-// The build key: when nothing the loader program is built from has changed since its binary
-// was built, the `go build` is skipped (its staleness check alone costs a quarter to half a
-// second of every command, issue 13).
+// Package buildcache keeps the binaries kernia builds with `go build` in the user's module (the
+// loader program of an auth instance, and the kernia engine the cmd/kernia launcher runs), and
+// the build key that lets a run skip the go command altogether when nothing a binary is built
+// from has changed since it was built: the go command's staleness check alone costs a
+// quarter to half a second of every command (issue 13).
 //
 // # What the key covers
 //
-// A SHA-256 over: the program's source (the --app package and variable); the go command
+// A SHA-256 over: what the caller says selects the program (Spec.Extra: the loader program's
+// source, or the engine's package and build flags); the go command
 // (its resolved path, size, modification time and inode) and every environment variable that
-// steers it (GO*, CGO_*, CC, CXX, AR, PKG_CONFIG, PATH, HOME, XDG_CONFIG_HOME) and its
-// environment file (go env GOENV); go.mod and go.sum; and the content of every file (but test
-// files and the _* and .* files the go command ignores) in each
-// package directory of the program's import graph that lies in a module whose files can
+// steers it (GO*, CGO_*, CC, CXX, AR, PKG_CONFIG, PATH without repeated directories, HOME,
+// XDG_CONFIG_HOME; but the GO* variables and GOFLAGS flags that only steer downloads, sum
+// checks and caching: keyEnvIgnored, keyFlagsIgnored) and its
+// environment file (go env GOENV); go.mod (without its module line when Spec.OmitModuleLine
+// says the program does not depend on it) and go.sum; and the content of every file (but
+// test files and the _* and .* files the go command ignores) in each package directory of
+// the program's import graph (from Spec.Start) that lies in a module whose files can
 // change: the main module, and modules replaced by a local directory. Packages of the module
 // cache are immutable, keyed by their versions in go.mod and go.sum; the standard library by
 // the go command. The import graph is read the way the go command reads it (the import
@@ -36,6 +40,7 @@ package loader
 // computed before the build and written only when it is the same after it (a file edited
 // during the build leaves no key, and the next run builds). An unreadable or malformed key
 // file is a mismatch.
+package buildcache
 
 import (
 	"context"
@@ -63,16 +68,16 @@ import (
 	"github.com/kernia/kernia/internal/flock"
 )
 
-// errNoKey reports why a build has no key; the go command then decides.
-type errNoKey struct{ why string }
+// NoKeyError reports why a build has no key; the go command then decides.
+type NoKeyError struct{ Why string }
 
-func (e *errNoKey) Error() string { return "no build key: " + e.why }
+func (e *NoKeyError) Error() string { return "no build key: " + e.Why }
 
-func noKey(format string, args ...any) error { return &errNoKey{why: fmt.Sprintf(format, args...)} }
+func noKey(format string, args ...any) error { return &NoKeyError{Why: fmt.Sprintf(format, args...)} }
 
-// keyVersion changes whenever what the key covers changes, so keys of older Kernia versions
+// KeyVersion changes whenever what the key covers changes, so keys of older Kernia versions
 // never match.
-const keyVersion = "kernia loader build key v1"
+const KeyVersion = "kernia build key v2"
 
 // keyEnvPrefixes and keyEnvNames select the environment variables the key covers.
 var (
@@ -80,14 +85,41 @@ var (
 	keyEnvNames    = []string{"CC", "CXX", "AR", "PKG_CONFIG", "PATH", "HOME", "XDG_CONFIG_HOME"}
 )
 
+// keyEnvIgnored are the GO* variables that only say where the go command downloads modules
+// from, how it checks their sums and where it caches its work: with go.mod and go.sum in the
+// key (and a build that changes either recording none), they change no binary, and leaving
+// them out lets runs that differ only in them (test modules, GOPROXY=off) share one.
+var keyEnvIgnored = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH", "GOCACHE", "GOCACHEPROG", "GOTMPDIR", "GOMAXPROCS"}
+
+// keyFlagsIgnored are the GOFLAGS flags left out for the same reason: -mod=mod builds what
+// -mod=readonly does when go.mod and go.sum stay as they are, which the key checks after the
+// build.
+var keyFlagsIgnored = []string{"-mod=mod", "-mod=readonly", "-modcacherw"}
+
 // mutableModule is a module whose files can change: the main module or a local replacement.
 type mutableModule struct{ path, dir string }
 
-// buildKey returns the build key of the loader program src in the module at root (module
-// path modPath), or an *errNoKey.
-func buildKey(root, modPath string, src []byte) (string, error) {
+// Spec is what a build is keyed on, beside the toolchain, the environment and the module's
+// go.mod and go.sum.
+type Spec struct {
+	// Root is the main module's root directory, where go build runs; ModPath its module path.
+	Root, ModPath string
+	// Extra is what else selects the program: its source, its package and build flags.
+	Extra []byte
+	// Start are the packages the program is built from: absolute directories, or import
+	// paths (of a mutable module; one of the module cache is keyed by go.mod and go.sum).
+	Start []string
+	// OmitModuleLine leaves go.mod's module line out of the key: for a program that imports no
+	// package of the main module and never reads its path, so that modules that differ only
+	// in it share one binary.
+	OmitModuleLine bool
+}
+
+// Key returns the build key of the program s describes, or a *NoKeyError.
+func Key(s Spec) (string, error) {
+	root := s.Root
 	var h hash.Hash = sha256.New()
-	fmt.Fprintf(h, "%s\x00src %d\x00%s\x00", keyVersion, len(src), src)
+	fmt.Fprintf(h, "%s\x00extra %d\x00%s\x00", KeyVersion, len(s.Extra), s.Extra)
 	if err := hashToolchain(h, root); err != nil {
 		return "", err
 	}
@@ -99,7 +131,6 @@ func buildKey(root, modPath string, src []byte) (string, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", noKey("go.sum: %v", err)
 	}
-	fmt.Fprintf(h, "go.mod %d\x00%s\x00go.sum %d\x00%s\x00", len(gomod), gomod, len(gosum), gosum)
 	if _, err := os.Stat(filepath.Join(root, "vendor")); err == nil {
 		return "", noKey("the module has a vendor directory")
 	}
@@ -107,7 +138,16 @@ func buildKey(root, modPath string, src []byte) (string, error) {
 	if err != nil {
 		return "", noKey("go.mod: %v", err)
 	}
-	mutable := []mutableModule{{path: modPath, dir: root}}
+	hashed := gomod
+	if s.OmitModuleLine && mf.Module != nil && mf.Module.Syntax != nil {
+		start, end := mf.Module.Syntax.Start.Byte, mf.Module.Syntax.End.Byte
+		if start < 0 || end > len(gomod) || start > end {
+			return "", noKey("go.mod: the module line's position")
+		}
+		hashed = slices.Concat(gomod[:start], gomod[end:])
+	}
+	fmt.Fprintf(h, "go.mod %d\x00%s\x00go.sum %d\x00%s\x00", len(hashed), hashed, len(gosum), gosum)
+	mutable := []mutableModule{{path: s.ModPath, dir: root}}
 	for _, r := range mf.Replace {
 		if r.New.Version != "" {
 			continue // a module version: immutable
@@ -124,7 +164,21 @@ func buildKey(root, modPath string, src []byte) (string, error) {
 	if err := checkCacheModules(mf, mutable); err != nil {
 		return "", err
 	}
-	if err := hashImports(h, mutable, filepath.Join(root, ".kernia", "loader")); err != nil {
+	var starts []string
+	for _, p := range s.Start {
+		if filepath.IsAbs(p) {
+			starts = append(starts, filepath.Clean(p))
+			continue
+		}
+		d, ok, err := resolveMutable(mutable, p)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			starts = append(starts, d)
+		}
+	}
+	if err := hashImports(h, mutable, starts); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -147,6 +201,20 @@ func hashToolchain(h hash.Hash, root string) error {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		if slices.Contains(keyEnvNames, name) || slices.ContainsFunc(keyEnvPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			if slices.Contains(keyEnvIgnored, name) {
+				continue
+			}
+			switch name {
+			case "PATH":
+				kv = "PATH=" + dedupPath(strings.TrimPrefix(kv, "PATH="))
+			case "GOFLAGS":
+				kv = "GOFLAGS=" + strings.Join(slices.DeleteFunc(strings.Fields(strings.TrimPrefix(kv, "GOFLAGS=")), func(f string) bool {
+					return slices.Contains(keyFlagsIgnored, f)
+				}), " ")
+			}
+			if strings.HasSuffix(kv, "=") {
+				continue // empty is unset, to the go command
+			}
 			fmt.Fprintf(h, "env %d\x00%s\x00", len(kv), kv)
 		}
 	}
@@ -178,6 +246,21 @@ func hashToolchain(h hash.Hash, root string) error {
 		}
 	}
 	return nil
+}
+
+// dedupPath drops the later copies of a directory listed twice in PATH, which change no
+// lookup: go tool, go run and go test prepend the go command's own bin directory to the PATH
+// of the programs they start, so the same PATH reaches kernia with and without that copy.
+func dedupPath(list string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range filepath.SplitList(list) {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, string(filepath.ListSeparator))
 }
 
 // fileIdentity describes a file by its size, modification time and inode: it changes when
@@ -283,11 +366,17 @@ func checkCacheModules(mf *modfile.File, mutable []mutableModule) error {
 	return nil
 }
 
-// hashImports hashes every file of each package directory reachable from the directory start
-// through imports of packages in mutable modules.
-func hashImports(h hash.Hash, mutable []mutableModule, start string) error {
-	seen := map[string]bool{start: true}
-	queue := []string{start}
+// hashImports hashes every file of each package directory reachable from the directories
+// starts through imports of packages in mutable modules.
+func hashImports(h hash.Hash, mutable []mutableModule, starts []string) error {
+	seen := map[string]bool{}
+	var queue []string
+	for _, d := range starts {
+		if !seen[d] {
+			seen[d] = true
+			queue = append(queue, d)
+		}
+	}
 	for len(queue) > 0 {
 		dir := queue[0]
 		queue = queue[1:]
@@ -382,13 +471,15 @@ func hashPackageDir(h hash.Hash, dir string) ([]string, error) {
 	return imports, nil
 }
 
-// keyFile and lockFile are the build key's files beside the binary bin.
-func keyFile(bin string) string  { return bin + ".key" }
-func lockFile(bin string) string { return bin + ".lock" }
+// KeyFile and LockFile are the build key's files beside the binary bin.
+func KeyFile(bin string) string { return bin + ".key" }
 
-// keyMatches reports whether the key file beside bin records key for bin as it is now.
-func keyMatches(bin, key string) bool {
-	b, err := os.ReadFile(keyFile(bin))
+// LockFile is the build lock's file beside the binary bin.
+func LockFile(bin string) string { return bin + ".lock" }
+
+// Matches reports whether the key file beside bin records key for bin as it is now.
+func Matches(bin, key string) bool {
+	b, err := os.ReadFile(KeyFile(bin))
 	if err != nil {
 		return false
 	}
@@ -416,12 +507,12 @@ func binarySum(bin string) (string, error) {
 
 // keyContent is the key file's content for key and the binary whose SHA-256 is sum.
 func keyContent(key, sum string) string {
-	return keyVersion + "\n" + key + "\n" + sum + "\n"
+	return KeyVersion + "\n" + key + "\n" + sum + "\n"
 }
 
-// storeKey writes the key file beside bin, atomically; a failure only costs the next run a
-// go build.
-func storeKey(bin, key string) {
+// Store writes the key file beside bin, atomically; a failure only costs the next run a go
+// build.
+func Store(bin, key string) {
 	sum, err := binarySum(bin)
 	if err != nil {
 		return
@@ -432,26 +523,26 @@ func storeKey(bin, key string) {
 	}
 	_, werr := tmp.WriteString(keyContent(key, sum))
 	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), keyFile(bin)) != nil {
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), KeyFile(bin)) != nil {
 		os.Remove(tmp.Name())
 	}
 }
 
-// buildLockWait bounds the wait for another run's build of the same binary; past it, the run
+// BuildLockWait bounds the wait for another run's build of the same binary; past it, the run
 // builds without a key, as the go command would.
-const buildLockWait = 2 * time.Minute
+const BuildLockWait = 2 * time.Minute
 
-// lockBuild takes bin's build lock exclusively, polling so that an interrupt ends the wait,
-// and returns its release. Without file locks it fails: no key is then used.
-func lockBuild(ctx context.Context, bin string) (func(), error) {
+// Lock takes bin's build lock exclusively, polling so that an interrupt ends the wait, and
+// returns its release. Without file locks it fails (a *NoKeyError): no key is then used.
+func Lock(ctx context.Context, bin string) (func(), error) {
 	if !flock.Supported {
 		return nil, noKey("no file locks on this platform")
 	}
-	f, err := os.OpenFile(lockFile(bin), os.O_RDWR|os.O_CREATE|noFollow, 0o600)
+	f, err := os.OpenFile(LockFile(bin), os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		return nil, noKey("build lock: %v", err)
 	}
-	deadline := time.Now().Add(buildLockWait)
+	deadline := time.Now().Add(BuildLockWait)
 	for {
 		ok, err := flock.TryExclusive(f)
 		if err != nil {
@@ -463,7 +554,7 @@ func lockBuild(ctx context.Context, bin string) (func(), error) {
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, noKey("another run held the build lock for %s", buildLockWait)
+			return nil, noKey("another run held the build lock for %s", BuildLockWait)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,6 +1,6 @@
 //go:build unix
 
-package loader
+package buildcache
 
 import (
 	"io/fs"
@@ -10,8 +10,8 @@ import (
 // noFollow makes opening the cache lock fail on a symlink.
 const noFollow = syscall.O_NOFOLLOW
 
-// fileOwner returns the uid owning the file st describes.
-func fileOwner(st fs.FileInfo) (int, bool) {
+// FileOwner returns the uid owning the file st describes (false where ownership is no uid).
+func FileOwner(st fs.FileInfo) (int, bool) {
 	s, ok := st.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false

@@ -1,0 +1,323 @@
+// Package launch is the kernia launcher (cmd/kernia): it finds or builds the kernia engine
+// (cmd/kernia/internal/engine, the whole command: Ent's codegen, Atlas, the database
+// drivers) of the user's module and execs it.
+//
+// # Why
+//
+// go tool kernia checks, on every run, that the tool binary is up to date: it hashes the
+// sources of every package the tool links. For the whole pipeline (about 170 packages) that
+// check costs more than the rest of a no-op generate (issue 13). The launcher links only the
+// standard library and a few small packages, so that check is as cheap as it gets; the engine
+// is built once per build key and then run with no go command at all.
+//
+// # How
+//
+// The engine is built with go build in the user's module (so at the module's exact dependency
+// versions, as go tool kernia built the whole command before), with -ldflags=-s -w and
+// -buildvcs=false as the loader program is, into kernia's cache (internal/buildcache,
+// <user cache dir>/kernia/engine), under the build key of internal/buildcache: the go command,
+// its environment, go.mod (without its module line: the engine imports nothing of the main
+// module and never reads its path, so throwaway modules with the same requirements share one
+// engine) and go.sum, and every file of Kernia's packages the engine imports when Kernia is a
+// local replacement (or the main module itself). A binary whose key and SHA-256 match is
+// exec'd (syscall.Exec on unix: the process, its arguments, environment, standard streams,
+// file descriptor 3 of the Mage targets, signals and exit status are the engine's own);
+// else it is built, under the binary's build lock (two first runs build once), into a
+// temporary file renamed into place. With no key (a workspace, a vendor directory, …: see
+// internal/buildcache), go build runs every time and decides, as go tool did.
+package launch
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kernia/kernia/internal/buildcache"
+	"github.com/kernia/kernia/internal/progress"
+	"github.com/kernia/kernia/internal/workdir"
+)
+
+// EnginePackage is the engine's main package, built in the user's module.
+const EnginePackage = "github.com/kernia/kernia/cmd/kernia/internal/engine"
+
+// ToolPackage is the kernia tool (the launcher) that go.mod's tool directive names.
+const ToolPackage = "github.com/kernia/kernia/cmd/kernia"
+
+// DebugEnv, set to 1, makes the launcher say on stderr how it got the engine: "cached",
+// "built" or "no key (why)". Tests use it.
+const DebugEnv = "KERNIA_LAUNCH_DEBUG"
+
+// Bounds of the engine cache: an engine is 30 to 40 MB.
+const (
+	// CacheKeep is the number of most recently used engines kept at most.
+	CacheKeep = 4
+	// CacheMaxAge is how long an engine is kept after its last use.
+	CacheMaxAge = 14 * 24 * time.Hour
+)
+
+// engineName matches the engine binaries of the cache.
+var engineName = regexp.MustCompile(`^engine-[0-9a-f]{16}$`)
+
+// buildFlags are the go build flags of the engine (the output aside). Without the symbol table
+// and DWARF (-s -w) a panic's stack trace keeps its function names and lines (the runtime's
+// own tables) and the link is shorter; without VCS stamping (-buildvcs=false) a commit does
+// not relink it, for information it never reads.
+var buildFlags = []string{"-ldflags=-s -w", "-buildvcs=false"}
+
+// Engine is an engine binary ready to run.
+type Engine struct {
+	// Path is the binary.
+	Path string
+	// How says how it was got: "cached", "built" (with why no key was recorded, if so), or
+	// "no key (…)".
+	How string
+	// release lets the cache collect the binary again.
+	release func()
+}
+
+// Release lets the cache collect the binary: call it once the engine has exited (or has
+// replaced this process).
+func (e *Engine) Release() {
+	if e.release != nil {
+		e.release()
+	}
+}
+
+// Find returns the engine of the module at root (module path modPath), building it when its
+// build key does not match (or it has none). Build progress and errors go to stderr, nothing
+// to stdout. Errors say what failed and how to fix it.
+func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine, error) {
+	spec := buildcache.Spec{
+		Root: root, ModPath: modPath, Start: []string{EnginePackage}, OmitModuleLine: true,
+		Extra: []byte("engine\x00" + EnginePackage + "\x00" + strings.Join(buildFlags, "\x00")),
+	}
+	key, keyErr := buildcache.Key(spec)
+	dir, err := buildcache.Dir("engine")
+	if err != nil {
+		return nil, err
+	}
+	name := key
+	if keyErr != nil {
+		// No key: one binary per module, that go build brings up to date on every run.
+		sum := sha256.Sum256([]byte("no key\x00" + root))
+		name = hex.EncodeToString(sum[:])
+	}
+	bin := filepath.Join(dir, "engine-"+name[:16])
+	pool := buildcache.Pool{Dir: dir, Name: engineName, Keep: CacheKeep, MaxAge: CacheMaxAge}
+	release, err := pool.Use(bin, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{Path: bin, release: release}
+	if err := e.build(ctx, spec, key, keyErr, stderr); err != nil {
+		release()
+		return nil, err
+	}
+	return e, nil
+}
+
+// build brings e's binary up to date: nothing when its key matches, else a go build under the
+// binary's build lock into a temporary file renamed into place.
+func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, keyErr error, stderr io.Writer) error {
+	unlock, lockErr := buildcache.Lock(ctx, e.Path)
+	if ctx.Err() != nil {
+		return interrupted(ctx)
+	}
+	if lockErr == nil {
+		defer unlock()
+	} else if keyErr == nil {
+		key, keyErr = "", lockErr // no lock: the go command decides
+	}
+	if keyErr == nil && buildcache.Matches(e.Path, key) {
+		e.How = "cached"
+		return nil
+	}
+	e.How = "built"
+	if keyErr != nil {
+		var nk *buildcache.NoKeyError
+		why := keyErr.Error()
+		if errors.As(keyErr, &nk) {
+			why = nk.Why
+		}
+		e.How = "no key (" + why + ")"
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(e.Path), filepath.Base(e.Path)+".build*")
+	if err != nil {
+		return fmt.Errorf("kernia: create the kernia engine's binary in %s: %w", filepath.Dir(e.Path), err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if keyErr != nil {
+		// go build leaves an up-to-date binary as it is: start from the current one, so that a
+		// run with no key relinks only when something changed.
+		if err := copyFile(e.Path, tmp.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("kernia: copy the kernia engine %s: %w", e.Path, err)
+		}
+	}
+	if err := goBuild(ctx, spec.Root, tmp.Name(), stderr); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), e.Path); err != nil {
+		return fmt.Errorf("kernia: install the kernia engine %s: %w", e.Path, err)
+	}
+	// A file edited during the build may or may not be in the binary: record the key only when
+	// the inputs are still those it was computed from.
+	if keyErr == nil {
+		if after, err := buildcache.Key(spec); err == nil && after == key {
+			buildcache.Store(e.Path, key)
+		} else {
+			e.How = "built (its inputs changed during the build: no key recorded)"
+		}
+	}
+	return nil
+}
+
+// goBuild builds the engine into out with go build in the module at root.
+func goBuild(ctx context.Context, root, out string, stderr io.Writer) error {
+	args := append(append([]string{"build"}, buildFlags...), "-o", out, EnginePackage)
+	build := exec.CommandContext(ctx, "go", args...)
+	build.Dir = root
+	var output bytes.Buffer
+	build.Stdout, build.Stderr = &output, &output
+	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if it
+	// hangs.
+	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
+	build.WaitDelay = 10 * time.Second
+	// Cached by the go command, the build is a link of a few seconds; the first one in a module
+	// (or after a Kernia, dependency or Go upgrade) compiles too: say so while it runs.
+	step := progress.New(stderr, "kernia: ").Start("building the kernia engine (go build " + EnginePackage + ")")
+	err := build.Run()
+	step.Done()
+	if ctx.Err() != nil {
+		return interrupted(ctx)
+	}
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("kernia: the go command is not in PATH (%v): kernia builds its engine with it in your module; install Go (https://go.dev/dl) or add its bin directory to PATH", err)
+	}
+	text := strings.TrimSpace(output.String())
+	hint := ""
+	switch {
+	case strings.Contains(text, "no required module provides package github.com/kernia/kernia"),
+		strings.Contains(text, "cannot find module providing package github.com/kernia/kernia"):
+		hint = "\nThe module does not require Kernia: run go get -tool " + ToolPackage
+	case strings.Contains(text, EnginePackage) && (strings.Contains(text, "is not in std") ||
+		strings.Contains(text, "does not contain package") || strings.Contains(text, "no Go files")):
+		hint = "\nThe module requires a Kernia version without the engine package: run it with go tool kernia, which runs the module's own version, or upgrade with go get -tool " + ToolPackage + "@latest"
+	}
+	return fmt.Errorf("kernia: building the kernia engine in %s (go build %s) failed: %v\n%s%s", root, EnginePackage, err, text, hint)
+}
+
+// copyFile copies the regular file src to dst (which exists), keeping src's mode.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(dst, st.Mode().Perm())
+	}
+	return err
+}
+
+// errInterrupted is the cause of a build stopped by SIGINT or SIGTERM.
+type errInterrupted struct{ sig os.Signal }
+
+func (e errInterrupted) Error() string { return "received " + signalName(e.sig) }
+
+// interrupted is the error of a run interrupted while it got the engine.
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("kernia: interrupted (%v) while building the kernia engine; nothing was written", context.Cause(ctx))
+}
+
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// exitCode is the exit status of a run interrupted by ctx's signal: 128 + the signal's
+// number, as a shell reports a process a signal ended.
+func exitCode(ctx context.Context) int {
+	var ei errInterrupted
+	if errors.As(context.Cause(ctx), &ei) && ei.sig == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+// Main is the launcher's main (cmd/kernia): it finds or builds the engine of the module
+// containing the working directory and runs it with args (the command line but the program
+// name), returning the exit status when the engine could not replace this process.
+func Main(args []string) int {
+	root, modPath, err := workdir.Module(".")
+	if err != nil {
+		if errors.Is(err, workdir.ErrNoModule) {
+			err = fmt.Errorf("%w, then go get -tool %s, and run go tool kernia there: the kernia command runs with your module's own dependency versions", err, ToolPackage)
+		}
+		fmt.Fprintf(os.Stderr, "kernia: %v\n", err)
+		return 1
+	}
+	ctx, stop := notifyContext()
+	e, err := Find(ctx, root, modPath, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if ctx.Err() != nil {
+			return exitCode(ctx)
+		}
+		return 1
+	}
+	if os.Getenv(DebugEnv) == "1" {
+		fmt.Fprintf(os.Stderr, "kernia: launch: %s engine %s\n", e.How, e.Path)
+	}
+	return run(e, args)
+}
+
+// notifyContext returns a context cancelled, with an errInterrupted cause, by SIGINT or
+// SIGTERM, and the function that stops catching them.
+func notifyContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-c:
+			cancel(errInterrupted{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(c)
+		close(done)
+	}
+}
