@@ -6,12 +6,14 @@
 // and hand over the auth instance with github.com/kernia/kernia/mage/app.Use. Optional flags
 // are Mage flags: go tool mage generate -dryrun -name=add_teams.
 //
-// The targets run the kernia tool of the module (go tool kernia): each one resolves the
-// magefile's instance in the Mage process, as the kernia command's loader program does, and
-// hands its configuration over through a pipe; the tool, which go tool builds once per
-// dependency set, does the work. So the magefile links only the instance's packages and
-// Kernia's options, and an edit of the auth package costs a small link. The module needs the
-// kernia tool: go get -tool github.com/kernia/kernia/cmd/kernia.
+// The targets run the kernia engine of the module, the program go tool kernia runs: each one
+// resolves the magefile's instance in the Mage process, as the kernia command's loader program
+// does, and hands its configuration over through a pipe; the engine, which the targets find or
+// build as the kernia launcher does (internal/launch: go build at the module's dependency
+// versions once per build key, then no go command at all), does the work. So the magefile
+// links only the instance's packages, Kernia's options and the launcher's small key package,
+// and an edit of the auth package costs a small link. The module needs the kernia tool
+// directive: go get -tool github.com/kernia/kernia/cmd/kernia.
 package mage
 
 import (

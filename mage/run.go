@@ -9,23 +9,24 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/magefile/mage/mg"
+	"golang.org/x/mod/modfile"
 
 	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/launch"
 	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
 	"github.com/kernia/kernia/mage/app"
 )
-
-// toolPackage is the kernia tool the targets run.
-const toolPackage = "github.com/kernia/kernia/cmd/kernia"
 
 // arg is one flag of a target as the kernia command spells it: --name=value, or nothing when
 // the Mage flag was not given (the command's default then applies, as on the command line).
@@ -126,42 +127,51 @@ func runTool(ctx context.Context, name string, needInstance bool, args []string,
 			return 0, err
 		}
 	}
-	bin, err := toolPath(ctx, name)
+	bin, release, err := enginePath(ctx, name)
 	if err != nil {
 		return 0, err
 	}
+	defer release()
 	if ctx.Err() != nil {
 		return 0, fmt.Errorf("kernia: %s: interrupted (%w) before the kernia tool started; nothing was written", name, context.Cause(ctx))
 	}
 	return runBinary(ctx, name, bin, config, args)
 }
 
-// toolPath returns the kernia tool binary of the module: `go tool -n kernia` builds it at the
-// module's dependency versions once per dependency set (the Go build cache keeps it) and
-// prints its path. A module without the tool directive gets the line that adds it: the
-// targets do not build the tool themselves, since go.mod's tool directive is what pins it with
-// the application's dependencies (and go.sum holds the sums of the packages it needs).
-func toolPath(ctx context.Context, name string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "tool", "-n", "kernia")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// Interrupted: go stops on SIGINT and removes its work directory; kill it only if it hangs.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	err := cmd.Run()
-	switch {
-	case ctx.Err() != nil:
-		return "", fmt.Errorf("kernia: %s: interrupted (%w) while building the kernia tool (go tool -n kernia); nothing was written", name, context.Cause(ctx))
-	case err != nil && strings.Contains(stderr.String(), `no such tool "kernia"`):
-		return "", fmt.Errorf("kernia: the Mage targets run the kernia tool of the module, and go.mod has no tool directive for it: run go get -tool %s", toolPackage)
-	case err != nil:
-		return "", fmt.Errorf("kernia: building the kernia tool of the module (go tool -n kernia): %v\n%s", err, strings.TrimSpace(stderr.String()))
+// enginePath returns the kernia engine of the module (internal/launch: what go tool kernia
+// runs, built with go build at the module's dependency versions once per build key, and then
+// run with no go command at all) and the release to call once it has exited. A module without
+// the tool directive gets the line that adds it: go.mod's tool directive is what pins the
+// kernia tool with the application's dependencies (and keeps the sums of the packages it needs
+// in go.sum).
+func enginePath(ctx context.Context, name string) (string, func(), error) {
+	root, modPath, err := workdir.Module(".")
+	if err != nil {
+		return "", nil, fmt.Errorf("kernia: %w", err)
 	}
-	bin := strings.TrimSpace(stdout.String())
-	if bin == "" || strings.ContainsAny(bin, "\n") {
-		return "", fmt.Errorf("kernia: go tool -n kernia printed %q, not the path of the kernia tool", bin)
+	gomod := filepath.Join(root, "go.mod")
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", nil, fmt.Errorf("kernia: read %s: %w", gomod, err)
 	}
-	return bin, nil
+	mf, err := modfile.Parse(gomod, b, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("kernia: %w", err)
+	}
+	if !slices.ContainsFunc(mf.Tool, func(t *modfile.Tool) bool { return t.Path == launch.ToolPackage }) {
+		return "", nil, fmt.Errorf("kernia: the Mage targets run the kernia tool of the module, and go.mod has no tool directive for it: run go get -tool %s", launch.ToolPackage)
+	}
+	e, err := launch.Find(ctx, root, modPath, os.Stderr)
+	if ctx.Err() != nil {
+		if e != nil {
+			e.Release()
+		}
+		return "", nil, fmt.Errorf("kernia: %s: interrupted (%w) while building the kernia engine; nothing was written", name, context.Cause(ctx))
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return e.Path, e.Release, nil
 }
 
 // runBinary runs the kernia tool bin with args, its standard streams Mage's own (so that it

@@ -12,11 +12,12 @@
 // steers it (GO*, CGO_*, CC, CXX, AR, PKG_CONFIG, PATH without repeated directories, HOME,
 // XDG_CONFIG_HOME; but the GO* variables and GOFLAGS flags that only steer downloads, sum
 // checks and caching: keyEnvIgnored, keyFlagsIgnored) and its
-// environment file (go env GOENV); go.mod (without its module line when Spec.OmitModuleLine
-// says the program does not depend on it) and go.sum; and the content of every file (but
+// environment file (go env GOENV); what of go.mod steers a build (canonicalGoMod; without its
+// module line when Spec.OmitModuleLine says the program does not depend on it) and go.sum; and the content of every file (but
 // test files and the _* and .* files the go command ignores) in each package directory of
 // the program's import graph (from Spec.Start) that lies in a module whose files can
-// change: the main module, and modules replaced by a local directory. Packages of the module
+// change: the main module, and modules replaced by a local directory (only the kinds of files
+// the go command builds: .go, .s, .c, .syso…, not a README). Packages of the module
 // cache are immutable, keyed by their versions in go.mod and go.sum; the standard library by
 // the go command. The import graph is read the way the go command reads it (the import
 // declarations of every .go file of a directory, build constraints ignored, so it is a
@@ -138,14 +139,7 @@ func Key(s Spec) (string, error) {
 	if err != nil {
 		return "", noKey("go.mod: %v", err)
 	}
-	hashed := gomod
-	if s.OmitModuleLine && mf.Module != nil && mf.Module.Syntax != nil {
-		start, end := mf.Module.Syntax.Start.Byte, mf.Module.Syntax.End.Byte
-		if start < 0 || end > len(gomod) || start > end {
-			return "", noKey("go.mod: the module line's position")
-		}
-		hashed = slices.Concat(gomod[:start], gomod[end:])
-	}
+	hashed := canonicalGoMod(mf, s.OmitModuleLine)
 	fmt.Fprintf(h, "go.mod %d\x00%s\x00go.sum %d\x00%s\x00", len(hashed), hashed, len(gosum), gosum)
 	mutable := []mutableModule{{path: s.ModPath, dir: root}}
 	for _, r := range mf.Replace {
@@ -182,6 +176,42 @@ func Key(s Spec) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// canonicalGoMod is what of go.mod steers a build, in one spelling: the module line (unless
+// omitModule), the go, toolchain and godebug lines, and the require, exclude and replace
+// directives, sorted. Comments (// indirect), blocks, order and the tool, ignore and retract
+// directives change no build, and tidy spells the same requirements differently depending on
+// which packages of the module import them.
+func canonicalGoMod(mf *modfile.File, omitModule bool) []byte {
+	var b strings.Builder
+	if mf.Module != nil && !omitModule {
+		fmt.Fprintf(&b, "module %s\n", mf.Module.Mod.Path)
+	}
+	if mf.Go != nil {
+		fmt.Fprintf(&b, "go %s\n", mf.Go.Version)
+	}
+	if mf.Toolchain != nil {
+		fmt.Fprintf(&b, "toolchain %s\n", mf.Toolchain.Name)
+	}
+	for _, g := range mf.Godebug {
+		fmt.Fprintf(&b, "godebug %s=%s\n", g.Key, g.Value)
+	}
+	var lines []string
+	for _, r := range mf.Require {
+		lines = append(lines, "require "+r.Mod.Path+" "+r.Mod.Version)
+	}
+	for _, x := range mf.Exclude {
+		lines = append(lines, "exclude "+x.Mod.Path+" "+x.Mod.Version)
+	}
+	for _, r := range mf.Replace {
+		lines = append(lines, "replace "+r.Old.Path+" "+r.Old.Version+" => "+r.New.Path+" "+r.New.Version)
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	return []byte(b.String())
 }
 
 // hashToolchain hashes what selects and steers the go command: the binary PATH finds, the
@@ -437,6 +467,11 @@ func hashPackageDir(h hash.Hash, dir string) ([]string, error) {
 		if e.IsDir() || strings.HasSuffix(e.Name(), "_test.go") || strings.HasPrefix(e.Name(), "_") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
+		// Nor any file but those of the kinds it reads (a README, a LICENSE, testdata are no
+		// input; embedded files have no key).
+		if !slices.Contains(sourceExts, filepath.Ext(e.Name())) {
+			continue
+		}
 		if !e.Type().IsRegular() {
 			return nil, noKey("%s is not a regular file", filepath.Join(dir, e.Name()))
 		}
@@ -470,6 +505,10 @@ func hashPackageDir(h hash.Hash, dir string) ([]string, error) {
 	}
 	return imports, nil
 }
+
+// sourceExts are the extensions of the files the go command builds into a package (go/build's
+// list, and .syso objects linked as they are).
+var sourceExts = []string{".go", ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".f", ".F", ".for", ".f90", ".m", ".s", ".S", ".sx", ".swig", ".swigcxx", ".syso"}
 
 // KeyFile and LockFile are the build key's files beside the binary bin.
 func KeyFile(bin string) string { return bin + ".key" }

@@ -99,6 +99,7 @@ func (e *Engine) Release() {
 // build key does not match (or it has none). Build progress and errors go to stderr, nothing
 // to stdout. Errors say what failed and how to fix it.
 func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine, error) {
+	start := time.Now()
 	spec := buildcache.Spec{
 		Root: root, ModPath: modPath, Start: []string{EnginePackage}, OmitModuleLine: true,
 		Extra: []byte("engine\x00" + EnginePackage + "\x00" + strings.Join(buildFlags, "\x00")),
@@ -124,6 +125,9 @@ func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine,
 	if err := e.build(ctx, spec, key, keyErr, stderr); err != nil {
 		release()
 		return nil, err
+	}
+	if os.Getenv(DebugEnv) == "1" {
+		fmt.Fprintf(stderr, "kernia: launch: %s engine %s (in %s)\n", e.How, e.Path, time.Since(start).Round(10*time.Microsecond))
 	}
 	return e, nil
 }
@@ -295,9 +299,6 @@ func Main(args []string) int {
 			return exitCode(ctx)
 		}
 		return 1
-	}
-	if os.Getenv(DebugEnv) == "1" {
-		fmt.Fprintf(os.Stderr, "kernia: launch: %s engine %s\n", e.How, e.Path)
 	}
 	return run(e, args)
 }

@@ -315,7 +315,8 @@ func enginePath(t *testing.T, r result) string {
 	t.Helper()
 	_, rest, ok := strings.Cut(r.stderr, " engine ")
 	assert.Assert(t, ok, r.stderr)
-	return strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
+	path, _, _ := strings.Cut(strings.SplitN(rest, "\n", 2)[0], " (in ")
+	return path
 }
 
 // TestConcurrentFirstRunsBuildOnce: runs started together in a fresh cache all succeed, and

@@ -87,10 +87,18 @@ func TestBuildKey_EachInputChangesIt(t *testing.T) {
 		{"a package of the locally replaced module edited", func(t *testing.T, root string) {
 			write(t, filepath.Join(root, "..", "rep", "x", "x.go"), "package x\n\nconst B = 2\n")
 		}, true},
-		{"go.mod edited", func(t *testing.T, root string) {
+		{"go.mod's requirement edited", func(t *testing.T, root string) {
 			b, _ := os.ReadFile(filepath.Join(root, "go.mod"))
-			write(t, filepath.Join(root, "go.mod"), string(b)+"\n// edited\n")
+			write(t, filepath.Join(root, "..", "modcache/cache/download/example.com/dep/@v/v1.0.1.mod"), "module example.com/dep\n")
+			write(t, filepath.Join(root, "go.mod"), strings.Replace(string(b), "example.com/dep v1.0.0", "example.com/dep v1.0.1", 1))
 		}, true},
+		{"go.mod's godebug line added", func(t *testing.T, root string) {
+			b, _ := os.ReadFile(filepath.Join(root, "go.mod"))
+			write(t, filepath.Join(root, "go.mod"), string(b)+"\ngodebug default=go1.21\n")
+		}, true},
+		{"go.mod respelled: comments, // indirect, one block, a tool line", func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "go.mod"), "// The module.\nmodule example.com/m\n\ngo 1.24\n\nrequire example.com/dep v1.0.0 // indirect\n\nrequire example.com/rep v0.0.0\n\nreplace example.com/rep => ../rep\n\ntool example.com/m/other\n")
+		}, false},
 		{"go.sum edited", func(t *testing.T, root string) {
 			write(t, filepath.Join(root, "go.sum"), "example.com/dep v1.0.0 h1:y\n")
 		}, true},
@@ -102,6 +110,9 @@ func TestBuildKey_EachInputChangesIt(t *testing.T) {
 		{"the go environment file edited", func(t *testing.T, root string) {
 			write(t, os.Getenv("GOENV"), "GOFLAGS=-mod=mod\n")
 		}, true},
+		{"a file the go command does not build added to the auth package", func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "auth", "README.md"), "notes")
+		}, false},
 		{"an unimported package edited", func(t *testing.T, root string) {
 			write(t, filepath.Join(root, "other", "other.go"), "package other\n\nconst C = 3\n")
 			write(t, filepath.Join(root, "ent", "ent.go"), "package ent\n\nconst D = 4\n")
