@@ -17,7 +17,8 @@ package buildcache
 //
 // # Collection
 //
-// Every run marks its binary as used (its modification time is set to now). A run that finds
+// Every run marks its binary as used (its modification time, or its key file's with
+// Pool.MarkKey, is set to now). A run that finds
 // no other kernia run using the pool (an exclusive, non-blocking flock on <pool dir>/.lock)
 // removes the pool's binaries not used for Pool.MaxAge, then all but the Pool.Keep most
 // recently used. Every run holds a shared lock on <pool dir>/.lock from before its build until
@@ -51,6 +52,12 @@ type Pool struct {
 	Keep int
 	// MaxAge is how long a binary is kept after its last use.
 	MaxAge time.Duration
+	// MarkKey marks a binary as used by its key file's modification time rather than its own,
+	// which then stays what the key file's stamp recorded (Matches spares the SHA-256).
+	MarkKey bool
+	// Temp, when set, matches the temporary files a build writes before renaming them into
+	// place: Collect removes them (no build is running while it holds the exclusive lock).
+	Temp *regexp.Regexp
 }
 
 // Dir returns kernia's cache directory, created or verified by PrivateDir, or with sub its
@@ -133,7 +140,11 @@ func (p Pool) Use(bin string, now time.Time) (release func(), err error) {
 			f.Close()
 		}
 	}()
-	if err := os.Chtimes(bin, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	mark := bin
+	if p.MarkKey {
+		mark = KeyFile(bin)
+	}
+	if err := os.Chtimes(mark, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("kernia: mark the binary %s as used: %w", bin, err)
 	}
 	if !flock.Supported {
@@ -172,7 +183,19 @@ func (p Pool) Collect(keep string, now time.Time) ([]string, error) {
 		used time.Time
 	}
 	var bins []binary
+	var removed []string
+	var errs []error
 	for _, e := range entries {
+		if p.Temp != nil && p.Temp.MatchString(e.Name()) && e.Type().IsRegular() {
+			// A build's temporary binary: with the exclusive lock held no run is building, so it
+			// is what a killed build left.
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			} else {
+				removed = append(removed, e.Name())
+			}
+			continue
+		}
 		if !p.Name.MatchString(e.Name()) || !e.Type().IsRegular() {
 			continue
 		}
@@ -180,7 +203,13 @@ func (p Pool) Collect(keep string, now time.Time) ([]string, error) {
 		if err != nil {
 			continue
 		}
-		bins = append(bins, binary{e.Name(), info.ModTime()})
+		used := info.ModTime()
+		if p.MarkKey {
+			if k, err := os.Stat(filepath.Join(dir, KeyFile(e.Name()))); err == nil && k.ModTime().After(used) {
+				used = k.ModTime()
+			}
+		}
+		bins = append(bins, binary{e.Name(), used})
 	}
 	// Most recently used first; the name breaks ties so the result is deterministic.
 	slices.SortFunc(bins, func(a, b binary) int {
@@ -189,8 +218,6 @@ func (p Pool) Collect(keep string, now time.Time) ([]string, error) {
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	var removed []string
-	var errs []error
 	kept := 0
 	if keep != "" {
 		kept = 1 // the run's own binary, there or about to be built, is one of the Keep

@@ -67,8 +67,12 @@ const (
 	CacheMaxAge = 14 * 24 * time.Hour
 )
 
-// engineName matches the engine binaries of the cache.
-var engineName = regexp.MustCompile(`^engine-[0-9a-f]{16}$`)
+// engineName matches the engine binaries of the cache, engineTemp the temporary files of their
+// builds.
+var (
+	engineName = regexp.MustCompile(`^engine-[0-9a-f]{16}$`)
+	engineTemp = regexp.MustCompile(`^engine-[0-9a-f]{16}\.build[0-9]+$`)
+)
 
 // buildFlags are the go build flags of the engine (the output aside). Without the symbol table
 // and DWARF (-s -w) a panic's stack trace keeps its function names and lines (the runtime's
@@ -116,7 +120,7 @@ func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine,
 		name = hex.EncodeToString(sum[:])
 	}
 	bin := filepath.Join(dir, "engine-"+name[:16])
-	pool := buildcache.Pool{Dir: dir, Name: engineName, Keep: CacheKeep, MaxAge: CacheMaxAge}
+	pool := buildcache.Pool{Dir: dir, Name: engineName, Temp: engineTemp, MarkKey: true, Keep: CacheKeep, MaxAge: CacheMaxAge}
 	release, err := pool.Use(bin, time.Now())
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
@@ -291,6 +292,16 @@ func TestCorruptEngineNeverRuns(t *testing.T) {
 			assert.NilError(t, err)
 			assert.NilError(t, fh.Close())
 		}},
+		{name: "a byte changed in place, its modification time put back", corrupt: func(t *testing.T) {
+			st, err := os.Stat(bin)
+			assert.NilError(t, err)
+			fh, err := os.OpenFile(bin, os.O_RDWR, 0)
+			assert.NilError(t, err)
+			_, err = fh.WriteAt([]byte{0xfe}, 8192)
+			assert.NilError(t, err)
+			assert.NilError(t, fh.Close())
+			assert.NilError(t, os.Chtimes(bin, st.ModTime(), st.ModTime()))
+		}},
 		{name: "replaced by a script", corrupt: func(t *testing.T) {
 			assert.NilError(t, os.Remove(bin))
 			write(t, bin, "#!/bin/sh\ntouch "+marker+"\n")
@@ -529,4 +540,42 @@ func TestRealEngine(t *testing.T) {
 			assert.Check(t, is.Equal(r.how(), "cached"))
 		}
 	}
+}
+
+// TestCacheIsBounded: a run that finds no other run using the engine cache keeps its own
+// engine and the CacheKeep-1 most recently used others, and removes the temporary binaries
+// killed builds left.
+func TestCacheIsBounded(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(f.cache, "kernia", "engine")
+	assert.NilError(t, os.MkdirAll(dir, 0o700))
+	for i := range launch.CacheKeep + 2 {
+		p := filepath.Join(dir, fmt.Sprintf("engine-%016x", i))
+		write(t, p, "old engine")
+		write(t, p+".key", "key")
+		used := time.Now().Add(-time.Duration(i+1) * time.Hour)
+		assert.NilError(t, os.Chtimes(p, used, used))
+		assert.NilError(t, os.Chtimes(p+".key", used, used))
+	}
+	temp := filepath.Join(dir, "engine-00000000000000ff.build123")
+	write(t, temp, "half a binary")
+	r := f.run(t, nil)
+	assert.Equal(t, r.code, 0, r.stderr)
+	var engines []string
+	entries, err := os.ReadDir(dir)
+	assert.NilError(t, err)
+	for _, e := range entries {
+		if !strings.Contains(e.Name(), ".") {
+			engines = append(engines, e.Name())
+		}
+	}
+	assert.Check(t, is.Len(engines, launch.CacheKeep), "%v", engines)
+	assert.Check(t, is.Contains(engines, filepath.Base(enginePath(t, r))))
+	for i := range launch.CacheKeep - 1 {
+		assert.Check(t, is.Contains(engines, fmt.Sprintf("engine-%016x", i)))
+	}
+	_, err = os.Stat(temp)
+	assert.Check(t, os.IsNotExist(err), "the temporary binary was left")
+	_, err = os.Stat(filepath.Join(dir, fmt.Sprintf("engine-%016x.key", launch.CacheKeep+1)))
+	assert.Check(t, os.IsNotExist(err), "a removed engine's key was left")
 }
