@@ -13,11 +13,14 @@ package compose
 
 import (
 	"fmt"
+	"reflect"
+	"sync"
 
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/entc/load"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/entjson"
 	"github.com/kernia/kernia/internal/resolve"
 )
 
@@ -88,11 +91,23 @@ func checkEntNames(p *Plan) error {
 	return nil
 }
 
+// loadShape checks once that entc/load, at this module's Ent version, has the shape of the JSON
+// the loader program marshalled (internal/entjson mirrors one Ent version's).
+var loadShape = sync.OnceValue(func() error {
+	return entjson.CheckShape(entjson.LoadTypes{
+		Schema: reflect.TypeFor[load.Schema](), Field: reflect.TypeFor[load.Field](), Edge: reflect.TypeFor[load.Edge](),
+		Index: reflect.TypeFor[load.Index](), Position: reflect.TypeFor[load.Position](),
+	})
+})
+
 // Schemas returns the plan as Ent's loader would load the rendered schema package: each
 // entity as Resolve marshalled it, unmarshalled with Ent's load.UnmarshalSchema afresh on every
 // call, so no two callers share them (Ent's differ annotates the tables of the schemas it is
 // given).
 func Schemas(p *Plan) ([]*load.Schema, error) {
+	if err := loadShape(); err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
+	}
 	raw := p.Raw()
 	if len(raw) != len(p.Entities) {
 		return nil, fmt.Errorf("compose: the plan holds %d marshalled entities for %d entities", len(raw), len(p.Entities))

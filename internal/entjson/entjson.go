@@ -13,13 +13,16 @@
 // Position and their JSON tags, in their order; the rules of MarshalSchema, NewField, NewEdge
 // and NewIndex; the messages of its errors). A test compares both marshallers byte for byte on
 // every composed entity of the core and the built-in plugins and on synthetic schemas; a change
-// of Ent's shape in a later version fails it.
+// of Ent's shape in a later version fails it. As the loader program is built at the user's
+// module's Ent version, which may be later than the one mirrored, the kernia tool checks with
+// CheckShape that its entc/load expects what Marshal writes.
 package entjson
 
 import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -133,7 +136,9 @@ func Marshal(s ent.Interface) ([]byte, error) {
 		}
 		annotate(out.Annotations, a)
 	}
-	if err := out.addOwn(s); err != nil {
+	// The schema's own parts come last, at positions that are not mixed in; their errors are
+	// bare, the schema named above them.
+	if err := out.addParts(s, &position{}); err != nil {
 		return nil, fmt.Errorf("schema %q: %w", out.Name, err)
 	}
 	return json.Marshal(out)
@@ -155,12 +160,6 @@ func (out *schemaJSON) addMixins(s ent.Interface) error {
 		}
 	}
 	return nil
-}
-
-// addOwn adds what the schema itself defines. Ent adds its fields before its edges and
-// indexes, as for a mixin, but reports each part's error bare (the caller names the schema).
-func (out *schemaJSON) addOwn(s ent.Interface) error {
-	return out.addParts(s, &position{})
 }
 
 // parts is what a schema and a mixin both define.
@@ -355,4 +354,94 @@ func typeName(v any) string {
 		t = t.Elem()
 	}
 	return t.Name()
+}
+
+// LoadTypes are the types of Ent's entc/load that Marshal's JSON mirrors, as the caller links
+// them (at the Ent version of its module): Schema, Field, Edge, Index and Position.
+type LoadTypes struct {
+	Schema, Field, Edge, Index, Position reflect.Type
+}
+
+// CheckShape returns an error unless Ent's loaded-schema types have the JSON shape Marshal
+// writes: the same JSON names, options and types, in the same order. The kernia tool, which links entc/load
+// at the module's Ent version, calls it before decoding what the loader program marshalled, so
+// that a later Ent whose loader writes more (a field Marshal would silently drop) is refused
+// with an error instead of generating code from less than the schema says.
+func CheckShape(types LoadTypes) error {
+	ours := map[reflect.Type]string{
+		reflect.TypeFor[schemaJSON](): "Schema", reflect.TypeFor[fieldJSON](): "Field",
+		reflect.TypeFor[edgeJSON](): "Edge", reflect.TypeFor[indexJSON](): "Index",
+		reflect.TypeFor[position](): "Position",
+	}
+	theirs := map[reflect.Type]string{
+		types.Schema: "Schema", types.Field: "Field", types.Edge: "Edge", types.Index: "Index", types.Position: "Position",
+	}
+	// The leaves first: a difference is reported where it is, not as the schema's that holds it.
+	for _, pair := range []struct {
+		name        string
+		ours, their reflect.Type
+	}{
+		{"Position", reflect.TypeFor[position](), types.Position},
+		{"Index", reflect.TypeFor[indexJSON](), types.Index},
+		{"Edge", reflect.TypeFor[edgeJSON](), types.Edge},
+		{"Field", reflect.TypeFor[fieldJSON](), types.Field},
+		{"Schema", reflect.TypeFor[schemaJSON](), types.Schema},
+	} {
+		if d := shapeDiff(jsonShape(pair.ours, ours), jsonShape(pair.their, theirs)); d != "" {
+			return fmt.Errorf("entjson: Ent's entc/load.%s %s Kernia's marshaller, which mirrors Ent %s: use Ent %s in go.mod (go get entgo.io/ent@%s) or a Kernia release that supports this Ent version",
+				pair.name, d, EntVersion, EntVersion, EntVersion)
+		}
+	}
+	return nil
+}
+
+// shapeDiff says how got, Ent's shape, first differs from want, the marshaller's ("" if not),
+// to be followed by "Kernia's marshaller".
+func shapeDiff(want, got []string) string {
+	for i := range max(len(want), len(got)) {
+		switch {
+		case i >= len(want):
+			return fmt.Sprintf("has %s, which is not written by", got[i])
+		case i >= len(got):
+			return fmt.Sprintf("lacks %s, which is written by", want[i])
+		case got[i] != want[i]:
+			return fmt.Sprintf("has %s where %s is written by", got[i], want[i])
+		}
+	}
+	return ""
+}
+
+// jsonShape lists the JSON-encoded fields of struct type t as "key type `tag`", the mirrored
+// struct types named by names.
+func jsonShape(t reflect.Type, names map[reflect.Type]string) []string {
+	if t == nil || t.Kind() != reflect.Struct {
+		return []string{fmt.Sprint("not a struct: ", t)}
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		key, _, _ := strings.Cut(tag, ",")
+		if key == "" {
+			key = f.Name
+		}
+		out = append(out, fmt.Sprintf("%s %s `%s`", key, typeString(f.Type, names), tag))
+	}
+	return out
+}
+
+// typeString is t as Go writes it, the mirrored struct types named by names.
+func typeString(t reflect.Type, names map[reflect.Type]string) string {
+	switch n, ok := names[t]; {
+	case ok:
+		return n
+	case t.Kind() == reflect.Pointer:
+		return "*" + typeString(t.Elem(), names)
+	case t.Kind() == reflect.Slice:
+		return "[]" + typeString(t.Elem(), names)
+	}
+	return t.String()
 }

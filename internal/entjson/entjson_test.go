@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,6 +25,8 @@ import (
 	"entgo.io/ent/schema/mixin"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/kernia/kernia/internal/entjson"
 )
@@ -434,4 +438,63 @@ func TestMarshalCoversTheCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckShape checks that Ent's loaded-schema types have Marshal's JSON shape, and that a
+// loader that writes more, or under another name, is refused with an error that says what
+// differs.
+func TestCheckShape(t *testing.T) {
+	ents := entjson.LoadTypes{
+		Schema: reflect.TypeFor[load.Schema](), Field: reflect.TypeFor[load.Field](), Edge: reflect.TypeFor[load.Edge](),
+		Index: reflect.TypeFor[load.Index](), Position: reflect.TypeFor[load.Position](),
+	}
+	assert.NilError(t, entjson.CheckShape(ents))
+
+	type laterIndex struct { // a later Ent's index, with one more property
+		Unique      bool           `json:"unique,omitempty"`
+		Edges       []string       `json:"edges,omitempty"`
+		Fields      []string       `json:"fields,omitempty"`
+		StorageKey  string         `json:"storage_key,omitempty"`
+		Annotations map[string]any `json:"annotations,omitempty"`
+		Nulls       bool           `json:"nulls_not_distinct,omitempty"`
+	}
+	type renamedPosition struct {
+		Index      int `json:"index"`
+		MixedIn    bool
+		MixinIndex int
+	}
+	cases := map[string]struct {
+		change func(*entjson.LoadTypes)
+		want   string
+	}{
+		"a property more":    {func(l *entjson.LoadTypes) { l.Index = reflect.TypeFor[laterIndex]() }, "entjson: Ent's entc/load.Index has nulls_not_distinct bool `nulls_not_distinct,omitempty`, which is not written by Kernia's marshaller, which mirrors Ent v0.14.5"},
+		"a property renamed": {func(l *entjson.LoadTypes) { l.Position = reflect.TypeFor[renamedPosition]() }, "entc/load.Position has index int `index` where Index int `` is written by Kernia's marshaller"},
+		"a type swapped":     {func(l *entjson.LoadTypes) { l.Field = reflect.TypeFor[load.Edge]() }, "entc/load.Field has type string `type,omitempty` where type *field.TypeInfo `type,omitempty` is written by"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			l := ents
+			tc.change(&l)
+			err := entjson.CheckShape(l)
+			assert.Check(t, is.ErrorContains(err, tc.want))
+			assert.Check(t, is.ErrorContains(err, "go get entgo.io/ent@v0.14.5"))
+		})
+	}
+}
+
+// TestEntVersionIsTheModules checks that EntVersion is the Ent version Kernia's go.mod
+// requires, which the byte-for-byte tests compare with: after an upgrade of Ent, compare its
+// entc/load/schema.go with entjson.go, then update EntVersion.
+func TestEntVersionIsTheModules(t *testing.T) {
+	b, err := os.ReadFile("../../go.mod")
+	assert.NilError(t, err)
+	mf, err := modfile.Parse("go.mod", b, nil)
+	assert.NilError(t, err)
+	var version string
+	for _, r := range mf.Require {
+		if r.Mod.Path == "entgo.io/ent" {
+			version = r.Mod.Version
+		}
+	}
+	assert.Check(t, is.Equal(version, entjson.EntVersion), "go.mod requires Ent %s: compare its entc/load/schema.go with internal/entjson, then update EntVersion", version)
 }
