@@ -135,7 +135,9 @@ func Run(t testing.TB, dir string, name string, args ...string) string {
 // Tool returns the path of the module's tool binary name (a tool line of its go.mod), as
 // `go tool -n` prints it: the go command links a tool once per dependency set and keeps it in
 // its build cache, so every module of a test run that has the same versions shares one link,
-// where `go build -o` of the same command would link it again each time.
+// where `go build -o` of the same command would link it again each time. For kernia it is the
+// launcher (cmd/kernia), which builds the engine once per build key in the user cache
+// directory: test modules with the same requirements share that one too.
 func Tool(t testing.TB, dir, name string) string {
 	t.Helper()
 	return strings.TrimSpace(Run(t, dir, "go", "tool", "-n", name))
