@@ -113,10 +113,14 @@ func TestNewUserWorkflow(t *testing.T) {
 	}
 	before := moduletest.Snapshot(t, dir)
 
-	// A second generate writes nothing.
+	// A second generate writes nothing, and the targets run the engine the first one built
+	// without asking the go command (internal/launch's fast path; its debug line says so).
+	env = append(env, "KERNIA_LAUNCH_DEBUG=1")
 	res = run("go", "tool", "mage", "generate")
+	env = env[:len(env)-1]
 	res.Assert(t, icmd.Success)
 	assert.Check(t, is.Contains(res.Stderr(), "nothing changed"))
+	assert.Check(t, is.Contains(res.Stderr(), "kernia: launch: cached engine "))
 	assert.DeepEqual(t, moduletest.Snapshot(t, dir), before)
 
 	// Migrate on the embedded default creates kernia.db.
