@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/kernia/kernia/internal/moduletest"
 )
 
 // The user's loop (issue 13): what a developer waits for after editing the auth package, end
@@ -130,13 +128,19 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		}
 		defer os.RemoveAll(ba.dir)
 	}
-	// The user module, beside the bench's dogfood module.
+	// The user module, beside the bench's dogfood module (which is Kernia's own repository,
+	// so Kernia is its main module there): it depends on Kernia as on a release (released.go).
+	rel, err := releaseCheckout(e.cfg.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rel.close()
 	user, err := os.MkdirTemp("", "kernia-bench-loop-")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer os.RemoveAll(user)
-	if err := moduletest.Make(e.cfg.Root, user, "example.com/shop", map[string]string{
+	if err := rel.makeModule(e.cfg.Root, user, "example.com/shop", map[string]string{
 		"auth/auth.go": fmt.Sprintf(loopAuth, ""),
 		"magefile.go":  loopMagefile,
 	}); err != nil {
@@ -157,7 +161,7 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	userEnv := append([]string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}, cache...)
+	userEnv := append(append([]string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}, cache...), rel.env...)
 	dogEnv := append([]string{"KERNIA_DEV_URL=" + dogDev, "MAGEFILE_CACHE=" + filepath.Join(e.dir, "bin", "magefile")}, cache...)
 
 	kerniaGen := func(dir string, env []string) func() (time.Duration, error) {

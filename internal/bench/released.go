@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	modzip "golang.org/x/mod/zip"
+)
+
+// The user's module of the loop depends on Kernia as a released module: the checkout, zipped
+// as a pseudo-version into a module proxy of the bench's own (a file:// directory), is
+// downloaded into the module cache like any release. A user's kernia tool and loader program
+// so take the paths a user's do: Kernia's packages are immutable, keyed by go.mod and go.sum,
+// and neither the launcher nor the loader's build key hashes their sources (they would, were
+// Kernia replaced by a local directory as in the tests).
+
+// releasedTime is the timestamp of the bench's pseudo-versions of the checkout: it marks them,
+// so a later run removes them from the module cache.
+const releasedTime = "20260101000000"
+
+// released is the checkout as a module proxy serves it.
+type released struct {
+	version string
+	proxy   string   // the proxy's directory
+	env     []string // what every go command in the user's module runs with
+}
+
+// releaseCheckout zips the checkout at root into a new module proxy directory, as a
+// pseudo-version named by the checkout's content, and removes the bench's earlier versions from
+// the module cache.
+func releaseCheckout(root string) (*released, error) {
+	// The files git would commit: tracked, and new ones it does not ignore (not the
+	// git-ignored work files of a checkout, .kernia/ or kernia.db).
+	ls := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	ls.Dir = root
+	out, err := ls.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git ls-files in %s: %w", root, err)
+	}
+	var zfiles []modzip.File
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if _, err := os.Lstat(filepath.Join(root, name)); err == nil { // not a deleted file
+			zfiles = append(zfiles, checkoutFile{root: root, path: name})
+		}
+	}
+	content := func(v string) ([]byte, error) {
+		var b bytes.Buffer
+		err := modzip.Create(&b, module.Version{Path: "github.com/kernia/kernia", Version: v}, zfiles)
+		return b.Bytes(), err
+	}
+	placeholder := "v0.0.0-" + releasedTime + "-000000000000"
+	z, err := content(placeholder)
+	if err != nil {
+		return nil, fmt.Errorf("zip the checkout as a module: %w", err)
+	}
+	sum := sha256.Sum256(z)
+	r := &released{version: "v0.0.0-" + releasedTime + "-" + hex.EncodeToString(sum[:6])}
+	if z, err = content(r.version); err != nil {
+		return nil, fmt.Errorf("zip the checkout as a module: %w", err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	if r.proxy, err = os.MkdirTemp("", "kernia-bench-proxy-"); err != nil {
+		return nil, err
+	}
+	dl := filepath.Join(r.proxy, "github.com", "kernia", "kernia", "@v")
+	files := map[string][]byte{
+		r.version + ".zip":  z,
+		r.version + ".mod":  gomod,
+		r.version + ".info": fmt.Appendf(nil, `{"Version":%q,"Time":"2026-01-01T00:00:00Z"}`, r.version),
+		"list":              []byte(r.version + "\n"),
+	}
+	if err := os.MkdirAll(dl, 0o755); err != nil {
+		return nil, err
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dl, name), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	out, err = exec.Command("go", "env", "GOPROXY", "GOMODCACHE").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return nil, fmt.Errorf("go env GOPROXY GOMODCACHE printed %q", out)
+	}
+	// The bench's pseudo-versions are not in the checksum database; the module cache keeps
+	// them writable, so that the next run can remove them.
+	r.env = []string{"GOPROXY=file://" + filepath.ToSlash(r.proxy) + "," + lines[0], "GONOSUMDB=github.com/kernia/kernia", "GOFLAGS=-mod=mod -modcacherw"}
+	removeEarlierReleases(lines[1], r.version)
+	return r, nil
+}
+
+// removeEarlierReleases removes the bench's earlier pseudo-versions of Kernia (releasedTime)
+// from the module cache at cache, but keep.
+func removeEarlierReleases(cache, keep string) {
+	for _, pattern := range []string{
+		filepath.Join(cache, "github.com", "kernia", "kernia@v0.0.0-"+releasedTime+"-*"),
+		filepath.Join(cache, "cache", "download", "github.com", "kernia", "kernia", "@v", "v0.0.0-"+releasedTime+"-*"),
+	} {
+		matches, _ := filepath.Glob(pattern)
+		for _, m := range matches {
+			if !strings.Contains(filepath.Base(m), keep) {
+				os.RemoveAll(m)
+			}
+		}
+	}
+}
+
+// checkoutFile is a file of the checkout, for modzip.Create.
+type checkoutFile struct{ root, path string }
+
+func (f checkoutFile) Path() string                 { return filepath.ToSlash(f.path) }
+func (f checkoutFile) Lstat() (os.FileInfo, error)  { return os.Lstat(filepath.Join(f.root, f.path)) }
+func (f checkoutFile) Open() (io.ReadCloser, error) { return os.Open(filepath.Join(f.root, f.path)) }
+
+// close removes the proxy directory.
+func (r *released) close() { os.RemoveAll(r.proxy) }
+
+// makeModule writes module path into dir, requiring the released Kernia and Kernia's own
+// dependency versions, with the kernia and mage tools, and runs go mod tidy.
+func (r *released) makeModule(root, dir, path string, files map[string]string) error {
+	ours, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	mf, err := modfile.Parse("go.mod", ours, nil)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "module %s\n\ngo %s\n\nrequire (\n\tgithub.com/kernia/kernia %s\n", path, mf.Go.Version, r.version)
+	for _, req := range mf.Require {
+		b.WriteString("\t" + req.Mod.Path + " " + req.Mod.Version + "\n")
+	}
+	b.WriteString(")\n\ntool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
+	files = maps.Clone(files)
+	files["go.mod"] = b.String()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(strings.TrimLeft(content, "\n")), 0o644); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), r.env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod tidy in the user's module: %w\n%s", err, out)
+	}
+	return nil
+}
