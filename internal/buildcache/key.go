@@ -72,6 +72,7 @@ import (
 // NoKeyError reports why a build has no key; the go command then decides.
 type NoKeyError struct{ Why string }
 
+// Error says why there is no key.
 func (e *NoKeyError) Error() string { return "no build key: " + e.Why }
 
 func noKey(format string, args ...any) error { return &NoKeyError{Why: fmt.Sprintf(format, args...)} }

@@ -582,3 +582,47 @@ func TestCacheIsBounded(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, fmt.Sprintf("engine-%016x.key", launch.CacheKeep+1)))
 	assert.Check(t, os.IsNotExist(err), "a removed engine's key was left")
 }
+
+// TestInterruptDuringTheBuild: SIGINT or SIGTERM while the engine builds stops the build and
+// exits 130 (143) with what happened, leaving no engine and no temporary binary.
+func TestInterruptDuringTheBuild(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send to a process on Windows")
+	}
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+		name string
+	}{{syscall.SIGINT, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			// A package that takes seconds to compile, new to the build cache.
+			var big strings.Builder
+			fmt.Fprintf(&big, "package main\n\nconst seed = %q\n\n", t.Name()+time.Now().String())
+			for i := range 20000 {
+				fmt.Fprintf(&big, "func f%d(x int) int { if x > %d { return x * %d }; return len(seed) + x }\n", i, i, i)
+			}
+			write(t, filepath.Join(f.kernia, "cmd/kernia/internal/engine/big.go"), big.String())
+			cmd := f.command(f.user, []string{"KERNIA_PROGRESS=1"}, "info")
+			errPipe, err := cmd.StderrPipe()
+			assert.NilError(t, err)
+			assert.NilError(t, cmd.Start())
+			br := bufio.NewReader(errPipe)
+			line, err := br.ReadString('\n') // the progress line, a second into the build
+			assert.NilError(t, err)
+			assert.Check(t, is.Contains(line, "building the kernia engine"))
+			assert.NilError(t, cmd.Process.Signal(tt.sig))
+			rest, _ := io.ReadAll(br)
+			err = cmd.Wait()
+			exit, ok := err.(*exec.ExitError)
+			assert.Assert(t, ok, "%v\n%s", err, rest)
+			assert.Check(t, is.Equal(exit.ExitCode(), tt.code), string(rest))
+			assert.Check(t, is.Contains(string(rest), "kernia: interrupted (received "+tt.name+") while building the kernia engine; nothing was written"))
+			entries, err := os.ReadDir(filepath.Join(f.cache, "kernia", "engine"))
+			assert.NilError(t, err)
+			for _, e := range entries {
+				assert.Check(t, strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), ".lock"), "left behind: %s", e.Name())
+			}
+		})
+	}
+}
