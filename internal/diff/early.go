@@ -75,6 +75,11 @@ func (e *Early) Take(devList, dir string) *DevDB {
 		return nil
 	}
 	<-e.done
+	return e.claim()
+}
+
+// claim hands out the replay's dev database once: nil when it has none or it was handed out.
+func (e *Early) claim() *DevDB {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dev == nil || e.taken {
@@ -106,13 +111,10 @@ func (e *Early) Close() error {
 	}
 	e.cancel()
 	<-e.done
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.dev == nil || e.taken {
-		return nil
+	if dev := e.claim(); dev != nil {
+		return dev.Close()
 	}
-	e.taken = true
-	return e.dev.Close()
+	return nil
 }
 
 // dirKey identifies what a replay of d runs: its format and its files, names and contents, in

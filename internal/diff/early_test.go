@@ -60,6 +60,17 @@ func TestEarly(t *testing.T) {
 		}
 		assert.Equal(t, string(got.Sum), string(want.Sum))
 	}
+	// started starts the early replay of dir on a new dev database and takes the database.
+	started := func(t *testing.T, dir string) (*Early, *DevDB) {
+		t.Helper()
+		devURL := pgtest.NewDatabase(t)
+		e := StartEarly(ctx, devURL, dir)
+		t.Cleanup(func() { assert.Check(t, e.Close()) })
+		dev := e.Take(devURL, dir)
+		assert.Assert(t, dev != nil)
+		t.Cleanup(func() { assert.Check(t, dev.Close()) })
+		return e, dev
+	}
 	// empty checks that the dev database holds no table.
 	empty := func(t *testing.T, devURL string) {
 		t.Helper()
@@ -70,12 +81,7 @@ func TestEarly(t *testing.T) {
 
 	t.Run("used when it is the replay of the directory the diff reads", func(t *testing.T) {
 		dir := newDir(t)
-		devURL := pgtest.NewDatabase(t)
-		e := StartEarly(ctx, devURL, dir)
-		defer e.Close()
-		dev := e.Take(devURL, dir)
-		assert.Assert(t, dev != nil)
-		defer dev.Close()
+		e, dev := started(t, dir)
 		d, err := readFormatDir(dir, "")
 		assert.NilError(t, err)
 		assert.Assert(t, e.state(dev, dir, d) != nil, "the early replay was not usable")
@@ -85,7 +91,7 @@ func TestEarly(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Assert(t, len(want.Files) > 0)
 		sameResult(t, got, want)
-		assert.Check(t, e.Take(devURL, dir) == nil, "the dev database was handed out twice")
+		assert.Check(t, e.Take(e.devList, dir) == nil, "the dev database was handed out twice")
 	})
 
 	t.Run("dropped for another dev database or directory", func(t *testing.T) {
@@ -101,12 +107,7 @@ func TestEarly(t *testing.T) {
 
 	t.Run("dropped when the directory changed after the replay", func(t *testing.T) {
 		dir := newDir(t)
-		devURL := pgtest.NewDatabase(t)
-		e := StartEarly(ctx, devURL, dir)
-		defer e.Close()
-		dev := e.Take(devURL, dir)
-		assert.Assert(t, dev != nil)
-		defer dev.Close()
+		e, dev := started(t, dir)
 		// A file written after the replay (another generate, a hand-written file).
 		assert.NilError(t, os.WriteFile(filepath.Join(dir, "20260102030450_handwritten.sql"), []byte("CREATE TABLE handwritten (id bigint PRIMARY KEY);\n"), 0o644))
 		ld, err := migrate.NewLocalDir(dir)
@@ -132,12 +133,7 @@ func TestEarly(t *testing.T) {
 			assert.NilError(t, os.Remove(filepath.Join(dir, en.Name())))
 		}
 		writeDir(t, dir, "CREATE TABLE broken (id no_such_type);\n")
-		devURL := pgtest.NewDatabase(t)
-		e := StartEarly(ctx, devURL, dir)
-		defer e.Close()
-		dev := e.Take(devURL, dir)
-		assert.Assert(t, dev != nil)
-		defer dev.Close()
+		e, dev := started(t, dir)
 		_, gotErr := diffOn(dev, e, dir)
 		_, wantErr := fresh(t, dir)
 		assert.Assert(t, wantErr != nil)
