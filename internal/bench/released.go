@@ -6,15 +6,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
+
+	"github.com/kernia/kernia/internal/moduletest"
 )
 
 // The user's module of the loop depends on Kernia as a released module: the checkout, zipped
@@ -131,38 +131,7 @@ func (f checkoutFile) Open() (io.ReadCloser, error) { return os.Open(filepath.Jo
 // close removes the proxy directory.
 func (r *released) close() { os.RemoveAll(r.proxy) }
 
-// makeModule writes module path into dir, requiring the released Kernia and Kernia's own
-// dependency versions, with the kernia and mage tools, and runs go mod tidy.
+// makeModule writes module path into dir, requiring the released Kernia (moduletest.MakeReleased).
 func (r *released) makeModule(root, dir, path string, files map[string]string) error {
-	ours, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return err
-	}
-	mf, err := modfile.Parse("go.mod", ours, nil)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "module %s\n\ngo %s\n\nrequire (\n\tgithub.com/kernia/kernia %s\n", path, mf.Go.Version, r.version)
-	for _, req := range mf.Require {
-		b.WriteString("\t" + req.Mod.Path + " " + req.Mod.Version + "\n")
-	}
-	b.WriteString(")\n\ntool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
-	files = maps.Clone(files)
-	files["go.mod"] = b.String()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, []byte(strings.TrimLeft(content, "\n")), 0o644); err != nil {
-			return err
-		}
-	}
-	cmd := exec.Command("go", "mod", "tidy")
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), r.env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go mod tidy in the user's module: %w\n%s", err, out)
-	}
-	return nil
+	return moduletest.MakeReleased(root, dir, path, r.version, r.env, files)
 }

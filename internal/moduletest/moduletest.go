@@ -4,6 +4,7 @@ package moduletest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -51,6 +52,13 @@ func New(t testing.TB, path string, files map[string]string) string {
 
 // Make writes module path into dir as New does, for callers outside tests (benchmarks).
 func Make(root, dir, path string, files map[string]string) error {
+	return MakeReleased(root, dir, path, "", nil, files)
+}
+
+// MakeReleased is Make with Kernia required at version and downloaded as a release, through the
+// go environment env (a module proxy that serves that version: the bench's, internal/bench's
+// released.go), instead of replaced by the checkout at root. An empty version is Make.
+func MakeReleased(root, dir, path, version string, env []string, files map[string]string) error {
 	ours, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		return err
@@ -60,11 +68,15 @@ func Make(root, dir, path string, files map[string]string) error {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString("module " + path + "\n\ngo " + mf.Go.Version + "\n\nrequire (\n\tgithub.com/kernia/kernia v0.0.0\n")
+	b.WriteString("module " + path + "\n\ngo " + mf.Go.Version + "\n\nrequire (\n\tgithub.com/kernia/kernia " + cmp.Or(version, "v0.0.0") + "\n")
 	for _, r := range mf.Require {
 		b.WriteString("\t" + r.Mod.Path + " " + r.Mod.Version + "\n")
 	}
-	b.WriteString(")\n\nreplace github.com/kernia/kernia => " + root + "\n\ntool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
+	b.WriteString(")\n\n")
+	if version == "" {
+		b.WriteString("replace github.com/kernia/kernia => " + root + "\n\n")
+	}
+	b.WriteString("tool (\n\tgithub.com/kernia/kernia/cmd/kernia\n\tgithub.com/magefile/mage\n)\n")
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		return err
@@ -81,7 +93,7 @@ func Make(root, dir, path string, files map[string]string) error {
 			return err
 		}
 	}
-	return tidy(dir, root, path, files)
+	return tidy(dir, root, path, files, env)
 }
 
 // tidied holds, per module content (the checkout, the module path and every file), the go.mod
@@ -89,10 +101,11 @@ func Make(root, dir, path string, files map[string]string) error {
 // test process gets them without running tidy again, which would write the same two files.
 var tidied sync.Map // [sha256.Size]byte → [2][]byte
 
-// tidy runs go mod tidy in dir, or writes what it wrote for the same content before.
-func tidy(dir, root, path string, files map[string]string) error {
+// tidy runs go mod tidy in dir with the extra environment env, or writes what it wrote for
+// the same content before.
+func tidy(dir, root, path string, files map[string]string, env []string) error {
 	h := sha256.New()
-	for _, name := range append([]string{root, path}, slices.Sorted(maps.Keys(files))...) {
+	for _, name := range append(append([]string{root, path}, env...), slices.Sorted(maps.Keys(files))...) {
 		fmt.Fprintf(h, "%q\n", name)
 		if content, ok := files[name]; ok {
 			fmt.Fprintf(h, "%q\n", content)
@@ -107,7 +120,9 @@ func tidy(dir, root, path string, files map[string]string) error {
 		}
 		return os.WriteFile(sum, out[1], 0o644)
 	}
-	if out, err := Command(dir, "go", "mod", "tidy").CombinedOutput(); err != nil {
+	cmd := Command(dir, "go", "mod", "tidy")
+	cmd.Env = append(cmd.Env, env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go mod tidy: %v\n%s", err, out)
 	}
 	var out [2][]byte
