@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kernia/kernia/internal/npmcache"
 )
 
 // The optional Better Auth peer of the user's loop (issue 13): with BENCH_BETTERAUTH=1 the bench
@@ -53,13 +54,9 @@ var betterAuthFiles embed.FS
 // cache directory.
 var betterAuthInstallFiles = []string{"package.json", "package-lock.json"}
 
-// betterAuthCacheEnv overrides where the install is cached, as for internal/betterauthtest
-// (default: os.UserCacheDir()/kernia-betterauth, that is $XDG_CACHE_HOME or $HOME/.cache); the
-// bench's install is a directory of its own there, bench-<hash of its files>.
-const betterAuthCacheEnv = "KERNIA_BETTERAUTH_CACHE"
-
-// betterAuthComplete is written last into an install directory: one without it is not used.
-const betterAuthComplete = ".kernia-complete"
+// The install is cached by internal/npmcache, as internal/betterauthtest's is ($KERNIA_BETTERAUTH_CACHE,
+// default os.UserCacheDir()/kernia-betterauth), in a directory of its own there,
+// bench-<hash of its files>.
 
 // betterAuthPeer is the installed CLI.
 type betterAuthPeer struct {
@@ -94,61 +91,16 @@ func installBetterAuth() (*betterAuthPeer, error) {
 		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
 	}
-	key := "bench-" + hex.EncodeToString(h.Sum(nil))[:16]
-	root := os.Getenv(betterAuthCacheEnv)
-	if root == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("no cache directory for Better Auth's CLI (set %s or $HOME): %v", betterAuthCacheEnv, err)
-		}
-		root = filepath.Join(base, "kernia-betterauth")
-	}
-	dir := filepath.Join(root, key)
-	peer := &betterAuthPeer{dir: dir}
-	if _, err := os.Stat(filepath.Join(dir, betterAuthComplete)); err != nil {
-		// Install into a directory of its own, then rename it into place: a concurrent or killed
-		// run never leaves a half-installed directory under the final name.
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			return nil, fmt.Errorf("create the cache directory for Better Auth's CLI: %v", err)
-		}
-		if stale, _ := filepath.Glob(filepath.Join(root, key+".tmp-*")); len(stale) > 0 {
-			for _, d := range stale {
-				if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
-					_ = os.RemoveAll(d)
-				}
-			}
-		}
-		var suffix [4]byte
-		_, _ = rand.Read(suffix[:])
-		tmp := filepath.Join(root, key+".tmp-"+hex.EncodeToString(suffix[:]))
-		if err := os.Mkdir(tmp, 0o755); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp) // a no-op once renamed
-		for name, b := range files {
-			if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
-				return nil, err
-			}
-		}
-		start := time.Now()
+	inst, err := npmcache.Ensure(npm, npmcache.Spec{
+		Key: "bench-" + hex.EncodeToString(h.Sum(nil))[:16], Files: files,
 		// No package of the tree has an install script; --ignore-scripts keeps it so.
-		cmd := exec.Command(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = tmp
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("%s=1: npm ci of Better Auth's CLI in %s failed (%v): the npm registry must be reachable:\n%s", BetterAuthEnv, tmp, err, log.String())
-		}
-		peer.installed = time.Since(start)
-		if err := os.WriteFile(filepath.Join(tmp, betterAuthComplete), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
-			return nil, err
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			if _, statErr := os.Stat(filepath.Join(dir, betterAuthComplete)); statErr != nil {
-				return nil, fmt.Errorf("move the install of Better Auth's CLI into %s: %v", dir, err)
-			}
-		}
+		Args: []string{"ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s=1: %v", BetterAuthEnv, err)
 	}
+	dir := inst.Dir
+	peer := &betterAuthPeer{dir: dir, installed: inst.Took}
 	manifests := map[string][]byte{}
 	for _, pkg := range betterAuthMeasured {
 		b, err := os.ReadFile(filepath.Join(dir, "node_modules", pkg, "package.json"))

@@ -2,7 +2,6 @@ package betterauthtest
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kernia/kernia/internal/npmcache"
 )
 
 // testdataDir is testdata, absolute: the Better Auth names test runs in a generated module.
@@ -22,13 +23,6 @@ var testdataDir, _ = filepath.Abs("testdata")
 // installFiles are the testdata files that define the npm install; their bytes (and the Node
 // major version, since better-sqlite3 is a native addon) name the cache directory.
 var installFiles = []string{"package.json", "package-lock.json", ".npmrc"}
-
-// cacheEnv overrides where the install is cached (default: os.UserCacheDir()/kernia-betterauth,
-// that is $XDG_CACHE_HOME or $HOME/.cache).
-const cacheEnv = "KERNIA_BETTERAUTH_CACHE"
-
-// completeMarker is written last into an install directory: a directory without it is not used.
-const completeMarker = ".kernia-complete"
 
 var (
 	installOnce sync.Once
@@ -92,67 +86,22 @@ func doInstall() (*peerInstall, string, error) {
 		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
 	}
-	key := hex.EncodeToString(h.Sum(nil))[:16]
-	root := os.Getenv(cacheEnv)
-	if root == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, "", fmt.Errorf("no cache directory for the npm install (set %s or $HOME): %v", cacheEnv, err)
-		}
-		root = filepath.Join(base, "kernia-betterauth")
-	}
-	dir := filepath.Join(root, key)
-	if _, err := os.Stat(filepath.Join(dir, completeMarker)); err == nil {
-		return &peerInstall{node: node, dir: dir, cached: true}, "", nil
-	}
-
-	// Install into a directory of our own, then rename it into place: a concurrent or killed
-	// run never leaves a half-installed directory under the final name.
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, "", fmt.Errorf("create the npm cache directory: %v", err)
-	}
-	// Directories a killed install left behind.
-	if stale, _ := filepath.Glob(filepath.Join(root, key+".tmp-*")); len(stale) > 0 {
-		for _, d := range stale {
-			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
-				_ = os.RemoveAll(d)
-			}
-		}
-	}
-	var suffix [4]byte
-	_, _ = rand.Read(suffix[:])
-	tmp := filepath.Join(root, key+".tmp-"+hex.EncodeToString(suffix[:]))
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return nil, "", err
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
+	files := map[string][]byte{}
 	for _, name := range installFiles {
-		b, _ := os.ReadFile(filepath.Join(testdataDir, name))
-		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
+		if files[name], err = os.ReadFile(filepath.Join(testdataDir, name)); err != nil {
 			return nil, "", err
 		}
 	}
-	start := time.Now()
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=warn")
-	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), nodeDirEnv(node)...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Run(); err != nil {
-		return nil, "", fmt.Errorf("npm ci in %s failed (%v); the registry must be reachable, and "+
-			"better-sqlite3 needs a prebuilt binary or a C++ toolchain:\n%s", tmp, err, log.String())
-	}
-	elapsed := time.Since(start)
-	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+	inst, err := npmcache.Ensure(npm, npmcache.Spec{
+		Key: hex.EncodeToString(h.Sum(nil))[:16], Files: files,
+		Args:  []string{"ci", "--no-audit", "--no-fund", "--loglevel=warn"},
+		Env:   nodeDirEnv(node),
+		Needs: "better-sqlite3 needs a prebuilt binary or a C++ toolchain",
+	})
+	if err != nil {
 		return nil, "", err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		// Another run finished first: use its install.
-		if _, statErr := os.Stat(filepath.Join(dir, completeMarker)); statErr != nil {
-			return nil, "", fmt.Errorf("move the npm install into %s: %v", dir, err)
-		}
-	}
-	return &peerInstall{node: node, dir: dir, elapsed: elapsed}, "", nil
+	return &peerInstall{node: node, dir: inst.Dir, cached: inst.Took == 0, elapsed: inst.Took}, "", nil
 }
 
 // runPeer runs testdata/peer.mjs with input (a JSON file) from a temporary directory whose
