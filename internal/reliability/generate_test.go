@@ -611,7 +611,8 @@ func codegenRunning(dir string) bool {
 
 // TestGenerate3_CtrlCDuringCodegenExit130NothingWritten sends SIGINT to the whole process
 // group, as a terminal's Ctrl-C does, at chosen moments of a generate that has a configuration
-// change to write: while `go tool kernia` builds the loader program, and while Ent's codegen
+// change to write: while `go tool kernia` builds the loader program (a -toolexec makes that
+// build last 3 s more, so that the moments are inside it), and while Ent's codegen
 // renders under `go tool kernia` and under `go tool mage` (the moment its scratch directory
 // gets its first file: codegen is in memory and now lasts a fraction of a second, so a moment
 // picked by a delay after that would race its end). Each run exits 130 saying it was
@@ -625,40 +626,49 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 	dir := moduletest.New(t, "example.com/ctrlc", map[string]string{"auth/auth.go": ctrlcAuth, "magefile.go": ctrlcMagefile})
 	tmp := filepath.Join(t.TempDir(), "tmp")
 	assert.NilError(t, os.MkdirAll(tmp, 0o755))
-	tool := func(args ...string) *proc {
+	tool := func(extraEnv []string, args ...string) *proc {
 		p := &proc{cmd: exec.Command("go", append([]string{"tool"}, args...)...), done: make(chan struct{})}
 		p.cmd.Dir = dir
-		p.cmd.Env = env("GOFLAGS=-mod=mod", "TMPDIR="+tmp)
+		p.cmd.Env = env(append([]string{"GOFLAGS=-mod=mod", "TMPDIR=" + tmp}, extraEnv...)...)
 		p.run(t)
 		return p
 	}
-	expect(t, tool("kernia", "generate").wait(t), 0, "new sqlite migration")
-	expect(t, tool("mage", "-l").wait(t), 0) // compiles the magefile
+	// A -toolexec that makes the compile of the loader program's package take 3 s more: the
+	// build of the small loader program is over in a fraction of a second, so a moment
+	// "during the build" is one only when the build lasts. (A go command first on PATH would
+	// not do: go tool puts its own first on the PATH of the tool it runs.)
+	slow := filepath.Join(t.TempDir(), "slow-loader-compile")
+	writeFile(t, slow, "#!/bin/sh\ncase \"$*\" in *.kernia/loader/*) sleep 3;; esac\nexec \"$@\"\n")
+	assert.NilError(t, os.Chmod(slow, 0o755))
+	slowBuild := []string{"GOFLAGS=-mod=mod -toolexec=" + slow}
+	expect(t, tool(nil, "kernia", "generate").wait(t), 0, "new sqlite migration")
+	expect(t, tool(nil, "mage", "-l").wait(t), 0) // compiles the magefile
 	writeFile(t, filepath.Join(dir, "auth", "auth.go"), ctrlcAuthTwoFactor)
 	before := files(t, dir)
 
 	for _, c := range []struct {
 		name   string
+		env    []string
 		args   []string
 		moment func(p *proc) bool
 		delay  time.Duration
 		want   string
 	}{
-		{"go tool kernia, loader build begins", []string{"kernia", "generate"},
+		{"go tool kernia, loader build begins", slowBuild, []string{"kernia", "generate"},
 			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, 0,
 			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
-		{"go tool kernia, loader build 1s in", []string{"kernia", "generate"},
+		{"go tool kernia, loader build 1s in", slowBuild, []string{"kernia", "generate"},
 			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, time.Second,
 			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
 		// The loader program only hands the configuration over, in milliseconds: a poll may
 		// miss it, and then catches the command the kernia tool runs with it, just after.
-		{"go tool kernia, loader program starts", []string{"kernia", "generate"},
+		{"go tool kernia, loader program starts", nil, []string{"kernia", "generate"},
 			func(p *proc) bool { return loaderStarted(p.cmd.Process.Pid) || codegenRunning(dir) }, 0,
 			"generate: interrupted (received SIGINT)"},
-		{"go tool kernia, codegen begins", []string{"kernia", "generate"},
+		{"go tool kernia, codegen begins", nil, []string{"kernia", "generate"},
 			func(*proc) bool { return codegenRunning(dir) }, 0,
 			"kernia: generate: interrupted (received SIGINT); nothing was written"},
-		{"go tool mage, codegen begins", []string{"mage", "generate"},
+		{"go tool mage, codegen begins", nil, []string{"mage", "generate"},
 			func(*proc) bool { return codegenRunning(dir) }, 0,
 			"generate: interrupted (received SIGINT); nothing was written"},
 	} {
@@ -668,7 +678,7 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 			for _, d := range codegenScratch(dir) {
 				assert.NilError(t, os.RemoveAll(d))
 			}
-			p := tool(c.args...)
+			p := tool(c.env, c.args...)
 			eventually(t, 3*time.Minute, "the moment to interrupt", func() bool { return p.exited() || c.moment(p) })
 			assert.Assert(t, !p.exited(), "the run ended before the moment:\n%s", p.stderrSoFar())
 			time.Sleep(c.delay)
@@ -681,7 +691,7 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 			assert.DeepEqual(t, temporaries(t, dir), []string(nil))
 		})
 	}
-	r := tool("kernia", "generate").wait(t)
+	r := tool(nil, "kernia", "generate").wait(t)
 	expect(t, r, 0, "wrote ent/schema/two_factor.go", "new sqlite migration")
 	assert.Equal(t, len(sqlFiles(t, filepath.Join(dir, sqliteMigrations))), 2)
 	checkSum(t, filepath.Join(dir, sqliteMigrations))
