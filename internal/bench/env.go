@@ -35,6 +35,10 @@ type env struct {
 	mysql          *sql.DB
 	mysqlDatabases []string
 	kernia         string // the real kernia binary, once kerniaBinary built it
+	// rel is the checkout released into a module proxy (released.go), once userModule made
+	// one, and userDirs the user modules it made.
+	rel      *released
+	userDirs []string
 	// kerniaEnv gives the kernia binary a loader cache of its own (see kerniaBinary).
 	kerniaEnv []string
 }
@@ -220,6 +224,12 @@ func (e *env) close() {
 	}
 	if e.dir != "" {
 		_ = os.RemoveAll(e.dir)
+	}
+	for _, d := range e.userDirs {
+		_ = os.RemoveAll(d)
+	}
+	if e.rel != nil {
+		e.rel.close()
 	}
 }
 

@@ -128,22 +128,10 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		}
 		defer os.RemoveAll(ba.dir)
 	}
-	// The user module, beside the bench's dogfood module (which is Kernia's own repository,
-	// so Kernia is its main module there): it depends on Kernia as on a release (released.go).
-	rel, err := releaseCheckout(e.cfg.Root)
+	// The user module, beside the bench's dogfood module (which replaces Kernia by this
+	// checkout): it depends on Kernia as on a release (released.go).
+	user, relEnv, err := e.userModule("")
 	if err != nil {
-		return nil, nil, err
-	}
-	defer rel.close()
-	user, err := os.MkdirTemp("", "kernia-bench-loop-")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(user)
-	if err := rel.makeModule(e.cfg.Root, user, "example.com/shop", map[string]string{
-		"auth/auth.go": fmt.Sprintf(loopAuth, ""),
-		"magefile.go":  loopMagefile,
-	}); err != nil {
 		return nil, nil, err
 	}
 	userDev, err := e.newDatabase(ctx)
@@ -161,7 +149,7 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	userEnv := append(append([]string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}, cache...), rel.env...)
+	userEnv := append(append([]string{"KERNIA_DEV_URL=" + userDev, "MAGEFILE_CACHE=" + filepath.Join(user, "bin", "magefile")}, cache...), relEnv...)
 	dogEnv := append([]string{"KERNIA_DEV_URL=" + dogDev, "MAGEFILE_CACHE=" + filepath.Join(e.dir, "bin", "magefile")}, cache...)
 
 	kerniaGen := func(dir string, env []string) func() (time.Duration, error) {

@@ -131,7 +131,22 @@ func (f checkoutFile) Open() (io.ReadCloser, error) { return os.Open(filepath.Jo
 // close removes the proxy directory.
 func (r *released) close() { os.RemoveAll(r.proxy) }
 
-// makeModule writes module path into dir, requiring the released Kernia (moduletest.MakeReleased).
-func (r *released) makeModule(root, dir, path string, files map[string]string) error {
-	return moduletest.MakeReleased(root, dir, path, r.version, r.env, files)
+// userModule returns a new user module (module example.com/shop, the auth package of the loop
+// with its edit), in a temporary directory the env removes, that requires Kernia as released,
+// and the environment its go commands run with. The checkout is released once per env.
+func (e *env) userModule(edit string) (dir string, env []string, err error) {
+	if e.rel == nil {
+		if e.rel, err = releaseCheckout(e.cfg.Root); err != nil {
+			return "", nil, err
+		}
+	}
+	if dir, err = os.MkdirTemp("", "kernia-bench-user-"); err != nil {
+		return "", nil, err
+	}
+	e.userDirs = append(e.userDirs, dir)
+	files := map[string]string{"auth/auth.go": fmt.Sprintf(loopAuth, edit), "magefile.go": loopMagefile}
+	if err := moduletest.MakeReleased(e.cfg.Root, dir, "example.com/shop", e.rel.version, e.rel.env, files); err != nil {
+		return "", nil, err
+	}
+	return dir, e.rel.env, nil
 }
