@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"testing"
 	"time"
 
@@ -74,17 +73,17 @@ func TestUpToDateRunTakesNoLock(t *testing.T) {
 			locked(t, url, dir, migration.ApplyOptions{Baseline: "20250101000001"})
 
 			// A run stopped part-way through the last file: its revision is not done.
-			_, err = db.ExecContext(ctx, rebindFor(s.name, "UPDATE atlas_schema_revisions SET applied = 0 WHERE version = ?"), "20250101000003")
+			_, err = db.ExecContext(ctx, "UPDATE atlas_schema_revisions SET applied = 0 WHERE version = '20250101000003'")
 			assert.NilError(t, err)
 			locked(t, url, dir, migration.ApplyOptions{})
-			_, err = db.ExecContext(ctx, rebindFor(s.name, "UPDATE atlas_schema_revisions SET applied = total WHERE version = ?"), "20250101000003")
+			_, err = db.ExecContext(ctx, "UPDATE atlas_schema_revisions SET applied = total WHERE version = '20250101000003'")
 			assert.NilError(t, err)
 
 			// A failed attempt of a file that is gone: its record is removed under the lock.
-			_, err = db.ExecContext(ctx, rebindFor(s.name, "INSERT INTO atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, error, error_stmt, hash, partial_hashes, operator_version) VALUES (?, 'gone', 2, 0, 1, ?, 0, 'boom', 'SELECT 1', '', NULL, 'test')"), "20250101000009", time.Now())
+			_, err = db.ExecContext(ctx, "INSERT INTO atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, error, error_stmt, hash, partial_hashes, operator_version) VALUES ('20250101000009', 'gone', 2, 0, 1, CURRENT_TIMESTAMP, 0, 'boom', 'SELECT 1', '', NULL, 'test')")
 			assert.NilError(t, err)
 			locked(t, url, dir, migration.ApplyOptions{})
-			_, err = db.ExecContext(ctx, rebindFor(s.name, "DELETE FROM atlas_schema_revisions WHERE version = ?"), "20250101000009")
+			_, err = db.ExecContext(ctx, "DELETE FROM atlas_schema_revisions WHERE version = '20250101000009'")
 			assert.NilError(t, err)
 
 			// A new file.
@@ -99,22 +98,4 @@ func TestUpToDateRunTakesNoLock(t *testing.T) {
 			assert.Equal(t, res.To, "20250101000004")
 		})
 	}
-}
-
-// rebindFor writes ? placeholders as $n on PostgreSQL.
-func rebindFor(dialect, q string) string {
-	if dialect != "postgres" {
-		return q
-	}
-	var b bytes.Buffer
-	n := 0
-	for _, c := range q {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
