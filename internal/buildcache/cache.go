@@ -36,6 +36,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kernia/kernia/internal/flock"
@@ -170,8 +171,8 @@ func (p Pool) Use(bin string, now time.Time) (release func(), err error) {
 
 // Collect removes from the pool the binaries not used since now-MaxAge, then all but the Keep
 // most recently used, counting keep (the running binary, which is never removed) as one of
-// them whether it exists yet or not. The caller holds the exclusive lock. It returns the names
-// removed.
+// them whether it exists yet or not, and the build keys and build locks of binaries that are
+// not there, but keep's. The caller holds the exclusive lock. It returns the names removed.
 func (p Pool) Collect(keep string, now time.Time) ([]string, error) {
 	dir := p.Dir
 	entries, err := os.ReadDir(dir)
@@ -210,6 +211,24 @@ func (p Pool) Collect(keep string, now time.Time) ([]string, error) {
 			}
 		}
 		bins = append(bins, binary{e.Name(), used})
+	}
+	// The build key and build lock of a binary that is not there (a build that failed or was
+	// killed, or whose binary was removed by hand): with the exclusive lock held no run is
+	// building it, so they are left over; keep's are the running run's.
+	for _, e := range entries {
+		base, side := strings.CutSuffix(e.Name(), ".lock")
+		if !side {
+			base, side = strings.CutSuffix(e.Name(), ".key")
+		}
+		if !side || base == keep || !p.Name.MatchString(base) || !e.Type().IsRegular() ||
+			slices.ContainsFunc(bins, func(b binary) bool { return b.name == base }) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		} else {
+			removed = append(removed, e.Name())
+		}
 	}
 	// Most recently used first; the name breaks ties so the result is deterministic.
 	slices.SortFunc(bins, func(a, b binary) int {

@@ -212,6 +212,10 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 		ages    []time.Duration // binary i was last used ages[i] ago
 		keep    int             // index of the running binary, -1 for none
 		removed []int
+		// orphans are binaries whose key and lock files exist without them (a failed build);
+		// removedSides are the files of them Collect removes.
+		orphans      []int
+		removedSides []string
 	}{
 		{name: "few and recent: nothing removed", ages: []time.Duration{0, day, 13 * day}, keep: -1},
 		{name: "older than 14 days removed", ages: []time.Duration{0, 13 * day, 15 * day, 100 * day}, keep: -1, removed: []int{2, 3}},
@@ -231,6 +235,8 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 			keep: 100, removed: []int{7, 8},
 		},
 		{name: "empty cache", keep: -1},
+		{name: "the key and lock of a binary that is not there removed, but the running one's", ages: []time.Duration{0}, keep: 7,
+			orphans: []int{3, 7}, removedSides: []string{name(3) + ".key", name(3) + ".lock"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,6 +253,11 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 				assert.NilError(t, os.WriteFile(p, nil, 0o600))
 				assert.NilError(t, os.Chtimes(p, ancient, ancient))
 			}
+			for _, i := range tc.orphans {
+				for _, side := range []string{".key", ".lock"} {
+					assert.NilError(t, os.WriteFile(filepath.Join(dir, name(i)+side), nil, 0o600))
+				}
+			}
 			keep := ""
 			if tc.keep >= 0 {
 				keep = name(tc.keep)
@@ -257,8 +268,16 @@ func TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest(t *testing.T) {
 			for _, i := range tc.removed {
 				want = append(want, name(i))
 			}
+			want = append(want, tc.removedSides...)
 			slices.Sort(removed)
+			slices.Sort(want)
 			assert.DeepEqual(t, removed, want)
+			for _, i := range tc.orphans {
+				for _, side := range []string{".key", ".lock"} {
+					_, err := os.Stat(filepath.Join(dir, name(i)+side))
+					assert.Check(t, is.Equal(os.IsNotExist(err), slices.Contains(tc.removedSides, name(i)+side)), name(i)+side)
+				}
+			}
 			for i := range tc.ages {
 				_, err := os.Stat(filepath.Join(dir, name(i)))
 				assert.Check(t, is.Equal(os.IsNotExist(err), slices.Contains(tc.removed, i)), name(i))
