@@ -26,6 +26,7 @@ import (
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/dotenv"
+	"github.com/kernia/kernia/internal/interrupt"
 	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/internal/spec"
@@ -320,7 +321,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		}
 	}
 	out.Add(auth, args) // the secrets .env brought
-	ctx, stop := interruptible()
+	ctx, stop := interrupt.Context()
 	defer stop()
 	if auth == nil && !c.standalone {
 		spec := cmp.Or(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
@@ -340,7 +341,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 		}
 		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr, building)
 		if err != nil {
-			return fail(cmp.Or(signalExit(ctx), ExitFailure), "%v", err)
+			return fail(cmp.Or(interrupt.ExitCode(ctx), ExitFailure), "%v", err)
 		}
 		if loaded == nil {
 			return "", code

@@ -29,6 +29,7 @@ package launch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -37,14 +38,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kernia/kernia/internal/buildcache"
+	"github.com/kernia/kernia/internal/interrupt"
 	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/workdir"
 )
@@ -255,31 +255,9 @@ func copyFile(src, dst string) error {
 	return err
 }
 
-// errInterrupted is the cause of a build stopped by SIGINT or SIGTERM.
-type errInterrupted struct{ sig os.Signal }
-
-func (e errInterrupted) Error() string { return "received " + signalName(e.sig) }
-
 // interrupted is the error of a run interrupted while it got the engine.
 func interrupted(ctx context.Context) error {
 	return fmt.Errorf("kernia: interrupted (%v) while building the kernia engine; nothing was written", context.Cause(ctx))
-}
-
-func signalName(sig os.Signal) string {
-	if sig == syscall.SIGTERM {
-		return "SIGTERM"
-	}
-	return "SIGINT"
-}
-
-// exitCode is the exit status of a run interrupted by ctx's signal: 128 + the signal's
-// number, as a shell reports a process a signal ended.
-func exitCode(ctx context.Context) int {
-	var ei errInterrupted
-	if errors.As(context.Cause(ctx), &ei) && ei.sig == syscall.SIGTERM {
-		return 128 + int(syscall.SIGTERM)
-	}
-	return 128 + int(syscall.SIGINT)
 }
 
 // Main is the launcher's main (cmd/kernia): it finds or builds the engine of the module
@@ -294,35 +272,12 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "kernia: %v\n", err)
 		return 1
 	}
-	ctx, stop := notifyContext()
+	ctx, stop := interrupt.Context()
 	e, err := Find(ctx, root, modPath, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		if ctx.Err() != nil {
-			return exitCode(ctx)
-		}
-		return 1
+		return cmp.Or(interrupt.ExitCode(ctx), 1)
 	}
 	return run(e, args)
-}
-
-// notifyContext returns a context cancelled, with an errInterrupted cause, by SIGINT or
-// SIGTERM, and the function that stops catching them.
-func notifyContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-c:
-			cancel(errInterrupted{sig})
-		case <-done:
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(c)
-		close(done)
-	}
 }
