@@ -290,13 +290,11 @@ func (r *runner) open(ctx context.Context) (*sql.DB, error) {
 // run does the work while holding the lock.
 func (r *runner) run(ctx context.Context, conn *sql.Conn, res *ApplyResult) (*ApplyResult, error) {
 	dialect := r.u.Dialect
-	revs, table, exists, err := readHistory(ctx, conn, dialect)
+	h, table, exists, err := r.readHistory(ctx, conn)
 	if err != nil {
 		return res, err
 	}
 	r.table = table
-	h := newHistory(r.dir, r.files, r.sum, revs)
-	h.splits, h.table = r.splits, table.String()
 	res.From = h.current()
 	res.To = res.From
 	p, err := h.plan(r.opts)
@@ -392,12 +390,10 @@ func (r *runner) upToDate(ctx context.Context, db *sql.DB) (*ApplyResult, bool) 
 		return nil, false
 	}
 	defer conn.Close()
-	revs, table, exists, err := readHistory(ctx, conn, r.u.Dialect)
+	h, _, exists, err := r.readHistory(ctx, conn)
 	if err != nil || !exists {
 		return nil, false
 	}
-	h := newHistory(r.dir, r.files, r.sum, revs)
-	h.splits, h.table = r.splits, table.String()
 	p, err := h.plan(r.opts)
 	if err != nil || len(p.pending) > 0 || len(p.stale) > 0 || p.baseline != nil || len(p.notes) > 0 || p.checkClean {
 		return nil, false
@@ -406,6 +402,18 @@ func (r *runner) upToDate(ctx context.Context, db *sql.DB) (*ApplyResult, bool) 
 	res.To = res.From
 	r.printEnd(res, 0)
 	return res, true
+}
+
+// readHistory reads the database's history on conn (readHistory) and sets it beside the
+// run's directory.
+func (r *runner) readHistory(ctx context.Context, conn *sql.Conn) (h *history, table revTable, exists bool, err error) {
+	revs, table, exists, err := readHistory(ctx, conn, r.u.Dialect)
+	if err != nil {
+		return nil, table, exists, err
+	}
+	h = newHistory(r.dir, r.files, r.sum, revs)
+	h.splits, h.table = r.splits, table.String()
+	return h, table, exists, nil
 }
 
 // split splits the files the run applies into statements, before it changes anything: a file
