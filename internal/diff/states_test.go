@@ -107,7 +107,7 @@ func TestStates_SplitEqualsEntSequential(t *testing.T) {
 			opts := Options{Dev: dev, Dir: dir, Tables: step.tables(), Name: "kernia", Now: at(fmt.Sprintf("202601020304%02d", 10*i)), Renames: step.renames}
 			ld, files, err := readDir(dir)
 			assert.NilError(t, err)
-			_, err = inTx(ctx, dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, ld) })
+			_, err = replayCurrent(ctx, dev, ld)
 			if step.outsideTx {
 				assert.ErrorContains(t, err, "cannot run inside a transaction block")
 			} else {
@@ -376,7 +376,7 @@ func TestStates_DogfoodSplitEqualsEntSequential(t *testing.T) {
 	}
 	t.Logf("%d files, %d of them txmode none", len(files), online)
 	opts := Options{Dev: dev, Dir: dogfoodDir, Tables: dogfoodTables(t), Name: "kernia"}
-	_, err = inTx(ctx, dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) { return replay(ctx, plainIndexDDL{tx}, dir) })
+	_, err = replayCurrent(ctx, dev, dir)
 	assert.NilError(t, err, "the dogfood directory replays inside a transaction")
 	splitCur, splitDes, err := states(ctx, opts, dir)
 	assert.NilError(t, err)
