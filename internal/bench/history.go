@@ -85,10 +85,8 @@ func buildHistoryTools(e *env) (*historyTools, error) {
 		return nil, err
 	}
 	t.kernia = filepath.Join(t.kerniaDir, "bin", "kernia")
-	build := exec.Command("go", "build", "-o", t.kernia, "github.com/kernia/kernia/cmd/kernia")
-	build.Dir, build.Env = t.kerniaDir, append(os.Environ(), t.kerniaEnv...)
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build the kernia tool in the user module: %w\n%s", err, out)
+	if err := e.execIn(t.kerniaDir, t.kerniaEnv, "go", "build", "-o", t.kernia, "github.com/kernia/kernia/cmd/kernia"); err != nil {
+		return nil, fmt.Errorf("build the kernia tool in the user module: %w", err)
 	}
 	if err := e.run(nil, "go", "build", "-o", t.kerniaApp, "./cmd/kernia-app"); err != nil {
 		return nil, err
