@@ -28,7 +28,6 @@
 package launch
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -45,7 +44,6 @@ import (
 
 	"github.com/kernia/kernia/internal/buildcache"
 	"github.com/kernia/kernia/internal/interrupt"
-	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/workdir"
 )
 
@@ -74,12 +72,6 @@ var (
 	engineTemp = regexp.MustCompile(`^engine-[0-9a-f]{16}\.build[0-9]+$`)
 )
 
-// buildFlags are the go build flags of the engine (the output aside). Without the symbol table
-// and DWARF (-s -w) a panic's stack trace keeps its function names and lines (the runtime's
-// own tables) and the link is shorter; without VCS stamping (-buildvcs=false) a commit does
-// not relink it, for information it never reads.
-var buildFlags = []string{"-ldflags=-s -w", "-buildvcs=false"}
-
 // Engine is an engine binary ready to run.
 type Engine struct {
 	// Path is the binary.
@@ -106,7 +98,7 @@ func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine,
 	start := time.Now()
 	spec := buildcache.Spec{
 		Root: root, ModPath: modPath, Start: []string{EnginePackage}, OmitModuleLine: true,
-		Extra: []byte("engine\x00" + EnginePackage + "\x00" + strings.Join(buildFlags, "\x00")),
+		Extra: []byte("engine\x00" + EnginePackage + "\x00" + strings.Join(buildcache.Flags, "\x00")),
 	}
 	key, keyErr := buildcache.Key(spec)
 	dir, err := buildcache.Dir("engine")
@@ -194,20 +186,9 @@ func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, ke
 
 // goBuild builds the engine into out with go build in the module at root.
 func goBuild(ctx context.Context, root, out string, stderr io.Writer) error {
-	args := append(append([]string{"build"}, buildFlags...), "-o", out, EnginePackage)
-	build := exec.CommandContext(ctx, "go", args...)
-	build.Dir = root
-	var output bytes.Buffer
-	build.Stdout, build.Stderr = &output, &output
-	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if it
-	// hangs.
-	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
-	build.WaitDelay = 10 * time.Second
 	// Cached by the go command, the build is a link of a few seconds; the first one in a module
 	// (or after a Kernia, dependency or Go upgrade) compiles too: say so while it runs.
-	step := progress.New(stderr, "kernia: ").Start("building the kernia engine (go build " + EnginePackage + ")")
-	err := build.Run()
-	step.Done()
+	output, err := buildcache.GoBuild(ctx, root, out, EnginePackage, "building the kernia engine (go build "+EnginePackage+")", stderr)
 	if ctx.Err() != nil {
 		return interrupted(ctx)
 	}
@@ -217,7 +198,7 @@ func goBuild(ctx context.Context, root, out string, stderr io.Writer) error {
 	if errors.Is(err, exec.ErrNotFound) {
 		return fmt.Errorf("kernia: the go command is not in PATH (%v): kernia builds its engine with it in your module; install Go (https://go.dev/dl) or add its bin directory to PATH", err)
 	}
-	text := strings.TrimSpace(output.String())
+	text := strings.TrimSpace(output)
 	hint := ""
 	switch {
 	case strings.Contains(text, "no required module provides package github.com/kernia/kernia"),

@@ -442,7 +442,7 @@ var Auth = kernia.New(kernia.Options{})
 	// Nor Ent's schema-package loader, the type checker or golang.org/x/tools (internal/entjson
 	// marshals the schema in their stead), nor the schema files' renderer.
 	checkLinksOnlyWhatItMust(t, filepath.Join(cache, own))
-	// Linked small (buildArgs): no symbol table, no DWARF, no VCS stamp.
+	// Linked small (buildcache.Flags): no symbol table, no DWARF, no VCS stamp.
 	settings := map[string]string{}
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value

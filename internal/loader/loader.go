@@ -35,7 +35,6 @@ import (
 
 	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/buildcache"
-	"github.com/kernia/kernia/internal/progress"
 	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
 )
@@ -244,24 +243,15 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	if building != nil {
 		building()
 	}
-	build := exec.CommandContext(ctx, "go", buildArgs(bin)...)
-	build.Dir = root
-	var out bytes.Buffer
-	build.Stdout, build.Stderr = &out, &out
-	// Interrupted: go build stops on SIGINT and removes its work directory; kill it only if
-	// it hangs. Nothing of the user's module is written until the program runs.
-	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
-	build.WaitDelay = 10 * time.Second
 	// Cached, the build takes a fraction of a second and says nothing; the first one in a
 	// module (or after a Kernia or dependency upgrade) can take a minute: say so while it runs.
-	step := progress.New(stderr, "kernia: ").Start("building the loader program for " + app.String() + " (go build ./.kernia/loader)")
-	berr := build.Run()
-	step.Done()
+	// Nothing of the user's module is written until the program runs.
+	out, berr := buildcache.GoBuild(ctx, root, bin, "./.kernia/loader", "building the loader program for "+app.String()+" (go build ./.kernia/loader)", stderr)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
 	if berr != nil {
-		return explain(app, importPath, out.String())
+		return explain(app, importPath, out)
 	}
 	// A file edited during the build may or may not be in the binary: record the key only
 	// when the inputs are still those it was computed from.
@@ -271,16 +261,6 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 		}
 	}
 	return nil
-}
-
-// buildArgs are the arguments of the go command that builds the loader program into bin.
-// The program is linked without its symbol table and DWARF (-ldflags=-s -w: a panic's stack
-// trace keeps its function names and lines, from the runtime's own tables), which cuts the
-// link that an edit of the auth package costs by about 40 % (issue 13), and without VCS
-// stamping (-buildvcs=false), which would relink it after every commit and whenever the
-// work tree turns dirty or clean, to record what the program never reads.
-func buildArgs(bin string) []string {
-	return []string{"build", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, "./.kernia/loader"}
 }
 
 // maxConfig bounds the configuration a loader program may write.
