@@ -2,23 +2,22 @@
 
 // Kernia's own targets, plus the imported Kernia targets (generate, migrate, status, hash, …)
 // running against the dogfood configuration: the core and every built-in plugin on
-// sqlite://kernia.db, with migrations for SQLite, PostgreSQL and MySQL. The magefile links
-// only what resolving that configuration needs (the targets run the kernia tool of this module, and
-// Bench runs the benchmarks as a program of their own), so an edit of the dogfood costs a
-// small link.
+// sqlite://kernia.db, with migrations for SQLite, PostgreSQL and MySQL. The magefile imports
+// neither the dogfood nor the pipeline: the targets run the kernia tool of this module, which
+// loads ./internal/dogfood:Instance as go tool kernia --app does, and Bench runs the
+// benchmarks as a program of their own. So an edit of the dogfood costs Mage no relink.
 package main
 
 import (
 	"github.com/magefile/mage/sh"
 
-	"github.com/kernia/kernia/internal/dogfood"
 	"github.com/kernia/kernia/mage/app"
 
 	//mage:import
 	_ "github.com/kernia/kernia/mage"
 )
 
-func init() { app.Use(dogfood.Auth()) }
+func init() { app.Load("./internal/dogfood:Instance") }
 
 // Test runs gofmt, go vet and every test (PostgreSQL on 127.0.0.1:5432, see README).
 func Test() error {

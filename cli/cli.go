@@ -325,7 +325,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 	defer stop()
 	if auth == nil && !c.standalone {
 		spec := cmp.Or(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
-		a, err := loader.ParseApp(spec)
+		a, err := loader.ParseApp(spec, loader.FromFlag)
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
@@ -354,7 +354,8 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 	}
 	err := redact.Recover(func() error { return runCmd(ctx, auth, command.IO{Stdout: stdout, Stderr: stderr}) })
 	if err != nil {
-		return fail(command.ExitStatus(ctx, err), "kernia: %s", out.All.String(err.Error()))
+		// An error of the options says "kernia: Options.…" itself: one prefix, not two.
+		return fail(command.ExitStatus(ctx, err), "kernia: %s", strings.TrimPrefix(out.All.String(err.Error()), "kernia: "))
 	}
 	return "", ExitOK
 }

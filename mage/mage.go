@@ -3,17 +3,16 @@
 //	//mage:import
 //	_ "github.com/kernia/kernia/mage"
 //
-// and hand over the auth instance with github.com/kernia/kernia/mage/app.Use. Optional flags
-// are Mage flags: go tool mage generate -dryrun -name=add_teams.
+// Optional flags are Mage flags: go tool mage generate -dryrun -name=add_teams.
 //
-// The targets run the kernia engine of the module, the program go tool kernia runs: each one
-// resolves the magefile's instance in the Mage process, as the kernia command's loader program
-// does, and hands its configuration over through a pipe; the engine, which the targets find or
-// build as the kernia launcher does (internal/launch: go build at the module's dependency
-// versions once per build key, then no go command at all), does the work. So the magefile
-// links only the instance's packages, Kernia's options and the launcher's small key package,
-// and an edit of the auth package costs a small link. The module needs the kernia tool
-// directive: go get -tool github.com/kernia/kernia/cmd/kernia.
+// The targets run the kernia engine of the module, the program go tool kernia runs, which the
+// targets find or build as the kernia launcher does (internal/launch: go build at the
+// module's dependency versions once per build key, then no go command at all). The engine
+// loads the auth instance as go tool kernia does ($KERNIA_APP, else ./auth:Auth, or the name a
+// magefile gives github.com/kernia/kernia/mage/app.Load), so the magefile links nothing of the
+// auth package and an edit of it costs Mage no relink. A magefile that hands an instance over
+// with app.Use gets it resolved in the Mage process and passed to the engine through a pipe.
+// The module needs the kernia tool directive: go get -tool github.com/kernia/kernia/cmd/kernia.
 package mage
 
 import (

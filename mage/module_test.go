@@ -4,6 +4,7 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -28,20 +29,6 @@ import (
 // Auth is the shop's auth instance.
 var Auth = kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New()}})
 `
-	moduleMagefile = `//go:build mage
-
-package main
-
-import (
-	"example.com/shop/auth"
-	"github.com/kernia/kernia/mage/app"
-
-	//mage:import
-	_ "github.com/kernia/kernia/mage"
-)
-
-func init() { app.Use(auth.Auth) }
-`
 )
 
 // heavy are the modules and packages of the pipeline, which the kernia tool links and a
@@ -61,9 +48,21 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a user module's magefile")
 	}
-	dir := moduletest.New(t, "example.com/shop", map[string]string{"auth/auth.go": moduleAuth, "magefile.go": moduleMagefile})
+	dir := moduletest.New(t, "example.com/shop", map[string]string{
+		"auth/auth.go":        moduleAuth,
+		"magefile.go":         moduletest.Magefile,
+		"usemage/magefile.go": moduletest.UseMagefile("example.com/shop/auth"),
+	})
 	bin := filepath.Join(t.TempDir(), "magefile")
 	moduletest.Run(t, dir, "go", "tool", "mage", "-compile", bin)
+	// The magefile init writes links nothing of the auth package (the targets load it with a
+	// loader program), so an edit of it costs Mage no relink; one that calls app.Use does.
+	useBin := filepath.Join(t.TempDir(), "usemagefile")
+	moduletest.Run(t, dir, "go", "tool", "mage", "-d", "usemage", "-w", ".", "-compile", useBin)
+	if runtime.GOOS == "linux" { // the symbol table read as ELF
+		assert.Check(t, !linksPackage(t, bin, "example.com/shop/auth."), "the magefile links the auth package")
+		assert.Check(t, linksPackage(t, useBin, "example.com/shop/auth."), "the app.Use magefile does not link the auth package: the symbol check sees nothing")
+	}
 
 	bi, err := buildinfo.ReadFile(bin)
 	assert.NilError(t, err)
@@ -96,6 +95,7 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	}
 
 	moduletest.Run(t, dir, "go", "mod", "edit", "-droptool=github.com/kernia/kernia/cmd/kernia")
+	assert.NilError(t, os.RemoveAll(filepath.Join(dir, "usemage")))
 	cmd := moduletest.Command(dir, "go", "tool", "mage", "info", "-json")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -114,4 +114,98 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	assert.NilError(t, json.Unmarshal([]byte(stdout.String()), &obj), stdout.String())
 	assert.Check(t, is.Equal(obj.Error.Message, want))
 	assert.Check(t, is.Equal(obj.Error.ExitCode, 1))
+}
+
+// linksPackage reports whether the Go binary bin has a symbol of the package prefix names
+// ("<import path>."), reading its symbol table as ELF.
+func linksPackage(t *testing.T, bin, prefix string) bool {
+	t.Helper()
+	f, err := elf.Open(bin)
+	assert.NilError(t, err)
+	defer f.Close()
+	syms, err := f.Symbols()
+	assert.NilError(t, err)
+	return slices.ContainsFunc(syms, func(s elf.Symbol) bool { return strings.HasPrefix(s.Name, prefix) })
+}
+
+// TestMagefileChoosesTheInstance runs go tool mage info -json in a module with two instances,
+// ./auth:Auth (app "default") and ./internal/other:Other (app "other"), under each way a
+// magefile can wire the targets: the magefile init writes loads $KERNIA_APP, else ./auth:Auth,
+// as go tool kernia does; app.Load names the instance, over $KERNIA_APP; app.Use hands one
+// over. Calling both, handing over nil, or naming an instance outside the rules of --app
+// fails before the kernia tool runs, saying what to change, with exit status 1, 1 and 2 and
+// the --json error object; a package that does not exist is reported by the tool with how a
+// magefile names another (app.Load, not the --app flag Mage has not got).
+func TestMagefileChoosesTheInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a user module's magefiles")
+	}
+	magefile := func(imports, init string) string {
+		return "//go:build mage\n\npackage main\n\nimport (\n" + imports +
+			"\t\"github.com/kernia/kernia/mage/app\"\n\n\t//mage:import\n\t_ \"github.com/kernia/kernia/mage\"\n)\n\nfunc init() { " + init + " }\n"
+	}
+	other := "\t\"example.com/shop/internal/other\"\n"
+	dir := moduletest.New(t, "example.com/shop", map[string]string{
+		"auth/auth.go":            "package auth\n\nimport \"github.com/kernia/kernia\"\n\n// Auth is the default instance.\nvar Auth = kernia.New(kernia.Options{AppName: \"default\"})\n",
+		"internal/other/other.go": "package other\n\nimport \"github.com/kernia/kernia\"\n\n// Other is another instance.\nvar Other = kernia.New(kernia.Options{AppName: \"other\"})\n",
+		"magefile.go":             moduletest.Magefile,
+		"mf/load/magefile.go":     magefile("", `app.Load("./internal/other:Other")`),
+		"mf/use/magefile.go":      magefile(other, "app.Use(other.Other)"),
+		"mf/both/magefile.go":     magefile(other, `app.Use(other.Other); app.Load("./internal/other:Other")`),
+		"mf/nil/magefile.go":      magefile("", "app.Use(nil)"),
+		"mf/bad/magefile.go":      magefile("", `app.Load("./internal/other")`),
+	})
+	for _, tc := range []struct {
+		name, magefiles, envApp string
+		code                    int
+		app, err                string
+		tool                    bool // the kernia tool reports it, not the Mage process ("Error: …")
+	}{
+		{name: "default", app: "default"},
+		{name: "default, KERNIA_APP", envApp: "./internal/other:Other", app: "other"},
+		{name: "app.Load over KERNIA_APP", magefiles: "mf/load", envApp: "./auth:Auth", app: "other"},
+		{name: "app.Use", magefiles: "mf/use", app: "other"},
+		{name: "KERNIA_APP names nothing", envApp: "./nope:Auth", code: 1, tool: true, err: `cannot load the auth instance: package directory ./nope does not exist. The Mage targets load $KERNIA_APP, else ./auth:Auth`},
+		{name: "both", magefiles: "mf/both", code: 1, err: "the magefile calls both app.Use and app.Load: keep one"},
+		{name: "nil", magefiles: "mf/nil", code: 1, err: "the magefile handed app.Use a nil auth instance"},
+		{name: "bad app.Load", magefiles: "mf/bad", code: 2, err: `the auth instance "./internal/other" (app.Load in the magefile): no <package>:<Var> separator`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"tool", "mage"}
+			if tc.magefiles != "" {
+				args = append(args, "-d", tc.magefiles, "-w", ".")
+			}
+			cmd := moduletest.Command(dir, "go", append(args, "info", "-json")...)
+			cmd.Env = append(cmd.Env, "KERNIA_APP="+tc.envApp)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var obj struct {
+				App struct {
+					Name string `json:"name"`
+				} `json:"app"`
+				Error struct {
+					Message  string `json:"message"`
+					ExitCode int    `json:"exit_code"`
+				} `json:"error"`
+			}
+			assert.NilError(t, json.Unmarshal([]byte(stdout.String()), &obj), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
+			if tc.code == 0 {
+				assert.NilError(t, err, stderr.String())
+				assert.Check(t, is.Equal(obj.App.Name, tc.app))
+				return
+			}
+			exit, ok := err.(*exec.ExitError)
+			assert.Assert(t, ok, "%v\n%s", err, stderr.String())
+			assert.Check(t, is.Equal(exit.ExitCode(), tc.code))
+			if tc.tool {
+				assert.Check(t, is.Contains(stderr.String(), tc.err))
+				assert.Check(t, !strings.Contains(stderr.String(), "Error:"), stderr.String())
+			} else {
+				assert.Check(t, is.Contains(stderr.String(), "Error: kernia: "+tc.err))
+			}
+			assert.Check(t, is.Contains(obj.Error.Message, tc.err))
+			assert.Check(t, is.Equal(obj.Error.ExitCode, tc.code))
+		})
+	}
 }

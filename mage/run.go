@@ -20,8 +20,10 @@ import (
 	"github.com/magefile/mage/mg"
 	"golang.org/x/mod/modfile"
 
+	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/launch"
+	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
 	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
@@ -105,26 +107,28 @@ var exitProcess = os.Exit
 // start is runTool; tests replace it to see the command lines the targets build.
 var start = runTool
 
-// runTool resolves the configuration when the command needs it, finds the kernia tool and
-// runs args in it; it returns the tool's exit status.
+// runTool runs args in the kernia tool of the module and returns the tool's exit status. A
+// command that needs the instance gets it the way the magefile chose (mage/app): by default,
+// or with app.Load's name as --app, the tool loads it itself, as go tool kernia does (so the
+// magefile links nothing of the auth package); an instance handed to app.Use is resolved here
+// and handed over through a pipe.
 func runTool(ctx context.Context, name string, needInstance bool, args []string, out *redact.Outputs) (int, error) {
 	var config []byte
 	if needInstance {
-		if root, ok := workdir.ModuleRoot("."); ok {
-			if err := os.Chdir(root); err != nil {
-				return 0, fmt.Errorf("kernia: change to the module root %s: %w", root, err)
-			}
-		}
-		if _, err := dotenv.Load("."); err != nil {
-			return 0, err
-		}
-		auth, err := app.Instance()
-		out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
+		auth, used, appName, err := app.Instance()
 		if err != nil {
 			return 0, err
 		}
-		if config, err = spec.Encode(auth, spec.MageApp); err != nil {
-			return 0, err
+		switch {
+		case used:
+			if config, err = handOver(auth, out); err != nil {
+				return 0, err
+			}
+		case appName != "":
+			if _, err := loader.ParseApp(appName, "app.Load in the magefile"); err != nil {
+				return 0, &exitError{code: exitUsage, msg: "kernia: " + err.Error()}
+			}
+			args = append([]string{args[0], "--app=" + appName}, args[1:]...)
 		}
 	}
 	bin, release, err := enginePath(ctx, name)
@@ -136,6 +140,23 @@ func runTool(ctx context.Context, name string, needInstance bool, args []string,
 		return 0, fmt.Errorf("kernia: %s: interrupted (%w) before the kernia tool started; nothing was written", name, context.Cause(ctx))
 	}
 	return runBinary(ctx, name, bin, config, args)
+}
+
+// handOver resolves the instance a magefile handed to app.Use into the configuration the tool
+// reads from the pipe (spec.Encode: a panic of a plugin is recorded and reported by the tool),
+// from the module root (the nearest go.mod at or above Mage's working directory), with the
+// module's .env read first without overriding the environment, as the kernia command does.
+func handOver(auth *kernia.Auth, out *redact.Outputs) ([]byte, error) {
+	if root, ok := workdir.ModuleRoot("."); ok {
+		if err := os.Chdir(root); err != nil {
+			return nil, fmt.Errorf("kernia: change to the module root %s: %w", root, err)
+		}
+	}
+	if _, err := dotenv.Load("."); err != nil {
+		return nil, err
+	}
+	out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
+	return spec.Encode(auth, spec.MageApp)
 }
 
 // enginePath returns the kernia engine of the module (internal/launch: what go tool kernia
@@ -186,6 +207,7 @@ func runBinary(ctx context.Context, name, bin string, config []byte, args []stri
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), loader.EnvMageTarget+"=1") // load errors name app.Load, not --app
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	// No WaitDelay: the tool's clean-up (a rollback, an unlock) is bounded in time by the tool.
 	var w *os.File

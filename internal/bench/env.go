@@ -98,14 +98,9 @@ const benchMagefile = `//go:build mage
 package main
 
 import (
-	"example.com/bench/auth"
-	"github.com/kernia/kernia/mage/app"
-
 	//mage:import
 	_ "github.com/kernia/kernia/mage"
 )
-
-func init() { app.Use(auth.Auth) }
 
 // Nothing does nothing: timing it measures Mage's own start-up.
 func Nothing() {}

@@ -11,11 +11,12 @@ import (
 )
 
 // The user's loop (issue 13): what a developer waits for after editing the auth package, end
-// to end through the commands they type, the loader's (or Mage's) relink included. A user
-// module (two plugins, as the e2e tests build one) and the dogfood module (every plugin) are
-// edited and regenerated in rotation, each step after its own reset, in one run; with
-// BENCH_BETTERAUTH=1 a Better Auth project with the same plugins too, through Better Auth's CLI
-// (betterauth.go).
+// to end through the commands they type, the loader's relink included. The magefiles are the
+// one kernia init writes, which imports only the targets: under Mage too the kernia tool
+// relinks the loader, and Mage relinks nothing. A user module (two plugins, as the e2e tests
+// build one) and the dogfood module (every plugin) are edited and regenerated in rotation,
+// each step after its own reset, in one run; with BENCH_BETTERAUTH=1 a Better Auth project
+// with the same plugins too, through Better Auth's CLI (betterauth.go).
 
 // loopAuth is the user module's auth package; %s is where an edit adds its field.
 const loopAuth = `package auth
@@ -32,22 +33,6 @@ var Auth = kernia.New(kernia.Options{
 	Dialects: []string{kernia.SQLite, kernia.Postgres},
 	Plugins:  []kernia.Plugin{twofactor.New(), username.New()},%s
 })
-`
-
-// loopMagefile is the user module's magefile.
-const loopMagefile = `//go:build mage
-
-package main
-
-import (
-	"example.com/shop/auth"
-	"github.com/kernia/kernia/mage/app"
-
-	//mage:import
-	_ "github.com/kernia/kernia/mage"
-)
-
-func init() { app.Use(auth.Auth) }
 `
 
 // fieldEdit is the edit a step makes: one more optional column on users, named uniquely so
@@ -193,8 +178,8 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		return os.WriteFile(filepath.Join(e.dir, "auth", "auth.go"), []byte(dogfoodEdit(fmt.Sprintf("bench_loop_%d", edits))), 0o644)
 	}
 	// A no-op follows a generate of the same state, as when a developer runs it twice: the
-	// reset puts the base back and generates it once, untimed (relinking the loader or the
-	// Mage binary the edit steps left built from an edited auth package).
+	// reset puts the base back and generates it once, untimed (relinking the loader the edit
+	// steps left built from an edited auth package).
 	noopAfter := func(gen func() (time.Duration, error)) func() error {
 		return func() error {
 			if err := resetUser(); err != nil {

@@ -144,7 +144,7 @@ func (e *env) userModule(edit string) (dir string, env []string, err error) {
 		return "", nil, err
 	}
 	e.userDirs = append(e.userDirs, dir)
-	files := map[string]string{"auth/auth.go": fmt.Sprintf(loopAuth, edit), "magefile.go": loopMagefile}
+	files := map[string]string{"auth/auth.go": fmt.Sprintf(loopAuth, edit), "magefile.go": moduletest.Magefile}
 	if err := moduletest.MakeReleased(e.cfg.Root, dir, "example.com/shop", e.rel.version, e.rel.env, files); err != nil {
 		return "", nil, err
 	}

@@ -158,7 +158,7 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	}
 	for _, o := range outcomes {
 		if o.Path == scaffold.Magefile && o.Action == "skipped" && !wiredMagefile(filepath.Join(root, scaffold.Magefile)) {
-			fmt.Fprintf(io.Stderr, "init: %s exists: to get Kernia's targets, import \"github.com/kernia/kernia/mage/app\" and, under a //mage:import comment, _ \"github.com/kernia/kernia/mage\", and call app.Use(auth.Auth) in an init function\n", scaffold.Magefile)
+			fmt.Fprintf(io.Stderr, "init: %s exists: to get Kernia's targets, import _ \"github.com/kernia/kernia/mage\" under a //mage:import comment (they load ./auth:Auth, as go tool kernia does)\n", scaffold.Magefile)
 		}
 	}
 	if wrote == 0 {

@@ -20,7 +20,11 @@ var DevURLs = []string{
 	"mysql://root@127.0.0.1:3306/",
 }
 
-// Auth returns the dogfood instance.
+// Instance is the dogfood instance as the repository's magefile and the kernia command load it
+// (--app ./internal/dogfood:Instance), made when the loader program starts.
+var Instance = Auth()
+
+// Auth returns the dogfood instance, its dev URLs from $KERNIA_DEV_URL as it is now.
 func Auth() *kernia.Auth {
 	return kernia.New(kernia.Options{
 		AppName:  "kernia-dogfood",

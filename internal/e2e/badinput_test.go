@@ -224,6 +224,7 @@ func TestInputs4_SchemaNamesRefusedByEveryCommand(t *testing.T) {
 					assert.Check(t, is.Contains(res.Combined(), w), "%v", args)
 				}
 				assert.Check(t, !strings.Contains(res.Combined(), "panic"), res.Combined())
+				assert.Check(t, !strings.Contains(res.Combined(), "kernia: kernia:"), "the prefix twice:\n%s", res.Combined())
 			}
 			for _, p := range []string{"ent", "kernia.db"} {
 				_, err := os.Stat(filepath.Join(dir, p))
@@ -233,27 +234,12 @@ func TestInputs4_SchemaNamesRefusedByEveryCommand(t *testing.T) {
 	}
 }
 
-const nameMagefileGo = `//go:build mage
-
-package main
-
-import (
-	"example.com/names/auth"
-	"github.com/kernia/kernia/mage/app"
-
-	//mage:import
-	_ "github.com/kernia/kernia/mage"
-)
-
-func init() { app.Use(auth.Auth) }
-`
-
 // TestInputs2_NameThroughMageAndKernia: --name values that would leave the migration
 // directory or break the naming rule are usage errors (exit 2) under go tool mage and go tool
 // kernia alike, and so is an --output leaving the module; nothing is written anywhere in or
 // beside the module.
 func TestInputs2_NameThroughMageAndKernia(t *testing.T) {
-	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": sqliteAuthGo, "magefile.go": nameMagefileGo})
+	dir := moduletest.New(t, "example.com/names", map[string]string{"auth/auth.go": sqliteAuthGo, "magefile.go": moduletest.Magefile})
 	env := icmd.WithEnv(append(os.Environ(), "GOFLAGS=-mod=mod", "KERNIA_DATABASE_URL=", "KERNIA_APP=")...)
 	parent := filepath.Dir(dir)
 	beside := func() []string {

@@ -29,21 +29,6 @@ var Auth = kernia.New(kernia.Options{
 })
 `
 
-const magefileGo = `//go:build mage
-
-package main
-
-import (
-	"example.com/shop/auth"
-	"github.com/kernia/kernia/mage/app"
-
-	//mage:import
-	_ "github.com/kernia/kernia/mage"
-)
-
-func init() { app.Use(auth.Auth) }
-`
-
 // smokeGo uses the generated client as the application would.
 const smokeGo = `package main
 
@@ -86,7 +71,7 @@ func TestNewUserWorkflow(t *testing.T) {
 	targetPG := pgtest.NewDatabase(t)
 	dir := moduletest.New(t, "example.com/shop", map[string]string{
 		"auth/auth.go": authGo,
-		"magefile.go":  magefileGo,
+		"magefile.go":  moduletest.Magefile,
 	})
 	env := []string{"KERNIA_DEV_URL=" + devURL, "KERNIA_DATABASE_URL="}
 	run := func(args ...string) *icmd.Result {

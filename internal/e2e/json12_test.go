@@ -106,7 +106,7 @@ var errorShape = shape{"message": "string", "exit_code": "number"}
 // database that cannot be reached); Mage's targets the same. Ctrl-C during a migration ends in
 // exit 130 and an error object, never a success-shaped one.
 func TestJSON12_EveryCommandsShapes(t *testing.T) {
-	dir := moduletest.New(t, "example.com/shop", map[string]string{"auth/auth.go": json12Auth, "magefile.go": magefileGo})
+	dir := moduletest.New(t, "example.com/shop", map[string]string{"auth/auth.go": json12Auth, "magefile.go": moduletest.Magefile})
 	// The kernia steps start the binary go tool kernia runs, without the go command's
 	// staleness check of the whole tool around each; the interrupted migrate at the end goes
 	// through go tool kernia, as a terminal's Ctrl-C does.

@@ -42,8 +42,24 @@ import (
 // DefaultApp is the instance used when neither --app nor $KERNIA_APP is set.
 const DefaultApp = "./auth:Auth"
 
-// Hint ends every load error.
-const Hint = "A ./relative --app package is relative to the module root (where go.mod is), from whatever directory of the module kernia runs; pass --app <package>:<Var>, e.g. --app ./internal/auth:Auth or --app example.com/app/auth:Auth."
+// Hint ends every load error of the kernia command; MageHint those of a Mage target (the
+// engine runs with EnvMageTarget set), which has no --app flag.
+const (
+	Hint     = "A ./relative --app package is relative to the module root (where go.mod is), from whatever directory of the module kernia runs; pass --app <package>:<Var>, e.g. --app ./internal/auth:Auth or --app example.com/app/auth:Auth."
+	MageHint = "The Mage targets load $KERNIA_APP, else ./auth:Auth, a ./relative package being relative to the module root (where go.mod is); to name another instance, add func init() { app.Load(\"<package>:<Var>\") } to the magefile (import \"github.com/kernia/kernia/mage/app\"), e.g. app.Load(\"./internal/auth:Auth\")."
+)
+
+// EnvMageTarget is set to 1 in the environment of the kernia engine a Mage target runs, so that
+// load errors end with MageHint.
+const EnvMageTarget = "KERNIA_MAGE_TARGET"
+
+// hint is the hint that ends a load error: MageHint under a Mage target, else Hint.
+func hint() string {
+	if os.Getenv(EnvMageTarget) == "1" {
+		return MageHint
+	}
+	return Hint
+}
 
 // App names an auth instance: a package and an exported package-level variable.
 type App struct {
@@ -78,15 +94,19 @@ const appRule = "want <package>:<Var>, where <package> is a Go import path (gola
 // envApp is kernia.EnvApp (the loader does not import the root package).
 const envApp = "KERNIA_APP"
 
-// ParseApp parses "<package>:<Var>", the value of --app or $KERNIA_APP. The package must be a
+// FromFlag names where the kernia command's instance name comes from, for ParseApp's errors.
+const FromFlag = "--app or $" + envApp
+
+// ParseApp parses "<package>:<Var>", the value of --app or $KERNIA_APP (or of app.Load in a
+// magefile); from names where it came from in the errors, e.g. FromFlag. The package must be a
 // Go import path valid by the rules of golang.org/x/mod/module, or a directory relative to the
 // working directory (".", "./dir", "../dir") whose segments follow the same rules; Var must be
 // an exported ASCII Go identifier. Nothing else is accepted, so the value can never change the
 // meaning of the loader program it ends up in. Errors wrap ErrBadApp.
-func ParseApp(s string) (App, error) {
+func ParseApp(s, from string) (App, error) {
 	bad := func(format string, args ...any) (App, error) {
-		return App{}, badApp("the auth instance %s (--app or $%s): %s; %s",
-			strconv.Quote(s), envApp, fmt.Sprintf(format, args...), appRule)
+		return App{}, badApp("the auth instance %s (%s): %s; %s",
+			strconv.Quote(s), from, fmt.Sprintf(format, args...), appRule)
 	}
 	i := strings.LastIndex(s, ":")
 	if i <= 0 || i == len(s)-1 {
@@ -367,12 +387,12 @@ func resolve(pkg, root, modPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	outside := badApp("kernia: --app package %s is outside the module at %s. %s", strconv.Quote(pkg), root, Hint)
+	outside := badApp("kernia: --app package %s is outside the module at %s. %s", strconv.Quote(pkg), root, hint())
 	if !inside(root, abs) {
 		return "", outside
 	}
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("kernia: cannot load the auth instance: package directory %s does not exist. %s", pkg, Hint)
+		return "", fmt.Errorf("kernia: cannot load the auth instance: package directory %s does not exist. %s", pkg, hint())
 	}
 	// A symbolic link inside the module may lead out of it: judge where it leads.
 	realRoot, err1 := filepath.EvalSymlinks(root)
@@ -494,5 +514,5 @@ func explain(app App, importPath, out string) error {
 	default:
 		what = fmt.Sprintf("package %s does not compile:\n%s", app.Package, strings.TrimSpace(out))
 	}
-	return fmt.Errorf("kernia: cannot load the auth instance %s: %s\n%s", app, what, Hint)
+	return fmt.Errorf("kernia: cannot load the auth instance %s: %s\n%s", app, what, hint())
 }

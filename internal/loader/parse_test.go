@@ -54,7 +54,7 @@ var hostileApps = []string{
 func TestParseAppRefusesHostileValues(t *testing.T) {
 	for _, v := range hostileApps {
 		t.Run(strconv.Quote(v), func(t *testing.T) {
-			a, err := ParseApp(v)
+			a, err := ParseApp(v, FromFlag)
 			if err == nil {
 				t.Fatalf("ParseApp(%q) = %+v, want an error", v, a)
 			}
@@ -88,7 +88,7 @@ func TestParseAppAccepts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			a, err := ParseApp(tc.in)
+			a, err := ParseApp(tc.in, FromFlag)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,37 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
+// Magefile is the magefile kernia init writes, less its project line: Kernia's targets, which
+// load the instance as go tool kernia does ($KERNIA_APP, else ./auth:Auth).
+const Magefile = `//go:build mage
+
+package main
+
+import (
+	//mage:import
+	_ "github.com/kernia/kernia/mage"
+)
+`
+
+// UseMagefile is a magefile that hands the instance authImport.Auth to the targets with
+// app.Use, as kernia init wrote it before the targets loaded ./auth:Auth themselves.
+func UseMagefile(authImport string) string {
+	return `//go:build mage
+
+package main
+
+import (
+	"` + authImport + `"
+	"github.com/kernia/kernia/mage/app"
+
+	//mage:import
+	_ "github.com/kernia/kernia/mage"
+)
+
+func init() { app.Use(auth.Auth) }
+`
+}
+
 // Root returns the directory of this checkout's go.mod.
 func Root(t testing.TB) string {
 	t.Helper()

@@ -534,20 +534,6 @@ import (
 // Auth is the app's auth instance, now with two-factor authentication.
 var Auth = kernia.New(kernia.Options{Plugins: []kernia.Plugin{twofactor.New()}})
 `
-	ctrlcMagefile = `//go:build mage
-
-package main
-
-import (
-	"example.com/ctrlc/auth"
-	"github.com/kernia/kernia/mage/app"
-
-	//mage:import
-	_ "github.com/kernia/kernia/mage"
-)
-
-func init() { app.Use(auth.Auth) }
-`
 )
 
 // loaderBuilding reports whether a process of the group pgid is building the loader program.
@@ -611,8 +597,8 @@ func codegenRunning(dir string) bool {
 
 // TestGenerate3_CtrlCDuringCodegenExit130NothingWritten sends SIGINT to the whole process
 // group, as a terminal's Ctrl-C does, at chosen moments of a generate that has a configuration
-// change to write: while `go tool kernia` builds the loader program (a -toolexec makes that
-// build last 3 s more, so that the moments are inside it), and while Ent's codegen
+// change to write: while `go tool kernia` and `go tool mage` build the loader program (a
+// -toolexec makes that build last 3 s more, so that the moments are inside it), and while Ent's codegen
 // renders under `go tool kernia` and under `go tool mage` (the moment its scratch directory
 // gets its first file: codegen is in memory and now lasts a fraction of a second, so a moment
 // picked by a delay after that would race its end). Each run exits 130 saying it was
@@ -623,7 +609,7 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module with go tool kernia and go tool mage")
 	}
-	dir := moduletest.New(t, "example.com/ctrlc", map[string]string{"auth/auth.go": ctrlcAuth, "magefile.go": ctrlcMagefile})
+	dir := moduletest.New(t, "example.com/ctrlc", map[string]string{"auth/auth.go": ctrlcAuth, "magefile.go": moduletest.Magefile})
 	tmp := filepath.Join(t.TempDir(), "tmp")
 	assert.NilError(t, os.MkdirAll(tmp, 0o755))
 	tool := func(extraEnv []string, args ...string) *proc {
@@ -659,6 +645,11 @@ func TestGenerate3_CtrlCDuringCodegenExit130NothingWritten(t *testing.T) {
 			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
 		{"go tool kernia, loader build 1s in", slowBuild, []string{"kernia", "generate"},
 			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, time.Second,
+			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
+		// The Mage targets load the instance as go tool kernia does: the kernia tool builds the
+		// loader program under Mage.
+		{"go tool mage, loader build begins", slowBuild, []string{"mage", "generate"},
+			func(p *proc) bool { return loaderBuilding(p.cmd.Process.Pid) }, 0,
 			"generate: interrupted (received SIGINT) while building the loader program; nothing was written"},
 		// The loader program only hands the configuration over, in milliseconds: a poll may
 		// miss it, and then catches the command the kernia tool runs with it, just after.

@@ -210,7 +210,7 @@ func Files(o Options, plugins []kernia.Plugin) ([]File, error) {
 	if !projectIDRE.MatchString(o.ProjectID) {
 		return nil, fmt.Errorf("init: project id %q: want 1 to 32 lowercase hex characters", o.ProjectID)
 	}
-	mage, err := renderGo(magefileTemplate, struct{ AuthImport, Project string }{strconv.Quote(o.ModulePath + "/auth"), o.ModulePath + " " + o.ProjectID})
+	mage, err := renderGo(magefileTemplate, struct{ Project string }{o.ModulePath + " " + o.ProjectID})
 	if err != nil {
 		return nil, err
 	}
@@ -267,18 +267,19 @@ var projectIDRE = regexp.MustCompile(`^[0-9a-f]{1,32}$`)
 // the README says how to give each its own MAGEFILE_CACHE.
 var magefileTemplate = template.Must(template.New("magefile").Parse(`//go:build mage
 
-// Kernia's targets (go tool mage -l) run against the auth instance of ./auth.
+// Kernia's targets (go tool mage -l). They load the auth instance as go tool kernia does:
+// $KERNIA_APP, else ./auth:Auth; to name another, add
+//
+//	func init() { app.Load("./internal/auth:Auth") }
+//
+// (import "github.com/kernia/kernia/mage/app"). This file does not import the auth package,
+// so an edit of it costs Mage no relink.
 package main
 
 import (
-	{{ .AuthImport }}
-	"github.com/kernia/kernia/mage/app"
-
 	//mage:import
 	_ "github.com/kernia/kernia/mage"
 )
-
-func init() { app.Use(auth.Auth) }
 
 // kernia:project {{ .Project }}
 //
