@@ -144,6 +144,7 @@ func (g *Graph) entFiles() (map[string][]byte, error) {
 	// Ent's generate re-initialises the template set that render uses.
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
+	templateNames.stock() // Ent's generator as it is, to compare with
 	if err := g.graph.Gen(); err != nil {
 		return nil, fmt.Errorf("codegen: generate: %w", err)
 	}

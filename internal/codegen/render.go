@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
+	"strings"
 	"sync"
 
 	"entgo.io/ent/entc/gen"
@@ -12,6 +14,79 @@ import (
 // templatesMu serializes the use of Ent's template set, a package variable of entc/gen that
 // every initialisation replaces (and whose import table it rewrites) without a lock of its own.
 var templatesMu sync.Mutex
+
+// templateNames memoizes Ent's matchTemplate and hasTemplate template functions, which scan
+// every template of the set by name on each call (matchTemplate with filepath.Match): about
+// an eighth of the templates' run time, which is codegen's critical path. Their results depend
+// only on the names of the set's templates, so they are kept until the set is parsed again:
+// initTemplates resets them before it parses, under templatesMu. Graphs that add templates to
+// the set (external templates) are refused by render. entFiles runs Ent's generator with the
+// stock functions (stock).
+var templateNames = &nameMemo{}
+
+// nameMemo holds the memoized results. Ent copies gen.Funcs into each template set it parses:
+// reset puts the memoizing functions there, stock Ent's own.
+type nameMemo struct {
+	mu               sync.Mutex
+	match, memoMatch func(...string) []string
+	has, memoHas     func(string) bool
+	matches          map[string][]string
+	found            map[string]bool
+}
+
+// reset forgets every result and puts the memoizing functions into gen.Funcs: call it before
+// the template set is parsed, holding templatesMu.
+func (m *nameMemo) reset() error {
+	if m.match == nil {
+		match, ok1 := gen.Funcs["matchTemplate"].(func(...string) []string)
+		has, ok2 := gen.Funcs["hasTemplate"].(func(string) bool)
+		if !ok1 || !ok2 {
+			return errors.New("codegen: entc/gen.Funcs has no matchTemplate func(...string) []string or hasTemplate func(string) bool: this Ent version is not supported")
+		}
+		m.match, m.has = match, has
+		m.memoMatch, m.memoHas = m.matchTemplate, m.hasTemplate
+	}
+	m.mu.Lock()
+	m.matches, m.found = map[string][]string{}, map[string]bool{}
+	m.mu.Unlock()
+	gen.Funcs["matchTemplate"], gen.Funcs["hasTemplate"] = m.memoMatch, m.memoHas
+	return nil
+}
+
+// stock puts Ent's own functions back into gen.Funcs, for a parse that must be Ent's alone;
+// the caller holds templatesMu.
+func (m *nameMemo) stock() {
+	if m.match != nil {
+		gen.Funcs["matchTemplate"], gen.Funcs["hasTemplate"] = m.match, m.has
+	}
+}
+
+func (m *nameMemo) matchTemplate(patterns ...string) []string {
+	key := strings.Join(patterns, "\x00")
+	m.mu.Lock()
+	names, ok := m.matches[key]
+	m.mu.Unlock()
+	if !ok {
+		names = m.match(patterns...)
+		m.mu.Lock()
+		m.matches[key] = names
+		m.mu.Unlock()
+	}
+	return slices.Clone(names)
+}
+
+func (m *nameMemo) hasTemplate(name string) bool {
+	m.mu.Lock()
+	found, ok := m.found[name]
+	m.mu.Unlock()
+	if !ok {
+		found = m.has(name)
+		m.mu.Lock()
+		m.found[name] = found
+		m.mu.Unlock()
+	}
+	return found
+}
 
 // render executes Ent's templates on the graph the way entc/gen's default generator
 // (graph.go, generate) does for Kernia's configuration: every type template whose condition
@@ -92,6 +167,9 @@ type rendered struct {
 // then writes one small file (internal/globalid.go) into dir, a scratch directory. Ent's
 // generator parses the set afresh on every run too. The caller holds templatesMu.
 func initTemplates(dir string) (func(name string, v any) (string, error), error) {
+	if err := templateNames.reset(); err != nil {
+		return nil, err
+	}
 	execute, ok := gen.Funcs["xtemplate"].(func(string, any) (string, error))
 	if !ok {
 		return nil, errors.New("codegen: entc/gen.Funcs has no xtemplate function of type func(string, any) (string, error): this Ent version is not supported")
