@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
@@ -24,20 +25,28 @@ import (
 // and neither the launcher nor the loader's build key hashes their sources (they would, were
 // Kernia replaced by a local directory as in the tests).
 
-// releasedTime is the timestamp of the bench's pseudo-versions of the checkout: it marks them,
-// so a later run removes them from the module cache.
+// releasedTime is the timestamp of the bench's pseudo-versions of the checkout: it marks them
+// in the module cache, where each run removes its own as it ends, and those left by a run
+// that could not (killed) once they are staleRelease old.
 const releasedTime = "20260101000000"
+
+// staleRelease is the age after which a bench pseudo-version in the module cache is one a
+// killed run left: no run lasts that long, so removing it cannot pull a version from under a
+// run going on beside.
+const staleRelease = 24 * time.Hour
 
 // released is the checkout as a module proxy serves it.
 type released struct {
 	version string
 	proxy   string   // the proxy's directory
+	cache   string   // the module cache (GOMODCACHE) the version is downloaded into
 	env     []string // what every go command in the user's module runs with
 }
 
 // releaseCheckout zips the checkout at root into a new module proxy directory, as a
-// pseudo-version named by the checkout's content, and removes the bench's earlier versions from
-// the module cache.
+// pseudo-version of this run's own (named by the checkout's content, the process and the
+// time: two runs side by side, of one checkout or two, never share one, so neither removes
+// what the other uses), and removes the stale versions killed runs left in the module cache.
 func releaseCheckout(root string) (*released, error) {
 	// The files git would commit: tracked, and new ones it does not ignore (not the
 	// git-ignored work files of a checkout, .kernia/ or kernia.db).
@@ -63,7 +72,10 @@ func releaseCheckout(root string) (*released, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zip the checkout as a module: %w", err)
 	}
-	sum := sha256.Sum256(z)
+	h := sha256.New()
+	h.Write(z)
+	fmt.Fprintf(h, "\x00%d\x00%d", os.Getpid(), time.Now().UnixNano())
+	sum := h.Sum(nil)
 	r := &released{version: "v0.0.0-" + releasedTime + "-" + hex.EncodeToString(sum[:6])}
 	if z, err = content(r.version); err != nil {
 		return nil, fmt.Errorf("zip the checkout as a module: %w", err)
@@ -101,20 +113,21 @@ func releaseCheckout(root string) (*released, error) {
 	// The bench's pseudo-versions are not in the checksum database; the module cache keeps
 	// them writable, so that the next run can remove them.
 	r.env = []string{"GOPROXY=file://" + filepath.ToSlash(r.proxy) + "," + lines[0], "GONOSUMDB=github.com/kernia/kernia", "GOFLAGS=-mod=mod -modcacherw"}
-	removeEarlierReleases(lines[1], r.version)
+	r.cache = lines[1]
+	removeReleases(r.cache, func(m string, mod time.Time) bool { return time.Since(mod) > staleRelease })
 	return r, nil
 }
 
-// removeEarlierReleases removes the bench's earlier pseudo-versions of Kernia (releasedTime)
-// from the module cache at cache, but keep.
-func removeEarlierReleases(cache, keep string) {
+// removeReleases removes from the module cache at cache the bench's pseudo-versions of Kernia
+// (releasedTime) for which remove, given a path and its modification time, says so.
+func removeReleases(cache string, remove func(path string, mod time.Time) bool) {
 	for _, pattern := range []string{
 		filepath.Join(cache, "github.com", "kernia", "kernia@v0.0.0-"+releasedTime+"-*"),
 		filepath.Join(cache, "cache", "download", "github.com", "kernia", "kernia", "@v", "v0.0.0-"+releasedTime+"-*"),
 	} {
 		matches, _ := filepath.Glob(pattern)
 		for _, m := range matches {
-			if !strings.Contains(filepath.Base(m), keep) {
+			if st, err := os.Lstat(m); err == nil && remove(m, st.ModTime()) {
 				os.RemoveAll(m)
 			}
 		}
@@ -128,8 +141,11 @@ func (f checkoutFile) Path() string                 { return filepath.ToSlash(f.
 func (f checkoutFile) Lstat() (os.FileInfo, error)  { return os.Lstat(filepath.Join(f.root, f.path)) }
 func (f checkoutFile) Open() (io.ReadCloser, error) { return os.Open(filepath.Join(f.root, f.path)) }
 
-// close removes the proxy directory.
-func (r *released) close() { os.RemoveAll(r.proxy) }
+// close removes the proxy directory and the run's version from the module cache.
+func (r *released) close() {
+	os.RemoveAll(r.proxy)
+	removeReleases(r.cache, func(m string, _ time.Time) bool { return strings.Contains(filepath.Base(m), r.version) })
+}
 
 // userModule returns a new user module (module example.com/shop, the auth package of the loop
 // with its edit), in a temporary directory the env removes, that requires Kernia as released,
