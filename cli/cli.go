@@ -216,6 +216,15 @@ func RunWith(auth *kernia.Auth, app string, args []string, stdout, stderr io.Wri
 	return run(auth, app, args, stdout, stderr)
 }
 
+// redactable returns auth as the redaction reads it: nil, not a nil *kernia.Auth, when there is
+// no instance (yet).
+func redactable(auth *kernia.Auth) redact.Instance {
+	if auth == nil {
+		return nil
+	}
+	return auth
+}
+
 // run runs a command with its standard output and standard error redacted (internal/redact):
 // every line the command, the loader program it runs, a panic or an error prints goes through
 // the same redaction by value.
@@ -224,7 +233,7 @@ func run(auth *kernia.Auth, app string, args []string, stdout, stderr io.Writer)
 	if len(args) > 0 {
 		name = args[0]
 	}
-	out := redact.NewOutputs(name, auth, args, stdout, stderr)
+	out := redact.NewOutputs(name, redactable(auth), args, stdout, stderr)
 	defer out.Flush()
 	return runCommand(auth, args, out)
 }
@@ -320,12 +329,16 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 			return fail(ExitFailure, "kernia: %v", err)
 		}
 	}
-	out.Add(auth, args) // the secrets .env brought
+	out.Add(redactable(auth), args) // the secrets .env brought
 	ctx, stop := interrupt.Context()
 	defer stop()
 	if auth == nil && !c.standalone {
 		spec := cmp.Or(*appFlag, os.Getenv(kernia.EnvApp), loader.DefaultApp)
-		a, err := loader.ParseApp(spec, loader.FromFlag)
+		from := loader.FromFlag
+		if *appFlag != "" && os.Getenv(loader.EnvMageTarget) == "1" {
+			from = "app.Load in the magefile" // the Mage targets pass app.Load's name as --app
+		}
+		a, err := loader.ParseApp(spec, from)
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
@@ -347,7 +360,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 			return "", code
 		}
 		auth = loaded
-		out.Add(auth, args) // the secrets of the instance's options
+		out.Add(redactable(auth), args) // the secrets of the instance's options
 		if early != nil {
 			ctx = diff.WithEarly(ctx, early)
 		}

@@ -42,8 +42,12 @@ var (
 // TestMagefileLinksNoPipeline compiles the magefile of a user module (go tool mage -compile)
 // and reads the binary: no module of Atlas, of a database driver or of goose in its build
 // information, and no symbol of Ent's code generator or Kernia's commands (the kernia tool
-// does that work). Without the kernia tool in go.mod, a target fails before doing anything,
-// with the go get -tool line that adds it (and under -json the error object).
+// does that work). The magefile kernia init writes links nothing of the auth package, of
+// Kernia's options or of Ent either (the targets load the instance with a loader program), so
+// an edit of the auth package costs Mage no relink, and its check that the binary is up to
+// date looks at fewer packages; one that calls app.Use links those, but still no pipeline.
+// Without the kernia tool in go.mod, a target fails before doing anything, with the go get
+// -tool line that adds it (and under -json the error object).
 func TestMagefileLinksNoPipeline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a user module's magefile")
@@ -55,42 +59,35 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	})
 	bin := filepath.Join(t.TempDir(), "magefile")
 	moduletest.Run(t, dir, "go", "tool", "mage", "-compile", bin)
-	// The magefile init writes links nothing of the auth package (the targets load it with a
-	// loader program), so an edit of it costs Mage no relink; one that calls app.Use does.
 	useBin := filepath.Join(t.TempDir(), "usemagefile")
 	moduletest.Run(t, dir, "go", "tool", "mage", "-d", "usemage", "-w", ".", "-compile", useBin)
-	if runtime.GOOS == "linux" { // the symbol table read as ELF
-		assert.Check(t, !linksPackage(t, bin, "example.com/shop/auth."), "the magefile links the auth package")
-		assert.Check(t, linksPackage(t, useBin, "example.com/shop/auth."), "the app.Use magefile does not link the auth package: the symbol check sees nothing")
-	}
 
-	bi, err := buildinfo.ReadFile(bin)
-	assert.NilError(t, err)
-	var mods []string
-	for _, m := range bi.Deps {
-		mods = append(mods, m.Path)
-	}
-	assert.Check(t, is.Contains(mods, "github.com/kernia/kernia"))
-	for _, m := range heavyModules {
-		assert.Check(t, !slices.Contains(mods, m), "the magefile links the module %s", m)
-	}
-	if runtime.GOOS == "linux" { // the symbol table read as ELF; elsewhere the build info only
-		f, err := elf.Open(bin)
+	// What the default magefile must not link and the app.Use one does (so the checks see it).
+	options := []string{"example.com/shop/auth.", "github.com/kernia/kernia.", "github.com/kernia/kernia/internal/spec."}
+	for _, b := range []struct {
+		name, bin string
+		use       bool
+	}{{"the magefile", bin, false}, {"the app.Use magefile", useBin, true}} {
+		bi, err := buildinfo.ReadFile(b.bin)
 		assert.NilError(t, err)
-		defer f.Close()
-		syms, err := f.Symbols()
-		assert.NilError(t, err)
-		linked := map[string]bool{}
-		for _, s := range syms {
-			for _, p := range append(heavyPackages, "github.com/kernia/kernia/internal/spec.") {
-				if strings.HasPrefix(s.Name, p) {
-					linked[p] = true
-				}
-			}
+		var mods []string
+		for _, m := range bi.Deps {
+			mods = append(mods, m.Path)
 		}
-		assert.Check(t, linked["github.com/kernia/kernia/internal/spec."], "the symbol check sees no package at all")
+		assert.Check(t, is.Contains(mods, "github.com/kernia/kernia"))
+		for _, m := range heavyModules {
+			assert.Check(t, !slices.Contains(mods, m), "%s links the module %s", b.name, m)
+		}
+		assert.Check(t, slices.Contains(mods, "entgo.io/ent") == b.use, "%s: links entgo.io/ent: %v", b.name, !b.use)
+		if runtime.GOOS != "linux" { // the symbol table read as ELF; elsewhere the build info only
+			continue
+		}
+		assert.Check(t, linksPackage(t, b.bin, "github.com/kernia/kernia/internal/launch."), "%s: the symbol check sees no package at all", b.name)
 		for _, p := range heavyPackages {
-			assert.Check(t, !linked[p], "the magefile links %s", strings.TrimSuffix(p, "."))
+			assert.Check(t, !linksPackage(t, b.bin, p), "%s links %s", b.name, strings.TrimSuffix(p, "."))
+		}
+		for _, p := range options {
+			assert.Check(t, linksPackage(t, b.bin, p) == b.use, "%s: links %s: %v", b.name, strings.TrimSuffix(p, "."), !b.use)
 		}
 	}
 
@@ -99,7 +96,7 @@ func TestMagefileLinksNoPipeline(t *testing.T) {
 	cmd := moduletest.Command(dir, "go", "tool", "mage", "info", "-json")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	exit, ok := err.(*exec.ExitError)
 	assert.Assert(t, ok, "%v\n%s", err, stderr.String())
 	assert.Check(t, is.Equal(exit.ExitCode(), 1))
@@ -132,10 +129,10 @@ func linksPackage(t *testing.T, bin, prefix string) bool {
 // ./auth:Auth (app "default") and ./internal/other:Other (app "other"), under each way a
 // magefile can wire the targets: the magefile init writes loads $KERNIA_APP, else ./auth:Auth,
 // as go tool kernia does; app.Load names the instance, over $KERNIA_APP; app.Use hands one
-// over. Calling both, handing over nil, or naming an instance outside the rules of --app
-// fails before the kernia tool runs, saying what to change, with exit status 1, 1 and 2 and
-// the --json error object; a package that does not exist is reported by the tool with how a
-// magefile names another (app.Load, not the --app flag Mage has not got).
+// over. Calling both or handing over nil fails before the kernia tool runs, saying what to
+// change (exit status 1, and the --json error object); the tool refuses a name outside the
+// rules of --app as given to app.Load (exit 2), and reports a package that does not exist with
+// how a magefile names another (app.Load, not the --app flag Mage has not got).
 func TestMagefileChoosesTheInstance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a user module's magefiles")
@@ -168,7 +165,7 @@ func TestMagefileChoosesTheInstance(t *testing.T) {
 		{name: "KERNIA_APP names nothing", envApp: "./nope:Auth", code: 1, tool: true, err: `cannot load the auth instance: package directory ./nope does not exist. The Mage targets load $KERNIA_APP, else ./auth:Auth`},
 		{name: "both", magefiles: "mf/both", code: 1, err: "the magefile calls both app.Use and app.Load: keep one"},
 		{name: "nil", magefiles: "mf/nil", code: 1, err: "the magefile handed app.Use a nil auth instance"},
-		{name: "bad app.Load", magefiles: "mf/bad", code: 2, err: `the auth instance "./internal/other" (app.Load in the magefile): no <package>:<Var> separator`},
+		{name: "bad app.Load", magefiles: "mf/bad", code: 2, tool: true, err: `the auth instance "./internal/other" (app.Load in the magefile): no <package>:<Var> separator`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"tool", "mage"}

@@ -20,14 +20,10 @@ import (
 	"github.com/magefile/mage/mg"
 	"golang.org/x/mod/modfile"
 
-	"github.com/kernia/kernia"
-	"github.com/kernia/kernia/internal/dotenv"
 	"github.com/kernia/kernia/internal/launch"
-	"github.com/kernia/kernia/internal/loader"
 	"github.com/kernia/kernia/internal/redact"
-	"github.com/kernia/kernia/internal/spec"
 	"github.com/kernia/kernia/internal/workdir"
-	"github.com/kernia/kernia/mage/app"
+	"github.com/kernia/kernia/mage/internal/handoff"
 )
 
 // arg is one flag of a target as the kernia command spells it: --name=value, or nothing when
@@ -64,14 +60,12 @@ func commandLine(name string, flags []arg) []string {
 }
 
 // run runs the kernia command name with flags in the kernia tool of the module, and maps its
-// exit status to Mage's. A command that needs the instance (all but init and secret) runs
-// from the module root (the nearest go.mod at or above Mage's working directory), with the
-// module's .env read first without overriding the environment, as the kernia command does;
-// the instance is resolved here (spec.Encode: a panic of a plugin is recorded and reported by
-// the tool) and handed to the tool through a pipe. The tool prints the command's output, its
-// errors and, under -json, the JSON error object itself; a failure in this process (no
-// instance, no kernia tool, a panic, an interrupt before the tool ran) is reported here the
-// same way, through the same redaction by value (internal/redact). json is the -json flag.
+// exit status to Mage's. The tool loads the instance of a command that needs one (all but init
+// and secret) as go tool kernia does, or gets the one a magefile handed to app.Use (runTool).
+// The tool prints the command's output, its errors and, under -json, the JSON error object
+// itself; a failure in this process (both app.Use and app.Load, no kernia tool, a panic, an
+// interrupt before the tool ran) is reported here the same way, through the same redaction by
+// value (internal/redact). json is the -json flag.
 func run(ctx context.Context, name string, needInstance bool, json *bool, flags ...arg) error {
 	ctx, stop := sigintCause(ctx)
 	defer stop()
@@ -101,6 +95,14 @@ func run(ctx context.Context, name string, needInstance bool, json *bool, flags 
 	return nil
 }
 
+// The kernia tool's names this package spells itself, so that a magefile links neither the
+// loader nor the configuration's encoder (TestToolNames holds them to the originals):
+// envMageTarget is loader.EnvMageTarget, mageArg spec.MageArg.
+const (
+	envMageTarget = "KERNIA_MAGE_TARGET"
+	mageArg       = "--config-from-mage"
+)
+
 // exitProcess ends the Mage process with the tool's exit status; tests replace it.
 var exitProcess = os.Exit
 
@@ -108,27 +110,24 @@ var exitProcess = os.Exit
 var start = runTool
 
 // runTool runs args in the kernia tool of the module and returns the tool's exit status. A
-// command that needs the instance gets it the way the magefile chose (mage/app): by default,
-// or with app.Load's name as --app, the tool loads it itself, as go tool kernia does (so the
-// magefile links nothing of the auth package); an instance handed to app.Use is resolved here
-// and handed over through a pipe.
+// command that needs the instance gets it the way the magefile chose (mage/app, through
+// handoff): by default, or with app.Load's name as --app, the tool loads it itself, as go tool
+// kernia does (so the magefile links nothing of the auth package, nor of Kernia's options); an
+// instance handed to app.Use is resolved here and handed over through a pipe.
 func runTool(ctx context.Context, name string, needInstance bool, args []string, out *redact.Outputs) (int, error) {
 	var config []byte
 	if needInstance {
-		auth, used, appName, err := app.Instance()
+		app, encode, err := handoff.Get()
 		if err != nil {
 			return 0, err
 		}
 		switch {
-		case used:
-			if config, err = handOver(auth, out); err != nil {
+		case encode != nil:
+			if config, err = encode(out); err != nil {
 				return 0, err
 			}
-		case appName != "":
-			if _, err := loader.ParseApp(appName, "app.Load in the magefile"); err != nil {
-				return 0, &exitError{code: exitUsage, msg: "kernia: " + err.Error()}
-			}
-			args = append([]string{args[0], "--app=" + appName}, args[1:]...)
+		case app != "":
+			args = append([]string{args[0], "--app=" + app}, args[1:]...)
 		}
 	}
 	bin, release, err := enginePath(ctx, name)
@@ -140,23 +139,6 @@ func runTool(ctx context.Context, name string, needInstance bool, args []string,
 		return 0, fmt.Errorf("kernia: %s: interrupted (%w) before the kernia tool started; nothing was written", name, context.Cause(ctx))
 	}
 	return runBinary(ctx, name, bin, config, args)
-}
-
-// handOver resolves the instance a magefile handed to app.Use into the configuration the tool
-// reads from the pipe (spec.Encode: a panic of a plugin is recorded and reported by the tool),
-// from the module root (the nearest go.mod at or above Mage's working directory), with the
-// module's .env read first without overriding the environment, as the kernia command does.
-func handOver(auth *kernia.Auth, out *redact.Outputs) ([]byte, error) {
-	if root, ok := workdir.ModuleRoot("."); ok {
-		if err := os.Chdir(root); err != nil {
-			return nil, fmt.Errorf("kernia: change to the module root %s: %w", root, err)
-		}
-	}
-	if _, err := dotenv.Load("."); err != nil {
-		return nil, err
-	}
-	out.Add(auth, os.Args[1:]) // the secrets .env and the instance's options brought
-	return spec.Encode(auth, spec.MageApp)
 }
 
 // enginePath returns the kernia engine of the module (internal/launch: what go tool kernia
@@ -203,11 +185,11 @@ func enginePath(ctx context.Context, name string) (string, func(), error) {
 // cleans up. It returns the tool's exit status.
 func runBinary(ctx context.Context, name, bin string, config []byte, args []string) (int, error) {
 	if config != nil {
-		args = append([]string{spec.MageArg}, args...)
+		args = append([]string{mageArg}, args...)
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), loader.EnvMageTarget+"=1") // load errors name app.Load, not --app
+	cmd.Env = append(os.Environ(), envMageTarget+"=1") // its errors name app.Load, not --app
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	// No WaitDelay: the tool's clean-up (a rollback, an unlock) is bounded in time by the tool.
 	var w *os.File

@@ -5,11 +5,8 @@ import (
 	"errors"
 )
 
-// Exit statuses, as the kernia command's: a target stopped by Ctrl-C, and bad usage.
-const (
-	exitInterrupted = 130
-	exitUsage       = 2
-)
+// exitInterrupted is the exit status of a target stopped by Ctrl-C, as the kernia command's.
+const exitInterrupted = 130
 
 // exitCode is the exit status of a target that failed in the Mage process with err: 130 for
 // a target whose context Mage cancelled (Mage cancels it only when it receives SIGINT; a -t

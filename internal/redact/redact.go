@@ -37,9 +37,27 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kernia/kernia"
 	"github.com/kernia/kernia/internal/devurl"
 )
+
+// The environment variables of the secrets and URLs, as package kernia names them (EnvSecret,
+// …): redact does not import the root package, so that the Mage targets, which use it, link
+// nothing of Kernia's options.
+const (
+	envSecret      = "KERNIA_SECRET"
+	envSecrets     = "KERNIA_SECRETS"
+	envDatabaseURL = "KERNIA_DATABASE_URL"
+	envURL         = "KERNIA_URL"
+	envDevURL      = "KERNIA_DEV_URL"
+)
+
+// Instance is what the redaction reads of an auth instance (a *kernia.Auth): the URLs its
+// options resolve to (an option, else the environment's, else the default).
+type Instance interface {
+	DatabaseURL() string
+	BaseURL() string
+	DevURL() string
+}
 
 // MinLen is the length of the shortest value redacted.
 const MinLen = 4
@@ -235,19 +253,18 @@ func (w *Writer) Flush() error {
 
 // Collect returns the secret values of a command: the key ring from the environment (unless
 // keys is false: `secret --rotate` prints the ring it extends), the passwords of the database
-// URLs of the environment and of auth's options (auth may be nil), and the passwords of every
-// URL among args.
-func Collect(auth *kernia.Auth, args []string, keys bool) []string {
+// URLs of the environment and of the instance's options (auth may be nil: pass a nil
+// interface, not a nil *kernia.Auth), and the passwords of every URL among args.
+func Collect(auth Instance, args []string, keys bool) []string {
 	var out []string
 	if keys {
 		out = Keys()
 	}
-	urls := []string{os.Getenv(kernia.EnvDatabaseURL), os.Getenv(kernia.EnvURL)}
-	devLists := []string{os.Getenv(kernia.EnvDevURL)}
+	urls := []string{os.Getenv(envDatabaseURL), os.Getenv(envURL)}
+	devLists := []string{os.Getenv(envDevURL)}
 	if auth != nil {
-		o := auth.Options()
-		urls = append(urls, o.DatabaseURL, o.BaseURL)
-		devLists = append(devLists, o.DevURL)
+		urls = append(urls, auth.DatabaseURL(), auth.BaseURL())
+		devLists = append(devLists, auth.DevURL())
 	}
 	for _, l := range devLists {
 		urls = append(urls, listURLs(l)...)
@@ -277,8 +294,8 @@ func listURLs(v string) []string {
 
 // Keys returns KERNIA_SECRET and every key of KERNIA_SECRETS, as written and trimmed.
 func Keys() []string {
-	out := []string{os.Getenv(kernia.EnvSecret), os.Getenv(kernia.EnvSecrets)}
-	for _, k := range strings.Split(os.Getenv(kernia.EnvSecrets), ",") {
+	out := []string{os.Getenv(envSecret), os.Getenv(envSecrets)}
+	for _, k := range strings.Split(os.Getenv(envSecrets), ",") {
 		out = append(out, k, strings.TrimSpace(k))
 	}
 	return out
@@ -389,7 +406,7 @@ type Outputs struct {
 }
 
 // NewOutputs returns the redacting writers of a command named name (the first argument).
-func NewOutputs(name string, auth *kernia.Auth, args []string, stdout, stderr io.Writer) *Outputs {
+func NewOutputs(name string, auth Instance, args []string, stdout, stderr io.Writer) *Outputs {
 	o := &Outputs{All: NewSet()}
 	o.out = o.All
 	if name == "secret" {
@@ -402,7 +419,7 @@ func NewOutputs(name string, auth *kernia.Auth, args []string, stdout, stderr io
 
 // Add collects the secrets of auth and args (Collect) again, after the environment changed
 // (a .env loaded) or once the instance is known.
-func (o *Outputs) Add(auth *kernia.Auth, args []string) {
+func (o *Outputs) Add(auth Instance, args []string) {
 	o.All.Add(Collect(auth, args, true)...)
 	if o.out != o.All {
 		o.out.Add(Collect(auth, args, false)...)

@@ -137,3 +137,16 @@ func TestStringQuotedForms(t *testing.T) {
 		assert.Check(t, !strings.Contains(got, "Ks"), "%s → %s", text, got)
 	}
 }
+
+// TestEnvNames: the environment variables this package spells itself, so as not to import the
+// root package, are kernia's.
+func TestEnvNames(t *testing.T) {
+	for _, tc := range [][2]string{
+		{envSecret, kernia.EnvSecret}, {envSecrets, kernia.EnvSecrets}, {envDatabaseURL, kernia.EnvDatabaseURL},
+		{envURL, kernia.EnvURL}, {envDevURL, kernia.EnvDevURL},
+	} {
+		if tc[0] != tc[1] {
+			t.Errorf("redact spells %q, kernia %q", tc[0], tc[1])
+		}
+	}
+}

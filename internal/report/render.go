@@ -128,6 +128,9 @@ func orNone(s string) string {
 // and KERNIA_SECRET, and the passwords of the database URLs of the environment and of auth
 // (internal/redact.Collect, the redaction every front end uses).
 func Sensitive(auth *kernia.Auth) []string {
+	if auth == nil {
+		return redact.Collect(nil, nil, true)
+	}
 	return redact.Collect(auth, nil, true)
 }
 
