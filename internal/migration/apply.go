@@ -213,7 +213,7 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 // runs nothing else; the control connection, which reads and writes the history outside the
 // files' transactions; and the work connection, which runs the files, one after the other,
 // each from a clean session: before a file's transaction commits its session is reset
-// (resetSession), and after each file DISCARD ALL ends everything the file left in the session
+// (recordInTx), and after each file DISCARD ALL ends everything the file left in the session
 // (settings, role, temporary tables, prepared statements, cursors, LISTEN, advisory locks). So
 // nothing a file sets reaches the next file or the history writes. Kernia's own statements on
 // the work connection use the simple protocol, so DISCARD ALL drops no statement it prepared.

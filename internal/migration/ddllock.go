@@ -71,10 +71,12 @@ func lockTimeoutSQL(timeout time.Duration, local bool) string {
 // (quiet 6 ms) with the build on one process. An online build is there to keep the application
 // responsive, so it leaves the other cores to it and takes longer; a transactional file keeps
 // the server's setting (its table is locked anyway, so the faster build is the better one).
-// DISCARD ALL after the file restores both.
+// DISCARD ALL after the file restores both. The same round trip asks the server to watch the
+// client again (watchClientSQL), which the DISCARD ALL after the file before ended.
 func onlineSessionSQL(timeout time.Duration) string {
 	return lockTimeoutSQL(timeout, false) + "; " +
-		"SELECT set_config('max_parallel_maintenance_workers', '0', false) WHERE current_setting('server_version_num')::int >= 110000"
+		"SELECT set_config('max_parallel_maintenance_workers', '0', false) WHERE current_setting('server_version_num')::int >= 110000; " +
+		watchClientSQL
 }
 
 // ddlLockError explains a statement that never got its lock in the attempts the run made.

@@ -85,31 +85,35 @@ type fileRun struct {
 }
 
 // onWorkConnection runs a PostgreSQL file on the run's work connection, once the run has checked
-// it still holds the lock, and then ends the file's session state with DISCARD ALL.
+// it still holds the lock, and then ends the file's session state with DISCARD ALL. A file in
+// a transaction checks the lock while its BEGIN is on the way (inTxAttempt), and sends DISCARD
+// ALL together with its COMMIT (commitAndDiscard).
 func (x *fileRun) onWorkConnection(ctx context.Context) error {
+	x.conn = x.work
+	if !noTx(x.file) {
+		return x.inTx(ctx)
+	}
 	if err := x.lock.held(ctx); err != nil {
 		return x.fail(ctx, -1, err, "nothing of the file was applied")
 	}
-	x.conn = x.work
-	var err error
-	if noTx(x.file) {
-		err = x.withoutTx(ctx)
-	} else {
-		err = x.inTx(ctx)
-	}
-	if err != nil {
+	if err := x.withoutTx(ctx); err != nil {
 		return err // the run stops here
 	}
 	if _, err := x.conn.ExecContext(ctx, "DISCARD ALL"); err != nil {
-		return fmt.Errorf("migrate: %s is applied, but its session could not be reset afterwards (DISCARD ALL: %v): stopped before the next file; run migrate again", x.file.Name(), dbErrorText(err))
+		return x.notDiscarded(err)
 	}
-	watchClient(ctx, x.conn)
 	return nil
+}
+
+// notDiscarded explains a file applied whose session DISCARD ALL could not end.
+func (x *fileRun) notDiscarded(err error) error {
+	return fmt.Errorf("migrate: %s is applied, but its session could not be reset afterwards (DISCARD ALL: %v): stopped before the next file; run migrate again", x.file.Name(), dbErrorText(err))
 }
 
 // inTx runs the file in one PostgreSQL transaction with its revision, under lock_timeout; a
 // statement that timed out waiting for a lock rolls the transaction back, and the whole file is
-// tried again, at most DDLAttempts times.
+// tried again, at most DDLAttempts times (each attempt checks the lock again before its first
+// statement).
 func (x *fileRun) inTx(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		err := x.inTxAttempt(ctx, attempt)
@@ -120,9 +124,6 @@ func (x *fileRun) inTx(ctx context.Context) error {
 		if werr := x.waitBeforeRetry(ctx, x.file.Name(), retry.stmt, len(x.stmts), x.stmts[retry.stmt], attempt); werr != nil {
 			return x.fail(ctx, -1, werr, "the file was rolled back (nothing of it is applied)")
 		}
-		if err := x.lock.held(ctx); err != nil {
-			return x.fail(ctx, -1, err, "the file was rolled back (nothing of it is applied)")
-		}
 	}
 }
 
@@ -132,55 +133,94 @@ type retryFile struct{ stmt int }
 
 func (*retryFile) Error() string { return "retry the file" }
 
-// inTxAttempt runs the file once; attempt counts from 1.
+// beginSQL opens a file's transaction in one simple-protocol round trip: BEGIN, the file's
+// lock_timeout (SET LOCAL), and the client check (watchClientSQL; DISCARD ALL ended the one of
+// the file before).
+func beginSQL(timeout time.Duration) string {
+	return "BEGIN; " + lockTimeoutSQL(timeout, true) + "; " + watchClientSQL
+}
+
+// inTxAttempt runs the file once; attempt counts from 1. Its round trips on the work
+// connection are those of goose's: the transaction's start (beginSQL), the file's statements,
+// the record (recordInTx: the session reset and the revision), and the commit (with DISCARD
+// ALL, pipelined). The lock is checked on the lock's connection while the first and the
+// third are on the way; the file's first statement waits for the first check, its COMMIT for
+// the second.
 func (x *fileRun) inTxAttempt(ctx context.Context, attempt int) error {
-	const notCommitted = "its transaction was not committed, so nothing of it is applied"
-	// The transaction is not bound to ctx: database/sql would roll back a cancelled one on its
-	// own goroutine, racing the statements that follow. Its statements use ctx, and every path
-	// below ends it explicitly (or closes its connection, which ends it too).
-	tx, err := x.conn.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("begin a transaction: %w", err), "nothing of the file was applied")
-	}
+	const (
+		rolledBack   = "the file was rolled back (nothing of it is applied)"
+		notCommitted = "its transaction was not committed, so nothing of it is applied (PostgreSQL ends an uncommitted transaction when its connection closes)"
+		nothingRan   = "nothing of the file was applied"
+	)
+	// The transaction is PostgreSQL's alone, begun and ended by statements on the connection
+	// (database/sql knows nothing of it, so it cannot roll it back behind the run's back when
+	// ctx is cancelled): its statements use ctx, and every path below ends it explicitly (or
+	// closes its connection, which ends it too).
 	rollback := func() string {
-		if err := tx.Rollback(); err != nil {
-			return notCommitted + " (PostgreSQL ends an uncommitted transaction when its connection closes)"
+		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if _, err := x.conn.ExecContext(cleanup, "ROLLBACK"); err != nil {
+			return notCommitted
 		}
-		return "the file was rolled back (nothing of it is applied)"
+		return rolledBack
 	}
-	if _, err := tx.ExecContext(ctx, lockTimeoutSQL(x.opts.DDLLockTimeout, true)); err != nil {
-		return x.fail(ctx, -1, fmt.Errorf("set lock_timeout: %w", err), rollback())
+	held := x.lock.heldMeanwhile(ctx)
+	_, err := x.conn.ExecContext(ctx, beginSQL(x.opts.DDLLockTimeout))
+	lockErr := held()
+	if err == nil && lockErr != nil {
+		err = lockErr
+	}
+	if err != nil {
+		if !errors.Is(err, errLockLost) {
+			err = fmt.Errorf("begin the file's transaction (BEGIN, lock_timeout): %w", err)
+		}
+		if st := txStatus(x.conn); st == 'T' || st == 'E' {
+			rollback() // no statement of the file ran: what it says does not matter
+		}
+		return x.fail(ctx, -1, err, nothingRan)
 	}
 	for i := x.rev.Applied; i < len(x.stmts); i++ {
-		if _, err := tx.ExecContext(ctx, x.stmts[i]); err != nil {
+		if _, err := x.conn.ExecContext(ctx, x.stmts[i]); err != nil {
+			undone := rollback()
 			if lockNotAvailable(err) && ctx.Err() == nil {
-				if attempt < x.opts.DDLAttempts && tx.Rollback() == nil {
+				if attempt < x.opts.DDLAttempts && undone == rolledBack {
 					return &retryFile{stmt: i}
 				}
 				err = &ddlLockError{attempts: attempt, timeout: x.opts.DDLLockTimeout, err: err}
 			}
-			return x.fail(ctx, i, err, rollback())
+			return x.fail(ctx, i, err, undone)
 		}
 	}
-	x.succeed()
-	if err := resetSession(ctx, tx); err != nil {
-		return x.fail(ctx, -1, err, rollback())
+	// The revision written in the transaction is complete; a failure from here on is recorded
+	// with what was applied before the file (the transaction's work is rolled back), or it
+	// would read as applied.
+	applied, partial, executed := x.rev.Applied, x.rev.PartialHashes, x.executed
+	failed := func(err error, undone string) error {
+		x.rev.Applied, x.rev.PartialHashes, x.executed = applied, partial, executed
+		return x.fail(ctx, -1, err, undone)
 	}
-	written, err := writeRevision(ctx, tx, x.table, x.rev)
+	x.succeed()
+	held = x.lock.heldMeanwhile(ctx)
+	written, err := recordInTx(ctx, x.conn, x.table, x.rev)
+	lockErr = held()
 	if err == nil && !written {
 		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
 	}
 	if err != nil {
-		return x.fail(ctx, -1, err, rollback())
+		return failed(err, rollback())
 	}
-	if err := x.lock.held(ctx); err != nil {
-		return x.fail(ctx, -1, err, rollback())
+	if lockErr != nil {
+		return failed(lockErr, rollback())
 	}
-	if err := tx.Commit(); err != nil {
+	discardErr, err := commitAndDiscard(context.WithoutCancel(ctx), x.conn)
+	if err != nil {
 		if connectionLost(err) {
-			return x.fail(ctx, -1, fmt.Errorf("commit: %w", err), "the connection broke during COMMIT, so PostgreSQL either committed the file together with its record in "+RevisionsTable+", or neither: the next run applies the file only if it is not recorded")
+			return failed(fmt.Errorf("commit: %w", err), "the connection broke during COMMIT, so PostgreSQL either committed the file together with its record in "+RevisionsTable+", or neither: the next run applies the file only if it is not recorded")
 		}
-		return x.fail(ctx, -1, fmt.Errorf("commit: %w", err), "the commit failed, so PostgreSQL rolled the file back (nothing of it is applied)")
+		return failed(fmt.Errorf("commit: %w", err), "the commit failed, so PostgreSQL rolled the file back (nothing of it is applied)")
+	}
+	if discardErr != nil {
+		return x.notDiscarded(discardErr)
 	}
 	return nil
 }

@@ -38,13 +38,19 @@ var lockHolderQuery = fmt.Sprintf("SELECT a.pid, a.usename, a.application_name, 
 // the run's process is still connected (PostgreSQL 14 and later).
 const clientCheckInterval = "1s"
 
-// watchClient asks the server to check during long statements that the run's client is still
-// there, so a runner killed in the middle of a long statement (SIGKILL, a lost machine) has its
-// transaction rolled back and the migration lock released within about clientCheckInterval,
-// instead of when the statement ends. Best effort: older servers lack the setting.
+// watchClientSQL asks the server to check during long statements that the run's client is
+// still there, so a runner killed in the middle of a long statement (SIGKILL, a lost machine)
+// has its transaction rolled back and the migration lock released within about
+// clientCheckInterval, instead of when the statement ends. It sets the session's value (not a
+// LOCAL one), so run inside a transaction it holds from that statement on, and after the
+// commit; RESET ALL and DISCARD ALL end it. Older servers lack the setting: it does nothing
+// there.
+const watchClientSQL = "SELECT set_config('client_connection_check_interval', '" + clientCheckInterval + "', false) " +
+	"WHERE current_setting('server_version_num')::int >= 140000"
+
+// watchClient runs watchClientSQL on conn. Best effort.
 func watchClient(ctx context.Context, conn *sql.Conn) {
-	_, _ = conn.ExecContext(ctx, "SELECT set_config('client_connection_check_interval', $1, false) "+
-		"WHERE current_setting('server_version_num')::int >= 140000", simple, clientCheckInterval)
+	_, _ = conn.ExecContext(ctx, watchClientSQL)
 }
 
 // pgLock is a run's PostgreSQL migration lock: a transaction-level advisory lock (key
@@ -145,6 +151,16 @@ func (l *pgLock) held(ctx context.Context) error {
 		return fmt.Errorf("%w: the lock's session on %s (server process %d) is no longer in the lock's transaction (now process %d)", errLockLost, l.where, l.pid, pid)
 	}
 	return nil
+}
+
+// heldMeanwhile starts held on the lock's connection and returns what waits for its result, so
+// that the check costs no round trip of its own: the caller makes one on another connection
+// meanwhile (the work connection's BEGIN, the file's record), and acts on its outcome only
+// once the check answered. The returned function must be called, once.
+func (l *pgLock) heldMeanwhile(ctx context.Context) func() error {
+	done := make(chan error, 1)
+	go func() { done <- l.held(ctx) }()
+	return func() error { return <-done }
 }
 
 // release ends the lock's transaction, and so the lock. Best effort: closing the connection,

@@ -265,11 +265,19 @@ func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revisi
 	if dialect == "mysql" {
 		return writeRevisionMySQL(ctx, q, t, r)
 	}
+	return upsertRevision(ctx, q, t, r, "", "")
+}
+
+// upsertRevision runs writeRevision's INSERT (SQLite, PostgreSQL) and reports whether it wrote
+// the row. On PostgreSQL, before and what name statements sent with it in one simple-protocol
+// round trip, ahead of it (the INSERT's own row count is the one read).
+func upsertRevision(ctx context.Context, q querier, t revTable, r *migrate.Revision, before, what string) (written bool, err error) {
+	dialect := t.dialect
 	args, err := revisionArgs(r, r.ExecutedAt.UTC())
 	if err != nil {
 		return false, err
 	}
-	query := rebind(dialect, `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
+	query := before + rebind(dialect, `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
 		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
 		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
 		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
@@ -281,7 +289,7 @@ func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revisi
 	}
 	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
-		return false, fmt.Errorf("migrate: record version %s in %s: %w", r.Version, t, err)
+		return false, fmt.Errorf("migrate: %srecord version %s in %s: %w", what, r.Version, t, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

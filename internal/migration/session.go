@@ -3,17 +3,25 @@ package migration
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Every file starts from the same session state.
 //
 // PostgreSQL: the files run one after the other on one work connection that nothing else uses
 // (see applyPostgres). Before a file's transaction commits its session is reset
-// (resetSession), so its revision is written as the run's user in the run's schema, and after
+// (recordInTx), so its revision is written as the run's user in the run's schema, and after
 // the file DISCARD ALL ends whatever else it left in the session (temporary tables, prepared
-// statements, advisory locks, LISTEN), so the next file starts from a fresh session.
+// statements, advisory locks, LISTEN), so the next file starts from a fresh session (for a file
+// in a transaction, DISCARD ALL goes in one pipeline with its COMMIT: commitAndDiscard). Each
+// file then asks the server to watch the client again (watchClientSQL), in the round trip that
+// opens its transaction (beginSQL) or prepares its session (onlineSessionSQL).
 //
 // SQLite: the whole run is one transaction on one connection, so a file's settings would reach
 // the next file. After each file the run restores the per-connection settings a file can change
@@ -30,12 +38,76 @@ import (
 // simple-protocol query, one round trip.
 const resetSessionSQL = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL"
 
-// resetSession resets a PostgreSQL session with resetSessionSQL on q.
-func resetSession(ctx context.Context, q querier) error {
-	if _, err := q.ExecContext(ctx, resetSessionSQL); err != nil {
-		return fmt.Errorf("reset the session after the file (%s): %w", resetSessionSQL, err)
+// recordInTx ends a PostgreSQL file's transaction's work: it resets the session
+// (resetSessionSQL), asks the server to watch the client again (watchClientSQL: RESET ALL
+// ended it) and writes the file's revision (writeRevision), in one simple-protocol round trip.
+// PostgreSQL analyses each statement of such a query only when the ones before it have run, so
+// the revision's table is looked up, and written, as the run's user in the run's schema.
+func recordInTx(ctx context.Context, conn *sql.Conn, t revTable, r *migrate.Revision) (written bool, err error) {
+	return upsertRevision(ctx, conn, t, r, resetSessionSQL+"; "+watchClientSQL+"; ", "reset the session after the file ("+resetSessionSQL+") and ")
+}
+
+// commitAndDiscard commits the transaction open on the PostgreSQL connection conn and ends its
+// session state with DISCARD ALL, in one round trip: both go in one pipeline, each followed by
+// a Sync (DISCARD ALL cannot share a simple-protocol query with another statement: it may not
+// run in a transaction block, and such a query is one). err is the commit's failure;
+// discardErr is DISCARD ALL's, once the commit succeeded.
+func commitAndDiscard(ctx context.Context, conn *sql.Conn) (discardErr, err error) {
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("not a pgx connection: %T", dc)
+		}
+		p := c.Conn().PgConn().StartPipeline(ctx)
+		p.SendQueryParams("COMMIT", nil, nil, nil, nil)
+		p.SendPipelineSync()
+		p.SendQueryParams("DISCARD ALL", nil, nil, nil, nil)
+		p.SendPipelineSync()
+		if err := p.Flush(); err != nil {
+			_ = p.Close()
+			return err
+		}
+		commit, commitErr := pipelineResult(p)
+		if commitErr == nil && commit.String() != "COMMIT" {
+			// PostgreSQL answers COMMIT in a failed transaction with ROLLBACK.
+			commitErr = fmt.Errorf("the server answered %s", commit)
+		}
+		_, discardErr = pipelineResult(p)
+		if cerr := p.Close(); cerr != nil && commitErr == nil && discardErr == nil {
+			discardErr = cerr
+		}
+		return commitErr
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return discardErr, nil
+}
+
+// pipelineResult reads the result of a pipeline's next statement, then the Sync after it
+// (also after the statement failed: the server skips to the Sync).
+func pipelineResult(p *pgconn.Pipeline) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	res, err := p.GetResults()
+	if err == nil {
+		if rr, ok := res.(*pgconn.ResultReader); ok {
+			tag, err = rr.Close()
+		} else {
+			err = fmt.Errorf("unexpected pipeline result %T", res)
+		}
+	}
+	var pe *pgconn.PgError
+	if err != nil && !errors.As(err, &pe) {
+		return tag, err // the connection failed: nothing more comes
+	}
+	res, serr := p.GetResults()
+	if _, ok := res.(*pgconn.PipelineSync); serr == nil && !ok {
+		serr = fmt.Errorf("unexpected pipeline result %T", res)
+	}
+	if err == nil {
+		err = serr
+	}
+	return tag, err
 }
 
 // sqlitePragmas are the per-connection SQLite settings a file can change inside the run's
