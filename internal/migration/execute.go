@@ -201,10 +201,10 @@ func (x *fileRun) inTxAttempt(ctx context.Context, attempt int) error {
 	}
 	x.succeed()
 	held = x.lock.heldMeanwhile(ctx)
-	written, err := recordInTx(ctx, x.conn, x.table, x.rev)
+	written, err := recordInTx(ctx, x.conn, x.table, x.rev, x.prev == nil)
 	lockErr = held()
 	if err == nil && !written {
-		err = fmt.Errorf("%w: another run recorded version %s as applied while this run applied it", errLockLost, x.rev.Version)
+		err = fmt.Errorf("%w: another run recorded version %s while this run applied it", errLockLost, x.rev.Version)
 	}
 	if err != nil {
 		return failed(err, rollback())

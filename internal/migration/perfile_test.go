@@ -142,3 +142,46 @@ func TestPostgresFailedCommit(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(appliedNames(res), []string{"20250101000002_deferred.sql", fileC.name}))
 }
+
+// TestPostgresRecordNeverOverwrites: when the version of a file in a transaction has a row by
+// the time the file is recorded (another writer's, here the file's own statement standing in
+// for it), complete or not, the file is not committed and the run says it lost the lock; a
+// version with a row from an earlier failed attempt is recorded over it.
+func TestPostgresRecordNeverOverwrites(t *testing.T) {
+	row := func(applied int) string {
+		return fmt.Sprintf(`INSERT INTO atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, hash, operator_version) `+
+			`VALUES ('20250101000002', 'meanwhile', 2, %d, 1, now(), 0, 'x', 'another');`+"\n", applied)
+	}
+	for _, tc := range []struct {
+		name    string
+		applied int
+	}{{"complete", 1}, {"unfinished", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			rawURL := dialects[1].newURL(t)
+			dir := writeDir(t, fileA, mfile{"20250101000002_meanwhile.sql", "CREATE TABLE meanwhile (id integer);\n" + row(tc.applied)})
+			res, err := migration.Apply(ctx, rawURL, dir, migration.ApplyOptions{})
+			assert.ErrorContains(t, err, "another run recorded version 20250101000002 while this run applied it")
+			assert.ErrorContains(t, err, "the file was rolled back (nothing of it is applied)")
+			assert.Check(t, is.DeepEqual(appliedNames(res), []string{fileA.name}))
+			db := openDB(t, rawURL)
+			assert.Check(t, !tableExists(t, db, dialects[1], "meanwhile"))
+			assert.Check(t, is.Len(revisions(t, db), 1))
+		})
+	}
+	t.Run("an earlier failed attempt", func(t *testing.T) {
+		ctx := context.Background()
+		rawURL := dialects[1].newURL(t)
+		dir := writeDir(t, fileA, mfile{"20250101000002_b.sql", "CREATE TABLE b (id integer);\nSELECT 1/0;\n"})
+		_, err := migration.Apply(ctx, rawURL, dir, migration.ApplyOptions{})
+		assert.ErrorContains(t, err, "division by zero")
+		addFiles(t, dir, mfile{"20250101000002_b.sql", "CREATE TABLE b (id integer);\n"})
+		res, err := migration.Apply(ctx, rawURL, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Check(t, is.DeepEqual(appliedNames(res), []string{"20250101000002_b.sql"}))
+		revs := revisions(t, openDB(t, rawURL))
+		assert.Assert(t, is.Len(revs, 2))
+		assert.Check(t, is.Equal(revs[1].applied, revs[1].total))
+		assert.Check(t, !revs[1].errText.Valid, "%+v", revs[1])
+	})
+}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // RevisionsTable is the table holding the migration history, in the connected schema. Its
@@ -265,29 +267,40 @@ func writeRevision(ctx context.Context, q querier, t revTable, r *migrate.Revisi
 	if dialect == "mysql" {
 		return writeRevisionMySQL(ctx, q, t, r)
 	}
-	return upsertRevision(ctx, q, t, r, "", "")
+	return upsertRevision(ctx, q, t, r, "", "", false)
 }
 
 // upsertRevision runs writeRevision's INSERT (SQLite, PostgreSQL) and reports whether it wrote
 // the row. On PostgreSQL, before and what name statements sent with it in one simple-protocol
-// round trip, ahead of it (the INSERT's own row count is the one read).
-func upsertRevision(ctx context.Context, q querier, t revTable, r *migrate.Revision, before, what string) (written bool, err error) {
+// round trip, ahead of it (the INSERT's own row count is the one read). fresh is for a version
+// that had no row when the run read the history under its lock: then a plain INSERT (without
+// ON CONFLICT … DO UPDATE, about half its cost on the server), and a row of the version found
+// there, whatever it records, is left as it is: written is false, as for a completed one (only
+// a run that lost its lock can meet one).
+func upsertRevision(ctx context.Context, q querier, t revTable, r *migrate.Revision, before, what string, fresh bool) (written bool, err error) {
 	dialect := t.dialect
 	args, err := revisionArgs(r, r.ExecutedAt.UTC())
 	if err != nil {
 		return false, err
 	}
-	query := before + rebind(dialect, `INSERT INTO `+t.ident()+` (`+revisionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+
-		`ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", `+
-		`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", `+
-		`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", `+
-		`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version" `+unfinished)
+	query := `INSERT INTO ` + t.ident() + ` (` + revisionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if !fresh {
+		query += ` ON CONFLICT ("version") DO UPDATE SET "description" = excluded."description", "type" = excluded."type", ` +
+			`"applied" = excluded."applied", "total" = excluded."total", "executed_at" = excluded."executed_at", ` +
+			`"execution_time" = excluded."execution_time", "error" = excluded."error", "error_stmt" = excluded."error_stmt", ` +
+			`"hash" = excluded."hash", "partial_hashes" = excluded."partial_hashes", "operator_version" = excluded."operator_version" ` + unfinished
+	}
+	query = before + rebind(dialect, query)
 	if dialect == "postgres" {
 		// The simple protocol: on the work connection, DISCARD ALL after each file would drop a
 		// statement pgx prepared and cached.
 		args = append([]any{simple}, args...)
 	}
 	res, err := q.ExecContext(ctx, query, args...)
+	var pe *pgconn.PgError
+	if fresh && errors.As(err, &pe) && pe.Code == "23505" && pe.TableName == RevisionsTable {
+		return false, nil // unique_violation: the version has a row
+	}
 	if err != nil {
 		return false, fmt.Errorf("migrate: %srecord version %s in %s: %w", what, r.Version, t, err)
 	}

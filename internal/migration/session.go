@@ -43,8 +43,9 @@ const resetSessionSQL = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL"
 // ended it) and writes the file's revision (writeRevision), in one simple-protocol round trip.
 // PostgreSQL analyses each statement of such a query only when the ones before it have run, so
 // the revision's table is looked up, and written, as the run's user in the run's schema.
-func recordInTx(ctx context.Context, conn *sql.Conn, t revTable, r *migrate.Revision) (written bool, err error) {
-	return upsertRevision(ctx, conn, t, r, resetSessionSQL+"; "+watchClientSQL+"; ", "reset the session after the file ("+resetSessionSQL+") and ")
+// fresh is upsertRevision's.
+func recordInTx(ctx context.Context, conn *sql.Conn, t revTable, r *migrate.Revision, fresh bool) (written bool, err error) {
+	return upsertRevision(ctx, conn, t, r, resetSessionSQL+"; "+watchClientSQL+"; ", "reset the session after the file ("+resetSessionSQL+") and ", fresh)
 }
 
 // commitAndDiscard commits the transaction open on the PostgreSQL connection conn and ends its
