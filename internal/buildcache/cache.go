@@ -54,7 +54,8 @@ type Pool struct {
 	// MaxAge is how long a binary is kept after its last use.
 	MaxAge time.Duration
 	// MarkKey marks a binary as used by its key file's modification time rather than its own,
-	// which then stays what the key file's stamp recorded (Matches spares the SHA-256).
+	// which then stays what the key file's stamp recorded (Matches spares the SHA-256 of the
+	// binary); a binary without a key file is marked itself.
 	MarkKey bool
 	// Temp, when set, matches the temporary files a build writes before renaming them into
 	// place: Collect removes them (no build is running while it holds the exclusive lock).
@@ -145,7 +146,12 @@ func (p Pool) Use(bin string, now time.Time) (release func(), err error) {
 	if p.MarkKey {
 		mark = KeyFile(bin)
 	}
-	if err := os.Chtimes(mark, now, now); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err = os.Chtimes(mark, now, now)
+	if p.MarkKey && errors.Is(err, fs.ErrNotExist) {
+		// No key file (a build without a key, or none yet): there is no stamp to keep.
+		err = os.Chtimes(bin, now, now)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("kernia: mark the binary %s as used: %w", bin, err)
 	}
 	if !flock.Supported {

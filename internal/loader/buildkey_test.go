@@ -195,6 +195,12 @@ func TestBuildKey_NoKeyWhenTheGoCommandMustDecide(t *testing.T) {
 		{"a module of the cache requiring a mutable module", func(t *testing.T, root string) {
 			write(t, filepath.Join(os.Getenv("GOMODCACHE"), "cache", "download", "example.com", "dep", "@v", "v1.0.0.mod"), "module example.com/dep\n\nrequire example.com/rep v0.0.0\n")
 		}},
+		{"a module of the cache requiring the main module", func(t *testing.T, root string) {
+			write(t, filepath.Join(os.Getenv("GOMODCACHE"), "cache", "download", "example.com", "dep", "@v", "v1.0.0.mod"), "module example.com/dep\n\nrequire (\n\texample.com/unrelated v1.0.0\n\texample.com/m v0.1.0\n)\n")
+		}},
+		{"a module of the cache requiring a mutable module spelled with an escape", func(t *testing.T, root string) {
+			write(t, filepath.Join(os.Getenv("GOMODCACHE"), "cache", "download", "example.com", "dep", "@v", "v1.0.0.mod"), "module example.com/dep\n\nrequire \"example.com/r\\x65p\" v0.0.0\n")
+		}},
 		{"a required module's go.mod not in the cache", func(t *testing.T, root string) {
 			assert.NilError(t, os.Remove(filepath.Join(os.Getenv("GOMODCACHE"), "cache", "download", "example.com", "dep", "@v", "v1.0.0.mod")))
 		}},
@@ -285,7 +291,10 @@ func TestBuildKey_CollectRemovesSidecars(t *testing.T) {
 	write(t, buildcache.KeyFile(old), "key")
 	write(t, buildcache.LockFile(old), "")
 	past := now.Add(-2 * CacheMaxAge)
+	// Unused for twice CacheMaxAge: the binary and its key file, which marks a keyed binary's
+	// use.
 	assert.NilError(t, os.Chtimes(old, past, past))
+	assert.NilError(t, os.Chtimes(buildcache.KeyFile(old), past, past))
 	removed, err := pool(dir).Collect("", now)
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(removed, []string{filepath.Base(old)}))
@@ -298,7 +307,7 @@ func TestBuildKey_CollectRemovesSidecars(t *testing.T) {
 // TestBuildKey_RealRunSkipsTheBuild: `kernia info` (the module's tool binary, as go tool runs
 // it) in a fresh module builds the
 // loader program and records its key the first time; run again with nothing changed it builds
-// nothing (the key file, rewritten after every build, is untouched) and loads the same
+// nothing (the key file, rewritten after every build, keeps its content) and loads the same
 // instance; after an edit of the auth package it builds again and loads the edited instance.
 func TestBuildKey_RealRunSkipsTheBuild(t *testing.T) {
 	auth := func(name string) map[string]string {
@@ -323,7 +332,7 @@ var Auth = kernia.New(kernia.Options{AppName: "` + name + `"})
 	})
 	// The module's kernia tool, as go tool runs it (linked once per dependency set).
 	kernia := moduletest.Tool(t, dir, "kernia")
-	var last os.FileInfo
+	var last *string
 	run := func() (out string, built bool) {
 		t.Helper()
 		cmd := moduletest.Command(dir, kernia, "info", "--json")
@@ -333,10 +342,12 @@ var Auth = kernia.New(kernia.Options{AppName: "` + name + `"})
 			err = nil // info exits 1 for problems (no secret here)
 		}
 		assert.NilError(t, err, string(b))
-		st, err := os.Stat(key)
+		// A build records the key with the new binary's SHA-256 and file stamp; a run that
+		// builds nothing leaves the key file's content alone (it only marks its time).
+		content, err := os.ReadFile(key)
 		assert.NilError(t, err, "no build key was recorded")
-		built = last == nil || !os.SameFile(last, st) || !st.ModTime().Equal(last.ModTime())
-		last = st
+		built = last == nil || string(content) != *last
+		last = new(string(content))
 		return string(b), built
 	}
 	out, built := run()

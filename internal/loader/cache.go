@@ -51,7 +51,9 @@ func binaryFile(dir, root string, app App) string {
 // cacheDir returns the loader cache directory, <user cache dir>/kernia (buildcache.Dir).
 func cacheDir() (string, error) { return buildcache.Dir("") }
 
-// pool is the loader binaries of the cache directory dir.
+// pool is the loader binaries of the cache directory dir. A binary with a build key is marked
+// as used by its key file (MarkKey): marking the binary itself would change its status-change
+// time, so that every run would hash the binary to match its key (about 4 ms of each command).
 func pool(dir string) buildcache.Pool {
-	return buildcache.Pool{Dir: dir, Name: binaryName, Keep: CacheKeep, MaxAge: CacheMaxAge}
+	return buildcache.Pool{Dir: dir, Name: binaryName, Keep: CacheKeep, MaxAge: CacheMaxAge, MarkKey: true}
 }

@@ -200,6 +200,44 @@ func TestLoaderCache6_BinaryPathUsesTheUserCacheAndMarksUse(t *testing.T) {
 	assert.Check(t, time.Since(st.ModTime()) < time.Hour, "not marked as used: mtime %s", st.ModTime())
 }
 
+// TestLoaderCache6_KeyedBinaryMarkedByItsKeyFile: a run marks a binary that has a build key as
+// used by the key file's modification time and leaves the binary unwritten, so its file stamp
+// still matches the key's and Matches does not hash it; collection counts the key file's
+// time as the binary's last use.
+func TestLoaderCache6_KeyedBinaryMarkedByItsKeyFile(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", xdg)
+	app := App{Package: "./auth", Var: "Auth"}
+	bin, release, err := binaryPath("/src/shop", app)
+	assert.NilError(t, err)
+	release()
+	assert.NilError(t, os.WriteFile(bin, []byte("binary"), 0o755))
+	buildcache.Store(bin, "k1")
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	assert.NilError(t, os.Chtimes(bin, old, old))
+	assert.NilError(t, os.Chtimes(buildcache.KeyFile(bin), old, old))
+	buildcache.Store(bin, "k1") // the stamp of the binary as it is now
+	before, err := os.Stat(bin)
+	assert.NilError(t, err)
+
+	again, release, err := binaryPath("/src/shop", app)
+	assert.NilError(t, err)
+	release()
+	assert.Equal(t, again, bin)
+	after, err := os.Stat(bin)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(after.Sys(), before.Sys()), "the binary was written (its stamp changed): every run would hash it")
+	key, err := os.Stat(buildcache.KeyFile(bin))
+	assert.NilError(t, err)
+	assert.Check(t, time.Since(key.ModTime()) < time.Hour, "the key file not marked as used: mtime %s", key.ModTime())
+	assert.Check(t, buildcache.Matches(bin, "k1"))
+
+	// Collection sees the key file's time: the binary, 30 days old itself, stays.
+	removed, err := pool(filepath.Dir(bin)).Collect("", time.Now())
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(removed, 0))
+}
+
 // TestLoaderCache6_CollectRemovesStaleAndKeepsTheNewest: collection removes binaries unused
 // for CacheMaxAge and all but the CacheKeep most recently used, never the running one's, and
 // leaves files that are not loader binaries alone.
