@@ -1,6 +1,7 @@
 package migformat
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -37,6 +38,12 @@ func TestDetect(t *testing.T) {
 		"2_b.sql":    "-- +goose Up\nCREATE TABLE b (id int);\n",
 		"3_c.sql":    "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n",
 		"1_a.up.sql": "", "1_a.down.sql": "", "V1__a.sql": "", "U1__a.sql": "",
+		"4_d.sql":     "CREATE TABLE d (id int);\n  \t-- +goose Up  \r\nCREATE TABLE e (id int);\n",
+		"5_e.sql":     "--+goose Up\nCREATE TABLE e (id int);\n-- + goose Up\n",
+		"6_f.sql":     "CREATE TABLE f (note text DEFAULT '-- +goose Down');\n",
+		"v1__a.sql":   "",
+		"Vx__a.sql":   "",
+		"1_a.up.sqlx": "",
 	}
 	read := func(n string) ([]byte, error) { return []byte(content[n]), nil }
 	for _, tc := range []struct {
@@ -51,6 +58,12 @@ func TestDetect(t *testing.T) {
 		{names: []string{"U1__a.sql", "V1__a.sql"}, want: Flyway},
 		{names: []string{"1_a.sql", "2_b.sql"}, err: "the directory mixes migration formats: 1_a.sql is a atlas file and 2_b.sql a goose file"},
 		{names: []string{"1_a.up.sql", "V1__a.sql"}, err: "1_a.up.sql is a golang-migrate file and V1__a.sql a flyway file"},
+		// An annotation line with spaces around it is goose's; a near miss, or the annotation's
+		// text inside a statement, is not.
+		{names: []string{"4_d.sql"}, want: Goose},
+		{names: []string{"5_e.sql", "6_f.sql"}, want: Atlas},
+		// Names that look like another format's but are not: a lowercase v, no digits after V.
+		{names: []string{"1_a.sql", "v1__a.sql", "Vx__a.sql"}, want: Atlas},
 	} {
 		got, err := Detect(tc.names, read)
 		if tc.err != "" {
@@ -131,4 +144,21 @@ func TestLogical(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "repeatable R__ and baseline B files are not supported"))
 	_, err = Logical(Flyway, []migrate.File{migrate.NewLocalFile("V1__a.sql", nil), migrate.NewLocalFile("V1__b.sql", nil)})
 	assert.Check(t, is.ErrorContains(err, "V1__a.sql and V1__b.sql share version 1"))
+}
+
+// BenchmarkDetect is Detect on a directory of 1,000 Atlas files, the history of a migrate
+// no-op.
+func BenchmarkDetect(b *testing.B) {
+	names := make([]string, 1000)
+	content := map[string][]byte{}
+	for i := range names {
+		names[i] = fmt.Sprintf("%d_h%05d.sql", 20260101000000+i, i)
+		content[names[i]] = fmt.Appendf(nil, "CREATE TABLE \"h_%05d\" (\"id\" bigint NOT NULL, PRIMARY KEY (\"id\"));\n", i)
+	}
+	read := func(n string) ([]byte, error) { return content[n], nil }
+	for b.Loop() {
+		if f, err := Detect(names, read); err != nil || f != Atlas {
+			b.Fatal(f, err)
+		}
+	}
 }
