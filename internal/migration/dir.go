@@ -214,6 +214,10 @@ func readVerified(dir *migrate.LocalDir, names []string) (d *loadedDir, ok bool)
 	return d, recorded.Sum() == sum.Sum()
 }
 
+// readBuffer is the size of the first read of each file by the directory reader of Linux
+// (readfile_linux.go): most migration files fit.
+const readBuffer = 64 << 10
+
 // readFiles reads the named files of dir, as LocalDir.Files does, several at a time when there
 // are many: on a history of 1,000 files reading is most of a no-op's work in the directory, and
 // it waits on the kernel more than it computes.
@@ -238,6 +242,7 @@ func readFiles(dir string, names []string) ([]migrate.File, error) {
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
+		r := r.fork()
 		wg.Go(func() {
 			for i := w; i < len(names); i += workers {
 				b, err := r.read(names[i])

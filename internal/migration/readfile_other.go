@@ -18,3 +18,6 @@ func (d *dirReader) read(name string) ([]byte, error) {
 }
 
 func (d *dirReader) close() {}
+
+// fork returns a reader of the same directory for another goroutine.
+func (d *dirReader) fork() *dirReader { return d }
