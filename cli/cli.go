@@ -46,7 +46,10 @@ type cmd struct {
 	// standalone commands need no auth instance (init, secret): they run without the loader
 	// and get a nil *kernia.Auth.
 	standalone bool
-	flags      func(fs *flag.FlagSet) func(ctx context.Context, a *kernia.Auth, io command.IO) error
+	// noPlan commands never compose the schema (migrate, status): the loader program leaves
+	// the resolved plan out of the instance's configuration.
+	noPlan bool
+	flags  func(fs *flag.FlagSet) func(ctx context.Context, a *kernia.Auth, io command.IO) error
 }
 
 var commands = []cmd{
@@ -94,6 +97,7 @@ var commands = []cmd{
 	{
 		name:    "migrate",
 		summary: "apply pending migrations, locked, checksummed, one transaction per file",
+		noPlan:  true,
 		usage:   "kernia migrate [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--baseline VERSION] [--allow-out-of-order] [--connect-timeout 10s] [--ddl-lock-timeout 5s] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.MigrateFlags
@@ -139,6 +143,7 @@ var commands = []cmd{
 	{
 		name:    "status",
 		summary: "show applied and pending migrations and the last failure",
+		noPlan:  true,
 		usage:   "kernia status [--url URL] [--dir DIR] [--connect-timeout 10s] [--json]",
 		flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 			var f command.StatusFlags
@@ -352,7 +357,7 @@ func runArgs(auth *kernia.Auth, args []string, out *redact.Outputs, stdout, stde
 				early = diff.StartEarly(ctx, os.Getenv(kernia.EnvDevURL), filepath.Join(kernia.DefaultMigrationsDir, kernia.Postgres))
 			}
 		}
-		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr, building)
+		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr, !c.noPlan, building)
 		if err != nil {
 			return fail(cmp.Or(interrupt.ExitCode(ctx), ExitFailure), "%v", err)
 		}

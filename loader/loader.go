@@ -25,14 +25,18 @@ import (
 // the options' database URLs), or "stdout".
 const EnvOut = "KERNIA_LOADER_OUT"
 
+// EnvPlan names the variable through which the kernia command says that its command needs no
+// resolved plan: "0" leaves it out of the configuration (spec.EncodeWithoutPlan).
+const EnvPlan = "KERNIA_LOADER_PLAN"
+
 // Main writes the configuration of auth, the variable app ("<import path>:<Var>"), where the
 // kernia command that started the program asked, and exits: 0 when it was written, 1 with a
 // message on standard error when it was not (a nil instance, no kernia command).
 func Main(auth *kernia.Auth, app string) {
-	os.Exit(run(auth, app, os.Getenv(EnvOut), os.Stderr))
+	os.Exit(run(auth, app, os.Getenv(EnvOut), os.Getenv(EnvPlan) != "0", os.Stderr))
 }
 
-func run(auth *kernia.Auth, app, out string, stderr io.Writer) int {
+func run(auth *kernia.Auth, app, out string, plan bool, stderr io.Writer) int {
 	var w io.WriteCloser
 	switch {
 	case out == "3" && runtime.GOOS != "windows":
@@ -43,7 +47,11 @@ func run(auth *kernia.Auth, app, out string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kernia: this program is the loader of the auth instance %s: the kernia command builds and runs it (go tool kernia <command>)\n", app)
 		return 1
 	}
-	b, err := spec.Encode(auth, app)
+	encode := spec.Encode
+	if !plan {
+		encode = spec.EncodeWithoutPlan
+	}
+	b, err := encode(auth, app)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -166,8 +166,10 @@ func checkPackage(pkg string) error {
 // stderr and returns exit status 2, having written and built nothing. building, when not
 // nil, is called as the program's build starts, and not when the program built before is up
 // to date: the caller can start work that only pays beside a build (the early replay of
-// generate's PostgreSQL diff, internal/diff's early.go).
-func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer, building func()) (*kernia.Auth, int, error) {
+// generate's PostgreSQL diff, internal/diff's early.go). Without plan, the program leaves the
+// resolved plan out of the configuration (spec.EncodeWithoutPlan): for a command that never
+// composes the schema.
+func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer, plan bool, building func()) (*kernia.Auth, int, error) {
 	root, modPath, err := module()
 	if err != nil {
 		return nil, 0, err
@@ -204,7 +206,7 @@ func Load(ctx context.Context, app App, args []string, stdout, stderr io.Writer,
 	if err := buildProgram(ctx, root, modPath, bin, src, app, importPath, command, stderr, building); err != nil {
 		return nil, 0, err
 	}
-	config, code, sig, err := runProgram(ctx, bin, stdout, stderr)
+	config, code, sig, err := runProgram(ctx, bin, plan, stdout, stderr)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -288,9 +290,14 @@ const maxConfig = 256 << 20
 
 // runProgram runs the loader program bin and returns the configuration it wrote into the pipe
 // it gets as file descriptor 3 (stdout on Windows, which cannot pass one), and its exit status,
-// or the signal that ended it (SIGINT or SIGTERM).
-func runProgram(ctx context.Context, bin string, stdout, stderr io.Writer) (config []byte, code int, sig syscall.Signal, err error) {
+// or the signal that ended it (SIGINT or SIGTERM). Without plan, the configuration has no
+// resolved plan.
+func runProgram(ctx context.Context, bin string, plan bool, stdout, stderr io.Writer) (config []byte, code int, sig syscall.Signal, err error) {
 	cmd := exec.CommandContext(ctx, bin)
+	env := os.Environ()
+	if !plan {
+		env = append(env, envPlan+"=0")
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 	// Interrupted (Ctrl-C, SIGTERM): pass the interrupt on; kill the program only if it hangs.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -298,7 +305,7 @@ func runProgram(ctx context.Context, bin string, stdout, stderr io.Writer) (conf
 	var buf bytes.Buffer
 	var r *os.File
 	if runtime.GOOS == "windows" {
-		cmd.Env = append(os.Environ(), envOut+"=stdout")
+		cmd.Env = append(env, envOut+"=stdout")
 		cmd.Stdout = &limited{w: &buf, n: maxConfig}
 	} else {
 		var w *os.File
@@ -308,7 +315,7 @@ func runProgram(ctx context.Context, bin string, stdout, stderr io.Writer) (conf
 		}
 		defer r.Close()
 		cmd.ExtraFiles = []*os.File{w}
-		cmd.Env = append(os.Environ(), envOut+"=3")
+		cmd.Env = append(env, envOut+"=3")
 		err = cmd.Start()
 		w.Close() // the program holds the write end: reading ends when it exits
 		if err != nil {
@@ -338,8 +345,12 @@ func runProgram(ctx context.Context, bin string, stdout, stderr io.Writer) (conf
 	return buf.Bytes(), 0, 0, nil
 }
 
-// envOut is loader.EnvOut (this package does not import the loader program's package).
-const envOut = "KERNIA_LOADER_OUT"
+// envOut and envPlan are loader.EnvOut and loader.EnvPlan (this package does not import the
+// loader program's package).
+const (
+	envOut  = "KERNIA_LOADER_OUT"
+	envPlan = "KERNIA_LOADER_PLAN"
+)
 
 // limited writes at most n bytes to w, then fails.
 type limited struct {

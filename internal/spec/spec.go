@@ -70,6 +70,10 @@ type Config struct {
 	PlanErr string `json:"plan_err,omitempty"`
 	// PlanPanic is the message and stack of a panic Resolve raised (a bug in a plugin).
 	PlanPanic string `json:"plan_panic,omitempty"`
+	// NoPlan says that the plan was not resolved, at the kernia command's request: the command
+	// never composes the schema (EncodeWithoutPlan). Plan, PlanErr and PlanPanic are then
+	// empty.
+	NoPlan bool `json:"no_plan,omitempty"`
 }
 
 // Versions are module versions from a binary's build information.
@@ -184,7 +188,16 @@ type Column struct {
 
 // Encode returns the configuration of auth, the instance named app, as the loader program
 // hands it over. A panic of a plugin is recorded, never raised.
-func Encode(auth *kernia.Auth, app string) ([]byte, error) {
+func Encode(auth *kernia.Auth, app string) ([]byte, error) { return encode(auth, app, true) }
+
+// EncodeWithoutPlan is Encode without the resolved plan (Config.NoPlan), for a command that
+// never composes the schema (migrate, status): resolving it, marshalling every entity's
+// schema and decoding them again was about a third of the loader program's work.
+func EncodeWithoutPlan(auth *kernia.Auth, app string) ([]byte, error) {
+	return encode(auth, app, false)
+}
+
+func encode(auth *kernia.Auth, app string, withPlan bool) ([]byte, error) {
 	c := Config{Format: Format, Versions: current(), App: app, Plugins: []Plugin{}}
 	if auth == nil {
 		return nil, fmt.Errorf("kernia: the auth instance %s is nil: set it with kernia.New(kernia.Options{...})", app)
@@ -227,6 +240,10 @@ func Encode(auth *kernia.Auth, app string) ([]byte, error) {
 				return xs
 			}),
 		})
+	}
+	if !withPlan {
+		c.NoPlan = true
+		return json.Marshal(c)
 	}
 	plan, err, panicked := resolveSafely(auth)
 	switch {
@@ -401,7 +418,10 @@ func Decode(b []byte, app string) (*kernia.Auth, error) {
 		}
 		carried.Plan = p
 	}
-	if n := btoi(c.Plan != nil) + btoi(c.PlanErr != "") + btoi(c.PlanPanic != ""); n != 1 && c.Err == "" {
+	switch n := btoi(c.Plan != nil) + btoi(c.PlanErr != "") + btoi(c.PlanPanic != ""); {
+	case c.NoPlan && n != 0:
+		return nil, invalid("no plan requested, yet a plan, its error or its panic")
+	case !c.NoPlan && n != 1 && c.Err == "":
 		return nil, invalid("want exactly one of a plan, its error and its panic, got %d", n)
 	}
 	return kernia.New(authx.Attach(o, carried).(kernia.Options)), nil

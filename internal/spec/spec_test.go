@@ -111,6 +111,20 @@ func TestRoundTripIsExact(t *testing.T) {
 			have, haveErr = build(again)
 			assert.Check(t, is.Equal(haveErr, wantErr))
 			assert.Check(t, is.DeepEqual(have, want))
+
+			// Without the plan (migrate, status): the same instance, but no plan to compose.
+			b, err = spec.EncodeWithoutPlan(orig, app)
+			assert.NilError(t, err)
+			assert.Check(t, !strings.Contains(string(b), `"plan`), "a plan in %s", b)
+			lean, err := spec.Decode(b, app)
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(errText(lean.Err()), errText(orig.Err())))
+			assert.Check(t, is.DeepEqual(scalars(lean), scalars(orig)))
+			assert.Check(t, is.DeepEqual(plugins(lean), plugins(orig)))
+			if lean.Err() == nil {
+				_, err = compose.Build(lean)
+				assert.Check(t, is.ErrorContains(err, "holds no plan"))
+			}
 		})
 	}
 }
@@ -277,6 +291,7 @@ func TestDecodeRefusesWhatIsNotAConfiguration(t *testing.T) {
 		{"other versions", edit(func(c map[string]any) { c["versions"].(map[string]any)["ent"] = "v0.0.1" }), "the loader program was built with Kernia"},
 		{"unknown field", edit(func(c map[string]any) { c["extra"] = 1 }), `unknown field "extra"`},
 		{"no plan", edit(func(c map[string]any) { delete(c, "plan") }), "want exactly one of a plan, its error and its panic, got 0"},
+		{"a plan where none was asked for", edit(func(c map[string]any) { c["no_plan"] = true }), "no plan requested, yet a plan"},
 		{"quote in an import path", edit(func(c map[string]any) { mixin(c)["import_path"] = `x"; import "os` }), "mixin import path"},
 		{"bad type name", edit(func(c map[string]any) { mixin(c)["type"] = "T{}; var _ = 1" }), "is not a package name and an exported type name"},
 		{"line break in a contributor", edit(func(c map[string]any) { mixin(c)["contributor"] = "core\nfunc init() {}" }), "cannot be in a comment"},
