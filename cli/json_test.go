@@ -9,24 +9,6 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func TestWantsJSON(t *testing.T) {
-	tests := []struct {
-		args []string
-		want bool
-	}{
-		{[]string{"status", "--json"}, true},
-		{[]string{"status", "-json"}, true},
-		{[]string{"info", "--strict", "--json=true"}, true},
-		{[]string{"info", "--json=false"}, false},
-		{[]string{"status"}, false},
-		{[]string{"status", "--", "--json"}, false},
-		{[]string{"frob", "--json"}, true},
-	}
-	for _, tc := range tests {
-		assert.Check(t, is.Equal(wantsJSON(tc.args), tc.want), "%q", tc.args)
-	}
-}
-
 // TestJSONFailuresWithoutACommand: under --json, a failure before any command runs (no
 // command, an unknown one, bad usage, an unexpected argument) prints the error object on
 // stdout with the exit status; without --json stdout stays empty.
@@ -62,15 +44,4 @@ func TestJSONFailuresWithoutACommand(t *testing.T) {
 			assert.Check(t, is.Equal(got.Error.ExitCode, tc.code))
 		})
 	}
-}
-
-func TestLastLineWriter(t *testing.T) {
-	var b bytes.Buffer
-	w := &lastLineWriter{w: &b}
-	assert.Equal(t, w.last(), "")
-	_, _ = w.Write([]byte("first\nkernia: cannot load"))
-	assert.Equal(t, w.last(), "kernia: cannot load")
-	_, _ = w.Write([]byte(" the instance\n\n"))
-	assert.Equal(t, w.last(), "kernia: cannot load the instance")
-	assert.Equal(t, b.String(), "first\nkernia: cannot load the instance\n\n")
 }

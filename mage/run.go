@@ -141,9 +141,10 @@ func runTool(ctx context.Context, name string, needInstance bool, args []string,
 	return runBinary(ctx, name, bin, config, args)
 }
 
-// enginePath returns the kernia engine of the module (internal/launch: what go tool kernia
-// runs, built with go build at the module's dependency versions once per build key, and then
-// run with no go command at all) and the release to call once it has exited. A module without
+// enginePath returns the kernia engine of the module that runs the command name (internal/launch:
+// what go tool kernia runs, the migration engine for migrate and status, built with go build
+// at the module's dependency versions once per build key, and then run with no go command at
+// all) and the release to call once it has exited. A module without
 // the tool directive gets the line that adds it: go.mod's tool directive is what pins the
 // kernia tool with the application's dependencies (and keeps the sums of the packages it needs
 // in go.sum).
@@ -164,7 +165,7 @@ func enginePath(ctx context.Context, name string) (string, func(), error) {
 	if !slices.ContainsFunc(mf.Tool, func(t *modfile.Tool) bool { return t.Path == launch.ToolPackage }) {
 		return "", nil, fmt.Errorf("kernia: the Mage targets run the kernia tool of the module, and go.mod has no tool directive for it: run go get -tool %s", launch.ToolPackage)
 	}
-	e, err := launch.Find(ctx, root, modPath, os.Stderr)
+	e, err := launch.FindFor(ctx, root, modPath, []string{name}, os.Stderr)
 	if ctx.Err() != nil {
 		if e != nil {
 			e.Release()

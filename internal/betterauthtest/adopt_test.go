@@ -15,6 +15,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/authoring"
 	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/database"
 	"github.com/kernia/kernia/internal/diff"
@@ -111,10 +112,10 @@ func TestAdoptBetterAuth(t *testing.T) {
 		t.Logf("[%s] Better Auth's migration created %s", dialect, strings.Join(out.Migrated.Created, ", "))
 		return d
 	}
-	adopt := func(d peerDB, f command.AdoptFlags) (stdout, stderr string, err error) {
+	adopt := func(d peerDB, f authoring.AdoptFlags) (stdout, stderr string, err error) {
 		var o, e bytes.Buffer
 		f.URL, f.Dir = d.url, d.dir
-		err = command.Adopt(ctx, auth, f, command.IO{Stdout: &o, Stderr: &e})
+		err = authoring.Adopt(ctx, auth, f, command.IO{Stdout: &o, Stderr: &e})
 		return o.String(), e.String(), err
 	}
 
@@ -124,7 +125,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			d := adopted[dialect]
 			before := catalog(t, d.dialect, d.url)
-			out, _, err := adopt(d, command.AdoptFlags{DryRun: true, JSON: true})
+			out, _, err := adopt(d, authoring.AdoptFlags{DryRun: true, JSON: true})
 			if err != nil {
 				t.Fatalf("adopt --dry-run: %v", err)
 			}
@@ -143,7 +144,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 			if after := catalog(t, d.dialect, d.url); after != before {
 				t.Fatalf("adopt --dry-run changed the database:\n%s\nbefore:\n%s", after, before)
 			}
-			out, stderr, err := adopt(d, command.AdoptFlags{})
+			out, stderr, err := adopt(d, authoring.AdoptFlags{})
 			if err != nil {
 				t.Fatalf("adopt: %v\n%s", err, stderr)
 			}
@@ -163,7 +164,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 				t.Errorf("after adopt the database still differs from the migrations:\n  %s", strings.Join(left, "\n  "))
 			}
 			before = catalog(t, d.dialect, d.url)
-			if _, _, err := adopt(d, command.AdoptFlags{}); err == nil || !strings.Contains(err.Error(), "already has a migration history in atlas_schema_revisions (1 revision, at version 20260102030405), so there is nothing to adopt") {
+			if _, _, err := adopt(d, authoring.AdoptFlags{}); err == nil || !strings.Contains(err.Error(), "already has a migration history in atlas_schema_revisions (1 revision, at version 20260102030405), so there is nothing to adopt") {
 				t.Errorf("adopting twice: %v", err)
 			}
 			if after := catalog(t, d.dialect, d.url); after != before {
@@ -186,12 +187,12 @@ func TestAdoptBetterAuth(t *testing.T) {
 				t.Fatalf("%s: %v", c.change, err)
 			}
 			before := catalog(t, d.dialect, d.url)
-			_, _, err := adopt(d, command.AdoptFlags{})
+			_, _, err := adopt(d, authoring.AdoptFlags{})
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing was written") {
 				t.Fatalf("adopt after %s: %v; want the difference %q", c.change, err, c.want)
 			}
 			t.Logf("[%s] after %s: %v", c.dialect, c.change, err)
-			out, _, err := adopt(d, command.AdoptFlags{JSON: true})
+			out, _, err := adopt(d, authoring.AdoptFlags{JSON: true})
 			if err == nil {
 				t.Fatal("adopt --json succeeded")
 			}
@@ -230,7 +231,7 @@ func TestAdoptBetterAuth(t *testing.T) {
 		t.Run("better-auth-names/"+dialect, func(t *testing.T) {
 			d := newDB(t, dialect, func(in *adoptInput) { in.Naming = "better-auth" })
 			d.dir = filepath.Join(names, dialect)
-			out, stderr, err := adopt(d, command.AdoptFlags{})
+			out, stderr, err := adopt(d, authoring.AdoptFlags{})
 			if err != nil {
 				t.Fatalf("adopt in Better Auth names: %v\n%s", err, stderr)
 			}

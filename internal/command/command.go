@@ -1,6 +1,10 @@
 // Package command implements Kernia's commands once, for both front ends: the mage targets
 // and the kernia CLI parse their arguments into the flag structs here and call these
-// functions. Human output goes to Stderr, data to Stdout.
+// functions. Human output goes to Stderr, data to Stdout. It holds the commands that apply and
+// inspect migrations and those that need no instance (migrate, status, hash, secret,
+// version) and what every command shares (IO, usage errors, exit statuses, --json output);
+// the commands that need Ent's code generator or Atlas's planner are in package authoring, so
+// that a program linking only this package (the migration engine) starts fast.
 package command
 
 import (

@@ -42,7 +42,7 @@ func Hash(auth *kernia.Auth, f HashFlags, io IO) error {
 	}
 	if f.JSON && len(out.Written) > 0 {
 		// Some directories were rehashed before the failure: say which.
-		return printResult(nil, io.Stdout, out, err)
+		return PrintResult(nil, io.Stdout, out, err)
 	}
 	return err
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/migration"
 )
 
@@ -60,10 +59,10 @@ func ExitStatus(ctx context.Context, err error) int {
 	return ExitCode(err)
 }
 
-// interrupted returns, once ctx is done, an error saying the command was interrupted; nil
+// Interrupted returns, once ctx is done, an error saying the command was interrupted; nil
 // before. Commands whose work swallows cancellation (info's report notes an unreachable
 // database) call it so that an interrupt never ends in a success.
-func interrupted(ctx context.Context, name string) error {
+func Interrupted(ctx context.Context, name string) error {
 	if ctx.Err() == nil {
 		return nil
 	}
@@ -81,10 +80,10 @@ func (e *interruptedError) Error() string {
 
 func (e *interruptedError) Unwrap() error { return context.Canceled }
 
-// printResult prints v, the data of a command's --json output. When err is not nil it adds the
+// PrintResult prints v, the data of a command's --json output. When err is not nil it adds the
 // "error" member (a JSONError with the exit status the command ends with) after v's own. It
 // returns err, or the error of writing when err is nil.
-func printResult(ctx context.Context, w io.Writer, v any, err error) error {
+func PrintResult(ctx context.Context, w io.Writer, v any, err error) error {
 	if err == nil {
 		return printJSON(w, v)
 	}
@@ -112,51 +111,20 @@ func printResult(ctx context.Context, w io.Writer, v any, err error) error {
 	return err
 }
 
-// list returns s, or an empty list for nil: JSON lists are [], never null.
-func list[T any](s []T) []T {
+// List returns s, or an empty list for nil: JSON lists are [], never null.
+func List[T any](s []T) []T {
 	if s == nil {
 		return []T{}
 	}
 	return s
 }
 
-// orNull returns nil for "" (JSON null: not known, or none), else &s.
-func orNull(s string) *string {
+// OrNull returns nil for "" (JSON null: not known, or none), else &s.
+func OrNull(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
-}
-
-// generateJSON is generate's --json object (and check's "generate").
-type generateJSON struct {
-	// Changed lists the files written or removed (or that would be), relative to the module root.
-	Changed []string `json:"changed"`
-	// Migrations are the new migration files, one or two per dialect with changes.
-	Migrations []migrationJSON `json:"migrations"`
-	// Written is false under --dry-run and --check, and for a failed run.
-	Written bool `json:"written"`
-	// Cached: every input matched the last complete run's fingerprint; nothing was computed.
-	Cached bool `json:"cached"`
-}
-
-type migrationJSON struct {
-	Dialect     string   `json:"dialect"`
-	Path        string   `json:"path"`
-	SQL         string   `json:"sql"`
-	Destructive []string `json:"destructive"`
-	Warnings    []string `json:"warnings"`
-}
-
-func generateView(res *generator.Result) *generateJSON {
-	if res == nil {
-		return nil
-	}
-	g := &generateJSON{Changed: list(res.Changed), Migrations: []migrationJSON{}, Written: res.Written, Cached: res.Cached}
-	for _, m := range res.Migrations {
-		g.Migrations = append(g.Migrations, migrationJSON{Dialect: m.Dialect, Path: m.Path, SQL: m.SQL, Destructive: list(m.Destructive), Warnings: list(m.Warnings)})
-	}
-	return g
 }
 
 // migrateJSON is migrate's --json object.
@@ -210,7 +178,7 @@ func migrateView(res *migration.ApplyResult, failed bool) *migrateJSON {
 	if res == nil {
 		return nil
 	}
-	m := &migrateJSON{Dialect: res.Dialect, From: orNull(res.From), To: orNull(res.To), Baseline: orNull(res.Baseline), Applied: []appliedJSON{}, DryRun: res.DryRun}
+	m := &migrateJSON{Dialect: res.Dialect, From: OrNull(res.From), To: OrNull(res.To), Baseline: OrNull(res.Baseline), Applied: []appliedJSON{}, DryRun: res.DryRun}
 	for _, f := range res.Applied {
 		m.Applied = append(m.Applied, appliedFileView(f, !res.DryRun))
 	}
@@ -256,19 +224,19 @@ type failureJSON struct {
 }
 
 func statusView(rep *migration.StatusReport) *statusJSON {
-	s := &statusJSON{Database: rep.Database, Dialect: rep.Dialect, Dir: rep.Dir, CurrentVersion: orNull(rep.Current),
-		Applied: []fileJSON{}, Pending: []fileJSON{}, Problems: list(rep.Problems)}
+	s := &statusJSON{Database: rep.Database, Dialect: rep.Dialect, Dir: rep.Dir, CurrentVersion: OrNull(rep.Current),
+		Applied: []fileJSON{}, Pending: []fileJSON{}, Problems: List(rep.Problems)}
 	for _, f := range rep.Applied {
-		v := fileJSON{Version: f.Version, Description: f.Description, Name: orNull(f.Name), Type: orNull(f.Type), AppliedAt: f.AppliedAt, Statements: f.Statements,
+		v := fileJSON{Version: f.Version, Description: f.Description, Name: OrNull(f.Name), Type: OrNull(f.Type), AppliedAt: f.AppliedAt, Statements: f.Statements,
 			DurationNS: durationOrNull(f.Duration, f.Type != "baseline")}
 		s.Applied = append(s.Applied, v)
 	}
 	for _, f := range rep.Pending {
-		s.Pending = append(s.Pending, fileJSON{Version: f.Version, Description: f.Description, Name: orNull(f.Name), Statements: f.Statements})
+		s.Pending = append(s.Pending, fileJSON{Version: f.Version, Description: f.Description, Name: OrNull(f.Name), Statements: f.Statements})
 	}
 	if lf := rep.LastFailure; lf != nil {
-		s.LastFailure = &failureJSON{Version: lf.Version, Description: lf.Description, Name: orNull(lf.Name), Error: lf.Error, Statement: orNull(lf.Statement),
-			At: lf.At, Applied: lf.Applied, Total: lf.Total, Leftover: orNull(lf.Leftover)}
+		s.LastFailure = &failureJSON{Version: lf.Version, Description: lf.Description, Name: OrNull(lf.Name), Error: lf.Error, Statement: OrNull(lf.Statement),
+			At: lf.At, Applied: lf.Applied, Total: lf.Total, Leftover: OrNull(lf.Leftover)}
 	}
 	return s
 }

@@ -34,7 +34,7 @@ type MigrateFlags struct {
 
 // Migrate applies the pending files of the migration directory to the database.
 func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) error {
-	url, dir, err := target(auth, f.URL, f.Dir)
+	url, dir, err := Target(auth, f.URL, f.Dir)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 	}
 	if f.JSON && res != nil {
 		// Without a result (a failure before the lock) the front end prints the error object.
-		return printResult(ctx, io.Stdout, migrateView(res, err != nil), err)
+		return PrintResult(ctx, io.Stdout, migrateView(res, err != nil), err)
 	}
 	return err
 }
@@ -82,21 +82,21 @@ type StatusFlags struct {
 
 // Status prints the applied and pending files and the last failure.
 func Status(ctx context.Context, auth *kernia.Auth, f StatusFlags, io IO) error {
-	url, dir, err := target(auth, f.URL, f.Dir)
+	url, dir, err := Target(auth, f.URL, f.Dir)
 	if err != nil {
 		return err
 	}
 	if f.ConnectTimeout < 0 {
 		return Usagef("status: --connect-timeout must not be negative")
 	}
-	step := reporter(io.Stderr).Start("status: reading " + filepath.ToSlash(dir) + " and the history of the database")
+	step := Reporter(io.Stderr).Start("status: reading " + filepath.ToSlash(dir) + " and the history of the database")
 	rep, err := migration.StatusWith(ctx, url, dir, migration.StatusOptions{ConnectTimeout: f.ConnectTimeout})
 	step.Done()
 	if err != nil {
 		return err
 	}
 	if f.JSON {
-		return printResult(ctx, io.Stdout, statusView(rep), statusError(rep))
+		return PrintResult(ctx, io.Stdout, statusView(rep), statusError(rep))
 	}
 	fmt.Fprintf(io.Stdout, "database:  %s\ndirectory: %s\ncurrent:   %s\n", rep.Database, rep.Dir, orNone(rep.Current))
 	if rep.History != "" {
@@ -141,9 +141,9 @@ func statusError(rep *migration.StatusReport) error {
 	return fmt.Errorf("%w (%d): %s", ErrStatusProblems, len(rep.Problems), strings.Join(rep.Problems, "; "))
 }
 
-// target resolves the database URL (flag, Options, environment, default) and the migration
+// Target resolves the database URL (flag, Options, environment, default) and the migration
 // directory (flag, else the dialect's directory under MigrationsDir).
-func target(auth *kernia.Auth, urlFlag, dirFlag string) (url, dir string, err error) {
+func Target(auth *kernia.Auth, urlFlag, dirFlag string) (url, dir string, err error) {
 	if err := auth.Err(); err != nil {
 		return "", "", err
 	}

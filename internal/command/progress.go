@@ -11,9 +11,9 @@ import (
 	"github.com/kernia/kernia/internal/progress"
 )
 
-// reporter returns the progress reporter of a command writing to stderr (internal/progress:
+// Reporter returns the progress reporter of a command writing to stderr (internal/progress:
 // on for a terminal or KERNIA_PROGRESS=1).
-func reporter(stderr io.Writer) *progress.Reporter { return progress.New(stderr, "") }
+func Reporter(stderr io.Writer) *progress.Reporter { return progress.New(stderr, "") }
 
 // fileProgress passes migrate's lines (migration.ApplyOptions.Out) through to w and keeps a
 // progress step for the file being applied: migrate says "applied <file>: …" when a file ends,
@@ -32,7 +32,7 @@ type fileProgress struct {
 // newFileProgress returns migrate's Out for dir, its first step running ("connecting, taking
 // the lock and applying the first pending file").
 func newFileProgress(w io.Writer, dir string, named bool) *fileProgress {
-	p := &fileProgress{w: w, r: reporter(w)}
+	p := &fileProgress{w: w, r: Reporter(w)}
 	if named {
 		if entries, err := os.ReadDir(dir); err == nil {
 			for _, e := range entries {

@@ -25,6 +25,15 @@
 // else it is built, under the binary's build lock (two first runs build once), into a
 // temporary file renamed into place. With no key (a workspace, a vendor directory, …: see
 // internal/buildcache), go build runs every time and decides, as go tool did.
+//
+// # Two engines
+//
+// migrate and status (MigratorCommands) run in the migration engine
+// (cmd/kernia/internal/migrator), built, keyed, cached (in <user cache dir>/kernia/migrator)
+// and exec'd the same way: the same command line for those commands (internal/cmdline), without
+// Ent's code generator, Atlas's planner and the report, whose packages cost the engine most of
+// its start (a release pipeline's migrate, often a no-op, pays that start on every deploy).
+// Every other command line runs in the engine.
 package launch
 
 import (
@@ -39,6 +48,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +59,34 @@ import (
 
 // EnginePackage is the engine's main package, built in the user's module.
 const EnginePackage = "github.com/kernia/kernia/cmd/kernia/internal/engine"
+
+// MigratorPackage is the migration engine's main package, built in the user's module as the
+// engine is: the commands that only apply and inspect migrations (MigratorCommands), with the
+// engine's own definitions, but none of Ent's code generator, Atlas's planner or the report,
+// whose packages the engine spends most of its start initialising (a migrate no-op is a few
+// tens of milliseconds, of which the engine's start was a fifth).
+const MigratorPackage = "github.com/kernia/kernia/cmd/kernia/internal/migrator"
+
+// MigratorCommands are the commands the launcher runs in the migration engine (the names of
+// internal/cmdline's Lean); every other command line goes to the engine.
+var MigratorCommands = []string{"migrate", "status"}
+
+// engineKind is one of the two engines: its main package, its pool's directory in kernia's
+// cache, and what messages call it.
+type engineKind struct{ pkg, dir, what string }
+
+var (
+	fullEngine     = engineKind{EnginePackage, "engine", "the kernia engine"}
+	migratorEngine = engineKind{MigratorPackage, "migrator", "the kernia migration engine"}
+)
+
+// kindFor returns the engine that runs the command line args.
+func kindFor(args []string) engineKind {
+	if len(args) > 0 && slices.Contains(MigratorCommands, args[0]) {
+		return migratorEngine
+	}
+	return fullEngine
+}
 
 // ToolPackage is the kernia tool (the launcher) that go.mod's tool directive names.
 const ToolPackage = "github.com/kernia/kernia/cmd/kernia"
@@ -81,6 +119,7 @@ type Engine struct {
 	How string
 	// release lets the cache collect the binary again.
 	release func()
+	kind    engineKind
 }
 
 // Release lets the cache collect the binary: call it once the engine has exited (or has
@@ -95,13 +134,23 @@ func (e *Engine) Release() {
 // build key does not match (or it has none). Build progress and errors go to stderr, nothing
 // to stdout. Errors say what failed and how to fix it.
 func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine, error) {
+	return find(ctx, fullEngine, root, modPath, stderr)
+}
+
+// FindFor is Find for the command line args: the migration engine (MigratorPackage) for the
+// MigratorCommands, else the engine.
+func FindFor(ctx context.Context, root, modPath string, args []string, stderr io.Writer) (*Engine, error) {
+	return find(ctx, kindFor(args), root, modPath, stderr)
+}
+
+func find(ctx context.Context, kind engineKind, root, modPath string, stderr io.Writer) (*Engine, error) {
 	start := time.Now()
 	spec := buildcache.Spec{
-		Root: root, ModPath: modPath, Start: []string{EnginePackage}, OmitModuleLine: true,
-		Extra: []byte("engine\x00" + EnginePackage + "\x00" + strings.Join(buildcache.Flags, "\x00")),
+		Root: root, ModPath: modPath, Start: []string{kind.pkg}, OmitModuleLine: true,
+		Extra: []byte("engine\x00" + kind.pkg + "\x00" + strings.Join(buildcache.Flags, "\x00")),
 	}
 	key, keyErr := buildcache.Key(spec)
-	dir, err := buildcache.Dir("engine")
+	dir, err := buildcache.Dir(kind.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +166,7 @@ func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine,
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{Path: bin, release: release}
+	e := &Engine{Path: bin, release: release, kind: kind}
 	if err := e.build(ctx, spec, key, keyErr, stderr); err != nil {
 		release()
 		return nil, err
@@ -133,7 +182,7 @@ func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine,
 func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, keyErr error, stderr io.Writer) error {
 	unlock, lockErr := buildcache.Lock(ctx, e.Path)
 	if ctx.Err() != nil {
-		return interrupted(ctx)
+		return interrupted(ctx, e.kind)
 	}
 	if lockErr == nil {
 		defer unlock()
@@ -155,7 +204,7 @@ func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, ke
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(e.Path), filepath.Base(e.Path)+".build*")
 	if err != nil {
-		return fmt.Errorf("kernia: create the kernia engine's binary in %s: %w", filepath.Dir(e.Path), err)
+		return fmt.Errorf("kernia: create %s's binary in %s: %w", e.kind.what, filepath.Dir(e.Path), err)
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
@@ -163,14 +212,14 @@ func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, ke
 		// go build leaves an up-to-date binary as it is: start from the current one, so that a
 		// run with no key relinks only when something changed.
 		if err := copyFile(e.Path, tmp.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("kernia: copy the kernia engine %s: %w", e.Path, err)
+			return fmt.Errorf("kernia: copy %s %s: %w", e.kind.what, e.Path, err)
 		}
 	}
-	if err := goBuild(ctx, spec.Root, tmp.Name(), stderr); err != nil {
+	if err := goBuild(ctx, e.kind, spec.Root, tmp.Name(), stderr); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), e.Path); err != nil {
-		return fmt.Errorf("kernia: install the kernia engine %s: %w", e.Path, err)
+		return fmt.Errorf("kernia: install %s %s: %w", e.kind.what, e.Path, err)
 	}
 	// A file edited during the build may or may not be in the binary: record the key only when
 	// the inputs are still those it was computed from.
@@ -184,13 +233,13 @@ func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, ke
 	return nil
 }
 
-// goBuild builds the engine into out with go build in the module at root.
-func goBuild(ctx context.Context, root, out string, stderr io.Writer) error {
+// goBuild builds the engine kind into out with go build in the module at root.
+func goBuild(ctx context.Context, kind engineKind, root, out string, stderr io.Writer) error {
 	// Cached by the go command, the build is a link of a few seconds; the first one in a module
 	// (or after a Kernia, dependency or Go upgrade) compiles too: say so while it runs.
-	output, err := buildcache.GoBuild(ctx, root, out, EnginePackage, "building the kernia engine (go build "+EnginePackage+")", stderr)
+	output, err := buildcache.GoBuild(ctx, root, out, kind.pkg, "building "+kind.what+" (go build "+kind.pkg+")", stderr)
 	if ctx.Err() != nil {
-		return interrupted(ctx)
+		return interrupted(ctx, kind)
 	}
 	if err == nil {
 		return nil
@@ -204,11 +253,11 @@ func goBuild(ctx context.Context, root, out string, stderr io.Writer) error {
 	case strings.Contains(text, "no required module provides package github.com/kernia/kernia"),
 		strings.Contains(text, "cannot find module providing package github.com/kernia/kernia"):
 		hint = "\nThe module does not require Kernia: run go get -tool " + ToolPackage
-	case strings.Contains(text, EnginePackage) && (strings.Contains(text, "is not in std") ||
+	case strings.Contains(text, kind.pkg) && (strings.Contains(text, "is not in std") ||
 		strings.Contains(text, "does not contain package") || strings.Contains(text, "no Go files")):
 		hint = "\nThe module requires a Kernia version without the engine package: run it with go tool kernia, which runs the module's own version, or upgrade with go get -tool " + ToolPackage + "@latest"
 	}
-	return fmt.Errorf("kernia: building the kernia engine in %s (go build %s) failed: %v\n%s%s", root, EnginePackage, err, text, hint)
+	return fmt.Errorf("kernia: building %s in %s (go build %s) failed: %v\n%s%s", kind.what, root, kind.pkg, err, text, hint)
 }
 
 // copyFile copies the regular file src to dst (which exists), keeping src's mode.
@@ -236,9 +285,9 @@ func copyFile(src, dst string) error {
 	return err
 }
 
-// interrupted is the error of a run interrupted while it got the engine.
-func interrupted(ctx context.Context) error {
-	return fmt.Errorf("kernia: interrupted (%v) while building the kernia engine; nothing was written", context.Cause(ctx))
+// interrupted is the error of a run interrupted while it got the engine kind.
+func interrupted(ctx context.Context, kind engineKind) error {
+	return fmt.Errorf("kernia: interrupted (%v) while building %s; nothing was written", context.Cause(ctx), kind.what)
 }
 
 // Main is the launcher's main (cmd/kernia): it finds or builds the engine of the module
@@ -254,7 +303,7 @@ func Main(args []string) int {
 		return 1
 	}
 	ctx, stop := interrupt.Context()
-	e, err := Find(ctx, root, modPath, os.Stderr)
+	e, err := FindFor(ctx, root, modPath, args, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"errors"
@@ -26,7 +26,7 @@ const maxConfig = 256 << 20
 // what a loader program could not. The rest is the ordinary command line: flags, the module
 // root, .env, redaction (by the decoded options' values too), exit statuses, the --json error
 // object.
-func fromMage(args []string, stdout, stderr io.Writer) int {
+func fromMage(cmds []Cmd, args []string, stdout, stderr io.Writer) int {
 	in, where := os.Stdin, "standard input"
 	if runtime.GOOS != "windows" {
 		in, where = os.NewFile(3, "kernia configuration"), "file descriptor 3"
@@ -38,7 +38,7 @@ func fromMage(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		auth, derr := spec.Decode(b, spec.MageApp)
 		if derr == nil {
-			return run(auth, spec.MageApp, args, stdout, stderr)
+			return run(cmds, auth, spec.MageApp, args, stdout, stderr)
 		}
 		err = derr
 	}

@@ -1,4 +1,4 @@
-package command
+package authoring
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/report"
 )
@@ -27,14 +28,14 @@ var ErrProblems = errors.New("the configuration has problems")
 
 // Info prints the report of the resolved configuration on Stdout. It always prints the whole
 // report; with Strict it then fails if the report lists a problem.
-func Info(ctx context.Context, auth *kernia.Auth, f InfoFlags, io IO) error {
+func Info(ctx context.Context, auth *kernia.Auth, f InfoFlags, io command.IO) error {
 	warnDialects(io.Stderr, auth)
-	step := reporter(io.Stderr).Start("info: " + infoStep)
+	step := command.Reporter(io.Stderr).Start("info: " + infoStep)
 	rep := report.Build(ctx, auth, report.Options{})
 	step.Done()
 	// The report notes a cancelled database check as unreachable: an interrupted info ends
 	// in an error, never in a report that looks complete.
-	if err := interrupted(ctx, "info"); err != nil {
+	if err := command.Interrupted(ctx, "info"); err != nil {
 		return err
 	}
 	sensitive := report.Sensitive(auth)
@@ -62,10 +63,10 @@ type CheckFlags struct {
 
 // Check is the CI gate: generate --check (nothing would change) plus info --strict (no
 // problem). Both always run; it fails if either does.
-func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
+func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io command.IO) error {
 	warnDialects(io.Stderr, auth)
 	fmt.Fprintln(io.Stderr, "check: generate --check")
-	step := reporter(io.Stderr).Start("check: generate --check: " + generateStep(auth))
+	step := command.Reporter(io.Stderr).Start("check: generate --check: " + generateStep(auth))
 	res, genErr := generator.Run(ctx, auth, generator.Options{Check: true, Log: io.Stderr})
 	step.Done()
 	if res != nil && !f.JSON {
@@ -79,14 +80,14 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 	default:
 		fmt.Fprintln(io.Stderr, "check: generate --check: nothing would change")
 	}
-	if err := interrupted(ctx, "check"); err != nil {
+	if err := command.Interrupted(ctx, "check"); err != nil {
 		return err
 	}
 	fmt.Fprintln(io.Stderr, "check: info --strict")
-	step = reporter(io.Stderr).Start("check: info --strict: " + infoStep)
+	step = command.Reporter(io.Stderr).Start("check: info --strict: " + infoStep)
 	rep := report.Build(ctx, auth, report.Options{})
 	step.Done()
-	if err := interrupted(ctx, "check"); err != nil {
+	if err := command.Interrupted(ctx, "check"); err != nil {
 		return err
 	}
 	sensitive := report.Sensitive(auth)
@@ -122,7 +123,7 @@ func Check(ctx context.Context, auth *kernia.Auth, f CheckFlags, io IO) error {
 // database password (report.Scrub), the report's last guard.
 func printResultScrubbed(ctx context.Context, w io.Writer, v any, err error, sensitive []string) error {
 	var b strings.Builder
-	rerr := printResult(ctx, &b, v, err)
+	rerr := command.PrintResult(ctx, &b, v, err)
 	if _, werr := io.WriteString(w, report.Scrub(b.String(), sensitive)); werr != nil && rerr == nil {
 		return werr
 	}

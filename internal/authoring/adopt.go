@@ -1,4 +1,4 @@
-package command
+package authoring
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	atlas "ariga.io/atlas/sql/schema"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/database"
 	"github.com/kernia/kernia/internal/diff"
 	"github.com/kernia/kernia/internal/migration"
@@ -66,19 +67,19 @@ type differenceJSON struct {
 // database, and records the directory's last version as the baseline when they match, after
 // closing the differences Kernia keeps on purpose (internal/diff's adopt.go says which). Any
 // other difference is listed and nothing is written.
-func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
-	url, dir, err := target(auth, f.URL, f.Dir)
+func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io command.IO) error {
+	url, dir, err := command.Target(auth, f.URL, f.Dir)
 	if err != nil {
 		return err
 	}
 	if f.LockTimeout < 0 {
-		return Usagef("adopt: --lock-timeout must not be negative")
+		return command.Usagef("adopt: --lock-timeout must not be negative")
 	}
 	if f.ConnectTimeout < 0 {
-		return Usagef("adopt: --connect-timeout must not be negative")
+		return command.Usagef("adopt: --connect-timeout must not be negative")
 	}
 	if f.DDLLockTimeout < 0 || (f.DDLLockTimeout > 0 && f.DDLLockTimeout < time.Millisecond) {
-		return Usagef("adopt: --ddl-lock-timeout is %s: it must be at least 1ms (default 5s)", f.DDLLockTimeout)
+		return command.Usagef("adopt: --ddl-lock-timeout is %s: it must be at least 1ms (default 5s)", f.DDLLockTimeout)
 	}
 	u, err := database.Parse(url)
 	if err != nil {
@@ -92,7 +93,7 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 	if _, err := migration.VerifyDir(dir); err != nil {
 		return err
 	}
-	step := reporter(io.Stderr).Start("adopt: replaying " + filepath.ToSlash(dir) + " on a dev database")
+	step := command.Reporter(io.Stderr).Start("adopt: replaying " + filepath.ToSlash(dir) + " on a dev database")
 	want, err := replayDir(ctx, auth, dialect, url, dir)
 	step.Done()
 	if err != nil {
@@ -119,7 +120,7 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 		}
 		return c.Statements(ctx)
 	}
-	step = reporter(io.Stderr).Start("adopt: comparing " + view.Database + " with " + view.Dir)
+	step = command.Reporter(io.Stderr).Start("adopt: comparing " + view.Database + " with " + view.Dir)
 	res, err := migration.Adopt(ctx, url, dir, migration.AdoptOptions{
 		Check:          check,
 		DryRun:         f.DryRun,
@@ -130,20 +131,20 @@ func Adopt(ctx context.Context, auth *kernia.Auth, f AdoptFlags, io IO) error {
 	})
 	step.Done()
 	if res != nil {
-		view.Baseline, view.BaselineName, view.History = orNull(res.Baseline), orNull(res.BaselineName), orNull(res.History)
-		view.Statements, view.Recorded = list(res.Statements), res.Recorded
+		view.Baseline, view.BaselineName, view.History = command.OrNull(res.Baseline), command.OrNull(res.BaselineName), command.OrNull(res.History)
+		view.Statements, view.Recorded = command.List(res.Statements), res.Recorded
 	}
 	if cmp != nil {
 		for _, d := range cmp.Differences {
-			view.Differences = append(view.Differences, differenceJSON{Table: d.Table, Kind: d.Kind, Name: orNull(d.Name),
-				Database: orNull(d.Database), Migrations: orNull(d.Migrations), Action: d.Action, Text: d.String()})
+			view.Differences = append(view.Differences, differenceJSON{Table: d.Table, Kind: d.Kind, Name: command.OrNull(d.Name),
+				Database: command.OrNull(d.Database), Migrations: command.OrNull(d.Migrations), Action: d.Action, Text: d.String()})
 		}
 	}
 	if f.JSON {
 		if res == nil {
 			return err
 		}
-		return printResult(ctx, io.Stdout, view, err)
+		return command.PrintResult(ctx, io.Stdout, view, err)
 	}
 	if cmp != nil {
 		printDifferences(io, cmp, view)
@@ -197,7 +198,7 @@ func refusedError(db, dir string, refused []diff.Difference) error {
 // printDifferences prints, on stdout, the differences that do not stop adoption (those that do
 // are in the error) and, in a dry run, the statements that would close them (a real run prints
 // each on stderr as it runs it).
-func printDifferences(io IO, c *diff.Comparison, view *adoptJSON) {
+func printDifferences(io command.IO, c *diff.Comparison, view *adoptJSON) {
 	// The same spelling difference on many columns is one line.
 	type key struct{ table, kind, database, migrations string }
 	var order []key

@@ -1,4 +1,4 @@
-package command
+package authoring
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/database"
 	"github.com/kernia/kernia/internal/scaffold"
 	"github.com/kernia/kernia/keyring"
@@ -38,7 +39,7 @@ type InitFlags struct {
 // that requested plugins (and the dialect of DatabaseURL) an existing auth/auth.go lacks are
 // added to it when it is still byte for byte Kernia's unmodified scaffold; an edited one is
 // left alone and the lines to add are printed.
-func Init(ctx context.Context, f InitFlags, io IO) error {
+func Init(ctx context.Context, f InitFlags, io command.IO) error {
 	for _, v := range []struct{ what, value string }{
 		{"--plugins", f.Plugins},
 		{"--dir", f.Dir},
@@ -47,7 +48,7 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 		{"$" + kernia.EnvURL, os.Getenv(kernia.EnvURL)},
 	} {
 		if err := scaffold.CheckValue(v.what, v.value); err != nil {
-			return &UsageError{Err: err}
+			return &command.UsageError{Err: err}
 		}
 	}
 	dir := f.Dir
@@ -66,7 +67,7 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 	}
 	plugins, added, err := scaffold.ResolvePlugins(ids)
 	if err != nil {
-		return &UsageError{Err: err}
+		return &command.UsageError{Err: err}
 	}
 	for _, a := range added {
 		fmt.Fprintf(io.Stderr, "init: adding plugin %s\n", a)
@@ -78,11 +79,11 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 		source = "$" + kernia.EnvDatabaseURL
 	}
 	if _, err := database.Parse(dbURL); err != nil {
-		return Usagef("init: %s: %v", source, err)
+		return command.Usagef("init: %s: %v", source, err)
 	}
 	dialect, err := kernia.DialectOf(dbURL)
 	if err != nil {
-		return Usagef("init: %s: %v", source, err)
+		return command.Usagef("init: %s: %v", source, err)
 	}
 	if env := os.Getenv(kernia.EnvDatabaseURL); f.DatabaseURL != "" && env != "" && env != f.DatabaseURL {
 		fmt.Fprintf(io.Stderr, "init: note: %s is already set (in the environment or an existing .env) to another database; it wins over the new .env until you unset it\n", kernia.EnvDatabaseURL)
@@ -189,7 +190,7 @@ func Init(ctx context.Context, f InitFlags, io IO) error {
 // --database-url, a dialect) it does not enable: it rewrites the file when it is still Kernia's
 // unmodified scaffold (byte for byte what init writes for the values it holds), and otherwise
 // leaves it alone and prints the exact lines to add (manual true).
-func amendAuth(root string, plugins []kernia.Plugin, dialect string, io IO) (updated, manual bool, err error) {
+func amendAuth(root string, plugins []kernia.Plugin, dialect string, io command.IO) (updated, manual bool, err error) {
 	p := filepath.Join(root, filepath.FromSlash(scaffold.AuthFile))
 	st, err := os.Lstat(p)
 	if err != nil || !st.Mode().IsRegular() {

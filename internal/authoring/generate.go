@@ -1,4 +1,4 @@
-package command
+package authoring
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/command"
 	"github.com/kernia/kernia/internal/generator"
 	"github.com/kernia/kernia/internal/migformat"
 )
@@ -25,18 +26,18 @@ type GenerateFlags struct {
 // Generate composes the schema, runs Ent codegen and writes one migration per dialect for
 // what changed. DryRun prints the SQL and writes nothing; Check fails when anything would
 // change.
-func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) error {
+func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out command.IO) error {
 	if f.DryRun && f.Check {
-		return Usagef("generate: --dry-run and --check are exclusive")
+		return command.Usagef("generate: --dry-run and --check are exclusive")
 	}
 	if err := generator.CheckName(f.Name); err != nil {
-		return &UsageError{Err: err}
+		return &command.UsageError{Err: err}
 	}
 	if _, err := migformat.Parse(f.Format); err != nil {
-		return &UsageError{Err: fmt.Errorf("generate: --format: %w", err)}
+		return &command.UsageError{Err: fmt.Errorf("generate: --format: %w", err)}
 	}
 	warnDialects(out.Stderr, auth)
-	progress := reporter(out.Stderr)
+	progress := command.Reporter(out.Stderr)
 	step := progress.Start("generate: " + generateStep(auth))
 	res, err := generator.Run(ctx, auth, generator.Options{
 		Name:             f.Name,
@@ -60,7 +61,7 @@ func Generate(ctx context.Context, auth *kernia.Auth, f GenerateFlags, out IO) e
 	}
 	if f.JSON && (res != nil || err == nil) {
 		// A failure without a result prints nothing here: the front end prints the error object.
-		if err = printResult(ctx, out.Stdout, generateView(res), err); err != nil {
+		if err = command.PrintResult(ctx, out.Stdout, generateView(res), err); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package command
+package authoring
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 
 	"github.com/kernia/kernia"
+	"github.com/kernia/kernia/internal/command"
 )
 
 // TestFormats14_UnknownFormatIsUsage: generate --format with an unknown name is a usage error
@@ -16,6 +17,6 @@ func TestFormats14_UnknownFormatIsUsage(t *testing.T) {
 	io, out, _ := streams()
 	err := Generate(context.Background(), kernia.New(kernia.Options{}), GenerateFlags{Format: "liquibase"}, io)
 	assert.Check(t, is.ErrorContains(err, `generate: --format: unknown migration format "liquibase": use one of atlas, golang-migrate, goose, flyway`))
-	assert.Equal(t, ExitCode(err), 2)
+	assert.Equal(t, command.ExitCode(err), 2)
 	assert.Equal(t, out.String(), "")
 }
