@@ -54,6 +54,11 @@ type Cmd struct {
 	// PostgreSQL diff): it returns what to do to the command's context once the instance is
 	// loaded, and what to do when the command has ended (either may be nil).
 	Building func(ctx context.Context) (with func(context.Context) context.Context, done func())
+	// Early, when set, starts the command's work that needs no instance with the parsed flags
+	// fs, before the loader program runs (migrate's prefetch): it returns what to do to the
+	// command's context once the instance is loaded, and what to do when the command has
+	// ended (either may be nil).
+	Early func(ctx context.Context, fs *flag.FlagSet) (with func(context.Context) context.Context, done func())
 	// Flags defines the command's flags on fs and returns the command, run with their values.
 	Flags func(fs *flag.FlagSet) func(ctx context.Context, a *kernia.Auth, io command.IO) error
 }
@@ -64,6 +69,17 @@ var Lean = []Cmd{Migrate, Status}
 
 // Migrate is the migrate command.
 var Migrate = Cmd{
+	// With --url and --dir the instance changes neither: the directory is read and verified,
+	// and a PostgreSQL history read, while the loader program runs (command.PrefetchMigrate).
+	Early: func(ctx context.Context, fs *flag.FlagSet) (func(context.Context) context.Context, func()) {
+		get := func(name string) any { return fs.Lookup(name).Value.(flag.Getter).Get() }
+		return command.PrefetchMigrate(ctx, command.MigrateFlags{
+			URL: get("url").(string), Dir: get("dir").(string), DryRun: get("dry-run").(bool),
+			LockTimeout: get("lock-timeout").(time.Duration), Baseline: get("baseline").(string),
+			AllowOutOfOrder: get("allow-out-of-order").(bool), ConnectTimeout: get("connect-timeout").(time.Duration),
+			DDLLockTimeout: get("ddl-lock-timeout").(time.Duration),
+		})
+	},
 	Name:    "migrate",
 	Summary: "apply pending migrations, locked, checksummed, one transaction per file",
 	NoPlan:  true,
@@ -286,18 +302,29 @@ func runArgs(cmds []Cmd, auth *kernia.Auth, args []string, out *redact.Outputs, 
 		if err != nil {
 			return fail(ExitUsage, "kernia: %v", err)
 		}
-		// Work that needs no configuration starts beside the loader program's build, when it
-		// has to be built (the auth package changed): Cmd.Building.
-		var with func(context.Context) context.Context
-		var done func()
+		// Work that needs no instance starts before the loader program runs (Cmd.Early), or
+		// beside its build, when it has to be built (Cmd.Building).
+		var withs []func(context.Context) context.Context
+		var dones []func()
 		defer func() {
-			if done != nil {
+			for _, done := range dones {
 				done()
 			}
 		}()
+		started := func(with func(context.Context) context.Context, done func()) {
+			if with != nil {
+				withs = append(withs, with)
+			}
+			if done != nil {
+				dones = append(dones, done)
+			}
+		}
+		if c.Early != nil {
+			started(c.Early(ctx, fs))
+		}
 		var building func()
 		if c.Building != nil {
-			building = func() { with, done = c.Building(ctx) }
+			building = func() { started(c.Building(ctx)) }
 		}
 		loaded, code, err := loader.Load(ctx, a, args, stdout, stderr, !c.NoPlan, building)
 		if err != nil {
@@ -308,7 +335,7 @@ func runArgs(cmds []Cmd, auth *kernia.Auth, args []string, out *redact.Outputs, 
 		}
 		auth = loaded
 		out.Add(redactable(auth), args) // the secrets of the instance's options
-		if with != nil {
+		for _, with := range withs {
 			ctx = with(ctx)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,15 +54,7 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 		files = newFileProgress(io.Stderr, dir, !f.AllowOutOfOrder)
 		out = files
 	}
-	res, err := migration.Apply(ctx, url, dir, migration.ApplyOptions{
-		DryRun:          f.DryRun,
-		LockTimeout:     f.LockTimeout,
-		Baseline:        f.Baseline,
-		AllowOutOfOrder: f.AllowOutOfOrder,
-		ConnectTimeout:  f.ConnectTimeout,
-		DDLLockTimeout:  f.DDLLockTimeout,
-		Out:             out,
-	})
+	res, err := migration.Apply(ctx, url, dir, applyOptions(f, out))
 	if files != nil {
 		files.done()
 	}
@@ -70,6 +63,33 @@ func Migrate(ctx context.Context, auth *kernia.Auth, f MigrateFlags, io IO) erro
 		return PrintResult(ctx, io.Stdout, migrateView(res, err != nil), err)
 	}
 	return err
+}
+
+// PrefetchMigrate starts, before the instance is loaded, the part of Migrate(ctx, auth, f, io)
+// that needs no instance (migration.StartPrefetch): when --url and --dir are both given, the
+// instance can change neither, so the directory is read and verified, and a PostgreSQL
+// database's history read, while the loader program runs. It returns what to do to the
+// command's context (nil when there is nothing to prefetch) and the prefetch's Close.
+// Migrate's checks and errors are the same with or without it.
+func PrefetchMigrate(ctx context.Context, f MigrateFlags) (with func(context.Context) context.Context, done func()) {
+	if f.URL == "" || f.Dir == "" || f.DryRun || f.ConnectTimeout < 0 {
+		return nil, nil
+	}
+	p := migration.StartPrefetch(ctx, f.URL, f.Dir, applyOptions(f, nil))
+	return func(ctx context.Context) context.Context { return migration.WithPrefetch(ctx, p) }, p.Close
+}
+
+// applyOptions are the options of Apply for the flags f, with its progress lines to out.
+func applyOptions(f MigrateFlags, out io.Writer) migration.ApplyOptions {
+	return migration.ApplyOptions{
+		DryRun:          f.DryRun,
+		LockTimeout:     f.LockTimeout,
+		Baseline:        f.Baseline,
+		AllowOutOfOrder: f.AllowOutOfOrder,
+		ConnectTimeout:  f.ConnectTimeout,
+		DDLLockTimeout:  f.DDLLockTimeout,
+		Out:             out,
+	}
 }
 
 // StatusFlags are the flags of status.

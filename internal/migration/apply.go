@@ -94,10 +94,31 @@ type ApplyResult struct {
 // lock). Cancelling ctx rolls back the current file and releases the lock. No error contains
 // the URL's password.
 func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*ApplyResult, error) {
-	d, err := loadDir(dirPath)
+	found := prefetched(ctx, rawURL, dirPath, opts)
+	d := found.dir
+	if d == nil {
+		var err error
+		if d, err = loadDir(dirPath); err != nil {
+			return nil, err
+		}
+	}
+	r, err := newRunner(rawURL, dirPath, d, opts)
 	if err != nil {
 		return nil, err
 	}
+	if opts.DryRun {
+		return r.dryRun(ctx)
+	}
+	if found.upToDate != nil {
+		r.printEnd(found.upToDate, 0)
+		return found.upToDate, nil
+	}
+	return r.apply(ctx)
+}
+
+// newRunner returns the runner of Apply(ctx, rawURL, dirPath, opts) over the directory d
+// (loadDir).
+func newRunner(rawURL, dirPath string, d *loadedDir, opts ApplyOptions) (*runner, error) {
 	files, sum := d.files, d.sum
 	u, err := database.Parse(rawURL)
 	if err != nil {
@@ -118,10 +139,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 	if r.opts.DDLAttempts <= 0 {
 		r.opts.DDLAttempts = DefaultDDLAttempts
 	}
-	if opts.DryRun {
-		return r.dryRun(ctx)
-	}
-	return r.apply(ctx)
+	return r, nil
 }
 
 // runner is one Apply call.
@@ -172,6 +190,7 @@ func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
 	defer db.Close()
 	if r.u.Dialect != kernia.SQLite {
 		if res, ok := r.upToDate(ctx, db); ok {
+			r.printEnd(res, 0)
 			return res, nil
 		}
 	}
@@ -374,10 +393,10 @@ func (r *runner) printEnd(res *ApplyResult, took time.Duration) {
 // upToDate reports whether the database's history already holds every file of the directory,
 // complete, with nothing else for a run to do (no failed attempt to clear, no baseline, no
 // note), read on the connection Open checked, without the run's lock or its other
-// connections (PostgreSQL and MySQL). Then the run ends there, as a locked run would: it
-// prints the same line and returns the same result. It reads as status does; a run of
-// another process that is applying a file has recorded it as not done, or not yet at all,
-// so its file is pending here. Anything else, a failed read included, is for the locked
+// connections (PostgreSQL and MySQL). Then the run ends there, as a locked run would: its
+// caller prints the same line (printEnd) and returns the same result. It reads as status
+// does; a run of another process that is applying a file has recorded it as not done, or not
+// yet at all, so its file is pending here. Anything else, a failed read included, is for the locked
 // run, which reads again under the lock and reports problems in its own words. A no-op so
 // opens one connection and makes two round trips, where a locked run opens three and makes
 // about ten: on a PostgreSQL server, most of a no-op's time (issue 13).
@@ -400,7 +419,6 @@ func (r *runner) upToDate(ctx context.Context, db *sql.DB) (*ApplyResult, bool) 
 	}
 	res := &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}, From: h.current()}
 	res.To = res.From
-	r.printEnd(res, 0)
 	return res, true
 }
 
