@@ -113,7 +113,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 		r.printEnd(found.upToDate, 0)
 		return found.upToDate, nil
 	}
-	return r.apply(ctx)
+	return r.apply(ctx, found.db, found.db != nil)
 }
 
 // newRunner returns the runner of Apply(ctx, rawURL, dirPath, opts) over the directory d
@@ -182,13 +182,16 @@ func (r *runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.out, format+"\n", args...)
 }
 
-func (r *runner) apply(ctx context.Context) (res *ApplyResult, err error) {
-	db, err := r.open(ctx)
-	if err != nil {
-		return nil, err
+// apply runs on db, or on a database it opens when db is nil; when checked, upToDate has
+// already found work to do (a prefetch on db) and is not asked again.
+func (r *runner) apply(ctx context.Context, db *sql.DB, checked bool) (res *ApplyResult, err error) {
+	if db == nil {
+		if db, err = r.open(ctx); err != nil {
+			return nil, err
+		}
 	}
 	defer db.Close()
-	if r.u.Dialect != kernia.SQLite {
+	if r.u.Dialect != kernia.SQLite && !checked {
 		if res, ok := r.upToDate(ctx, db); ok {
 			r.printEnd(res, 0)
 			return res, nil

@@ -2,6 +2,7 @@ package migration
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 
 	"github.com/kernia/kernia"
@@ -14,11 +15,13 @@ import (
 // connection, and then, on PostgreSQL, reading whether the database already holds every file
 // (runner.upToDate, one connection and two reads, no lock). Apply, given a context that
 // carries it (WithPrefetch) and called with the same database URL, directory and options,
-// uses what it found: the verified directory, and a no-op's result, which Apply prints and
-// returns as it would have. Anything else (a directory that failed its check, a connection
-// or a read that failed, files to apply) Apply does itself, as without a prefetch, so its
-// errors and what it changes are the same. It changes nothing: a directory that fails its
-// check is never followed by a connection, and no lock, table or row is ever written.
+// uses what it found: the verified directory, a no-op's result, which Apply prints and
+// returns as it would have, and otherwise the connected database, on which Apply's locked
+// run goes on without asking again whether there is work to do. Anything else (a directory
+// that failed its check, a connection that failed) Apply does itself, as without a
+// prefetch, so its errors and what it changes are the same. It changes nothing: a directory
+// that fails its check is never followed by a connection, and no lock, table or row is ever
+// written.
 type Prefetch struct {
 	url, dir string
 	opts     ApplyOptions
@@ -26,6 +29,7 @@ type Prefetch struct {
 	done     chan struct{}
 	// Set when done is closed.
 	found prefetchResult
+	mu    sync.Mutex // guards found.db, which Apply takes
 	once  sync.Once
 }
 
@@ -33,6 +37,10 @@ type Prefetch struct {
 type prefetchResult struct {
 	dir      *loadedDir   // the directory, verified; nil when it failed its check
 	upToDate *ApplyResult // a no-op's result, when the database holds every file
+	// db is the database the prefetch connected to when it found work to do: Apply runs on it
+	// (and closes it) rather than connecting and reading again; the prefetch's Close closes it
+	// when Apply does not take it.
+	db *sql.DB
 }
 
 // StartPrefetch starts the prefetch of Apply(ctx, rawURL, dirPath, opts), for a run that is
@@ -64,20 +72,36 @@ func prefetch(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) pr
 	if err != nil {
 		return found
 	}
-	defer db.Close()
-	if res, ok := r.upToDate(ctx, db); ok && ctx.Err() == nil {
+	res, ok := r.upToDate(ctx, db)
+	switch {
+	case ctx.Err() != nil:
+		db.Close()
+	case ok:
+		db.Close()
 		found.upToDate = res
+	default:
+		// Work to do, or a read that failed: either way the locked run, which reads again
+		// under the lock, goes on from this connected database (Apply would only have
+		// connected and asked upToDate again).
+		found.db = db
 	}
 	return found
 }
 
-// Close stops the prefetch if it is still running and waits for it to end.
+// Close stops the prefetch if it is still running, waits for it to end, and closes the
+// database it left open for an Apply that did not take it.
 func (p *Prefetch) Close() {
 	if p == nil {
 		return
 	}
 	p.once.Do(p.cancel)
 	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.found.db != nil {
+		p.found.db.Close()
+		p.found.db = nil
+	}
 }
 
 // prefetchKey is the context key of a Prefetch.
@@ -105,5 +129,9 @@ func prefetched(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) 
 	if ctx.Err() != nil {
 		return prefetchResult{}
 	}
-	return p.found
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	found := p.found
+	p.found.db = nil // Apply's now
+	return found
 }

@@ -73,6 +73,15 @@ func TestPrefetch(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(res.Applied, 1))
 		assert.Check(t, is.Contains(out, "applied "+fileC.name))
+		// The database it connected to is Apply's, which closed it: closing the prefetch
+		// closes nothing twice, and an unused prefetch closes its own.
+		p.Close()
+		addFiles(t, dir, mfile{"20250101000004_create_d.sql", "CREATE TABLE d (id integer);\n"})
+		unused := migration.StartPrefetch(ctx, rawURL, dir, migration.ApplyOptions{})
+		unused.Close()
+		res, _, err = apply(migration.WithPrefetch(ctx, unused), rawURL, dir, migration.ApplyOptions{})
+		assert.NilError(t, err)
+		assert.Check(t, is.Len(res.Applied, 1))
 	})
 
 	t.Run("a directory that fails its check", func(t *testing.T) {
