@@ -158,8 +158,10 @@ type runner struct {
 	// table is where the history is read and written.
 	table revTable
 	// PostgreSQL and MySQL: the connection the files run on, and the run's lock.
-	work   *sql.Conn
-	lock   *pgLock
+	work *sql.Conn
+	lock *pgLock
+	// PostgreSQL: how a file in a transaction asks for the client check (watchSQL).
+	watch  string
 	mylock *myLock
 	// MySQL: the work connection's session (CONNECTION_ID()), for KILL QUERY, and the server's
 	// flavour and version (checkMySQLServer).
@@ -256,7 +258,7 @@ func (r *runner) applyPostgres(ctx context.Context, db *sql.DB) (*ApplyResult, e
 	}
 	watchClient(ctx, ctl)
 	watchClient(ctx, work)
-	r.work, r.lock = work, lk
+	r.work, r.lock, r.watch = work, lk, watchSQL(work)
 	return r.run(ctx, ctl, &ApplyResult{Dialect: r.u.Dialect, Applied: []AppliedFile{}})
 }
 

@@ -134,10 +134,14 @@ type retryFile struct{ stmt int }
 func (*retryFile) Error() string { return "retry the file" }
 
 // beginSQL opens a file's transaction in one simple-protocol round trip: BEGIN, the file's
-// lock_timeout (SET LOCAL), and the client check (watchClientSQL; DISCARD ALL ended the one of
-// the file before).
-func beginSQL(timeout time.Duration) string {
-	return "BEGIN; " + lockTimeoutSQL(timeout, true) + "; " + watchClientSQL
+// lock_timeout (SET LOCAL), and the client check (watch, the run's watchSQL; DISCARD ALL ended
+// the one of the file before).
+func beginSQL(timeout time.Duration, watch string) string {
+	s := "BEGIN; " + lockTimeoutSQL(timeout, true)
+	if watch != "" {
+		s += "; " + watch
+	}
+	return s
 }
 
 // inTxAttempt runs the file once; attempt counts from 1. Its round trips on the work
@@ -165,7 +169,7 @@ func (x *fileRun) inTxAttempt(ctx context.Context, attempt int) error {
 		return rolledBack
 	}
 	held := x.lock.heldMeanwhile(ctx)
-	_, err := x.conn.ExecContext(ctx, beginSQL(x.opts.DDLLockTimeout))
+	_, err := x.conn.ExecContext(ctx, beginSQL(x.opts.DDLLockTimeout, x.watch))
 	lockErr := held()
 	if err == nil && lockErr != nil {
 		err = lockErr

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // PostgresLockKey is the key of the PostgreSQL advisory lock Apply holds for a run (see pgLock):
@@ -47,6 +49,35 @@ const clientCheckInterval = "1s"
 // there.
 const watchClientSQL = "SELECT set_config('client_connection_check_interval', '" + clientCheckInterval + "', false) " +
 	"WHERE current_setting('server_version_num')::int >= 140000"
+
+// watchSQL returns the statement with which each file on conn, a PostgreSQL connection, asks
+// for the client check: a plain SET where the server has the setting (14 and later, read from
+// the server_version the server reported at connect time, no round trip), cheaper for the
+// server than watchClientSQL's SELECT, which it falls back on when the version is unknown; ""
+// on older servers.
+func watchSQL(conn *sql.Conn) string {
+	version := ""
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stdlib.Conn); ok {
+			version = c.Conn().PgConn().ParameterStatus("server_version")
+		}
+		return nil
+	})
+	return watchSQLFor(version)
+}
+
+// watchSQLFor is watchSQL for a server_version ("15.20 (Debian 15.20-0+deb12u1)", "9.6.24").
+func watchSQLFor(version string) string {
+	digits := version[:len(version)-len(strings.TrimLeft(version, "0123456789"))]
+	major, err := strconv.Atoi(digits)
+	switch {
+	case err != nil:
+		return watchClientSQL
+	case major >= 14:
+		return "SET client_connection_check_interval = '" + clientCheckInterval + "'"
+	}
+	return ""
+}
 
 // watchClient runs watchClientSQL on conn. Best effort.
 func watchClient(ctx context.Context, conn *sql.Conn) {

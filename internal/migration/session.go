@@ -20,8 +20,8 @@ import (
 // the file DISCARD ALL ends whatever else it left in the session (temporary tables, prepared
 // statements, advisory locks, LISTEN), so the next file starts from a fresh session (for a file
 // in a transaction, DISCARD ALL goes in one pipeline with its COMMIT: commitAndDiscard). Each
-// file then asks the server to watch the client again (watchClientSQL), in the round trip that
-// opens its transaction (beginSQL) or prepares its session (onlineSessionSQL).
+// file then asks the server to watch the client again (watchSQL, watchClientSQL), in the round
+// trip that opens its transaction (beginSQL) or prepares its session (onlineSessionSQL).
 //
 // SQLite: the whole run is one transaction on one connection, so a file's settings would reach
 // the next file. After each file the run restores the per-connection settings a file can change
@@ -39,13 +39,14 @@ import (
 const resetSessionSQL = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL"
 
 // recordInTx ends a PostgreSQL file's transaction's work: it resets the session
-// (resetSessionSQL), asks the server to watch the client again (watchClientSQL: RESET ALL
-// ended it) and writes the file's revision (writeRevision), in one simple-protocol round trip.
+// (resetSessionSQL) and writes the file's revision (writeRevision), in one simple-protocol
+// round trip. (RESET ALL ends the client check too, for the record and the commit; the next
+// file asks for it again.)
 // PostgreSQL analyses each statement of such a query only when the ones before it have run, so
 // the revision's table is looked up, and written, as the run's user in the run's schema.
 // fresh is upsertRevision's.
 func recordInTx(ctx context.Context, conn *sql.Conn, t revTable, r *migrate.Revision, fresh bool) (written bool, err error) {
-	return upsertRevision(ctx, conn, t, r, resetSessionSQL+"; "+watchClientSQL+"; ", "reset the session after the file ("+resetSessionSQL+") and ", fresh)
+	return upsertRevision(ctx, conn, t, r, resetSessionSQL+"; ", "reset the session after the file ("+resetSessionSQL+") and ", fresh)
 }
 
 // commitAndDiscard commits the transaction open on the PostgreSQL connection conn and ends its
