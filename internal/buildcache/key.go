@@ -11,7 +11,7 @@
 // (its resolved path, size, modification time and inode) and every environment variable that
 // steers it (GO*, CGO_*, CC, CXX, AR, PKG_CONFIG, PATH without repeated directories, HOME,
 // XDG_CONFIG_HOME; but the GO* variables and GOFLAGS flags that only steer downloads, sum
-// checks and caching: keyEnvIgnored, keyFlagsIgnored) and its
+// checks, caching or the go command's own runtime: keyEnvIgnored, keyFlagsIgnored) and its
 // environment file (go env GOENV); what of go.mod steers a build (canonicalGoMod; without its
 // module line when Spec.OmitModuleLine says the program does not depend on it) and go.sum; and the content of every file (but
 // test files and the _* and .* files the go command ignores) in each package directory of
@@ -89,10 +89,12 @@ var (
 )
 
 // keyEnvIgnored are the GO* variables that only say where the go command downloads modules
-// from, how it checks their sums and where it caches its work: with go.mod and go.sum in the
-// key (and a build that changes either recording none), they change no binary, and leaving
-// them out lets runs that differ only in them (test modules, GOPROXY=off) share one.
-var keyEnvIgnored = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH", "GOCACHE", "GOCACHEPROG", "GOTMPDIR", "GOMAXPROCS"}
+// from, how it checks their sums and where it caches its work, and those that only steer the
+// go command's own runtime (its garbage collector, memory limit, tracebacks): with go.mod and
+// go.sum in the key (and a build that changes either recording none), they change no binary,
+// and leaving them out lets runs that differ only in them (test modules, GOPROXY=off, a
+// GOGC=400 run) share one, instead of each rebuilding the other's.
+var keyEnvIgnored = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH", "GOCACHE", "GOCACHEPROG", "GOTMPDIR", "GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GOTRACEBACK"}
 
 // keyFlagsIgnored are the GOFLAGS flags left out for the same reason: -mod=mod builds what
 // -mod=readonly does when go.mod and go.sum stay as they are, which the key checks after the

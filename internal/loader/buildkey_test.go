@@ -137,6 +137,11 @@ func TestBuildKey_EachInputChangesIt(t *testing.T) {
 			}
 			t.Setenv("GOFLAGS", "-mod=mod -modcacherw")
 		}, false},
+		{"the go command's own runtime settings", func(t *testing.T, root string) {
+			t.Setenv("GOGC", "400")
+			t.Setenv("GOMEMLIMIT", "1GiB")
+			t.Setenv("GOTRACEBACK", "all")
+		}, false},
 		{"GOFLAGS with -mod=mod and another flag", func(t *testing.T, root string) { t.Setenv("GOFLAGS", "-mod=mod -trimpath") }, true},
 	}
 	for _, tc := range tests {
