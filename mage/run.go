@@ -165,7 +165,7 @@ func enginePath(ctx context.Context, name string) (string, func(), error) {
 	if !slices.ContainsFunc(mf.Tool, func(t *modfile.Tool) bool { return t.Path == launch.ToolPackage }) {
 		return "", nil, fmt.Errorf("kernia: the Mage targets run the kernia tool of the module, and go.mod has no tool directive for it: run go get -tool %s", launch.ToolPackage)
 	}
-	e, err := launch.FindFor(ctx, root, modPath, []string{name}, os.Stderr)
+	e, err := launch.Find(ctx, root, modPath, []string{name}, os.Stderr)
 	if ctx.Err() != nil {
 		if e != nil {
 			e.Release()

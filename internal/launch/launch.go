@@ -130,16 +130,11 @@ func (e *Engine) Release() {
 	}
 }
 
-// Find returns the engine of the module at root (module path modPath), building it when its
-// build key does not match (or it has none). Build progress and errors go to stderr, nothing
-// to stdout. Errors say what failed and how to fix it.
-func Find(ctx context.Context, root, modPath string, stderr io.Writer) (*Engine, error) {
-	return find(ctx, fullEngine, root, modPath, stderr)
-}
-
-// FindFor is Find for the command line args: the migration engine (MigratorPackage) for the
-// MigratorCommands, else the engine.
-func FindFor(ctx context.Context, root, modPath string, args []string, stderr io.Writer) (*Engine, error) {
+// Find returns the engine that runs the command line args in the module at root (module path
+// modPath): the migration engine (MigratorPackage) for the MigratorCommands, else the engine,
+// building it when its build key does not match (or it has none). Build progress and errors go
+// to stderr, nothing to stdout. Errors say what failed and how to fix it.
+func Find(ctx context.Context, root, modPath string, args []string, stderr io.Writer) (*Engine, error) {
 	return find(ctx, kindFor(args), root, modPath, stderr)
 }
 
@@ -303,7 +298,7 @@ func Main(args []string) int {
 		return 1
 	}
 	ctx, stop := interrupt.Context()
-	e, err := FindFor(ctx, root, modPath, args, os.Stderr)
+	e, err := Find(ctx, root, modPath, args, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
