@@ -100,11 +100,9 @@ var adoptCmd = cmdline.Cmd{
 	Usage:   "kernia adopt [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--connect-timeout 10s] [--ddl-lock-timeout 5s] [--json]",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 		var f authoring.AdoptFlags
-		fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
-		fs.StringVar(&f.Dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
+		cmdline.TargetFlags(fs, &f.URL, &f.Dir, &f.ConnectTimeout)
 		fs.BoolVar(&f.DryRun, "dry-run", false, "compare and show the statements adoption would run, write nothing")
 		fs.DurationVar(&f.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for a running migrate to finish")
-		fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
 		fs.DurationVar(&f.DDLLockTimeout, "ddl-lock-timeout", 5*time.Second, "PostgreSQL: lock_timeout of the statements that close differences")
 		fs.BoolVar(&f.JSON, "json", false, "print the comparison and the result as JSON on stdout")
 		return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return authoring.Adopt(ctx, a, f, io) }

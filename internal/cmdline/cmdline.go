@@ -86,17 +86,23 @@ var Migrate = Cmd{
 	Usage:   "kernia migrate [--url URL] [--dir DIR] [--dry-run] [--lock-timeout 10s] [--baseline VERSION] [--allow-out-of-order] [--connect-timeout 10s] [--ddl-lock-timeout 5s] [--json]",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 		var f command.MigrateFlags
-		fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
-		fs.StringVar(&f.Dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
+		TargetFlags(fs, &f.URL, &f.Dir, &f.ConnectTimeout)
 		fs.BoolVar(&f.DryRun, "dry-run", false, "print the pending SQL, change nothing")
 		fs.DurationVar(&f.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for another migrate to finish")
 		fs.StringVar(&f.Baseline, "baseline", "", "record VERSION as applied on a database that predates Kernia, apply later files only")
 		fs.BoolVar(&f.AllowOutOfOrder, "allow-out-of-order", false, "apply pending files older than the last applied one")
-		fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
 		fs.DurationVar(&f.DDLLockTimeout, "ddl-lock-timeout", 5*time.Second, "lock_timeout (PostgreSQL) or lock_wait_timeout and innodb_lock_wait_timeout (MySQL, whole seconds) of each migration statement; one that waits longer for a lock is retried (5 attempts), so logins never queue behind it")
 		fs.BoolVar(&f.JSON, "json", false, "print the result as JSON on stdout")
 		return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Migrate(ctx, a, f, io) }
 	},
+}
+
+// TargetFlags defines the flags of a command that works on a database and its migration
+// directory (migrate, status, adopt): --url, --dir and --connect-timeout.
+func TargetFlags(fs *flag.FlagSet, url, dir *string, connectTimeout *time.Duration) {
+	fs.StringVar(url, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
+	fs.StringVar(dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
+	fs.DurationVar(connectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
 }
 
 // Hash is the hash command.
@@ -120,9 +126,7 @@ var Status = Cmd{
 	Usage:   "kernia status [--url URL] [--dir DIR] [--connect-timeout 10s] [--json]",
 	Flags: func(fs *flag.FlagSet) func(context.Context, *kernia.Auth, command.IO) error {
 		var f command.StatusFlags
-		fs.StringVar(&f.URL, "url", "", "database URL (default: Options.DatabaseURL, $KERNIA_DATABASE_URL, sqlite://kernia.db)")
-		fs.StringVar(&f.Dir, "dir", "", "migration directory (default ent/migrate/migrations/<dialect>)")
-		fs.DurationVar(&f.ConnectTimeout, "connect-timeout", 0, "how long to wait for the PostgreSQL server to accept a connection (default: the URL's connect_timeout, else 10s)")
+		TargetFlags(fs, &f.URL, &f.Dir, &f.ConnectTimeout)
 		fs.BoolVar(&f.JSON, "json", false, "print the report as JSON on stdout")
 		return func(ctx context.Context, a *kernia.Auth, io command.IO) error { return command.Status(ctx, a, f, io) }
 	},
