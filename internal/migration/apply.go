@@ -113,7 +113,7 @@ func Apply(ctx context.Context, rawURL, dirPath string, opts ApplyOptions) (*App
 		r.printEnd(found.upToDate, 0)
 		return found.upToDate, nil
 	}
-	return r.apply(ctx, found.db, found.db != nil)
+	return r.apply(ctx, found.db)
 }
 
 // newRunner returns the runner of Apply(ctx, rawURL, dirPath, opts) over the directory d
@@ -184,16 +184,17 @@ func (r *runner) printf(format string, args ...any) {
 	fmt.Fprintf(r.out, format+"\n", args...)
 }
 
-// apply runs on db, or on a database it opens when db is nil; when checked, upToDate has
-// already found work to do (a prefetch on db) and is not asked again.
-func (r *runner) apply(ctx context.Context, db *sql.DB, checked bool) (res *ApplyResult, err error) {
+// apply runs on prefetched, the database a prefetch connected to when it found work to do
+// (upToDate is not asked again), or, when it is nil, on a database it opens.
+func (r *runner) apply(ctx context.Context, prefetched *sql.DB) (res *ApplyResult, err error) {
+	db := prefetched
 	if db == nil {
 		if db, err = r.open(ctx); err != nil {
 			return nil, err
 		}
 	}
 	defer db.Close()
-	if r.u.Dialect != kernia.SQLite && !checked {
+	if r.u.Dialect != kernia.SQLite && prefetched == nil {
 		if res, ok := r.upToDate(ctx, db); ok {
 			r.printEnd(res, 0)
 			return res, nil
