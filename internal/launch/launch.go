@@ -232,7 +232,7 @@ func (e *Engine) build(ctx context.Context, spec buildcache.Spec, key string, ke
 func goBuild(ctx context.Context, kind engineKind, root, out string, stderr io.Writer) error {
 	// Cached by the go command, the build is a link of a few seconds; the first one in a module
 	// (or after a Kernia, dependency or Go upgrade) compiles too: say so while it runs.
-	output, err := buildcache.GoBuild(ctx, root, out, kind.pkg, "building "+kind.what+" (go build "+kind.pkg+")", stderr)
+	output, err := buildcache.GoBuild(ctx, root, out, kind.pkg, "building "+kind.what+" (go build "+kind.pkg+")", nil, stderr)
 	if ctx.Err() != nil {
 		return interrupted(ctx, kind)
 	}

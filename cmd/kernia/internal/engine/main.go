@@ -13,8 +13,10 @@ import (
 	"os"
 
 	"github.com/kernia/kernia/cli"
+	"github.com/kernia/kernia/internal/cmdline"
 )
 
 func main() {
+	cmdline.TuneGC()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

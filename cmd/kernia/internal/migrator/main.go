@@ -16,5 +16,6 @@ import (
 )
 
 func main() {
+	cmdline.TuneGC()
 	os.Exit(cmdline.Main(cmdline.Lean, os.Args[1:], os.Stdout, os.Stderr))
 }
