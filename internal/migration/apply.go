@@ -410,15 +410,15 @@ func (r *runner) upToDate(ctx context.Context, db *sql.DB) (*ApplyResult, bool) 
 	if len(r.files) == 0 {
 		return nil, false // a run on an empty directory creates the history table
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
+	return r.upToDateWith(readHistoryOn(ctx, db, r.u.Dialect))
+}
+
+// upToDateWith is upToDate on a history already read.
+func (r *runner) upToDateWith(read revisionsRead) (*ApplyResult, bool) {
+	if len(r.files) == 0 || read.err != nil || !read.exists {
 		return nil, false
 	}
-	defer conn.Close()
-	h, _, exists, err := r.readHistory(ctx, conn)
-	if err != nil || !exists {
-		return nil, false
-	}
+	h := r.history(read.revs, read.table)
 	p, err := h.plan(r.opts)
 	if err != nil || len(p.pending) > 0 || len(p.stale) > 0 || p.baseline != nil || len(p.notes) > 0 || p.checkClean {
 		return nil, false
@@ -428,6 +428,26 @@ func (r *runner) upToDate(ctx context.Context, db *sql.DB) (*ApplyResult, bool) 
 	return res, true
 }
 
+// revisionsRead is a read of the history outside a run's lock (readHistoryOn).
+type revisionsRead struct {
+	revs   []*migrate.Revision
+	table  revTable
+	exists bool
+	err    error
+}
+
+// readHistoryOn reads the history of the database db on one connection of its own, as
+// upToDate does.
+func readHistoryOn(ctx context.Context, db *sql.DB, dialect string) revisionsRead {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return revisionsRead{err: err}
+	}
+	defer conn.Close()
+	revs, table, exists, err := readHistory(ctx, conn, dialect)
+	return revisionsRead{revs: revs, table: table, exists: exists, err: err}
+}
+
 // readHistory reads the database's history on conn (readHistory) and sets it beside the
 // run's directory.
 func (r *runner) readHistory(ctx context.Context, conn *sql.Conn) (h *history, table revTable, exists bool, err error) {
@@ -435,9 +455,14 @@ func (r *runner) readHistory(ctx context.Context, conn *sql.Conn) (h *history, t
 	if err != nil {
 		return nil, table, exists, err
 	}
-	h = newHistory(r.dir, r.files, r.sum, revs)
+	return r.history(revs, table), table, exists, nil
+}
+
+// history sets the revisions revs, read from table, beside the run's directory.
+func (r *runner) history(revs []*migrate.Revision, table revTable) *history {
+	h := newHistory(r.dir, r.files, r.sum, revs)
 	h.splits, h.table = r.splits, table.String()
-	return h, table, exists, nil
+	return h
 }
 
 // split splits the files the run applies into statements, before it changes anything: a file
