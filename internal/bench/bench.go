@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -230,7 +231,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("bench history: %w", err)
 		}
 		goals = append(goals, g...)
-		table(cfg.Out, "history (PostgreSQL; n files applied, then a no-op, one more applied, and ten more, by the command alone (one program: the engine's command line over the instance), alternating with goose's CLI on the same SQL; at the last size, the kernia binary's no-op too)", hist)
+		table(cfg.Out, "history (PostgreSQL; n files applied, then a no-op, one more applied, and "+strconv.Itoa(batch)+" more, by the command alone (one program: the engine's command line over the instance), alternating with goose's CLI on the same SQL; at the last size, the kernia binary's no-op too)", hist)
 		if note != "" {
 			fmt.Fprintf(cfg.Out, "%s\n\n", note)
 		}

@@ -116,8 +116,10 @@ func buildHistoryTools(e *env) (*historyTools, error) {
 
 // batch is the number of files the curve's second apply adds: the cost of one file is the
 // difference between applying batch files and applying one, over batch-1, so that what a run
-// costs once (the process, connecting, the lock) cancels out, for both tools alike.
-const batch = 10
+// costs once (the process, connecting, the lock) cancels out, for both tools alike. Fifty:
+// with ten, the difference (some 25 ms) was within the machine's run-to-run noise, and one
+// size's ratio moved by up to 0.6 between two runs of the same code (issue 13).
+const batch = 50
 
 // historyDirs writes, in Atlas's format (with atlas.sum) and in goose's, the directories of n
 // history files, of the same plus one more, and of the same plus batch more. It returns the
