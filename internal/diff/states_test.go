@@ -390,3 +390,63 @@ func TestStates_DogfoodSplitEqualsEntSequential(t *testing.T) {
 	assert.Equal(t, statesPlan(t, dev, splitCur, splitDes), `ALTER TABLE "users" ADD COLUMN "nickname_bench" character varying NULL`)
 	assertDevClean(t, dev.DB)
 }
+
+// TestStates_DesiredWithoutEntsDifferEqualsEnts: the desired state on PostgreSQL, taken by
+// the normalization alone (desiredState, for tables Ent's setup leaves as they are), is the
+// state Ent's differ computes (entDesired), on the dogfood tables; tables with a name longer
+// than PostgreSQL's 63 bytes or a foreign-key column with a PostgreSQL SchemaType go through
+// Ent's differ, and come out the same too.
+func TestStates_DesiredWithoutEntsDifferEqualsEnts(t *testing.T) {
+	ctx := context.Background()
+	dev, err := OpenDev(ctx, kernia.Postgres, pgtest.NewDatabase(t), "")
+	assert.NilError(t, err)
+	defer dev.Close()
+	longName := func() []*entschema.Table {
+		tables := dogfoodTables(t)
+		for _, tb := range tables {
+			if tb.Name == "users" {
+				tb.AddIndex("users_"+strings.Repeat("long_", 14)+"email", false, []string{"email"})
+			}
+		}
+		return tables
+	}
+	typedForeignKey := func() []*entschema.Table {
+		tables := dogfoodTables(t)
+		for _, tb := range tables {
+			for _, fk := range tb.ForeignKeys {
+				for _, c := range fk.Columns {
+					c.SchemaType = map[string]string{"postgres": "character varying(64)"}
+				}
+			}
+		}
+		return tables
+	}
+	for _, tc := range []struct {
+		name   string
+		tables func() []*entschema.Table
+		alone  bool // desiredState normalizes without Ent's differ
+	}{
+		{name: "dogfood tables", tables: func() []*entschema.Table { return dogfoodTables(t) }, alone: true},
+		{name: "an index name over 63 bytes", tables: longName},
+		{name: "foreign-key columns with a PostgreSQL type", tables: typedForeignKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := Options{Dev: dev, Tables: tc.tables(), Name: "kernia"}
+			assert.Equal(t, needsNoSetup(opts.Tables), tc.alone)
+			got, err := desiredState(ctx, opts, "public")
+			assert.NilError(t, err)
+			want, err := entDesired(ctx, Options{Dev: dev, Tables: tc.tables(), Name: "kernia"})
+			assert.NilError(t, err)
+			assert.Equal(t, got.Name, want.Name)
+			assert.Equal(t, len(got.Tables), len(want.Tables))
+			for i := range got.Tables {
+				assert.Equal(t, got.Tables[i].Name, want.Tables[i].Name, "the tables keep the Ent tables' order")
+			}
+			assert.Equal(t, statesPlan(t, dev, got, want), "", "desired states differ")
+			assert.Equal(t, statesPlan(t, dev, want, got), "", "desired states differ")
+			empty := &atlas.Schema{Name: want.Name, Attrs: want.Attrs}
+			assert.Equal(t, statesPlan(t, dev, empty, got), statesPlan(t, dev, empty, want))
+			assertDevClean(t, dev.DB)
+		})
+	}
+}
