@@ -278,6 +278,14 @@ func (b baseline) label() string {
 	return fmt.Sprintf("Better Auth's auth generate (quoted from issue 13, not measured here: %s–%s; %s=1 measures it)", round(b.quoted[0]), round(b.quoted[1]), BetterAuthEnv)
 }
 
+// ratioOf is d's ratio to the figure: to the measured median, or the range of the quoted one.
+func (b baseline) ratioOf(d time.Duration) string {
+	if b.measured() {
+		return ratio(d, measure{samples: b.samples}.median())
+	}
+	return fmt.Sprintf("%.2f–%.2f×", float64(d)/float64(b.quoted[1]), float64(d)/float64(b.quoted[0]))
+}
+
 // short names the figure after the first row.
 func (b baseline) short() string {
 	if b.measured() {

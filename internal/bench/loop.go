@@ -6,8 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/kernia/kernia/internal/buildcache"
+	"github.com/kernia/kernia/internal/loader"
 )
 
 // The user's loop (issue 13): what a developer waits for after editing the auth package, end
@@ -45,6 +51,81 @@ func fieldEdit(name string) string {
 func dogfoodEdit(name string) string {
 	const anchor = "\tPlugins:  builtin.All(),"
 	return strings.Replace(benchAuth, anchor, anchor+fieldEdit(name), 1)
+}
+
+// The floor of an edit: what every edit of the auth package costs before Kernia's own work
+// (the composition, Ent's codegen, the diffs), measured in the same rotation. The go command's
+// check of the kernia tool (go tool -n kernia: what go tool kernia does before it runs the
+// launcher), and the go build of the loader program after the edit with the loader's own flags
+// and environment (buildcache.Flags, loader.BuildEnv). Beside them, the same build of the
+// smallest program that loads an Ent schema (floorSchema: one entity, the schema packages and
+// entsql, which every Ent schema imports), in a module of its own with the user module's
+// requirements: no program that runs a Go configuration of Ent schemas builds in less.
+
+// floorSchema is the floor module's schema package; %s is the field an edit renames.
+const floorSchema = `package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+)
+
+// User is the entity.
+type User struct{ ent.Schema }
+
+// Fields are the entity's fields.
+func (User) Fields() []ent.Field { return []ent.Field{field.String(%q)} }
+
+// Annotations name the entity's table.
+func (User) Annotations() []schema.Annotation { return []schema.Annotation{entsql.Table("users")} }
+`
+
+// floorMain is the floor module's program: it reads the schema.
+const floorMain = `package main
+
+import (
+	"fmt"
+
+	"example.com/floor/schema"
+)
+
+func main() { fmt.Println(len(schema.User{}.Fields())) }
+`
+
+// floorModule writes the floor module beside the user module at user: its go.mod and go.sum
+// (module example.com/floor), the schema package and the program.
+func floorModule(dir, user string) error {
+	gomod, err := os.ReadFile(filepath.Join(user, "go.mod"))
+	if err != nil {
+		return err
+	}
+	mf, err := modfile.Parse("go.mod", gomod, nil)
+	if err != nil {
+		return err
+	}
+	if err := mf.AddModuleStmt("example.com/floor"); err != nil {
+		return err
+	}
+	if gomod, err = mf.Format(); err != nil {
+		return err
+	}
+	gosum, err := os.ReadFile(filepath.Join(user, "go.sum"))
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{"go.mod": gomod, "go.sum": gosum, "schema/schema.go": fmt.Appendf(nil, floorSchema, "name"), "cmd/floor/main.go": []byte(floorMain)}
+	for name, b := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Better Auth's figures quoted from issue 13 (better-auth 1.7.25's `auth generate`, measured
@@ -189,13 +270,32 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 			return err
 		}
 	}
+	// The floor (see floorSchema): the tool's check, the loader's build, the floor program's.
+	floor := filepath.Join(e.dir, "floor")
+	if err := floorModule(floor, user); err != nil {
+		return nil, nil, err
+	}
+	loaderEnv, _ := loader.BuildEnv()
+	floorBin := filepath.Join(e.dir, "bin", "floor-program")
+	build := func(dir, pkg string, env []string) func() (time.Duration, error) {
+		args := append(append([]string{"build"}, buildcache.Flags...), "-o", floorBin, pkg)
+		return func() (time.Duration, error) { return runIn(dir, append(slices.Clone(env), loaderEnv...), "go", args...) }
+	}
+	editFloor := func() error {
+		edits++
+		return os.WriteFile(filepath.Join(floor, "schema", "schema.go"), fmt.Appendf(nil, floorSchema, fmt.Sprintf("bench_loop_%d", edits)), 0o644)
+	}
 	steps := []loopStep{
 		{reset: editUser, run: kerniaGen(user, userEnv)},
 		{reset: editUser, run: mageGen(user, userEnv)},
 		{reset: editDog, run: mageGen(e.dir, dogEnv)},
 		{reset: noopAfter(kerniaGen(user, userEnv)), run: kerniaGen(user, userEnv)},
 		{reset: noopAfter(mageGen(user, userEnv)), run: mageGen(user, userEnv)},
+		{reset: editUser, run: func() (time.Duration, error) { return runIn(user, userEnv, "go", "tool", "-n", "kernia") }},
+		{reset: editUser, run: build(user, "./.kernia/loader", userEnv)},
+		{reset: editFloor, run: build(floor, "./cmd/floor", relEnv)},
 	}
+	const baStep = 8 // Better Auth's edit, then its no-op
 	baEdit, baNoop := baseline{quoted: quotedBetterAuthEdit}, baseline{quoted: quotedBetterAuthNoop}
 	if ba != nil {
 		// The same edit (a field named anew) then `auth generate --yes`, which writes the SQL
@@ -219,9 +319,10 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		return nil, nil, err
 	}
 	kEdit, mEdit, dEdit, kNoop, mNoop := s[0], s[1], s[2], s[3], s[4]
+	check, loaderBuild, floorBuild := s[5], s[6], s[7]
 	if ba != nil {
-		baEdit = baseline{samples: s[5], versions: ba.peer.versions}
-		baNoop = baseline{samples: s[6], versions: ba.peer.versions}
+		baEdit = baseline{samples: s[baStep], versions: ba.peer.versions}
+		baNoop = baseline{samples: s[baStep+1], versions: ba.peer.versions}
 	}
 	med := func(d []time.Duration) time.Duration { return measure{samples: d}.median() }
 	goals := []goal{
@@ -240,16 +341,24 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		return cpuNote(j) + " (" + ratio(med(cpu[j]), med(cpu[baStep])) + " of Better Auth's)"
 	}
 	rows := []measure{
-		{name: "user module (2 plugins): edit + go tool kernia generate", samples: kEdit, note: goals[0].ratio + " of " + baEdit.label() + baCPU(0, 5)},
-		{name: "user module: edit + go tool mage generate", samples: mEdit, note: goals[1].ratio + " of " + baEdit.short() + "; " + ratio(med(mEdit), med(kEdit)) + " of go tool kernia" + baCPU(1, 5)},
-		{name: "dogfood (every plugin): edit + go tool mage generate", samples: dEdit, note: goals[2].ratio + " of " + baEdit.short() + "; " + ratio(med(dEdit), med(mEdit)) + " of the user module's" + baCPU(2, 5)},
-		{name: "user module: no-op go tool kernia generate", samples: kNoop, note: goals[3].ratio + " of " + baNoop.label() + baCPU(3, 6)},
+		{name: "user module (2 plugins): edit + go tool kernia generate", samples: kEdit, note: goals[0].ratio + " of " + baEdit.label() + baCPU(0, baStep)},
+		{name: "user module: edit + go tool mage generate", samples: mEdit, note: goals[1].ratio + " of " + baEdit.short() + "; " + ratio(med(mEdit), med(kEdit)) + " of go tool kernia" + baCPU(1, baStep)},
+		{name: "dogfood (every plugin): edit + go tool mage generate", samples: dEdit, note: goals[2].ratio + " of " + baEdit.short() + "; " + ratio(med(dEdit), med(mEdit)) + " of the user module's" + baCPU(2, baStep)},
+		{name: "user module: no-op go tool kernia generate", samples: kNoop, note: goals[3].ratio + " of " + baNoop.label() + baCPU(3, baStep+1)},
 		{name: "user module: no-op go tool mage generate", samples: mNoop, note: ratio(med(mNoop), med(kNoop)) + " of go tool kernia's" + cpuNote(4)},
 	}
+	floorSum := med(check) + med(loaderBuild)
+	rows = append(rows,
+		measure{name: "floor: the go command's check of the kernia tool (go tool -n kernia)", samples: check, note: "what every go tool kernia pays before the launcher starts" + cpuNote(5)},
+		measure{name: "floor: go build of the loader program after the edit", samples: loaderBuild, note: "its compile and link alone, with the loader's flags and environment" + cpuNote(6)},
+		measure{name: "floor: go build of a one-entity Ent schema program after an edit", samples: floorBuild, note: "the least any program that runs Ent schemas written in Go builds in" + cpuNote(7)},
+		measure{name: "floor of an edit: the check + the loader's build", samples: []time.Duration{floorSum},
+			note: baEdit.ratioOf(floorSum) + " of " + baEdit.short() + ", before any of Kernia's work (composition, Ent's codegen, the diffs); " + ratio(med(kEdit)-floorSum, med(kEdit)) + " of the edit is that work"},
+	)
 	if ba != nil {
 		rows = append(rows,
-			measure{name: "Better Auth project (same plugins, SQLite): edit auth.ts + auth generate --yes", samples: s[5], note: ba.peer.versions + cpuNote(5)},
-			measure{name: "Better Auth project: no-op auth generate --yes", samples: s[6], note: "\"Your schema is already up to date.\"" + cpuNote(6)},
+			measure{name: "Better Auth project (same plugins, SQLite): edit auth.ts + auth generate --yes", samples: s[baStep], note: ba.peer.versions + cpuNote(baStep)},
+			measure{name: "Better Auth project: no-op auth generate --yes", samples: s[baStep+1], note: "\"Your schema is already up to date.\"" + cpuNote(baStep+1)},
 		)
 	}
 	return rows, goals, nil

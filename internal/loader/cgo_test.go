@@ -54,7 +54,7 @@ var Auth = kernia.New(kernia.Options{AppName: "plain"})
 `}
 
 // TestLoaderBuild13_WithoutCgoFirst: the loader program is built with CGO_ENABLED=0 (a static
-// binary, a shorter build: buildEnv), unless $CGO_ENABLED is set; a configuration that needs
+// binary, a shorter build: BuildEnv), unless $CGO_ENABLED is set; a configuration that needs
 // C fails that build, is built again as the go command does by default, and the run says so
 // with a note on how to skip the first attempt. Every case loads the instance it names.
 func TestLoaderBuild13_WithoutCgoFirst(t *testing.T) {

@@ -269,7 +269,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	// module (or after a Kernia or dependency upgrade) can take a minute: say so while it runs.
 	// Nothing of the user's module is written until the program runs.
 	step := "building the loader program for " + app.String() + " (go build ./.kernia/loader)"
-	env, cgoOff := buildEnv()
+	env, cgoOff := BuildEnv()
 	out, berr := buildcache.GoBuild(ctx, root, bin, "./.kernia/loader", step, env, stderr)
 	if berr != nil && cgoOff && ctx.Err() == nil {
 		// Perhaps a package of the configuration needs C: build as the go command does by
@@ -295,7 +295,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 	return nil
 }
 
-// buildEnv is the environment the loader program is first built with, beyond the command's
+// BuildEnv is the environment the loader program is first built with, beyond the command's
 // own: without cgo (CGO_ENABLED=0) unless $CGO_ENABLED is set, and with the compiler's and
 // linker's garbage collector running a quarter as often (GOGC=400) unless $GOGC is set. The
 // program only hands the configuration over, so it needs no C and its build little memory
@@ -304,7 +304,7 @@ func buildProgram(ctx context.Context, root, modPath, bin string, src []byte, ap
 // collector some 40 ms (issue 13). A configuration that needs C fails that build and is built
 // again as the go command does by default (buildProgram). cgoOff reports whether cgo was
 // turned off.
-func buildEnv() (env []string, cgoOff bool) {
+func BuildEnv() (env []string, cgoOff bool) {
 	if _, ok := os.LookupEnv("GOGC"); !ok {
 		env = append(env, "GOGC=400")
 	}
