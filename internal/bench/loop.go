@@ -279,7 +279,9 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 	floorBin := filepath.Join(e.dir, "bin", "floor-program")
 	build := func(dir, pkg string, env []string) func() (time.Duration, error) {
 		args := append(append([]string{"build"}, buildcache.Flags...), "-o", floorBin, pkg)
-		return func() (time.Duration, error) { return runIn(dir, append(slices.Clone(env), loaderEnv...), "go", args...) }
+		return func() (time.Duration, error) {
+			return runIn(dir, append(slices.Clone(env), loaderEnv...), "go", args...)
+		}
 	}
 	editFloor := func() error {
 		edits++
