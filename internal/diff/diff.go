@@ -399,7 +399,9 @@ func nextVersion(now func() time.Time, files []migrate.File) string {
 	if now == nil {
 		now = time.Now
 	}
-	t := now().UTC()
+	// Versions are whole seconds: compare in whole seconds, or a run later in the second of
+	// the newest file would take that file's version.
+	t := now().UTC().Truncate(time.Second)
 	if len(files) > 0 {
 		if last, err := time.Parse(VersionFormat, files[len(files)-1].Version()); err == nil && !t.After(last) {
 			t = last.Add(time.Second)

@@ -414,6 +414,23 @@ func TestReviewable4_OneVersionForEveryDialect(t *testing.T) {
 			assert.Equal(t, v, c.want)
 		})
 	}
+	// A generate in the same second as the newest file, past its start: the clock's fraction
+	// of a second must not make the version the newest file's own.
+	for _, c := range []struct {
+		name  string
+		clock time.Time
+		want  string
+	}{
+		{"later in the newest file's second", time.Date(2026, 1, 2, 3, 4, 20, 700_000_000, time.UTC), "20260102030421"},
+		{"the next second", time.Date(2026, 1, 2, 3, 4, 21, 300_000_000, time.UTC), "20260102030421"},
+		{"later", time.Date(2026, 1, 2, 3, 4, 25, 999_999_999, time.UTC), "20260102030425"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := NextVersion(func() time.Time { return c.clock }, postgres)
+			assert.NilError(t, err)
+			assert.Equal(t, v, c.want)
+		})
+	}
 	files := []migrate.File{migrate.NewLocalFile("20260102030420_kernia.sql", nil)}
 	for _, c := range []struct{ version, err string }{
 		{"20260102030420", "does not come after 20260102030420_kernia.sql"},
