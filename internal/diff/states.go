@@ -77,7 +77,7 @@ func replayCurrent(ctx context.Context, dev *DevDB, dir migrate.Dir) (*atlas.Sch
 
 // withDesired completes the PostgreSQL states of a current state with the desired one.
 func withDesired(ctx context.Context, opts Options, current *atlas.Schema) (_, desired *atlas.Schema, err error) {
-	if desired, err = desiredState(ctx, opts, current.Name); err != nil {
+	if desired, err = desiredState(ctx, opts); err != nil {
 		return nil, nil, err
 	}
 	// Ent's differ gives the desired schema the current schema's name and attributes.
@@ -109,107 +109,12 @@ func (q plainIndexDDL) ExecContext(ctx context.Context, query string, args ...an
 }
 
 // desiredState returns the Ent tables as Ent's differ normalizes them on the PostgreSQL dev
-// database, in a transaction it rolls back; schema is the connected schema's name (the
-// current state's).
-//
-// Ent's replay-mode differ, run on an empty directory for its desired half, first checks that
-// the schema holds no table, replays the empty directory, inspects the empty schema and cleans
-// it: four inspections of an empty schema (some fifteen catalog queries, about half of the
-// half's time) before the one step that matters, the normalization of its Atlas tables
-// (Ent's Atlas.tables) by Atlas's NormalizeSchema. When the tables are ones Ent's setup of the
-// tables (Atlas.setupTables, which its differ runs first) leaves as they are (needsNoSetup),
-// desiredState takes that step alone: the Atlas tables from Ent's own StateReader (the same
-// conversion, Atlas.realm) normalized by the same call Ent makes, with the same checks. Else it
-// runs Ent's differ (entDesired). The tests hold both to Ent's sequential differ.
-func desiredState(ctx context.Context, opts Options, schema string) (*atlas.Schema, error) {
-	if !needsNoSetup(opts.Tables) {
-		return entDesired(ctx, opts)
-	}
-	return inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) {
-		m, err := entschema.NewMigrate(entsql.NewDriver(dialect.Postgres, entsql.Conn{ExecQuerier: tx}))
-		if err != nil {
-			return nil, fmt.Errorf("diff: %w", err)
-		}
-		realm, err := m.StateReader(opts.Tables...).ReadState(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("diff: the Ent tables: %w", err)
-		}
-		var tables []*atlas.Table
-		for _, s := range realm.Schemas {
-			tables = append(tables, s.Tables...)
-		}
-		drv, err := postgres.Open(tx)
-		if err != nil {
-			return nil, fmt.Errorf("diff: %w", err)
-		}
-		nr, ok := drv.(atlas.Normalizer)
-		if !ok {
-			return entDesired(ctx, opts)
-		}
-		ns, err := nr.NormalizeSchema(ctx, atlas.New(schema).AddTables(tables...))
-		if err != nil {
-			return nil, fmt.Errorf("diff: normalize the Ent tables on the dev database: %w", err)
-		}
-		// Ent's checks: every table normalized, in the order of the Ent tables.
-		if len(ns.Tables) != len(tables) {
-			return nil, fmt.Errorf("diff: unexpected number of tables after normalization: %d != %d", len(ns.Tables), len(tables))
-		}
-		desired := make([]*atlas.Table, len(tables))
-		for i, t := range tables {
-			d, ok := ns.Table(t.Name)
-			if !ok {
-				return nil, fmt.Errorf("diff: table %q not found after normalization", t.Name)
-			}
-			desired[i] = d
-		}
-		return &atlas.Schema{Name: ns.Name, Attrs: ns.Attrs, Tables: desired}, nil
-	})
-}
-
-// entDesired is desiredState by Ent's own differ on an empty directory, whose replay is then
-// empty, so that the normalized tables are exactly Ent's.
-func entDesired(ctx context.Context, opts Options) (*atlas.Schema, error) {
+// database, in a transaction it rolls back.
+func desiredState(ctx context.Context, opts Options) (*atlas.Schema, error) {
 	return inTx(ctx, opts.Dev.DB, func(tx *sql.Tx) (*atlas.Schema, error) {
 		_, desired, err := entStates(ctx, entsql.NewDriver(dialect.Postgres, entsql.Conn{ExecQuerier: tx}), opts, &migrate.MemDir{}, opts.Tables)
 		return desired, err
 	})
-}
-
-// maxPostgresSymbol is the longest index or foreign-key name Ent's setup of the tables leaves
-// as it is on PostgreSQL (Atlas.symbol hashes longer ones).
-const maxPostgresSymbol = 63
-
-// needsNoSetup reports whether Ent's setup of the tables (Atlas.setupTables) would leave what its
-// conversion to Atlas tables reads as it is, so that the conversion may run without it. Ent's
-// graph builds its tables with AddPrimary, AddColumn and AddIndex, which already record the
-// columns, primary keys and each column's indexes as the setup does; what else it does is
-// hash index and foreign-key names longer than 63 bytes, and mark the columns of foreign keys,
-// which PostgreSQL's conversion reads only for a column with a PostgreSQL SchemaType (a
-// serial foreign key becomes an integer). Tables with either are not set up.
-func needsNoSetup(tables []*entschema.Table) bool {
-	for _, t := range tables {
-		for _, pk := range t.PrimaryKey {
-			if pk.Key != entschema.PrimaryKey {
-				return false
-			}
-		}
-		for _, idx := range t.Indexes {
-			if len(idx.Name) > maxPostgresSymbol {
-				return false
-			}
-		}
-		for _, fk := range t.ForeignKeys {
-			if len(fk.Symbol) > maxPostgresSymbol {
-				return false
-			}
-			for _, c := range fk.Columns {
-				if c.SchemaType[dialect.Postgres] != "" {
-					return false
-				}
-			}
-		}
-	}
-	return true
 }
 
 // replay does on q what Ent's replay-mode differ does before it inspects the current state
