@@ -297,7 +297,7 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 		{reset: editUser, run: build(user, "./.kernia/loader", userEnv)},
 		{reset: editFloor, run: build(floor, "./cmd/floor", relEnv)},
 	}
-	const baStep = 8 // Better Auth's edit, then its no-op
+	baStep := len(steps) // Better Auth's edit, then its no-op
 	baEdit, baNoop := baseline{quoted: quotedBetterAuthEdit}, baseline{quoted: quotedBetterAuthNoop}
 	if ba != nil {
 		// The same edit (a field named anew) then `auth generate --yes`, which writes the SQL
@@ -336,11 +336,11 @@ func benchLoop(ctx context.Context, e *env) ([]measure, []goal, error) {
 	cpuNote := func(j int) string { return fmt.Sprintf("; CPU %s", round(med(cpu[j]))) }
 	// With Better Auth measured, the Kernia rows judged against it also give the ratio of the
 	// CPU times, the steadier figure on a shared machine.
-	baCPU := func(j, baStep int) string {
+	baCPU := func(j, baj int) string {
 		if ba == nil {
 			return cpuNote(j)
 		}
-		return cpuNote(j) + " (" + ratio(med(cpu[j]), med(cpu[baStep])) + " of Better Auth's)"
+		return cpuNote(j) + " (" + ratio(med(cpu[j]), med(cpu[baj])) + " of Better Auth's)"
 	}
 	rows := []measure{
 		{name: "user module (2 plugins): edit + go tool kernia generate", samples: kEdit, note: goals[0].ratio + " of " + baEdit.label() + baCPU(0, baStep)},
